@@ -1,0 +1,149 @@
+"""Problems in user data (``Issue``) and misuse of the API (``PooledLedgerError``).
+
+Two kinds of trouble, kept apart:
+
+* Problems in the data a user gives us (an agreement file, a ledger CSV) are
+  *returned* as :class:`Issue` values.  Each has a stable code such as
+  ``PL-AGR-003``, a severity, a message a finance officer can act on, and where
+  the problem is: file, row, column, field path or entry id.  A loader reports
+  every problem it finds, not only the first, and imports nothing when any of
+  them is an error.
+* Misuse of the API (a float passed as money, weights that are all zero) *raises*
+  a :class:`PooledLedgerError` subclass that also subclasses the matching
+  built-in (``ValueError`` or ``TypeError``), so ``except ValueError`` still works.
+
+The catalogue of codes lives in :data:`ISSUE_CODES`; docs/reference/issue-codes.md
+lists them for users.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict
+
+__all__ = [
+    "ISSUE_CODES",
+    "AllocationError",
+    "CurrencyMismatchError",
+    "Issue",
+    "IssueError",
+    "Location",
+    "MoneyError",
+    "PeriodError",
+    "PooledLedgerError",
+    "Severity",
+    "has_errors",
+]
+
+
+class PooledLedgerError(Exception):
+    """Base class of every exception pooledledger raises on API misuse."""
+
+
+class MoneyError(PooledLedgerError, ValueError):
+    """An amount that is not exact money: a float, NaN, sub-penny or malformed text."""
+
+
+class CurrencyMismatchError(MoneyError):
+    """Amounts in different currencies were combined, or a non-GBP amount was given."""
+
+
+class AllocationError(PooledLedgerError, ValueError):
+    """An allocation that cannot be made, e.g. all weights zero or a negative weight."""
+
+
+class PeriodError(PooledLedgerError, ValueError):
+    """A financial year, period, date schedule or working-day request that is not valid."""
+
+
+class Severity(StrEnum):
+    """How bad an issue is. ERROR blocks an import or a close; WARNING does not."""
+
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+
+class Location(BaseModel):
+    """Where a problem is. Every part is optional; fill in what is known."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    file: str | None = None
+    row: int | None = None
+    column: str | None = None
+    field: str | None = None
+    entry_id: str | None = None
+
+    def __str__(self) -> str:
+        parts: list[str] = []
+        if self.file is not None:
+            parts.append(self.file)
+        if self.row is not None:
+            parts.append(f"row {self.row}")
+        if self.column is not None:
+            parts.append(f"column {self.column!r}")
+        if self.field is not None:
+            parts.append(self.field)
+        if self.entry_id is not None:
+            parts.append(f"entry {self.entry_id!r}")
+        return ", ".join(parts) if parts else "(no location)"
+
+
+class Issue(BaseModel):
+    """One problem found in user data, with a stable code and a location."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    code: str
+    severity: Severity
+    message: str
+    location: Location = Location()
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity is Severity.ERROR
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.severity.value}: {self.location}: {self.message}"
+
+
+class IssueError(PooledLedgerError, ValueError):
+    """Raised by strict entry points (``load_agreement`` and friends) when data has errors.
+
+    ``issues`` holds every issue found, not just the first.
+    """
+
+    def __init__(self, issues: Iterable[Issue], what: str = "input") -> None:
+        self.issues: tuple[Issue, ...] = tuple(issues)
+        errors = [i for i in self.issues if i.is_error]
+        lines = "\n".join(f"  {i}" for i in self.issues)
+        super().__init__(f"{what} has {len(errors)} error(s):\n{lines}")
+
+
+def has_errors(issues: Iterable[Issue]) -> bool:
+    """True if any of ``issues`` is an error (warnings and info do not count)."""
+    return any(i.is_error for i in issues)
+
+
+#: Every issue code pooledledger emits, with a one-line meaning.
+ISSUE_CODES: dict[str, str] = {
+    # agreement files and models
+    "PL-AGR-001": "the file could not be read or parsed (syntax error, unknown format)",
+    "PL-AGR-002": "a field is missing, has the wrong type or an invalid value",
+    "PL-AGR-003": "the host partner is not one of the partners",
+    "PL-AGR-004": "two partners, schemes or contributions share an id",
+    "PL-AGR-005": "a contribution names an unknown scheme",
+    "PL-AGR-006": "a contribution names an unknown partner",
+    "PL-AGR-007": "fixed percentage shares do not sum to exactly 100%",
+    "PL-AGR-008": "a cap, underwriter or named partner of a risk-share rule is not in the scheme",
+    "PL-AGR-009": "a scheme has no contributor",
+    "PL-AGR-010": "the legal basis does not allow these kinds of partner",
+    "PL-AGR-011": "a date lies outside the agreement's term",
+    "PL-AGR-012": "a partner named by the agreement (lead commissioner, owner) is unknown",
+    "PL-AGR-013": "the offset order names an unknown scheme, or offsetting is not allowed",
+    "PL-AGR-014": "a financial year of the agreement lies outside its term",
+    "PL-AGR-015": "the risk pool is inconsistent (contributors, amounts)",
+}

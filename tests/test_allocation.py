@@ -1,0 +1,257 @@
+"""The allocator: R9 vectors, the §8.3 rounding trap, and its contract as properties."""
+
+from __future__ import annotations
+
+import math
+from decimal import Decimal
+from fractions import Fraction
+
+import pytest
+from hypothesis import assume, given
+from hypothesis import strategies as st
+
+from pooledledger.allocation import (
+    CumulativeAllocator,
+    allocate,
+    allocate_2d,
+    allocate_cumulative,
+    explain_allocation,
+)
+from pooledledger.errors import AllocationError
+
+KEYS = ["LA", "PCT1", "PCT2", "ICB", "TRUST", "POLICE", "PROB", "OTHER"]
+
+totals = st.integers(min_value=-(10**12), max_value=10**12)
+weight_values = st.one_of(
+    st.integers(min_value=0, max_value=10**9),
+    st.fractions(min_value=0, max_value=10**6, max_denominator=10**6),
+)
+
+
+@st.composite
+def weight_maps(draw: st.DrawFn, min_size: int = 1) -> dict[str, Fraction | int]:
+    n = draw(st.integers(min_value=min_size, max_value=len(KEYS)))
+    keys = draw(st.permutations(KEYS))[:n]
+    ws = {k: draw(weight_values) for k in keys}
+    assume(sum(ws.values()) > 0)
+    return ws
+
+
+class TestReferenceVectors:
+    """domain.md §12 R9 and R3."""
+
+    def test_thousand_pounds_by_three(self) -> None:
+        assert list(allocate(100000, {"a": 1, "b": 1, "c": 1}).values()) == [33334, 33333, 33333]
+
+    def test_one_pound_one_by_three(self) -> None:
+        assert list(allocate(101, {"a": 1, "b": 1, "c": 1}).values()) == [34, 34, 33]
+
+    def test_ten_pounds_six_three_one(self) -> None:
+        assert allocate(1000, {"a": 6, "b": 3, "c": 1}) == {"a": 600, "b": 300, "c": 100}
+
+    def test_negative_hundred_by_three(self) -> None:
+        assert list(allocate(-10000, {"a": 1, "b": 1, "c": 1}).values()) == [-3334, -3333, -3333]
+
+    def test_example1_contribution_shares(self) -> None:
+        # §7.2: gross expenditure 1,080,000.00 by 6:3:1
+        w = {"LA": 60000000, "PCT1": 30000000, "PCT2": 10000000}
+        assert allocate(108000000, w) == {"LA": 64800000, "PCT1": 32400000, "PCT2": 10800000}
+
+    def test_tie_break_follows_order_not_weights_order(self) -> None:
+        w = {"c": 1, "b": 1, "a": 1}
+        assert allocate(100, w, order=["a", "b", "c"]) == {"a": 34, "b": 33, "c": 33}
+        assert allocate(100, w, order=["c", "a", "b"]) == {"c": 34, "a": 33, "b": 33}
+
+    def test_largest_remainder_beats_order(self) -> None:
+        # exact: a 0.6p ... b 0.4p: the remainder penny goes to a only if its
+        # remainder is larger, whatever the order
+        assert allocate(1, {"a": 2, "b": 3}, order=["a", "b"]) == {"a": 0, "b": 1}
+
+    def test_zero_weight_gets_zero(self) -> None:
+        assert allocate(100, {"a": 0, "b": 1, "c": 2}) == {"a": 0, "b": 33, "c": 67}
+
+    def test_decimal_and_fraction_weights(self) -> None:
+        assert allocate(1000, {"a": Decimal("0.6"), "b": Fraction(2, 5)}) == {"a": 600, "b": 400}
+
+
+class TestRefusals:
+    @pytest.mark.parametrize(
+        "weights",
+        [
+            {"a": 0, "b": 0},
+            {},
+            {"a": -1, "b": 2},
+            {"a": 0.5, "b": 0.5},
+            {"a": True},
+            {"a": Decimal("NaN")},
+        ],
+    )
+    def test_bad_weights(self, weights: dict[str, object]) -> None:
+        with pytest.raises(AllocationError):
+            allocate(100, weights)  # type: ignore[arg-type]
+
+    @pytest.mark.parametrize("total", [1.0, Decimal("1"), "100", True])
+    def test_total_must_be_int_pence(self, total: object) -> None:
+        with pytest.raises(AllocationError):
+            allocate(total, {"a": 1})  # type: ignore[arg-type]
+
+    def test_order_must_name_every_key(self) -> None:
+        with pytest.raises(AllocationError, match="does not name"):
+            allocate(100, {"a": 1, "b": 1}, order=["a"])
+
+    def test_order_must_not_repeat(self) -> None:
+        with pytest.raises(AllocationError, match="twice"):
+            allocate(100, {"a": 1, "b": 1}, order=["a", "b", "a"])
+
+    def test_is_value_error(self) -> None:
+        with pytest.raises(ValueError, match="zero"):
+            allocate(100, {"a": 0})
+
+
+class TestProperties:
+    @given(totals, weight_maps())
+    def test_parts_sum_exactly(self, total: int, w: dict[str, Fraction | int]) -> None:
+        assert sum(allocate(total, w).values()) == total
+
+    @given(totals, weight_maps())
+    def test_each_part_between_floor_and_ceiling_of_exact_share(
+        self, total: int, w: dict[str, Fraction | int]
+    ) -> None:
+        s = sum(Fraction(v) for v in w.values())
+        for k, part in allocate(total, w).items():
+            exact = total * Fraction(w[k]) / s
+            assert math.floor(exact) <= part <= math.ceil(exact)
+
+    @given(totals, weight_maps())
+    def test_sign_symmetric(self, total: int, w: dict[str, Fraction | int]) -> None:
+        neg = allocate(-total, w)
+        assert {k: -v for k, v in allocate(total, w).items()} == neg
+
+    @given(totals, weight_maps(), st.randoms(use_true_random=False))
+    def test_order_weights_are_given_in_does_not_matter(
+        self, total: int, w: dict[str, Fraction | int], rnd: object
+    ) -> None:
+        order = list(w)
+        shuffled_keys = list(w)
+        rnd.shuffle(shuffled_keys)  # type: ignore[attr-defined]
+        shuffled = {k: w[k] for k in shuffled_keys}
+        assert allocate(total, shuffled, order=order) == allocate(total, w, order=order)
+
+    @given(totals, weight_maps(min_size=2), st.data())
+    def test_tie_break_is_the_only_effect_of_order(
+        self, total: int, w: dict[str, Fraction | int], data: st.DataObject
+    ) -> None:
+        """Changing `order` moves at most the pence whose remainders tie."""
+        other = data.draw(st.permutations(list(w)))
+        a, b = allocate(total, w), allocate(total, w, order=other)
+        s = sum(Fraction(v) for v in w.values())
+        for k in w:
+            if a[k] != b[k]:
+                exact = abs(total) * Fraction(w[k]) / s
+                rem = exact - math.floor(exact)
+                tied = [j for j in w if j != k and (abs(total) * Fraction(w[j]) / s) % 1 == rem]
+                assert tied, f"{k} changed without a tie"
+                assert abs(a[k] - b[k]) == 1
+
+    @given(totals, weight_maps())
+    def test_zero_weights_get_zero(self, total: int, w: dict[str, Fraction | int]) -> None:
+        w = {**w, "ZERO": 0}
+        assert allocate(total, w)["ZERO"] == 0
+
+    @given(totals, weight_maps())
+    def test_scaling_weights_changes_nothing(
+        self, total: int, w: dict[str, Fraction | int]
+    ) -> None:
+        scaled = {k: Fraction(v) * 7 / 3 for k, v in w.items()}
+        assert allocate(total, scaled) == allocate(total, w)
+
+    @given(totals, weight_maps())
+    def test_trail_explains_result(self, total: int, w: dict[str, Fraction | int]) -> None:
+        trail = explain_allocation(total, w)
+        assert trail.parts == allocate(total, w)
+        assert sum(trail.exact.values()) == total
+        sign = -1 if total < 0 else 1
+        for k in w:
+            extra = 1 if k in trail.remainder_to else 0
+            assert trail.parts[k] == trail.floors[k] + sign * extra
+        assert len(trail.remainder_to) == abs(total - sum(trail.floors.values()))
+
+
+class TestTwoDimensional:
+    def test_section_8_3_risk_pool_spread(self) -> None:
+        """Allocate per partner (contractual), derive per scheme (§8.3)."""
+        grid = allocate_2d(
+            {"council": 15000000, "icb": 15000000}, {"S2": 13000000, "S3": 10000000, "S4": 15000000}
+        )
+        assert grid.cells["council"] == {"S2": 5131579, "S3": 3947368, "S4": 5921053}
+        assert grid.cells["icb"] == {"S2": 5131579, "S3": 3947368, "S4": 5921053}
+        assert grid.row_totals == {"council": 15000000, "icb": 15000000}
+        assert grid.column_totals == {"S2": 10263158, "S3": 7894736, "S4": 11842106}
+        assert grid.total == 30000000
+
+    def test_the_trap_it_avoids(self) -> None:
+        """Rounding per scheme first and then halving gives the council £150,000.01."""
+        per_scheme = allocate(30000000, {"S2": 130, "S3": 100, "S4": 150})
+        assert per_scheme == {"S2": 10263158, "S3": 7894737, "S4": 11842105}
+        council = sum(allocate(v, {"council": 1, "icb": 1})["council"] for v in per_scheme.values())
+        assert council == 15000001  # the trap
+        assert (
+            allocate_2d({"council": 15000000}, {"S2": 130, "S3": 100, "S4": 150}).row_totals[
+                "council"
+            ]
+            == 15000000
+        )
+
+    @given(st.dictionaries(st.sampled_from(KEYS), totals, min_size=1), weight_maps())
+    def test_row_totals_kept_and_columns_derived(
+        self, rows: dict[str, int], w: dict[str, Fraction | int]
+    ) -> None:
+        grid = allocate_2d(rows, w)
+        assert grid.row_totals == rows
+        assert sum(grid.column_totals.values()) == sum(rows.values())
+        for r, total in rows.items():
+            assert grid.cells[r] == allocate(total, w)
+
+
+class TestCumulative:
+    def test_equal_thirds_rotate_the_penny(self) -> None:
+        steps = allocate_cumulative([100, 100, 100], {"a": 1, "b": 1, "c": 1})
+        assert steps == [
+            {"a": 34, "b": 33, "c": 33},
+            {"a": 33, "b": 34, "c": 33},
+            {"a": 33, "b": 33, "c": 34},
+        ]
+
+    def test_independent_rounding_would_drift(self) -> None:
+        """Rounding each line alone gives a 1p-per-line drift; cumulative does not."""
+        amounts = [100] * 300
+        naive = sum(allocate(a, {"a": 1, "b": 1, "c": 1})["a"] for a in amounts)
+        cumulative = sum(s["a"] for s in allocate_cumulative(amounts, {"a": 1, "b": 1, "c": 1}))
+        assert naive == 10200  # A gets £2.00 more than its exact third after 300 lines
+        assert cumulative == 10000
+
+    @given(st.lists(st.integers(min_value=-(10**9), max_value=10**9), max_size=60), weight_maps())
+    def test_running_totals_within_one_penny_at_every_step(
+        self, amounts: list[int], w: dict[str, Fraction | int]
+    ) -> None:
+        acc = CumulativeAllocator(w)
+        s = sum(Fraction(v) for v in w.values())
+        running = dict.fromkeys(w, 0)
+        cumulative = 0
+        for amount in amounts:
+            step = acc.add(amount)
+            assert sum(step.values()) == amount
+            cumulative += amount
+            for k in w:
+                running[k] += step[k]
+                assert abs(running[k] - cumulative * Fraction(w[k]) / s) < 1
+        assert acc.running_parts == running
+        assert acc.running_total == cumulative
+
+    @given(st.lists(totals, max_size=30), weight_maps())
+    def test_year_total_equals_allocation_of_year_total(
+        self, amounts: list[int], w: dict[str, Fraction | int]
+    ) -> None:
+        steps = allocate_cumulative(amounts, w)
+        year = {k: sum(s[k] for s in steps) for k in w}
+        assert year == allocate(sum(amounts), w)

@@ -1,0 +1,242 @@
+"""Money: exact pence inside, Money at the boundary, refusals, rounding, pydantic field."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from fractions import Fraction
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from moneyed import Money
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from pooledledger.errors import CurrencyMismatchError, MoneyError
+from pooledledger.money import (
+    Amount,
+    Rounding,
+    format_pence,
+    multiply,
+    parse_amount,
+    round_to_pence,
+    to_money,
+    to_pence,
+)
+
+
+class Budget(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    name: str
+    amount: Amount
+
+
+class TestToPence:
+    @pytest.mark.parametrize(
+        ("value", "expected"),
+        [
+            ("1234.56", 123456),
+            ("-12.5", -1250),
+            ("1,000.00", 100000),
+            ("1,234,567.89", 123456789),
+            ("£5", 500),
+            ("-£5.00", -500),
+            ("£-5.00", -500),
+            ("(12.50)", -1250),
+            ("(£1,234.50)", -123450),
+            (" 7.10 ", 710),
+            ("0.10000", 10),
+            (Decimal("4000000.20"), 400000020),
+            (5, 500),
+            (Money("0.10", "GBP"), 10),
+        ],
+    )
+    def test_accepts(self, value: object, expected: int) -> None:
+        assert to_pence(value) == expected
+
+    @pytest.mark.parametrize(
+        "value",
+        [
+            1.5,
+            0.1,
+            True,
+            float("nan"),
+            Decimal("NaN"),
+            Decimal("Infinity"),
+            Decimal("-Infinity"),
+            "1e3",
+            "1.234,56",
+            "1,23",
+            "12,34.00",
+            "",
+            "abc",
+            "--5",
+            "-(5.00)",
+            "(-5.00)",
+            "£",
+            "NaN",
+            "inf",
+            None,
+            [1],
+        ],
+    )
+    def test_refuses(self, value: object) -> None:
+        with pytest.raises(MoneyError):
+            to_pence(value)
+
+    def test_float_message_suggests_a_string(self) -> None:
+        with pytest.raises(MoneyError, match=r'"1.50"'):
+            to_pence(1.5)
+
+    @pytest.mark.parametrize("value", ["0.125", Decimal("1.001"), Money("0.001", "GBP")])
+    def test_sub_penny_refused_without_rounding_mode(self, value: object) -> None:
+        with pytest.raises(MoneyError, match="fraction of a penny"):
+            to_pence(value)
+
+    def test_sub_penny_rounded_with_named_mode(self) -> None:
+        assert to_pence("0.125", Rounding.HALF_UP) == 13
+        assert to_pence("0.125", Rounding.HALF_EVEN) == 12
+        assert to_pence("-0.125", Rounding.HALF_UP) == -13
+        assert to_pence("0.129", Rounding.DOWN) == 12
+
+    def test_other_currency_refused(self) -> None:
+        with pytest.raises(CurrencyMismatchError):
+            to_pence(Money("1.00", "EUR"))
+
+    def test_errors_are_value_errors(self) -> None:
+        with pytest.raises(ValueError, match="float"):
+            to_pence(2.0)
+
+
+class TestRounding:
+    @pytest.mark.parametrize(
+        ("mode", "expected"),
+        [
+            (Rounding.HALF_UP, [3, -3, 2, -2, 3]),
+            (Rounding.HALF_EVEN, [2, -2, 2, -2, 3]),
+            (Rounding.HALF_DOWN, [2, -2, 2, -2, 3]),
+            (Rounding.DOWN, [2, -2, 2, -2, 2]),
+            (Rounding.UP, [3, -3, 3, -3, 3]),
+            (Rounding.FLOOR, [2, -3, 2, -3, 2]),
+            (Rounding.CEILING, [3, -2, 3, -2, 3]),
+        ],
+    )
+    def test_modes(self, mode: Rounding, expected: list[int]) -> None:
+        # 2.5p, -2.5p, 2.1p, -2.1p, 2.6p
+        values = [
+            Decimal("0.025"),
+            Decimal("-0.025"),
+            Decimal("0.021"),
+            Decimal("-0.021"),
+            Decimal("0.026"),
+        ]
+        assert [round_to_pence(v, mode) for v in values] == expected
+
+    def test_uplift_r6(self) -> None:
+        # domain.md §8.1: £3,785,728.00 × 1.0566 = £4,000,000.2048 -> £4,000,000.20
+        assert multiply(to_pence("3785728.00"), "1.0566", Rounding.HALF_UP) == 400000020
+        assert round_to_pence(Decimal("3785728.00") * Decimal("1.0566"), Rounding.HALF_UP) == (
+            400000020
+        )
+
+    def test_rounding_ignores_ambient_decimal_context(self) -> None:
+        import decimal
+
+        with decimal.localcontext() as ctx:
+            ctx.prec = 3
+            ctx.rounding = decimal.ROUND_FLOOR
+            assert multiply(100001, Decimal("1.5"), Rounding.HALF_UP) == 150002
+
+    def test_multiply_refuses_float_factor(self) -> None:
+        with pytest.raises(MoneyError):
+            multiply(100, 1.05, Rounding.HALF_UP)  # type: ignore[arg-type]
+
+    @given(st.fractions(), st.sampled_from(list(Rounding)))
+    def test_result_within_one_penny(self, value: Fraction, mode: Rounding) -> None:
+        result = round_to_pence(value, mode)
+        assert abs(result - value * 100) < 1
+
+
+class TestBoundary:
+    @given(st.integers(min_value=-(10**15), max_value=10**15))
+    def test_money_round_trip(self, pence: int) -> None:
+        money = to_money(pence)
+        assert money.currency.code == "GBP"
+        assert to_pence(money) == pence
+        assert to_pence(str(money.amount)) == pence
+
+    def test_format(self) -> None:
+        assert format_pence(123456) == "1,234.56"
+        assert format_pence(-123456) == "(1,234.56)"
+        assert format_pence(-5, brackets=False, symbol=True) == "-£0.05"
+        assert format_pence(0) == "0.00"
+
+    @given(st.integers(min_value=-(10**12), max_value=10**12))
+    def test_format_parses_back(self, pence: int) -> None:
+        assert to_pence(format_pence(pence)) == pence
+        assert to_pence(format_pence(pence, brackets=False, symbol=True)) == pence
+
+    def test_parse_amount_keeps_exact_value(self) -> None:
+        assert parse_amount("1,000.005") == Decimal("1000.005")
+
+
+class TestAmountField:
+    def test_validates_from_text_decimal_int_money_object(self) -> None:
+        for value in [
+            "1234.56",
+            Decimal("1234.56"),
+            Money("1234.56", "GBP"),
+            {"amount": "1234.56", "currency": "GBP"},
+            {"amount": "1,234.56"},
+        ]:
+            assert Budget(name="x", amount=value).amount == Money("1234.56", "GBP")
+        assert Budget(name="x", amount=12).amount == Money("12.00", "GBP")
+
+    def test_json_round_trip(self) -> None:
+        b = Budget(name="reablement", amount="(4,100,000.20)")
+        text = b.model_dump_json()
+        assert json.loads(text) == {
+            "name": "reablement",
+            "amount": {"amount": "-4100000.20", "currency": "GBP"},
+        }
+        assert Budget.model_validate_json(text) == b
+
+    def test_python_dump_keeps_money(self) -> None:
+        assert Budget(name="x", amount="1.5").model_dump()["amount"] == Money("1.50", "GBP")
+
+    @pytest.mark.parametrize(
+        "value",
+        [
+            1.5,
+            "0.001",
+            {"amount": "1.00", "currency": "EUR"},
+            Money("1", "USD"),
+            "1.234,56",
+            {"amount": "1", "currency": "GBP", "extra": 1},
+            {"currency": "GBP"},
+            float("inf"),
+        ],
+    )
+    def test_refusals_are_validation_errors(self, value: object) -> None:
+        with pytest.raises(ValidationError):
+            Budget(name="x", amount=value)
+
+    def test_json_float_refused(self) -> None:
+        with pytest.raises(ValidationError, match="float"):
+            Budget.model_validate_json('{"name": "x", "amount": 12.5}')
+
+    def test_sub_penny_allowed_with_rounding_context(self) -> None:
+        b = Budget.model_validate(
+            {"name": "x", "amount": "0.125"}, context={"rounding": Rounding.HALF_UP}
+        )
+        assert b.amount == Money("0.13", "GBP")
+
+    def test_json_schema(self) -> None:
+        validation = Budget.model_json_schema()["properties"]["amount"]
+        assert {"type": "integer", "description": "whole pounds"} in validation["anyOf"]
+        serialization = Budget.model_json_schema(mode="serialization")["properties"]["amount"]
+        assert serialization["properties"]["currency"] == {"const": "GBP"}
+        assert serialization["required"] == ["amount", "currency"]
+
+    def test_frozen_model_hashable(self) -> None:
+        assert hash(Budget(name="x", amount="1")) == hash(Budget(name="x", amount="1.00"))
