@@ -261,12 +261,13 @@ class CumulativeAllocator(Generic[K]):
     [{'A': 34, 'B': 33, 'C': 33}, {'A': 33, 'B': 34, 'C': 33}, {'A': 33, 'B': 33, 'C': 34}]
     """
 
-    __slots__ = ("_plan", "_previous", "_running")
+    __slots__ = ("_plan", "_previous", "_running", "_winners")
 
     def __init__(self, weights: Mapping[K, Weight], order: Sequence[K] | None = None) -> None:
         self._plan: _Plan[K] = _plan(weights, order)
         self._running = 0
         self._previous = [0] * len(self._plan.keys)
+        self._winners: tuple[K, ...] = ()
 
     @property
     def running_total(self) -> int:
@@ -281,10 +282,30 @@ class CumulativeAllocator(Generic[K]):
         if isinstance(amount, bool) or not isinstance(amount, int):
             raise AllocationError(f"amount {amount!r} must be an int number of pence")
         self._running += amount
-        now, _ = _split(self._running, self._plan)
+        now, winners = _split(self._running, self._plan)
         step = [a - b for a, b in zip(now, self._previous, strict=True)]
         self._previous = now
+        self._winners = tuple(self._plan.keys[i] for i in winners)
         return dict(zip(self._plan.keys, step, strict=True))
+
+    @property
+    def last_remainder_to(self) -> tuple[K, ...]:
+        """Keys that got a remainder penny in the allocation of the running total at the
+        last :meth:`add` (the pence trail of that step)."""
+        return self._winners
+
+    def apply(self, parts: Mapping[K, int]) -> None:
+        """Add ``parts`` exactly as given, without allocating (e.g. a reversal that
+        copies and negates an earlier line's shares).  Later :meth:`add` calls bring
+        the running parts back to the allocation of the running total."""
+        unknown = set(parts) - set(self._plan.keys)
+        if unknown:
+            raise AllocationError(f"parts name unknown keys {sorted(map(str, unknown))}")
+        self._running += sum(parts.values())
+        self._previous = [
+            p + parts.get(k, 0) for k, p in zip(self._plan.keys, self._previous, strict=True)
+        ]
+        self._winners = ()
 
 
 def allocate_cumulative(

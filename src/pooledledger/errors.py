@@ -146,4 +146,12 @@ ISSUE_CODES: dict[str, str] = {
     "PL-AGR-013": "the offset order names an unknown scheme, or offsetting is not allowed",
     "PL-AGR-014": "a financial year of the agreement lies outside its term",
     "PL-AGR-015": "the risk pool is inconsistent (contributors, amounts)",
+    "PL-AGR-016": "a risk-share rule lists a partner twice, or its lists cannot be applied "
+    "(commissioned amounts all zero, a bearer also fixed, every underwriter capped)",
+    "PL-AGR-017": "an underspend rule is inconsistent: REDEPLOY without a known target "
+    "scheme, a target without REDEPLOY, or redeploying a ring-fenced scheme",
+    "PL-AGR-018": "a contribution is negative (only a VARIATION may reduce one) or a "
+    "partner's year total for a scheme is negative",
+    "PL-AGR-019": "a contribution's effective date lies outside its own financial year",
+    "PL-AGR-020": "a partner's VAT regime or DHSC-group flag is unusual for its kind (warning)",
 }
