@@ -154,4 +154,19 @@ ISSUE_CODES: dict[str, str] = {
     "partner's year total for a scheme is negative",
     "PL-AGR-019": "a contribution's effective date lies outside its own financial year",
     "PL-AGR-020": "a partner's VAT regime or DHSC-group flag is unusual for its kind (warning)",
+    # ledgers
+    "PL-LED-001": "an entry names a scheme the agreement does not have",
+    "PL-LED-002": "an entry names a partner the agreement does not have",
+    "PL-LED-003": "a pool line is dated outside the agreement's term",
+    "PL-LED-004": "a contribution or instalment is dated outside its financial year",
+    "PL-LED-005": "spending in a category the scheme does not permit (I-9)",
+    "PL-LED-006": "spending by a partner beyond its own contribution to a protected scheme "
+    "without an agreement reference (I-8)",
+    "PL-LED-007": "a capital item with no owner (I-11)",
+    "PL-LED-008": "instalments do not sum to the approved annual contribution (I-14)",
+    "PL-LED-009": "a non-host partner contributes but no instalments are recorded (warning)",
+    "PL-LED-010": "a scheme has no usable contributions; charged to its lead commissioner",
+    # journals
+    "PL-JNL-001": "PRINCIPAL/AGENT presentation for a partner other than the host is shown "
+    "as a joint operation (warning)",
 }

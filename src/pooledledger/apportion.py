@@ -1,0 +1,239 @@
+"""In-year apportionment: every partner's share of every pool line (domain.md §6, §12).
+
+A pool is not an entity, so every pound charged to it belongs to a partner.
+:func:`apportion` gives each partner its share of each expenditure and income line
+of a financial year, to a date, with the pence trail an auditor needs.
+
+Method:
+
+* Weights per scheme are the partners' *approved annual contributions* to it for
+  the year (the agreement's planned contributions plus contribution entries;
+  final annual figures, §11.2 default).  Risk-pool money is not a scheme weight.
+* A scheme with no contributions (or whose contributions do not give usable
+  weights) is charged to its lead commissioner, with a warning (§14.5).
+* Within a scheme, expenditure lines and income lines each go through a
+  :class:`~pooledledger.allocation.CumulativeAllocator`, so each partner's share of
+  the lines to date is always the allocation of the running total: within 1p of
+  its exact share after every line, and its shares of a year's lines add up to its
+  share of the year's total.
+* A reversal copies and negates the shares of the line it reverses.
+* Net shares are derived: net = expenditure share − income share (R5).
+
+Year-end shares under the risk-share rules are the close's job, not this module's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from fractions import Fraction
+
+from pooledledger.allocation import CumulativeAllocator
+from pooledledger.entries import Expenditure
+from pooledledger.errors import Issue, Location, Severity
+from pooledledger.ledger import Ledger
+from pooledledger.partners import PartnerId, SchemeId
+from pooledledger.periods import DateRange, FinancialYear
+
+__all__ = ["Apportionment", "LineShare", "SchemeShares", "apportion", "scheme_weights"]
+
+
+@dataclass(frozen=True, slots=True)
+class LineShare:
+    """One pool line and each partner's share of it, in pence.
+
+    ``remainder_to`` names the partners that held a remainder penny in the
+    allocation of the scheme's running total after this line (empty for a
+    reversal, whose shares are copied).  ``capital_owner`` is set for a capital
+    expenditure: the procuring partner, who owns the asset (I-11).
+    """
+
+    entry_id: str
+    scheme: SchemeId
+    date: date
+    kind: str
+    amount: int
+    shares: dict[PartnerId, int]
+    remainder_to: tuple[PartnerId, ...] = ()
+    capital_owner: PartnerId | None = None
+    reverses: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SchemeShares:
+    """A scheme's totals to date and each partner's share, in pence."""
+
+    scheme: SchemeId
+    weights: dict[PartnerId, Fraction]
+    weights_basis: str
+    expenditure: dict[PartnerId, int]
+    income: dict[PartnerId, int]
+    capital_owned: dict[PartnerId, int] = field(default_factory=dict)
+
+    @property
+    def net(self) -> dict[PartnerId, int]:
+        """Share of net expenditure, derived: expenditure − income (R5)."""
+        return {p: e - self.income[p] for p, e in self.expenditure.items()}
+
+    @property
+    def total_expenditure(self) -> int:
+        return sum(self.expenditure.values())
+
+    @property
+    def total_income(self) -> int:
+        return sum(self.income.values())
+
+
+def scheme_weights(
+    ledger: Ledger, year: FinancialYear
+) -> tuple[dict[SchemeId, dict[PartnerId, Fraction]], dict[SchemeId, str], list[Issue]]:
+    """Apportionment weights per scheme, the basis of each, and any warnings."""
+    agreement = ledger.agreement
+    contributed = ledger.approved_contributions(year)
+    weights: dict[SchemeId, dict[PartnerId, Fraction]] = {}
+    basis: dict[SchemeId, str] = {}
+    issues: list[Issue] = []
+    for scheme in agreement.schemes:
+        amounts = contributed.get(scheme.id, {})
+        total = sum(amounts.values())
+        if total > 0 and all(v >= 0 for v in amounts.values()):
+            weights[scheme.id] = {p: Fraction(v, total) for p, v in amounts.items()}
+            basis[scheme.id] = "approved annual contributions"
+        else:
+            weights[scheme.id] = {scheme.lead_commissioner: Fraction(1)}
+            basis[scheme.id] = "lead commissioner (no usable contributions)"
+            issues.append(
+                Issue(
+                    code="PL-LED-010",
+                    severity=Severity.WARNING,
+                    message=(
+                        f"scheme {scheme.id} has no usable contributions for {year} "
+                        f"(total {total}p); its lines are charged to its lead commissioner "
+                        f"{scheme.lead_commissioner} until contributions are recorded"
+                    ),
+                    location=Location(field=f"schemes[{scheme.id}]"),
+                )
+            )
+    return weights, basis, issues
+
+
+@dataclass(frozen=True)
+class Apportionment:
+    """Every partner's share of every pool line of ``year`` dated inside ``within``."""
+
+    year: FinancialYear
+    within: DateRange
+    partners: tuple[PartnerId, ...]
+    schemes: dict[SchemeId, SchemeShares]
+    lines: tuple[LineShare, ...]
+    issues: tuple[Issue, ...] = ()
+
+    def line(self, entry_id: str) -> LineShare:
+        for line in self.lines:
+            if line.entry_id == entry_id:
+                return line
+        raise KeyError(entry_id)
+
+    def partner_expenditure(self, partner: PartnerId) -> int:
+        return sum(s.expenditure.get(partner, 0) for s in self.schemes.values())
+
+    def partner_income(self, partner: PartnerId) -> int:
+        return sum(s.income.get(partner, 0) for s in self.schemes.values())
+
+    def partner_net(self, partner: PartnerId) -> int:
+        return self.partner_expenditure(partner) - self.partner_income(partner)
+
+    def by_partner(self) -> dict[PartnerId, dict[str, int]]:
+        """``{partner: {"expenditure": …, "income": …, "net": …}}`` over all schemes."""
+        return {
+            p: {
+                "expenditure": self.partner_expenditure(p),
+                "income": self.partner_income(p),
+                "net": self.partner_net(p),
+            }
+            for p in self.partners
+        }
+
+
+def _full(partners: tuple[PartnerId, ...], values: Mapping[PartnerId, int]) -> dict[PartnerId, int]:
+    return {p: values.get(p, 0) for p in partners}
+
+
+def apportion(ledger: Ledger, year: FinancialYear, upto: date | None = None) -> Apportionment:
+    """Each partner's share of each expenditure and income line of ``year`` before ``upto``.
+
+    ``upto`` is exclusive and defaults to the end of the year.
+    """
+    agreement = ledger.agreement
+    partners = agreement.partner_order
+    end = year.end if upto is None else min(upto, year.end)
+    within = DateRange(year.start, max(end, year.start))
+    weights, basis, issues = scheme_weights(ledger, year)
+    allocators: dict[tuple[SchemeId, str], CumulativeAllocator[PartnerId]] = {}
+    lines: list[LineShare] = []
+    by_id: dict[str, LineShare] = {}
+    owners: dict[str, PartnerId] = {}
+    for e in ledger.entries:
+        if isinstance(e, Expenditure) and e.capital:
+            owners[e.id] = e.procuring_partner or agreement.host
+    for pl in ledger.pool_lines:
+        if not within.contains(pl.date) or pl.scheme not in weights:
+            continue  # outside the period, or an unknown scheme (reported by checks)
+        key = (pl.scheme, pl.kind)
+        acc = allocators.get(key)
+        if acc is None:
+            acc = allocators[key] = CumulativeAllocator(weights[pl.scheme], partners)
+        if pl.reverses is not None and pl.reverses in by_id:
+            original = by_id[pl.reverses]
+            shares = {p: -v for p, v in original.shares.items()}
+            acc.apply(shares)
+            line = LineShare(
+                pl.entry_id,
+                pl.scheme,
+                pl.date,
+                pl.kind,
+                pl.amount,
+                shares,
+                (),
+                original.capital_owner,
+                pl.reverses,
+            )
+        else:
+            shares = acc.add(pl.amount)
+            line = LineShare(
+                pl.entry_id,
+                pl.scheme,
+                pl.date,
+                pl.kind,
+                pl.amount,
+                shares,
+                acc.last_remainder_to,
+                owners.get(pl.reverses or pl.entry_id),
+                pl.reverses,
+            )
+        by_id[pl.entry_id] = line
+        lines.append(line)
+
+    schemes: dict[SchemeId, SchemeShares] = {}
+    for scheme in agreement.schemes:
+        exp = acc_parts(allocators.get((scheme.id, "expenditure")))
+        inc = acc_parts(allocators.get((scheme.id, "income")))
+        capital: dict[PartnerId, int] = {}
+        for line in lines:
+            if line.scheme == scheme.id and line.capital_owner is not None:
+                owner = line.capital_owner
+                capital[owner] = capital.get(owner, 0) + line.shares.get(owner, 0)
+        schemes[scheme.id] = SchemeShares(
+            scheme.id,
+            weights[scheme.id],
+            basis[scheme.id],
+            _full(partners, exp),
+            _full(partners, inc),
+            _full(partners, capital),
+        )
+    return Apportionment(year, within, partners, schemes, tuple(lines), tuple(issues))
+
+
+def acc_parts(acc: CumulativeAllocator[PartnerId] | None) -> dict[PartnerId, int]:
+    return {} if acc is None else acc.running_parts

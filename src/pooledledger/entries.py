@@ -1,0 +1,190 @@
+"""Ledger entries: frozen, append-only facts, each with a caller-supplied id.
+
+The pool ledger records what happened during the year (domain.md §5, §6):
+
+* :class:`Contribution`: money a partner commits to a scheme (base, uplift,
+  in-year variation, risk pool, additional contribution, brought-forward balance),
+  each with an approval reference (reg 7(3)(b)).  Together with the agreement's
+  planned contributions these are the *approved annual contributions*.
+* :class:`Instalment`: cash a non-host partner pays the host towards its
+  contributions, with due and paid dates.  Instalments must sum to the approved
+  annual contribution (I-14).
+* :class:`Expenditure`: a charge to a scheme: net, VAT and the recoverable part of
+  the VAT.  Pool cost is net plus *irrecoverable* VAT (I-13).
+* :class:`Income`: money the pool receives other than contributions, e.g. client
+  charges.
+* :class:`Reversal`: cancels an earlier expenditure or income line by copying and
+  negating its stored shares; it never re-allocates.
+
+Entries never change.  Posting an identical entry twice is a no-op; the same id
+with different content is an error.  Amounts are GBP :data:`~pooledledger.money.Amount`
+fields at this boundary; the ledger turns them into integer pence once.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from functools import cached_property
+from typing import Annotated, Literal
+
+from pydantic import Field, StringConstraints, model_validator
+
+from pooledledger._model import DomainEnum, FrozenModel
+from pooledledger.money import Amount, to_money, to_pence
+from pooledledger.partners import ID_PATTERN, PartnerId, SchemeId
+from pooledledger.periods import FinancialYear
+
+__all__ = [
+    "Contribution",
+    "ContributionKind",
+    "Entry",
+    "EntryId",
+    "Expenditure",
+    "Income",
+    "Instalment",
+    "Reversal",
+]
+
+#: A caller-supplied entry id, unique within a ledger, e.g. ``"INV-2025-00042"``.
+EntryId = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
+
+
+class ContributionKind(DomainEnum):
+    """Why a contribution was made (domain.md §5)."""
+
+    BASE = "BASE"
+    UPLIFT = "UPLIFT"
+    VARIATION = "VARIATION"
+    RISK_POOL = "RISK_POOL"
+    ADDITIONAL = "ADDITIONAL"
+    BROUGHT_FORWARD = "BROUGHT_FORWARD"
+
+
+class _Entry(FrozenModel):
+    id: EntryId
+
+
+class Contribution(_Entry):
+    """A partner's approved contribution to a scheme (or to the risk pool) for a year.
+
+    ``effective_date`` is the day the contribution takes effect; a variation from
+    quarter 3 is effective 1 October.  ``amount`` may be negative for a reduction.
+    """
+
+    entry: Literal["contribution"] = "contribution"
+    partner: PartnerId
+    scheme: SchemeId
+    year: FinancialYear
+    amount: Amount
+    kind: ContributionKind = ContributionKind.VARIATION
+    effective_date: date
+    approval_ref: Annotated[str, StringConstraints(min_length=1)]
+    description: str = ""
+
+    @cached_property
+    def pence(self) -> int:
+        return to_pence(self.amount)
+
+
+class Instalment(_Entry):
+    """A payment by a non-host partner to the host towards its contributions.
+
+    ``paid_date`` is ``None`` while the instalment is due but unpaid.
+    """
+
+    entry: Literal["instalment"] = "instalment"
+    partner: PartnerId
+    scheme: SchemeId
+    year: FinancialYear
+    amount: Amount
+    due_date: date
+    paid_date: date | None = None
+
+    @cached_property
+    def pence(self) -> int:
+        return to_pence(self.amount)
+
+
+class Expenditure(_Entry):
+    """A charge to a scheme.
+
+    ``vat_recoverable`` is the part of ``vat`` that the recovering body gets back;
+    leave it ``None`` to have it worked out from the agreement's VAT model and the
+    procuring partner's VAT regime (domain.md §11.4).  ``procuring_partner`` is the
+    body that contracts and pays the supplier (``None`` means the host).  A capital
+    item belongs to the procuring partner (I-11); the pool never owns assets.
+    ``cos_listed`` marks a contracted-out service listed for NHS s41 refunds.
+    ``unauthorised`` marks spending outside the agreement (risk-share RS9).
+    ``agreement_ref`` records the partners' agreement to spending that would
+    otherwise be a cross-subsidy (I-8).
+    """
+
+    entry: Literal["expenditure"] = "expenditure"
+    scheme: SchemeId
+    date: date
+    net: Amount
+    vat: Amount = Field(default_factory=lambda: to_money(0))
+    vat_recoverable: Amount | None = None
+    supplier: str = ""
+    category: str | None = None
+    procuring_partner: PartnerId | None = None
+    capital: bool = False
+    cos_listed: bool = False
+    unauthorised: bool = False
+    agreement_ref: str | None = None
+    description: str = ""
+
+    @model_validator(mode="after")
+    def _check_vat(self) -> Expenditure:
+        vat = to_pence(self.vat)
+        if self.vat_recoverable is not None:
+            rec = to_pence(self.vat_recoverable)
+            if not (min(0, vat) <= rec <= max(0, vat)):
+                raise ValueError(
+                    f"recoverable VAT {self.vat_recoverable} must lie between 0 and the VAT "
+                    f"{self.vat}"
+                )
+        return self
+
+    @cached_property
+    def net_pence(self) -> int:
+        return to_pence(self.net)
+
+    @cached_property
+    def vat_pence(self) -> int:
+        return to_pence(self.vat)
+
+
+class Income(_Entry):
+    """Money the pool receives other than contributions, e.g. client charges or a grant."""
+
+    entry: Literal["income"] = "income"
+    scheme: SchemeId
+    date: date
+    amount: Amount
+    source: str = ""
+    category: str | None = None
+    description: str = ""
+
+    @cached_property
+    def pence(self) -> int:
+        return to_pence(self.amount)
+
+
+class Reversal(_Entry):
+    """Cancels an earlier expenditure or income line on ``date``.
+
+    Its shares are the original's shares negated, copied, never re-allocated, so a
+    reversal always undoes exactly what the original did to each partner.
+    """
+
+    entry: Literal["reversal"] = "reversal"
+    reverses: EntryId
+    date: date
+    reason: Annotated[str, StringConstraints(min_length=1)]
+
+
+#: Any ledger entry; the ``entry`` field tells them apart in files.
+Entry = Annotated[
+    Contribution | Instalment | Expenditure | Income | Reversal, Field(discriminator="entry")
+]

@@ -1,0 +1,353 @@
+"""The pool ledger: an immutable, canonically ordered collection of entries.
+
+A :class:`Ledger` pairs an :class:`~pooledledger.agreement.Agreement` with the
+entries recorded against it.  It never changes: :meth:`Ledger.post` returns a new
+ledger.  Entries are kept in a *canonical order* (date, then kind, then id), so
+the order in which they were given never changes any result.
+
+VAT (domain.md §11.4, I-13): an expenditure's *pool cost* is its net amount plus
+the VAT that nobody recovers.  Which body recovers VAT, and how much, follows the
+agreement's :class:`~pooledledger.agreement.VatModel`:
+
+* ``LEAD_PARTNER_REGIME``: the body that procures (the expenditure's
+  ``procuring_partner``, or the host when none is named) recovers under its own
+  regime;
+* ``AGENT``: the host buys as agent for the scheme's lead commissioner, whose
+  regime applies.
+
+Under a regime, a local authority (``LA_S33``) recovers all VAT; an NHS body
+(``NHS_S41_COS``) recovers only on contracted-out services listed for s41
+(``cos_listed``); ``NONE`` recovers nothing.  An explicit ``vat_recoverable`` on
+the entry overrides the policy.
+
+Dates: a query ``upto`` is exclusive (half-open ranges, as everywhere).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date
+from functools import cached_property
+
+from pooledledger.agreement import Agreement, VatModel
+from pooledledger.entries import (
+    Contribution,
+    ContributionKind,
+    Entry,
+    Expenditure,
+    Income,
+    Instalment,
+    Reversal,
+)
+from pooledledger.errors import PooledLedgerError
+from pooledledger.money import to_pence
+from pooledledger.partners import PartnerId, SchemeId, VatRegime
+from pooledledger.periods import DateRange, FinancialYear
+
+__all__ = [
+    "EntryConflictError",
+    "Ledger",
+    "LedgerError",
+    "Totals",
+    "entry_date",
+    "pool_cost",
+    "recoverable_vat",
+    "vat_body",
+]
+
+
+class LedgerError(PooledLedgerError, ValueError):
+    """A ledger cannot be built from these entries (misuse of the API)."""
+
+
+class EntryConflictError(LedgerError):
+    """The same entry id was posted twice with different content."""
+
+
+_KIND_RANK = {"contribution": 0, "instalment": 1, "income": 2, "expenditure": 3, "reversal": 4}
+
+
+def entry_date(entry: Entry) -> date:
+    """The date an entry counts from: effective, paid (else due) or transaction date."""
+    if isinstance(entry, Contribution):
+        return entry.effective_date
+    if isinstance(entry, Instalment):
+        return entry.paid_date or entry.due_date
+    return entry.date
+
+
+def _sort_key(entry: Entry) -> tuple[date, int, str]:
+    return (entry_date(entry), _KIND_RANK[entry.entry], entry.id)
+
+
+def vat_body(agreement: Agreement, expenditure: Expenditure) -> PartnerId:
+    """The partner whose VAT regime decides recovery on ``expenditure`` (§11.4)."""
+    if agreement.vat_model is VatModel.AGENT:
+        for scheme in agreement.schemes:
+            if scheme.id == expenditure.scheme:
+                return scheme.lead_commissioner
+        return agreement.host  # unknown scheme: reported by check_unknown_schemes
+    return expenditure.procuring_partner or agreement.host
+
+
+def recoverable_vat(agreement: Agreement, expenditure: Expenditure) -> int:
+    """Pence of VAT on ``expenditure`` that the recovering body gets back."""
+    if expenditure.vat_recoverable is not None:
+        return to_pence(expenditure.vat_recoverable)
+    body = vat_body(agreement, expenditure)
+    if body not in agreement.partner_order:
+        return 0  # unknown partner: reported by check_unknown_partners
+    regime = agreement.partner(body).vat_regime
+    if regime is VatRegime.LA_S33:
+        return expenditure.vat_pence
+    if regime is VatRegime.NHS_S41_COS and expenditure.cos_listed:
+        return expenditure.vat_pence
+    return 0
+
+
+def pool_cost(agreement: Agreement, expenditure: Expenditure) -> int:
+    """Net plus irrecoverable VAT, in pence: what the expenditure costs the pool (I-13)."""
+    return expenditure.net_pence + expenditure.vat_pence - recoverable_vat(agreement, expenditure)
+
+
+@dataclass(frozen=True, slots=True)
+class Totals:
+    """Pool totals in pence: gross expenditure (pool cost), income, net, recoverable VAT."""
+
+    expenditure: int = 0
+    income: int = 0
+    vat_recovered: int = 0
+
+    @property
+    def net(self) -> int:
+        return self.expenditure - self.income
+
+    def __add__(self, other: Totals) -> Totals:
+        return Totals(
+            self.expenditure + other.expenditure,
+            self.income + other.income,
+            self.vat_recovered + other.vat_recovered,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class PoolLine:
+    """An expenditure, income or reversal line as the pool sees it, in pence.
+
+    ``amount`` is the pool cost (expenditure) or income, signed; a reversal carries
+    the negated amount and kind of the line it reverses.
+    """
+
+    entry_id: str
+    scheme: SchemeId
+    date: date
+    kind: str  # "expenditure" or "income"
+    amount: int
+    vat_recovered: int
+    reverses: str | None = None
+
+
+class Ledger:
+    """An agreement plus its entries, immutable, in canonical order.
+
+    Raises :class:`EntryConflictError` if an id is reused with different content and
+    :class:`LedgerError` if a reversal names no earlier expenditure or income line,
+    or a line is reversed twice.  Problems in the data itself (unknown schemes,
+    spending outside the term, …) are reported by :func:`pooledledger.checks.check_ledger`.
+    """
+
+    __slots__ = ("__dict__", "_by_id", "agreement", "entries")
+
+    def __init__(self, agreement: Agreement, entries: Iterable[Entry] = ()) -> None:
+        self.agreement = agreement
+        by_id: dict[str, Entry] = {}
+        for entry in entries:
+            seen = by_id.get(entry.id)
+            if seen is None:
+                by_id[entry.id] = entry
+            elif seen != entry:
+                raise EntryConflictError(
+                    f"entry id {entry.id!r} was posted twice with different content:\n"
+                    f"  first:  {seen!r}\n  second: {entry!r}"
+                )
+        reversed_ids: set[str] = set()
+        for entry in by_id.values():
+            if isinstance(entry, Reversal):
+                original = by_id.get(entry.reverses)
+                if not isinstance(original, Expenditure | Income):
+                    raise LedgerError(
+                        f"reversal {entry.id!r} reverses {entry.reverses!r}, which is not an "
+                        "expenditure or income entry in this ledger"
+                    )
+                if entry.date < original.date:
+                    raise LedgerError(
+                        f"reversal {entry.id!r} is dated {entry.date}, before the entry it "
+                        f"reverses ({original.date})"
+                    )
+                if entry.reverses in reversed_ids:
+                    raise LedgerError(f"{entry.reverses!r} is reversed more than once")
+                reversed_ids.add(entry.reverses)
+        self._by_id = by_id
+        self.entries: tuple[Entry, ...] = tuple(sorted(by_id.values(), key=_sort_key))
+
+    def post(self, *entries: Entry) -> Ledger:
+        """A new ledger with ``entries`` added (identical re-posts change nothing)."""
+        return Ledger(self.agreement, (*self.entries, *entries))
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def __iter__(self) -> Iterator[Entry]:
+        return iter(self.entries)
+
+    def __contains__(self, entry_id: object) -> bool:
+        return entry_id in self._by_id
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Ledger):
+            return NotImplemented
+        return self.agreement == other.agreement and self.entries == other.entries
+
+    def __hash__(self) -> int:
+        return hash(self.entries)
+
+    def __repr__(self) -> str:
+        return f"Ledger({self.agreement.id!r}, {len(self.entries)} entries)"
+
+    def get(self, entry_id: str) -> Entry:
+        """The entry with this id (``KeyError`` if none)."""
+        return self._by_id[entry_id]
+
+    # -- entries by kind -------------------------------------------------------
+
+    def contributions(self, year: FinancialYear | None = None) -> tuple[Contribution, ...]:
+        return tuple(
+            e
+            for e in self.entries
+            if isinstance(e, Contribution) and (year is None or e.year == year)
+        )
+
+    def instalments(self, year: FinancialYear | None = None) -> tuple[Instalment, ...]:
+        return tuple(
+            e
+            for e in self.entries
+            if isinstance(e, Instalment) and (year is None or e.year == year)
+        )
+
+    @cached_property
+    def pool_lines(self) -> tuple[PoolLine, ...]:
+        """Every expenditure, income and reversal line, in canonical order, in pence."""
+        out: list[PoolLine] = []
+        lines: dict[str, PoolLine] = {}
+        for e in self.entries:
+            line: PoolLine
+            if isinstance(e, Expenditure):
+                rec = recoverable_vat(self.agreement, e)
+                line = PoolLine(
+                    e.id,
+                    e.scheme,
+                    e.date,
+                    "expenditure",
+                    e.net_pence + e.vat_pence - rec,
+                    rec,
+                )
+            elif isinstance(e, Income):
+                line = PoolLine(e.id, e.scheme, e.date, "income", e.pence, 0)
+            elif isinstance(e, Reversal):
+                o = lines[e.reverses]
+                line = PoolLine(
+                    e.id, o.scheme, e.date, o.kind, -o.amount, -o.vat_recovered, o.entry_id
+                )
+            else:
+                continue
+            lines[e.id] = line
+            out.append(line)
+        return tuple(out)
+
+    # -- contributions ---------------------------------------------------------
+
+    def approved_contributions(
+        self, year: FinancialYear, *, include_risk_pool: bool = False
+    ) -> dict[SchemeId, dict[PartnerId, int]]:
+        """Approved annual contributions in pence, scheme → partner (agreement order).
+
+        The agreement's planned contributions for ``year`` plus the ledger's
+        contribution entries for ``year`` (final approved annual figures, §11.2).
+        Risk-pool money is left out unless ``include_risk_pool``.
+        """
+        order = {p: i for i, p in enumerate(self.agreement.partner_order)}
+        sums: dict[SchemeId, dict[PartnerId, int]] = defaultdict(lambda: defaultdict(int))
+        items: list[tuple[SchemeId, PartnerId, int, ContributionKind]] = [
+            (c.scheme, c.partner, to_pence(c.amount), c.kind)
+            for c in self.agreement.contributions
+            if c.year == year
+        ]
+        items += [(c.scheme, c.partner, c.pence, c.kind) for c in self.contributions(year)]
+        for scheme, partner, pence, kind in items:
+            if kind is ContributionKind.RISK_POOL and not include_risk_pool:
+                continue
+            sums[scheme][partner] += pence
+        return {
+            s: dict(sorted(ps.items(), key=lambda kv: order.get(kv[0], len(order))))
+            for s, ps in sums.items()
+        }
+
+    def paid_instalments(
+        self, year: FinancialYear, upto: date | None = None
+    ) -> dict[SchemeId, dict[PartnerId, int]]:
+        """Instalments paid (``paid_date`` before ``upto``), scheme → partner, pence."""
+        out: dict[SchemeId, dict[PartnerId, int]] = defaultdict(lambda: defaultdict(int))
+        for i in self.instalments(year):
+            if i.paid_date is not None and (upto is None or i.paid_date < upto):
+                out[i.scheme][i.partner] += i.pence
+        return {s: dict(ps) for s, ps in out.items()}
+
+    # -- totals ----------------------------------------------------------------
+
+    def totals(
+        self,
+        *,
+        scheme: SchemeId | None = None,
+        within: DateRange | None = None,
+    ) -> Totals:
+        """Pool totals for one scheme (or all), for lines dated inside ``within``."""
+        exp = inc = vat = 0
+        for line in self.pool_lines:
+            if scheme is not None and line.scheme != scheme:
+                continue
+            if within is not None and not within.contains(line.date):
+                continue
+            if line.kind == "expenditure":
+                exp += line.amount
+                vat += line.vat_recovered
+            else:
+                inc += line.amount
+        return Totals(exp, inc, vat)
+
+    def totals_by_scheme(self, within: DateRange | None = None) -> dict[SchemeId, Totals]:
+        """Totals per scheme, in agreement scheme order (schemes with no lines included)."""
+        return {s.id: self.totals(scheme=s.id, within=within) for s in self.agreement.schemes}
+
+    def totals_by_month(
+        self, year: FinancialYear, scheme: SchemeId | None = None
+    ) -> dict[int, Totals]:
+        """Totals for each month 1-12 of ``year`` (month 1 is April)."""
+        return {
+            n: self.totals(scheme=scheme, within=year.month(n).as_range()) for n in range(1, 13)
+        }
+
+    def totals_by_quarter(
+        self, year: FinancialYear, scheme: SchemeId | None = None
+    ) -> dict[int, Totals]:
+        """Totals for each quarter 1-4 of ``year``."""
+        return {
+            n: self.totals(scheme=scheme, within=year.quarter(n).as_range()) for n in range(1, 5)
+        }
+
+    def year_to_date(
+        self, year: FinancialYear, upto: date, scheme: SchemeId | None = None
+    ) -> Totals:
+        """Totals from the start of ``year`` to ``upto`` (exclusive)."""
+        return self.totals(scheme=scheme, within=DateRange(year.start, min(upto, year.end)))
