@@ -1,0 +1,802 @@
+"""Checks that an agreement makes sense, each one small pure function (L1).
+
+:func:`validate_agreement` runs every check in :data:`AGREEMENT_CHECKS` and
+returns all the issues found, so a finance officer sees every problem in an
+agreement file at once. Each issue's location names the field by its path in
+the file, e.g. ``schemes[3].risk_share.caps[0].partner``.
+
+What "in the scheme" means (PL-AGR-008): a partner is in a scheme if it has a
+planned contribution to it in any year, or is its lead commissioner. The host
+also counts for the bearer of RS6 and RS9 (the body that runs the budget).
+A rule may only name partners in its scheme.
+
+Codes used: PL-AGR-003 to PL-AGR-020 (see :data:`~pooledledger.errors.ISSUE_CODES`).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterator
+from fractions import Fraction
+
+from pooledledger.agreement import Agent, Agreement, ContributionKind, LegalBasis, Principal
+from pooledledger.errors import Issue, Location, Severity
+from pooledledger.money import to_pence
+from pooledledger.partners import PartnerKind, VatRegime
+from pooledledger.rules import (
+    CappedShares,
+    FaultBearer,
+    FixedVariableProfile,
+    ProRataCommissioned,
+    RiskPoolSpread,
+    UnderspendDisposition,
+    format_share,
+)
+
+__all__ = [
+    "AGREEMENT_CHECKS",
+    "AgreementCheck",
+    "check_contribution_amounts",
+    "check_contribution_partners",
+    "check_contribution_schemes",
+    "check_contribution_years",
+    "check_duplicate_ids",
+    "check_effective_dates",
+    "check_host",
+    "check_legal_basis",
+    "check_named_partners_known",
+    "check_offsetting",
+    "check_partner_attributes",
+    "check_risk_pool",
+    "check_rule_lists",
+    "check_rule_partners_in_scheme",
+    "check_scheme_contributors",
+    "check_share_sums",
+    "check_term",
+    "check_underspend_rules",
+    "validate_agreement",
+]
+
+#: A check: a pure function from an agreement to the issues it finds.
+AgreementCheck = Callable[[Agreement], list[Issue]]
+
+
+def _error(code: str, field: str, message: str) -> Issue:
+    return Issue(
+        code=code, severity=Severity.ERROR, message=message, location=Location(field=field)
+    )
+
+
+def _warning(code: str, field: str, message: str) -> Issue:
+    return Issue(
+        code=code, severity=Severity.WARNING, message=message, location=Location(field=field)
+    )
+
+
+def _rule_refs(agreement: Agreement) -> Iterator[tuple[int, str, str, str]]:
+    """(scheme index, field path, partner id, rule-relative path) for every partner a rule names."""
+    for k, scheme in enumerate(agreement.schemes):
+        for rel, partner in scheme.risk_share.partner_refs():
+            yield k, f"schemes[{k}].risk_share.{rel}", partner, rel
+
+
+# ------------------------------------------------------------------ partners and host
+
+
+def check_host(agreement: Agreement) -> list[Issue]:
+    """PL-AGR-003: the host must be one of the partners."""
+    if agreement.host in agreement.partner_order:
+        return []
+    return [
+        _error(
+            "PL-AGR-003",
+            "host",
+            f"host {agreement.host!r} is not one of the partners "
+            f"({', '.join(agreement.partner_order)})",
+        )
+    ]
+
+
+def check_duplicate_ids(agreement: Agreement) -> list[Issue]:
+    """PL-AGR-004: partner, scheme and contribution ids are each unique.
+
+    The risk pool's id shares the scheme namespace: it may not be a scheme's id.
+    The second and later uses of an id are reported.
+    """
+    issues: list[Issue] = []
+    groups: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+        ("partners", "partner", agreement.partner_order),
+        ("schemes", "scheme", agreement.scheme_ids),
+        ("contributions", "contribution", tuple(c.id for c in agreement.contributions)),
+    )
+    for field, what, ids in groups:
+        first: dict[str, int] = {}
+        for i, id_ in enumerate(ids):
+            if id_ in first:
+                issues.append(
+                    _error(
+                        "PL-AGR-004",
+                        f"{field}[{i}].id",
+                        f"{what} id {id_!r} is already used by {field}[{first[id_]}]",
+                    )
+                )
+            else:
+                first[id_] = i
+    rp = agreement.risk_pool
+    if rp is not None and rp.id in agreement.scheme_ids:
+        issues.append(
+            _error(
+                "PL-AGR-004",
+                "risk_pool.id",
+                f"the risk pool's id {rp.id!r} is also a scheme's id; give it its own id",
+            )
+        )
+    return issues
+
+
+def check_named_partners_known(agreement: Agreement) -> list[Issue]:
+    """PL-AGR-012: lead commissioners, accounting-model partners and rule partners exist."""
+    known = set(agreement.partner_order)
+    issues: list[Issue] = []
+    for k, scheme in enumerate(agreement.schemes):
+        if scheme.lead_commissioner not in known:
+            issues.append(
+                _error(
+                    "PL-AGR-012",
+                    f"schemes[{k}].lead_commissioner",
+                    f"lead commissioner {scheme.lead_commissioner!r} of scheme {scheme.id!r} "
+                    "is not a partner",
+                )
+            )
+        model = scheme.accounting_model
+        if isinstance(model, Principal | Agent) and model.partner not in known:
+            issues.append(
+                _error(
+                    "PL-AGR-012",
+                    f"schemes[{k}].accounting_model.partner",
+                    f"{model.model.lower()} {model.partner!r} of scheme {scheme.id!r} "
+                    "is not a partner",
+                )
+            )
+    for k, path, partner, _ in _rule_refs(agreement):
+        if partner not in known:
+            issues.append(
+                _error(
+                    "PL-AGR-012",
+                    path,
+                    f"the risk-share rule of scheme {agreement.schemes[k].id!r} names "
+                    f"{partner!r}, which is not a partner",
+                )
+            )
+    return issues
+
+
+def check_legal_basis(agreement: Agreement) -> list[Issue]:
+    """PL-AGR-010: the legal basis allows these kinds of partner (domain.md §1).
+
+    * s75 NHS Act 2006 and s31 Health Act 1999: at least one NHS body and one local
+      authority, and no other kind of body.
+    * s10 Children Act 2004: a local authority (the children's services authority)
+      and at least one relevant partner of any kind (NHS, police, probation…).
+    * s65Z5 NHS Act 2006: NHS bodies only, at least two.
+    """
+    basis = agreement.legal_basis
+    kinds = [p.kind for p in agreement.partners]
+    issues: list[Issue] = []
+    if len(kinds) < 2:
+        issues.append(_error("PL-AGR-010", "partners", "a pooled fund needs at least two partners"))
+    allowed: set[PartnerKind]
+    needed: tuple[PartnerKind, ...]
+    if basis in (LegalBasis.S75_NHSA2006, LegalBasis.S31_HA1999):
+        allowed = {PartnerKind.NHS_BODY, PartnerKind.LOCAL_AUTHORITY}
+        needed = (PartnerKind.NHS_BODY, PartnerKind.LOCAL_AUTHORITY)
+    elif basis is LegalBasis.S10_CA2004:
+        allowed = set(PartnerKind)
+        needed = (PartnerKind.LOCAL_AUTHORITY,)
+    else:  # S65Z5_NHSA2006
+        allowed = {PartnerKind.NHS_BODY}
+        needed = (PartnerKind.NHS_BODY,)
+    for i, p in enumerate(agreement.partners):
+        if p.kind not in allowed:
+            issues.append(
+                _error(
+                    "PL-AGR-010",
+                    f"partners[{i}].kind",
+                    f"partner {p.id!r} is {p.kind.value}, which cannot join a pool under "
+                    f"{basis.value}",
+                )
+            )
+    for kind in needed:
+        if kind not in kinds:
+            issues.append(
+                _error(
+                    "PL-AGR-010",
+                    "legal_basis",
+                    f"a pool under {basis.value} needs at least one {kind.value} partner",
+                )
+            )
+    return issues
+
+
+def check_partner_attributes(agreement: Agreement) -> list[Issue]:
+    """PL-AGR-020 (warning): VAT regime or DHSC-group flag unusual for the partner's kind."""
+    expected_kind = {
+        VatRegime.LA_S33: PartnerKind.LOCAL_AUTHORITY,
+        VatRegime.NHS_S41_COS: PartnerKind.NHS_BODY,
+    }
+    issues: list[Issue] = []
+    for i, p in enumerate(agreement.partners):
+        kind = expected_kind.get(p.vat_regime)
+        if kind is not None and p.kind is not kind:
+            issues.append(
+                _warning(
+                    "PL-AGR-020",
+                    f"partners[{i}].vat_regime",
+                    f"partner {p.id!r} is {p.kind.value} but has VAT regime "
+                    f"{p.vat_regime.value}, which is for {kind.value} partners",
+                )
+            )
+        if p.dhsc_group and p.kind is not PartnerKind.NHS_BODY:
+            issues.append(
+                _warning(
+                    "PL-AGR-020",
+                    f"partners[{i}].dhsc_group",
+                    f"partner {p.id!r} is {p.kind.value} but is marked as a DHSC group body",
+                )
+            )
+    return issues
+
+
+# ----------------------------------------------------------------------- contributions
+
+
+def check_contribution_schemes(agreement: Agreement) -> list[Issue]:
+    """PL-AGR-005: a contribution names a scheme of the agreement.
+
+    Contributions to the risk pool are checked by :func:`check_risk_pool`.
+    """
+    schemes = set(agreement.scheme_ids)
+    rp_id = agreement.risk_pool.id if agreement.risk_pool is not None else None
+    issues: list[Issue] = []
+    for i, c in enumerate(agreement.contributions):
+        if c.kind is ContributionKind.RISK_POOL or c.scheme == rp_id:
+            continue
+        if c.scheme not in schemes:
+            issues.append(
+                _error(
+                    "PL-AGR-005",
+                    f"contributions[{i}].scheme",
+                    f"contribution {c.id!r} names scheme {c.scheme!r}, which is not a scheme "
+                    f"of the agreement ({', '.join(agreement.scheme_ids)})",
+                )
+            )
+    return issues
+
+
+def check_contribution_partners(agreement: Agreement) -> list[Issue]:
+    """PL-AGR-006: a contribution names a partner of the agreement."""
+    known = set(agreement.partner_order)
+    return [
+        _error(
+            "PL-AGR-006",
+            f"contributions[{i}].partner",
+            f"contribution {c.id!r} names partner {c.partner!r}, which is not a partner",
+        )
+        for i, c in enumerate(agreement.contributions)
+        if c.partner not in known
+    ]
+
+
+def check_contribution_amounts(agreement: Agreement) -> list[Issue]:
+    """PL-AGR-018: only a VARIATION may be negative, and no partner's year total may be.
+
+    The total is per partner, scheme (or risk pool) and year.
+    """
+    issues: list[Issue] = []
+    totals: Counter[tuple[str, str, str]] = Counter()
+    last_index: dict[tuple[str, str, str], int] = {}
+    for i, c in enumerate(agreement.contributions):
+        key = (c.partner, c.scheme, str(c.year))
+        totals[key] += c.pence
+        last_index[key] = i
+        if c.pence < 0 and c.kind is not ContributionKind.VARIATION:
+            issues.append(
+                _error(
+                    "PL-AGR-018",
+                    f"contributions[{i}].amount",
+                    f"contribution {c.id!r} is negative; only a VARIATION may reduce a "
+                    "contribution",
+                )
+            )
+    for key, total in totals.items():
+        if total < 0:
+            partner, scheme, year = key
+            issues.append(
+                _error(
+                    "PL-AGR-018",
+                    f"contributions[{last_index[key]}].amount",
+                    f"{partner}'s contributions to {scheme} for {year} add up to a negative amount",
+                )
+            )
+    return issues
+
+
+def check_scheme_contributors(agreement: Agreement) -> list[Issue]:
+    """PL-AGR-009: every scheme has at least one planned contribution."""
+    funded = {c.scheme for c in agreement.contributions}
+    return [
+        _error(
+            "PL-AGR-009",
+            f"schemes[{k}]",
+            f"scheme {s.id!r} has no planned contribution from any partner",
+        )
+        for k, s in enumerate(agreement.schemes)
+        if s.id not in funded
+    ]
+
+
+def check_term(agreement: Agreement) -> list[Issue]:
+    """PL-AGR-011: the term does not end before it starts, and effective dates lie in it."""
+    issues: list[Issue] = []
+    if agreement.term_end < agreement.term_start:
+        issues.append(
+            _error(
+                "PL-AGR-011",
+                "term_end",
+                f"the term ends ({agreement.term_end}) before it starts ({agreement.term_start})",
+            )
+        )
+        return issues
+    for i, c in enumerate(agreement.contributions):
+        d = c.effective_date
+        if d is not None and not agreement.term_start <= d <= agreement.term_end:
+            issues.append(
+                _error(
+                    "PL-AGR-011",
+                    f"contributions[{i}].effective_date",
+                    f"contribution {c.id!r} takes effect on {d}, outside the term "
+                    f"{agreement.term_start} to {agreement.term_end}",
+                )
+            )
+    return issues
+
+
+def check_contribution_years(agreement: Agreement) -> list[Issue]:
+    """PL-AGR-014: each contribution's financial year shares at least a day with the term."""
+    years = set(agreement.financial_years)
+    if not years:  # a reversed term is reported by check_term
+        return []
+    return [
+        _error(
+            "PL-AGR-014",
+            f"contributions[{i}].year",
+            f"contribution {c.id!r} is for {c.year}, which lies outside the term "
+            f"{agreement.term_start} to {agreement.term_end}",
+        )
+        for i, c in enumerate(agreement.contributions)
+        if c.year not in years
+    ]
+
+
+def check_effective_dates(agreement: Agreement) -> list[Issue]:
+    """PL-AGR-019: a contribution's effective date lies within its own financial year."""
+    return [
+        _error(
+            "PL-AGR-019",
+            f"contributions[{i}].effective_date",
+            f"contribution {c.id!r} for {c.year} takes effect on {c.effective_date}, "
+            f"outside that year ({c.year.start} to {c.year.last_day})",
+        )
+        for i, c in enumerate(agreement.contributions)
+        if c.effective_date is not None and not c.year.contains(c.effective_date)
+    ]
+
+
+# --------------------------------------------------------------------- risk-share rules
+
+
+def check_share_sums(agreement: Agreement) -> list[Issue]:
+    """PL-AGR-007: fixed shares (RS4, and RS5/RS6/RS10/nested ones when given) sum to exactly 1."""
+    issues: list[Issue] = []
+    for k, scheme in enumerate(agreement.schemes):
+        for rel, shares in scheme.risk_share.share_sets():
+            total = sum((s.share for s in shares), Fraction(0))
+            if total != 1:
+                issues.append(
+                    _error(
+                        "PL-AGR-007",
+                        f"schemes[{k}].risk_share.{rel}",
+                        f"the shares of scheme {scheme.id!r} sum to {format_share(total)} "
+                        f"({_percent(total)}), not exactly 1 (100%)",
+                    )
+                )
+    return issues
+
+
+def _percent(f: Fraction) -> str:
+    value = f * 100
+    if value.denominator == 1:
+        return f"{value.numerator}%"
+    return f"about {float(value):.4g}%"
+
+
+def check_rule_partners_in_scheme(agreement: Agreement) -> list[Issue]:
+    """PL-AGR-008: a partner a rule names (cap, underwriter, owner, bearer, protected,
+    share) is in the scheme: it contributes to it or is its lead commissioner.
+
+    The bearer of RS6 and RS9 may also be the host. An RS6 rule without a bearer
+    means the host, which must then be in the scheme too. Partners that are not
+    partners at all are reported by :func:`check_named_partners_known`.
+    """
+    known = set(agreement.partner_order)
+    issues: list[Issue] = []
+    for k, path, partner, rel in _rule_refs(agreement):
+        scheme = agreement.schemes[k]
+        members = set(agreement.scheme_partners(scheme.id))
+        rule = scheme.risk_share
+        if rel == "bearer" and isinstance(rule, FixedVariableProfile | FaultBearer):
+            members.add(agreement.host)
+        if partner in known and partner not in members:
+            issues.append(
+                _error(
+                    "PL-AGR-008",
+                    path,
+                    f"{partner!r} is named by the risk-share rule of scheme {scheme.id!r} but "
+                    "neither contributes to it nor is its lead commissioner",
+                )
+            )
+    for k, scheme in enumerate(agreement.schemes):
+        rule = scheme.risk_share
+        if (
+            isinstance(rule, FixedVariableProfile)
+            and rule.bearer is None
+            and agreement.host in known
+            and agreement.host not in agreement.scheme_partners(scheme.id)
+        ):
+            issues.append(
+                _error(
+                    "PL-AGR-008",
+                    f"schemes[{k}].risk_share.bearer",
+                    f"no bearer is given, so the host {agreement.host!r} bears the variance of "
+                    f"scheme {scheme.id!r}, but it is not in that scheme; name a bearer",
+                )
+            )
+    return issues
+
+
+def check_rule_lists(agreement: Agreement) -> list[Issue]:
+    """PL-AGR-016: a rule's lists are usable.
+
+    No partner twice in one list (shares, caps, underwriters, fixed, commissioned);
+    RS3 commissioned amounts not all zero; an RS6 bearer not also fixed.
+    """
+    issues: list[Issue] = []
+    for k, scheme in enumerate(agreement.schemes):
+        base = f"schemes[{k}].risk_share"
+        lists: dict[str, dict[str, int]] = {}
+        for rel, partner in scheme.risk_share.partner_refs():
+            head = rel.rsplit("[", 1)[0] if "[" in rel else None
+            if head is None:
+                continue
+            seen = lists.setdefault(head, {})
+            if partner in seen:
+                issues.append(
+                    _error(
+                        "PL-AGR-016",
+                        f"{base}.{rel}",
+                        f"{partner!r} is listed twice in {head} of scheme {scheme.id!r}",
+                    )
+                )
+            else:
+                seen[partner] = 1
+        rule = scheme.risk_share
+        if (
+            isinstance(rule, ProRataCommissioned)
+            and rule.commissioned
+            and all(to_pence(c.amount) == 0 for c in rule.commissioned)
+        ):
+            issues.append(
+                _error(
+                    "PL-AGR-016",
+                    f"{base}.commissioned",
+                    f"the commissioned amounts of scheme {scheme.id!r} are all zero, so no "
+                    "shares can be worked out from them",
+                )
+            )
+        if isinstance(rule, FixedVariableProfile):
+            bearer = rule.bearer if rule.bearer is not None else agreement.host
+            if bearer in rule.fixed:
+                issues.append(
+                    _error(
+                        "PL-AGR-016",
+                        f"{base}.bearer",
+                        f"{bearer!r} bears the variance of scheme {scheme.id!r} but is also "
+                        "listed as fixed",
+                    )
+                )
+        if isinstance(rule, CappedShares):
+            capped = {c.partner for c in rule.caps}
+            if capped >= set(rule.underwriters):
+                issues.append(
+                    _error(
+                        "PL-AGR-016",
+                        f"{base}.underwriters",
+                        f"every underwriter of scheme {scheme.id!r} is also capped, so "
+                        "nobody bears the residual above the caps",
+                    )
+                )
+    return issues
+
+
+# -------------------------------------------------------------- dispositions, RS7, RS8
+
+
+def _dispositions(agreement: Agreement, k: int) -> Iterator[tuple[str, UnderspendDisposition]]:
+    scheme = agreement.schemes[k]
+    yield f"schemes[{k}].underspend.disposition", scheme.underspend.disposition
+    for rel, d in scheme.risk_share.dispositions():
+        yield f"schemes[{k}].risk_share.{rel}", d
+
+
+def check_underspend_rules(agreement: Agreement) -> list[Issue]:
+    """PL-AGR-017: a REDEPLOY disposition names another, known scheme to receive the money.
+
+    Also refused: ``redeploy_to`` with no REDEPLOY disposition, and redeploying a
+    ring-fenced scheme's underspend. A REDEPLOY without an ``agreement_ref`` is a
+    warning (redeployment needs the partners' agreement).
+    """
+    schemes = set(agreement.scheme_ids)
+    issues: list[Issue] = []
+    for k, scheme in enumerate(agreement.schemes):
+        u = scheme.underspend
+        target_field = f"schemes[{k}].underspend.redeploy_to"
+        redeploys = [
+            p for p, d in _dispositions(agreement, k) if d is UnderspendDisposition.REDEPLOY
+        ]
+        if redeploys and scheme.ring_fenced:
+            issues.extend(
+                _error(
+                    "PL-AGR-017",
+                    path,
+                    f"scheme {scheme.id!r} is ring-fenced, so its underspend cannot be redeployed",
+                )
+                for path in redeploys
+            )
+        if redeploys and u.redeploy_to is None:
+            issues.append(
+                _error(
+                    "PL-AGR-017",
+                    target_field,
+                    f"scheme {scheme.id!r} redeploys its underspend but does not say to which "
+                    "scheme: give redeploy_to",
+                )
+            )
+        if u.redeploy_to is not None:
+            if not redeploys:
+                issues.append(
+                    _error(
+                        "PL-AGR-017",
+                        target_field,
+                        f"scheme {scheme.id!r} names redeploy_to but no disposition is REDEPLOY",
+                    )
+                )
+            elif u.redeploy_to == scheme.id:
+                issues.append(
+                    _error(
+                        "PL-AGR-017",
+                        target_field,
+                        f"scheme {scheme.id!r} cannot redeploy its underspend to itself",
+                    )
+                )
+            elif u.redeploy_to not in schemes:
+                issues.append(
+                    _error(
+                        "PL-AGR-017",
+                        target_field,
+                        f"scheme {scheme.id!r} redeploys to {u.redeploy_to!r}, which is not a "
+                        "scheme",
+                    )
+                )
+        if u.disposition is UnderspendDisposition.REDEPLOY and not u.agreement_ref:
+            issues.append(
+                _warning(
+                    "PL-AGR-017",
+                    f"schemes[{k}].underspend.agreement_ref",
+                    f"redeploying the underspend of scheme {scheme.id!r} needs the partners' "
+                    "agreement: cite it in agreement_ref",
+                )
+            )
+    return issues
+
+
+def check_offsetting(agreement: Agreement) -> list[Issue]:
+    """PL-AGR-013: offsetting (RS8) is consistent.
+
+    When not allowed, no ``order`` or ``agreement_ref`` may be given. When allowed,
+    an ``agreement_ref`` is required (offsetting is a cross-subsidy, §11.1) and
+    the order may name only known, non-ring-fenced schemes.
+    """
+    off = agreement.offsetting
+    issues: list[Issue] = []
+    if not off.allowed:
+        if off.order:
+            issues.append(
+                _error(
+                    "PL-AGR-013",
+                    "offsetting.order",
+                    "an offset order is given but offsetting is not allowed",
+                )
+            )
+        if off.agreement_ref is not None:
+            issues.append(
+                _error(
+                    "PL-AGR-013",
+                    "offsetting.agreement_ref",
+                    "an agreement reference for offsetting is given but offsetting is not "
+                    "allowed; set allowed = true or remove it",
+                )
+            )
+    elif not off.agreement_ref:
+        issues.append(
+            _error(
+                "PL-AGR-013",
+                "offsetting.agreement_ref",
+                "offsetting underspends against overspends moves one partner's money to "
+                "another's scheme: cite the clause that allows it in agreement_ref",
+            )
+        )
+    ring_fenced = {s.id for s in agreement.schemes if s.ring_fenced}
+    schemes = set(agreement.scheme_ids)
+    for j, sid in enumerate(off.order):
+        if sid not in schemes:
+            issues.append(
+                _error(
+                    "PL-AGR-013",
+                    f"offsetting.order[{j}]",
+                    f"the offset order names {sid!r}, which is not a scheme",
+                )
+            )
+        elif sid in ring_fenced:
+            issues.append(
+                _error(
+                    "PL-AGR-013",
+                    f"offsetting.order[{j}]",
+                    f"scheme {sid!r} is ring-fenced and cannot be offset",
+                )
+            )
+    return issues
+
+
+def check_risk_pool(agreement: Agreement) -> list[Issue]:
+    """PL-AGR-015: the risk pool (RS7) and its contributions are consistent.
+
+    ``RISK_POOL`` contributions need a risk pool and must name its id; other
+    contributions must not name it; a risk pool needs contributions; its
+    ``schemes`` and ``priority`` name known schemes; a ``PRIORITY`` spread needs a
+    priority order; a ``CONTINGENCY`` underspend disposition needs a risk pool.
+    """
+    rp = agreement.risk_pool
+    schemes = set(agreement.scheme_ids)
+    issues: list[Issue] = []
+    for i, c in enumerate(agreement.contributions):
+        if c.kind is ContributionKind.RISK_POOL:
+            if rp is None:
+                issues.append(
+                    _error(
+                        "PL-AGR-015",
+                        f"contributions[{i}].kind",
+                        f"contribution {c.id!r} is to a risk pool, but the agreement has none",
+                    )
+                )
+            elif c.scheme != rp.id:
+                issues.append(
+                    _error(
+                        "PL-AGR-015",
+                        f"contributions[{i}].scheme",
+                        f"risk-pool contribution {c.id!r} must name the risk pool {rp.id!r}, "
+                        f"not {c.scheme!r}",
+                    )
+                )
+        elif rp is not None and c.scheme == rp.id:
+            issues.append(
+                _error(
+                    "PL-AGR-015",
+                    f"contributions[{i}].kind",
+                    f"contribution {c.id!r} is to the risk pool, so its kind must be RISK_POOL",
+                )
+            )
+    for k in range(len(agreement.schemes)):
+        for path, d in _dispositions(agreement, k):
+            if d is UnderspendDisposition.CONTINGENCY and rp is None:
+                issues.append(
+                    _error(
+                        "PL-AGR-015",
+                        path,
+                        "a CONTINGENCY disposition holds the underspend in the risk pool, but "
+                        "the agreement has none",
+                    )
+                )
+    if rp is None:
+        return issues
+    if not any(c.kind is ContributionKind.RISK_POOL for c in agreement.contributions):
+        issues.append(
+            _error(
+                "PL-AGR-015",
+                "risk_pool",
+                f"risk pool {rp.id!r} has no RISK_POOL contributions from any partner",
+            )
+        )
+    for field, ids in (("schemes", rp.schemes), ("priority", rp.priority)):
+        for j, sid in enumerate(ids):
+            if sid not in schemes:
+                issues.append(
+                    _error(
+                        "PL-AGR-015",
+                        f"risk_pool.{field}[{j}]",
+                        f"the risk pool's {field} names {sid!r}, which is not a scheme",
+                    )
+                )
+            elif field == "priority" and rp.schemes and sid not in rp.schemes:
+                issues.append(
+                    _error(
+                        "PL-AGR-015",
+                        f"risk_pool.priority[{j}]",
+                        f"the risk pool's priority names {sid!r}, which the risk pool does not "
+                        "cover",
+                    )
+                )
+    if rp.spread is RiskPoolSpread.PRIORITY and not rp.priority:
+        issues.append(
+            _error(
+                "PL-AGR-015",
+                "risk_pool.priority",
+                "the risk pool is spread in PRIORITY order but no priority order is given",
+            )
+        )
+    elif rp.spread is not RiskPoolSpread.PRIORITY and rp.priority:
+        issues.append(
+            _warning(
+                "PL-AGR-015",
+                "risk_pool.priority",
+                "a priority order is given but the risk pool is spread by overspend weights, "
+                "so it is not used",
+            )
+        )
+    return issues
+
+
+# ---------------------------------------------------------------------------- runner
+
+#: Every agreement check, in the order :func:`validate_agreement` runs them.
+AGREEMENT_CHECKS: tuple[AgreementCheck, ...] = (
+    check_host,
+    check_duplicate_ids,
+    check_legal_basis,
+    check_partner_attributes,
+    check_named_partners_known,
+    check_term,
+    check_contribution_schemes,
+    check_contribution_partners,
+    check_contribution_amounts,
+    check_contribution_years,
+    check_effective_dates,
+    check_scheme_contributors,
+    check_share_sums,
+    check_rule_partners_in_scheme,
+    check_rule_lists,
+    check_underspend_rules,
+    check_offsetting,
+    check_risk_pool,
+)
+
+
+def validate_agreement(agreement: Agreement) -> list[Issue]:
+    """Run every check in :data:`AGREEMENT_CHECKS` and return all the issues found.
+
+    An empty list means the agreement is consistent. Errors block loading;
+    warnings do not (see :func:`~pooledledger.errors.has_errors`).
+    """
+    issues: list[Issue] = []
+    for check in AGREEMENT_CHECKS:
+        issues.extend(check(agreement))
+    return issues

@@ -1,0 +1,1 @@
+"""Reports: read results, never write entries (layer L4)."""
