@@ -45,6 +45,7 @@ __all__ = [
     "Weight",
     "allocate",
     "allocate_2d",
+    "allocate_2d_fixed",
     "allocate_cumulative",
     "explain_allocation",
 ]
@@ -314,3 +315,48 @@ def allocate_cumulative(
     """Split each of ``amounts`` so each key's running total stays within 1p of exact."""
     acc = CumulativeAllocator(weights, order)
     return [acc.add(a) for a in amounts]
+
+
+def allocate_2d_fixed(
+    row_totals: Mapping[K, int],
+    column_totals: Mapping[C, int],
+    row_order: Sequence[K] | None = None,
+    column_order: Sequence[C] | None = None,
+) -> Grid[K, C]:
+    """Fill a grid whose row *and* column totals are both contractual.
+
+    Cells start at the floor of their exact share ``row × column / total`` and the
+    missing pence go to the largest remainders among cells whose row and column
+    still need a penny (ties by row, then column order), so both sets of totals are
+    kept exactly.  Used when, e.g., a risk pool covers every overspend in full.
+    Totals must be non-negative and sum to the same amount.
+    """
+    if any(v < 0 for v in (*row_totals.values(), *column_totals.values())):
+        raise AllocationError("fixed-margin allocation needs non-negative totals")
+    total = sum(row_totals.values())
+    if total != sum(column_totals.values()):
+        raise AllocationError(
+            f"row totals ({total}) and column totals ({sum(column_totals.values())}) differ"
+        )
+    rows = list(row_order or row_totals)
+    cols = list(column_order or column_totals)
+    cells: dict[K, dict[C, int]] = {r: dict.fromkeys(cols, 0) for r in rows}
+    if total == 0:
+        return Grid(cells)
+    rems: list[tuple[int, int, int]] = []
+    for i, r in enumerate(rows):
+        for j, c in enumerate(cols):
+            q, rem = divmod(row_totals[r] * column_totals[c], total)
+            cells[r][c] = q
+            rems.append((-rem, i, j))
+    row_need = {r: row_totals[r] - sum(cells[r].values()) for r in rows}
+    col_need = {c: column_totals[c] - sum(cells[r][c] for r in rows) for c in cols}
+    rems.sort()
+    while any(row_need.values()):
+        for _, i, j in rems:
+            r, c = rows[i], cols[j]
+            if row_need[r] > 0 and col_need[c] > 0:
+                cells[r][c] += 1
+                row_need[r] -= 1
+                col_need[c] -= 1
+    return Grid(cells)

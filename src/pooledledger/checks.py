@@ -30,7 +30,7 @@ from collections.abc import Callable
 
 from pooledledger.agreement import Agreement
 from pooledledger.apportion import scheme_weights
-from pooledledger.entries import Contribution, Expenditure, Income, Instalment
+from pooledledger.entries import Contribution, Expenditure, Income, Instalment, Reversal
 from pooledledger.errors import Issue, Location, Severity
 from pooledledger.ledger import Ledger, entry_date, pool_cost
 from pooledledger.money import format_pence
@@ -134,7 +134,7 @@ def check_dates(ledger: Ledger) -> list[Issue]:
                         "effective_date" if isinstance(e, Contribution) else "due_date",
                     )
                 )
-        elif not term.contains(d):
+        elif isinstance(e, Expenditure | Income | Reversal) and not term.contains(d):
             out.append(
                 _issue(
                     "PL-LED-003",

@@ -43,6 +43,8 @@ __all__ = [
     "Income",
     "Instalment",
     "Reversal",
+    "Settlement",
+    "YearClosed",
 ]
 
 #: A caller-supplied entry id, unique within a ledger, e.g. ``"INV-2025-00042"``.
@@ -184,7 +186,35 @@ class Reversal(_Entry):
     reason: Annotated[str, StringConstraints(min_length=1)]
 
 
+class Settlement(_Entry):
+    """The year-end cash settlement between the host and a partner (from the close).
+
+    ``amount`` is positive when the host pays the partner (a refund of underspend)
+    and negative when the partner pays the host (an additional contribution).
+    """
+
+    entry: Literal["settlement"] = "settlement"
+    year: FinancialYear
+    partner: PartnerId
+    amount: Amount
+    due_date: date
+    paid_date: date | None = None
+    description: str = ""
+
+
+class YearClosed(_Entry):
+    """Marks a financial year as closed; closing it again adds nothing (I-12).
+
+    Reverse this entry (with a :class:`Reversal`) to reopen the year.
+    """
+
+    entry: Literal["year_closed"] = "year_closed"
+    year: FinancialYear
+    closed_on: date
+
+
 #: Any ledger entry; the ``entry`` field tells them apart in files.
 Entry = Annotated[
-    Contribution | Instalment | Expenditure | Income | Reversal, Field(discriminator="entry")
+    Contribution | Instalment | Expenditure | Income | Reversal | Settlement | YearClosed,
+    Field(discriminator="entry"),
 ]

@@ -30,19 +30,19 @@ capital item's owner posts its share of that item to its own asset register (P8)
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from pydantic import Field
 
 from pooledledger._model import DomainEnum, FrozenModel
 from pooledledger.agreement import Agent, Principal
-from pooledledger.apportion import Apportionment
+from pooledledger.apportion import Apportionment, SchemeShares
 from pooledledger.entries import Expenditure
 from pooledledger.errors import Issue, Location, Severity
 from pooledledger.ledger import Ledger, vat_body
 from pooledledger.money import format_pence
 from pooledledger.partners import PartnerId, SchemeId
-from pooledledger.periods import DateRange
+from pooledledger.periods import DateRange, FinancialYear
 
 __all__ = ["ACCOUNT_LABELS", "Account", "Journal", "JournalLine", "build_journals"]
 
@@ -68,6 +68,10 @@ class Account(DomainEnum):
     PARTNER_CONTRIBUTION_INCOME = "PARTNER_CONTRIBUTION_INCOME"
     AGENCY_ACCOUNT = "AGENCY_ACCOUNT"
     AGENCY_CLEARING = "AGENCY_CLEARING"
+    REFUND_DUE_FROM_HOST = "REFUND_DUE_FROM_HOST"
+    PAYABLE_TO_PARTNER = "PAYABLE_TO_PARTNER"
+    GENERAL_FUND = "GENERAL_FUND"
+    EARMARKED_RESERVE = "EARMARKED_RESERVE"
 
 
 ACCOUNT_LABELS: dict[Account, str] = {
@@ -89,6 +93,10 @@ ACCOUNT_LABELS: dict[Account, str] = {
     Account.PARTNER_CONTRIBUTION_INCOME: "Income – partner contributions",
     Account.AGENCY_ACCOUNT: "Agency account – funds held for partner",
     Account.AGENCY_CLEARING: "Agency clearing",
+    Account.REFUND_DUE_FROM_HOST: "Refund of underspend due from host",
+    Account.PAYABLE_TO_PARTNER: "Payable to partner (refund of underspend)",
+    Account.GENERAL_FUND: "General fund (transfer to reserve)",
+    Account.EARMARKED_RESERVE: "Earmarked reserve – pool underspend carried forward",
 }
 
 #: Accounts that make up a partner's net cost (income and expenditure).
@@ -112,6 +120,8 @@ COUNTERPARTY = frozenset(
         Account.FUNDS_HELD_FOR,
         Account.RECEIVABLE_FROM_PARTNER,
         Account.AGENCY_ACCOUNT,
+        Account.REFUND_DUE_FROM_HOST,
+        Account.PAYABLE_TO_PARTNER,
     }
 )
 
@@ -197,6 +207,15 @@ class _Book:
     def __init__(self) -> None:
         self.lines: dict[PartnerId, list[JournalLine]] = defaultdict(list)
 
+    def journals(
+        self, partners: Iterable[PartnerId], within: DateRange
+    ) -> dict[PartnerId, Journal]:
+        start, end = within.start.isoformat(), within.end.isoformat()
+        return {
+            p: Journal(partner=p, start=start, end=end, lines=tuple(self.lines.get(p, [])))
+            for p in partners
+        }
+
     def post(
         self,
         partner: PartnerId,
@@ -239,13 +258,45 @@ def build_journals(
     ledger: Ledger, apportionment: Apportionment
 ) -> tuple[dict[PartnerId, Journal], list[Issue]]:
     """Each partner's journal for the apportionment's period to date, and any warnings."""
+    book, issues = post_pool_lines(
+        ledger, apportionment.year, apportionment.within, apportionment.schemes
+    )
+    return book.journals(ledger.agreement.partner_order, apportionment.within), issues
+
+
+def post_pool_lines(
+    ledger: Ledger,
+    year: FinancialYear,
+    within: DateRange,
+    scheme_shares: Mapping[SchemeId, SchemeShares],
+) -> tuple[_Book, list[Issue]]:
+    """Post P1-P3 and H1, H3-H7 for the given shares (in-year or year-end)."""
     agreement = ledger.agreement
     host = agreement.host
-    within: DateRange = apportionment.within
     others = [p for p in agreement.partner_order if p != host]
-    paid = ledger.paid_instalments(apportionment.year, upto=within.end)
+    paid = ledger.paid_instalments(year, upto=within.end)
     book = _Book()
     issues: list[Issue] = []
+    if agreement.risk_pool is not None:
+        rp = agreement.risk_pool.id
+        for j in others:
+            amount = paid.get(rp, {}).get(j, 0)
+            book.post(
+                j,
+                "P1",
+                [(Account.HELD_BY_HOST, amount, host)],
+                [(Account.CASH, amount, None)],
+                rp,
+                "risk pool instalments paid",
+            )
+            book.post(
+                host,
+                "H1",
+                [(Account.CASH, amount, None)],
+                [(Account.FUNDS_HELD_FOR, amount, j)],
+                rp,
+                f"risk pool instalments received from {j}",
+            )
 
     # recoverable VAT and its recovering body, per scheme
     vat: dict[SchemeId, dict[PartnerId, int]] = defaultdict(lambda: defaultdict(int))
@@ -258,7 +309,7 @@ def build_journals(
 
     for scheme in agreement.schemes:
         k = scheme.id
-        shares = apportionment.schemes[k]
+        shares = scheme_shares[k]
         e_total, i_total = shares.total_expenditure, shares.total_income
         model = scheme.accounting_model
         mode = "JO"
@@ -443,9 +494,4 @@ def build_journals(
                 "allocate pool income",
             )
 
-    start, end = within.start.isoformat(), within.end.isoformat()
-    journals = {
-        p: Journal(partner=p, start=start, end=end, lines=tuple(book.lines.get(p, [])))
-        for p in agreement.partner_order
-    }
-    return journals, issues
+    return book, issues

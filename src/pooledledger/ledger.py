@@ -40,6 +40,8 @@ from pooledledger.entries import (
     Income,
     Instalment,
     Reversal,
+    Settlement,
+    YearClosed,
 )
 from pooledledger.errors import PooledLedgerError
 from pooledledger.money import to_pence
@@ -66,7 +68,15 @@ class EntryConflictError(LedgerError):
     """The same entry id was posted twice with different content."""
 
 
-_KIND_RANK = {"contribution": 0, "instalment": 1, "income": 2, "expenditure": 3, "reversal": 4}
+_KIND_RANK = {
+    "contribution": 0,
+    "instalment": 1,
+    "income": 2,
+    "expenditure": 3,
+    "reversal": 4,
+    "settlement": 5,
+    "year_closed": 6,
+}
 
 
 def entry_date(entry: Entry) -> date:
@@ -75,6 +85,10 @@ def entry_date(entry: Entry) -> date:
         return entry.effective_date
     if isinstance(entry, Instalment):
         return entry.paid_date or entry.due_date
+    if isinstance(entry, Settlement):
+        return entry.due_date
+    if isinstance(entry, YearClosed):
+        return entry.closed_on
     return entry.date
 
 
@@ -176,15 +190,15 @@ class Ledger:
         for entry in by_id.values():
             if isinstance(entry, Reversal):
                 original = by_id.get(entry.reverses)
-                if not isinstance(original, Expenditure | Income):
+                if not isinstance(original, Expenditure | Income | YearClosed):
                     raise LedgerError(
                         f"reversal {entry.id!r} reverses {entry.reverses!r}, which is not an "
-                        "expenditure or income entry in this ledger"
+                        "expenditure, income or year-closed entry in this ledger"
                     )
-                if entry.date < original.date:
+                if entry.date < entry_date(original):
                     raise LedgerError(
                         f"reversal {entry.id!r} is dated {entry.date}, before the entry it "
-                        f"reverses ({original.date})"
+                        f"reverses ({entry_date(original)})"
                     )
                 if entry.reverses in reversed_ids:
                     raise LedgerError(f"{entry.reverses!r} is reversed more than once")
@@ -255,7 +269,7 @@ class Ledger:
                 )
             elif isinstance(e, Income):
                 line = PoolLine(e.id, e.scheme, e.date, "income", e.pence, 0)
-            elif isinstance(e, Reversal):
+            elif isinstance(e, Reversal) and e.reverses in lines:
                 o = lines[e.reverses]
                 line = PoolLine(
                     e.id, o.scheme, e.date, o.kind, -o.amount, -o.vat_recovered, o.entry_id

@@ -1,0 +1,647 @@
+"""Year-end close: variances, risk pool, risk shares, dispositions, balances, journals.
+
+:func:`close_year` settles a financial year by the agreement's rules, in the order
+of domain.md §10:
+
+1. the variance of each scheme, ``V_k = N_k - Σ_i C_ik`` (net expenditure less the
+   approved annual contributions; positive is an overspend);
+2. offsetting (RS8), only where the agreement allows it: underspends of schemes
+   that are not ring-fenced, in the agreement's order, reduce overspends (in scheme
+   order); the partners whose underspend is used are credited with funding the
+   overspending scheme;
+3. the risk pool (RS7): ``used = min(available, Σ overspends in scope)``; each
+   partner's part of ``used`` is allocated by its risk-pool contributions, then
+   spread across the overspending schemes by overspend weights (partner totals are
+   contractual, scheme totals derived: R4) or in priority order;
+4. the scheme's rule on the residual (:func:`~pooledledger.riskshare.share_variance`);
+5. the underspend disposition (refund, carry forward, redeploy, contingency);
+6. the unused risk pool (refund or carry forward);
+7. shares of net ``X_ik = C_ik + RP_ik + offset_ik + D_ik - U_ik``; shares of
+   income by the ``X`` weights; shares of gross derived ``E = X + I`` (R5).  A
+   scheme with net income, or with a negative ``X``, shares income by contribution
+   weights instead (§14.5), with a warning;
+8. balances ``B_i = C_i - X_i`` (contributions including the risk pool), the cash
+   settlement with each non-host partner (what is not carried forward), due dates
+   in working days, year-end journals (P4/H8 deficits, P6/H9 refunds, H11 the
+   host's carry-forward) and the entries to append: one settlement per partner,
+   brought-forward contributions for next year, and a :class:`YearClosed` marker.
+
+Closing a year whose marker is already in the ledger adds nothing (I-12); to reopen
+a year, reverse its marker.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping
+from datetime import date
+from fractions import Fraction
+
+from pooledledger._model import FrozenModel
+from pooledledger.agreement import Agreement
+from pooledledger.allocation import allocate, allocate_2d, allocate_2d_fixed
+from pooledledger.apportion import SchemeShares, apportion
+from pooledledger.entries import (
+    Contribution,
+    ContributionKind,
+    Entry,
+    Expenditure,
+    Settlement,
+    YearClosed,
+)
+from pooledledger.errors import Issue, Location, PooledLedgerError, Severity
+from pooledledger.journals import Account, Journal, post_pool_lines
+from pooledledger.ledger import Ledger
+from pooledledger.money import to_money
+from pooledledger.partners import PartnerId, SchemeId
+from pooledledger.periods import ENGLAND_AND_WALES, FinancialYear
+from pooledledger.riskshare import BoardRuling, SchemeFacts, share_variance
+from pooledledger.rules import (
+    BoardDecision,
+    NoRiskShare,
+    RiskPoolSpread,
+    RiskPoolUnused,
+    UnderspendDisposition,
+    WindfallManaged,
+)
+
+__all__ = ["CloseError", "PartnerClose", "RiskPoolUse", "SchemeClose", "YearEndClose", "close_year"]
+
+D = UnderspendDisposition
+
+
+class CloseError(PooledLedgerError, ValueError):
+    """The year cannot be closed as asked (e.g. a ruling for an unknown scheme)."""
+
+
+class SchemeClose(FrozenModel):
+    """One scheme's year end, every amount in pence, partners in agreement order.
+
+    ``variance`` is before offsetting and the risk pool; ``residual`` is what the
+    scheme's rule shared.  ``deficit`` and ``underspend`` are non-negative
+    magnitudes (I-7); ``dispositions`` maps each disposition to each partner's
+    amount of the underspend.
+    """
+
+    scheme: SchemeId
+    name: str
+    contributions: dict[PartnerId, int]
+    expenditure: int
+    income: int
+    net: int
+    variance: int
+    offset: dict[PartnerId, int]
+    risk_pool: dict[PartnerId, int]
+    residual: int
+    rule: str
+    explanation: tuple[str, ...]
+    deficit: dict[PartnerId, int]
+    underspend: dict[PartnerId, int]
+    dispositions: dict[str, dict[PartnerId, int]]
+    redeploy_to: SchemeId | None = None
+    net_share: dict[PartnerId, int]
+    income_share: dict[PartnerId, int]
+    gross_share: dict[PartnerId, int]
+    income_basis: str
+
+
+class RiskPoolUse(FrozenModel):
+    """The risk pool at year end: available, used (per partner and scheme), unused."""
+
+    id: str
+    available: dict[PartnerId, int]
+    used: dict[PartnerId, int]
+    by_scheme: dict[PartnerId, dict[SchemeId, int]]
+    unused: dict[PartnerId, int]
+    unused_disposition: str
+
+
+class PartnerClose(FrozenModel):
+    """One partner's year end, in pence.
+
+    ``balance`` is ``contributions - net_share``: positive, the host owes the
+    partner; negative, the partner owes the host.  ``held`` is what stays with the
+    host for next year (carried forward, redeployed, contingency, risk pool);
+    ``settlement`` is the cash that moves (``balance - held``; host: none).
+    """
+
+    partner: PartnerId
+    is_host: bool
+    contributions: int
+    risk_pool_contribution: int
+    risk_pool_used: int
+    deficit: int
+    underspend: int
+    refunded: int
+    carried_forward: int
+    redeployed: int
+    contingency: int
+    unused_risk_pool: int
+    net_share: int
+    income_share: int
+    gross_share: int
+    balance: int
+    held: int
+    settlement: int
+    settlement_due: date | None
+
+
+class YearEndClose(FrozenModel):
+    """The result of :func:`close_year`: everything a host and its partners post."""
+
+    agreement: str
+    year: FinancialYear
+    already_closed: bool
+    schemes: tuple[SchemeClose, ...]
+    risk_pool: RiskPoolUse | None
+    partners: tuple[PartnerClose, ...]
+    journals: dict[PartnerId, Journal]
+    entries: tuple[Entry, ...]
+    issues: tuple[Issue, ...]
+
+    def scheme(self, scheme_id: str) -> SchemeClose:
+        for s in self.schemes:
+            if s.scheme == scheme_id:
+                return s
+        raise KeyError(scheme_id)
+
+    def partner(self, partner_id: str) -> PartnerClose:
+        for p in self.partners:
+            if p.partner == partner_id:
+                return p
+        raise KeyError(partner_id)
+
+    @property
+    def total_variance(self) -> int:
+        return sum(s.variance for s in self.schemes)
+
+    @property
+    def conservation(self) -> dict[str, int]:
+        """I-1 in pence: resources in and their application out must be equal."""
+        inflow = (
+            sum(p.contributions + p.risk_pool_contribution for p in self.partners)
+            + sum(p.deficit for p in self.partners)
+            + sum(s.income for s in self.schemes)
+        )
+        outflow = (
+            sum(s.expenditure for s in self.schemes)
+            + sum(p.underspend for p in self.partners)
+            + sum(p.unused_risk_pool for p in self.partners)
+        )
+        return {"in": inflow, "out": outflow}
+
+
+def _is_closed(ledger: Ledger, year: FinancialYear) -> bool:
+    reversed_ids = {e.reverses for e in ledger.entries if e.entry == "reversal"}
+    return any(
+        isinstance(e, YearClosed) and e.year == year and e.id not in reversed_ids
+        for e in ledger.entries
+    )
+
+
+def close_year(
+    agreement: Agreement,
+    ledger: Ledger,
+    year: FinancialYear,
+    *,
+    rulings: Mapping[SchemeId, BoardRuling] | None = None,
+    settle_within_working_days: int = 20,
+    terminating: bool = False,
+) -> YearEndClose:
+    """Close ``year`` by the agreement's rules (see the module docs for the order)."""
+    if ledger.agreement != agreement:
+        raise CloseError("the ledger was built for a different agreement")
+    rulings = dict(rulings or {})
+    unknown = set(rulings) - set(agreement.scheme_ids)
+    if unknown:
+        raise CloseError(f"rulings name unknown schemes {sorted(unknown)}")
+    order = agreement.partner_order
+    host = agreement.host
+    issues: list[Issue] = []
+    zero = dict.fromkeys(order, 0)
+
+    def full(values: Mapping[PartnerId, int]) -> dict[PartnerId, int]:
+        return {p: values.get(p, 0) for p in order}
+
+    contributed = ledger.approved_contributions(year)
+    within = year.as_range()
+    totals = ledger.totals_by_scheme(within)
+    in_year = apportion(ledger, year)
+
+    # facts per scheme
+    commissioned: dict[SchemeId, dict[PartnerId, int]] = defaultdict(lambda: dict(zero))
+    unauthorised: dict[SchemeId, int] = defaultdict(int)
+    pool_line_cost = {pl.entry_id: pl for pl in ledger.pool_lines}
+    for e in ledger.entries:
+        if isinstance(e, Expenditure) and within.contains(e.date) and e.scheme in totals:
+            cost = pool_line_cost[e.id].amount
+            commissioned[e.scheme][e.procuring_partner or host] += cost
+            if e.unauthorised:
+                unauthorised[e.scheme] += cost
+
+    schemes = agreement.schemes
+    C = {s.id: full(contributed.get(s.id, {})) for s in schemes}
+    E = {s.id: totals[s.id].expenditure for s in schemes}
+    Inc = {s.id: totals[s.id].income for s in schemes}
+    N = {s.id: E[s.id] - Inc[s.id] for s in schemes}
+    V = {s.id: N[s.id] - sum(C[s.id].values()) for s in schemes}
+
+    def facts(k: SchemeId) -> SchemeFacts:
+        scheme = agreement.scheme(k)
+        inc_by_c = (
+            allocate(Inc[k], C[k], order)
+            if sum(C[k].values()) > 0
+            else full({scheme.lead_commissioner: Inc[k]})
+        )
+        own = {p: commissioned[k][p] - inc_by_c.get(p, 0) for p in order}
+        return SchemeFacts(scheme, C[k], dict(commissioned[k]), own, unauthorised[k])
+
+    def rule_shares(k: SchemeId, variance: int) -> tuple[dict[PartnerId, int], tuple[str, ...]]:
+        scheme = agreement.scheme(k)
+        outcome = share_variance(
+            scheme.risk_share, variance, facts(k), order, host, rulings.get(k), terminating
+        )
+        if outcome.fallback:
+            issues.append(
+                Issue(
+                    code="PL-CLS-001",
+                    severity=Severity.WARNING,
+                    message=f"scheme {k}: " + outcome.explanation[-1],
+                    location=Location(field=f"schemes[{k}].risk_share"),
+                )
+            )
+        return outcome.shares, outcome.explanation
+
+    # 2. offsetting (RS8)
+    offset: dict[SchemeId, dict[PartnerId, int]] = {s.id: dict(zero) for s in schemes}
+    after = dict(V)
+    off = agreement.offsetting
+    if off.allowed:
+        sources = [
+            k for k in (off.order or agreement.scheme_ids) if not agreement.scheme(k).ring_fenced
+        ]
+        for target in agreement.scheme_ids:
+            for source in sources:
+                if after[target] <= 0 or after[source] >= 0 or source == target:
+                    continue
+                used = min(after[target], -after[source])
+                givers, _ = rule_shares(source, V[source])
+                weights = {p: -v for p, v in givers.items() if v < 0}
+                if not weights:
+                    continue
+                parts = allocate(used, weights, [p for p in order if p in weights])
+                for p, v in parts.items():
+                    offset[source][p] -= v
+                    offset[target][p] += v
+                after[target] -= used
+                after[source] += used
+
+    # 3. risk pool (RS7)
+    rp_use: RiskPoolUse | None = None
+    rp_cells: dict[SchemeId, dict[PartnerId, int]] = {s.id: dict(zero) for s in schemes}
+    rp_avail = dict(zero)
+    rp_used = dict(zero)
+    rp = agreement.risk_pool
+    if rp is not None:
+        rp_avail = full(ledger.approved_contributions(year, include_risk_pool=True).get(rp.id, {}))
+        scope = [k for k in (rp.schemes or agreement.scheme_ids) if after.get(k, 0) > 0]
+        overspend = sum(after[k] for k in scope)
+        available = sum(rp_avail.values())
+        used_total = min(available, overspend)
+        if used_total > 0:
+            rp_used = full(
+                allocate(
+                    used_total,
+                    {p: v for p, v in rp_avail.items() if v > 0},
+                    [p for p in order if rp_avail[p] > 0],
+                )
+            )
+            rows = {p: v for p, v in rp_used.items() if v}
+            if rp.spread is RiskPoolSpread.PRIORITY:
+                remaining, targets = used_total, {}
+                for k in [*rp.priority, *[k for k in scope if k not in rp.priority]]:
+                    if k in scope and remaining:
+                        targets[k] = min(after[k], remaining)
+                        remaining -= targets[k]
+                grid = allocate_2d_fixed(rows, targets, list(rows), list(targets)).cells
+            else:
+                weights = {k: after[k] for k in scope}
+                grid = allocate_2d(rows, weights, scope).cells
+                cols = {k: sum(grid[p][k] for p in rows) for k in scope}
+                if any(cols[k] > after[k] for k in scope):  # only when nearly all covered
+                    targets = allocate(used_total, weights, scope)
+                    grid = allocate_2d_fixed(rows, targets, list(rows), scope).cells
+            for p, cells in grid.items():
+                for k, v in cells.items():
+                    rp_cells[k][p] += v
+            for k in scope:
+                after[k] -= sum(rp_cells[k].values())
+        unused = {p: rp_avail[p] - rp_used[p] for p in order}
+        rp_use = RiskPoolUse(
+            id=rp.id,
+            available=rp_avail,
+            used=rp_used,
+            by_scheme={
+                p: {k: rp_cells[k][p] for k in agreement.scheme_ids if rp_cells[k][p]}
+                for p in order
+            },
+            unused=unused,
+            unused_disposition=rp.unused.value,
+        )
+
+    # 4-7. scheme rules, dispositions, shares
+    scheme_results: list[SchemeClose] = []
+    next_year = year.next()
+    carry: dict[tuple[SchemeId, PartnerId], int] = defaultdict(int)  # b/f next year
+    for scheme in schemes:
+        k = scheme.id
+        residual = after[k]
+        if isinstance(scheme.risk_share, NoRiskShare) and residual != V[k]:
+            shares, explanation = _no_risk_after_pool(residual, C[k], order)
+        else:
+            shares, explanation = rule_shares(k, residual)
+        deficit = {p: max(v, 0) for p, v in shares.items()}
+        under = {p: max(-v, 0) for p, v in shares.items()}
+        dispositions: dict[str, dict[PartnerId, int]] = {}
+        if any(under.values()):
+            ruling = rulings.get(k)
+            disposition = scheme.underspend.disposition
+            if isinstance(scheme.risk_share, BoardDecision):
+                disposition = (
+                    ruling.disposition
+                    if ruling and ruling.disposition
+                    else scheme.risk_share.default
+                )
+            if isinstance(scheme.risk_share, WindfallManaged):
+                total_u = sum(under.values())
+                windfall = (
+                    total_u
+                    if ruling is None or ruling.windfall_pence is None
+                    else (min(max(ruling.windfall_pence, 0), total_u))
+                )
+                wparts = full(
+                    allocate(
+                        windfall,
+                        {p: v for p, v in under.items() if v},
+                        [p for p in order if under[p]],
+                    )
+                )
+                dispositions[D.REFUND.value] = wparts
+                managed = {p: under[p] - wparts[p] for p in order}
+                if any(managed.values()):
+                    dispositions[scheme.risk_share.managed_disposition.value] = managed
+            else:
+                dispositions[disposition.value] = dict(under)
+            for name, parts in dispositions.items():
+                carry_to = _carry_target(agreement, k, UnderspendDisposition(name))
+                if carry_to is not None:
+                    for p, v in parts.items():
+                        if v:
+                            carry[(carry_to, p)] += v
+        X = {p: C[k][p] + rp_cells[k][p] + offset[k][p] + deficit[p] - under[p] for p in order}
+        basis = "net shares"
+        if Inc[k] and (N[k] <= 0 or any(v < 0 for v in X.values())):
+            basis = "contributions (net shares unusable)"
+            issues.append(
+                Issue(
+                    code="PL-CLS-002",
+                    severity=Severity.WARNING,
+                    message=f"scheme {k}: net expenditure is {N[k]}p or a partner's net share "
+                    "is negative, so income is shared by contributions (§14.5)",
+                    location=Location(field=f"schemes[{k}]"),
+                )
+            )
+        if not Inc[k]:
+            inc_share = dict(zero)
+        elif basis == "net shares":
+            inc_share = full(
+                allocate(Inc[k], {p: v for p, v in X.items() if v}, [p for p in order if X[p]])
+            )
+        elif sum(C[k].values()) > 0:
+            inc_share = full(allocate(Inc[k], C[k], order))
+        else:
+            inc_share = full({scheme.lead_commissioner: Inc[k]})
+        gross = {p: X[p] + inc_share[p] for p in order}
+        scheme_results.append(
+            SchemeClose(
+                scheme=k,
+                name=scheme.name,
+                contributions=C[k],
+                expenditure=E[k],
+                income=Inc[k],
+                net=N[k],
+                variance=V[k],
+                offset=offset[k],
+                risk_pool=rp_cells[k],
+                residual=residual,
+                rule=f"{scheme.risk_share.code} {scheme.risk_share.rule}",
+                explanation=explanation,
+                deficit=deficit,
+                underspend=under,
+                dispositions=dispositions,
+                redeploy_to=scheme.underspend.redeploy_to,
+                net_share=X,
+                income_share=inc_share,
+                gross_share=gross,
+                income_basis=basis,
+            )
+        )
+
+    # unused risk pool
+    if rp is not None and rp_use is not None and rp.unused is RiskPoolUnused.CARRY_FORWARD:
+        for p, v in rp_use.unused.items():
+            if v:
+                carry[(rp.id, p)] += v
+
+    # 8. partners, balances, settlement
+    due = ENGLAND_AND_WALES.add_working_days(year.last_day, settle_within_working_days)
+    partners: list[PartnerClose] = []
+    for p in order:
+
+        def tot(field: str, p: PartnerId = p) -> int:
+            return sum(getattr(s, field)[p] for s in scheme_results)
+
+        def disposed(name: D, p: PartnerId = p) -> int:
+            return sum(s.dispositions.get(name.value, {}).get(p, 0) for s in scheme_results)
+
+        contributions = sum(C[k][p] for k in C)
+        rp_in = rp_avail.get(p, 0)
+        net_share = tot("net_share")
+        balance = contributions + rp_in - net_share
+        unused_rp = rp_use.unused[p] if rp_use is not None else 0
+        unused_cf = unused_rp if rp is not None and rp.unused is RiskPoolUnused.CARRY_FORWARD else 0
+        held = (
+            disposed(D.CARRY_FORWARD) + disposed(D.REDEPLOY) + disposed(D.CONTINGENCY) + unused_cf
+        )
+        is_host = p == host
+        settlement = 0 if is_host else balance - held
+        partners.append(
+            PartnerClose(
+                partner=p,
+                is_host=is_host,
+                contributions=contributions,
+                risk_pool_contribution=rp_in,
+                risk_pool_used=rp_used.get(p, 0),
+                deficit=tot("deficit"),
+                underspend=tot("underspend"),
+                refunded=disposed(D.REFUND),
+                carried_forward=disposed(D.CARRY_FORWARD),
+                redeployed=disposed(D.REDEPLOY),
+                contingency=disposed(D.CONTINGENCY),
+                unused_risk_pool=unused_rp,
+                net_share=net_share,
+                income_share=tot("income_share"),
+                gross_share=tot("gross_share"),
+                balance=balance,
+                held=held,
+                settlement=settlement,
+                settlement_due=None if settlement == 0 else due,
+            )
+        )
+
+    journals = _year_end_journals(ledger, year, scheme_results, partners, in_year.schemes)
+    already = _is_closed(ledger, year)
+    entries: list[Entry] = []
+    if not already:
+        for pc in partners:
+            if pc.settlement:
+                entries.append(
+                    Settlement(
+                        id=f"SETTLE-{year}-{pc.partner}",
+                        year=year,
+                        partner=pc.partner,
+                        amount=to_money(pc.settlement),
+                        due_date=due,
+                        description="year-end settlement: positive, host pays partner",
+                    )
+                )
+        for (target, p), v in sorted(carry.items()):
+            kind = (
+                ContributionKind.RISK_POOL
+                if rp is not None and target == rp.id
+                else ContributionKind.BROUGHT_FORWARD
+            )
+            entries.append(
+                Contribution(
+                    id=f"BF-{next_year}-{target}-{p}",
+                    partner=p,
+                    scheme=target,
+                    year=next_year,
+                    amount=to_money(v),
+                    kind=kind,
+                    effective_date=next_year.start,
+                    approval_ref=f"year-end close {year}",
+                    description=f"underspend brought forward from {year}",
+                )
+            )
+        entries.append(YearClosed(id=f"CLOSED-{year}", year=year, closed_on=year.last_day))
+    return YearEndClose(
+        agreement=agreement.id,
+        year=year,
+        already_closed=already,
+        schemes=tuple(scheme_results),
+        risk_pool=rp_use,
+        partners=tuple(partners),
+        journals=journals,
+        entries=tuple(entries),
+        issues=tuple(issues),
+    )
+
+
+def _no_risk_after_pool(
+    residual: int, contributions: dict[PartnerId, int], order: tuple[str, ...]
+) -> tuple[dict[PartnerId, int], tuple[str, ...]]:
+    """RS12 after the risk pool or offsets changed the variance: pro rata to contributions."""
+    weights = {p: v for p, v in contributions.items() if v > 0}
+    parts = allocate(residual, weights, [p for p in order if p in weights])
+    return (
+        {p: parts.get(p, 0) for p in order},
+        ("RS12 NO_RISK_SHARE", "after the risk pool, the residual is shared pro rata"),
+    )
+
+
+def _carry_target(agreement: Agreement, k: SchemeId, disposition: D) -> SchemeId | None:
+    if disposition is D.CARRY_FORWARD:
+        return k
+    if disposition is D.REDEPLOY:
+        return agreement.scheme(k).underspend.redeploy_to or k
+    if disposition is D.CONTINGENCY:
+        return agreement.risk_pool.id if agreement.risk_pool is not None else k
+    return None
+
+
+def _year_end_journals(
+    ledger: Ledger,
+    year: FinancialYear,
+    schemes: list[SchemeClose],
+    partners: list[PartnerClose],
+    in_year: Mapping[SchemeId, SchemeShares],
+) -> dict[PartnerId, Journal]:
+    agreement = ledger.agreement
+    host = agreement.host
+    shares = {}
+    for s in schemes:
+        capital = {
+            p: min(max(v, 0), max(s.gross_share[p], 0))
+            for p, v in in_year[s.scheme].capital_owned.items()
+        }
+        weights = {p: Fraction(v) for p, v in s.net_share.items()}
+        shares[s.scheme] = SchemeShares(
+            s.scheme, weights, "year-end close", s.gross_share, s.income_share, capital
+        )
+    within = year.as_range()
+    book, _ = post_pool_lines(ledger, year, within, shares)
+    paid = ledger.paid_instalments(year, upto=within.end)
+    for pc in partners:
+        p = pc.partner
+        if pc.is_host:
+            own_cf = pc.carried_forward + pc.redeployed + pc.contingency
+            book.post(
+                host,
+                "H11",
+                [(Account.GENERAL_FUND, own_cf, None)],
+                [(Account.EARMARKED_RESERVE, own_cf, None)],
+                None,
+                "host's own underspend carried forward",
+            )
+            continue
+        # cash actually paid may differ from the approved contributions
+        unpaid = (
+            pc.contributions + pc.risk_pool_contribution - sum(v.get(p, 0) for v in paid.values())
+        )
+        position = pc.settlement - unpaid
+        if position < 0:
+            book.post(
+                p,
+                "P4",
+                [(Account.HELD_BY_HOST, -position, host)],
+                [(Account.PAYABLE_TO_HOST, -position, host)],
+                None,
+                "additional contribution payable to host",
+            )
+            book.post(
+                host,
+                "H8",
+                [(Account.RECEIVABLE_FROM_PARTNER, -position, p)],
+                [(Account.FUNDS_HELD_FOR, -position, p)],
+                None,
+                f"additional contribution receivable from {p}",
+            )
+        elif position > 0:
+            book.post(
+                p,
+                "P6",
+                [(Account.REFUND_DUE_FROM_HOST, position, host)],
+                [(Account.HELD_BY_HOST, position, host)],
+                None,
+                "refund of underspend due from host",
+            )
+            book.post(
+                host,
+                "H9",
+                [(Account.FUNDS_HELD_FOR, position, p)],
+                [(Account.PAYABLE_TO_PARTNER, position, p)],
+                None,
+                f"refund of underspend payable to {p}",
+            )
+    return book.journals(agreement.partner_order, within)
