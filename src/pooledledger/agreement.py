@@ -109,10 +109,12 @@ class Principal(_Tagged):
 
 
 class Agent(_Tagged):
-    """``partner`` (normally the host) only administers the money, as agent.
+    """``partner`` (the host) only administers the money, as agent (domain.md §6.5).
 
-    It shows balances but no income or expenditure; the scheme's lead
-    commissioner is the principal and shows the scheme gross (domain.md §6.5).
+    The host keeps the money in balance-sheet agency accounts and shows in income
+    and expenditure only its own share of net expenditure, as a contribution; every
+    other partner shows its own share of gross expenditure and income, so a sole
+    principal shows the scheme 100% gross. Net costs are as under a joint operation.
     """
 
     model: Literal["AGENT"] = "AGENT"

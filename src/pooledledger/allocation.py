@@ -170,7 +170,8 @@ class AllocationTrail(Generic[K]):
             + ", ".join(f"{k}={w}" for k, w in self.weights.items())
         ]
         for k in self.order:
-            extra = " + 1p remainder" if k in self.remainder_to else ""
+            sign = "+" if self.total >= 0 else "-"
+            extra = f" {sign} 1p remainder" if k in self.remainder_to else ""
             lines.append(
                 f"  {k}: exact {self.exact[k]} -> {self.floors[k]}p{extra} = {self.parts[k]}p"
             )

@@ -12,7 +12,7 @@ Two kinds of trouble, kept apart:
   a :class:`PooledLedgerError` subclass that also subclasses the matching
   built-in (``ValueError`` or ``TypeError``), so ``except ValueError`` still works.
 
-The catalogue of codes lives in :data:`ISSUE_CODES`; docs/reference/issue-codes.md
+The catalogue of codes lives in :data:`ISSUE_CODES`; docs/issue-codes.md
 lists them for users.
 """
 
@@ -166,6 +166,15 @@ ISSUE_CODES: dict[str, str] = {
     "PL-LED-008": "instalments do not sum to the approved annual contribution (I-14)",
     "PL-LED-009": "a non-host partner contributes but no instalments are recorded (warning)",
     "PL-LED-010": "a scheme has no usable contributions; charged to its lead commissioner",
+    # ledger files
+    "PL-LED-101": "the ledger file cannot be read or parsed",
+    "PL-LED-102": "a ledger entry is malformed (named by its row and field)",
+    "PL-LED-103": "the entries cannot form a ledger (an id reused, a bad reversal)",
+    # year-end close
+    "PL-CLS-001": "a risk-share rule had no usable weights; the lead commissioner bears the "
+    "variance (warning)",
+    "PL-CLS-002": "a scheme with net income or a negative net share: income shared by "
+    "contributions (warning)",
     # journals
     "PL-JNL-001": "PRINCIPAL/AGENT presentation for a partner other than the host is shown "
     "as a joint operation (warning)",

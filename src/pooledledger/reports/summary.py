@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 from pooledledger.agreement import Agreement
 from pooledledger.apportion import Apportionment
 from pooledledger.journals import ACCOUNT_LABELS, Journal
@@ -102,7 +104,8 @@ def journals_markdown(journals: dict[str, Journal]) -> str:
     for partner, j in journals.items():
         out += [
             "",
-            f"### Journal: {partner} ({j.start} to {j.end}, balanced: "
+            f"### Journal: {partner} ({j.start} to "
+            f"{date.fromisoformat(j.end) - timedelta(days=1)}, balanced: "
             f"{'yes' if j.is_balanced else 'NO'})",
             "",
         ]

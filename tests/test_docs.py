@@ -1,0 +1,33 @@
+"""The docs keep up with the code: every issue code documented, every link alive."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from pooledledger.errors import ISSUE_CODES
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_every_issue_code_is_documented() -> None:
+    page = (ROOT / "docs" / "issue-codes.md").read_text(encoding="utf-8")
+    missing = [code for code in ISSUE_CODES if code not in page]
+    assert missing == []
+
+
+@pytest.mark.parametrize(
+    "page", sorted((ROOT / "docs").glob("*.md")) + [ROOT / "README.md"], ids=lambda p: p.name
+)
+def test_relative_links_resolve(page: Path) -> None:
+    text = page.read_text(encoding="utf-8")
+    for target in re.findall(r"\]\(([^)#:]+)(?:#[^)]*)?\)", text):
+        assert (page.parent / target).exists(), f"{page.name} links to missing {target}"
+
+
+def test_readme_has_the_two_commands() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "pooledledger demo" in readme
+    assert "python -m pytest" in readme
