@@ -208,7 +208,13 @@ def close_year(
     settle_within_working_days: int = 20,
     terminating: bool = False,
 ) -> YearEndClose:
-    """Close ``year`` by the agreement's rules (see the module docs for the order)."""
+    """Close ``year`` by the agreement's rules (see the module docs for the order).
+
+    ``rulings`` are board decisions per scheme (RS13, RS11); schemes without one
+    use the agreement's defaults.  Settlements fall due ``settle_within_working_days``
+    after 31 March.  ``terminating`` settles the pool for good (RS14, §11.8): every
+    underspend and unused risk pool is refunded, nothing is carried forward.
+    """
     if ledger.agreement != agreement:
         raise CloseError("the ledger was built for a different agreement")
     rulings = dict(rulings or {})
@@ -372,7 +378,9 @@ def close_year(
                     if ruling and ruling.disposition
                     else scheme.risk_share.default
                 )
-            if isinstance(scheme.risk_share, WindfallManaged):
+            if terminating:  # §11.8: on termination everything is paid out
+                dispositions[D.REFUND.value] = dict(under)
+            elif isinstance(scheme.risk_share, WindfallManaged):
                 total_u = sum(under.values())
                 windfall = (
                     total_u
@@ -448,7 +456,8 @@ def close_year(
         )
 
     # unused risk pool
-    if rp is not None and rp_use is not None and rp.unused is RiskPoolUnused.CARRY_FORWARD:
+    carry_unused = rp is not None and rp.unused is RiskPoolUnused.CARRY_FORWARD and not terminating
+    if rp is not None and rp_use is not None and carry_unused:
         for p, v in rp_use.unused.items():
             if v:
                 carry[(rp.id, p)] += v
@@ -469,7 +478,7 @@ def close_year(
         net_share = tot("net_share")
         balance = contributions + rp_in - net_share
         unused_rp = rp_use.unused[p] if rp_use is not None else 0
-        unused_cf = unused_rp if rp is not None and rp.unused is RiskPoolUnused.CARRY_FORWARD else 0
+        unused_cf = unused_rp if carry_unused else 0
         held = (
             disposed(D.CARRY_FORWARD) + disposed(D.REDEPLOY) + disposed(D.CONTINGENCY) + unused_cf
         )

@@ -72,6 +72,9 @@ class Account(DomainEnum):
     PAYABLE_TO_PARTNER = "PAYABLE_TO_PARTNER"
     GENERAL_FUND = "GENERAL_FUND"
     EARMARKED_RESERVE = "EARMARKED_RESERVE"
+    GRANT_PAID = "GRANT_PAID"
+    GRANT_INCOME = "GRANT_INCOME"
+    RECEIPT_IN_ADVANCE = "RECEIPT_IN_ADVANCE"
 
 
 ACCOUNT_LABELS: dict[Account, str] = {
@@ -97,6 +100,9 @@ ACCOUNT_LABELS: dict[Account, str] = {
     Account.PAYABLE_TO_PARTNER: "Payable to partner (refund of underspend)",
     Account.GENERAL_FUND: "General fund (transfer to reserve)",
     Account.EARMARKED_RESERVE: "Earmarked reserve – pool underspend carried forward",
+    Account.GRANT_PAID: "Expenditure – grant paid (s256/s76 transfer)",
+    Account.GRANT_INCOME: "Income – grant received (s256/s76 transfer)",
+    Account.RECEIPT_IN_ADVANCE: "Receipt in advance (grant conditions not yet met)",
 }
 
 #: Accounts that make up a partner's net cost (income and expenditure).

@@ -79,6 +79,9 @@ _KIND_RANK = {
 }
 
 
+_ENTRY_TYPES = (Contribution, Instalment, Expenditure, Income, Reversal, Settlement, YearClosed)
+
+
 def entry_date(entry: Entry) -> date:
     """The date an entry counts from: effective, paid (else due) or transaction date."""
     if isinstance(entry, Contribution):
@@ -178,6 +181,13 @@ class Ledger:
         self.agreement = agreement
         by_id: dict[str, Entry] = {}
         for entry in entries:
+            if not isinstance(entry, _ENTRY_TYPES):
+                raise LedgerError(
+                    f"{entry!r} is not a pool ledger entry; s256/s76 transfers are grants, "
+                    "never pooled (I-15)"
+                    if getattr(entry, "kind", None) == "transfer"
+                    else f"{entry!r} is not a pool ledger entry"
+                )
             seen = by_id.get(entry.id)
             if seen is None:
                 by_id[entry.id] = entry

@@ -1,0 +1,134 @@
+"""Next year's contributions (domain.md §11.2) and termination (§11.8, RS14).
+
+:func:`next_year_contributions` builds next year's fund the way agreements say:
+
+    C(y+1) = C_initial(y) + recurrent in-year changes(y) + uplift(y+1)
+             ± planned changes(y+1) - efficiencies(y+1)
+
+for each partner and scheme, as dated, approved :class:`~pooledledger.entries.Contribution`
+entries (one per term, so every change is traceable to the agreement, reg 7(3)(b)).
+``C_initial`` is the year's BASE and UPLIFT contributions; in-year VARIATION
+contributions are recurrent unless their id is listed in ``non_recurrent``.  The
+uplift is applied to ``C_initial + recurrent changes`` and rounded once, half up
+(R6).
+
+:func:`terminate` settles the pool when the agreement ends or a partner withdraws:
+the year is closed on the lines dated before the termination date, every
+underspend and the unused risk pool are paid out (nothing is carried forward),
+and RS14 rules settle by their ``settle_by``.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Collection, Mapping
+from datetime import date
+from decimal import Decimal
+
+from pooledledger.agreement import Agreement
+from pooledledger.close import YearEndClose, close_year
+from pooledledger.entries import Contribution, ContributionKind, Expenditure, Income, Reversal
+from pooledledger.ledger import Ledger, entry_date
+from pooledledger.money import Rounding, multiply, to_money
+from pooledledger.partners import PartnerId, SchemeId
+from pooledledger.periods import FinancialYear
+
+__all__ = ["next_year_contributions", "terminate"]
+
+Key = tuple[SchemeId, PartnerId]
+
+
+def next_year_contributions(
+    ledger: Ledger,
+    year: FinancialYear,
+    *,
+    uplift: Decimal | str | Mapping[Key, Decimal | str] = "0",
+    planned_changes: Mapping[Key, int] | None = None,
+    efficiencies: Mapping[Key, int] | None = None,
+    non_recurrent: Collection[str] = (),
+    approval_ref: str,
+) -> tuple[Contribution, ...]:
+    """Next year's contributions per scheme and partner, as approved entries.
+
+    ``uplift`` is a rate (``"0.0566"`` for 5.66%), for all or per (scheme, partner);
+    ``planned_changes`` and ``efficiencies`` are in pence (efficiencies are
+    subtracted).  Risk-pool contributions are not rolled forward.
+    """
+    agreement = ledger.agreement
+    nxt = year.next()
+    base: dict[Key, int] = defaultdict(int)
+    recurrent: dict[Key, int] = defaultdict(int)
+    planned = [
+        (c.id, c.scheme, c.partner, c.pence, c.kind)
+        for c in agreement.contributions
+        if c.year == year
+    ]
+    planned += [(c.id, c.scheme, c.partner, c.pence, c.kind) for c in ledger.contributions(year)]
+    for cid, scheme, partner, pence, kind in planned:
+        if kind in (ContributionKind.BASE, ContributionKind.UPLIFT):
+            base[(scheme, partner)] += pence
+        elif kind is ContributionKind.VARIATION and cid not in non_recurrent:
+            recurrent[(scheme, partner)] += pence
+    changes = dict(planned_changes or {})
+    cuts = dict(efficiencies or {})
+    keys = sorted(
+        {*base, *recurrent, *changes, *cuts},
+        key=lambda k: (
+            agreement.scheme_ids.index(k[0])
+            if k[0] in agreement.scheme_ids
+            else len(agreement.scheme_ids),
+            agreement.partner_order.index(k[1]),
+        ),
+    )
+    out: list[Contribution] = []
+
+    def add(key: Key, kind: ContributionKind, pence: int, what: str) -> None:
+        if pence:
+            scheme, partner = key
+            out.append(
+                Contribution(
+                    id=f"{partner}-{scheme}-{nxt}-{what}",
+                    partner=partner,
+                    scheme=scheme,
+                    year=nxt,
+                    amount=to_money(pence),
+                    kind=kind,
+                    effective_date=nxt.start,
+                    approval_ref=approval_ref,
+                    description=f"{what.lower()} for {nxt}",
+                )
+            )
+
+    for key in keys:
+        start = base[key] + recurrent[key]
+        rate = (
+            uplift[key]
+            if isinstance(uplift, Mapping) and key in uplift
+            else (uplift if not isinstance(uplift, Mapping) else "0")
+        )
+        uplifted = multiply(start, Decimal(1) + Decimal(rate), Rounding.HALF_UP)
+        add(key, ContributionKind.BASE, start, "BASE")
+        add(key, ContributionKind.UPLIFT, uplifted - start, "UPLIFT")
+        add(key, ContributionKind.VARIATION, changes.get(key, 0), "PLANNED")
+        add(key, ContributionKind.VARIATION, -cuts.get(key, 0), "EFFICIENCY")
+    return tuple(out)
+
+
+def terminate(
+    agreement: Agreement, ledger: Ledger, on: date, *, settle_within_working_days: int = 20
+) -> YearEndClose:
+    """Settle the pool as at ``on`` (exclusive): the year containing it is closed on
+    the lines dated before ``on``, with every underspend and unused risk pool paid out."""
+    year = FinancialYear.for_date(on)
+    kept = [
+        e
+        for e in ledger.entries
+        if not isinstance(e, Expenditure | Income | Reversal) or entry_date(e) < on
+    ]
+    return close_year(
+        agreement,
+        Ledger(agreement, kept),
+        year,
+        terminating=True,
+        settle_within_working_days=settle_within_working_days,
+    )
