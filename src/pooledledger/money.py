@@ -218,15 +218,16 @@ def to_pence(value: object, rounding: Rounding | None = None) -> int:
     >>> to_pence("0.125", Rounding.HALF_UP)
     13
     """
-    exact = Fraction(_to_exact(value)) * _PENCE_PER_POUND
-    if exact.denominator != 1:
-        if rounding is None:
-            raise MoneyError(
-                f"{value!r} has a fraction of a penny; pass a rounding mode "
-                "(e.g. Rounding.HALF_UP) to round it"
-            )
-        return _round_fraction(exact, Rounding(rounding))
-    return exact.numerator
+    numerator, denominator = _to_exact(value).as_integer_ratio()
+    pence, rest = divmod(numerator * _PENCE_PER_POUND, denominator)
+    if rest == 0:
+        return pence
+    if rounding is None:
+        raise MoneyError(
+            f"{value!r} has a fraction of a penny; pass a rounding mode "
+            "(e.g. Rounding.HALF_UP) to round it"
+        )
+    return _round_fraction(Fraction(numerator * _PENCE_PER_POUND, denominator), Rounding(rounding))
 
 
 def pence_to_decimal(pence: int) -> Decimal:
