@@ -19,7 +19,7 @@ def test_every_issue_code_is_documented() -> None:
 
 
 @pytest.mark.parametrize(
-    "page", sorted((ROOT / "docs").glob("*.md")) + [ROOT / "README.md"], ids=lambda p: p.name
+    "page", [*sorted((ROOT / "docs").glob("*.md")), ROOT / "README.md"], ids=lambda p: p.name
 )
 def test_relative_links_resolve(page: Path) -> None:
     text = page.read_text(encoding="utf-8")
