@@ -16,7 +16,14 @@ Method:
   the lines to date is always the allocation of the running total: within 1p of
   its exact share after every line, and its shares of a year's lines add up to its
   share of the year's total.
-* A reversal copies and negates the shares of the line it reverses.
+* A reversal copies and negates the shares of the line it reverses.  Because the
+  copied shares need not be the allocation of the new running total, a reversal
+  may be followed by a *true-up* line (id ``<reversal id>:true-up``, amount 0):
+  pennies moved between partners, summing to zero, that bring every running share
+  back to the allocation of the running total.  So after every line, reversal or
+  not, each partner's share to date is within 1p of exact.
+* A reversal dated in a later financial year than its original is a prior-year
+  adjustment: it is apportioned by its own year's weights like an ordinary line.
 * Net shares are derived: net = expenditure share − income share (R5).
 
 Year-end shares under the risk-share rules are the close's job, not this module's.
@@ -214,16 +221,36 @@ def apportion(ledger: Ledger, year: FinancialYear, upto: date | None = None) -> 
             )
         by_id[pl.entry_id] = line
         lines.append(line)
+        if pl.reverses is not None and pl.reverses in by_id:
+            # the copied shares may leave the running shares off the allocation of the
+            # running total; a zero-sum true-up line moves the pennies back at once
+            true_up = acc.add(0)
+            if any(true_up.values()):
+                lines.append(
+                    LineShare(
+                        f"{pl.entry_id}:true-up",
+                        pl.scheme,
+                        pl.date,
+                        pl.kind,
+                        0,
+                        true_up,
+                        acc.last_remainder_to,
+                        None,
+                        None,
+                    )
+                )
 
+    capital_by_scheme: dict[SchemeId, dict[PartnerId, int]] = {}
+    for line in lines:
+        if line.capital_owner is not None:
+            owned = capital_by_scheme.setdefault(line.scheme, {})
+            owner = line.capital_owner
+            owned[owner] = owned.get(owner, 0) + line.shares.get(owner, 0)
     schemes: dict[SchemeId, SchemeShares] = {}
     for scheme in agreement.schemes:
         exp = acc_parts(allocators.get((scheme.id, "expenditure")))
         inc = acc_parts(allocators.get((scheme.id, "income")))
-        capital: dict[PartnerId, int] = {}
-        for line in lines:
-            if line.scheme == scheme.id and line.capital_owner is not None:
-                owner = line.capital_owner
-                capital[owner] = capital.get(owner, 0) + line.shares.get(owner, 0)
+        capital = capital_by_scheme.get(scheme.id, {})
         schemes[scheme.id] = SchemeShares(
             scheme.id,
             weights[scheme.id],
