@@ -1,0 +1,535 @@
+"""Property tests of the year-end close on generated agreements and ledgers (domain.md §13).
+
+Each property closes :data:`~strategies.YEAR` of a generated case
+(:func:`close_strategies.close_cases`) and checks one invariant, recomputing what
+it can from the agreement and the entries rather than trusting the close:
+
+* I-1 conservation, I-2 no unattributed residue, I-3 shares sum to totals,
+* I-5 the net cost identity (with I-4 balanced journals and I-6 mirror balances),
+* I-7 risk rules, I-10 model invariance, I-12 idempotent close, I-16 host neutrality.
+
+The identity behind I-5, from :mod:`pooledledger.close`: for every partner
+
+    X_i = C_i + RP_i − unused_RP_i + D_i − U_i          (offsets net to 0 per partner)
+    B_i = C_i + RP_i − X_i = unused_RP_i + U_i − D_i
+    settlement_i = B_i − held_i = refunded_i + unused_RP_i(if refunded) − D_i  (non-host)
+
+and its journal's net cost (income and expenditure accounts) is X_i.
+
+Examples per property: at least 100 with ``CI`` set, fewer locally.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass
+from fractions import Fraction
+
+from hypothesis import HealthCheck, given, settings
+
+from close_strategies import CloseCase, close_cases, with_host, with_models
+from pooledledger.agreement import Agent, Agreement, JointOperation, Principal, VatModel
+from pooledledger.checks_agreement import validate_agreement
+from pooledledger.close import YearEndClose, close_year
+from pooledledger.entries import (
+    Contribution,
+    ContributionKind,
+    Expenditure,
+    Income,
+    Instalment,
+    Reversal,
+    Settlement,
+    YearClosed,
+)
+from pooledledger.errors import has_errors
+from pooledledger.journals import Account
+from pooledledger.ledger import Ledger
+from pooledledger.money import to_pence
+from pooledledger.partners import PartnerId, SchemeId, VatRegime
+from pooledledger.rules import (
+    BoardDecision,
+    CappedShares,
+    CapScope,
+    FaultBearer,
+    FixedVariableProfile,
+    OwnRisk,
+    RiskPoolUnused,
+    Threshold,
+    UnderspendDisposition,
+    WindfallManaged,
+)
+from strategies import YEAR
+
+D = UnderspendDisposition
+IN_CI = bool(os.environ.get("CI"))
+
+
+def examples(ci: int = 200, local: int = 20) -> settings:
+    return settings(
+        max_examples=ci if IN_CI else local,
+        deadline=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    )
+
+
+def run(case: CloseCase, agreement: Agreement | None = None) -> YearEndClose:
+    ag = agreement if agreement is not None else case.agreement
+    return close_year(
+        ag, Ledger(ag, case.entries), YEAR, rulings=case.rulings, terminating=case.terminating
+    )
+
+
+# ------------------------------------------------------- independent recomputation
+
+
+@dataclass(frozen=True)
+class Books:
+    """The year's figures in pence, worked out from the agreement and entries directly."""
+
+    contributions: dict[SchemeId, dict[PartnerId, int]]
+    risk_pool: dict[PartnerId, int]
+    expenditure: dict[SchemeId, int]
+    income: dict[SchemeId, int]
+    unauthorised: dict[SchemeId, int]
+    paid: dict[PartnerId, int]
+
+    def net(self, k: SchemeId) -> int:
+        return self.expenditure[k] - self.income[k]
+
+    def variance(self, k: SchemeId) -> int:
+        return self.net(k) - sum(self.contributions[k].values())
+
+
+def _recoverable(agreement: Agreement, e: Expenditure) -> int:
+    """§11.4: explicit, else the regime of the procurer (or host), or of the lead (AGENT)."""
+    if e.vat_recoverable is not None:
+        return to_pence(e.vat_recoverable)
+    if agreement.vat_model is VatModel.AGENT:
+        body = agreement.scheme(e.scheme).lead_commissioner
+    else:
+        body = e.procuring_partner or agreement.host
+    regime = agreement.partner(body).vat_regime
+    vat = to_pence(e.vat)
+    if regime is VatRegime.LA_S33 or (regime is VatRegime.NHS_S41_COS and e.cos_listed):
+        return vat
+    return 0
+
+
+def books(agreement: Agreement, case: CloseCase) -> Books:
+    order = agreement.partner_order
+    C = {k: dict.fromkeys(order, 0) for k in agreement.scheme_ids}  # noqa: N806 (§6 notation)
+    rp = dict.fromkeys(order, 0)
+    records = [(c.scheme, c.partner, c.year, c.kind, c.amount) for c in agreement.contributions]
+    records += [
+        (e.scheme, e.partner, e.year, e.kind, e.amount)
+        for e in case.entries
+        if isinstance(e, Contribution)
+    ]
+    for scheme, partner, year, kind, amount in records:
+        if year != YEAR:
+            continue
+        if kind is ContributionKind.RISK_POOL:
+            rp[partner] += to_pence(amount)
+        else:
+            C[scheme][partner] += to_pence(amount)
+    E = dict.fromkeys(agreement.scheme_ids, 0)  # noqa: N806
+    Inc = dict.fromkeys(agreement.scheme_ids, 0)  # noqa: N806
+    unauthorised = dict.fromkeys(agreement.scheme_ids, 0)
+    paid = dict.fromkeys(order, 0)
+    by_id = {e.id: e for e in case.entries}
+    for e in case.entries:
+        sign, line = 1, e
+        if isinstance(e, Reversal):
+            sign, line = -1, by_id[e.reverses]
+        if isinstance(e, Instalment) and e.paid_date is not None and YEAR.contains(e.paid_date):
+            paid[e.partner] += to_pence(e.amount)
+        date = e.date if isinstance(e, Reversal | Expenditure | Income) else None
+        if date is None or not YEAR.contains(date):
+            continue
+        if isinstance(line, Expenditure):
+            cost = to_pence(line.net) + to_pence(line.vat) - _recoverable(agreement, line)
+            E[line.scheme] += sign * cost
+            if line.unauthorised and sign == 1:
+                unauthorised[line.scheme] += cost
+        elif isinstance(line, Income):
+            Inc[line.scheme] += sign * to_pence(line.amount)
+    return Books(C, rp, E, Inc, unauthorised, paid)
+
+
+def carry_target(agreement: Agreement, k: SchemeId, disposition: str) -> SchemeId | None:
+    """Where a disposition sends an underspend next year (None: refunded in cash)."""
+    if disposition == D.CARRY_FORWARD.value:
+        return k
+    if disposition == D.REDEPLOY.value:
+        return agreement.scheme(k).underspend.redeploy_to or k
+    if disposition == D.CONTINGENCY.value:
+        return agreement.risk_pool.id if agreement.risk_pool is not None else k
+    return None
+
+
+def unused_refunded(case: CloseCase, agreement: Agreement) -> bool:
+    """Unused risk pool is paid out: by the agreement, or because the pool ends (§11.8)."""
+    rp = agreement.risk_pool
+    return rp is not None and (rp.unused is RiskPoolUnused.REFUND or case.terminating)
+
+
+# --------------------------------------------------------------------------- I-1
+
+
+@examples()
+@given(close_cases())
+def test_i1_conservation(case: CloseCase) -> None:
+    ag = case.agreement
+    r = run(case)
+    assert r.conservation["in"] == r.conservation["out"]
+
+    b = books(ag, case)
+    for s in r.schemes:
+        k = s.scheme
+        assert s.contributions == b.contributions[k]
+        assert (s.expenditure, s.income, s.net) == (b.expenditure[k], b.income[k], b.net(k))
+        assert s.variance == b.variance(k)
+    deficit = sum(p.deficit for p in r.partners)
+    under = sum(p.underspend for p in r.partners)
+    used = sum(p.risk_pool_used for p in r.partners)
+    unused = sum(p.unused_risk_pool for p in r.partners)
+    rp_in = sum(b.risk_pool.values())
+    c_in = sum(sum(c.values()) for c in b.contributions.values())
+    e_out = sum(b.expenditure.values())
+    i_in = sum(b.income.values())
+    # b/f + contributions (incl. risk pool) + additional + income
+    #   = gross expenditure + underspends returned or carried + unused risk pool
+    assert r.conservation == {"in": c_in + rp_in + deficit + i_in, "out": e_out + under + unused}
+    assert unused == rp_in - used
+    # what partners make good, net, is the variance the risk pool did not cover
+    assert deficit - under == sum(b.variance(k) for k in ag.scheme_ids) - used
+
+    rp = ag.risk_pool
+    if rp is None:
+        assert used == 0
+        assert r.risk_pool is None
+    else:
+        assert r.risk_pool is not None
+        assert r.risk_pool.available == b.risk_pool
+        scope = rp.schemes or ag.scheme_ids
+        over = sum(max(b.variance(k), 0) for k in scope)
+        if ag.offsetting.allowed:
+            assert 0 <= used <= min(rp_in, over)
+        else:
+            assert used == min(rp_in, over)
+        for s in r.schemes:
+            if s.scheme not in scope:
+                assert not any(s.risk_pool.values())
+
+
+# --------------------------------------------------------------------------- I-2
+
+
+@examples()
+@given(close_cases())
+def test_i2_no_unattributed_residue(case: CloseCase) -> None:
+    ag = case.agreement
+    r = run(case)
+    order = ag.partner_order
+    rp = ag.risk_pool
+
+    # the pool keeps nothing: cash in less cash spent is all owed to or by partners
+    b = books(ag, case)
+    pool_cash = (
+        sum(sum(c.values()) for c in b.contributions.values())
+        + sum(b.risk_pool.values())
+        + sum(b.income.values())
+        - sum(b.expenditure.values())
+    )
+    assert pool_cash == sum(p.balance for p in r.partners)
+    for s in r.schemes:
+        assert sum(s.net_share.values()) == s.net
+
+    # clearing accounts are emptied (H6/H7)
+    for j in r.journals.values():
+        for account in (
+            Account.POOL_EXPENDITURE_CLEARING,
+            Account.POOL_INCOME_CLEARING,
+            Account.AGENCY_CLEARING,
+        ):
+            assert j.balance(account) == 0, (j.partner, account)
+
+    # every underspend penny has a disposition, by the scheme's (or board's) rule
+    expected_carry: dict[tuple[SchemeId, PartnerId], int] = defaultdict(int)
+    for s in r.schemes:
+        scheme = ag.scheme(s.scheme)
+        parts_sum = {p: sum(d.get(p, 0) for d in s.dispositions.values()) for p in order}
+        assert parts_sum == s.underspend
+        assert all(v >= 0 for d in s.dispositions.values() for v in d.values())
+        total_u = sum(s.underspend.values())
+        rule = scheme.risk_share
+        ruling = case.rulings.get(s.scheme)
+        if total_u == 0:
+            assert s.dispositions == {}
+        elif case.terminating:  # §11.8: everything is paid out
+            assert s.dispositions == {D.REFUND.value: s.underspend}
+        elif isinstance(rule, WindfallManaged):
+            windfall = total_u
+            if ruling is not None and ruling.windfall_pence is not None:
+                windfall = min(max(ruling.windfall_pence, 0), total_u)
+            assert sum(s.dispositions.get(D.REFUND.value, {}).values()) == windfall
+            managed = s.dispositions.get(rule.managed_disposition.value, {})
+            if rule.managed_disposition is not D.REFUND:
+                assert sum(managed.values()) == total_u - windfall
+        else:
+            chosen = scheme.underspend.disposition
+            if isinstance(rule, BoardDecision):
+                chosen = ruling.disposition if ruling and ruling.disposition else rule.default
+            assert s.dispositions == {chosen.value: s.underspend}
+        for name, parts in s.dispositions.items():
+            target = carry_target(ag, s.scheme, name)
+            if target is not None:
+                for p, v in parts.items():
+                    expected_carry[(target, p)] += v
+    if rp is not None and not unused_refunded(case, ag):
+        assert r.risk_pool is not None
+        for p, v in r.risk_pool.unused.items():
+            expected_carry[(rp.id, p)] += v
+
+    # ... and every carried penny is in an entry naming a partner and a scheme
+    carried = [e for e in r.entries if isinstance(e, Contribution)]
+    found = {(e.scheme, e.partner): e.pence for e in carried}
+    assert len(found) == len(carried)
+    assert found == {key: v for key, v in expected_carry.items() if v}
+    targets = {*ag.scheme_ids, *([rp.id] if rp is not None else [])}
+    for e in carried:
+        assert e.partner in order
+        assert e.scheme in targets
+        assert e.year == YEAR.next()
+        assert e.pence > 0
+        is_rp = rp is not None and e.scheme == rp.id
+        assert e.kind is (ContributionKind.RISK_POOL if is_rp else ContributionKind.BROUGHT_FORWARD)
+    for pc in r.partners:
+        assert sum(e.pence for e in carried if e.partner == pc.partner) == pc.held
+        assert pc.refunded + pc.carried_forward + pc.redeployed + pc.contingency == pc.underspend
+
+    # the host's own carried-forward underspend goes to an earmarked reserve (H11)
+    host = r.partner(ag.host)
+    own_cf = host.carried_forward + host.redeployed + host.contingency
+    assert r.journals[ag.host].balance(Account.EARMARKED_RESERVE) == -own_cf
+
+    # cash settlements: one entry per non-host partner that has one
+    settled = {e.partner: to_pence(e.amount) for e in r.entries if isinstance(e, Settlement)}
+    assert settled == {p.partner: p.settlement for p in r.partners if p.settlement}
+    assert isinstance(r.entries[-1], YearClosed)
+
+
+# --------------------------------------------------------------------------- I-3
+
+
+@examples()
+@given(close_cases())
+def test_i3_shares_sum_to_totals(case: CloseCase) -> None:
+    ag = case.agreement
+    r = run(case)
+    order = ag.partner_order
+    for s in r.schemes:
+        assert sum(s.gross_share.values()) == s.expenditure
+        assert sum(s.income_share.values()) == s.income
+        assert sum(s.net_share.values()) == s.net
+        assert {p: s.gross_share[p] - s.income_share[p] for p in order} == s.net_share  # R5
+        # income is split by the net shares, or by contributions where they are unusable
+        if s.income and s.income_basis == "net shares":
+            for p in order:
+                exact = Fraction(s.income * s.net_share[p], s.net)
+                assert abs(exact - s.income_share[p]) < 1
+        elif s.income and sum(s.contributions.values()) > 0:
+            total_c = sum(s.contributions.values())
+            for p in order:
+                exact = Fraction(s.income * s.contributions[p], total_c)
+                assert abs(exact - s.income_share[p]) < 1
+    for field in ("net_share", "income_share", "gross_share", "deficit", "underspend"):
+        for pc in r.partners:
+            assert getattr(pc, field) == sum(getattr(s, field)[pc.partner] for s in r.schemes)
+    assert sum(p.gross_share for p in r.partners) == sum(s.expenditure for s in r.schemes)
+    assert sum(p.income_share for p in r.partners) == sum(s.income for s in r.schemes)
+    assert sum(p.net_share for p in r.partners) == sum(s.net for s in r.schemes)
+
+    # the risk pool: partner totals are contractual, scheme totals derived (R4)
+    if r.risk_pool is not None:
+        for p in order:
+            assert sum(r.risk_pool.by_scheme[p].values()) == r.risk_pool.used[p]
+            assert sum(s.risk_pool[p] for s in r.schemes) == r.risk_pool.used[p]
+            assert r.risk_pool.used[p] + r.risk_pool.unused[p] == r.risk_pool.available[p]
+            assert 0 <= r.risk_pool.used[p] <= max(r.risk_pool.available[p], 0)
+    # offsets move money between schemes, never between partners
+    for p in order:
+        assert sum(s.offset[p] for s in r.schemes) == 0
+    for s in r.schemes:
+        moved = sum(s.offset.values())
+        assert moved == 0 or (moved > 0) == (s.variance > 0)
+
+
+# --------------------------------------------------------------------- I-5 (I-4, I-6)
+
+
+@examples()
+@given(close_cases())
+def test_i5_net_cost_identity(case: CloseCase) -> None:
+    ag = case.agreement
+    r = run(case)
+    host = ag.host
+    b = books(ag, case)
+    refund_unused = unused_refunded(case, ag)
+    for pc in r.partners:
+        p = pc.partner
+        j = r.journals[p]
+        assert j.is_balanced  # I-4
+        assert j.net_cost == pc.net_share
+        assert pc.net_share == (
+            pc.contributions
+            + pc.risk_pool_contribution
+            - pc.unused_risk_pool
+            + pc.deficit
+            - pc.underspend
+        )
+        assert pc.risk_pool_used == pc.risk_pool_contribution - pc.unused_risk_pool
+        assert pc.contributions == sum(c[p] for c in b.contributions.values())
+        assert pc.risk_pool_contribution == b.risk_pool[p]
+        assert pc.balance == pc.contributions + pc.risk_pool_contribution - pc.net_share
+        assert pc.balance == pc.unused_risk_pool + pc.underspend - pc.deficit
+        held = pc.carried_forward + pc.redeployed + pc.contingency
+        held += 0 if refund_unused or ag.risk_pool is None else pc.unused_risk_pool
+        assert pc.held == held
+        if p == host:
+            assert pc.settlement == 0
+            assert pc.settlement_due is None
+            continue
+        assert pc.settlement == pc.balance - pc.held
+        assert pc.settlement == (
+            pc.refunded + (pc.unused_risk_pool if refund_unused else 0) - pc.deficit
+        )
+        # I-6: the host's balance with p mirrors p's balance with the host
+        assert j.balance_with(host) + r.journals[host].balance_with(p) == 0
+        # what stays with the host is exactly what is held for next year
+        assert j.balance(Account.HELD_BY_HOST, counterparty=host) == pc.held
+        # P4 / P6: the settlement less what is still unpaid
+        unpaid = pc.contributions + pc.risk_pool_contribution - b.paid[p]
+        position = pc.settlement - unpaid
+        p4 = sum(x.credit for x in j.refs("P4") if x.account is Account.PAYABLE_TO_HOST)
+        p6 = sum(x.debit for x in j.refs("P6") if x.account is Account.REFUND_DUE_FROM_HOST)
+        assert (p4, p6) == (max(-position, 0), max(position, 0))
+
+
+# --------------------------------------------------------------------------- I-7
+
+
+@examples()
+@given(close_cases())
+def test_i7_risk_rules(case: CloseCase) -> None:
+    ag = case.agreement
+    r = run(case)
+    b = books(ag, case)
+    for s in r.schemes:
+        scheme = ag.scheme(s.scheme)
+        for p in ag.partner_order:
+            assert s.deficit[p] >= 0
+            assert s.underspend[p] >= 0
+            assert not (s.deficit[p] and s.underspend[p]), p
+        res = s.residual
+        assert sum(s.deficit.values()) - sum(s.underspend.values()) == res
+        # offsetting and the risk pool reduce a variance, never turn it round
+        assert (0 <= res <= s.variance) or (s.variance <= res <= 0)
+        if any(s.risk_pool.values()):
+            assert s.variance > 0
+        rule = scheme.risk_share
+        if isinstance(rule, CappedShares):
+            for cap in rule.caps:
+                limit = to_pence(cap.cap)
+                if res > 0:
+                    assert s.deficit[cap.partner] <= limit, cap
+                if res < 0 and rule.caps_apply_to is CapScope.BOTH:
+                    assert s.underspend[cap.partner] <= limit, cap
+        elif isinstance(rule, FixedVariableProfile):
+            bearer = rule.bearer or ag.host
+            for p in rule.fixed:
+                if p != bearer:
+                    assert s.deficit[p] == s.underspend[p] == 0, p
+        elif isinstance(rule, OwnRisk):
+            owner = rule.owner or scheme.lead_commissioner
+            bearing = {p for p in ag.partner_order if s.deficit[p] or s.underspend[p]}
+            assert bearing <= {owner}
+        elif isinstance(rule, FaultBearer) and res > 0:
+            assert s.deficit[rule.bearer] >= min(res, b.unauthorised[s.scheme])
+        elif isinstance(rule, Threshold):
+            others = sum(v for p, v in s.contributions.items() if p != rule.protected and v > 0)
+            capacity = math.floor(others * rule.threshold)
+            if others and abs(res) <= capacity:
+                assert s.deficit[rule.protected] == s.underspend[rule.protected] == 0
+
+
+# -------------------------------------------------------------------------- I-10
+
+
+@examples()
+@given(close_cases())
+def test_i10_model_invariance(case: CloseCase) -> None:
+    ag = case.agreement
+    host = ag.host
+    base = run(case, with_models(ag, JointOperation()))
+    for model in (None, Principal(partner=host), Agent(partner=host)):
+        variant = run(case, with_models(ag, model))
+        assert variant.partners == base.partners  # net cost, balance, settlement, …
+        assert variant.schemes == base.schemes
+        assert variant.entries == base.entries
+        for p in ag.partner_order:
+            j, j0 = variant.journals[p], base.journals[p]
+            assert j.is_balanced
+            assert j.net_cost == j0.net_cost == base.partner(p).net_share
+            for q in ag.partner_order:
+                assert j.balance_with(q) == j0.balance_with(q), (p, q, model)
+
+
+# -------------------------------------------------------------------------- I-12
+
+
+@examples()
+@given(close_cases())
+def test_i12_idempotent_close(case: CloseCase) -> None:
+    ag = case.agreement
+    first = run(case)
+    assert not first.already_closed
+    closed = Ledger(ag, case.entries).post(*first.entries)
+    assert closed.post(*first.entries) == closed  # posting again changes nothing
+    second = close_year(ag, closed, YEAR, rulings=case.rulings, terminating=case.terminating)
+    assert second.already_closed
+    assert second.entries == ()
+    assert second.partners == first.partners
+    assert second.schemes == first.schemes
+    assert second.risk_pool == first.risk_pool
+    assert second.journals == first.journals
+
+
+# -------------------------------------------------------------------------- I-16
+
+
+def _outcome(r: YearEndClose) -> Mapping[str, object]:
+    return {
+        "schemes": [
+            (s.scheme, s.residual, s.offset, s.risk_pool, s.deficit, s.underspend, s.net_share)
+            for s in r.schemes
+        ],
+        "partners": [
+            (p.partner, p.net_share, p.deficit, p.underspend, p.risk_pool_used) for p in r.partners
+        ],
+    }
+
+
+@examples()
+@given(close_cases(host_neutral=True))
+def test_i16_host_neutrality(case: CloseCase) -> None:
+    ag = case.agreement
+    assert case.alt_host is not None
+    assert ag.partner(case.alt_host).kind is ag.host_partner.kind
+    moved = with_host(ag, case.alt_host)
+    assert not has_errors(validate_agreement(moved))
+    assert moved.partner_order == ag.partner_order
+    assert _outcome(run(case, moved)) == _outcome(run(case))
