@@ -1,0 +1,918 @@
+"""The pooled fund memorandum account (domain.md §9.2), built from a year-end close.
+
+:func:`memorandum_account` reads the agreement, the ledger and the result of
+:func:`~pooledledger.close.close_year` and lays the year out as §9.2 does, in
+integer pence:
+
+=====  ==============================================================================
+A      balances brought forward (``BROUGHT_FORWARD`` contributions), partner × scheme
+B      contributions, partner × scheme: base | uplift | variations | risk pool
+       (``VARIATION`` and in-year ``ADDITIONAL`` contributions are both "variations";
+       ``RISK_POOL`` money counts only on the risk pool's own column)
+C      other income by scheme and by source (client charges, grants…)
+D      total resources ``A + B + C``
+E      gross expenditure (pool cost: net plus irrecoverable VAT) by scheme, by
+       commissioning partner (the procuring partner, else the host) and by category
+F      net surplus / (deficit) ``D − E`` per scheme and in total (surplus positive)
+G      application of the risk pool (into each overspent scheme, out of the risk pool
+       column) and of offsetting between schemes (RS8)
+H      additional contributions (deficit shares), partner × scheme
+I      underspend disposition, partner × scheme: refunded | carried forward |
+       redeployed | contingency; the risk pool's unused balance is disposed of on its
+       own column
+J      balances carried forward, partner × receiving scheme (a redeployed underspend
+       is carried to the scheme it is redeployed to, a contingency to the risk pool)
+K      partners' shares of gross expenditure, income and net, partner × scheme
+L      host–partner balances at year end and the settlement dates
+M      memo: VAT recovered by the recovering body, capital items (owner partner), and
+       the exclusion of s256/s76 transfers (I-15)
+=====  ==============================================================================
+
+The risk pool, when there is one, is a column of its own after the schemes.
+
+Every column closes to nil: ``F + G + H − I = 0`` (I-2, every pound is attributed
+to a partner).  The account checks itself (:attr:`MemorandumAccount.checks`):
+conservation I-1 as a line (``A + B + H + C = E + I``), agreement with the close's
+own conservation figures, shares summing to totals (I-3), expenditure, income and
+contributions agreeing to the close scheme by scheme, and H and J agreeing to each
+partner's deficit and held balance.  A failed check is shown, not raised, so an
+auditor sees which figure disagrees; :attr:`MemorandumAccount.ok` says whether all
+hold.
+
+Reports read results and never write entries (layer L4).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import date
+
+from pooledledger._model import FrozenModel
+from pooledledger.agreement import Agreement
+from pooledledger.close import YearEndClose
+from pooledledger.entries import ContributionKind, Expenditure, Income
+from pooledledger.errors import PooledLedgerError
+from pooledledger.ledger import Ledger, vat_body
+from pooledledger.money import format_pence
+from pooledledger.partners import PartnerId, SchemeId
+from pooledledger.periods import FinancialYear
+from pooledledger.reports.summary import _table
+from pooledledger.rules import UnderspendDisposition
+
+__all__ = [
+    "CapitalItem",
+    "Conservation",
+    "ContributionSplit",
+    "HostBalance",
+    "IncomeSource",
+    "MemorandumAccount",
+    "PartnerShares",
+    "ReportCheck",
+    "ReportError",
+    "SchemeAccount",
+    "UnderspendUse",
+    "memorandum_account",
+]
+
+TRANSFERS_EXCLUDED = (
+    "Transfers under s256 / s76 NHS Act 2006 are grants towards the recipient's own "
+    "functions, not pooled funds: they are excluded from this account (I-15)."
+)
+
+
+class ReportError(PooledLedgerError, ValueError):
+    """A report was asked for inconsistent or impossible inputs (API misuse)."""
+
+
+# -- small shared helpers (also used by the other report modules) -------------------
+
+
+def _cell(pence: int) -> str:
+    """An amount for a table cell: ``–`` for zero, negatives in brackets."""
+    return "–" if pence == 0 else format_pence(pence)
+
+
+def _nil(pence: int) -> str:
+    """An amount where zero reads "nil" (closing balances)."""
+    return "nil" if pence == 0 else format_pence(pence)
+
+
+def _grid_rows(
+    grid: Mapping[PartnerId, Mapping[SchemeId, int]],
+    rows: Iterable[PartnerId],
+    columns: Iterable[SchemeId],
+) -> tuple[list[str], list[list[str]]]:
+    """Partner rows × column cells with row and column totals, as table text."""
+    cols = list(columns)
+    out: list[list[str]] = []
+    col_totals = dict.fromkeys(cols, 0)
+    for r in rows:
+        values = [grid.get(r, {}).get(c, 0) for c in cols]
+        for c, v in zip(cols, values, strict=True):
+            col_totals[c] += v
+        out.append([r, *[_cell(v) for v in values], _cell(sum(values))])
+    out.append(
+        ["**Total**", *[_cell(col_totals[c]) for c in cols], _cell(sum(col_totals.values()))]
+    )
+    return ["", *cols, "Total"], out
+
+
+def _year_ended(year: FinancialYear) -> str:
+    return f"year ended {year.last_day.day} {year.last_day:%B} {year.last_day.year}"
+
+
+# -- the model ------------------------------------------------------------------------
+
+
+class ContributionSplit(FrozenModel):
+    """B: one partner's contributions to one scheme (or the risk pool), by kind."""
+
+    base: int = 0
+    uplift: int = 0
+    variations: int = 0
+    risk_pool: int = 0
+    total: int = 0
+
+
+class IncomeSource(FrozenModel):
+    """C: other income of a scheme from one source (client charges, a grant…)."""
+
+    scheme: SchemeId
+    source: str
+    amount: int
+
+
+class UnderspendUse(FrozenModel):
+    """I: what happened to an underspend (or unused risk pool), in pence."""
+
+    refunded: int = 0
+    carried_forward: int = 0
+    redeployed: int = 0
+    contingency: int = 0
+    total: int = 0
+
+    @property
+    def held(self) -> int:
+        """What stays with the host for next year (everything but refunds)."""
+        return self.carried_forward + self.redeployed + self.contingency
+
+
+class PartnerShares(FrozenModel):
+    """K: a partner's shares of one scheme: gross expenditure, income and net."""
+
+    gross: int
+    income: int
+    net: int
+
+
+class SchemeAccount(FrozenModel):
+    """One column of the account (a scheme, the risk pool, or the total).
+
+    ``net`` is F (surplus positive); ``risk_pool`` and ``offset`` are G (into the
+    scheme positive); ``closing`` is ``F + G + H − I`` and must be nil (I-2).
+    """
+
+    scheme: SchemeId
+    name: str
+    brought_forward: int
+    contributions: int
+    other_income: int
+    total_resources: int
+    gross_expenditure: int
+    net: int
+    risk_pool: int
+    offset: int
+    additional_contributions: int
+    underspend: int
+    closing: int
+    carried_forward: int
+
+
+class HostBalance(FrozenModel):
+    """L: a partner's balance with the host at year end.
+
+    ``balance`` is contributions (with the risk pool) less the partner's net share:
+    positive, the host owes the partner; negative, the partner owes the host.
+    ``held`` stays with the host for next year; ``settlement`` is the cash that moves
+    (positive: host pays partner), due on ``settlement_due``.
+    """
+
+    partner: PartnerId
+    is_host: bool
+    balance: int
+    held: int
+    settlement: int
+    settlement_due: date | None
+    position: str
+
+
+class CapitalItem(FrozenModel):
+    """M: a capital item bought with pool money; its owner is the procuring partner (I-11)."""
+
+    entry_id: str
+    scheme: SchemeId
+    date: date
+    owner: PartnerId
+    amount: int
+    description: str = ""
+
+
+class Conservation(FrozenModel):
+    """I-1 as a line: ``b/f + contributions + additional + income`` equals
+    ``expenditure + returned + unused risk pool returned + carried forward``."""
+
+    brought_forward: int
+    contributions: int
+    additional_contributions: int
+    other_income: int
+    inflow: int
+    gross_expenditure: int
+    underspends_returned: int
+    unused_risk_pool_returned: int
+    carried_forward: int
+    outflow: int
+    holds: bool
+
+
+class ReportCheck(FrozenModel):
+    """A self-check of a report: two figures that must agree."""
+
+    name: str
+    left: int
+    right: int
+    holds: bool
+
+
+class MemorandumAccount(FrozenModel):
+    """The pooled fund memorandum account for one year (domain.md §9.2), in pence.
+
+    ``columns`` are the schemes in agreement order, then the risk pool's id.
+    Grids are ``partner → column → pence`` with every partner and column present.
+    """
+
+    agreement: str
+    name: str
+    year: FinancialYear
+    host: PartnerId
+    pooled_fund_manager: str
+    partners: tuple[PartnerId, ...]
+    columns: tuple[SchemeId, ...]
+    brought_forward: dict[PartnerId, dict[SchemeId, int]]
+    contributions: dict[PartnerId, dict[SchemeId, ContributionSplit]]
+    other_income: tuple[IncomeSource, ...]
+    expenditure_by_commissioner: dict[SchemeId, dict[PartnerId, int]]
+    expenditure_by_category: dict[SchemeId, dict[str, int]]
+    risk_pool_applied: dict[PartnerId, dict[SchemeId, int]]
+    offset: dict[PartnerId, dict[SchemeId, int]]
+    additional_contributions: dict[PartnerId, dict[SchemeId, int]]
+    underspend: dict[PartnerId, dict[SchemeId, UnderspendUse]]
+    carried_forward: dict[PartnerId, dict[SchemeId, int]]
+    shares: dict[PartnerId, dict[SchemeId, PartnerShares]]
+    lines: tuple[SchemeAccount, ...]
+    total: SchemeAccount
+    balances: tuple[HostBalance, ...]
+    vat_recovered: dict[PartnerId, int]
+    capital_items: tuple[CapitalItem, ...]
+    transfers_excluded: str = TRANSFERS_EXCLUDED
+    conservation: Conservation
+    checks: tuple[ReportCheck, ...]
+
+    @property
+    def ok(self) -> bool:
+        """True when every self-check holds."""
+        return all(c.holds for c in self.checks)
+
+    def line(self, column: str) -> SchemeAccount:
+        """The column ``column`` (a scheme id, the risk pool id, or ``"TOTAL"``)."""
+        if column == self.total.scheme:
+            return self.total
+        for line in self.lines:
+            if line.scheme == column:
+                return line
+        raise KeyError(column)
+
+    def partner_total(self, section: str, partner: PartnerId) -> int:
+        """A partner's total over all columns of a pence grid (e.g. ``"carried_forward"``)."""
+        grid: dict[PartnerId, dict[SchemeId, int]] = getattr(self, section)
+        return sum(grid[partner].values())
+
+    # -- text
+
+    def to_markdown(self) -> str:
+        p, cols = list(self.partners), list(self.columns)
+        t = self.total
+        title = (
+            f"# POOLED FUND MEMORANDUM ACCOUNT — {self.name} — {_year_ended(self.year)}\n\n"
+            f"Host: {self.host}; pooled fund manager: {self.pooled_fund_manager}. "
+            "Amounts in £; negatives in brackets.\n"
+        )
+        out = [title, "## Summary", ""]
+        rows: list[list[str]] = []
+        for q in p:
+            bf = sum(self.brought_forward[q].values())
+            if bf:
+                rows.append([f"Balance brought forward – {q}", format_pence(bf)])
+        for q in p:
+            rows.append(
+                [
+                    f"Contribution – {q}",
+                    format_pence(sum(s.total for s in self.contributions[q].values())),
+                ]
+            )
+        sources = sorted({i.source for i in self.other_income})
+        rows.append(
+            [
+                "Other income" + (f" ({', '.join(sources)})" if sources else ""),
+                format_pence(t.other_income),
+            ]
+        )
+        rows.append(["**Total income (resources)**", f"**{format_pence(t.total_resources)}**"])
+        rows.append(["Gross expenditure", format_pence(t.gross_expenditure)])
+        rows.append(["**Net surplus/(deficit) for the year**", f"**{format_pence(t.net)}**"])
+        for q in p:
+            h = self.partner_total("additional_contributions", q)
+            rows.append([f"Additional contributions – {q}", format_pence(h)])
+        for q in p:
+            refunded = sum(u.refunded for u in self.underspend[q].values())
+            if refunded:
+                rows.append([f"Underspend returned – {q}", format_pence(-refunded)])
+        rows.append(["**Balance carried forward**", f"**{_nil(t.carried_forward)}**"])
+        out += _table(["", "£"], rows)
+
+        out += ["", "## Account by scheme (A–J)", ""]
+        labels = [
+            ("A. Balances brought forward", "brought_forward"),
+            ("B. Contributions", "contributions"),
+            ("C. Other income", "other_income"),
+            ("D. Total resources (A + B + C)", "total_resources"),
+            ("E. Gross expenditure", "gross_expenditure"),
+            ("F. Net surplus/(deficit) (D − E)", "net"),
+            ("G. Risk pool applied", "risk_pool"),
+            ("G. Offsetting between schemes", "offset"),
+            ("H. Additional contributions", "additional_contributions"),
+            ("I. Underspend disposed of", "underspend"),
+            ("Balance after allocation (F + G + H − I)", "closing"),
+            ("J. Balances carried forward", "carried_forward"),
+        ]
+        table = [
+            [label, *[_cell(getattr(x, field)) for x in (*self.lines, t)]]
+            for label, field in labels
+        ]
+        out += _table(["", *cols, "Total"], table)
+
+        out += ["", "## A. Balances brought forward (partner × scheme)", ""]
+        out += _table(*_grid_rows(self.brought_forward, p, cols))
+
+        out += ["", "## B. Contributions (partner × scheme)", ""]
+        rows = []
+        for q in p:
+            for c in cols:
+                s = self.contributions[q][c]
+                if s.total or s.base or s.uplift or s.variations or s.risk_pool:
+                    rows.append(
+                        [
+                            q,
+                            c,
+                            _cell(s.base),
+                            _cell(s.uplift),
+                            _cell(s.variations),
+                            _cell(s.risk_pool),
+                            _cell(s.total),
+                        ]
+                    )
+        splits = [s for q in p for s in self.contributions[q].values()]
+        rows.append(
+            [
+                "**Total**",
+                "",
+                *[
+                    _cell(sum(getattr(s, f) for s in splits))
+                    for f in ("base", "uplift", "variations", "risk_pool", "total")
+                ],
+            ]
+        )
+        out += _table(
+            ["partner", "scheme", "base", "uplift", "in-year variations", "risk pool", "total"],
+            rows,
+            right_from=2,
+        )
+
+        out += ["", "## C. Other income (by scheme and source)", ""]
+        rows = [[i.scheme, i.source, _cell(i.amount)] for i in self.other_income]
+        rows.append(["**Total**", "", _cell(t.other_income)])
+        out += _table(["scheme", "source", "£"], rows, right_from=2)
+
+        out += ["", "## E. Gross expenditure by commissioning partner", ""]
+        by_partner = {q: {k: v[q] for k, v in self.expenditure_by_commissioner.items()} for q in p}
+        out += _table(*_grid_rows(by_partner, p, list(self.expenditure_by_commissioner)))
+        out += ["", "## E. Gross expenditure by category (subjective analysis)", ""]
+        rows = [
+            [k, cat, _cell(v)]
+            for k, cats in self.expenditure_by_category.items()
+            for cat, v in cats.items()
+        ]
+        out += _table(["scheme", "category", "£"], rows, right_from=2)
+
+        out += ["", "## G. Risk pool applied (partner × scheme)", ""]
+        out += _table(*_grid_rows(self.risk_pool_applied, p, cols))
+        if any(v for row in self.offset.values() for v in row.values()):
+            out += ["", "## G. Offsetting between schemes (partner × scheme)", ""]
+            out += _table(*_grid_rows(self.offset, p, cols))
+
+        out += ["", "## H. Additional contributions (partner × scheme)", ""]
+        out += _table(*_grid_rows(self.additional_contributions, p, cols))
+
+        out += ["", "## I. Underspend disposition (partner × scheme)", ""]
+        rows = []
+        for q in p:
+            for c in cols:
+                u = self.underspend[q][c]
+                if u.total:
+                    rows.append(
+                        [
+                            q,
+                            c,
+                            _cell(u.refunded),
+                            _cell(u.carried_forward),
+                            _cell(u.redeployed),
+                            _cell(u.contingency),
+                            _cell(u.total),
+                        ]
+                    )
+        uses = [u for q in p for u in self.underspend[q].values()]
+        rows.append(
+            [
+                "**Total**",
+                "",
+                *[
+                    _cell(sum(getattr(u, f) for u in uses))
+                    for f in ("refunded", "carried_forward", "redeployed", "contingency", "total")
+                ],
+            ]
+        )
+        out += _table(
+            [
+                "partner",
+                "scheme",
+                "refunded",
+                "carried forward",
+                "redeployed",
+                "contingency",
+                "total",
+            ],
+            rows,
+            right_from=2,
+        )
+
+        out += ["", "## J. Balances carried forward (partner × scheme)", ""]
+        out += _table(*_grid_rows(self.carried_forward, p, cols))
+
+        out += ["", "## K. Partners' shares: gross expenditure / income / net", ""]
+        rows = []
+        schemes = [c for c in cols if any(c in self.shares[q] for q in p)]
+        for c in schemes:
+            for q in p:
+                sh = self.shares[q][c]
+                rows.append([c, q, _cell(sh.gross), _cell(sh.income), _cell(sh.net)])
+        for q in p:
+            rows.append(
+                [
+                    "**All**",
+                    q,
+                    *[
+                        _cell(sum(getattr(sh, f) for sh in self.shares[q].values()))
+                        for f in ("gross", "income", "net")
+                    ],
+                ]
+            )
+        out += _table(["scheme", "partner", "gross", "income", "net"], rows, right_from=2)
+
+        out += ["", "## L. Host–partner balances at year end", ""]
+        rows = [
+            [
+                b.partner + (" (host)" if b.is_host else ""),
+                b.position,
+                _cell(b.balance),
+                _cell(b.held),
+                _cell(b.settlement),
+                b.settlement_due.isoformat() if b.settlement_due else "–",
+            ]
+            for b in self.balances
+        ]
+        out += _table(
+            ["partner", "position", "balance", "held for next year", "settlement", "due"],
+            rows,
+            right_from=2,
+        )
+
+        out += ["", "## M. Memorandum items", ""]
+        rows = [[f"VAT recovered by {q}", _cell(v)] for q, v in self.vat_recovered.items()]
+        out += _table(["", "£"], rows)
+        if self.capital_items:
+            out += [
+                "",
+                "Capital items bought with pool money (owned by the procuring partner):",
+                "",
+            ]
+            rows = [
+                [c.entry_id, c.scheme, c.date.isoformat(), c.owner, _cell(c.amount)]
+                for c in self.capital_items
+            ]
+            out += _table(["entry", "scheme", "date", "owner", "£"], rows, right_from=4)
+        else:
+            out += ["", "Capital items bought with pool money: none."]
+        out += ["", self.transfers_excluded]
+
+        cons = self.conservation
+        out += ["", "## Conservation (I-1)", ""]
+        rows = [
+            ["Balances brought forward", format_pence(cons.brought_forward)],
+            ["Contributions (including the risk pool)", format_pence(cons.contributions)],
+            ["Additional contributions", format_pence(cons.additional_contributions)],
+            ["Other income", format_pence(cons.other_income)],
+            ["**Resources in**", f"**{format_pence(cons.inflow)}**"],
+            ["Gross expenditure", format_pence(cons.gross_expenditure)],
+            ["Underspends returned", format_pence(cons.underspends_returned)],
+            ["Unused risk pool returned", format_pence(cons.unused_risk_pool_returned)],
+            ["Carried forward", format_pence(cons.carried_forward)],
+            ["**Resources applied**", f"**{format_pence(cons.outflow)}**"],
+            ["In = applied", "yes" if cons.holds else "**NO**"],
+        ]
+        out += _table(["", "£"], rows)
+
+        out += ["", "## Checks", ""]
+        rows = [
+            [x.name, format_pence(x.left), format_pence(x.right), "✓" if x.holds else "✗ FAILED"]
+            for x in self.checks
+        ]
+        out += _table(["check", "left", "right", ""], rows, right_from=1)
+        return "\n".join(out) + "\n"
+
+
+# -- building it ------------------------------------------------------------------------
+
+_KIND_FIELD = {
+    ContributionKind.BASE: "base",
+    ContributionKind.UPLIFT: "uplift",
+    ContributionKind.VARIATION: "variations",
+    ContributionKind.ADDITIONAL: "variations",
+    ContributionKind.RISK_POOL: "risk_pool",
+}
+
+
+def _position(balance: int, is_host: bool) -> str:
+    if is_host:
+        return "host (no cash settlement)"
+    if balance > 0:
+        return "creditor: host owes partner"
+    if balance < 0:
+        return "debtor: partner owes host"
+    return "nil"
+
+
+def memorandum_account(
+    agreement: Agreement, ledger: Ledger, close: YearEndClose
+) -> MemorandumAccount:
+    """The §9.2 memorandum account of ``close.year``, from the ledger and the close.
+
+    ``close`` must be the agreement's close of that year from this ledger; the
+    account's checks show any figure that disagrees.
+    """
+    if close.agreement != agreement.id:
+        raise ReportError(f"the close is for agreement {close.agreement!r}, not {agreement.id!r}")
+    if ledger.agreement != agreement:
+        raise ReportError("the ledger was built for a different agreement")
+    year = close.year
+    order = agreement.partner_order
+    host = agreement.host
+    rp = agreement.risk_pool
+    rp_id = rp.id if rp is not None else None
+    schemes = list(agreement.scheme_ids)
+    cols = [*schemes, *([rp_id] if rp_id is not None else [])]
+    within = year.as_range()
+
+    def zeros() -> dict[PartnerId, dict[SchemeId, int]]:
+        return {p: dict.fromkeys(cols, 0) for p in order}
+
+    # A and B: contributions by kind (the agreement's planned ones plus ledger entries)
+    bf = zeros()
+    parts: dict[PartnerId, dict[SchemeId, dict[str, int]]] = {
+        p: {c: {"base": 0, "uplift": 0, "variations": 0, "risk_pool": 0} for c in cols}
+        for p in order
+    }
+    items: list[tuple[PartnerId, SchemeId, ContributionKind, int]] = [
+        (c.partner, c.scheme, c.kind, c.pence) for c in agreement.contributions_for(year)
+    ]
+    items += [(c.partner, c.scheme, c.kind, c.pence) for c in ledger.contributions(year)]
+    for partner, scheme, kind, pence in items:
+        if partner not in parts or scheme not in cols:
+            continue  # unknown ids are reported by the agreement and ledger checks
+        if kind is ContributionKind.RISK_POOL and scheme != rp_id:
+            continue  # as the close: risk-pool money counts only on the risk pool
+        if kind is ContributionKind.BROUGHT_FORWARD:
+            bf[partner][scheme] += pence
+        else:
+            parts[partner][scheme][_KIND_FIELD[kind]] += pence
+    contributions = {
+        p: {c: ContributionSplit(**v, total=sum(v.values())) for c, v in row.items()}
+        for p, row in parts.items()
+    }
+
+    # C and E from the ledger's pool lines of the year
+    income_by: dict[tuple[SchemeId, str], int] = {}
+    by_commissioner = {k: dict.fromkeys(order, 0) for k in schemes}
+    by_category: dict[SchemeId, dict[str, int]] = {k: {} for k in schemes}
+    vat = dict.fromkeys(order, 0)
+    capital: list[CapitalItem] = []
+    for line in ledger.pool_lines:
+        if not within.contains(line.date) or line.scheme not in schemes:
+            continue
+        original = ledger.get(line.reverses or line.entry_id)
+        if isinstance(original, Income):
+            key = (line.scheme, original.source or "other income")
+            income_by[key] = income_by.get(key, 0) + line.amount
+        elif isinstance(original, Expenditure):
+            who = original.procuring_partner or host
+            if who in by_commissioner[line.scheme]:
+                by_commissioner[line.scheme][who] += line.amount
+            cat = original.category or "uncategorised"
+            by_category[line.scheme][cat] = by_category[line.scheme].get(cat, 0) + line.amount
+            if line.vat_recovered:
+                body = vat_body(agreement, original)
+                vat[body] = vat.get(body, 0) + line.vat_recovered
+            if original.capital:
+                capital.append(
+                    CapitalItem(
+                        entry_id=line.entry_id,
+                        scheme=line.scheme,
+                        date=line.date,
+                        owner=who,
+                        amount=line.amount,
+                        description=original.description or original.supplier,
+                    )
+                )
+    totals = ledger.totals_by_scheme(within)
+    other_income = tuple(
+        IncomeSource(scheme=k, source=s, amount=v)
+        for (k, s), v in sorted(
+            income_by.items(), key=lambda kv: (schemes.index(kv[0][0]), kv[0][1])
+        )
+    )
+
+    # G, H, I, J, K from the close
+    rp_applied = zeros()
+    offset = zeros()
+    additional = zeros()
+    under: dict[PartnerId, dict[SchemeId, dict[str, int]]] = {
+        p: {
+            c: {"refunded": 0, "carried_forward": 0, "redeployed": 0, "contingency": 0}
+            for c in cols
+        }
+        for p in order
+    }
+    carried = zeros()
+    shares: dict[PartnerId, dict[SchemeId, PartnerShares]] = {p: {} for p in order}
+    field_of = {
+        UnderspendDisposition.REFUND.value: "refunded",
+        UnderspendDisposition.CARRY_FORWARD.value: "carried_forward",
+        UnderspendDisposition.REDEPLOY.value: "redeployed",
+        UnderspendDisposition.CONTINGENCY.value: "contingency",
+    }
+    for s in close.schemes:
+        k = s.scheme
+        for p in order:
+            rp_applied[p][k] += s.risk_pool.get(p, 0)
+            offset[p][k] += s.offset.get(p, 0)
+            additional[p][k] += s.deficit.get(p, 0)
+            shares[p][k] = PartnerShares(
+                gross=s.gross_share.get(p, 0),
+                income=s.income_share.get(p, 0),
+                net=s.net_share.get(p, 0),
+            )
+        for name, amounts in s.dispositions.items():
+            target: SchemeId = k
+            if name == UnderspendDisposition.REDEPLOY.value:
+                target = s.redeploy_to or k
+            elif name == UnderspendDisposition.CONTINGENCY.value and rp_id is not None:
+                target = rp_id
+            for p, v in amounts.items():
+                under[p][k][field_of[name]] += v
+                if name != UnderspendDisposition.REFUND.value and target in cols:
+                    carried[p][target] += v
+    if rp_id is not None:
+        for pc in close.partners:
+            p = pc.partner
+            rp_applied[p][rp_id] -= pc.risk_pool_used
+            # what is held beyond scheme underspends is the unused risk pool carried forward
+            # (PartnerClose.held already reflects a terminating close)
+            unused_cf = pc.held - pc.carried_forward - pc.redeployed - pc.contingency
+            under[p][rp_id]["carried_forward"] += unused_cf
+            under[p][rp_id]["refunded"] += pc.unused_risk_pool - unused_cf
+            carried[p][rp_id] += unused_cf
+    underspend = {
+        p: {c: UnderspendUse(**v, total=sum(v.values())) for c, v in row.items()}
+        for p, row in under.items()
+    }
+
+    # the columns
+    names = {s.id: s.name for s in agreement.schemes}
+    if rp is not None:
+        names[rp.id] = rp.name
+    lines: list[SchemeAccount] = []
+    for c in cols:
+        a = sum(bf[p][c] for p in order)
+        b = sum(contributions[p][c].total for p in order)
+        inc = totals[c].income if c in totals else 0
+        e = totals[c].expenditure if c in totals else 0
+        g_rp = sum(rp_applied[p][c] for p in order)
+        g_off = sum(offset[p][c] for p in order)
+        h = sum(additional[p][c] for p in order)
+        i = sum(underspend[p][c].total for p in order)
+        f = a + b + inc - e
+        lines.append(
+            SchemeAccount(
+                scheme=c,
+                name=names[c],
+                brought_forward=a,
+                contributions=b,
+                other_income=inc,
+                total_resources=a + b + inc,
+                gross_expenditure=e,
+                net=f,
+                risk_pool=g_rp,
+                offset=g_off,
+                additional_contributions=h,
+                underspend=i,
+                closing=f + g_rp + g_off + h - i,
+                carried_forward=sum(carried[p][c] for p in order),
+            )
+        )
+    sums = {
+        f: sum(getattr(x, f) for x in lines)
+        for f in SchemeAccount.model_fields
+        if f not in ("scheme", "name")
+    }
+    total = SchemeAccount(scheme="TOTAL", name="Total", **sums)
+
+    balances = tuple(
+        HostBalance(
+            partner=pc.partner,
+            is_host=pc.is_host,
+            balance=pc.balance,
+            held=pc.held,
+            settlement=pc.settlement,
+            settlement_due=pc.settlement_due,
+            position=_position(pc.balance, pc.is_host),
+        )
+        for pc in close.partners
+    )
+
+    # I-1 as a line
+    returned = sum(underspend[p][k].refunded for p in order for k in schemes)
+    rp_returned = sum(underspend[p][rp_id].refunded for p in order) if rp_id else 0
+    held = sum(u.held for p in order for u in underspend[p].values())
+    inflow = total.brought_forward + total.contributions + total.additional_contributions
+    inflow += total.other_income
+    outflow = total.gross_expenditure + returned + rp_returned + held
+    conservation = Conservation(
+        brought_forward=total.brought_forward,
+        contributions=total.contributions,
+        additional_contributions=total.additional_contributions,
+        other_income=total.other_income,
+        inflow=inflow,
+        gross_expenditure=total.gross_expenditure,
+        underspends_returned=returned,
+        unused_risk_pool_returned=rp_returned,
+        carried_forward=held,
+        outflow=outflow,
+        holds=inflow == outflow,
+    )
+
+    checks = _checks(
+        close, lines, conservation, contributions, bf, additional, carried, cols, rp_id, order
+    )
+    return MemorandumAccount(
+        agreement=agreement.id,
+        name=agreement.name,
+        year=year,
+        host=host,
+        pooled_fund_manager=agreement.pooled_fund_manager,
+        partners=order,
+        columns=tuple(cols),
+        brought_forward=bf,
+        contributions=contributions,
+        other_income=other_income,
+        expenditure_by_commissioner=by_commissioner,
+        expenditure_by_category=by_category,
+        risk_pool_applied=rp_applied,
+        offset=offset,
+        additional_contributions=additional,
+        underspend=underspend,
+        carried_forward=carried,
+        shares=shares,
+        lines=tuple(lines),
+        total=total,
+        balances=balances,
+        vat_recovered=vat,
+        capital_items=tuple(capital),
+        conservation=conservation,
+        checks=checks,
+    )
+
+
+def _checks(
+    close: YearEndClose,
+    lines: list[SchemeAccount],
+    conservation: Conservation,
+    contributions: dict[PartnerId, dict[SchemeId, ContributionSplit]],
+    bf: dict[PartnerId, dict[SchemeId, int]],
+    additional: dict[PartnerId, dict[SchemeId, int]],
+    carried: dict[PartnerId, dict[SchemeId, int]],
+    cols: list[SchemeId],
+    rp_id: SchemeId | None,
+    order: tuple[PartnerId, ...],
+) -> tuple[ReportCheck, ...]:
+    by_col = {x.scheme: x for x in lines}
+    checks: list[ReportCheck] = []
+
+    def add(name: str, left: int, right: int, holds: bool | None = None) -> None:
+        checks.append(
+            ReportCheck(
+                name=name, left=left, right=right, holds=left == right and holds is not False
+            )
+        )
+
+    c = conservation
+    add("I-1 conservation: A + B + H + C = E + I", c.inflow, c.outflow)
+    add(
+        "I-1 resources in agree to the close",
+        c.inflow,
+        close.conservation["in"],
+        c.outflow == close.conservation["out"],
+    )
+    add(
+        "I-2 every column closes to nil (F + G + H − I)",
+        sum(abs(x.closing) for x in lines),
+        0,
+    )
+    per_scheme = [
+        sum(s.net_share.values()) == s.net
+        and sum(s.income_share.values()) == s.income
+        and sum(s.gross_share.values()) == s.expenditure
+        for s in close.schemes
+    ]
+    add(
+        "I-3 partners' shares sum to each scheme's net, income and gross",
+        sum(sum(s.net_share.values()) for s in close.schemes),
+        sum(s.net for s in close.schemes),
+        all(per_scheme),
+    )
+    e_ok = all(
+        by_col[s.scheme].gross_expenditure == s.expenditure
+        and by_col[s.scheme].other_income == s.income
+        for s in close.schemes
+    )
+    add(
+        "E and C agree to the close, scheme by scheme",
+        sum(
+            by_col[s.scheme].gross_expenditure - by_col[s.scheme].other_income
+            for s in close.schemes
+        ),
+        sum(s.net for s in close.schemes),
+        e_ok,
+    )
+    closed = {s.scheme: s for s in close.schemes}
+    mine = {(p, k): bf[p][k] + contributions[p][k].total for p in order for k in cols if k != rp_id}
+    theirs = {
+        (p, k): closed[k].contributions.get(p, 0) if k in closed else 0
+        for p in order
+        for k in cols
+        if k != rp_id
+    }
+    if rp_id is not None:
+        for pc in close.partners:
+            mine[(pc.partner, rp_id)] = (
+                bf[pc.partner][rp_id] + contributions[pc.partner][rp_id].total
+            )
+            theirs[(pc.partner, rp_id)] = pc.risk_pool_contribution
+    add(
+        "A + B agree to the close's contributions, partner × scheme",
+        sum(mine.values()),
+        sum(theirs.values()),
+        mine == theirs,
+    )
+    h_ok = all(sum(additional[pc.partner].values()) == pc.deficit for pc in close.partners)
+    add(
+        "H agrees to each partner's deficit shares",
+        sum(sum(additional[p].values()) for p in order),
+        sum(pc.deficit for pc in close.partners),
+        h_ok,
+    )
+    j_ok = all(sum(carried[pc.partner].values()) == pc.held for pc in close.partners)
+    add(
+        "J agrees to what the host holds for each partner",
+        sum(sum(carried[p].values()) for p in order),
+        sum(pc.held for pc in close.partners),
+        j_ok,
+    )
+    return tuple(checks)

@@ -1,0 +1,288 @@
+"""The "Pooled budgets" note to a partner's statement of accounts, in £000 (§8.9, §9.4).
+
+:func:`pooled_budget_note` builds the note from a year-end close:
+
+==========================================================  ==========================
+row                                                         exact figure (pence)
+==========================================================  ==========================
+Funding provided to the pooled budget – <partner>           its contributions, with
+                                                            the risk pool
+Total funding                                               the sum of the above
+Expenditure met from the pooled budget (net of income)      Σ schemes' net expenditure
+Net (surplus)/deficit arising on the pooled budget          expenditure − total funding
+<partner> share of the net (surplus)/deficit                ``−balance``: its net share
+                                                            less what it paid in
+==========================================================  ==========================
+
+The shares come from the risk-share rules, not from a percentage: a partner's share
+is its close balance with the sign flipped (§8.9: the council's −175,789.48 is shown
+as (176), the ICB's +45,789.48 as 46).  The shares sum exactly to the net figure in
+pence (I-3).  Deficits are positive, surpluses in brackets.
+
+Presentation rounding (R8; never fed back into the ledger)
+----------------------------------------------------------
+Each figure is first rounded on its own to whole £000, **half up** (away from zero
+at exactly £500): ``multiply(pence, 1/100000, Rounding.HALF_UP)``, integer
+arithmetic only.  The note must then *cast* in £000, in three places:
+
+1. the funding rows add up to *Total funding*;
+2. *Expenditure* − *Total funding* = *Net (surplus)/deficit*;
+3. the partners' shares add up to *Net (surplus)/deficit*.
+
+A total always shows its own rounding (Total funding and Net are never adjusted).
+Where a relation does not cast, the difference ``Δ = rounded total − Σ shown parts``
+is dealt with by the policy:
+
+* ``NotePolicy.ROUNDING_LINE`` (default): a row "Rounding" showing Δ is added to the
+  block: just before *Total funding* (relation 1), just before *Net* (relation 2),
+  and after the last share (relation 3).  Its exact pence figure is nil.
+* ``NotePolicy.ADJUST_LARGEST``: all of Δ is added to one part, the one with the
+  largest absolute exact amount in pence; equal amounts go to the earliest row,
+  i.e. the agreement's partner order (the allocator's tie-break).  In relation 2
+  the only part that is not itself a total is *Expenditure*, so Δ goes there.
+  Relations are settled in the order 1, 2, 3, so relation 2 uses the Total
+  funding that relation 1 kept.  :attr:`NoteRow.adjustment` records every change.
+
+Either way the exact pence column beside it is untouched and casts exactly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from fractions import Fraction
+
+from pooledledger._model import DomainEnum, FrozenModel
+from pooledledger.agreement import Agreement
+from pooledledger.close import YearEndClose
+from pooledledger.money import Rounding, format_pence, multiply
+from pooledledger.partners import PartnerId
+from pooledledger.periods import FinancialYear
+from pooledledger.reports.memorandum import ReportError, _year_ended
+from pooledledger.reports.summary import _table
+
+__all__ = [
+    "NotePolicy",
+    "NoteRow",
+    "NoteRowKind",
+    "PooledBudgetNote",
+    "pooled_budget_note",
+    "to_thousands",
+]
+
+_PENCE_PER_THOUSAND = 100_000
+
+
+class NotePolicy(DomainEnum):
+    """How a £000 note is made to cast (R8): see the module docs."""
+
+    ROUNDING_LINE = "ROUNDING_LINE"
+    ADJUST_LARGEST = "ADJUST_LARGEST"
+
+
+class NoteRowKind(DomainEnum):
+    """An item, a total, or a rounding row added to make the note cast."""
+
+    ITEM = "ITEM"
+    TOTAL = "TOTAL"
+    ROUNDING = "ROUNDING"
+
+
+class NoteRow(FrozenModel):
+    """One row of the note: exact pence, its own £000 rounding, and what is shown.
+
+    ``thousands = rounded + adjustment``; ``adjustment`` is non-zero only under
+    ``ADJUST_LARGEST``.  A rounding row has ``pence == 0`` and shows the difference
+    it carries as ``rounded`` and ``thousands``.
+    """
+
+    key: str
+    label: str
+    kind: NoteRowKind
+    pence: int
+    rounded: int
+    adjustment: int = 0
+    thousands: int
+    partner: PartnerId | None = None
+
+
+def to_thousands(pence: int) -> int:
+    """Pence to whole £000, half up (away from zero): -175,789.48 → -176.
+
+    >>> to_thousands(-17578948), to_thousands(4578948), to_thousands(50000)
+    (-176, 46, 1)
+    """
+    return multiply(pence, Fraction(1, _PENCE_PER_THOUSAND), Rounding.HALF_UP)
+
+
+class PooledBudgetNote(FrozenModel):
+    """The "Pooled budgets" note for one partner's accounts (§8.9), pence and £000."""
+
+    agreement: str
+    agreement_name: str
+    year: FinancialYear
+    partner: PartnerId
+    partner_name: str
+    policy: NotePolicy
+    rows: tuple[NoteRow, ...]
+
+    def row(self, key: str) -> NoteRow:
+        """The row with ``key``, e.g. ``"total_funding"``, ``"share:ICB"``, ``"net:rounding"``."""
+        for r in self.rows:
+            if r.key == key:
+                return r
+        raise KeyError(key)
+
+    def _sum(self, prefix: str, column: str) -> int:
+        return sum(getattr(r, column) for r in self.rows if r.key.startswith(prefix + ":"))
+
+    def _relations(self, column: str) -> list[tuple[int, int]]:
+        get = {r.key: getattr(r, column) for r in self.rows}
+        return [
+            (self._sum("funding", column), get["total_funding"]),
+            (get["expenditure"] - get["total_funding"] + get.get("net:rounding", 0), get["net"]),
+            (self._sum("share", column), get["net"]),
+        ]
+
+    @property
+    def casts(self) -> bool:
+        """The £000 column casts: funding, net and shares, rounding rows included."""
+        return all(a == b for a, b in self._relations("thousands"))
+
+    @property
+    def casts_exactly(self) -> bool:
+        """The pence column casts (it always should)."""
+        return all(a == b for a, b in self._relations("pence"))
+
+    def to_markdown(self) -> str:
+        out = [
+            f"## Pooled budgets — {self.agreement_name}",
+            "",
+            f"Note to the accounts of {self.partner_name}, {_year_ended(self.year)}. "
+            "Figures in £000, each rounded half up; exact figures in £ beside them. "
+            f"Casting policy: {self.policy.value}.",
+            "",
+        ]
+        rows: list[list[str]] = []
+        for r in self.rows:
+            k = f"({-r.thousands:,})" if r.thousands < 0 else f"{r.thousands:,}"
+            exact = "–" if r.kind is NoteRowKind.ROUNDING else format_pence(r.pence)
+            label = r.label + (f" (adjusted by {r.adjustment:+d})" if r.adjustment else "")
+            if r.kind is NoteRowKind.TOTAL:
+                rows.append([f"**{label}**", f"**{k}**", f"**{exact}**"])
+            else:
+                rows.append([label, k, exact])
+        out += _table(["", "£000", "£ (exact)"], rows)
+        return "\n".join(out) + "\n"
+
+
+def _largest(keys: Sequence[str], pence: dict[str, int]) -> str:
+    """The key with the largest |pence|; ties to the earliest key."""
+    best = keys[0]
+    for k in keys[1:]:
+        if abs(pence[k]) > abs(pence[best]):
+            best = k
+    return best
+
+
+def pooled_budget_note(
+    agreement: Agreement,
+    close: YearEndClose,
+    partner: PartnerId | None = None,
+    policy: NotePolicy = NotePolicy.ROUNDING_LINE,
+) -> PooledBudgetNote:
+    """The "Pooled budgets" note for ``partner``'s accounts (default: the host)."""
+    if close.agreement != agreement.id:
+        raise ReportError(f"the close is for agreement {close.agreement!r}, not {agreement.id!r}")
+    who = agreement.partner(partner if partner is not None else agreement.host)
+    policy = NotePolicy(policy)
+    names = {p.id: p.name for p in agreement.partners}
+    funding = {pc.partner: pc.contributions + pc.risk_pool_contribution for pc in close.partners}
+    shares = {pc.partner: -pc.balance for pc in close.partners}
+    total_funding = sum(funding.values())
+    expenditure = sum(s.net for s in close.schemes)
+    net = expenditure - total_funding
+    if sum(shares.values()) != net:
+        raise ReportError(
+            f"the partners' shares ({sum(shares.values())}p) do not sum to the net "
+            f"(surplus)/deficit ({net}p): the close is inconsistent"
+        )
+
+    pence: dict[str, int] = {f"funding:{p}": v for p, v in funding.items()}
+    pence |= {"total_funding": total_funding, "expenditure": expenditure, "net": net}
+    pence |= {f"share:{p}": v for p, v in shares.items()}
+    shown = {k: to_thousands(v) for k, v in pence.items()}
+    rounded = dict(shown)
+    rounding: dict[str, int] = {}
+    funding_keys = [f"funding:{p}" for p in funding]
+    share_keys = [f"share:{p}" for p in shares]
+
+    def settle(
+        name: str, parts: list[str], signs: list[int], total: str, adjustable: list[str]
+    ) -> None:
+        delta = shown[total] - sum(s * shown[k] for k, s in zip(parts, signs, strict=True))
+        if not delta:
+            return
+        if policy is NotePolicy.ROUNDING_LINE:
+            rounding[name] = delta
+        else:
+            target = _largest(adjustable, pence)
+            shown[target] += delta * signs[parts.index(target)]
+
+    settle("funding", funding_keys, [1] * len(funding_keys), "total_funding", funding_keys)
+    settle("net", ["expenditure", "total_funding"], [1, -1], "net", ["expenditure"])
+    settle("share", share_keys, [1] * len(share_keys), "net", share_keys)
+
+    def row(
+        key: str, label: str, kind: NoteRowKind, partner_id: PartnerId | None = None
+    ) -> NoteRow:
+        if kind is NoteRowKind.ROUNDING:
+            value = rounding[key.split(":")[0]]
+            return NoteRow(key=key, label=label, kind=kind, pence=0, rounded=value, thousands=value)
+        return NoteRow(
+            key=key,
+            label=label,
+            kind=kind,
+            pence=pence[key],
+            rounded=rounded[key],
+            adjustment=shown[key] - rounded[key],
+            thousands=shown[key],
+            partner=partner_id,
+        )
+
+    rows = [
+        row(
+            f"funding:{p}",
+            f"Funding provided to the pooled budget – {names[p]}",
+            NoteRowKind.ITEM,
+            p,
+        )
+        for p in funding
+    ]
+    if "funding" in rounding:
+        rows.append(row("funding:rounding", "Rounding", NoteRowKind.ROUNDING))
+    rows.append(row("total_funding", "Total funding", NoteRowKind.TOTAL))
+    rows.append(
+        row(
+            "expenditure",
+            "Expenditure met from the pooled budget (net of income)",
+            NoteRowKind.ITEM,
+        )
+    )
+    if "net" in rounding:
+        rows.append(row("net:rounding", "Rounding", NoteRowKind.ROUNDING))
+    rows.append(row("net", "Net (surplus)/deficit arising on the pooled budget", NoteRowKind.TOTAL))
+    rows += [
+        row(f"share:{p}", f"{names[p]} share of the net (surplus)/deficit", NoteRowKind.ITEM, p)
+        for p in shares
+    ]
+    if "share" in rounding:
+        rows.append(row("share:rounding", "Rounding", NoteRowKind.ROUNDING))
+    return PooledBudgetNote(
+        agreement=agreement.id,
+        agreement_name=agreement.name,
+        year=close.year,
+        partner=who.id,
+        partner_name=who.name,
+        policy=policy,
+        rows=tuple(rows),
+    )

@@ -1,0 +1,318 @@
+"""Each partner's year-end statement, in one layout whoever hosts (I-16).
+
+:func:`partner_statements` turns a :class:`~pooledledger.close.YearEndClose` into one
+:class:`PartnerStatement` per partner, in agreement order.  Every statement has the
+same sections and rows, host or not:
+
+1. contributions per scheme and the risk pool (paid in, used, unused and what
+   happens to the unused part);
+2. the partner's share of each scheme: contribution, risk pool applied, offsetting,
+   deficit share (additional contribution), underspend share, and its shares of
+   gross expenditure, income and net (``X = C + RP + offset + D − U``);
+3. the disposition of its underspend shares (refunded, carried forward, redeployed,
+   contingency);
+4. its balance with the host (contributions with the risk pool, less its net share),
+   what the host holds for it for next year, the cash settlement and its due date
+   (the host's own row shows no cash settlement: its money never leaves it);
+5. the journals it posts, exactly ``close.journals[partner]``.
+
+Amounts are integer pence; text shows negatives in brackets.  Reports read results
+and never write entries (layer L4).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from pooledledger._model import FrozenModel
+from pooledledger.agreement import Agreement
+from pooledledger.close import PartnerClose, YearEndClose
+from pooledledger.journals import ACCOUNT_LABELS, Journal
+from pooledledger.money import format_pence
+from pooledledger.partners import PartnerId, SchemeId
+from pooledledger.periods import FinancialYear
+from pooledledger.reports.memorandum import ReportError, UnderspendUse, _cell, _year_ended
+from pooledledger.reports.summary import _table
+from pooledledger.rules import UnderspendDisposition
+
+__all__ = ["PartnerStatement", "StatementLine", "partner_statements"]
+
+
+class StatementLine(FrozenModel):
+    """One scheme in a partner's statement (or the total, ``scheme == "TOTAL"``)."""
+
+    scheme: SchemeId
+    name: str
+    contribution: int
+    risk_pool: int
+    offset: int
+    deficit: int
+    underspend: int
+    disposition: UnderspendUse
+    gross_share: int
+    income_share: int
+    net_share: int
+
+
+class PartnerStatement(FrozenModel):
+    """A partner's year-end statement (same layout for the host and every partner).
+
+    ``balance`` is contributions (with the risk pool) less the net share: positive,
+    the host owes the partner; negative, the partner owes the host.  ``held`` stays
+    with the host for next year; ``settlement`` is the cash that moves (positive:
+    host pays partner; always nil for the host itself), due on ``settlement_due``.
+    """
+
+    agreement: str
+    agreement_name: str
+    year: FinancialYear
+    partner: PartnerId
+    partner_name: str
+    host: PartnerId
+    host_name: str
+    is_host: bool
+    contributions: int
+    risk_pool_paid: int
+    risk_pool_used: int
+    risk_pool_unused: int
+    risk_pool_unused_disposition: str | None
+    lines: tuple[StatementLine, ...]
+    total: StatementLine
+    balance: int
+    held: int
+    settlement: int
+    settlement_due: date | None
+    journal: Journal
+
+    @property
+    def net_cost_agrees(self) -> bool:
+        """The journal's net cost equals the partner's share of net expenditure (I-5)."""
+        return self.journal.net_cost == self.total.net_share
+
+    def to_markdown(self) -> str:
+        role = "host" if self.is_host else "partner"
+        out = [
+            f"# Partner statement — {self.partner_name} ({self.partner}) — "
+            f"{self.agreement_name} — {_year_ended(self.year)}",
+            "",
+            f"- Partner: {self.partner_name} ({self.partner})",
+            f"- Host: {self.host_name} ({self.host})",
+            f"- Role: {role}",
+            "- Amounts in £; negatives in brackets.",
+            "",
+            "## 1. Contributions and risk pool",
+            "",
+        ]
+        rows = [[f"Contribution – {x.scheme}", _cell(x.contribution)] for x in self.lines]
+        rows += [
+            ["**Contributions to schemes**", _cell(self.contributions)],
+            ["Risk pool paid in", _cell(self.risk_pool_paid)],
+            ["Risk pool used on overspends", _cell(self.risk_pool_used)],
+            [
+                "Risk pool unused"
+                + (
+                    f" ({self.risk_pool_unused_disposition.lower().replace('_', ' ')})"
+                    if self.risk_pool_unused_disposition
+                    else ""
+                ),
+                _cell(self.risk_pool_unused),
+            ],
+            ["**Paid in, in total**", _cell(self.contributions + self.risk_pool_paid)],
+        ]
+        out += _table(["", "£"], rows)
+
+        out += ["", "## 2. Share of the pool by scheme", ""]
+        header = [
+            "scheme",
+            "contribution",
+            "risk pool applied",
+            "offsetting",
+            "deficit share",
+            "underspend share",
+            "gross expenditure",
+            "income",
+            "net",
+        ]
+        rows = [
+            [
+                x.scheme if x.scheme != "TOTAL" else "**Total**",
+                _cell(x.contribution),
+                _cell(x.risk_pool),
+                _cell(x.offset),
+                _cell(x.deficit),
+                _cell(x.underspend),
+                _cell(x.gross_share),
+                _cell(x.income_share),
+                _cell(x.net_share),
+            ]
+            for x in (*self.lines, self.total)
+        ]
+        out += _table(header, rows)
+
+        out += ["", "## 3. Underspend disposition", ""]
+        rows = [
+            [
+                x.scheme if x.scheme != "TOTAL" else "**Total**",
+                _cell(x.disposition.refunded),
+                _cell(x.disposition.carried_forward),
+                _cell(x.disposition.redeployed),
+                _cell(x.disposition.contingency),
+            ]
+            for x in (*self.lines, self.total)
+        ]
+        out += _table(["scheme", "refunded", "carried forward", "redeployed", "contingency"], rows)
+
+        out += ["", "## 4. Balance with the host and settlement", ""]
+        if self.is_host:
+            direction = "host: no cash settlement"
+        elif self.settlement > 0:
+            direction = "host pays partner"
+        elif self.settlement < 0:
+            direction = "partner pays host"
+        else:
+            direction = "nothing to pay"
+        rows = [
+            [
+                "Paid in (contributions and risk pool)",
+                format_pence(self.contributions + self.risk_pool_paid),
+            ],
+            ["Less share of net expenditure", format_pence(-self.total.net_share)],
+            [
+                "**Balance (+ host owes partner, − partner owes host)**",
+                f"**{format_pence(self.balance)}**",
+            ],
+            ["Held by the host for next year", format_pence(self.held)],
+            [
+                "**Cash settlement (+ host pays partner, − partner pays host)**",
+                f"**{format_pence(self.settlement)}**",
+            ],
+            ["Settlement direction", direction],
+            ["Settlement due", self.settlement_due.isoformat() if self.settlement_due else "–"],
+        ]
+        out += _table(["", "£"], rows)
+
+        j = self.journal
+        out += [
+            "",
+            "## 5. Journals to post",
+            "",
+            f"Period {j.start} to {j.end} (end exclusive); balanced: "
+            f"{'yes' if j.is_balanced else 'NO'}; net cost {format_pence(j.net_cost)} "
+            f"({'agrees' if self.net_cost_agrees else 'DOES NOT AGREE'} to the share of net "
+            "expenditure).",
+            "",
+        ]
+        rows = [
+            [
+                x.ref,
+                ACCOUNT_LABELS[x.account] + (f" – {x.counterparty}" if x.counterparty else ""),
+                x.scheme or "",
+                format_pence(x.debit) if x.debit else "",
+                format_pence(x.credit) if x.credit else "",
+            ]
+            for x in j.lines
+        ]
+        rows.append(
+            ["", "**Total**", "", format_pence(j.total_debit), format_pence(j.total_credit)]
+        )
+        out += _table(["ref", "account", "scheme", "Dr", "Cr"], rows, right_from=3)
+        return "\n".join(out) + "\n"
+
+
+def _use(dispositions: dict[str, dict[PartnerId, int]], p: PartnerId) -> UnderspendUse:
+    def get(d: UnderspendDisposition) -> int:
+        return dispositions.get(d.value, {}).get(p, 0)
+
+    values = {
+        "refunded": get(UnderspendDisposition.REFUND),
+        "carried_forward": get(UnderspendDisposition.CARRY_FORWARD),
+        "redeployed": get(UnderspendDisposition.REDEPLOY),
+        "contingency": get(UnderspendDisposition.CONTINGENCY),
+    }
+    return UnderspendUse(**values, total=sum(values.values()))
+
+
+def _unused_disposition(close: YearEndClose, pc: PartnerClose) -> str | None:
+    """What happened to the partner's unused risk pool, read from what the host holds.
+
+    ``RiskPoolUse.unused_disposition`` states the agreement's rule, which a
+    terminating close overrides (everything is refunded); ``PartnerClose.held`` is
+    what actually stays with the host.
+    """
+    if close.risk_pool is None:
+        return None
+    if pc.unused_risk_pool == 0:
+        return close.risk_pool.unused_disposition
+    kept = pc.held - pc.carried_forward - pc.redeployed - pc.contingency
+    return "CARRY_FORWARD" if kept == pc.unused_risk_pool else "REFUND"
+
+
+def partner_statements(
+    agreement: Agreement, close: YearEndClose
+) -> dict[PartnerId, PartnerStatement]:
+    """One statement per partner of ``close``, in agreement order, host included."""
+    if close.agreement != agreement.id:
+        raise ReportError(f"the close is for agreement {close.agreement!r}, not {agreement.id!r}")
+    host = agreement.host_partner
+    out: dict[PartnerId, PartnerStatement] = {}
+    for pc in close.partners:
+        p = pc.partner
+        lines = tuple(
+            StatementLine(
+                scheme=s.scheme,
+                name=s.name,
+                contribution=s.contributions.get(p, 0),
+                risk_pool=s.risk_pool.get(p, 0),
+                offset=s.offset.get(p, 0),
+                deficit=s.deficit.get(p, 0),
+                underspend=s.underspend.get(p, 0),
+                disposition=_use(s.dispositions, p),
+                gross_share=s.gross_share.get(p, 0),
+                income_share=s.income_share.get(p, 0),
+                net_share=s.net_share.get(p, 0),
+            )
+            for s in close.schemes
+        )
+        uses = [x.disposition for x in lines]
+        disp = {
+            f: sum(getattr(u, f) for u in uses)
+            for f in ("refunded", "carried_forward", "redeployed", "contingency", "total")
+        }
+        total = StatementLine(
+            scheme="TOTAL",
+            name="Total",
+            contribution=sum(x.contribution for x in lines),
+            risk_pool=sum(x.risk_pool for x in lines),
+            offset=sum(x.offset for x in lines),
+            deficit=sum(x.deficit for x in lines),
+            underspend=sum(x.underspend for x in lines),
+            disposition=UnderspendUse(**disp),
+            gross_share=sum(x.gross_share for x in lines),
+            income_share=sum(x.income_share for x in lines),
+            net_share=sum(x.net_share for x in lines),
+        )
+        if p not in close.journals:
+            raise ReportError(f"the close has no journal for partner {p!r}")
+        out[p] = PartnerStatement(
+            agreement=agreement.id,
+            agreement_name=agreement.name,
+            year=close.year,
+            partner=p,
+            partner_name=agreement.partner(p).name,
+            host=host.id,
+            host_name=host.name,
+            is_host=pc.is_host,
+            contributions=pc.contributions,
+            risk_pool_paid=pc.risk_pool_contribution,
+            risk_pool_used=pc.risk_pool_used,
+            risk_pool_unused=pc.unused_risk_pool,
+            risk_pool_unused_disposition=_unused_disposition(close, pc),
+            lines=lines,
+            total=total,
+            balance=pc.balance,
+            held=pc.held,
+            settlement=pc.settlement,
+            settlement_due=pc.settlement_due,
+            journal=close.journals[p],
+        )
+    return out
