@@ -1,0 +1,72 @@
+"""Every year-end report of one close, built once and shared by every renderer.
+
+:func:`year_end_reports` closes a year (or takes a close already made) and builds
+the reports of domain.md §9 from it: the memorandum account, one statement per
+partner, the "Pooled budgets" note for the host and the agreement-of-balances
+export at month 12.  The Markdown, JSON, HTML and Excel outputs all render this one
+:class:`YearEndReports`, so they can never disagree with one another.
+
+Reports read results and never write entries (layer L4).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from pooledledger._model import FrozenModel
+from pooledledger.agreement import Agreement
+from pooledledger.close import YearEndClose, close_year
+from pooledledger.ledger import Ledger
+from pooledledger.partners import PartnerId, SchemeId
+from pooledledger.periods import FinancialYear
+from pooledledger.reports.balances import AgreementOfBalances, agreement_of_balances
+from pooledledger.reports.memorandum import MemorandumAccount, memorandum_account
+from pooledledger.reports.note import NotePolicy, PooledBudgetNote, pooled_budget_note
+from pooledledger.reports.statements import PartnerStatement, partner_statements
+from pooledledger.riskshare import BoardRuling
+
+__all__ = ["YearEndReports", "year_end_reports"]
+
+
+class YearEndReports(FrozenModel):
+    """One year's close and every report made from it."""
+
+    agreement: Agreement
+    close: YearEndClose
+    memorandum: MemorandumAccount
+    statements: dict[PartnerId, PartnerStatement]
+    note: PooledBudgetNote
+    balances: AgreementOfBalances
+
+    @property
+    def year(self) -> FinancialYear:
+        return self.close.year
+
+    def to_markdown(self) -> str:
+        """The memorandum account, the note, the balances and every statement."""
+        parts = [self.memorandum.to_markdown(), self.note.to_markdown()]
+        parts.append(self.balances.to_markdown())
+        parts += [s.to_markdown() for s in self.statements.values()]
+        return "\n\n".join(p.rstrip("\n") for p in parts) + "\n"
+
+
+def year_end_reports(
+    agreement: Agreement,
+    ledger: Ledger,
+    year: FinancialYear,
+    *,
+    close: YearEndClose | None = None,
+    rulings: Mapping[SchemeId, BoardRuling] | None = None,
+    note_policy: NotePolicy = NotePolicy.ROUNDING_LINE,
+) -> YearEndReports:
+    """Close ``year`` (unless ``close`` is given) and build every year-end report."""
+    if close is None:
+        close = close_year(agreement, ledger, year, rulings=rulings)
+    return YearEndReports(
+        agreement=agreement,
+        close=close,
+        memorandum=memorandum_account(agreement, ledger, close),
+        statements=partner_statements(agreement, close),
+        note=pooled_budget_note(agreement, close, policy=note_policy),
+        balances=agreement_of_balances(agreement, ledger, year, 12, close),
+    )
