@@ -27,8 +27,17 @@ from pooledledger.allocation import (
     explain_allocation,
 )
 from pooledledger.apportion import Apportionment, LineShare, SchemeShares, apportion
+from pooledledger.budget import next_year_contributions, terminate
 from pooledledger.checks import LEDGER_CHECKS, check_ledger
 from pooledledger.checks_agreement import AGREEMENT_CHECKS, validate_agreement
+from pooledledger.close import (
+    CloseError,
+    PartnerClose,
+    RiskPoolUse,
+    SchemeClose,
+    YearEndClose,
+    close_year,
+)
 from pooledledger.entries import (
     Contribution,
     ContributionKind,
@@ -82,6 +91,13 @@ from pooledledger.periods import (
     monthly_dates,
     quarterly_dates,
 )
+from pooledledger.reports.balances import AgreementOfBalances, agreement_of_balances
+from pooledledger.reports.bundle import YearEndReports, year_end_reports
+from pooledledger.reports.memorandum import MemorandumAccount, memorandum_account
+from pooledledger.reports.note import NotePolicy, PooledBudgetNote, pooled_budget_note
+from pooledledger.reports.quarterly import QuarterlyReport, quarterly_report
+from pooledledger.reports.statements import PartnerStatement, partner_statements
+from pooledledger.riskshare import BoardRuling
 from pooledledger.rules import (
     BoardDecision,
     CappedShares,
@@ -101,6 +117,13 @@ from pooledledger.rules import (
     UnderspendRule,
     WindfallManaged,
 )
+from pooledledger.transfers import (
+    ClawbackSchedule,
+    Transfer,
+    TransferPower,
+    clawback_due,
+    transfer_journals,
+)
 
 __version__ = "0.1.0"
 
@@ -115,12 +138,16 @@ __all__ = [
     "AccountingModel",
     "Agent",
     "Agreement",
+    "AgreementOfBalances",
     "AllocationError",
     "AllocationTrail",
     "Amount",
     "Apportionment",
     "BoardDecision",
+    "BoardRuling",
     "CappedShares",
+    "ClawbackSchedule",
+    "CloseError",
     "Contribution",
     "ContributionKind",
     "CumulativeAllocator",
@@ -147,30 +174,40 @@ __all__ = [
     "LegalBasis",
     "LineShare",
     "Location",
+    "MemorandumAccount",
     "MoneyError",
     "NoRiskShare",
+    "NotePolicy",
     "Offsetting",
     "OwnRisk",
     "Partner",
+    "PartnerClose",
     "PartnerKind",
+    "PartnerStatement",
     "Period",
     "PeriodError",
     "PeriodKind",
     "PlannedContribution",
+    "PooledBudgetNote",
     "PooledLedgerError",
     "Principal",
     "ProRataCommissioned",
     "ProRataContributions",
+    "QuarterlyReport",
     "Reversal",
     "RiskPool",
+    "RiskPoolUse",
     "RiskShareRule",
     "Rounding",
     "Scheme",
+    "SchemeClose",
     "SchemeShares",
     "Severity",
     "Termination",
     "Threshold",
     "Totals",
+    "Transfer",
+    "TransferPower",
     "UnderspendDisposition",
     "UnderspendRule",
     "UnknownIdError",
@@ -178,28 +215,41 @@ __all__ = [
     "VatRegime",
     "WindfallManaged",
     "WorkingCalendar",
+    "YearEndClose",
+    "YearEndReports",
     "__version__",
+    "agreement_of_balances",
     "allocate",
     "allocate_2d",
     "allocate_cumulative",
     "apportion",
     "build_journals",
     "check_ledger",
+    "clawback_due",
+    "close_year",
     "dump_agreement_json",
     "dump_ledger_json",
     "explain_allocation",
     "format_pence",
     "load_agreement",
     "load_ledger",
+    "memorandum_account",
     "monthly_dates",
     "multiply",
+    "next_year_contributions",
     "parse_amount",
+    "partner_statements",
     "pool_cost",
+    "pooled_budget_note",
     "quarterly_dates",
+    "quarterly_report",
     "read_agreement",
     "read_ledger",
     "round_to_pence",
+    "terminate",
     "to_money",
     "to_pence",
+    "transfer_journals",
     "validate_agreement",
+    "year_end_reports",
 ]
