@@ -35,6 +35,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from fractions import Fraction
+from typing import TYPE_CHECKING
 
 from pooledledger.allocation import CumulativeAllocator
 from pooledledger.entries import Expenditure
@@ -42,6 +43,10 @@ from pooledledger.errors import Issue, Location, Severity
 from pooledledger.ledger import Ledger
 from pooledledger.partners import PartnerId, SchemeId
 from pooledledger.periods import DateRange, FinancialYear
+
+if TYPE_CHECKING:
+    import pandas
+    import polars
 
 __all__ = ["Apportionment", "LineShare", "SchemeShares", "apportion", "scheme_weights"]
 
@@ -161,6 +166,28 @@ class Apportionment:
             }
             for p in self.partners
         }
+
+    def to_pandas(self) -> pandas.DataFrame:
+        """Each partner's share of each pool line as a pandas DataFrame, one row per
+        line × partner (see :func:`pooledledger.tables.apportionment_table`).
+
+        Pence are ``int64``, amounts ``decimal.Decimal``; never a float.  Needs
+        ``pip install pooledledger[pandas]``.
+        """
+        from pooledledger.tables import apportionment_table, to_pandas
+
+        return to_pandas(apportionment_table(self))
+
+    def to_polars(self) -> polars.DataFrame:
+        """Each partner's share of each pool line as a polars DataFrame, one row per
+        line × partner (see :func:`pooledledger.tables.apportionment_table`).
+
+        Pence are ``Int64``, amounts ``Decimal(38, 2)``; never a float.  Needs
+        ``pip install pooledledger[polars]``.
+        """
+        from pooledledger.tables import apportionment_table, to_polars
+
+        return to_polars(apportionment_table(self))
 
 
 def _full(partners: tuple[PartnerId, ...], values: Mapping[PartnerId, int]) -> dict[PartnerId, int]:

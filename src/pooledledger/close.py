@@ -36,6 +36,7 @@ from collections import defaultdict
 from collections.abc import Mapping
 from datetime import date
 from fractions import Fraction
+from typing import TYPE_CHECKING
 
 from pooledledger._model import FrozenModel
 from pooledledger.agreement import Agreement
@@ -64,6 +65,10 @@ from pooledledger.rules import (
     UnderspendDisposition,
     WindfallManaged,
 )
+
+if TYPE_CHECKING:
+    import pandas
+    import polars
 
 __all__ = ["CloseError", "PartnerClose", "RiskPoolUse", "SchemeClose", "YearEndClose", "close_year"]
 
@@ -189,6 +194,28 @@ class YearEndClose(FrozenModel):
             + sum(p.unused_risk_pool for p in self.partners)
         )
         return {"in": inflow, "out": outflow}
+
+    def to_pandas(self) -> pandas.DataFrame:
+        """The close as a pandas DataFrame: scheme × partner × measure rows, then partner
+        rows (see :func:`pooledledger.tables.close_table`).
+
+        Pence are ``int64``, amounts ``decimal.Decimal``; never a float.  Needs
+        ``pip install pooledledger[pandas]``.
+        """
+        from pooledledger.tables import close_table, to_pandas
+
+        return to_pandas(close_table(self))
+
+    def to_polars(self) -> polars.DataFrame:
+        """The close as a polars DataFrame: scheme × partner × measure rows, then partner
+        rows (see :func:`pooledledger.tables.close_table`).
+
+        Pence are ``Int64``, amounts ``Decimal(38, 2)``; never a float.  Needs
+        ``pip install pooledledger[polars]``.
+        """
+        from pooledledger.tables import close_table, to_polars
+
+        return to_polars(close_table(self))
 
 
 def _is_closed(ledger: Ledger, year: FinancialYear) -> bool:

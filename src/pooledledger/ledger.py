@@ -30,6 +30,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from pooledledger.agreement import Agreement, VatModel
 from pooledledger.entries import (
@@ -47,6 +48,10 @@ from pooledledger.errors import PooledLedgerError
 from pooledledger.money import to_pence
 from pooledledger.partners import PartnerId, SchemeId, VatRegime
 from pooledledger.periods import DateRange, FinancialYear
+
+if TYPE_CHECKING:
+    import pandas
+    import polars
 
 __all__ = [
     "EntryConflictError",
@@ -239,6 +244,26 @@ class Ledger:
 
     def __repr__(self) -> str:
         return f"Ledger({self.agreement.id!r}, {len(self.entries)} entries)"
+
+    def to_pandas(self) -> pandas.DataFrame:
+        """One row per entry as a pandas DataFrame (see :func:`pooledledger.tables.ledger_table`).
+
+        Pence are ``int64``, amounts ``decimal.Decimal``; never a float.  Needs
+        ``pip install pooledledger[pandas]``.
+        """
+        from pooledledger.tables import ledger_table, to_pandas
+
+        return to_pandas(ledger_table(self))
+
+    def to_polars(self) -> polars.DataFrame:
+        """One row per entry as a polars DataFrame (see :func:`pooledledger.tables.ledger_table`).
+
+        Pence are ``Int64``, amounts ``Decimal(38, 2)``; never a float.  Needs
+        ``pip install pooledledger[polars]``.
+        """
+        from pooledledger.tables import ledger_table, to_polars
+
+        return to_polars(ledger_table(self))
 
     def get(self, entry_id: str) -> Entry:
         """The entry with this id (``KeyError`` if none)."""

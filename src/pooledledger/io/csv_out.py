@@ -1,0 +1,111 @@
+"""The tidy tables of a year end as CSV files in a folder (layer L5).
+
+:func:`write_csv_tables` writes the tables of :mod:`pooledledger.tables` for one
+:class:`~pooledledger.reports.bundle.YearEndReports`, one file each:
+
+==========================  =============================================================
+file                        rows
+==========================  =============================================================
+``shares.csv``              the close: scheme × partner × measure, then partner measures
+``settlement_schedule.csv`` one per partner: balance, held, settlement, direction, due
+``journals.csv``            one per line of each partner's year-end journal
+``ledger.csv``              one per entry (only when ``ledger`` is given)
+``apportionment.csv``       one per pool line × partner, in-year shares (with ``ledger``)
+==========================  =============================================================
+
+Cells are plain text: amounts as exact pounds with two places (``1234.56``,
+``-45789.48``; never a float, no thousands separators, no brackets), pence as whole
+numbers, the currency (``GBP``) in its own column, dates as ``YYYY-MM-DD``, flags as
+``true``/``false`` and empty cells for missing values.  Every text cell passes
+through :func:`~pooledledger.io._cells.neutralise`; numbers never do, so a negative
+amount stays a number.  Files are UTF-8 with ``\\r\\n`` line ends (RFC 4180).
+"""
+
+from __future__ import annotations
+
+import csv
+from datetime import date
+from decimal import Decimal
+from os import PathLike
+from pathlib import Path
+
+from pooledledger.apportion import apportion
+from pooledledger.io._cells import neutralise
+from pooledledger.ledger import Ledger
+from pooledledger.reports.bundle import YearEndReports
+from pooledledger.tables import (
+    Cell,
+    Column,
+    Table,
+    apportionment_table,
+    close_table,
+    journal_table,
+    ledger_table,
+    settlement_table,
+)
+
+__all__ = ["csv_cell", "write_csv_tables", "write_table_csv"]
+
+
+def csv_cell(column: Column, value: Cell) -> str:
+    """One cell as CSV text (see the module docs); text is neutralised.
+
+    >>> from decimal import Decimal
+    >>> csv_cell(Column("amount", "decimal"), Decimal("-45789.48"))
+    '-45789.48'
+    >>> csv_cell(Column("party", "str"), "=1+1")
+    "'=1+1"
+    """
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if column.kind != "str":  # pragma: no cover - the tables never do this
+        raise TypeError(f"column {column.name!r} ({column.kind}) holds text {value!r}")
+    return neutralise(value)
+
+
+def write_table_csv(table: Table, path: str | PathLike[str], *, encoding: str = "utf-8") -> Path:
+    """Write ``table`` to the CSV file ``path`` (header row, then one row per fact)."""
+    out = Path(path)
+    with out.open("w", encoding=encoding, newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow([neutralise(name) for name in table.names])
+        for row in table.rows:
+            writer.writerow([csv_cell(c, row[c.name]) for c in table.columns])
+    return out
+
+
+def write_csv_tables(
+    reports: YearEndReports,
+    folder: str | PathLike[str],
+    *,
+    ledger: Ledger | None = None,
+    encoding: str = "utf-8",
+) -> dict[str, Path]:
+    """Write the year end's tidy tables as CSV files into ``folder`` (created if needed).
+
+    Returns ``{table name: path}`` in the order written.  ``ledger`` adds
+    ``ledger.csv`` and ``apportionment.csv`` (its in-year shares for the year).
+    Existing files of the same names are replaced.
+    """
+    where = Path(folder)
+    where.mkdir(parents=True, exist_ok=True)
+    tables: list[tuple[str, Table]] = [
+        ("shares", close_table(reports.close)),
+        ("settlement_schedule", settlement_table(reports.close)),
+        ("journals", journal_table(reports.close.journals)),
+    ]
+    if ledger is not None:
+        tables.append(("ledger", ledger_table(ledger)))
+        tables.append(("apportionment", apportionment_table(apportion(ledger, reports.year))))
+    return {
+        name: write_table_csv(table, where / f"{name}.csv", encoding=encoding)
+        for name, table in tables
+    }
