@@ -8,17 +8,36 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
+from datetime import datetime
 from importlib.resources import as_file, files
 from pathlib import Path
+from typing import NoReturn
 
 import click
 
-from pooledledger.apportion import apportion
-from pooledledger.errors import Issue, has_errors
-from pooledledger.io.agreement_files import agreement_json_schema, read_agreement
-from pooledledger.io.ledger_files import read_ledger
-from pooledledger.journals import build_journals
-from pooledledger.reports.summary import agreement_summary, journals_markdown, shares_markdown
+from pooledledger.close import CloseError
+from pooledledger.errors import Issue, PeriodError, PooledLedgerError, has_errors
+from pooledledger.io.agreement_files import agreement_json_schema
+from pooledledger.io.pipeline import (
+    FORMATS,
+    Inputs,
+    read_inputs,
+    write_balances,
+    write_quarterly,
+    write_year_end,
+)
+from pooledledger.io.sources import count_rows
+from pooledledger.money import parse_amount, to_pence
+from pooledledger.partners import SchemeId
+from pooledledger.periods import FinancialYear
+from pooledledger.reports.balances import agreement_of_balances
+from pooledledger.reports.bundle import YearEndReports, year_end_reports
+from pooledledger.reports.note import NotePolicy
+from pooledledger.reports.quarterly import quarterly_report
+from pooledledger.riskshare import BoardRuling
+from pooledledger.rules import BoardDecision, UnderspendDisposition, WindfallManaged
 
 __all__ = ["main"]
 
@@ -28,10 +47,116 @@ EXAMPLES = (
     ("example2_bcf.toml", "example2_ledger.toml"),
 )
 
+#: Ledgers longer than this get a progress bar when standard error is a terminal.
+PROGRESS_FROM_ROWS = 100_000
 
-def _report(issues: list[Issue]) -> None:
+_FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
+_OUT = click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("out"),
+    show_default=True,
+    help="Folder to write the reports to (made if missing).",
+)
+_YEAR = click.option(
+    "--year",
+    metavar="YYYY-YY",
+    help="Financial year, e.g. 2025-26 (1 April to 31 March). Default: the "
+    "agreement's last financial year.",
+)
+_COLUMNS = click.option(
+    "--columns",
+    "column_map",
+    type=_FILE,
+    help="Column map (TOML or JSON) for a CSV or Excel ledger whose headers differ "
+    "from pooledledger's layout, e.g. a finance system's export.",
+)
+_SHEET = click.option("--sheet", help="Excel ledger: read only this worksheet.")
+
+
+def _report(issues: list[Issue] | tuple[Issue, ...]) -> None:
     for issue in issues:
         click.echo(f"  {issue}", err=True)
+
+
+def _fail(message: str, issues: list[Issue] | tuple[Issue, ...] = ()) -> NoReturn:
+    click.echo(message, err=True)
+    _report(issues)
+    sys.exit(1)
+
+
+@contextmanager
+def _progress(ledger: Path) -> Iterator[Callable[[int], None] | None]:
+    """A progress bar for a long CSV or Excel ledger when run in a terminal."""
+    if not sys.stderr.isatty() or ledger.suffix.lower() not in (".csv", ".xlsx"):
+        yield None
+        return
+    total = count_rows(ledger)
+    if total < PROGRESS_FROM_ROWS:
+        yield None
+        return
+    with click.progressbar(
+        length=total, label=f"reading {ledger.name}", file=sys.stderr, show_pos=True
+    ) as bar:
+        done = 0
+
+        def advance(rows: int) -> None:
+            nonlocal done
+            bar.update(rows - done)
+            done = rows
+
+        yield advance
+
+
+def _inputs(
+    agreement: Path, ledger: Path, column_map: Path | None = None, sheet: str | None = None
+) -> Inputs:
+    with _progress(ledger) as progress:
+        inputs, issues = read_inputs(
+            agreement, ledger, column_map=column_map, sheet=sheet, progress=progress
+        )
+    if inputs is None:
+        errors = [i for i in issues if i.is_error]
+        _fail(f"{len(errors)} error(s); nothing was imported:", issues)
+    _report(inputs.warnings)
+    return inputs
+
+
+def _year(inputs: Inputs, text: str | None) -> FinancialYear:
+    try:
+        year = inputs.year(text)
+    except PeriodError as exc:
+        raise click.BadParameter(str(exc), param_hint="--year") from exc
+    if year not in inputs.agreement.financial_years:
+        years = ", ".join(str(y) for y in inputs.agreement.financial_years)
+        raise click.BadParameter(
+            f"{year} is not a financial year of the agreement ({years})", param_hint="--year"
+        )
+    return year
+
+
+def _rulings(values: tuple[str, ...]) -> dict[SchemeId, BoardRuling]:
+    out: dict[SchemeId, BoardRuling] = {}
+    for value in values:
+        scheme, sep, rest = value.partition("=")
+        disposition, _, reference = rest.partition(":")
+        try:
+            chosen = UnderspendDisposition(disposition.strip().upper())
+        except ValueError:
+            chosen = None
+        if not sep or not scheme.strip() or chosen is None:
+            choices = "|".join(d.value for d in UnderspendDisposition)
+            raise click.BadParameter(
+                f"{value!r}: write SCHEME=DISPOSITION[:MINUTE], DISPOSITION one of {choices}",
+                param_hint="--ruling",
+            )
+        out[scheme.strip()] = BoardRuling(disposition=chosen, reference=reference.strip())
+    return out
+
+
+def _echo_written(paths: list[Path]) -> None:
+    for path in paths:
+        click.echo(f"  wrote {path}{'/' if path.is_dir() else ''}")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -39,91 +164,272 @@ def _report(issues: list[Issue]) -> None:
 def main() -> None:
     """Accounting for pooled budgets (s75 NHS Act 2006, s10 Children Act 2004, BCF).
 
-    Give it the partnership agreement and the pool's ledger; it checks them and
-    works out each partner's share of every transaction, to the penny.
+    Give it the partnership agreement and the pool's ledger; it checks them, works
+    out each partner's share of every transaction to the penny, closes the year by
+    the agreement's risk-share rules and writes the memorandum account, partner
+    statements, the £000 note, journals and settlements.
+
+    Start with `pooledledger demo` to see the bundled worked examples.
     """
 
 
 @main.command()
-@click.argument("agreement", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.argument(
-    "ledger", required=False, type=click.Path(exists=True, dir_okay=False, path_type=Path)
-)
-def check(agreement: Path, ledger: Path | None) -> None:
+@click.argument("agreement", type=_FILE)
+@click.argument("ledger", required=False, type=_FILE)
+@_COLUMNS
+@_SHEET
+def check(agreement: Path, ledger: Path | None, column_map: Path | None, sheet: str | None) -> None:
     """Check an AGREEMENT file (and optionally a LEDGER file) and list every problem.
 
-    Exits with 1 if any problem is an error; warnings alone exit with 0.
+    The ledger may be TOML, JSON, CSV or an Excel workbook (.xlsx). Every problem
+    is listed with its code, file, row and column. Exits with 1 if any problem is an
+    error; warnings alone exit with 0.
     """
-    ag, issues = read_agreement(agreement)
-    if ag is not None and ledger is not None:
-        _, more = read_ledger(ag, ledger)
-        issues += more
+    from pooledledger.io.agreement_files import read_agreement
+
+    if ledger is None:
+        _, issues = read_agreement(agreement)
+        ok = not has_errors(issues)
+    else:
+        with _progress(ledger) as progress:
+            inputs, issues = read_inputs(
+                agreement, ledger, column_map=column_map, sheet=sheet, progress=progress
+            )
+        ok = inputs is not None
     if issues:
         click.echo(f"{len(issues)} issue(s):", err=True)
         _report(issues)
-    if has_errors(issues) or ag is None:
+    if not ok:
         sys.exit(1)
     click.echo("no errors found")
 
 
 @main.command()
-def schema() -> None:
-    """Print the JSON Schema of an agreement file."""
-    click.echo(json.dumps(agreement_json_schema(), indent=2))
+@click.argument("agreement", type=_FILE)
+@click.argument("ledger", type=_FILE)
+@_YEAR
+@_OUT
+@click.option(
+    "--format",
+    "formats",
+    multiple=True,
+    type=click.Choice(FORMATS),
+    help="Output format; repeat for several. Default: all of them.",
+)
+@click.option(
+    "--ruling",
+    multiple=True,
+    metavar="SCHEME=DISPOSITION[:MINUTE]",
+    help="A board's decision on a scheme's underspend (RS13), e.g. "
+    "S5=CARRY_FORWARD:EG-2026-04. Schemes without one follow the agreement.",
+)
+@click.option(
+    "--note-policy",
+    type=click.Choice([p.value for p in NotePolicy], case_sensitive=False),
+    default=NotePolicy.ROUNDING_LINE.value,
+    show_default=True,
+    help="How the £000 note is made to cast: a rounding line, or adjust the largest item.",
+)
+@_COLUMNS
+@_SHEET
+def close(
+    agreement: Path,
+    ledger: Path,
+    year: str | None,
+    out: Path,
+    formats: tuple[str, ...],
+    ruling: tuple[str, ...],
+    note_policy: str,
+    column_map: Path | None,
+    sheet: str | None,
+) -> None:
+    """Close a financial year and write every year-end report.
+
+    Settles each scheme's over- or underspend by the agreement's rules (offsetting,
+    risk pool, risk-share rule, underspend disposition), then writes to OUT: the
+    results as JSON; the memorandum account, the "Pooled budgets" note in £000,
+    agreement-of-balances at month 12 and each partner's statement as Markdown;
+    the same as a printable HTML page with charts; an Excel workbook with one sheet
+    per report; and tidy CSV tables. Prints the memorandum account summary.
+
+    Nothing is written to the ledger: the entries the close would append
+    (settlements, balances brought forward, the year-closed marker) are in the JSON.
+    """
+    inputs = _inputs(agreement, ledger, column_map, sheet)
+    fy = _year(inputs, year)
+    rulings = _rulings(ruling)
+    for k in rulings:
+        if k not in inputs.agreement.scheme_ids:
+            raise click.BadParameter(f"unknown scheme {k!r}", param_hint="--ruling")
+        rule = inputs.agreement.scheme(k).risk_share
+        if not isinstance(rule, BoardDecision | WindfallManaged):
+            raise click.BadParameter(
+                f"scheme {k} follows {rule.code} {rule.rule}, not a board decision (RS13): "
+                "its underspend rule is in the agreement",
+                param_hint="--ruling",
+            )
+    try:
+        reports = year_end_reports(
+            inputs.agreement,
+            inputs.ledger,
+            fy,
+            rulings=rulings,
+            note_policy=NotePolicy(note_policy.upper()),
+        )
+    except (CloseError, PooledLedgerError) as exc:
+        _fail(f"the year {fy} cannot be closed: {exc}")
+    _report(reports.close.issues)
+    click.echo(_summary(reports))
+    _echo_written(write_year_end(reports, inputs.ledger, out, formats or FORMATS))
+
+
+@main.group()
+def report() -> None:
+    """In-year reports for the partners (quarterly monitoring)."""
+
+
+@report.command("quarterly")
+@click.argument("agreement", type=_FILE)
+@click.argument("ledger", type=_FILE)
+@click.option("--quarter", type=click.IntRange(1, 4), required=True, help="Quarter 1-4.")
+@_YEAR
+@click.option(
+    "--forecast",
+    multiple=True,
+    metavar="SCHEME=AMOUNT",
+    help="Forecast net outturn for a scheme in £, e.g. S2=4,250,000.00; repeat per "
+    "scheme. Schemes without one are forecast on a straight line.",
+)
+@click.option(
+    "--projection-date",
+    type=click.DateTime(formats=["%Y-%m-%d", "%d/%m/%Y"]),
+    help="Date the projection was made (default: the quarter's last day); partners "
+    "must be told of a projected overspend within the agreement's working days of it.",
+)
+@_OUT
+@_COLUMNS
+@_SHEET
+def quarterly(
+    agreement: Path,
+    ledger: Path,
+    quarter: int,
+    year: str | None,
+    forecast: tuple[str, ...],
+    projection_date: datetime | None,
+    out: Path,
+    column_map: Path | None,
+    sheet: str | None,
+) -> None:
+    """Quarterly monitoring report: actuals to date, forecast, projected shares.
+
+    Shows each scheme's year-to-date spending and income, the forecast outturn and
+    projected over- or underspend, how the agreement's rules would share it between
+    the partners, and the date by which partners must be told. Writes JSON,
+    Markdown and HTML to OUT and prints the Markdown.
+    """
+    inputs = _inputs(agreement, ledger, column_map, sheet)
+    fy = _year(inputs, year)
+    forecasts: dict[SchemeId, int] = {}
+    for value in forecast:
+        scheme, sep, amount = value.partition("=")
+        try:
+            forecasts[scheme.strip()] = to_pence(parse_amount(amount))
+        except (PooledLedgerError, ValueError) as exc:
+            raise click.BadParameter(f"{value!r}: {exc}", param_hint="--forecast") from exc
+        if not sep:
+            raise click.BadParameter(f"{value!r}: write SCHEME=AMOUNT", param_hint="--forecast")
+    unknown = sorted(set(forecasts) - set(inputs.agreement.scheme_ids))
+    if unknown:
+        raise click.BadParameter(f"unknown scheme(s) {unknown}", param_hint="--forecast")
+    when = projection_date.date() if projection_date is not None else None
+    rep = quarterly_report(
+        inputs.agreement, inputs.ledger, fy, quarter, forecast=forecasts, projection_date=when
+    )
+    _report(rep.issues)
+    click.echo(rep.to_markdown())
+    _echo_written(write_quarterly(rep, out))
 
 
 @main.command()
+@click.argument("agreement", type=_FILE)
+@click.argument("ledger", type=_FILE)
 @click.option(
-    "--out",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("out"),
-    show_default=True,
-    help="Folder to write the reports to.",
+    "--month",
+    type=click.Choice(["6", "9", "12"]),
+    required=True,
+    help="Month of the financial year: 6 (September, receivables and payables), "
+    "9 (December, adds income and expenditure) or 12 (March, year end).",
 )
+@_YEAR
+@_OUT
+@_COLUMNS
+@_SHEET
+def balances(
+    agreement: Path,
+    ledger: Path,
+    month: str,
+    year: str | None,
+    out: Path,
+    column_map: Path | None,
+    sheet: str | None,
+) -> None:
+    """Agreement-of-balances export between the host and each partner.
+
+    For NHS agreement of balances (months 6, 9, 12) and bilateral confirmation with
+    councils: each side's receivable and payable (and, at months 9 and 12, income
+    and expenditure) from its own journals, with the thresholds met. Writes JSON
+    and Markdown to OUT and prints the Markdown.
+    """
+    inputs = _inputs(agreement, ledger, column_map, sheet)
+    fy = _year(inputs, year)
+    rep = agreement_of_balances(inputs.agreement, inputs.ledger, fy, int(month))
+    _report(rep.issues)
+    click.echo(rep.to_markdown())
+    _echo_written(write_balances(rep, out))
+
+
+@main.command()
+def schema() -> None:
+    """Print the JSON Schema of an agreement file (for editors and other tools)."""
+    click.echo(json.dumps(agreement_json_schema(), indent=2))
+
+
+def _summary(reports: YearEndReports) -> str:
+    """What a close prints: the memorandum account's first section and the note."""
+    memo = reports.memorandum.to_markdown()
+    head, _, _ = memo.partition("\n## Account by scheme")
+    return head.rstrip("\n") + "\n\n" + reports.note.to_markdown().rstrip("\n") + "\n"
+
+
+@main.command()
+@_OUT
 def demo(out: Path) -> None:
     """Run the bundled worked examples (domain.md §7 and §8) end to end.
 
-    For each example: check the agreement and its ledger, print a summary of the
-    agreement and each partner's share of the year's spending and income, and
-    write the summary and each partner's journals to OUT.
+    For each example: check the agreement and its ledger, close the year by the
+    agreement's rules and print the memorandum account; write every year-end
+    report (JSON, Markdown, HTML, Excel, CSV), the quarterly reports for Q1-Q4 and
+    the agreement-of-balances exports for months 6, 9 and 12 to OUT.
     """
     out.mkdir(parents=True, exist_ok=True)
-    failed = False
     for agreement_name, ledger_name in EXAMPLES:
-        with (
-            as_file(files("pooledledger") / "examples" / agreement_name) as ag_path,
-            as_file(files("pooledledger") / "examples" / ledger_name) as led_path,
-        ):
-            ag, issues = read_agreement(ag_path)
-            if ag is None:
-                click.echo(f"{agreement_name}: the agreement has errors:", err=True)
-                _report(issues)
-                failed = True
-                continue
-            ledger, issues = read_ledger(ag, led_path)
-            if ledger is None:
-                click.echo(f"{ledger_name}: the ledger has errors:", err=True)
-                _report(issues)
-                failed = True
-                continue
-        _report(issues)  # warnings
-        year = ag.financial_years[0]
-        shares = apportion(ledger, year)
-        journals, warnings = build_journals(ledger, shares)
-        _report(warnings)
-        text = agreement_summary(ag, year) + "\n" + shares_markdown(ag, shares)
-        click.echo(text)
-        stem = Path(agreement_name).stem
-        (out / f"{stem}_summary.md").write_text(
-            text + journals_markdown(journals), encoding="utf-8"
-        )
-        (out / f"{stem}_shares.json").write_text(
-            json.dumps(
-                {"agreement": ag.id, "year": str(year), "shares": shares.by_partner()}, indent=2
-            )
-            + "\n",
-            encoding="utf-8",
-        )
+        with ExitStack() as stack:
+            examples = files("pooledledger") / "examples"
+            ag_path = stack.enter_context(as_file(examples / agreement_name))
+            led_path = stack.enter_context(as_file(examples / ledger_name))
+            inputs = _inputs(ag_path, led_path)
+        fy = inputs.year()
+        reports = year_end_reports(inputs.agreement, inputs.ledger, fy)
+        _report(reports.close.issues)
+        click.echo(reports.memorandum.to_markdown())
+        folder = out / Path(agreement_name).stem
+        written = write_year_end(reports, inputs.ledger, folder)
+        for q in (1, 2, 3, 4):
+            rep = quarterly_report(inputs.agreement, inputs.ledger, fy, q)
+            written += write_quarterly(rep, folder)
+        for m in (6, 9, 12):
+            close = reports.close if m == 12 else None
+            aob = agreement_of_balances(inputs.agreement, inputs.ledger, fy, m, close)
+            written += write_balances(aob, folder)
+        _echo_written(written)
     click.echo(f"reports written to {out}/")
-    if failed:
-        sys.exit(1)
