@@ -17,6 +17,8 @@ stderr, and prints, with ``time.perf_counter``:
 * parsing the rows into entries (cells checked, entries built);
 * building the :class:`~pooledledger.ledger.Ledger` (canonical order, ids);
 * running :func:`~pooledledger.checks.check_ledger`;
+* and the whole import again in one call of ``read_ledger_csv``, as the command
+  line makes it;
 
 with the garbage collector paused, as the reader pauses it;
 
@@ -51,6 +53,7 @@ from pooledledger.io.csv_files import (
     _csv_rows,
     count_csv_rows,
     gc_paused,
+    read_ledger_csv,
 )
 from pooledledger.io.ledger_files import load_ledger
 from pooledledger.ledger import Ledger
@@ -185,6 +188,21 @@ def main(argv: list[str] | None = None) -> int:
         pause.__exit__(None, None, None)
         assert not has_errors(issues), [str(i) for i in issues[:5]]
 
+        # and once more in one call of the public reader, as the command line makes it
+        t0 = time.perf_counter()
+        with click.progressbar(length=total, label="read_ledger_csv", file=sys.stderr) as bar:
+            seen = 0
+
+            def advance(done: int) -> None:
+                nonlocal seen
+                bar.update(done - seen)
+                seen = done
+
+            again, again_issues = read_ledger_csv(agreement, path, progress=advance)
+        t_public = time.perf_counter() - t0
+        assert again is not None, [str(i) for i in again_issues[:5]]
+        assert len(again) == len(ledger)
+
     print(f"rows: {written:,} data rows, {size / 1e6:.1f} MB, {len(ledger):,} entries")
     print(f"generate:     {t_generate:8.2f} s")
     print(f"parse rows:   {t_parse:8.2f} s  ({written / t_parse:,.0f} rows/s)")
@@ -192,6 +210,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"checks:       {t_checks:8.2f} s")
     total_s = t_parse + t_ledger + t_checks
     print(f"import total: {total_s:8.2f} s  (parse + ledger + checks)")
+    print(f"read_ledger_csv, end to end: {t_public:8.2f} s")
     print(f"warnings:     {len(issues)}")
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
     print(f"peak memory:  {peak:8.0f} MiB")

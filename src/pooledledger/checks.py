@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable
+from datetime import date
 
 from pooledledger.agreement import Agreement
 from pooledledger.apportion import scheme_weights
@@ -34,6 +35,7 @@ from pooledledger.entries import Contribution, Expenditure, Income, Instalment, 
 from pooledledger.errors import Issue, Location, Severity
 from pooledledger.ledger import Ledger, entry_date, pool_cost
 from pooledledger.money import format_pence
+from pooledledger.partners import SchemeId
 from pooledledger.periods import FinancialYear
 
 __all__ = [
@@ -278,9 +280,14 @@ def check_instalments(ledger: Ledger) -> list[Issue]:
 def check_scheme_weights(ledger: Ledger) -> list[Issue]:
     """PL-LED-010: every scheme with lines in a year has usable contribution weights."""
     out: list[Issue] = []
-    years = sorted({FinancialYear.for_date(line.date) for line in ledger.pool_lines})
-    for year in years:
-        with_lines = {line.scheme for line in ledger.pool_lines if year.contains(line.date)}
+    schemes_by_date: dict[date, set[SchemeId]] = {}
+    for line in ledger.pool_lines:
+        schemes_by_date.setdefault(line.date, set()).add(line.scheme)
+    by_year: dict[FinancialYear, set[SchemeId]] = {}
+    for day, schemes in schemes_by_date.items():  # one year lookup per distinct date
+        by_year.setdefault(FinancialYear.for_date(day), set()).update(schemes)
+    for year in sorted(by_year):
+        with_lines = by_year[year]
         _, _, issues = scheme_weights(ledger, year)
         out += [i for i in issues if i.location.field in {f"schemes[{s}]" for s in with_lines}]
     return out
