@@ -60,12 +60,20 @@ from pooledledger.errors import (
     Severity,
 )
 from pooledledger.io import (
+    ColumnMap,
     dump_agreement_json,
     dump_ledger_json,
     load_agreement,
     load_ledger,
+    load_ledger_csv,
+    load_ledger_excel,
+    load_ledger_source,
     read_agreement,
     read_ledger,
+    read_ledger_csv,
+    read_ledger_excel,
+    read_ledger_source,
+    write_year_end_workbook,
 )
 from pooledledger.journals import ACCOUNT_LABELS, Account, Journal, JournalLine, build_journals
 from pooledledger.ledger import EntryConflictError, Ledger, LedgerError, Totals, pool_cost
@@ -93,6 +101,7 @@ from pooledledger.periods import (
 )
 from pooledledger.reports.balances import AgreementOfBalances, agreement_of_balances
 from pooledledger.reports.bundle import YearEndReports, year_end_reports
+from pooledledger.reports.html import render_html, render_quarterly_html
 from pooledledger.reports.memorandum import MemorandumAccount, memorandum_account
 from pooledledger.reports.note import NotePolicy, PooledBudgetNote, pooled_budget_note
 from pooledledger.reports.quarterly import QuarterlyReport, quarterly_report
@@ -148,6 +157,7 @@ __all__ = [
     "CappedShares",
     "ClawbackSchedule",
     "CloseError",
+    "ColumnMap",
     "Contribution",
     "ContributionKind",
     "CumulativeAllocator",
@@ -233,6 +243,9 @@ __all__ = [
     "format_pence",
     "load_agreement",
     "load_ledger",
+    "load_ledger_csv",
+    "load_ledger_excel",
+    "load_ledger_source",
     "memorandum_account",
     "monthly_dates",
     "multiply",
@@ -245,11 +258,17 @@ __all__ = [
     "quarterly_report",
     "read_agreement",
     "read_ledger",
+    "read_ledger_csv",
+    "read_ledger_excel",
+    "read_ledger_source",
+    "render_html",
+    "render_quarterly_html",
     "round_to_pence",
     "terminate",
     "to_money",
     "to_pence",
     "transfer_journals",
     "validate_agreement",
+    "write_year_end_workbook",
     "year_end_reports",
 ]
