@@ -273,6 +273,27 @@ def test_every_bad_row_is_reported_with_line_column_and_code(
     assert len(caught.value.issues) == len(issues)
 
 
+def test_entry_checks_still_run_on_good_rows_when_others_are_bad(
+    tmp_path: Path, bcf: Agreement
+) -> None:
+    """Nothing is imported, but an unknown scheme is reported beside a bad amount."""
+    path = write_csv(
+        tmp_path / "l.csv",
+        [
+            ["entry", "id", "scheme", "date", "net"],
+            ["expenditure", "E1", "S3", "2025-05-01", "12.345"],
+            ["expenditure", "E2", "S9", "2025-05-02", "100.00"],
+            ["expenditure", "E3", "S3", "2025-05-03", "100.00"],
+        ],
+    )
+    ledger, issues = read_ledger_csv(bcf, path)
+    assert ledger is None
+    assert [(i.code, i.location.row, i.location.entry_id) for i in issues] == [
+        ("PL-CSV-016", 2, "E1"),
+        ("PL-LED-001", 3, "E2"),
+    ]
+
+
 def test_a_row_with_several_bad_cells_reports_each(tmp_path: Path, bcf: Agreement) -> None:
     path = write_csv(
         tmp_path / "l.csv",

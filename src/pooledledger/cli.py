@@ -226,7 +226,7 @@ def check(agreement: Path, ledger: Path | None, column_map: Path | None, sheet: 
 @click.option(
     "--note-policy",
     type=click.Choice([p.value for p in NotePolicy], case_sensitive=False),
-    default=NotePolicy.ROUNDING_LINE.value,
+    default=NotePolicy.ROUNDING_LINE.value.lower(),
     show_default=True,
     help="How the £000 note is made to cast: a rounding line, or adjust the largest item.",
 )

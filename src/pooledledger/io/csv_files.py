@@ -45,7 +45,14 @@ from moneyed import Money
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
 from pooledledger.agreement import Agreement
-from pooledledger.checks import check_ledger
+from pooledledger.checks import (
+    check_capital_owner,
+    check_dates,
+    check_ledger,
+    check_permitted_categories,
+    check_unknown_partners,
+    check_unknown_schemes,
+)
 from pooledledger.entries import (
     Contribution,
     ContributionKind,
@@ -70,6 +77,16 @@ from pooledledger.money import GBP as _GBP
 from pooledledger.money import parse_amount, pence_to_decimal
 from pooledledger.partners import ID_PATTERN
 from pooledledger.periods import FinancialYear
+
+#: Ledger checks that look at one entry at a time: they still run on the rows that
+#: parsed when other rows have errors (checks of totals, such as instalments, do not).
+ROW_CHECKS = (
+    check_unknown_schemes,
+    check_unknown_partners,
+    check_dates,
+    check_permitted_categories,
+    check_capital_owner,
+)
 
 __all__ = [
     "ENTRY_FIELDS",
@@ -1005,15 +1022,27 @@ class RowParser:
             else:
                 reversed_by[rev.reverses] = line
 
+    @staticmethod
+    def _sorted(issues: list[Issue]) -> list[Issue]:
+        """By file (in order of first appearance), then line; stable otherwise."""
+        files: dict[str | None, int] = {}
+        for i in issues:
+            files.setdefault(i.location.file, len(files))
+        return sorted(issues, key=lambda i: (files[i.location.file], i.location.row or 0))
+
     def finish(self, agreement: Agreement) -> tuple[Ledger | None, list[Issue]]:
         """Build the ledger and run its checks, unless some row had an error."""
         self._check_reversals()
-        files: dict[str | None, int] = {}
-        for i in self.issues:
-            files.setdefault(i.location.file, len(files))
-        self.issues.sort(key=lambda i: (files[i.location.file], i.location.row or 0))
         if self._errors:
-            return None, self.issues
+            # nothing is imported, but the checks that look at one entry at a time
+            # still run on the rows that did parse, so every error comes back at once
+            try:
+                partial = Ledger(agreement, self.entries)
+            except LedgerError:
+                return None, self._sorted(self.issues)
+            more = [_locate(i, self.where) for check in ROW_CHECKS for i in check(partial)]
+            return None, self._sorted(self.issues + more)
+        self.issues = self._sorted(self.issues)
         try:
             ledger = Ledger(agreement, self.entries)
         except LedgerError as exc:
