@@ -694,7 +694,9 @@ BROKEN_SETTINGS = settings(
     ("broken_add", "exact_checks", "caught_by"),
     [
         pytest.param(_independent_add, True, "allocation of the running total", id="independent"),
-        pytest.param(_half_up_add, True, "allocation of the running total", id="half-up"),
+        # a half-up share breaks the line's own sum as well as the running allocation;
+        # whichever check sees it first on the shrunk example, the machine fails
+        pytest.param(_half_up_add, True, "allocation of the running total|I-3", id="half-up"),
         pytest.param(_half_up_add, False, "I-3", id="half-up-invariants-only"),
     ],
 )
