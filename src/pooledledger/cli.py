@@ -17,9 +17,8 @@ from typing import NoReturn
 
 import click
 
-from pooledledger.close import CloseError
 from pooledledger.errors import Issue, PeriodError, PooledLedgerError, has_errors
-from pooledledger.io.agreement_files import agreement_json_schema
+from pooledledger.io.agreement_files import agreement_json_schema, read_agreement
 from pooledledger.io.pipeline import (
     FORMATS,
     Inputs,
@@ -185,8 +184,6 @@ def check(agreement: Path, ledger: Path | None, column_map: Path | None, sheet: 
     is listed with its code, file, row and column. Exits with 1 if any problem is an
     error; warnings alone exit with 0.
     """
-    from pooledledger.io.agreement_files import read_agreement
-
     if ledger is None:
         _, issues = read_agreement(agreement)
         ok = not has_errors(issues)
@@ -276,7 +273,7 @@ def close(
             rulings=rulings,
             note_policy=NotePolicy(note_policy.upper()),
         )
-    except (CloseError, PooledLedgerError) as exc:
+    except PooledLedgerError as exc:  # e.g. CloseError
         _fail(f"the year {fy} cannot be closed: {exc}")
     _report(reports.close.issues)
     click.echo(_summary(reports))
