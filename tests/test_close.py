@@ -332,3 +332,13 @@ def test_scheme_without_contributions_falls_to_lead_commissioner() -> None:
     r = close_year(ag, led, Y7)
     assert r.scheme("LD").net_share == {"LA": 10000, "PCT1": 0, "PCT2": 0}
     assert "PL-CLS-001" in [i.code for i in r.issues]
+
+
+def test_a_year_without_pool_lines_warns() -> None:
+    """PL-CLS-003: closing a year with no spending or income says so; contributions only."""
+    ag, led = example(1)
+    quiet = Ledger(ag, [e for e in led.entries if isinstance(e, Instalment)])
+    r = close_year(ag, quiet, Y7)
+    assert [i.code for i in r.issues] == ["PL-CLS-003"]
+    assert r.scheme("LD").net == 0
+    assert "PL-CLS-003" not in [i.code for i in close_year(ag, led, Y7).issues]

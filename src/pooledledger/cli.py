@@ -17,8 +17,15 @@ from typing import NoReturn
 
 import click
 
-from pooledledger.errors import Issue, PeriodError, PooledLedgerError, has_errors
+from pooledledger.errors import (
+    Issue,
+    MoneyError,
+    PeriodError,
+    PooledLedgerError,
+    has_errors,
+)
 from pooledledger.io.agreement_files import agreement_json_schema, read_agreement
+from pooledledger.io.csv_files import parse_pounds
 from pooledledger.io.pipeline import (
     FORMATS,
     Inputs,
@@ -28,7 +35,6 @@ from pooledledger.io.pipeline import (
     write_year_end,
 )
 from pooledledger.io.sources import count_rows
-from pooledledger.money import parse_amount, to_pence
 from pooledledger.partners import SchemeId
 from pooledledger.periods import FinancialYear
 from pooledledger.reports.balances import agreement_of_balances
@@ -149,6 +155,11 @@ def _rulings(values: tuple[str, ...]) -> dict[SchemeId, BoardRuling]:
                 f"{value!r}: write SCHEME=DISPOSITION[:MINUTE], DISPOSITION one of {choices}",
                 param_hint="--ruling",
             )
+        if scheme.strip() in out:
+            raise click.BadParameter(
+                f"{value!r}: scheme {scheme.strip()} is given more than once",
+                param_hint="--ruling",
+            )
         out[scheme.strip()] = BoardRuling(disposition=chosen, reference=reference.strip())
     return out
 
@@ -156,6 +167,19 @@ def _rulings(values: tuple[str, ...]) -> dict[SchemeId, BoardRuling]:
 def _echo_written(paths: list[Path]) -> None:
     for path in paths:
         click.echo(f"  wrote {path}{'/' if path.is_dir() else ''}")
+
+
+@contextmanager
+def _writing(out: Path) -> Iterator[None]:
+    """Report a folder or file that cannot be written as a bad ``--out`` (exit 2)."""
+    try:
+        yield
+    except OSError as exc:
+        where = f": {exc.filename}" if exc.filename else ""
+        raise click.BadParameter(
+            f"cannot write the reports to {out}: {exc.strerror or exc}{where}",
+            param_hint="--out",
+        ) from exc
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -277,7 +301,9 @@ def close(
         _fail(f"the year {fy} cannot be closed: {exc}")
     _report(reports.close.issues)
     click.echo(_summary(reports))
-    _echo_written(write_year_end(reports, inputs.ledger, out, formats or FORMATS))
+    with _writing(out):
+        written = write_year_end(reports, inputs.ledger, out, formats or FORMATS)
+    _echo_written(written)
 
 
 @main.group()
@@ -329,12 +355,20 @@ def quarterly(
     forecasts: dict[SchemeId, int] = {}
     for value in forecast:
         scheme, sep, amount = value.partition("=")
+        scheme = scheme.strip()
+        shown = value if len(value) <= 60 else value[:40] + "..."
+        if not sep or not scheme:
+            raise click.BadParameter(
+                f"{value!r}: write SCHEME=AMOUNT, e.g. S2=4,250,000.00", param_hint="--forecast"
+            )
+        if scheme in forecasts:
+            raise click.BadParameter(
+                f"{value!r}: scheme {scheme} is given more than once", param_hint="--forecast"
+            )
         try:
-            forecasts[scheme.strip()] = to_pence(parse_amount(amount))
-        except (PooledLedgerError, ValueError) as exc:
-            raise click.BadParameter(f"{value!r}: {exc}", param_hint="--forecast") from exc
-        if not sep:
-            raise click.BadParameter(f"{value!r}: write SCHEME=AMOUNT", param_hint="--forecast")
+            forecasts[scheme] = parse_pounds(amount)
+        except MoneyError as exc:
+            raise click.BadParameter(f"{shown!r}: {exc}", param_hint="--forecast") from exc
     unknown = sorted(set(forecasts) - set(inputs.agreement.scheme_ids))
     if unknown:
         raise click.BadParameter(f"unknown scheme(s) {unknown}", param_hint="--forecast")
@@ -344,7 +378,9 @@ def quarterly(
     )
     _report(rep.issues)
     click.echo(rep.to_markdown())
-    _echo_written(write_quarterly(rep, out))
+    with _writing(out):
+        written = write_quarterly(rep, out)
+    _echo_written(written)
 
 
 @main.command()
@@ -382,7 +418,9 @@ def balances(
     rep = agreement_of_balances(inputs.agreement, inputs.ledger, fy, int(month))
     _report(rep.issues)
     click.echo(rep.to_markdown())
-    _echo_written(write_balances(rep, out))
+    with _writing(out):
+        written = write_balances(rep, out)
+    _echo_written(written)
 
 
 @main.command()
@@ -408,7 +446,8 @@ def demo(out: Path) -> None:
     report (JSON, Markdown, HTML, Excel, CSV), the quarterly reports for Q1-Q4 and
     the agreement-of-balances exports for months 6, 9 and 12 to OUT.
     """
-    out.mkdir(parents=True, exist_ok=True)
+    with _writing(out):
+        out.mkdir(parents=True, exist_ok=True)
     for agreement_name, ledger_name in EXAMPLES:
         with ExitStack() as stack:
             examples = files("pooledledger") / "examples"
@@ -420,13 +459,14 @@ def demo(out: Path) -> None:
         _report(reports.close.issues)
         click.echo(reports.memorandum.to_markdown())
         folder = out / Path(agreement_name).stem
-        written = write_year_end(reports, inputs.ledger, folder)
-        for q in (1, 2, 3, 4):
-            rep = quarterly_report(inputs.agreement, inputs.ledger, fy, q)
-            written += write_quarterly(rep, folder)
-        for m in (6, 9, 12):
-            close = reports.close if m == 12 else None
-            aob = agreement_of_balances(inputs.agreement, inputs.ledger, fy, m, close)
-            written += write_balances(aob, folder)
+        with _writing(out):
+            written = write_year_end(reports, inputs.ledger, folder)
+            for q in (1, 2, 3, 4):
+                rep = quarterly_report(inputs.agreement, inputs.ledger, fy, q)
+                written += write_quarterly(rep, folder)
+            for m in (6, 9, 12):
+                close = reports.close if m == 12 else None
+                aob = agreement_of_balances(inputs.agreement, inputs.ledger, fy, m, close)
+                written += write_balances(aob, folder)
         _echo_written(written)
     click.echo(f"reports written to {out}/")

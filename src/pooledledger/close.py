@@ -258,6 +258,15 @@ def close_year(
 
     contributed = ledger.approved_contributions(year)
     within = year.as_range()
+    if not any(within.contains(pl.date) for pl in ledger.pool_lines):
+        issues.append(
+            Issue(
+                code="PL-CLS-003",
+                severity=Severity.WARNING,
+                message=f"the ledger has no spending or income lines in {year}, so the close "
+                "shows contributions only; is it the right year?",
+            )
+        )
     totals = ledger.totals_by_scheme(within)
     in_year = apportion(ledger, year)
 

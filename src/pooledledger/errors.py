@@ -208,11 +208,14 @@ ISSUE_CODES: dict[str, str] = {
     "time of day)",
     "PL-CSV-034": "the workbook has no such sheet, or no sheet with a ledger header",
     "PL-CSV-035": "a sheet without a ledger header was skipped (info)",
+    "PL-CSV-036": "an amount is too large to be exact in a spreadsheet (over "
+    "£90,071,992,547,409.91)",
     # year-end close
     "PL-CLS-001": "a risk-share rule had no usable weights; the lead commissioner bears the "
     "variance (warning)",
     "PL-CLS-002": "a scheme with net income or a negative net share: income shared by "
     "contributions (warning)",
+    "PL-CLS-003": "the year closed has no spending or income lines in the ledger (warning)",
     # journals
     "PL-JNL-001": "PRINCIPAL/AGENT presentation for a partner other than the host is shown "
     "as a joint operation (warning)",

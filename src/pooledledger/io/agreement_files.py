@@ -26,13 +26,14 @@ import json
 import os
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import ValidationError
+from moneyed import Money
+from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from pooledledger.agreement import Agreement
@@ -40,12 +41,18 @@ from pooledledger.checks_agreement import validate_agreement
 from pooledledger.errors import Issue, IssueError, Location, MoneyError, Severity, has_errors
 
 __all__ = [
+    "MAX_PENCE",
     "AgreementFormat",
+    "DuplicateKeyError",
     "agreement_from_data",
     "agreement_json_schema",
     "dump_agreement_json",
     "load_agreement",
+    "loads_json",
+    "loads_yaml",
+    "parse_failure",
     "read_agreement",
+    "too_large_amounts",
 ]
 
 
@@ -64,6 +71,11 @@ _SUFFIXES = {
     ".json": AgreementFormat.JSON,
 }
 
+#: The largest amount any input may hold, in pence (£90,071,992,547,409.91): the
+#: largest whole number a spreadsheet number (a binary double) holds exactly, so
+#: every amount read stays exact in the Excel and CSV results too.
+MAX_PENCE = 2**53 - 1
+
 _FIELD_NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
 _TOML_LINE = re.compile(r"\(at line (\d+), column (\d+)\)")
 
@@ -80,14 +92,75 @@ def _issue(code: str, message: str, file: str | None, **where: Any) -> Issue:
 # ------------------------------------------------------------------------ parsing
 
 
+class DuplicateKeyError(ValueError):
+    """A JSON object or YAML mapping gives the same key twice (the parsers keep the last)."""
+
+
+def _unique_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise DuplicateKeyError(
+                f"the key {key!r} appears twice in one object; give it once "
+                "(otherwise only the last would be kept)"
+            )
+        out[key] = value
+    return out
+
+
+def loads_json(text: str) -> Any:
+    """``json.loads``, refusing an object that gives a key twice (:class:`DuplicateKeyError`)."""
+    return json.loads(text, object_pairs_hook=_unique_pairs)
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """YAML's safe loader, refusing a mapping that gives a key twice."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                continue  # "<<: *base": keys it brings in may be overridden
+            key = self.construct_object(key_node, deep=deep)
+            try:
+                repeated = key in seen
+            except TypeError:  # an unhashable key: the base loader reports it
+                continue
+            if repeated:
+                raise yaml.constructor.ConstructorError(
+                    None,
+                    None,
+                    f"the key {key!r} appears twice in one mapping; give it once "
+                    "(otherwise only the last would be kept)",
+                    key_node.start_mark,
+                )
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
+def loads_yaml(text: str) -> Any:
+    """``yaml.safe_load``, refusing a mapping that gives a key twice."""
+    return yaml.load(text, Loader=_UniqueKeyLoader)  # a SafeLoader subclass: safe
+
+
+def parse_failure(exc: BaseException) -> str:
+    """Why a file could not be parsed, in a finance officer's words (not Python's)."""
+    if isinstance(exc, RecursionError):
+        return "it is nested too deeply"
+    text = str(exc)
+    if "integer string conversion" in text:
+        return "a number has more than 4,300 digits"
+    return text
+
+
 def _parse(text: str, fmt: AgreementFormat, file: str | None) -> tuple[Any, list[Issue]]:
     """Parse text into plain data; a PL-AGR-001 issue if it is not valid ``fmt``."""
     try:
         if fmt is AgreementFormat.TOML:
             return tomllib.loads(text), []
         if fmt is AgreementFormat.YAML:
-            return yaml.safe_load(text), []
-        return json.loads(text), []
+            return loads_yaml(text), []
+        return loads_json(text), []
     except tomllib.TOMLDecodeError as exc:
         m = _TOML_LINE.search(str(exc))
         line = int(m[1]) if m else None
@@ -99,6 +172,9 @@ def _parse(text: str, fmt: AgreementFormat, file: str | None) -> tuple[Any, list
         return None, [_issue("PL-AGR-001", f"not valid YAML: {summary}", file, row=line)]
     except json.JSONDecodeError as exc:
         return None, [_issue("PL-AGR-001", f"not valid JSON: {exc}", file, row=exc.lineno)]
+    except (ValueError, RecursionError) as exc:
+        # a duplicate key, a number of more than 4,300 digits, or nesting too deep
+        return None, [_issue("PL-AGR-001", f"not valid {fmt.name}: {parse_failure(exc)}", file)]
 
 
 def _field_path(loc: tuple[int | str, ...]) -> str | None:
@@ -190,8 +266,47 @@ def agreement_from_data(
         agreement = Agreement.model_validate(dict(data))
     except ValidationError as exc:
         return None, _structure_issues(exc, file)
+    too_large = [
+        _issue("PL-AGR-002", message, file, field=path)
+        for path, message in too_large_amounts(agreement)
+    ]
+    if too_large:
+        return None, too_large
     issues = _with_file(validate_agreement(agreement), file)
     return (None if has_errors(issues) else agreement), issues
+
+
+def too_large_amounts(value: object) -> list[tuple[str, str]]:
+    """``(field path, message)`` for each amount in ``value`` beyond :data:`MAX_PENCE`."""
+    return [
+        (
+            path,
+            f"{_shown(amount)} is too large: an amount may be at most £90,071,992,547,409.91, "
+            "the largest a spreadsheet holds exactly to the penny",
+        )
+        for path, amount in _amounts(value, "")
+        if abs(amount.amount) * 100 > MAX_PENCE
+    ]
+
+
+def _shown(amount: Money) -> str:
+    text = f"£{amount.amount:,.2f}"
+    return text if len(text) <= 40 else f"{text[:20]}... ({len(text)} characters)"
+
+
+def _amounts(value: object, path: str) -> Iterator[tuple[str, Money]]:
+    """Every amount of money in a parsed agreement, with its field path."""
+    if isinstance(value, Money):
+        yield path, value
+    elif isinstance(value, BaseModel):
+        for name in type(value).model_fields:
+            yield from _amounts(getattr(value, name), f"{path}.{name}" if path else name)
+    elif isinstance(value, list | tuple):
+        for i, item in enumerate(value):
+            yield from _amounts(item, f"{path}[{i}]")
+    elif isinstance(value, Mapping):
+        for key, item in value.items():
+            yield from _amounts(item, f"{path}.{key}")
 
 
 def _source(

@@ -30,7 +30,6 @@ import contextlib
 import csv
 import gc
 import io
-import json
 import os
 import re
 import tomllib
@@ -72,6 +71,7 @@ from pooledledger.errors import (
     Severity,
     has_errors,
 )
+from pooledledger.io.agreement_files import MAX_PENCE, loads_json, parse_failure
 from pooledledger.ledger import Ledger, LedgerError, entry_date
 from pooledledger.money import GBP as _GBP
 from pooledledger.money import parse_amount, pence_to_decimal
@@ -90,12 +90,14 @@ ROW_CHECKS = (
 
 __all__ = [
     "ENTRY_FIELDS",
+    "MAX_PENCE",
     "ColumnMap",
     "RowParser",
     "count_csv_rows",
     "gc_paused",
     "load_column_map",
     "load_ledger_csv",
+    "parse_pounds",
     "read_ledger_csv",
 ]
 
@@ -247,11 +249,11 @@ _SPREADSHEET_ERRORS = frozenset(
     {"#N/A", "#REF!", "#DIV/0!", "#VALUE!", "#NAME?", "#NUM!", "#NULL!", "#GETTING_DATA", "#SPILL!"}
 )
 _ID_RE = re.compile(ID_PATTERN)
-_PLAIN_AMOUNT_RE = re.compile(r"^(-?)(\d+)(?:\.(\d{1,2}))?$")
+_PLAIN_AMOUNT_RE = re.compile(r"^(-?)(\d+)(?:\.(\d{1,2}))?$", re.ASCII)
 _SCIENTIFIC_RE = re.compile(r"^[-+(£]*\d*\.?\d+[eE][-+]?\d+\)?$|^[-+]?(nan|inf|infinity)$", re.I)
 _CURRENCY_RE = re.compile(r"[$€¥₹]|\b(?:EUR|USD|CHF|JPY)\b|(?<=\d)(?:EUR|USD)", re.I)
-_ISO_RE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:[T ]00:00(?::00(?:\.0+)?)?)?$")
-_UK_RE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
+_ISO_RE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:[T ]00:00(?::00(?:\.0+)?)?)?$", re.ASCII)
+_UK_RE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$", re.ASCII)
 _FORMULA_TRIGGERS = frozenset({"=", "+", "-", "@", "\t", "\r"})
 _TRUE = frozenset({"yes", "true", "1", "y"})
 _FALSE = frozenset({"no", "false", "0", "n"})
@@ -306,6 +308,13 @@ class ColumnMap(BaseModel):
             raise ValueError(f"date format {value!r} needs a four-digit year (%Y)")
         if value.index("%d") > min(value.index(m) for m in ("%m", "%b", "%B") if m in value):
             raise ValueError(f"date format {value!r} puts the month first; write the day first")
+        sample = date(2025, 4, 30)
+        try:
+            back = datetime.strptime(sample.strftime(value), value).date()
+        except ValueError as exc:  # e.g. "'Q' is a bad directive in format"
+            raise ValueError(f"date format {value!r} cannot be used: {exc}") from None
+        if back != sample:
+            raise ValueError(f"date format {value!r} does not read back the date it writes")
         return value
 
     @model_validator(mode="after")
@@ -325,9 +334,9 @@ def load_column_map(path: str | os.PathLike[str]) -> ColumnMap:
     p = Path(path)
     try:
         text = p.read_text(encoding="utf-8-sig")
-        data: Any = json.loads(text) if p.suffix.lower() == ".json" else tomllib.loads(text)
+        data: Any = loads_json(text) if p.suffix.lower() == ".json" else tomllib.loads(text)
         return ColumnMap.model_validate(data)
-    except (OSError, UnicodeDecodeError, ValueError) as exc:
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError) as exc:
         # ValidationError is a ValueError
         message = (
             "; ".join(
@@ -335,7 +344,7 @@ def load_column_map(path: str | os.PathLike[str]) -> ColumnMap:
                 for e in exc.errors(include_url=False)
             )
             if isinstance(exc, ValidationError)
-            else str(exc)
+            else parse_failure(exc)
         )
         issue = Issue(
             code="PL-CSV-008",
@@ -364,9 +373,28 @@ def _wrong_type(value: object, what: str) -> _CellError:
     )
 
 
+def _too_large(shown: object) -> _CellError:
+    text = repr(shown)
+    if len(text) > 40:
+        text = f"{text[:20]}... ({len(str(shown))} characters)"
+    return _CellError(
+        "PL-CSV-036",
+        f"{text} is too large: an amount may be at most £90,071,992,547,409.91, the "
+        "largest a spreadsheet holds exactly to the penny",
+    )
+
+
+def _checked(pence: int, shown: object) -> int:
+    if -MAX_PENCE <= pence <= MAX_PENCE:
+        return pence
+    raise _too_large(shown)
+
+
 def _pence_from_decimal(value: Decimal, shown: object) -> int:
     if not value.is_finite():
         raise _CellError("PL-CSV-017", f"{shown!r} is not a finite amount")
+    if value.adjusted() > 15:  # beyond MAX_PENCE in pounds, whatever its decimals
+        raise _too_large(shown)
     n, d = value.as_integer_ratio()
     pence, rest = divmod(n * 100, d)
     if rest:
@@ -374,17 +402,28 @@ def _pence_from_decimal(value: Decimal, shown: object) -> int:
             "PL-CSV-016",
             f"{shown!r} has a fraction of a penny; give pounds with at most two decimal places",
         )
-    return pence
+    return _checked(pence, shown)
 
 
 def parse_amount_cell(value: object) -> int:
-    """An amount cell (text or spreadsheet number) as exact pence, or :class:`_CellError`."""
+    """An amount cell (text or spreadsheet number) as exact pence, or :class:`_CellError`.
+
+    Amounts beyond :data:`MAX_PENCE` are refused (``PL-CSV-036``), and so are digits
+    other than 0-9 (``PL-CSV-015``).
+    """
     if isinstance(value, str):
         m = _PLAIN_AMOUNT_RE.match(value)
         if m is not None:
+            whole = m[2].lstrip("0")
+            if len(whole) > 14:  # more than £99,999,999,999,999: checked before int()
+                raise _too_large(value)
             frac = m[3] or ""
-            pence = int(m[2]) * 100 + (int(frac.ljust(2, "0")) if frac else 0)
-            return -pence if m[1] else pence
+            pence = int(whole or "0") * 100 + (int(frac.ljust(2, "0")) if frac else 0)
+            return _checked(-pence if m[1] else pence, value)
+        if any(c.isdigit() and not c.isascii() for c in value):
+            raise _CellError(
+                "PL-CSV-015", f"{value!r} has digits other than 0-9; write the amount in 0-9"
+            )
         if _SCIENTIFIC_RE.match(value):
             raise _CellError(
                 "PL-CSV-017",
@@ -403,7 +442,7 @@ def parse_amount_cell(value: object) -> int:
     if isinstance(value, bool):
         raise _wrong_type(value, "an amount")
     if isinstance(value, int):
-        return value * 100
+        return _checked(value * 100, value)
     if isinstance(value, float):
         # a spreadsheet number: its shortest repr is what the sheet shows
         try:
@@ -414,6 +453,20 @@ def parse_amount_cell(value: object) -> int:
     if isinstance(value, Decimal):
         return _pence_from_decimal(value, value)
     raise _wrong_type(value, "an amount")
+
+
+def parse_pounds(text: str) -> int:
+    """Amount text, read as a ledger cell is (docs/csv-import.md#amounts), as exact pence.
+
+    Raises :class:`~pooledledger.errors.MoneyError` with the message the cell would get.
+
+    >>> parse_pounds("£1,234.56"), parse_pounds("(12.50)")
+    (123456, -1250)
+    """
+    try:
+        return parse_amount_cell(text.strip())
+    except _CellError as bad:
+        raise MoneyError(bad.message) from None
 
 
 def _money(pence: int) -> Money:
@@ -483,7 +536,14 @@ class RowParser:
                 self._fixed[name] = self._parse(name, text)
             except _CellError as bad:
                 self._fixed_bad = True
-                self._error(bad.code, f"fixed value for {name!r}: {bad.message}", None, None, None)
+                self._error(
+                    bad.code,
+                    f"fixed value for {name!r} in the column map: {bad.message}",
+                    None,
+                    None,
+                    None,
+                    field_name=f"fixed.{name}",
+                )
 
     # -- issues
 
@@ -578,13 +638,20 @@ class RowParser:
                     field_name=name,
                 )
                 ok = False
+        looks_like_data = any(_norm(h) in _KINDS for h in headers)
         for name in ("id", "entry"):
             mapped = name in self.column_map.fixed or name in self.column_map.columns
             if name not in index and not mapped:
                 self._error(
                     "PL-CSV-005",
                     f"the header has no {self._header_for(name)!r} column"
-                    + (" (or give a fixed 'entry' in a column map)" if name == "entry" else ""),
+                    + (" (or give a fixed 'entry' in a column map)" if name == "entry" else "")
+                    + (
+                        "; the first row looks like an entry, not a header: put the "
+                        "column names (entry, id, scheme, ...) in the first row"
+                        if looks_like_data
+                        else ""
+                    ),
                     file,
                     line,
                     self._header_for(name),
@@ -1133,13 +1200,19 @@ def _issue(code: str, message: str, file: str, line: int | None = None) -> Issue
     )
 
 
-def _csv_rows(text: str) -> Iterable[tuple[int, list[str]]]:
-    """``(first physical line, cells)`` for each CSV record (csv.Error propagates)."""
+def _csv_rows(text: str, at: list[int] | None = None) -> Iterable[tuple[int, list[str]]]:
+    """``(first physical line, cells)`` for each CSV record (csv.Error propagates).
+
+    ``at[0]``, if given, is kept at the first line of the record being read, so a
+    csv.Error can name where the bad record starts.
+    """
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-    previous = 0
+    if at is None:
+        at = [1]
+    at[0] = 1
     for cells in reader:
-        yield previous + 1, cells
-        previous = reader.line_num
+        yield at[0], cells
+        at[0] = reader.line_num + 1
 
 
 def read_ledger_csv(
@@ -1187,20 +1260,48 @@ def _read_csv_text(
     progress: Callable[[int], None] | None,
 ) -> tuple[Ledger | None, list[Issue]]:
     parser = RowParser(column_map)
-    rows = iter(_csv_rows(text))
+    nul = text.find("\x00")
+    if nul >= 0:
+        line = text.count("\n", 0, nul) + 1
+        parser._error(
+            "PL-CSV-007",
+            f"the file holds a NUL byte (at line {line}): it is not a text CSV file; "
+            "save it again as 'CSV UTF-8'",
+            file,
+            line,
+            None,
+        )
+        return None, parser.issues
+    at = [1]
+    rows = iter(_csv_rows(text, at))
     done = 0
-    line = 1
     try:
         first = next(rows, None)
         if first is None:
             parser._error("PL-CSV-003", "the file is empty: no header row", file, 1, None)
             return None, parser.issues
         line, header = first
+        sep = next((c for c in (";", "\t", "|") if len(header) == 1 and c in header[0]), None)
+        if sep is not None:
+            shown = "a tab" if sep == "\t" else repr(sep)
+            parser._error(
+                "PL-CSV-007",
+                f"the cells are separated by {shown}, not commas: save the file as "
+                "comma-separated CSV ('CSV UTF-8')",
+                file,
+                line,
+                None,
+            )
+            return None, parser.issues
         if parser.start_table(file, header, line):
             done = parser.add_rows(rows, progress)
     except csv.Error as exc:
         parser._error(
-            "PL-CSV-007", f"the CSV is malformed after line {line}: {exc}", file, None, None
+            "PL-CSV-007",
+            f"the CSV is malformed in the row starting at line {at[0]}: {exc}",
+            file,
+            at[0],
+            None,
         )
         return None, parser.issues
     if progress is not None:

@@ -61,7 +61,58 @@ def read_ledger_excel(
     except (OSError, zipfile.BadZipFile, KeyError, ValueError) as exc:
         return None, [_issue("PL-CSV-001", f"cannot read the workbook: {exc}", file)]
     with gc_paused():
-        return _read_book(agreement, book, file, sheet, column_map, progress)
+        ledger, issues = _read_book(agreement, book, file, sheet, column_map, progress)
+    if any(i.code == "PL-CSV-013" for i in issues):
+        issues = _explain_formulas(path, file, issues)
+    return ledger, issues
+
+
+def _explain_formulas(path: Path, file: str, issues: list[Issue]) -> list[Issue]:
+    """Say so when an "empty" required cell holds a formula that was never calculated.
+
+    A workbook written by a program other than Excel may keep formulas without their
+    values; read for values, such a cell is empty.  Only looked at when a required
+    value is missing, so a good workbook is read once.
+    """
+    import openpyxl
+
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=False)
+    except (OSError, zipfile.BadZipFile, KeyError, ValueError):  # pragma: no cover
+        return issues
+    try:
+        formulas: dict[tuple[str, int, str], str] = {}
+        for name in book.sheetnames:
+            where = f"{file}[{name}]"
+            wanted = {
+                i.location.row
+                for i in issues
+                if i.code == "PL-CSV-013" and i.location.file == where
+            }
+            if not wanted:
+                continue
+            rows = book[name].iter_rows(values_only=True)
+            header = [str(h).strip() if h is not None else "" for h in next(rows, ())]
+            for n, row in enumerate(rows, 2):
+                if n in wanted:
+                    for h, v in zip(header, row, strict=False):
+                        if isinstance(v, str) and v.startswith("="):
+                            formulas[where, n, h] = v
+    finally:
+        book.close()
+    out: list[Issue] = []
+    for i in issues:
+        loc = i.location
+        formula = formulas.get((loc.file or "", loc.row or 0, loc.column or ""))
+        if i.code == "PL-CSV-013" and formula is not None:
+            i = i.model_copy(
+                update={
+                    "message": f"the cell holds the formula {formula} but no calculated value: "
+                    "open the workbook in Excel and save it, or type the value"
+                }
+            )
+        out.append(i)
+    return out
 
 
 def _read_book(

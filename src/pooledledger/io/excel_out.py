@@ -192,7 +192,8 @@ def _memorandum(sheet: _Sheet, reports: YearEndReports) -> None:
     accounts = (*m.lines, m.total)
     cols = [
         _Col("Line", "text"),
-        *[_Col(a.scheme, "money") for a in accounts],
+        *[_Col(a.scheme, "money") for a in m.lines],
+        _Col("Total", "money"),  # never the total's id: a scheme may be called "TOTAL"
         _Col("Currency", "text"),
     ]
     rows: list[list[Cell]] = [
@@ -262,12 +263,13 @@ def _statements(sheet: _Sheet, reports: YearEndReports) -> None:
     rows: list[list[Cell]] = []
     for st in reports.statements.values():
         for line in (*st.lines, st.total):
+            is_total = line is st.total  # its scheme cell is empty: a scheme may be "TOTAL"
             rows.append(
                 [
                     st.partner,
                     st.partner_name,
-                    line.scheme,
-                    line.name,
+                    None if is_total else line.scheme,
+                    "Total" if is_total else line.name,
                     *[getattr(line, f) for _, f in _STATEMENT_FIELDS],
                     *[getattr(line.disposition, f) for _, f in _DISPOSITION_FIELDS],
                     *[getattr(line, f) for _, f in _SHARE_FIELDS],
@@ -372,7 +374,9 @@ def write_year_end_workbook(
     wb = Workbook()
     for blank in list(wb.worksheets):
         wb.remove(blank)
-    wb.properties.title = f"{a.name}: year-end reports, {year}"
+    # document properties are XML too: a control character in a name would corrupt
+    # the file (it is not a cell, so no formula neutralising is needed)
+    wb.properties.title = ILLEGAL_CHARACTERS_RE.sub("", f"{a.name}: year-end reports, {year}")
 
     def sheet(name: str, title: str) -> _Sheet:
         return _Sheet(wb.create_sheet(name), title)

@@ -37,6 +37,7 @@ from pooledledger.agreement import Agreement
 from pooledledger.checks import check_ledger
 from pooledledger.entries import Entry
 from pooledledger.errors import Issue, IssueError, Location, Severity, has_errors
+from pooledledger.io.agreement_files import loads_json, parse_failure, too_large_amounts
 from pooledledger.ledger import Ledger, LedgerError
 
 __all__ = ["dump_ledger_json", "load_ledger", "read_ledger"]
@@ -69,9 +70,11 @@ def read_ledger(
     file = str(path)
     try:
         text = path.read_text(encoding="utf-8")
-        data: Any = json.loads(text) if path.suffix.lower() == ".json" else tomllib.loads(text)
-    except (OSError, UnicodeDecodeError, ValueError) as exc:
-        return None, [_issue("PL-LED-101", f"cannot read the ledger file: {exc}", file)]
+        data: Any = loads_json(text) if path.suffix.lower() == ".json" else tomllib.loads(text)
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError) as exc:
+        # ValueError: bad syntax, a key given twice, a number of over 4,300 digits
+        why = parse_failure(exc)
+        return None, [_issue("PL-LED-101", f"cannot read the ledger file: {why}", file)]
     raw = data.get("entries") if isinstance(data, dict) else None
     if not isinstance(raw, list):
         return None, [_issue("PL-LED-101", "a ledger file must hold a list named 'entries'", file)]
@@ -79,7 +82,7 @@ def read_ledger(
     issues: list[Issue] = []
     for row, item in enumerate(raw, 1):
         try:
-            entries.append(_ENTRY.validate_python(item))
+            entry = _ENTRY.validate_python(item)
         except ValidationError as exc:
             entry_id = item.get("id") if isinstance(item, dict) else None
             for err in exc.errors(include_url=False):
@@ -87,6 +90,10 @@ def read_ledger(
                 issues.append(
                     _issue("PL-LED-102", f"{err['msg']}{where}", file, row, _path(err["loc"]))
                 )
+            continue
+        for field, message in too_large_amounts(entry):
+            issues.append(_issue("PL-LED-102", f"{message} (entry {entry.id!r})", file, row, field))
+        entries.append(entry)
     if issues:
         return None, issues
     try:

@@ -50,10 +50,15 @@ def read_ledger_source(
     bad column-map file as ``PL-CSV-008``.
     """
     if column_map is not None and not isinstance(column_map, ColumnMap):
+        map_file = str(column_map)
         try:
             column_map = load_column_map(column_map)
         except IssueError as exc:
             return None, list(exc.issues)
+        ledger, issues = read_ledger_source(
+            agreement, source, column_map=column_map, sheet=sheet, progress=progress
+        )
+        return ledger, [_in_map_file(i, map_file) for i in issues]
     suffix = Path(source).suffix.lower()
     if suffix in (".toml", ".json"):
         return read_ledger(agreement, source)
@@ -71,6 +76,14 @@ def read_ledger_source(
         location=Location(file=str(source)),
     )
     return None, [issue]
+
+
+def _in_map_file(issue: Issue, map_file: str) -> Issue:
+    """A bad fixed value of the column map (``field`` ``fixed.NAME``, no file) names its file."""
+    where = issue.location
+    if where.file is not None or not (where.field or "").startswith("fixed."):
+        return issue
+    return issue.model_copy(update={"location": where.model_copy(update={"file": map_file})})
 
 
 def load_ledger_source(
