@@ -83,7 +83,8 @@ _CSS = f"""
 * {{ box-sizing: border-box; }}
 html {{ -webkit-print-color-adjust: exact; print-color-adjust: exact; }}
 body {{ margin: 0; background: #F4F6F8; color: {_INK}; font: 14px/1.45 {_FONT}; }}
-main {{ max-width: 1120px; margin: 0 auto; padding: 28px 36px 48px; background: #fff; }}
+main {{ max-width: 1120px; margin: 0 auto; padding: 28px 36px 48px; background: #fff;
+  overflow-wrap: anywhere; }}
 header.report {{ border-bottom: 3px solid {_OUTTURN}; padding-bottom: 14px; margin-bottom: 18px; }}
 header.report .kicker {{ text-transform: uppercase; letter-spacing: .08em; font-size: 12px;
   color: {_MUTED}; margin: 0 0 4px; }}
@@ -122,6 +123,7 @@ thead th {{ background: #EEF1F4; border-bottom: 1px solid #9AA5B1; font-weight: 
   text-align: left; font-size: 12px; }}
 th.num, td.num {{ text-align: right; white-space: nowrap; font-variant-numeric: tabular-nums; }}
 thead th.num {{ white-space: normal; }}
+thead th {{ overflow-wrap: normal; }}
 td.num:not(.neg)::after {{ content: ")"; visibility: hidden; }}
 tr.total td, tr.total th {{ font-weight: 700; border-top: 1px solid {_INK};
   border-bottom: 2px solid {_INK}; }}
@@ -169,6 +171,11 @@ def _e(text: object) -> str:
 def _money(pence: int) -> str:
     """An amount as text: ``–`` for zero, negatives in brackets."""
     return "–" if pence == 0 else format_pence(pence)
+
+
+def _pounds(pence: int) -> str:
+    """An amount with its pound sign: ``£1,234.56``, a negative ``(£1,234.56)``."""
+    return format_pence(pence, symbol=True)
 
 
 def _num(pence: int | None, *, nil: bool = False) -> str:
@@ -300,7 +307,7 @@ def _status(items: Iterable[tuple[str, bool | None]]) -> str:
 def _figures(items: Iterable[tuple[str, int]]) -> str:
     cards = "".join(
         f'<div class="figure"><div class="label">{_e(label)}</div>'
-        f'<div class="value">{_e("£" + format_pence(v) if v else "nil")}</div></div>'
+        f'<div class="value">{_e(_pounds(v) if v else "nil")}</div></div>'
         for label, v in items
     )
     return f'<div class="figures">{cards}</div>'
@@ -332,6 +339,12 @@ class _VarianceBar(NamedTuple):
     variance: int
     right: tuple[_Segment, ...]  # meeting an overspend
     left: tuple[_Segment, ...]  # taking an underspend
+
+
+#: The most characters of a scheme id drawn in each chart's label column (the full id
+#: is the label's tooltip and is in the table under the chart); a longer id would run
+#: into the bars.
+_BUDGET_ID_CHARS, _VARIANCE_ID_CHARS = 26, 16
 
 
 def _short(text: str, limit: int) -> str:
@@ -391,8 +404,8 @@ def _budget_chart(key: str, bars: Sequence[_BudgetBar], title: str, labels: tupl
     axis_top = max([1, *[max(b.budget, b.outturn) for b in bars]])
     step = _nice_step(axis_top)
     desc = "; ".join(
-        f"{b.scheme} {b.name}: {labels[0].lower()} £{format_pence(b.budget)}, "
-        f"{labels[1].lower()} £{format_pence(b.outturn)}"
+        f"{b.scheme} {b.name}: {labels[0].lower()} {_pounds(b.budget)}, "
+        f"{labels[1].lower()} {_pounds(b.outturn)}"
         for b in bars
     )
     out = [_svg_open(key, width, height, title, desc)]
@@ -419,7 +432,8 @@ def _budget_chart(key: str, bars: Sequence[_BudgetBar], title: str, labels: tupl
         y = top + n * (group_h + group_gap)
         out.append(f'<g class="scheme" data-scheme="{_e(b.scheme)}">')
         out.append(
-            f'<text class="id" x="0" y="{y + bar_h - 2}">{_e(b.scheme)}</text>'
+            f'<text class="id" x="0" y="{y + bar_h - 2}"><title>{_e(b.scheme)}</title>'
+            f"{_e(_short(b.scheme, _BUDGET_ID_CHARS))}</text>"
             f'<text x="0" y="{y + 2 * bar_h + gap - 2}" fill="{_MUTED}">'
             f"<title>{_e(b.name)}</title>{_e(_short(b.name, 34))}</text>"
         )
@@ -428,7 +442,7 @@ def _budget_chart(key: str, bars: Sequence[_BudgetBar], title: str, labels: tupl
         ):
             yy = y + i * (bar_h + gap)
             w = _scale(value, axis_top, bar_w)
-            shown = f"£{format_pence(value)}"
+            shown = _pounds(value)
             out.append(
                 f'<rect class="bar" x="{label_w}" y="{yy}" width="{w}" height="{bar_h}" '
                 f'fill="{colour}"><title>{_e(b.scheme)} {_e(what.lower())}: '
@@ -494,7 +508,7 @@ def _variance_chart(
     }
     item_w = max([150, *[_text_px(t) + 30 for t in legend_text.values()]])
     per_line = max(1, width // item_w)
-    name_x = max([34, *[_text_px(b.scheme) + 10 for b in bars]])
+    name_x = max([34, *[_text_px(_short(b.scheme, _VARIANCE_ID_CHARS)) + 10 for b in bars]])
     name_chars = max(8, (label_w - name_x - 8) * 2 // 13)
     legend_rows = -(-len(legend_keys) // per_line)
     top = legend_rows * 20 + 44
@@ -550,7 +564,8 @@ def _variance_chart(
         y = top + n * (bar_h + row_gap)
         out.append(f'<g class="scheme" data-scheme="{_e(b.scheme)}">')
         out.append(
-            f'<text class="id" x="0" y="{y + bar_h - 5}">{_e(b.scheme)}</text>'
+            f'<text class="id" x="0" y="{y + bar_h - 5}"><title>{_e(b.scheme)}</title>'
+            f"{_e(_short(b.scheme, _VARIANCE_ID_CHARS))}</text>"
             f'<text x="{name_x}" y="{y + bar_h - 5}" fill="{_MUTED}"><title>{_e(b.name)}</title>'
             f"{_e(_short(b.name, name_chars))}</text>"
         )
@@ -1246,9 +1261,9 @@ def _statement(s: PartnerStatement) -> str:
     )
     rows = [
         _row(
-            _txt(x.scheme if x.scheme != "TOTAL" else "Total"),
+            _txt("Total" if x is s.total else x.scheme),
             *[_num(getattr(x, f)) for f in fields],
-            kind="total" if x.scheme == "TOTAL" else "",
+            kind="total" if x is s.total else "",
         )
         for x in (*s.lines, s.total)
     ]
@@ -1272,9 +1287,9 @@ def _statement(s: PartnerStatement) -> str:
     dfields = ("refunded", "carried_forward", "redeployed", "contingency")
     rows = [
         _row(
-            _txt(x.scheme if x.scheme != "TOTAL" else "Total"),
+            _txt("Total" if x is s.total else x.scheme),
             *[_num(getattr(x.disposition, f)) for f in dfields],
-            kind="total" if x.scheme == "TOTAL" else "",
+            kind="total" if x is s.total else "",
         )
         for x in (*s.lines, s.total)
     ]
@@ -1308,7 +1323,7 @@ def _statement(s: PartnerStatement) -> str:
     out.append(f"<h3>5. Journals to post — {_e(s.partner)}</h3>")
     out.append(
         f'<p class="muted">Period {_e(j.start)} to {_e(j.end)} (end exclusive). Balanced: '
-        f"{'yes' if j.is_balanced else 'NO'}. Net cost £{_e(format_pence(j.net_cost))}, which "
+        f"{'yes' if j.is_balanced else 'NO'}. Net cost {_e(_pounds(j.net_cost))}, which "
         f"{'agrees' if s.net_cost_agrees else 'DOES NOT AGREE'} to the share of net "
         "expenditure.</p>"
     )

@@ -92,6 +92,15 @@ def _cell(pence: int) -> str:
     return "–" if pence == 0 else format_pence(pence)
 
 
+def _md_text(text: str) -> str:
+    """Free text (an income source, a category, a name) for a Markdown table cell.
+
+    A ``|`` would end the cell and a line end the row, so the one is escaped and the
+    other becomes a space; everything else is left as it is.
+    """
+    return " ".join(text.replace("|", "\\|").splitlines())
+
+
 def _nil(pence: int) -> str:
     """An amount where zero reads "nil" (closing balances)."""
     return "nil" if pence == 0 else format_pence(pence)
@@ -322,7 +331,7 @@ class MemorandumAccount(FrozenModel):
         sources = sorted({i.source for i in self.other_income})
         rows.append(
             [
-                "Other income" + (f" ({', '.join(sources)})" if sources else ""),
+                "Other income" + (f" ({_md_text(', '.join(sources))})" if sources else ""),
                 format_pence(t.other_income),
             ]
         )
@@ -398,7 +407,7 @@ class MemorandumAccount(FrozenModel):
         )
 
         out += ["", "## C. Other income (by scheme and source)", ""]
-        rows = [[i.scheme, i.source, _cell(i.amount)] for i in self.other_income]
+        rows = [[i.scheme, _md_text(i.source), _cell(i.amount)] for i in self.other_income]
         rows.append(["**Total**", "", _cell(t.other_income)])
         out += _table(["scheme", "source", "£"], rows, right_from=2)
 
@@ -407,7 +416,7 @@ class MemorandumAccount(FrozenModel):
         out += _table(*_grid_rows(by_partner, p, list(self.expenditure_by_commissioner)))
         out += ["", "## E. Gross expenditure by category (subjective analysis)", ""]
         rows = [
-            [k, cat, _cell(v)]
+            [k, _md_text(cat), _cell(v)]
             for k, cats in self.expenditure_by_category.items()
             for cat, v in cats.items()
         ]

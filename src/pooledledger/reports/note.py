@@ -57,7 +57,7 @@ from pooledledger.close import YearEndClose
 from pooledledger.money import Rounding, format_pence, multiply
 from pooledledger.partners import PartnerId
 from pooledledger.periods import FinancialYear
-from pooledledger.reports.memorandum import ReportError, _year_ended
+from pooledledger.reports.memorandum import ReportError, _md_text, _year_ended
 from pooledledger.reports.summary import _table
 
 __all__ = [
@@ -166,7 +166,8 @@ class PooledBudgetNote(FrozenModel):
         for r in self.rows:
             k = f"({-r.thousands:,})" if r.thousands < 0 else f"{r.thousands:,}"
             exact = "–" if r.kind is NoteRowKind.ROUNDING else format_pence(r.pence)
-            label = r.label + (f" (adjusted by {r.adjustment:+d})" if r.adjustment else "")
+            label = _md_text(r.label)
+            label += f" (adjusted by {r.adjustment:+d})" if r.adjustment else ""
             if r.kind is NoteRowKind.TOTAL:
                 rows.append([f"**{label}**", f"**{k}**", f"**{exact}**"])
             else:

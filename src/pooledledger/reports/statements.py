@@ -135,7 +135,7 @@ class PartnerStatement(FrozenModel):
         ]
         rows = [
             [
-                x.scheme if x.scheme != "TOTAL" else "**Total**",
+                "**Total**" if x is self.total else x.scheme,
                 _cell(x.contribution),
                 _cell(x.risk_pool),
                 _cell(x.offset),
@@ -152,7 +152,7 @@ class PartnerStatement(FrozenModel):
         out += ["", "## 3. Underspend disposition", ""]
         rows = [
             [
-                x.scheme if x.scheme != "TOTAL" else "**Total**",
+                "**Total**" if x is self.total else x.scheme,
                 _cell(x.disposition.refunded),
                 _cell(x.disposition.carried_forward),
                 _cell(x.disposition.redeployed),
