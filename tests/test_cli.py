@@ -207,3 +207,26 @@ def test_schema_is_json() -> None:
     result = run("schema")
     assert result.exit_code == 0
     assert json.loads(result.output)["title"]
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "message"),
+    [("--sheet", "Ledger", "--sheet is for workbooks"), ("--columns", None, "column map")],
+)
+def test_options_that_would_be_ignored_are_refused(
+    example2: tuple[Path, Path], tmp_path: Path, option: str, value: str | None, message: str
+) -> None:
+    ag, led = example2
+    if value is None:
+        mapping = tmp_path / "map.toml"
+        mapping.write_text('[columns]\nid = "Invoice"\n', encoding="utf-8")
+        value = str(mapping)
+    commands: list[list[str | Path]] = [
+        ["check", ag, led],
+        ["close", ag, led, "--out", tmp_path / "out"],
+    ]
+    for command in commands:
+        result = run(*command, option, value)
+        assert result.exit_code == 2, result.output
+        assert message in result.output
+    assert not (tmp_path / "out").exists()

@@ -90,6 +90,21 @@ def _fail(message: str, issues: list[Issue] | tuple[Issue, ...] = ()) -> NoRetur
     sys.exit(1)
 
 
+def _check_ledger_options(ledger: Path, column_map: Path | None, sheet: str | None) -> None:
+    """Refuse options that would be ignored for this kind of ledger file."""
+    suffix = ledger.suffix.lower()
+    if sheet is not None and suffix != ".xlsx":
+        raise click.BadParameter(
+            f"{ledger.name} is not an Excel workbook (.xlsx); --sheet is for workbooks",
+            param_hint="--sheet",
+        )
+    if column_map is not None and suffix not in (".csv", ".xlsx"):
+        raise click.BadParameter(
+            f"{ledger.name} is not a CSV or Excel ledger; a column map is for those",
+            param_hint="--columns",
+        )
+
+
 @contextmanager
 def _progress(ledger: Path) -> Iterator[Callable[[int], None] | None]:
     """A progress bar for a long CSV or Excel ledger when run in a terminal."""
@@ -116,6 +131,7 @@ def _progress(ledger: Path) -> Iterator[Callable[[int], None] | None]:
 def _inputs(
     agreement: Path, ledger: Path, column_map: Path | None = None, sheet: str | None = None
 ) -> Inputs:
+    _check_ledger_options(ledger, column_map, sheet)
     with _progress(ledger) as progress:
         inputs, issues = read_inputs(
             agreement, ledger, column_map=column_map, sheet=sheet, progress=progress
@@ -212,6 +228,7 @@ def check(agreement: Path, ledger: Path | None, column_map: Path | None, sheet: 
         _, issues = read_agreement(agreement)
         ok = not has_errors(issues)
     else:
+        _check_ledger_options(ledger, column_map, sheet)
         with _progress(ledger) as progress:
             inputs, issues = read_inputs(
                 agreement, ledger, column_map=column_map, sheet=sheet, progress=progress
