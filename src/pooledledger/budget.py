@@ -13,9 +13,8 @@ uplift is applied to ``C_initial + recurrent changes`` and rounded once, half up
 (R6).
 
 :func:`terminate` settles the pool when the agreement ends or a partner withdraws:
-the year is closed on the lines dated before the termination date, every
-underspend and the unused risk pool are paid out (nothing is carried forward),
-and RS14 rules settle by their ``settle_by``.
+it is :func:`~pooledledger.close.close_year` with ``terminate_on``, on the year
+containing the termination date (the agreement's last day, which counts).
 """
 
 from __future__ import annotations
@@ -27,8 +26,8 @@ from decimal import Decimal
 
 from pooledledger.agreement import Agreement
 from pooledledger.close import YearEndClose, close_year
-from pooledledger.entries import Contribution, ContributionKind, Expenditure, Income, Reversal
-from pooledledger.ledger import Ledger, entry_date
+from pooledledger.entries import Contribution, ContributionKind
+from pooledledger.ledger import Ledger
 from pooledledger.money import Rounding, multiply, to_money
 from pooledledger.partners import PartnerId, SchemeId
 from pooledledger.periods import FinancialYear
@@ -117,18 +116,14 @@ def next_year_contributions(
 def terminate(
     agreement: Agreement, ledger: Ledger, on: date, *, settle_within_working_days: int = 20
 ) -> YearEndClose:
-    """Settle the pool as at ``on`` (exclusive): the year containing it is closed on
-    the lines dated before ``on``, with every underspend and unused risk pool paid out."""
-    year = FinancialYear.for_date(on)
-    kept = [
-        e
-        for e in ledger.entries
-        if not isinstance(e, Expenditure | Income | Reversal) or entry_date(e) < on
-    ]
+    """Settle the pool on its last day ``on`` (inclusive): the close of the year
+    containing it, on the part year to ``on``, with the contributions due after it
+    cancelled and every underspend and unused risk pool paid out
+    (docs/year-end.md#termination-and-withdrawal)."""
     return close_year(
         agreement,
-        Ledger(agreement, kept),
-        year,
-        terminating=True,
+        ledger,
+        FinancialYear.for_date(on),
+        terminate_on=on,
         settle_within_working_days=settle_within_working_days,
     )

@@ -55,7 +55,7 @@ from pooledledger.journals import Account, Journal, post_pool_lines
 from pooledledger.ledger import Ledger
 from pooledledger.money import to_money
 from pooledledger.partners import PartnerId, SchemeId
-from pooledledger.periods import ENGLAND_AND_WALES, FinancialYear
+from pooledledger.periods import ENGLAND_AND_WALES, DateRange, FinancialYear
 from pooledledger.riskshare import BoardRuling, SchemeFacts, share_variance
 from pooledledger.rules import (
     BoardDecision,
@@ -64,6 +64,14 @@ from pooledledger.rules import (
     RiskPoolUnused,
     UnderspendDisposition,
     WindfallManaged,
+)
+from pooledledger.termination import (
+    CancelledContribution,
+    cancelled_by_cell,
+    cancelled_contributions,
+    period_to,
+    termination_date_issues,
+    up_to,
 )
 
 if TYPE_CHECKING:
@@ -142,6 +150,7 @@ class PartnerClose(FrozenModel):
     redeployed: int
     contingency: int
     unused_risk_pool: int
+    cancelled: int = 0
     net_share: int
     income_share: int
     gross_share: int
@@ -163,6 +172,15 @@ class YearEndClose(FrozenModel):
     journals: dict[PartnerId, Journal]
     entries: tuple[Entry, ...]
     issues: tuple[Issue, ...]
+    terminated_on: date | None = None
+    cancelled: tuple[CancelledContribution, ...] = ()
+
+    @property
+    def period(self) -> DateRange:
+        """The period closed: the year, or 1 April to the termination date (inclusive)."""
+        if self.terminated_on is None:
+            return self.year.as_range()
+        return period_to(self.year, self.terminated_on)
 
     def scheme(self, scheme_id: str) -> SchemeClose:
         for s in self.schemes:
@@ -234,30 +252,50 @@ def close_year(
     rulings: Mapping[SchemeId, BoardRuling] | None = None,
     settle_within_working_days: int = 20,
     terminating: bool = False,
+    terminate_on: date | None = None,
 ) -> YearEndClose:
     """Close ``year`` by the agreement's rules (see the module docs for the order).
 
     ``rulings`` are board decisions per scheme (RS13, RS11); schemes without one
     use the agreement's defaults.  Settlements fall due ``settle_within_working_days``
-    after 31 March.  ``terminating`` settles the pool for good (RS14, §11.8): every
+    after 31 March (after the termination date when terminating).
+
+    ``terminate_on`` settles the pool for good on that date, the agreement's last
+    day (RS14, docs/year-end.md#termination-and-withdrawal): the close runs on the
+    part year to it, inclusive; instalments due after it are cancelled (and so is
+    the part of a contribution without instalments for the days after it); every
     underspend and unused risk pool is refunded, nothing is carried forward.
+    ``terminating=True`` is termination on 31 March, the year's last day.  A date
+    outside the year or the agreement's term raises :class:`CloseError` (PL-TRM-001).
     """
     if ledger.agreement != agreement:
         raise CloseError("the ledger was built for a different agreement")
+    if terminating and terminate_on is None:
+        terminate_on = year.last_day
+    terminating = terminate_on is not None
+    cancelled: tuple[CancelledContribution, ...] = ()
+    issues: list[Issue] = []
+    if terminate_on is not None:
+        bad = termination_date_issues(agreement, year, terminate_on)
+        if bad:
+            raise CloseError("; ".join(f"{i.code}: {i.message}" for i in bad))
+        ledger, issues = up_to(ledger, terminate_on)
+        cancelled, more = cancelled_contributions(agreement, ledger, year, terminate_on)
+        issues += more
+    within = period_to(year, terminate_on) if terminate_on is not None else year.as_range()
+    gone = cancelled_by_cell(cancelled)
     rulings = dict(rulings or {})
     unknown = set(rulings) - set(agreement.scheme_ids)
     if unknown:
         raise CloseError(f"rulings name unknown schemes {sorted(unknown)}")
     order = agreement.partner_order
     host = agreement.host
-    issues: list[Issue] = []
     zero = dict.fromkeys(order, 0)
 
     def full(values: Mapping[PartnerId, int]) -> dict[PartnerId, int]:
         return {p: values.get(p, 0) for p in order}
 
-    contributed = ledger.approved_contributions(year)
-    within = year.as_range()
+    contributed = _less(ledger.approved_contributions(year), gone)
     if not any(within.contains(pl.date) for pl in ledger.pool_lines):
         issues.append(
             Issue(
@@ -268,7 +306,7 @@ def close_year(
             )
         )
     totals = ledger.totals_by_scheme(within)
-    in_year = apportion(ledger, year)
+    in_year = apportion(ledger, year, upto=within.end)
 
     # facts per scheme
     commissioned: dict[SchemeId, dict[PartnerId, int]] = defaultdict(lambda: dict(zero))
@@ -346,6 +384,7 @@ def close_year(
     rp = agreement.risk_pool
     if rp is not None:
         rp_avail = full(ledger.approved_contributions(year, include_risk_pool=True).get(rp.id, {}))
+        rp_avail = {p: v - gone.get(rp.id, {}).get(p, 0) for p, v in rp_avail.items()}
         scope = [k for k in (rp.schemes or agreement.scheme_ids) if after.get(k, 0) > 0]
         overspend = sum(after[k] for k in scope)
         available = sum(rp_avail.values())
@@ -499,7 +538,7 @@ def close_year(
                 carry[(rp.id, p)] += v
 
     # 8. partners, balances, settlement
-    due = ENGLAND_AND_WALES.add_working_days(year.last_day, settle_within_working_days)
+    due = ENGLAND_AND_WALES.add_working_days(within.last_day, settle_within_working_days)
     partners: list[PartnerClose] = []
     for p in order:
 
@@ -534,6 +573,7 @@ def close_year(
                 redeployed=disposed(D.REDEPLOY),
                 contingency=disposed(D.CONTINGENCY),
                 unused_risk_pool=unused_rp,
+                cancelled=sum(c.amount for c in cancelled if c.partner == p),
                 net_share=net_share,
                 income_share=tot("income_share"),
                 gross_share=tot("gross_share"),
@@ -544,7 +584,9 @@ def close_year(
             )
         )
 
-    journals = _year_end_journals(ledger, year, scheme_results, partners, in_year.schemes)
+    journals = _year_end_journals(
+        ledger, year, scheme_results, partners, in_year.schemes, within
+    )
     already = _is_closed(ledger, year)
     entries: list[Entry] = []
     if not already:
@@ -557,7 +599,12 @@ def close_year(
                         partner=pc.partner,
                         amount=to_money(pc.settlement),
                         due_date=due,
-                        description="year-end settlement: positive, host pays partner",
+                        description=(
+                            f"termination settlement ({within.last_day}): positive, host pays "
+                            "partner"
+                            if terminating
+                            else "year-end settlement: positive, host pays partner"
+                        ),
                     )
                 )
         for (target, p), v in sorted(carry.items()):
@@ -579,7 +626,7 @@ def close_year(
                     description=f"underspend brought forward from {year}",
                 )
             )
-        entries.append(YearClosed(id=f"CLOSED-{year}", year=year, closed_on=year.last_day))
+        entries.append(YearClosed(id=f"CLOSED-{year}", year=year, closed_on=within.last_day))
     return YearEndClose(
         agreement=agreement.id,
         year=year,
@@ -590,7 +637,18 @@ def close_year(
         journals=journals,
         entries=tuple(entries),
         issues=tuple(issues),
+        terminated_on=terminate_on,
+        cancelled=cancelled,
     )
+
+
+def _less(
+    approved: dict[SchemeId, dict[PartnerId, int]], gone: Mapping[SchemeId, Mapping[PartnerId, int]]
+) -> dict[SchemeId, dict[PartnerId, int]]:
+    """Approved contributions less those cancelled on termination."""
+    return {
+        k: {p: v - gone.get(k, {}).get(p, 0) for p, v in row.items()} for k, row in approved.items()
+    }
 
 
 def _no_risk_after_pool(
@@ -621,6 +679,7 @@ def _year_end_journals(
     schemes: list[SchemeClose],
     partners: list[PartnerClose],
     in_year: Mapping[SchemeId, SchemeShares],
+    within: DateRange,
 ) -> dict[PartnerId, Journal]:
     agreement = ledger.agreement
     host = agreement.host
@@ -634,7 +693,6 @@ def _year_end_journals(
         shares[s.scheme] = SchemeShares(
             s.scheme, weights, "year-end close", s.gross_share, s.income_share, capital
         )
-    within = year.as_range()
     book, _ = post_pool_lines(ledger, year, within, shares)
     paid = ledger.paid_instalments(year, upto=within.end)
     for pc in partners:
