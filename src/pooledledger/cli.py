@@ -10,7 +10,7 @@ import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
-from datetime import datetime
+from datetime import date, datetime
 from importlib.resources import as_file, files
 from pathlib import Path
 from typing import NoReturn
@@ -43,6 +43,7 @@ from pooledledger.reports.note import NotePolicy
 from pooledledger.reports.quarterly import quarterly_report
 from pooledledger.riskshare import BoardRuling
 from pooledledger.rules import BoardDecision, UnderspendDisposition, WindfallManaged
+from pooledledger.termination import termination_date_issues
 
 __all__ = ["main"]
 
@@ -77,6 +78,7 @@ _COLUMNS = click.option(
     "from pooledledger's layout, e.g. a finance system's export.",
 )
 _SHEET = click.option("--sheet", help="Excel ledger: read only this worksheet.")
+_DATE = click.DateTime(formats=["%Y-%m-%d", "%d/%m/%Y"])
 
 
 def _report(issues: list[Issue] | tuple[Issue, ...]) -> None:
@@ -154,6 +156,15 @@ def _year(inputs: Inputs, text: str | None) -> FinancialYear:
             f"{year} is not a financial year of the agreement ({years})", param_hint="--year"
         )
     return year
+
+
+def _check_termination(inputs: Inputs, year: FinancialYear, end: date) -> None:
+    """PL-TRM-001 as a usage error (exit 2): the date must be in the year and the term."""
+    bad = termination_date_issues(inputs.agreement, year, end)
+    if bad:
+        raise click.BadParameter(
+            "; ".join(f"{i.code}: {i.message}" for i in bad), param_hint="--terminate"
+        )
 
 
 def _rulings(values: tuple[str, ...]) -> dict[SchemeId, BoardRuling]:
@@ -268,6 +279,14 @@ def check(agreement: Path, ledger: Path | None, column_map: Path | None, sheet: 
     show_default=True,
     help="How the £000 note is made to cast: a rounding line, or adjust the largest item.",
 )
+@click.option(
+    "--terminate",
+    type=_DATE,
+    metavar="DATE",
+    help="The agreement terminates on DATE, its last day (YYYY-MM-DD or DD/MM/YYYY): "
+    "close the part year to it, cancel the instalments due after it and refund every "
+    "underspend. Default --year: the year containing DATE.",
+)
 @_COLUMNS
 @_SHEET
 def close(
@@ -278,6 +297,7 @@ def close(
     formats: tuple[str, ...],
     ruling: tuple[str, ...],
     note_policy: str,
+    terminate: datetime | None,
     column_map: Path | None,
     sheet: str | None,
 ) -> None:
@@ -290,11 +310,20 @@ def close(
     the same as a printable HTML page with charts; an Excel workbook with one sheet
     per report; and tidy CSV tables. Prints the memorandum account summary.
 
+    With --terminate DATE the agreement ends on DATE: the reports cover 1 April to
+    DATE, instalments due after it are cancelled and nothing is carried forward.
+
     Nothing is written to the ledger: the entries the close would append
     (settlements, balances brought forward, the year-closed marker) are in the JSON.
     """
     inputs = _inputs(agreement, ledger, column_map, sheet)
+    end = terminate.date() if terminate is not None else None
+    if end is not None and year is None:  # the year containing the termination date
+        _check_termination(inputs, FinancialYear.for_date(end), end)
+        year = str(FinancialYear.for_date(end))
     fy = _year(inputs, year)
+    if end is not None:
+        _check_termination(inputs, fy, end)
     rulings = _rulings(ruling)
     for k in rulings:
         if k not in inputs.agreement.scheme_ids:
@@ -313,6 +342,7 @@ def close(
             fy,
             rulings=rulings,
             note_policy=NotePolicy(note_policy.upper()),
+            terminate_on=end,
         )
     except PooledLedgerError as exc:  # e.g. CloseError
         _fail(f"the year {fy} cannot be closed: {exc}")

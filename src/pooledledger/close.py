@@ -584,9 +584,7 @@ def close_year(
             )
         )
 
-    journals = _year_end_journals(
-        ledger, year, scheme_results, partners, in_year.schemes, within
-    )
+    journals = _year_end_journals(ledger, year, scheme_results, partners, in_year.schemes, within)
     already = _is_closed(ledger, year)
     entries: list[Entry] = []
     if not already:

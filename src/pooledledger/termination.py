@@ -69,9 +69,7 @@ def period_to(year: FinancialYear, last_day: date) -> DateRange:
     return DateRange(year.start, last_day + timedelta(days=1))
 
 
-def termination_date_issues(
-    agreement: Agreement, year: FinancialYear, on: date
-) -> list[Issue]:
+def termination_date_issues(agreement: Agreement, year: FinancialYear, on: date) -> list[Issue]:
     """PL-TRM-001: the termination date must lie in ``year`` and in the agreement's term."""
     where = Location(field="terminate_on")
     out: list[Issue] = []
@@ -160,7 +158,11 @@ def cancelled_contributions(
         for p in order:
             key = (k, p)
             # as the close: risk-pool money counts only on the risk pool
-            mine = [x for x in items.get(key, []) if (x[1] is ContributionKind.RISK_POOL) == (k == rp_id)]
+            mine = [
+                x
+                for x in items.get(key, [])
+                if (x[1] is ContributionKind.RISK_POOL) == (k == rp_id)
+            ]
             if key in schedule:
                 gone = [
                     i

@@ -104,7 +104,12 @@ def write_csv_tables(
     ]
     if ledger is not None:
         tables.append(("ledger", ledger_table(ledger)))
-        tables.append(("apportionment", apportionment_table(apportion(ledger, reports.year))))
+        tables.append(
+            (
+                "apportionment",
+                apportionment_table(apportion(ledger, reports.year, upto=reports.close.period.end)),
+            )
+        )
     return {
         name: write_table_csv(table, where / f"{name}.csv", encoding=encoding)
         for name, table in tables

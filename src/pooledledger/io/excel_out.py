@@ -165,7 +165,10 @@ def _from_table(table: Table, columns: Sequence[_Col]) -> list[list[Cell]]:
     return [[r[c.key] for c in columns] for r in table.rows]
 
 
-def _year_ended(year: FinancialYear) -> str:
+def _year_ended(year: FinancialYear, terminated_on: date | None = None) -> str:
+    if terminated_on is not None:
+        s, t = year.start, terminated_on
+        return f"period {s.day} {s:%B} {s.year} to {t.day} {t:%B} {t.year} (terminated)"
     d = year.last_day
     return f"year ended {d.day} {d:%B} {d.year}"
 
@@ -277,6 +280,30 @@ def _statements(sheet: _Sheet, reports: YearEndReports) -> None:
                 ]
             )
     sheet.block(cols, rows)
+    cancelled = reports.close.cancelled
+    if cancelled:  # a terminated agreement: what it no longer pays, on its own lines
+        sheet.block(
+            [
+                _Col("Partner", "text"),
+                _Col("Scheme", "text"),
+                _Col("Cancelled on termination", "text"),
+                _Col("Amount", "money"),
+                _CUR,
+            ],
+            [
+                [
+                    c.partner,
+                    c.scheme,
+                    f"instalments due after {reports.close.terminated_on}: "
+                    + ", ".join(c.instalments)
+                    if c.basis == "instalments"
+                    else f"the part for the days after {reports.close.terminated_on}",
+                    c.amount,
+                    GBP.code,
+                ]
+                for c in cancelled
+            ],
+        )
 
 
 def _note(sheet: _Sheet, reports: YearEndReports) -> None:
@@ -370,7 +397,7 @@ def write_year_end_workbook(
     """
     out = Path(path)
     a = reports.agreement
-    year = _year_ended(reports.year)
+    year = _year_ended(reports.year, reports.close.terminated_on)
     wb = Workbook()
     for blank in list(wb.worksheets):
         wb.remove(blank)

@@ -58,7 +58,7 @@ from pooledledger.journals import Account, Journal, build_journals
 from pooledledger.ledger import Ledger
 from pooledledger.partners import PartnerId
 from pooledledger.periods import FinancialYear
-from pooledledger.reports.memorandum import ReportError, _cell
+from pooledledger.reports.memorandum import ReportError, _cell, _year_ended
 from pooledledger.reports.summary import _table
 
 __all__ = [
@@ -144,6 +144,7 @@ class AgreementOfBalances(FrozenModel):
     thresholds: AobThresholds
     rows: tuple[BalanceRow, ...]
     issues: tuple[Issue, ...]
+    terminated_on: date | None = None
 
     @property
     def mirrors(self) -> bool:
@@ -160,9 +161,11 @@ class AgreementOfBalances(FrozenModel):
         def opt(v: int | None) -> str:
             return "n/a" if v is None else _cell(v)
 
+        period = f"{self.year} month {self.month}"
+        if self.terminated_on is not None:
+            period = _year_ended(self.year, self.terminated_on)
         out = [
-            f"# Agreement of balances — {self.agreement_name} — {self.year} month {self.month} "
-            f"(at {self.month_end})",
+            f"# Agreement of balances — {self.agreement_name} — {period} (at {self.month_end})",
             "",
             f"Thresholds {self.thresholds.label}; they bind DHSC_AOB rows only. Amounts in £.",
             "",
@@ -247,6 +250,8 @@ def agreement_of_balances(
     if isinstance(month, bool) or month not in (6, 9, 12):
         raise ReportError(f"agreement of balances is for month 6, 9 or 12, not {month!r}")
     issues: tuple[Issue, ...]
+    month_end = year.month(month).last_day
+    terminated_on: date | None = None
     if month == 12:
         if close is None:
             close = close_year(agreement, ledger, year)
@@ -255,6 +260,8 @@ def agreement_of_balances(
                 f"the close is for {close.agreement} {close.year}, not {agreement.id} {year}"
             )
         journals, issues = close.journals, close.issues
+        terminated_on = close.terminated_on
+        month_end = close.period.last_day
     else:
         app = apportion(ledger, year, upto=year.month(month).end)
         journals, found = build_journals(ledger, app)
@@ -307,8 +314,9 @@ def agreement_of_balances(
         agreement_name=agreement.name,
         year=year,
         month=month,
-        month_end=year.month(month).last_day,
+        month_end=month_end,
         thresholds=thresholds,
         rows=tuple(rows),
         issues=tuple(issues),
+        terminated_on=terminated_on,
     )

@@ -12,6 +12,7 @@ Reports read results and never write entries (layer L4).
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date
 
 from pooledledger._model import FrozenModel
 from pooledledger.agreement import Agreement
@@ -58,10 +59,16 @@ def year_end_reports(
     close: YearEndClose | None = None,
     rulings: Mapping[SchemeId, BoardRuling] | None = None,
     note_policy: NotePolicy = NotePolicy.ROUNDING_LINE,
+    terminate_on: date | None = None,
 ) -> YearEndReports:
-    """Close ``year`` (unless ``close`` is given) and build every year-end report."""
+    """Close ``year`` (unless ``close`` is given) and build every year-end report.
+
+    ``terminate_on`` closes the year as the agreement's last (see
+    :func:`~pooledledger.close.close_year`); the reports then cover the part year to
+    that date, "period 1 April 2025 to 1 October 2025 (terminated)".
+    """
     if close is None:
-        close = close_year(agreement, ledger, year, rulings=rulings)
+        close = close_year(agreement, ledger, year, rulings=rulings, terminate_on=terminate_on)
     return YearEndReports(
         agreement=agreement,
         close=close,

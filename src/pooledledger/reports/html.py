@@ -275,7 +275,9 @@ def _grid(
     return _table(["Partner", *columns, "Total"], rows, caption=caption)
 
 
-def _year_ended(year: FinancialYear) -> str:
+def _year_ended(year: FinancialYear, terminated_on: date | None = None) -> str:
+    if terminated_on is not None:
+        return f"Period {_day(year.start)} to {_day(terminated_on)} (terminated)"
     d = year.last_day
     return f"Year ended {d.day} {d:%B} {d.year}"
 
@@ -711,7 +713,7 @@ def _header(r: YearEndReports) -> str:
         '<header class="report">'
         '<p class="kicker">Pooled fund year-end report</p>'
         f"<h1>{_e(ag.name)}{year}</h1>"
-        f'<p class="muted">{_e(_year_ended(r.year))}</p>'
+        f'<p class="muted">{_e(_year_ended(r.year, r.close.terminated_on))}</p>'
         f'<dl class="facts">{dl}</dl>'
         f'<nav class="toc" aria-label="Contents">{nav}</nav>'
         "</header>"
@@ -828,7 +830,8 @@ def _summary(r: YearEndReports) -> str:
         "summary",
         "Summary",
         body,
-        lead=f"{_year_ended(r.year)}. Figures in £ and pence, exact to the penny.",
+        lead=f"{_year_ended(r.year, r.close.terminated_on)}. Figures in £ and pence, exact to "
+        "the penny.",
         major=False,
     )
 
@@ -853,12 +856,7 @@ def _memorandum(m: MemorandumAccount) -> str:
         bf = sum(m.brought_forward[q].values())
         if bf:
             rows.append(_row(_txt(f"Balance brought forward – {q}"), _num(bf)))
-    for q in p:
-        rows.append(
-            _row(
-                _txt(f"Contribution – {q}"), _num(sum(s.total for s in m.contributions[q].values()))
-            )
-        )
+    rows += [_row(_txt(label), _num(v)) for label, v in m.contribution_rows()]
     sources = sorted({i.source for i in m.other_income})
     rows.append(
         _row(
@@ -868,7 +866,8 @@ def _memorandum(m: MemorandumAccount) -> str:
     )
     rows.append(_row(_txt("Total income (resources)"), _num(t.total_resources), kind="total"))
     rows.append(_row(_txt("Gross expenditure"), _num(t.gross_expenditure)))
-    rows.append(_row(_txt("Net surplus/(deficit) for the year"), _num(t.net), kind="total"))
+    span = "year" if m.terminated_on is None else "period"
+    rows.append(_row(_txt(f"Net surplus/(deficit) for the {span}"), _num(t.net), kind="total"))
     for q in p:
         rows.append(
             _row(
@@ -917,36 +916,27 @@ def _memorandum(m: MemorandumAccount) -> str:
     out.append(_grid(m.brought_forward, p, cols, "A. Balances brought forward (partner × scheme)"))
 
     rows = []
+    kinds = [f for f, _ in m.contribution_kinds()]
+    heads = [h[0].upper() + h[1:] for _, h in m.contribution_kinds()]
     for q in p:
         for c in cols:
             s = m.contributions[q][c]
-            if s.total or s.base or s.uplift or s.variations or s.risk_pool:
+            if s.total or any(getattr(s, f) for f in kinds):
                 rows.append(
-                    _row(
-                        _txt(q),
-                        _txt(c),
-                        _num(s.base),
-                        _num(s.uplift),
-                        _num(s.variations),
-                        _num(s.risk_pool),
-                        _num(s.total),
-                    )
+                    _row(_txt(q), _txt(c), *[_num(s.signed(f)) for f in kinds], _num(s.total))
                 )
     splits = [s for q in p for s in m.contributions[q].values()]
     rows.append(
         _row(
             _txt("Total"),
             _txt(""),
-            *[
-                _num(sum(getattr(s, f) for s in splits))
-                for f in ("base", "uplift", "variations", "risk_pool", "total")
-            ],
+            *[_num(sum(s.signed(f) for s in splits)) for f in [*kinds, "total"]],
             kind="total",
         )
     )
     out.append(
         _table(
-            ["Partner", "Scheme", "Base", "Uplift", "In-year variations", "Risk pool", "Total"],
+            ["Partner", "Scheme", *heads, "Total"],
             rows,
             caption="B. Contributions (partner × scheme)",
             num_from=2,
@@ -1090,7 +1080,8 @@ def _memorandum(m: MemorandumAccount) -> str:
         "memorandum",
         "Pooled fund memorandum account",
         "\n".join(out),
-        lead=f"{m.name} — {_year_ended(m.year)}. Host: {m.host}; pooled fund manager: "
+        lead=f"{m.name} — {_year_ended(m.year, m.terminated_on)}. Host: {m.host}; "
+        "pooled fund manager: "
         f"{m.pooled_fund_manager}. Amounts in £; negatives in brackets; every column "
         "closes to nil.",
     )
@@ -1131,8 +1122,13 @@ def _note(n: PooledBudgetNote) -> str:
         table + f'<p class="muted">Casting policy: {_e(n.policy.value)}. The £000 column casts: '
         f"{'yes' if n.casts else 'NO'}; the exact column casts: "
         f"{'yes' if n.casts_exactly else 'NO'}.</p>",
-        lead=f"Note to the accounts of {n.partner_name}, year ended {_day(n.year.last_day)}. "
-        "Figures in £000, each rounded half up, with the exact figures in £ beside them; "
+        lead=f"Note to the accounts of {n.partner_name}, "
+        + (
+            f"year ended {_day(n.year.last_day)}. "
+            if n.terminated_on is None
+            else f"p{_year_ended(n.year, n.terminated_on)[1:]}. "
+        )
+        + "Figures in £000, each rounded half up, with the exact figures in £ beside them; "
         "deficits positive, surpluses in brackets.",
     )
 
@@ -1200,7 +1196,12 @@ def _balances(r: YearEndReports) -> str:
         "balances",
         "Host–partner balances and settlement",
         "\n".join(out),
-        lead=f"Month {a.month} of {a.year}. Balance: positive, the host owes the partner; "
+        lead=(
+            f"Month {a.month} of {a.year}. "
+            if a.terminated_on is None
+            else f"At the termination date, {_day(a.terminated_on)}. "
+        )
+        + "Balance: positive, the host owes the partner; "
         "negative, the partner owes the host. Each side's figures are read from its own "
         f"journals. Thresholds {a.thresholds.label}; they bind DHSC_AOB rows only.",
     )
@@ -1236,7 +1237,7 @@ def _statement(s: PartnerStatement) -> str:
         f'<p class="statement-head">{_e(s.partner_name)} ({_e(s.partner)}), {role}. '
         f"Host: {_e(s.host_name)} ({_e(s.host)}). Amounts in £.</p>"
     ]
-    rows = [_row(_txt(f"Contribution – {x.scheme}"), _num(x.contribution)) for x in s.lines]
+    rows = [_row(_txt(label), _num(v)) for label, v in s.contribution_rows()]
     disp = s.risk_pool_unused_disposition
     rows += [
         _row(_txt("Contributions to schemes"), _num(s.contributions), kind="sub"),
@@ -1332,7 +1333,7 @@ def _statement(s: PartnerStatement) -> str:
         f"statement-{s.partner}",
         f"Partner statement — {s.partner_name}",
         "\n".join(out),
-        lead=f"{s.agreement_name} — {_year_ended(s.year)}.",
+        lead=f"{s.agreement_name} — {_year_ended(s.year, s.terminated_on)}.",
     )
 
 

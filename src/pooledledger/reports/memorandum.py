@@ -126,21 +126,39 @@ def _grid_rows(
     return ["", *cols, "Total"], out
 
 
-def _year_ended(year: FinancialYear) -> str:
-    return f"year ended {year.last_day.day} {year.last_day:%B} {year.last_day.year}"
+def _long_date(d: date) -> str:
+    return f"{d.day} {d:%B} {d.year}"
+
+
+def _year_ended(year: FinancialYear, terminated_on: date | None = None) -> str:
+    """The period a report covers: the year, or the part year of a terminated agreement
+    (docs/year-end.md#termination-and-withdrawal)."""
+    if terminated_on is not None:
+        return f"period {_long_date(year.start)} to {_long_date(terminated_on)} (terminated)"
+    return f"year ended {_long_date(year.last_day)}"
 
 
 # -- the model ------------------------------------------------------------------------
 
 
 class ContributionSplit(FrozenModel):
-    """B: one partner's contributions to one scheme (or the risk pool), by kind."""
+    """B: one partner's contributions to one scheme (or the risk pool), by kind.
+
+    ``cancelled`` (a magnitude) is what termination cancelled (instalments due after
+    the termination date); ``total`` is the kinds less ``cancelled``.
+    """
 
     base: int = 0
     uplift: int = 0
     variations: int = 0
     risk_pool: int = 0
+    cancelled: int = 0
     total: int = 0
+
+    def signed(self, field: str) -> int:
+        """A column of section B as shown: ``cancelled`` negative, the rest as stored."""
+        value: int = getattr(self, field)
+        return -value if field == "cancelled" else value
 
 
 class IncomeSource(FrozenModel):
@@ -285,6 +303,7 @@ class MemorandumAccount(FrozenModel):
     transfers_excluded: str = TRANSFERS_EXCLUDED
     conservation: Conservation
     checks: tuple[ReportCheck, ...]
+    terminated_on: date | None = None
 
     @property
     def ok(self) -> bool:
@@ -300,6 +319,31 @@ class MemorandumAccount(FrozenModel):
                 return line
         raise KeyError(column)
 
+    def contribution_rows(self) -> list[tuple[str, int]]:
+        """The summary's contribution rows: one per partner and, for a terminated
+        agreement, what termination cancelled on its own line after it."""
+        rows: list[tuple[str, int]] = []
+        for q in self.partners:
+            cancelled = sum(s.cancelled for s in self.contributions[q].values())
+            total = sum(s.total for s in self.contributions[q].values())
+            rows.append((f"Contribution – {q}", total + cancelled))
+            if cancelled:
+                rows.append((f"Cancelled on termination – {q}", -cancelled))
+        return rows
+
+    def contribution_kinds(self) -> list[tuple[str, str]]:
+        """Section B's columns (field, heading); a terminated agreement's cancelled
+        contributions get a column of their own, shown negative."""
+        kinds = [
+            ("base", "base"),
+            ("uplift", "uplift"),
+            ("variations", "in-year variations"),
+            ("risk_pool", "risk pool"),
+        ]
+        if any(s.cancelled for row in self.contributions.values() for s in row.values()):
+            kinds.append(("cancelled", "cancelled on termination"))
+        return kinds
+
     def partner_total(self, section: str, partner: PartnerId) -> int:
         """A partner's total over all columns of a pence grid (e.g. ``"carried_forward"``)."""
         grid: dict[PartnerId, dict[SchemeId, int]] = getattr(self, section)
@@ -311,7 +355,8 @@ class MemorandumAccount(FrozenModel):
         p, cols = list(self.partners), list(self.columns)
         t = self.total
         title = (
-            f"# POOLED FUND MEMORANDUM ACCOUNT — {self.name} — {_year_ended(self.year)}\n\n"
+            "# POOLED FUND MEMORANDUM ACCOUNT — "
+            f"{self.name} — {_year_ended(self.year, self.terminated_on)}\n\n"
             f"Host: {self.host}; pooled fund manager: {self.pooled_fund_manager}. "
             "Amounts in £; negatives in brackets.\n"
         )
@@ -321,13 +366,7 @@ class MemorandumAccount(FrozenModel):
             bf = sum(self.brought_forward[q].values())
             if bf:
                 rows.append([f"Balance brought forward – {q}", format_pence(bf)])
-        for q in p:
-            rows.append(
-                [
-                    f"Contribution – {q}",
-                    format_pence(sum(s.total for s in self.contributions[q].values())),
-                ]
-            )
+        rows += [[label, format_pence(v)] for label, v in self.contribution_rows()]
         sources = sorted({i.source for i in self.other_income})
         rows.append(
             [
@@ -337,7 +376,8 @@ class MemorandumAccount(FrozenModel):
         )
         rows.append(["**Total income (resources)**", f"**{format_pence(t.total_resources)}**"])
         rows.append(["Gross expenditure", format_pence(t.gross_expenditure)])
-        rows.append(["**Net surplus/(deficit) for the year**", f"**{format_pence(t.net)}**"])
+        span = "period" if self.terminated_on is not None else "year"
+        rows.append([f"**Net surplus/(deficit) for the {span}**", f"**{format_pence(t.net)}**"])
         for q in p:
             h = self.partner_total("additional_contributions", q)
             rows.append([f"Additional contributions – {q}", format_pence(h)])
@@ -373,38 +413,30 @@ class MemorandumAccount(FrozenModel):
         out += _table(*_grid_rows(self.brought_forward, p, cols))
 
         out += ["", "## B. Contributions (partner × scheme)", ""]
+        splits = [s for q in p for s in self.contributions[q].values()]
+        kinds = [f for f, _ in self.contribution_kinds()]
+        heads = [h for _, h in self.contribution_kinds()]
         rows = []
         for q in p:
             for c in cols:
                 s = self.contributions[q][c]
-                if s.total or s.base or s.uplift or s.variations or s.risk_pool:
+                if s.total or any(getattr(s, f) for f in kinds):
                     rows.append(
                         [
                             q,
                             c,
-                            _cell(s.base),
-                            _cell(s.uplift),
-                            _cell(s.variations),
-                            _cell(s.risk_pool),
+                            *[_cell(s.signed(f)) for f in kinds],
                             _cell(s.total),
                         ]
                     )
-        splits = [s for q in p for s in self.contributions[q].values()]
         rows.append(
             [
                 "**Total**",
                 "",
-                *[
-                    _cell(sum(getattr(s, f) for s in splits))
-                    for f in ("base", "uplift", "variations", "risk_pool", "total")
-                ],
+                *[_cell(sum(s.signed(f) for s in splits)) for f in [*kinds, "total"]],
             ]
         )
-        out += _table(
-            ["partner", "scheme", "base", "uplift", "in-year variations", "risk pool", "total"],
-            rows,
-            right_from=2,
-        )
+        out += _table(["partner", "scheme", *heads, "total"], rows, right_from=2)
 
         out += ["", "## C. Other income (by scheme and source)", ""]
         rows = [[i.scheme, _md_text(i.source), _cell(i.amount)] for i in self.other_income]
@@ -496,7 +528,8 @@ class MemorandumAccount(FrozenModel):
             )
         out += _table(["scheme", "partner", "gross", "income", "net"], rows, right_from=2)
 
-        out += ["", "## L. Host–partner balances at year end", ""]
+        at = "at year end" if self.terminated_on is None else f"at {self.terminated_on}"
+        out += ["", f"## L. Host–partner balances {at}", ""]
         rows = [
             [
                 b.partner + (" (host)" if b.is_host else ""),
@@ -598,7 +631,7 @@ def memorandum_account(
     rp_id = rp.id if rp is not None else None
     schemes = list(agreement.scheme_ids)
     cols = [*schemes, *([rp_id] if rp_id is not None else [])]
-    within = year.as_range()
+    within = close.period
 
     def zeros() -> dict[PartnerId, dict[SchemeId, int]]:
         return {p: dict.fromkeys(cols, 0) for p in order}
@@ -622,8 +655,15 @@ def memorandum_account(
             bf[partner][scheme] += pence
         else:
             parts[partner][scheme][_KIND_FIELD[kind]] += pence
+    cancel = zeros()
+    for x in close.cancelled:
+        if x.partner in cancel and x.scheme in cancel[x.partner]:
+            cancel[x.partner][x.scheme] += x.amount
     contributions = {
-        p: {c: ContributionSplit(**v, total=sum(v.values())) for c, v in row.items()}
+        p: {
+            c: ContributionSplit(**v, cancelled=cancel[p][c], total=sum(v.values()) - cancel[p][c])
+            for c, v in row.items()
+        }
         for p, row in parts.items()
     }
 
@@ -826,6 +866,7 @@ def memorandum_account(
         capital_items=tuple(capital),
         conservation=conservation,
         checks=checks,
+        terminated_on=close.terminated_on,
     )
 
 

@@ -49,6 +49,7 @@ Either way the exact pence column beside it is untouched and casts exactly.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 from fractions import Fraction
 
 from pooledledger._model import DomainEnum, FrozenModel
@@ -124,6 +125,7 @@ class PooledBudgetNote(FrozenModel):
     partner_name: str
     policy: NotePolicy
     rows: tuple[NoteRow, ...]
+    terminated_on: date | None = None
 
     def row(self, key: str) -> NoteRow:
         """The row with ``key``, e.g. ``"total_funding"``, ``"share:ICB"``, ``"net:rounding"``."""
@@ -157,9 +159,15 @@ class PooledBudgetNote(FrozenModel):
         out = [
             f"## Pooled budgets — {self.agreement_name}",
             "",
-            f"Note to the accounts of {self.partner_name}, {_year_ended(self.year)}. "
+            f"Note to the accounts of {self.partner_name}, "
+            f"{_year_ended(self.year, self.terminated_on)}. "
             "Figures in £000, each rounded half up; exact figures in £ beside them. "
-            f"Casting policy: {self.policy.value}.",
+            f"Casting policy: {self.policy.value}."
+            + (
+                " Funding excludes contributions cancelled on termination."
+                if self.terminated_on is not None
+                else ""
+            ),
             "",
         ]
         rows: list[list[str]] = []
@@ -286,4 +294,5 @@ def pooled_budget_note(
         partner_name=who.name,
         policy=policy,
         rows=tuple(rows),
+        terminated_on=close.terminated_on,
     )

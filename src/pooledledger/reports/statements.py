@@ -34,6 +34,7 @@ from pooledledger.periods import FinancialYear
 from pooledledger.reports.memorandum import ReportError, UnderspendUse, _cell, _year_ended
 from pooledledger.reports.summary import _table
 from pooledledger.rules import UnderspendDisposition
+from pooledledger.termination import CancelledContribution
 
 __all__ = ["PartnerStatement", "StatementLine", "partner_statements"]
 
@@ -83,6 +84,22 @@ class PartnerStatement(FrozenModel):
     settlement: int
     settlement_due: date | None
     journal: Journal
+    terminated_on: date | None = None
+    cancelled: tuple[CancelledContribution, ...] = ()
+
+    def contribution_rows(self) -> list[tuple[str, int]]:
+        """Section 1's first rows: each scheme's contribution and, for a terminated
+        agreement, the approved contributions and what termination cancelled, each on
+        its own line (never a contribution, never a debtor)."""
+        rows = [(f"Contribution – {x.scheme}", x.contribution) for x in self.lines]
+        if not self.cancelled:
+            return rows
+        approved = self.contributions + self.risk_pool_paid + sum(c.amount for c in self.cancelled)
+        return [
+            ("Approved contributions for the year", approved),
+            *[(_cancelled_label(c, self.terminated_on), -c.amount) for c in self.cancelled],
+            *rows,
+        ]
 
     @property
     def net_cost_agrees(self) -> bool:
@@ -93,7 +110,7 @@ class PartnerStatement(FrozenModel):
         role = "host" if self.is_host else "partner"
         out = [
             f"# Partner statement — {self.partner_name} ({self.partner}) — "
-            f"{self.agreement_name} — {_year_ended(self.year)}",
+            f"{self.agreement_name} — {_year_ended(self.year, self.terminated_on)}",
             "",
             f"- Partner: {self.partner_name} ({self.partner})",
             f"- Host: {self.host_name} ({self.host})",
@@ -103,7 +120,7 @@ class PartnerStatement(FrozenModel):
             "## 1. Contributions and risk pool",
             "",
         ]
-        rows = [[f"Contribution – {x.scheme}", _cell(x.contribution)] for x in self.lines]
+        rows = [[label, _cell(v)] for label, v in self.contribution_rows()]
         rows += [
             ["**Contributions to schemes**", _cell(self.contributions)],
             ["Risk pool paid in", _cell(self.risk_pool_paid)],
@@ -181,7 +198,12 @@ class PartnerStatement(FrozenModel):
                 "**Balance (+ host owes partner, − partner owes host)**",
                 f"**{format_pence(self.balance)}**",
             ],
-            ["Held by the host for next year", format_pence(self.held)],
+            [
+                "Held by the host for next year"
+                if self.terminated_on is None
+                else "Held by the host (terminated: nothing)",
+                format_pence(self.held),
+            ],
             [
                 "**Cash settlement (+ host pays partner, − partner pays host)**",
                 f"**{format_pence(self.settlement)}**",
@@ -217,6 +239,16 @@ class PartnerStatement(FrozenModel):
         )
         out += _table(["ref", "account", "scheme", "Dr", "Cr"], rows, right_from=3)
         return "\n".join(out) + "\n"
+
+
+def _cancelled_label(c: CancelledContribution, on: date | None) -> str:
+    when = f"after {on}" if on is not None else "after termination"
+    if c.basis == "instalments":
+        return (
+            f"Cancelled on termination – {c.scheme}: instalments due {when} "
+            f"({', '.join(c.instalments)}); not a contribution, not a debtor"
+        )
+    return f"Cancelled on termination – {c.scheme}: the part for the days {when}"
 
 
 def _use(dispositions: dict[str, dict[PartnerId, int]], p: PartnerId) -> UnderspendUse:
@@ -314,5 +346,7 @@ def partner_statements(
             settlement=pc.settlement,
             settlement_due=pc.settlement_due,
             journal=close.journals[p],
+            terminated_on=close.terminated_on,
+            cancelled=tuple(c for c in close.cancelled if c.partner == p),
         )
     return out
