@@ -216,6 +216,12 @@ ISSUE_CODES: dict[str, str] = {
     "PL-CLS-002": "a scheme with net income or a negative net share: income shared by "
     "contributions (warning)",
     "PL-CLS-003": "the year closed has no spending or income lines in the ledger (warning)",
+    # termination
+    "PL-TRM-001": "the termination date is outside the financial year or the agreement's term",
+    "PL-TRM-002": "spending or income lines dated after the termination date are left out of "
+    "the close (warning)",
+    "PL-TRM-003": "an instalment due after the termination date was paid after it: cancelled, "
+    "its cash goes back (warning)",
     # journals
     "PL-JNL-001": "PRINCIPAL/AGENT presentation for a partner other than the host is shown "
     "as a joint operation (warning)",
