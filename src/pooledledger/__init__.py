@@ -126,6 +126,7 @@ from pooledledger.rules import (
     UnderspendRule,
     WindfallManaged,
 )
+from pooledledger.termination import CancelledContribution
 from pooledledger.transfers import (
     ClawbackSchedule,
     Transfer,
@@ -154,6 +155,7 @@ __all__ = [
     "Apportionment",
     "BoardDecision",
     "BoardRuling",
+    "CancelledContribution",
     "CappedShares",
     "ClawbackSchedule",
     "CloseError",

@@ -28,6 +28,10 @@ of domain.md §10:
 
 Closing a year whose marker is already in the ledger adds nothing (I-12); to reopen
 a year, reverse its marker.
+
+``terminate_on=D`` closes the year as the agreement's last, on the part year to ``D``
+inclusive, with the contributions due after ``D`` cancelled
+(:mod:`pooledledger.termination`, docs/year-end.md#termination-and-withdrawal).
 """
 
 from __future__ import annotations
