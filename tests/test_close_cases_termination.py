@@ -155,6 +155,15 @@ class TestReportedCase:
         )
 
 
+    def test_terminating_when_the_term_ends_inside_the_year(self) -> None:
+        ag, led = scenario()
+        short = ag.model_copy(update={"term_end": date(2025, 12, 31)})
+        ledger = Ledger(short, led.entries)
+        r = close_year(short, ledger, Y25, terminating=True)
+        assert r.terminated_on == date(2025, 12, 31)
+        assert r == close_year(short, ledger, Y25, terminate_on=date(2025, 12, 31))
+
+
 class TestDates:
     @pytest.mark.parametrize(
         ("year", "on", "what"),

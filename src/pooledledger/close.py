@@ -269,20 +269,23 @@ def close_year(
     part year to it, inclusive; instalments due after it are cancelled (and so is
     the part of a contribution without instalments for the days after it); every
     underspend and unused risk pool is refunded, nothing is carried forward.
-    ``terminating=True`` is termination on 31 March, the year's last day.  A date
+    ``terminating=True`` is termination on 31 March, the year's last day (or the
+    term's last day when the term ends earlier in the year).  A ``terminate_on``
     outside the year or the agreement's term raises :class:`CloseError` (PL-TRM-001).
     """
     if ledger.agreement != agreement:
         raise CloseError("the ledger was built for a different agreement")
-    if terminating and terminate_on is None:
-        terminate_on = year.last_day
-    terminating = terminate_on is not None
-    cancelled: tuple[CancelledContribution, ...] = ()
-    issues: list[Issue] = []
     if terminate_on is not None:
         bad = termination_date_issues(agreement, year, terminate_on)
         if bad:
             raise CloseError("; ".join(f"{i.code}: {i.message}" for i in bad))
+    elif terminating:  # the year's last day, or the term's if it ends earlier in the year
+        ends = agreement.term_end
+        terminate_on = ends if year.start <= ends < year.last_day else year.last_day
+    terminating = terminate_on is not None
+    cancelled: tuple[CancelledContribution, ...] = ()
+    issues: list[Issue] = []
+    if terminate_on is not None:
         ledger, issues = up_to(ledger, terminate_on)
         cancelled, more = cancelled_contributions(agreement, ledger, year, terminate_on)
         issues += more
