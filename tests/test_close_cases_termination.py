@@ -229,6 +229,14 @@ class TestReports:
         assert reports.note.casts_exactly
         assert reports.balances.mirrors
 
+    def test_lines_after_termination_do_not_break_the_self_checks(self) -> None:
+        ag, led = scenario()
+        late = Expenditure(id="CARE-Q3", scheme="CARE", date=date(2025, 12, 31), net="250000.00")
+        ledger = led.post(late)
+        reports = year_end_reports(ag, ledger, Y25, close=terminate(ag, ledger, D))
+        assert reports.memorandum.ok, [c for c in reports.memorandum.checks if not c.holds]
+        assert reports.memorandum.line("CARE").gross_expenditure == 58_000_000
+
     def test_titles_say_the_period_and_terminated(self, reports: YearEndReports) -> None:
         md = reports.to_markdown()
         assert md.count(TITLE) == 5  # memorandum, note, balances, two statements
