@@ -9,7 +9,8 @@ sheet                      what it holds
 Memorandum account         the account by scheme (A–J), the conservation line (I-1)
                            and the account's self-checks
 Partner statements         each partner's share of each scheme and its total (one
-                           sheet, a partner column)
+                           sheet, a partner column); for a terminated agreement, a
+                           block of the contributions cancelled on termination
 Pooled budgets note        the note in £000 (whole numbers) beside the exact £
 Journals                   every line of every partner's year-end journal
 Settlement schedule        each partner's balance with the host, held, cash
