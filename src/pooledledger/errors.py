@@ -210,6 +210,10 @@ ISSUE_CODES: dict[str, str] = {
     "PL-CSV-035": "a sheet without a ledger header was skipped (info)",
     "PL-CSV-036": "an amount is too large to be exact in a spreadsheet (over "
     "£90,071,992,547,409.91)",
+    "PL-CSV-037": "merged cells in a workbook cover data rows (only the top-left cell holds "
+    "the value)",
+    "PL-CSV-038": "an optional workbook cell holds a formula with no calculated value",
+    "PL-CSV-039": "a cell holds more than 32,767 characters",
     # year-end close
     "PL-CLS-001": "a risk-share rule had no usable weights; the lead commissioner bears the "
     "variance (warning)",

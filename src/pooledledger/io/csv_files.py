@@ -90,6 +90,7 @@ ROW_CHECKS = (
 
 __all__ = [
     "ENTRY_FIELDS",
+    "MAX_CELL_CHARS",
     "MAX_PENCE",
     "ColumnMap",
     "RowParser",
@@ -103,6 +104,14 @@ __all__ = [
 
 #: How often (in rows) ``progress`` is called.
 PROGRESS_EVERY = 10_000
+
+#: The most characters a cell may hold (``PL-CSV-039``): as many as an Excel cell
+#: holds, so every value read can be written back to a workbook whole.
+MAX_CELL_CHARS = 32_767
+
+#: The csv module's own per-field limit while a ledger is read: far above
+#: :data:`MAX_CELL_CHARS`, so a long cell is reported by its row and column.
+_CSV_FIELD_LIMIT = 2**31 - 1
 
 #: Every field a ledger row may give, in the documented column order.
 ENTRY_FIELDS: tuple[str, ...] = (
@@ -510,6 +519,8 @@ class RowParser:
         self._year_cache: dict[str, FinancialYear] = {}
         self._id_cache: set[str] = set()
         self._table: _Table | None = None
+        #: the line (or sheet row) of the last non-blank row added, 0 if none
+        self.last_line = 0
         self._reported_missing: set[tuple[str, str]] = set()
         self._reported_blank: set[tuple[str, int]] = set()
         self._bad_ids: set[str] = set()
@@ -576,6 +587,18 @@ class RowParser:
     def has_errors(self) -> bool:
         """True once any error has been reported."""
         return self._errors > 0
+
+    def note_errors(self, count: int) -> None:
+        """Count ``count`` errors found outside the rows (e.g. in a sheet's layout).
+
+        :meth:`finish` then imports nothing, as for an error in a row.
+        """
+        self._errors += count
+
+    @property
+    def table(self) -> _Table | None:
+        """The layout of the header last accepted by :meth:`start_table`, if any."""
+        return self._table
 
     # -- header
 
@@ -829,7 +852,8 @@ class RowParser:
                 self._reported_blank.add((file, i))
                 self._error(
                     "PL-CSV-009",
-                    f"column {i + 1} has no header name but holds values (first: {cells[i]!r})",
+                    f"column {i + 1} has no header name but holds values "
+                    f"(first: {_brief(cells[i])})",
                     file,
                     line,
                     f"#{i + 1}",
@@ -890,6 +914,19 @@ class RowParser:
             raw = cells[pos]
             if raw.__class__ is str:
                 raw = raw.strip()
+                if len(raw) > MAX_CELL_CHARS:
+                    bad_row = True
+                    self._error(
+                        "PL-CSV-039",
+                        f"the cell holds {len(raw):,} characters; a cell may hold at most "
+                        f"{MAX_CELL_CHARS:,} (docs/csv-import.md#limits)",
+                        file,
+                        line,
+                        headers[pos],
+                        field_name=name,
+                        entry_id=entry_id,
+                    )
+                    continue
             if raw is None or raw == "":
                 if name in self._fixed:
                     values[name] = self._fixed[name]
@@ -948,7 +985,7 @@ class RowParser:
                 self._error(
                     "PL-CSV-014",
                     f"{kind} rows do not use {names!r}; leave the cell empty "
-                    f"(it holds {cells[pos]!r})",
+                    f"(it holds {_brief(cells[pos])})",
                     file,
                     line,
                     headers[pos],
@@ -1030,6 +1067,7 @@ class RowParser:
             if not any(cells) and not any(_given(c) for c in cells):
                 continue  # a blank row
             add(cells, line)
+            self.last_line = line
             done += 1
             if progress is not None and done % PROGRESS_EVERY == 0:
                 progress(done)
@@ -1090,7 +1128,7 @@ class RowParser:
                 reversed_by[rev.reverses] = line
 
     @staticmethod
-    def _sorted(issues: list[Issue]) -> list[Issue]:
+    def sorted_issues(issues: list[Issue]) -> list[Issue]:
         """By file (in order of first appearance), then line; stable otherwise."""
         files: dict[str | None, int] = {}
         for i in issues:
@@ -1106,10 +1144,10 @@ class RowParser:
             try:
                 partial = Ledger(agreement, self.entries)
             except LedgerError:
-                return None, self._sorted(self.issues)
+                return None, self.sorted_issues(self.issues)
             more = [_locate(i, self.where) for check in ROW_CHECKS for i in check(partial)]
-            return None, self._sorted(self.issues + more)
-        self.issues = self._sorted(self.issues)
+            return None, self.sorted_issues(self.issues + more)
+        self.issues = self.sorted_issues(self.issues)
         try:
             ledger = Ledger(agreement, self.entries)
         except LedgerError as exc:
@@ -1127,6 +1165,12 @@ def _locate(issue: Issue, where: Mapping[str, tuple[str, int]]) -> Issue:
     return issue.model_copy(
         update={"location": issue.location.model_copy(update={"file": place[0], "row": place[1]})}
     )
+
+
+def _brief(value: object) -> str:
+    """``repr(value)``, cut short for a message if long."""
+    text = repr(value)
+    return text if len(text) <= 60 else f"{text[:40]}... ({len(text):,} characters)"
 
 
 def _norm(header: object) -> str:
@@ -1210,9 +1254,21 @@ def _csv_rows(text: str, at: list[int] | None = None) -> Iterable[tuple[int, lis
     if at is None:
         at = [1]
     at[0] = 1
-    for cells in reader:
-        yield at[0], cells
-        at[0] = reader.line_num + 1
+    with _field_limit(_CSV_FIELD_LIMIT):
+        for cells in reader:
+            yield at[0], cells
+            at[0] = reader.line_num + 1
+
+
+@contextlib.contextmanager
+def _field_limit(limit: int) -> Iterator[None]:
+    """Raise the csv module's per-field limit while a file is read (restored after)."""
+    old = csv.field_size_limit()
+    csv.field_size_limit(max(old, limit))
+    try:
+        yield
+    finally:
+        csv.field_size_limit(old)
 
 
 def read_ledger_csv(

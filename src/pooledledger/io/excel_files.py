@@ -12,18 +12,34 @@ Cells keep their spreadsheet types: numbers come from openpyxl as ``int`` or
 cells come as ``datetime`` and must have no time of day.  Rows are parsed by the
 same :class:`~pooledledger.io.csv_files.RowParser` as CSV files; an issue's
 ``file`` is ``book.xlsx[Sheet]`` and its ``row`` is the sheet's row number.
+
+Nothing is lost silently (docs/csv-import.md#excel-workbooks):
+
+* every row of a sheet is read, whatever used range (``<dimension ref=...>``)
+  the workbook declares: some exporters write ``A1`` or a range that stops short;
+* a formula with no calculated value is an error wherever it is (``PL-CSV-013``
+  in a required cell, ``PL-CSV-038`` in an optional one), not an empty cell;
+* merged cells that cover data rows are an error (``PL-CSV-037``): only the
+  top-left cell of a merged range holds its value, so the other rows of the
+  range would silently read as empty.
+
+Formulas and merged ranges are found by one pass over the sheet's XML text, so
+a workbook without them costs a fast byte scan and nothing more.
 """
 
 from __future__ import annotations
 
+import html
 import os
+import re
 import zipfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from pooledledger.agreement import Agreement
-from pooledledger.errors import Issue, IssueError, Location, Severity
+from pooledledger.errors import Issue, IssueError, Location, Severity, has_errors
 from pooledledger.io.csv_files import ColumnMap, RowParser, gc_paused
 from pooledledger.ledger import Ledger
 
@@ -61,58 +77,168 @@ def read_ledger_excel(
     except (OSError, zipfile.BadZipFile, KeyError, ValueError) as exc:
         return None, [_issue("PL-CSV-001", f"cannot read the workbook: {exc}", file)]
     with gc_paused():
-        ledger, issues = _read_book(agreement, book, file, sheet, column_map, progress)
-    if any(i.code == "PL-CSV-013" for i in issues):
-        issues = _explain_formulas(path, file, issues)
-    return ledger, issues
+        return _read_book(agreement, book, file, sheet, column_map, progress)
 
 
-def _explain_formulas(path: Path, file: str, issues: list[Issue]) -> list[Issue]:
-    """Say so when an "empty" required cell holds a formula that was never calculated.
+# -- the sheet's XML: formulas without values, merged ranges ------------------------
 
-    A workbook written by a program other than Excel may keep formulas without their
-    values; read for values, such a cell is empty.  Only looked at when a required
-    value is missing, so a good workbook is read once.
-    """
-    import openpyxl
+_CHUNK = 1 << 22
+_CELL_RE = re.compile(rb"<(?:\w+:)?c(\s[^>]*?)?(?:/>|>(.*?)</(?:\w+:)?c>)", re.DOTALL)
+_REF_RE = re.compile(rb'\sr="([A-Z]{1,3})([0-9]+)"')
+_TYPE_RE = re.compile(rb'\st="([a-zA-Z]+)"')
+_FORMULA_RE = re.compile(rb"<(?:\w+:)?f(?:\s[^>]*)?(?:/>|>(.*?)</(?:\w+:)?f>)", re.DOTALL)
+_VALUE_RE = re.compile(rb"<(?:\w+:)?v(?:\s[^>]*)?(?:/>|>(.*?)</(?:\w+:)?v>)", re.DOTALL)
+_HAS_FORMULA_RE = re.compile(rb"<(?:\w+:)?f[\s>/]")
+_MERGE_RE = re.compile(
+    rb'<(?:\w+:)?mergeCell\s[^>]*?ref="([A-Z]{1,3})([0-9]+)(?::([A-Z]{1,3})([0-9]+))?"'
+)
 
-    try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=False)
-    except (OSError, zipfile.BadZipFile, KeyError, ValueError):  # pragma: no cover
-        return issues
-    try:
-        formulas: dict[tuple[str, int, str], str] = {}
-        for name in book.sheetnames:
-            where = f"{file}[{name}]"
-            wanted = {
-                i.location.row
-                for i in issues
-                if i.code == "PL-CSV-013" and i.location.file == where
-            }
-            if not wanted:
+
+def _column_number(letters: bytes) -> int:
+    n = 0
+    for c in letters:
+        n = n * 26 + (c - 64)
+    return n
+
+
+@dataclass(slots=True)
+class _SheetScan:
+    """What the values-only read of a sheet cannot see."""
+
+    #: (row, column number) -> the formula text, for formula cells with no value
+    uncached: dict[tuple[int, int], str] = field(default_factory=dict)
+    #: merged ranges as (first row, first column, last row, last column), 1-based
+    merged: list[tuple[int, int, int, int]] = field(default_factory=list)
+
+
+def _scan_chunk(data: bytes, scan: _SheetScan) -> None:
+    if _HAS_FORMULA_RE.search(data) is not None:
+        for m in _CELL_RE.finditer(data):
+            body = m[2]
+            if not body:
                 continue
-            rows = book[name].iter_rows(values_only=True)
-            header = [str(h).strip() if h is not None else "" for h in next(rows, ())]
-            for n, row in enumerate(rows, 2):
-                if n in wanted:
-                    for h, v in zip(header, row, strict=False):
-                        if isinstance(v, str) and v.startswith("="):
-                            formulas[where, n, h] = v
-    finally:
-        book.close()
+            f = _FORMULA_RE.search(body)
+            if f is None:
+                continue
+            v = _VALUE_RE.search(body)
+            attrs = m[1] or b""
+            kind = _TYPE_RE.search(attrs)
+            if v is not None and (v[1] or (kind is not None and kind[1] in (b"str", b"s"))):
+                continue  # a calculated value (an empty text result counts)
+            ref = _REF_RE.search(attrs)
+            if ref is None:
+                continue  # a cell without a reference: it cannot be named
+            formula = html.unescape((f[1] or b"").decode("utf-8", "replace"))
+            scan.uncached[int(ref[2]), _column_number(ref[1])] = formula
+    if b"mergeCell" in data:
+        for m in _MERGE_RE.finditer(data):
+            r1, c1 = int(m[2]), _column_number(m[1])
+            r2, c2 = (int(m[4]), _column_number(m[3])) if m[3] else (r1, c1)
+            scan.merged.append((min(r1, r2), min(c1, c2), max(r1, r2), max(c1, c2)))
+
+
+def _scan_sheet(book: Any, ws: Any) -> _SheetScan:
+    """Formula cells without a calculated value and merged ranges of one sheet.
+
+    Reads the sheet's XML as bytes, in chunks cut after a whole row, so a sheet of
+    a million rows is never held in memory at once.
+    """
+    scan = _SheetScan()
+    archive = getattr(book, "_archive", None)
+    member = getattr(ws, "_worksheet_path", None)
+    if archive is None or member is None:  # pragma: no cover - openpyxl internals moved
+        return scan
+    with archive.open(member) as src:
+        rest = b""
+        while chunk := src.read(_CHUNK):
+            data = rest + chunk
+            cut = data.rfind(b"</row>")
+            if cut < 0:
+                cut = data.rfind(b"</c>") if len(data) > 16 * _CHUNK else -1
+            if cut < 0:
+                rest = data
+                continue
+            cut = data.index(b">", cut) + 1
+            _scan_chunk(data[:cut], scan)
+            rest = data[cut:]
+        _scan_chunk(rest, scan)
+    return scan
+
+
+def _column_letter(n: int) -> str:
+    letters = ""
+    while n:
+        n, r = divmod(n - 1, 26)
+        letters = chr(65 + r) + letters
+    return letters
+
+
+def _sheet_issues(
+    scan: _SheetScan, where: str, header: Sequence[Any], used: set[int], parser: RowParser
+) -> list[Issue]:
+    """Coded issues for uncached formulas and merged ranges over data rows of a sheet.
+
+    ``used`` holds the 1-based columns that hold a ledger field.  A merged range
+    below the last row with data holds nothing to lose and is not reported.  A formula in a
+    required cell is already reported as PL-CSV-013 (its message is made to name
+    the formula); one in an optional cell becomes PL-CSV-038.
+    """
+    names = ["" if h is None else str(h).strip() for h in header]
+
+    def name(col: int) -> str:
+        return names[col - 1] if 0 < col <= len(names) and names[col - 1] else (f"#{col}")
+
+    required = {
+        (i.location.row, i.location.column): n
+        for n, i in enumerate(parser.issues)
+        if i.code == "PL-CSV-013" and i.location.file == where
+    }
     out: list[Issue] = []
-    for i in issues:
-        loc = i.location
-        formula = formulas.get((loc.file or "", loc.row or 0, loc.column or ""))
-        if i.code == "PL-CSV-013" and formula is not None:
-            i = i.model_copy(
-                update={
-                    "message": f"the cell holds the formula {formula} but no calculated value: "
-                    "open the workbook in Excel and save it, or type the value"
-                }
+    for (row, col), formula in sorted(scan.uncached.items()):
+        if row < 2 or col not in used:
+            continue
+        at = required.get((row, name(col)))
+        shown = f"the formula ={formula}" if formula else "a shared formula"
+        message = (
+            f"the cell holds {shown} but no calculated value: "
+            "open the workbook in Excel and save it, or type the value"
+        )
+        if at is not None:
+            old = parser.issues[at]
+            parser.issues[at] = old.model_copy(update={"message": message})
+            continue
+        out.append(
+            Issue(
+                code="PL-CSV-038",
+                severity=Severity.ERROR,
+                message=message,
+                location=Location(file=where, row=row, column=name(col)),
             )
-        out.append(i)
+        )
+    for r1, c1, r2, c2 in sorted(scan.merged):
+        if r2 < 2 or r1 > parser.last_line or not any(c in used for c in range(c1, c2 + 1)):
+            continue
+        first, last = max(r1, 2), r2
+        cells = f"{_column_letter(c1)}{r1}:{_column_letter(c2)}{r2}"
+        rows = f"row {first}" if first == last else f"rows {first} to {last}"
+        out.append(
+            Issue(
+                code="PL-CSV-037",
+                severity=Severity.ERROR,
+                message=f"the cells {cells} are merged, over {rows}: only the top-left "
+                "cell holds the value, so the others would read as empty; unmerge the "
+                "cells and fill in every row",
+                location=Location(file=where, row=first, column=name(c1)),
+            )
+        )
     return out
+
+
+def _padded(rows: Iterable[Sequence[Any]], width: int) -> Iterator[Sequence[Any]]:
+    """Rows at least ``width`` cells long (a row read past the declared range is short)."""
+    for row in rows:
+        n = len(row)
+        yield row if n >= width else (*row, *((None,) * (width - n)))
 
 
 def _read_book(
@@ -125,6 +251,7 @@ def _read_book(
 ) -> tuple[Ledger | None, list[Issue]]:
     parser = RowParser(column_map)
     done = 0
+    extra: list[Issue] = []
     try:
         if sheet is not None and sheet not in book.sheetnames:
             return None, [
@@ -139,6 +266,9 @@ def _read_book(
         for name in names:
             ws = book[name]
             where = f"{file}[{name}]"
+            # the declared used range (<dimension ref=...>) may stop short of the data
+            # or be just "A1": read every row the sheet holds instead
+            ws.reset_dimensions()
             rows = iter(ws.iter_rows(values_only=True))
             header = next(rows, None)
             if sheet is None and (header is None or not parser.header_matches(header)):
@@ -157,7 +287,10 @@ def _read_book(
                 parser.start_table(where, ())
                 continue
             if parser.start_table(where, header, 1):
-                done = parser.add_rows(_numbered(rows, 2), progress, done)
+                done = parser.add_rows(_numbered(_padded(rows, len(header)), 2), progress, done)
+                table = parser.table
+                used = {pos + 1 for pos in table.index.values()} if table is not None else set()
+                extra += _sheet_issues(_scan_sheet(book, ws), where, header, used, parser)
     finally:
         book.close()
     if progress is not None:
@@ -171,7 +304,14 @@ def _read_book(
             )
         )
         return None, parser.issues
-    return parser.finish(agreement)
+    if extra:
+        parser.note_errors(len([i for i in extra if i.is_error]))
+    ledger, issues = parser.finish(agreement)
+    if extra:
+        issues = RowParser.sorted_issues(issues + extra)
+        if has_errors(issues):
+            ledger = None
+    return ledger, issues
 
 
 def load_ledger_excel(
