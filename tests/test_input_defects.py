@@ -8,23 +8,33 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 import zipfile
 from collections.abc import Iterator, Sequence
+from datetime import date
 from importlib.resources import as_file, files
 from pathlib import Path
 from typing import Any
 
 import openpyxl
 import pytest
+import yaml
 from click.testing import CliRunner, Result
 
 from pooledledger.agreement import Agreement
 from pooledledger.cli import main
 from pooledledger.errors import Issue
-from pooledledger.io.agreement_files import load_agreement
+from pooledledger.io.agreement_files import (
+    dump_agreement_json,
+    load_agreement,
+    loads_yaml,
+    read_agreement,
+)
 from pooledledger.io.csv_files import read_ledger_csv
 from pooledledger.io.excel_files import read_ledger_excel
+from pooledledger.io.ledger_files import dump_ledger_json, read_ledger
+from pooledledger.io.sources import read_ledger_source
 
 EXAMPLES = files("pooledledger") / "examples"
 HEADER = ["entry", "id", "scheme", "date", "net", "supplier", "description"]
@@ -228,3 +238,88 @@ def test_a_cell_over_the_documented_limit_is_coded_in_csv_and_excel(
     ledger, issues = read_ledger_excel(bcf, xlsx)
     assert ledger is None
     assert where(issues) == [("PL-CSV-039", f"{xlsx}[Ledger]", 2, "supplier")]
+
+
+# -- 5. YAML 1.1 surprises and byte-order marks -------------------------------------
+
+
+def _agreement_yaml() -> str:
+    with as_file(EXAMPLES / "example2_bcf.toml") as ag:
+        data = json.loads(dump_agreement_json(load_agreement(ag)))
+    return str(yaml.safe_dump(data, sort_keys=False))
+
+
+def test_yaml_sexagesimal_notice_period_is_not_read_as_90(tmp_path: Path) -> None:
+    # was: "notify_within_working_days: 1:30" read as 90 working days without a word
+    text = _agreement_yaml()
+    assert "notify_within_working_days: 5\n" in text
+    path = tmp_path / "ag.yaml"
+    path.write_text(text.replace("working_days: 5\n", "working_days: 1:30\n"), encoding="utf-8")
+    agreement, issues = read_agreement(path)
+    assert agreement is None
+    assert [(i.code, i.location.field) for i in issues] == [
+        ("PL-AGR-002", "notify_within_working_days")
+    ]
+
+
+@pytest.mark.parametrize("plain", ["no", "off", "Yes", "0o17", "1_000", "1:30", "0x1F"])
+def test_yaml_1_1_plain_scalars_stay_the_text_they_show(tmp_path: Path, plain: str) -> None:
+    # was: no -> False, 1_000 -> 1000, 1:30 -> 90 ...: refused as not text, or silently changed
+    text = _agreement_yaml()
+    at = text.index("pooled_fund_manager:")
+    end = text.index("\n", at)
+    path = tmp_path / "ag.yaml"
+    path.write_text(text[:at] + f"pooled_fund_manager: {plain}" + text[end:], encoding="utf-8")
+    agreement, issues = read_agreement(path)
+    assert agreement is not None, issues
+    assert agreement.pooled_fund_manager == plain
+
+
+def test_yaml_decimal_numbers_and_dates_still_read() -> None:
+    text = "a: 017\nb: 2025-04-01\nc: true\nd: ~\ne: -3\n"
+    data = loads_yaml(text)
+    assert data == {"a": 17, "b": date(2025, 4, 1), "c": True, "d": None, "e": -3}
+
+
+@pytest.mark.parametrize("suffix", [".toml", ".json", ".yaml"])
+def test_a_byte_order_mark_at_the_start_of_an_agreement_is_accepted(
+    tmp_path: Path, suffix: str
+) -> None:
+    # was: TOML "Invalid statement (at line 1, column 1)", JSON "Unexpected UTF-8 BOM"
+    with as_file(EXAMPLES / "example2_bcf.toml") as ag:
+        toml_text = ag.read_text(encoding="utf-8")
+        expected = load_agreement(ag)
+    text = {
+        ".toml": toml_text,
+        ".json": dump_agreement_json(expected),
+        ".yaml": _agreement_yaml(),
+    }[suffix]
+    path = tmp_path / f"ag{suffix}"
+    path.write_bytes(b"\xef\xbb\xbf" + text.encode("utf-8"))
+    agreement, issues = read_agreement(path)
+    assert agreement == expected, issues
+    assert read_agreement("\ufeff" + text, format=suffix[1:])[0] == expected
+
+
+@pytest.mark.parametrize("suffix", [".toml", ".json", ".csv"])
+def test_a_byte_order_mark_at_the_start_of_a_ledger_is_accepted(
+    tmp_path: Path, suffix: str, example2: tuple[Path, Path], bcf: Agreement
+) -> None:
+    # was: "cannot read the ledger file: Invalid statement (at line 1, column 1)"
+    expected = read_ledger(bcf, example2[1])[0]
+    assert expected is not None
+    if suffix == ".toml":
+        text = example2[1].read_text(encoding="utf-8")
+    elif suffix == ".json":
+        text = dump_ledger_json(expected)
+    else:
+        out = io.StringIO()
+        rows = [HEADER[:5], ["expenditure", "E1", "S3", "2025-06-30", "10.00"]]
+        csv.writer(out, lineterminator="\n").writerows(rows)
+        text = out.getvalue()
+    path = tmp_path / f"l{suffix}"
+    path.write_bytes(b"\xef\xbb\xbf" + text.encode("utf-8"))
+    ledger, issues = read_ledger_source(bcf, path)
+    assert ledger is not None, issues
+    if suffix != ".csv":
+        assert ledger.entries == expected.entries

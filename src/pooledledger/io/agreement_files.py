@@ -138,9 +138,54 @@ class _UniqueKeyLoader(yaml.SafeLoader):
         return super().construct_mapping(node, deep=deep)
 
 
+class _Yaml12Loader(_UniqueKeyLoader):
+    """The safe loader with YAML 1.2 (core schema) plain scalars, not YAML 1.1's.
+
+    YAML 1.1 reads ``1:30`` as 90 (base 60), ``no``, ``off`` and ``y`` as false or
+    true, ``017`` as 15 (octal) and ``1_000`` as 1000, without a word.  Here, as in
+    YAML 1.2, only ``true``/``false`` are booleans, only plain decimal digits are
+    whole numbers (``017`` is 17), and everything else stays the text it shows, so a
+    field that wants a number or a yes/no reports it (docs/agreements.md#yaml).
+    Dates (``2025-04-01``), ``null``/``~`` and merge keys (``<<``) work as before.
+    """
+
+    yaml_implicit_resolvers: dict[Any, Any] = {}
+
+    def construct_yaml_int(self, node: yaml.ScalarNode) -> int:  # type: ignore[override]
+        return int(str(self.construct_scalar(node)))
+
+
+for _tag, _pattern, _first in (
+    ("tag:yaml.org,2002:bool", r"^(?:true|True|TRUE|false|False|FALSE)$", "tTfF"),
+    ("tag:yaml.org,2002:int", r"^[-+]?[0-9]+$", "-+0123456789"),
+    (
+        "tag:yaml.org,2002:float",
+        r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
+        r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$",
+        "-+0123456789.",
+    ),
+    ("tag:yaml.org,2002:null", r"^(?:~|null|Null|NULL|)$", ["~", "n", "N", ""]),
+    (
+        "tag:yaml.org,2002:timestamp",
+        r"^(?:[0-9][0-9][0-9][0-9]-[0-9][0-9]?-[0-9][0-9]?"
+        r"|[0-9][0-9][0-9][0-9]-[0-9][0-9]?-[0-9][0-9]?"
+        r"(?:[Tt]|[ \t]+)[0-9][0-9]?:[0-9][0-9]:[0-9][0-9](?:\.[0-9]*)?"
+        r"(?:[ \t]*(?:Z|[-+][0-9][0-9]?(?::[0-9][0-9])?))?)$",
+        "0123456789",
+    ),
+    ("tag:yaml.org,2002:merge", r"^(?:<<)$", "<"),
+):
+    _Yaml12Loader.add_implicit_resolver(_tag, re.compile(_pattern), list(_first))
+_Yaml12Loader.add_constructor("tag:yaml.org,2002:int", _Yaml12Loader.construct_yaml_int)
+
+
 def loads_yaml(text: str) -> Any:
-    """``yaml.safe_load``, refusing a mapping that gives a key twice."""
-    return yaml.load(text, Loader=_UniqueKeyLoader)  # a SafeLoader subclass: safe
+    """YAML text as data: safe, YAML 1.2 plain scalars, a key given twice refused.
+
+    ``1:30``, ``no``, ``0o17`` and ``1_000`` are read as the text they show, not as
+    YAML 1.1 numbers and booleans.
+    """
+    return yaml.load(text, Loader=_Yaml12Loader)  # a SafeLoader subclass: safe
 
 
 def parse_failure(exc: BaseException) -> str:
@@ -313,6 +358,8 @@ def _source(
     source: str | os.PathLike[str], fmt: str | None
 ) -> tuple[str | None, AgreementFormat | None, list[Issue], str | None]:
     """(text, format, issues, file name) from a path or from text."""
+    if isinstance(source, str):
+        source = source.removeprefix("\ufeff")  # a byte-order mark is not part of the text
     is_text = isinstance(source, str) and ("\n" in source or source.lstrip().startswith("{"))
     if is_text:
         assert isinstance(source, str)
@@ -333,7 +380,7 @@ def _source(
                 return None, None, [_issue("PL-AGR-001", message, file)], file
             fmt = suffix_fmt.value
         try:
-            text = path.read_text(encoding="utf-8")
+            text = path.read_text(encoding="utf-8-sig")  # a byte-order mark is dropped
         except (OSError, UnicodeDecodeError) as exc:
             return None, None, [_issue("PL-AGR-001", f"cannot read the file: {exc}", file)], file
     try:

@@ -69,7 +69,7 @@ def read_ledger(
     path = Path(source)
     file = str(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")  # a byte-order mark is dropped
         data: Any = loads_json(text) if path.suffix.lower() == ".json" else tomllib.loads(text)
     except (OSError, UnicodeDecodeError, ValueError, RecursionError) as exc:
         # ValueError: bad syntax, a key given twice, a number of over 4,300 digits
