@@ -323,3 +323,150 @@ def test_a_byte_order_mark_at_the_start_of_a_ledger_is_accepted(
     assert ledger is not None, issues
     if suffix != ".csv":
         assert ledger.entries == expected.entries
+
+
+# -- 6. reserved ids and ranges in the agreement ------------------------------------
+
+
+def _bcf_text() -> str:
+    with as_file(EXAMPLES / "example2_bcf.toml") as ag:
+        return ag.read_text(encoding="utf-8")
+
+
+def _write_agreement(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "ag.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_total_in_any_case_is_reserved_as_a_scheme_partner_or_risk_pool_id(
+    tmp_path: Path,
+) -> None:
+    # was: a scheme called "Total" accepted, though every output labels its total row so
+    text = _bcf_text().replace('"S5"', '"Total"').replace('"ICB"', '"TOTAL"')
+    text = text.replace('id = "RP"', 'id = "total"').replace('scheme = "RP"', 'scheme = "total"')
+    agreement, issues = read_agreement(_write_agreement(tmp_path, text))
+    assert agreement is None
+    reserved = [(i.code, i.location.field) for i in issues if i.code == "PL-AGR-021"]
+    assert reserved == [
+        ("PL-AGR-021", "partners[1].id"),
+        ("PL-AGR-021", "schemes[4].id"),
+        ("PL-AGR-021", "risk_pool.id"),
+    ]
+    assert codes(issues) == ["PL-AGR-021"] * 3
+
+
+def test_a_notice_period_of_ten_billion_working_days_is_refused(
+    tmp_path: Path, example2: tuple[Path, Path]
+) -> None:
+    # was: OverflowError traceback from `pooledledger report quarterly`
+    text = _bcf_text().replace(
+        "notify_within_working_days = 5 ", "notify_within_working_days = 10000000000 "
+    )
+    path = _write_agreement(tmp_path, text)
+    agreement, issues = read_agreement(path)
+    assert agreement is None
+    assert [(i.code, i.location.field) for i in issues] == [
+        ("PL-AGR-022", "notify_within_working_days")
+    ]
+    assert "10,000,000,000" in issues[0].message
+    result = run("report", "quarterly", path, example2[1], "--quarter", "2", "--out", tmp_path)
+    assert result.exit_code == 1
+    assert "PL-AGR-022" in result.output
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "field"),
+    [
+        ("term_end = 2026-03-31", "term_end = 9999-12-31", "term_end"),
+        ("term_start = 2025-04-01", "term_start = 0001-01-01", "term_start"),
+        ("notify_within_working_days = 5 ", "notify_within_working_days = 261 ", None),
+        ('year = "2025-26"', 'year = "2150-51"', "contributions[0].year"),
+    ],
+)
+def test_dates_and_day_counts_out_of_range_are_coded(
+    tmp_path: Path, old: str, new: str, field: str | None
+) -> None:
+    # was: a PeriodError traceback for a term ending in 9999; nothing for the others
+    text = _bcf_text()
+    assert old in text
+    agreement, issues = read_agreement(_write_agreement(tmp_path, text.replace(old, new, 1)))
+    assert agreement is None
+    ranged = [i.location.field for i in issues if i.code == "PL-AGR-022"]
+    assert ranged[:1] == [field or "notify_within_working_days"]
+    result = run("check", tmp_path / "ag.toml")
+    assert result.exit_code == 1
+    assert "PL-AGR-022" in result.output
+
+
+def test_the_range_bounds_themselves_are_accepted(tmp_path: Path) -> None:
+    text = _bcf_text().replace(
+        "notify_within_working_days = 5 ", "notify_within_working_days = 260 "
+    )
+    agreement, issues = read_agreement(_write_agreement(tmp_path, text))
+    assert agreement is not None, issues
+    assert agreement.notify_within_working_days == 260
+
+
+def test_working_days_past_the_calendar_are_a_period_error() -> None:
+    # was: OverflowError from the working-day arithmetic an unchecked agreement reaches
+    from pooledledger.errors import PeriodError
+    from pooledledger.periods import ENGLAND_AND_WALES
+
+    with pytest.raises(PeriodError, match="past year 9999"):
+        ENGLAND_AND_WALES.add_working_days(date(2025, 4, 1), 10_000_000_000)
+    with pytest.raises(PeriodError, match="past year 9999"):
+        ENGLAND_AND_WALES.add_working_days(date(9999, 12, 30), 5)
+
+
+# -- 7. --projection-date against the quarter reported ------------------------------
+
+
+@pytest.mark.parametrize(
+    ("quarter", "when"),
+    [
+        ("2", "2025-06-30"),
+        ("2", "2026-01-01"),
+        ("1", "2024-12-31"),
+        ("4", "2026-07-01"),
+        ("3", "9999-12-30"),
+    ],
+)
+def test_projection_date_outside_its_window_is_a_usage_error(
+    tmp_path: Path, example2: tuple[Path, Path], quarter: str, when: str
+) -> None:
+    # was: any date taken; 9999-12-30 gave an OverflowError traceback
+    result = run(
+        "report", "quarterly", *example2, "--quarter", quarter,
+        "--projection-date", when, "--out", tmp_path,
+    )  # fmt: skip
+    assert result.exit_code == 2, result.output
+    assert "--projection-date" in result.output
+    assert "Traceback" not in result.output
+    assert not list(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize(
+    ("quarter", "when"), [("2", "2025-07-01"), ("2", "2025-12-31"), ("4", "2026-06-30")]
+)
+def test_projection_date_inside_its_window_is_reported(
+    tmp_path: Path, example2: tuple[Path, Path], quarter: str, when: str
+) -> None:
+    result = run(
+        "report", "quarterly", *example2, "--quarter", quarter,
+        "--projection-date", when, "--out", tmp_path,
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+
+
+def test_quarterly_report_refuses_a_projection_date_outside_its_window(
+    example2: tuple[Path, Path], bcf: Agreement
+) -> None:
+    from pooledledger.periods import FinancialYear
+    from pooledledger.reports.memorandum import ReportError
+    from pooledledger.reports.quarterly import quarterly_report
+
+    ledger = read_ledger(bcf, example2[1])[0]
+    assert ledger is not None
+    with pytest.raises(ReportError, match="projection date"):
+        quarterly_report(bcf, ledger, FinancialYear(2025), 1, projection_date=date(2025, 3, 31))

@@ -10,13 +10,21 @@ planned contribution to it in any year, or is its lead commissioner. The host
 also counts for the bearer of RS6 and RS9 (the body that runs the budget).
 A rule may only name partners in its scheme.
 
-Codes used: PL-AGR-003 to PL-AGR-020 (see :data:`~pooledledger.errors.ISSUE_CODES`).
+Ranges (PL-AGR-022, docs/agreements.md#ranges): every date of the agreement lies
+in the financial years 1990-91 to 2099-00 (:data:`EARLIEST_DATE` to
+:data:`LATEST_DATE`) and the notice period is at most
+:data:`MAX_NOTICE_WORKING_DAYS` working days; amounts are bounded where the file is
+read (PL-AGR-002) and shares lie between 0 and 1 by their type.  While a date is
+out of range, the checks that work with dates (:data:`DATE_CHECKS`) are skipped.
+
+Codes used: PL-AGR-003 to PL-AGR-022 (see :data:`~pooledledger.errors.ISSUE_CODES`).
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterator
+from datetime import date
 from fractions import Fraction
 
 from pooledledger.agreement import Agent, Agreement, ContributionKind, LegalBasis, Principal
@@ -35,6 +43,11 @@ from pooledledger.rules import (
 
 __all__ = [
     "AGREEMENT_CHECKS",
+    "DATE_CHECKS",
+    "EARLIEST_DATE",
+    "LATEST_DATE",
+    "MAX_NOTICE_WORKING_DAYS",
+    "RESERVED_IDS",
     "AgreementCheck",
     "check_contribution_amounts",
     "check_contribution_partners",
@@ -47,6 +60,8 @@ __all__ = [
     "check_named_partners_known",
     "check_offsetting",
     "check_partner_attributes",
+    "check_ranges",
+    "check_reserved_ids",
     "check_risk_pool",
     "check_rule_lists",
     "check_rule_partners_in_scheme",
@@ -78,6 +93,89 @@ def _rule_refs(agreement: Agreement) -> Iterator[tuple[int, str, str, str]]:
     for k, scheme in enumerate(agreement.schemes):
         for rel, partner in scheme.risk_share.partner_refs():
             yield k, f"schemes[{k}].risk_share.{rel}", partner, rel
+
+
+#: Ids the reports use for their own rows ("TOTAL"), refused in any case (PL-AGR-021).
+RESERVED_IDS: frozenset[str] = frozenset({"total"})
+
+#: The first and last days any date of an agreement may fall on (PL-AGR-022): the
+#: financial years 1990-91 to 2099-00.
+EARLIEST_DATE = date(1990, 4, 1)
+LATEST_DATE = date(2100, 3, 31)
+
+#: The longest notice period for a projected overspend, in working days (about a year).
+MAX_NOTICE_WORKING_DAYS = 260
+
+
+# ------------------------------------------------------------------ ids and ranges
+
+
+def check_reserved_ids(agreement: Agreement) -> list[Issue]:
+    """PL-AGR-021: no partner, scheme or risk pool is called ``TOTAL`` (in any case).
+
+    Reports and tables label their total row and column ``TOTAL``/``Total``; an id
+    spelt the same would be read as the total in a CSV table or a spreadsheet.
+    """
+    named: list[tuple[str, str]] = [
+        (f"partners[{i}].id", p.id) for i, p in enumerate(agreement.partners)
+    ]
+    named += [(f"schemes[{k}].id", s.id) for k, s in enumerate(agreement.schemes)]
+    if agreement.risk_pool is not None:
+        named.append(("risk_pool.id", agreement.risk_pool.id))
+    return [
+        _error(
+            "PL-AGR-021",
+            field,
+            f"the id {id_!r} is reserved: reports use it for their total rows; choose another id",
+        )
+        for field, id_ in named
+        if id_.casefold() in RESERVED_IDS
+    ]
+
+
+def _dates(agreement: Agreement) -> Iterator[tuple[str, date]]:
+    """Every date of the agreement with its field path (a year by its first day)."""
+    yield "term_start", agreement.term_start
+    yield "term_end", agreement.term_end
+    for i, c in enumerate(agreement.contributions):
+        yield f"contributions[{i}].year", c.year.start
+        if c.effective_date is not None:
+            yield f"contributions[{i}].effective_date", c.effective_date
+
+
+def _dates_in_range(agreement: Agreement) -> bool:
+    return all(EARLIEST_DATE <= d <= LATEST_DATE for _, d in _dates(agreement))
+
+
+def check_ranges(agreement: Agreement) -> list[Issue]:
+    """PL-AGR-022: dates and day counts lie in the ranges pooledledger accepts.
+
+    Every date (the term, each contribution's year and effective date) lies between
+    :data:`EARLIEST_DATE` and :data:`LATEST_DATE`; the notice period is 0 to
+    :data:`MAX_NOTICE_WORKING_DAYS` working days.
+    """
+    issues = [
+        _error(
+            "PL-AGR-022",
+            field,
+            f"{d} is out of range: dates must lie between {EARLIEST_DATE} and "
+            f"{LATEST_DATE} (financial years 1990-91 to 2099-00)",
+        )
+        for field, d in _dates(agreement)
+        if not EARLIEST_DATE <= d <= LATEST_DATE
+    ]
+    days = agreement.notify_within_working_days
+    if not 0 <= days <= MAX_NOTICE_WORKING_DAYS:
+        shown = f"{days:,}" if abs(days) < 10**40 else f"a number of {len(str(abs(days)))} digits"
+        issues.append(
+            _error(
+                "PL-AGR-022",
+                "notify_within_working_days",
+                f"a notice period of {shown} working days is out of range: give 0 to "
+                f"{MAX_NOTICE_WORKING_DAYS} (about a year of working days)",
+            )
+        )
+    return issues
 
 
 # ------------------------------------------------------------------ partners and host
@@ -769,6 +867,8 @@ def check_risk_pool(agreement: Agreement) -> list[Issue]:
 
 #: Every agreement check, in the order :func:`validate_agreement` runs them.
 AGREEMENT_CHECKS: tuple[AgreementCheck, ...] = (
+    check_ranges,
+    check_reserved_ids,
     check_host,
     check_duplicate_ids,
     check_legal_basis,
@@ -790,6 +890,13 @@ AGREEMENT_CHECKS: tuple[AgreementCheck, ...] = (
 )
 
 
+#: The checks that work with the agreement's dates and financial years: skipped
+#: while a date is out of range (PL-AGR-022), which is reported instead.
+DATE_CHECKS: frozenset[AgreementCheck] = frozenset(
+    {check_term, check_contribution_years, check_effective_dates}
+)
+
+
 def validate_agreement(agreement: Agreement) -> list[Issue]:
     """Run every check in :data:`AGREEMENT_CHECKS` and return all the issues found.
 
@@ -797,6 +904,8 @@ def validate_agreement(agreement: Agreement) -> list[Issue]:
     warnings do not (see :func:`~pooledledger.errors.has_errors`).
     """
     issues: list[Issue] = []
+    dates_ok = _dates_in_range(agreement)
     for check in AGREEMENT_CHECKS:
-        issues.extend(check(agreement))
+        if dates_ok or check not in DATE_CHECKS:
+            issues.extend(check(agreement))
     return issues

@@ -40,7 +40,7 @@ from pooledledger.periods import FinancialYear
 from pooledledger.reports.balances import agreement_of_balances
 from pooledledger.reports.bundle import YearEndReports, year_end_reports
 from pooledledger.reports.note import NotePolicy
-from pooledledger.reports.quarterly import quarterly_report
+from pooledledger.reports.quarterly import projection_window, quarterly_report
 from pooledledger.riskshare import BoardRuling
 from pooledledger.rules import BoardDecision, UnderspendDisposition, WindfallManaged
 from pooledledger.termination import termination_date_issues
@@ -373,8 +373,9 @@ def report() -> None:
 @click.option(
     "--projection-date",
     type=click.DateTime(formats=["%Y-%m-%d", "%d/%m/%Y"]),
-    help="Date the projection was made (default: the quarter's last day); partners "
-    "must be told of a projected overspend within the agreement's working days of it.",
+    help="Date the projection was made (default: the quarter's last day), from the "
+    "quarter's first day to the last day of the next quarter; partners must be told of "
+    "a projected overspend within the agreement's working days of it.",
 )
 @_OUT
 @_COLUMNS
@@ -420,6 +421,14 @@ def quarterly(
     if unknown:
         raise click.BadParameter(f"unknown scheme(s) {unknown}", param_hint="--forecast")
     when = projection_date.date() if projection_date is not None else None
+    if when is not None:
+        first, last = projection_window(fy, quarter)
+        if not first <= when <= last:
+            raise click.BadParameter(
+                f"{when} is outside {first} to {last}: a quarter {quarter} projection of "
+                f"{fy} is made from the quarter's first day until the next quarter ends",
+                param_hint="--projection-date",
+            )
     rep = quarterly_report(
         inputs.agreement, inputs.ledger, fy, quarter, forecast=forecasts, projection_date=when
     )

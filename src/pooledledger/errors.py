@@ -154,6 +154,10 @@ ISSUE_CODES: dict[str, str] = {
     "partner's year total for a scheme is negative",
     "PL-AGR-019": "a contribution's effective date lies outside its own financial year",
     "PL-AGR-020": "a partner's VAT regime or DHSC-group flag is unusual for its kind (warning)",
+    "PL-AGR-021": "a partner, scheme or risk pool is called TOTAL, which reports use for "
+    "their total rows",
+    "PL-AGR-022": "a date or day count of the agreement is out of range (dates in 1990-91 to "
+    "2099-00, notice period 0 to 260 working days)",
     # ledgers
     "PL-LED-001": "an entry names a scheme the agreement does not have",
     "PL-LED-002": "an entry names a partner the agreement does not have",

@@ -585,10 +585,16 @@ class WorkingCalendar:
         """
         d = _check_date(d)
         n = _check_count(n, "n")
-        if n == 0:
-            return d if self.is_working_day(d) else self.next_working_day(d)
-        for _ in range(n):
-            d = self.next_working_day(d)
+        start = d
+        if n > (date.max - d).days:  # more working days than days left in the calendar
+            raise PeriodError(f"{n:,} working days after {start} runs past year 9999")
+        try:
+            if n == 0:
+                return d if self.is_working_day(d) else self.next_working_day(d)
+            for _ in range(n):
+                d = self.next_working_day(d)
+        except OverflowError:
+            raise PeriodError(f"{n:,} working days after {start} runs past year 9999") from None
         return d
 
     def working_days_between(self, a: date, b: date) -> int:

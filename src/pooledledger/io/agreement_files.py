@@ -149,9 +149,9 @@ class _Yaml12Loader(_UniqueKeyLoader):
     Dates (``2025-04-01``), ``null``/``~`` and merge keys (``<<``) work as before.
     """
 
-    yaml_implicit_resolvers: dict[Any, Any] = {}
+    yaml_implicit_resolvers: dict[Any, Any] = {}  # noqa: RUF012 - as in BaseResolver
 
-    def construct_yaml_int(self, node: yaml.ScalarNode) -> int:  # type: ignore[override]
+    def construct_yaml_int(self, node: yaml.ScalarNode) -> int:
         return int(str(self.construct_scalar(node)))
 
 

@@ -25,6 +25,14 @@
   quarter's last day, agreement.notify_within_working_days)`` (§4, one agreement
   says 5 working days).
 
+``projection_date`` is when the projection was made.  It must lie in
+:func:`projection_window`: no earlier than the quarter's first day (an overspend
+is flagged as soon as it is known, so a projection may be made during the
+quarter, but one made before the quarter began belongs to an earlier quarter)
+and no later than the last day of the next quarter, by when the next report is
+due (for quarter 4, 30 June after the year: the year-end report is made in the
+spring).  A date outside it raises :class:`ReportError`.
+
 Projected underspends should go to non-recurrent spending only (§9.3); the report
 says so when any scheme projects one.
 """
@@ -52,6 +60,7 @@ __all__ = [
     "QuarterPartner",
     "QuarterScheme",
     "QuarterlyReport",
+    "projection_window",
     "quarterly_report",
 ]
 
@@ -243,6 +252,23 @@ def _unique_id(ledger: Ledger, wanted: str) -> str:
     return candidate
 
 
+def projection_window(year: FinancialYear, quarter: int) -> tuple[date, date]:
+    """The first and last days (inclusive) a quarter's projection may be dated.
+
+    From the quarter's first day to the last day of the next quarter (for quarter
+    4, the first quarter of the next year), see the module docs.
+
+    >>> projection_window(FinancialYear(2025), 2)
+    (datetime.date(2025, 7, 1), datetime.date(2025, 12, 31))
+    >>> projection_window(FinancialYear(2025), 4)
+    (datetime.date(2026, 1, 1), datetime.date(2026, 6, 30))
+    """
+    if isinstance(quarter, bool) or quarter not in (1, 2, 3, 4):
+        raise ReportError(f"quarter must be 1, 2, 3 or 4, not {quarter!r}")
+    following = year.quarter(quarter + 1) if quarter < 4 else year.next().quarter(1)
+    return year.quarter(quarter).start, following.last_day
+
+
 def quarterly_report(
     agreement: Agreement,
     ledger: Ledger,
@@ -271,6 +297,12 @@ def quarterly_report(
     upto = period.end
     months = 3 * quarter
     when = projection_date or period.last_day
+    first, last = projection_window(year, quarter)
+    if not first <= when <= last:
+        raise ReportError(
+            f"the projection date {when} is outside {first} to {last}: a quarter {quarter} "
+            "projection is made from the quarter's first day until the next quarter ends"
+        )
 
     contributed = ledger.approved_contributions(year)
     ytd = {k: ledger.year_to_date(year, upto, scheme=k) for k in agreement.scheme_ids}
