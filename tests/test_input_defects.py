@@ -9,7 +9,10 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import re
+import subprocess
+import sys
 import zipfile
 from collections.abc import Iterator, Sequence
 from datetime import date
@@ -470,3 +473,76 @@ def test_quarterly_report_refuses_a_projection_date_outside_its_window(
     assert ledger is not None
     with pytest.raises(ReportError, match="projection date"):
         quarterly_report(bcf, ledger, FinancialYear(2025), 1, projection_date=date(2025, 3, 31))
+
+
+# -- 8. deterministic outputs -------------------------------------------------------
+
+_DRIVER = """
+import sys
+from pooledledger.cli import main
+
+out, ag1, led1, ag2, led2, board = sys.argv[1:]
+for args in (
+    ["close", board, led2, "--ruling", "S3=CARRY_FORWARD:MIN-1", "--out", f"{out}/board"],
+    ["demo", "--out", f"{out}/demo"],
+    ["close", ag1, led1, "--out", f"{out}/close1", "--note-policy", "adjust_largest"],
+    ["close", ag2, led2, "--out", f"{out}/close2"],
+    ["report", "quarterly", ag2, led2, "--quarter", "3", "--forecast", "S2=4,230,000.20",
+     "--forecast", "S4=1,000,000.00", "--projection-date", "2025-12-19", "--out", f"{out}/q"],
+    ["balances", ag1, led1, "--month", "9", "--out", f"{out}/b1"],
+    ["balances", ag2, led2, "--month", "12", "--out", f"{out}/b2"],
+):
+    try:
+        main(args, standalone_mode=False)
+    except SystemExit as exc:
+        assert not exc.code, (args, exc.code)
+"""
+
+
+def _outputs(folder: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and p.suffix != ".xlsx"
+    }
+
+
+def test_every_output_but_the_workbook_is_byte_identical_across_hash_seeds(
+    tmp_path: Path,
+) -> None:
+    # JSON, Markdown, HTML, CSV tables, quarterly and balances: the same bytes from the
+    # same inputs, whatever order Python's hash seed gives sets and dicts of strings
+    with (
+        as_file(EXAMPLES / "example1_la_two_pcts.toml") as ag1,
+        as_file(EXAMPLES / "example1_ledger.toml") as led1,
+        as_file(EXAMPLES / "example2_bcf.toml") as ag2,
+        as_file(EXAMPLES / "example2_ledger.toml") as led2,
+    ):
+        board = tmp_path / "board.toml"
+        board.write_text(
+            ag2.read_text(encoding="utf-8").replace(
+                '{ rule = "PRO_RATA_CONTRIBUTIONS" }',
+                '{ rule = "BOARD_DECISION", default = "REFUND" }',
+            ),
+            encoding="utf-8",
+        )
+        runs: list[tuple[dict[str, bytes], bytes]] = []
+        for seed in ("1", "2"):
+            out = tmp_path / seed
+            env = {**os.environ, "PYTHONHASHSEED": seed, "PYTHONPATH": os.pathsep.join(sys.path)}
+            done = subprocess.run(
+                [sys.executable, "-c", _DRIVER, str(out), *map(str, (ag1, led1, ag2, led2, board))],
+                env=env,
+                capture_output=True,
+                check=False,
+                cwd=tmp_path,
+            )
+            assert done.returncode == 0, done.stderr.decode()
+            runs.append((_outputs(out), done.stdout.replace(str(out).encode(), b"OUT")))
+    (first, out1), (second, out2) = runs
+    assert len(first) > 40
+    assert {n for n in first if n.endswith((".json", ".md", ".html", ".csv"))} == set(first)
+    assert sorted(first) == sorted(second)
+    differ = [name for name in first if first[name] != second[name]]
+    assert differ == []
+    assert out1 == out2

@@ -109,7 +109,7 @@ def _stem(agreement: Agreement, year: FinancialYear) -> str:
 
 
 def _write(path: Path, text: str) -> Path:
-    path.write_text(text, encoding="utf-8")
+    path.write_text(text, encoding="utf-8", newline="\n")  # the same bytes on every system
     return path
 
 
