@@ -112,7 +112,7 @@ class _SheetScan:
 
 
 def _scan_chunk(data: bytes, scan: _SheetScan) -> None:
-    if _HAS_FORMULA_RE.search(data) is not None:
+    if (b"<f" in data or b":f" in data) and _HAS_FORMULA_RE.search(data) is not None:
         for m in _CELL_RE.finditer(data):
             body = m[2]
             if not body:
@@ -332,7 +332,11 @@ def load_ledger_excel(
 
 
 def count_excel_rows(source: str | os.PathLike[str], *, sheet: str | None = None) -> int:
-    """Data rows in the workbook (or one sheet) from each sheet's dimensions; 0 if unreadable."""
+    """Data rows in the workbook (or one sheet) from each sheet's declared dimensions.
+
+    An estimate for a progress bar only: a workbook may declare a used range shorter
+    than its data (the readers read every row regardless); 0 if unreadable.
+    """
     import openpyxl
 
     try:
