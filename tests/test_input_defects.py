@@ -546,3 +546,13 @@ def test_every_output_but_the_workbook_is_byte_identical_across_hash_seeds(
     differ = [name for name in first if first[name] != second[name]]
     assert differ == []
     assert out1 == out2
+
+
+def test_an_uncached_formula_in_the_entry_cell_is_named_once(
+    tmp_path: Path, bcf: Agreement
+) -> None:
+    path = book(tmp_path / "b.xlsx", [HEADER, spend(1), ['=IF(1,"expenditure")', *spend(2)[1:]]])
+    ledger, issues = read_ledger_excel(bcf, path)
+    assert ledger is None
+    assert where(issues) == [("PL-CSV-012", f"{path}[Ledger]", 3, "entry")]
+    assert "formula =IF(1," in issues[0].message

@@ -761,7 +761,7 @@ class RowParser:
             if text not in _KINDS:
                 raise _CellError(
                     "PL-CSV-011",
-                    f"{value!r} is not an entry kind; use one of {', '.join(_KINDS)}",
+                    f"{_brief(value)} is not an entry kind; use one of {', '.join(_KINDS)}",
                 )
             return text
         text = _text(value, "text")

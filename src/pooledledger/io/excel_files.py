@@ -152,9 +152,9 @@ def _scan_sheet(book: Any, ws: Any) -> _SheetScan:
         rest = b""
         while chunk := src.read(_CHUNK):
             data = rest + chunk
-            cut = data.rfind(b"</row>")
+            cut = data.rfind(b"row>")  # after </row> (or </x:row>): whole cells only
             if cut < 0:
-                cut = data.rfind(b"</c>") if len(data) > 16 * _CHUNK else -1
+                cut = data.rfind(b"c>") if len(data) > 16 * _CHUNK else -1
             if cut < 0:
                 rest = data
                 continue
@@ -178,20 +178,21 @@ def _sheet_issues(
 ) -> list[Issue]:
     """Coded issues for uncached formulas and merged ranges over data rows of a sheet.
 
-    ``used`` holds the 1-based columns that hold a ledger field.  A merged range
-    below the last row with data holds nothing to lose and is not reported.  A formula in a
-    required cell is already reported as PL-CSV-013 (its message is made to name
-    the formula); one in an optional cell becomes PL-CSV-038.
+    ``used`` holds the 1-based columns that hold a ledger field.  A formula in a
+    required cell (or the ``entry`` cell) is already reported as missing
+    (PL-CSV-013, PL-CSV-012): that issue is made to name the formula; one in an
+    optional cell becomes PL-CSV-038.  A merged range below the last row with data
+    holds nothing to lose and is not reported.
     """
     names = ["" if h is None else str(h).strip() for h in header]
 
     def name(col: int) -> str:
-        return names[col - 1] if 0 < col <= len(names) and names[col - 1] else (f"#{col}")
+        return names[col - 1] if 0 < col <= len(names) and names[col - 1] else f"#{col}"
 
     required = {
         (i.location.row, i.location.column): n
         for n, i in enumerate(parser.issues)
-        if i.code == "PL-CSV-013" and i.location.file == where
+        if i.code in ("PL-CSV-012", "PL-CSV-013") and i.location.file == where
     }
     out: list[Issue] = []
     for (row, col), formula in sorted(scan.uncached.items()):
