@@ -24,6 +24,8 @@ import openpyxl
 import pytest
 import yaml
 from click.testing import CliRunner, Result
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from pooledledger.agreement import Agreement
 from pooledledger.cli import main
@@ -556,3 +558,54 @@ def test_an_uncached_formula_in_the_entry_cell_is_named_once(
     assert ledger is None
     assert where(issues) == [("PL-CSV-012", f"{path}[Ledger]", 3, "entry")]
     assert "formula =IF(1," in issues[0].message
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    nets=st.lists(st.integers(min_value=-(10**9), max_value=10**9), min_size=1, max_size=12),
+    declared=st.one_of(
+        st.just("A1"),
+        st.tuples(st.sampled_from("ABCDEFGH"), st.integers(min_value=1, max_value=20)).map(
+            lambda t: f"A1:{t[0]}{t[1]}"
+        ),
+    ),
+)
+def test_any_declared_dimension_reads_the_same_ledger(
+    tmp_path_factory: pytest.TempPathFactory, bcf: Agreement, nets: list[int], declared: str
+) -> None:
+    # property: what the workbook declares as its used range never changes what is read
+    folder = tmp_path_factory.mktemp("dim")
+    rows = [HEADER] + [
+        spend(n, f"{v // 100}.{v % 100:02d}" if v >= 0 else f"-{-v // 100}.{-v % 100:02d}")
+        for n, v in enumerate(nets, 1)
+    ]
+    true = read_ledger_excel(bcf, book(folder / "a.xlsx", rows))
+    lying = read_ledger_excel(bcf, set_dimension(book(folder / "b.xlsx", rows), declared))
+    assert true[0] is not None, true[1]
+    assert lying[0] is not None, lying[1]
+    assert lying[0].entries == true[0].entries
+    assert [i.code for i in lying[1]] == [i.code for i in true[1]]
+
+
+_CORE_12 = re.compile(
+    r"[-+]?[0-9]+|[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?"
+    r"|[-+]?\.(inf|Inf|INF)|\.(nan|NaN|NAN)|true|True|TRUE|false|False|FALSE"
+    r"|~|null|Null|NULL|[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}"
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="0123456789:_.+-eEoxXyYnNabf", min_size=1, max_size=10))
+def test_a_yaml_plain_scalar_is_text_unless_it_is_a_yaml_1_2_core_value(plain: str) -> None:
+    # property: no YAML 1.1-only form (sexagesimal, 0o/0x, underscores, yes/no) is
+    # turned into a number or a boolean
+    try:
+        value = loads_yaml(f"a: {plain}\n")["a"]
+    except (yaml.YAMLError, ValueError):
+        return  # not a plain scalar (e.g. ends with ':'), or a date that does not exist
+    if isinstance(value, str):
+        assert value == plain
+    else:
+        assert _CORE_12.fullmatch(plain), (plain, value)
