@@ -166,7 +166,7 @@ def test_an_uncached_formula_in_an_optional_cell_is_an_error(
     path = book(tmp_path / "b.xlsx", [HEADER, spend(1), spend(2, supplier='=UPPER("acme")')])
     ledger, issues = read_ledger_excel(bcf, path)
     assert ledger is None
-    assert where(issues) == [("PL-CSV-038", f"{path}[Ledger]", 3, "supplier")]
+    assert where(issues) == [("PL-CSV-042", f"{path}[Ledger]", 3, "supplier")]
     assert 'formula =UPPER("acme")' in issues[0].message
 
 
@@ -207,7 +207,7 @@ def test_merged_cells_over_data_rows_are_an_error(tmp_path: Path, bcf: Agreement
     wb.save(path)
     ledger, issues = read_ledger_excel(bcf, path)
     assert ledger is None
-    assert where(issues) == [("PL-CSV-037", f"{path}[Ledger]", 2, "description")]
+    assert where(issues) == [("PL-CSV-041", f"{path}[Ledger]", 2, "description")]
     assert "G2:G4" in issues[0].message
     assert "rows 2 to 4" in issues[0].message
 
@@ -229,7 +229,7 @@ def test_a_cell_over_the_documented_limit_is_coded_in_csv_and_excel(
         path.write_text(out.getvalue(), encoding="utf-8")
         ledger, issues = read_ledger_csv(bcf, path)
         assert ledger is None
-        assert where(issues) == [("PL-CSV-039", str(path), 2, "description")], size
+        assert where(issues) == [("PL-CSV-043", str(path), 2, "description")], size
         assert len(issues[0].message) < 300
     ok = "x" * 32_767
     out = io.StringIO()
@@ -242,7 +242,7 @@ def test_a_cell_over_the_documented_limit_is_coded_in_csv_and_excel(
     rewrite(xlsx, "SUPPLIER", "y" * 40_000)
     ledger, issues = read_ledger_excel(bcf, xlsx)
     assert ledger is None
-    assert where(issues) == [("PL-CSV-039", f"{xlsx}[Ledger]", 2, "supplier")]
+    assert where(issues) == [("PL-CSV-043", f"{xlsx}[Ledger]", 2, "supplier")]
 
 
 # -- 5. YAML 1.1 surprises and byte-order marks -------------------------------------
@@ -352,13 +352,13 @@ def test_total_in_any_case_is_reserved_as_a_scheme_partner_or_risk_pool_id(
     text = text.replace('id = "RP"', 'id = "total"').replace('scheme = "RP"', 'scheme = "total"')
     agreement, issues = read_agreement(_write_agreement(tmp_path, text))
     assert agreement is None
-    reserved = [(i.code, i.location.field) for i in issues if i.code == "PL-AGR-021"]
+    reserved = [(i.code, i.location.field) for i in issues if i.code == "PL-AGR-023"]
     assert reserved == [
-        ("PL-AGR-021", "partners[1].id"),
-        ("PL-AGR-021", "schemes[4].id"),
-        ("PL-AGR-021", "risk_pool.id"),
+        ("PL-AGR-023", "partners[1].id"),
+        ("PL-AGR-023", "schemes[4].id"),
+        ("PL-AGR-023", "risk_pool.id"),
     ]
-    assert codes(issues) == ["PL-AGR-021"] * 3
+    assert codes(issues) == ["PL-AGR-023"] * 3
 
 
 def test_a_notice_period_of_ten_billion_working_days_is_refused(
@@ -372,12 +372,12 @@ def test_a_notice_period_of_ten_billion_working_days_is_refused(
     agreement, issues = read_agreement(path)
     assert agreement is None
     assert [(i.code, i.location.field) for i in issues] == [
-        ("PL-AGR-022", "notify_within_working_days")
+        ("PL-AGR-024", "notify_within_working_days")
     ]
     assert "10,000,000,000" in issues[0].message
     result = run("report", "quarterly", path, example2[1], "--quarter", "2", "--out", tmp_path)
     assert result.exit_code == 1
-    assert "PL-AGR-022" in result.output
+    assert "PL-AGR-024" in result.output
 
 
 @pytest.mark.parametrize(
@@ -397,11 +397,11 @@ def test_dates_and_day_counts_out_of_range_are_coded(
     assert old in text
     agreement, issues = read_agreement(_write_agreement(tmp_path, text.replace(old, new, 1)))
     assert agreement is None
-    ranged = [i.location.field for i in issues if i.code == "PL-AGR-022"]
+    ranged = [i.location.field for i in issues if i.code == "PL-AGR-024"]
     assert ranged[:1] == [field or "notify_within_working_days"]
     result = run("check", tmp_path / "ag.toml")
     assert result.exit_code == 1
-    assert "PL-AGR-022" in result.output
+    assert "PL-AGR-024" in result.output
 
 
 def test_the_range_bounds_themselves_are_accepted(tmp_path: Path) -> None:

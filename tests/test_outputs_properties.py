@@ -485,7 +485,7 @@ def _example1(tmp_path: Path, scheme_id: str, name: str | None = None) -> YearEn
         text_ = (examples / f).read_text(encoding="utf-8").replace('"LD"', f'"{scheme_id}"')
         (tmp_path / f).write_text(text_, encoding="utf-8")
     if scheme_id.casefold() == "total":
-        # the loader refuses the id (PL-AGR-021); an agreement built in code still renders
+        # the loader refuses the id (PL-AGR-023); an agreement built in code still renders
         text_ = (tmp_path / "example1_la_two_pcts.toml").read_text(encoding="utf-8")
         ag = Agreement.model_validate(tomllib.loads(text_))
     else:

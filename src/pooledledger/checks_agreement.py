@@ -10,14 +10,15 @@ planned contribution to it in any year, or is its lead commissioner. The host
 also counts for the bearer of RS6 and RS9 (the body that runs the budget).
 A rule may only name partners in its scheme.
 
-Ranges (PL-AGR-022, docs/agreements.md#ranges): every date of the agreement lies
+Ranges (PL-AGR-024, docs/agreements.md#ranges): every date of the agreement lies
 in the financial years 1990-91 to 2099-00 (:data:`EARLIEST_DATE` to
 :data:`LATEST_DATE`) and the notice period is at most
 :data:`MAX_NOTICE_WORKING_DAYS` working days; amounts are bounded where the file is
 read (PL-AGR-002) and shares lie between 0 and 1 by their type.  While a date is
 out of range, the checks that work with dates (:data:`DATE_CHECKS`) are skipped.
 
-Codes used: PL-AGR-003 to PL-AGR-022 (see :data:`~pooledledger.errors.ISSUE_CODES`).
+Codes used: PL-AGR-003 to PL-AGR-020, PL-AGR-023 and PL-AGR-024 (see
+:data:`~pooledledger.errors.ISSUE_CODES`).
 """
 
 from __future__ import annotations
@@ -95,10 +96,10 @@ def _rule_refs(agreement: Agreement) -> Iterator[tuple[int, str, str, str]]:
             yield k, f"schemes[{k}].risk_share.{rel}", partner, rel
 
 
-#: Ids the reports use for their own rows ("TOTAL"), refused in any case (PL-AGR-021).
+#: Ids the reports use for their own rows ("TOTAL"), refused in any case (PL-AGR-023).
 RESERVED_IDS: frozenset[str] = frozenset({"total"})
 
-#: The first and last days any date of an agreement may fall on (PL-AGR-022): the
+#: The first and last days any date of an agreement may fall on (PL-AGR-024): the
 #: financial years 1990-91 to 2099-00.
 EARLIEST_DATE = date(1990, 4, 1)
 LATEST_DATE = date(2100, 3, 31)
@@ -111,7 +112,7 @@ MAX_NOTICE_WORKING_DAYS = 260
 
 
 def check_reserved_ids(agreement: Agreement) -> list[Issue]:
-    """PL-AGR-021: no partner, scheme or risk pool is called ``TOTAL`` (in any case).
+    """PL-AGR-023: no partner, scheme or risk pool is called ``TOTAL`` (in any case).
 
     Reports and tables label their total row and column ``TOTAL``/``Total``; an id
     spelt the same would be read as the total in a CSV table or a spreadsheet.
@@ -124,7 +125,7 @@ def check_reserved_ids(agreement: Agreement) -> list[Issue]:
         named.append(("risk_pool.id", agreement.risk_pool.id))
     return [
         _error(
-            "PL-AGR-021",
+            "PL-AGR-023",
             field,
             f"the id {id_!r} is reserved: reports use it for their total rows; choose another id",
         )
@@ -148,7 +149,7 @@ def _dates_in_range(agreement: Agreement) -> bool:
 
 
 def check_ranges(agreement: Agreement) -> list[Issue]:
-    """PL-AGR-022: dates and day counts lie in the ranges pooledledger accepts.
+    """PL-AGR-024: dates and day counts lie in the ranges pooledledger accepts.
 
     Every date (the term, each contribution's year and effective date) lies between
     :data:`EARLIEST_DATE` and :data:`LATEST_DATE`; the notice period is 0 to
@@ -156,7 +157,7 @@ def check_ranges(agreement: Agreement) -> list[Issue]:
     """
     issues = [
         _error(
-            "PL-AGR-022",
+            "PL-AGR-024",
             field,
             f"{d} is out of range: dates must lie between {EARLIEST_DATE} and "
             f"{LATEST_DATE} (financial years 1990-91 to 2099-00)",
@@ -169,7 +170,7 @@ def check_ranges(agreement: Agreement) -> list[Issue]:
         shown = f"{days:,}" if abs(days) < 10**40 else f"a number of {len(str(abs(days)))} digits"
         issues.append(
             _error(
-                "PL-AGR-022",
+                "PL-AGR-024",
                 "notify_within_working_days",
                 f"a notice period of {shown} working days is out of range: give 0 to "
                 f"{MAX_NOTICE_WORKING_DAYS} (about a year of working days)",
@@ -891,7 +892,7 @@ AGREEMENT_CHECKS: tuple[AgreementCheck, ...] = (
 
 
 #: The checks that work with the agreement's dates and financial years: skipped
-#: while a date is out of range (PL-AGR-022), which is reported instead.
+#: while a date is out of range (PL-AGR-024), which is reported instead.
 DATE_CHECKS: frozenset[AgreementCheck] = frozenset(
     {check_term, check_contribution_years, check_effective_dates}
 )

@@ -154,9 +154,9 @@ ISSUE_CODES: dict[str, str] = {
     "partner's year total for a scheme is negative",
     "PL-AGR-019": "a contribution's effective date lies outside its own financial year",
     "PL-AGR-020": "a partner's VAT regime or DHSC-group flag is unusual for its kind (warning)",
-    "PL-AGR-021": "a partner, scheme or risk pool is called TOTAL, which reports use for "
+    "PL-AGR-023": "a partner, scheme or risk pool is called TOTAL, which reports use for "
     "their total rows",
-    "PL-AGR-022": "a date or day count of the agreement is out of range (dates in 1990-91 to "
+    "PL-AGR-024": "a date or day count of the agreement is out of range (dates in 1990-91 to "
     "2099-00, notice period 0 to 260 working days)",
     # ledgers
     "PL-LED-001": "an entry names a scheme the agreement does not have",
@@ -214,10 +214,10 @@ ISSUE_CODES: dict[str, str] = {
     "PL-CSV-035": "a sheet without a ledger header was skipped (info)",
     "PL-CSV-036": "an amount is too large to be exact in a spreadsheet (over "
     "£90,071,992,547,409.91)",
-    "PL-CSV-037": "merged cells in a workbook cover data rows (only the top-left cell holds "
+    "PL-CSV-041": "merged cells in a workbook cover data rows (only the top-left cell holds "
     "the value)",
-    "PL-CSV-038": "an optional workbook cell holds a formula with no calculated value",
-    "PL-CSV-039": "a cell holds more than 32,767 characters",
+    "PL-CSV-042": "an optional workbook cell holds a formula with no calculated value",
+    "PL-CSV-043": "a cell holds more than 32,767 characters",
     # year-end close
     "PL-CLS-001": "a risk-share rule had no usable weights; the lead commissioner bears the "
     "variance (warning)",

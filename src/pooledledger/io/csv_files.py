@@ -105,7 +105,7 @@ __all__ = [
 #: How often (in rows) ``progress`` is called.
 PROGRESS_EVERY = 10_000
 
-#: The most characters a cell may hold (``PL-CSV-039``): as many as an Excel cell
+#: The most characters a cell may hold (``PL-CSV-043``): as many as an Excel cell
 #: holds, so every value read can be written back to a workbook whole.
 MAX_CELL_CHARS = 32_767
 
@@ -917,7 +917,7 @@ class RowParser:
                 if len(raw) > MAX_CELL_CHARS:
                     bad_row = True
                     self._error(
-                        "PL-CSV-039",
+                        "PL-CSV-043",
                         f"the cell holds {len(raw):,} characters; a cell may hold at most "
                         f"{MAX_CELL_CHARS:,} (docs/csv-import.md#limits)",
                         file,

@@ -18,8 +18,8 @@ Nothing is lost silently (docs/csv-import.md#excel-workbooks):
 * every row of a sheet is read, whatever used range (``<dimension ref=...>``)
   the workbook declares: some exporters write ``A1`` or a range that stops short;
 * a formula with no calculated value is an error wherever it is (``PL-CSV-013``
-  in a required cell, ``PL-CSV-038`` in an optional one), not an empty cell;
-* merged cells that cover data rows are an error (``PL-CSV-037``): only the
+  in a required cell, ``PL-CSV-042`` in an optional one), not an empty cell;
+* merged cells that cover data rows are an error (``PL-CSV-041``): only the
   top-left cell of a merged range holds its value, so the other rows of the
   range would silently read as empty.
 
@@ -181,7 +181,7 @@ def _sheet_issues(
     ``used`` holds the 1-based columns that hold a ledger field.  A formula in a
     required cell (or the ``entry`` cell) is already reported as missing
     (PL-CSV-013, PL-CSV-012): that issue is made to name the formula; one in an
-    optional cell becomes PL-CSV-038.  A merged range below the last row with data
+    optional cell becomes PL-CSV-042.  A merged range below the last row with data
     holds nothing to lose and is not reported.
     """
     names = ["" if h is None else str(h).strip() for h in header]
@@ -210,7 +210,7 @@ def _sheet_issues(
             continue
         out.append(
             Issue(
-                code="PL-CSV-038",
+                code="PL-CSV-042",
                 severity=Severity.ERROR,
                 message=message,
                 location=Location(file=where, row=row, column=name(col)),
@@ -224,7 +224,7 @@ def _sheet_issues(
         rows = f"row {first}" if first == last else f"rows {first} to {last}"
         out.append(
             Issue(
-                code="PL-CSV-037",
+                code="PL-CSV-041",
                 severity=Severity.ERROR,
                 message=f"the cells {cells} are merged, over {rows}: only the top-left "
                 "cell holds the value, so the others would read as empty; unmerge the "
