@@ -609,3 +609,21 @@ def test_a_yaml_plain_scalar_is_text_unless_it_is_a_yaml_1_2_core_value(plain: s
         assert value == plain
     else:
         assert _CORE_12.fullmatch(plain), (plain, value)
+
+
+def test_a_sheet_whose_xml_cannot_be_read_again_is_coded(
+    tmp_path: Path, bcf: Agreement, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the second look at a sheet's XML (formulas, merged cells) never raises
+    import zlib
+
+    import pooledledger.io.excel_files as excel_files
+
+    def broken(book: object, ws: object) -> None:
+        raise zlib.error("Error -3 while decompressing data")
+
+    monkeypatch.setattr(excel_files, "_scan_sheet", broken)
+    path = book(tmp_path / "b.xlsx", [HEADER, spend(1)])
+    ledger, issues = read_ledger_excel(bcf, path)
+    assert ledger is None
+    assert codes(issues) == ["PL-CSV-001"]

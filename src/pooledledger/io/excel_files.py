@@ -33,6 +33,7 @@ import html
 import os
 import re
 import zipfile
+import zlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -291,7 +292,12 @@ def _read_book(
                 done = parser.add_rows(_numbered(_padded(rows, len(header)), 2), progress, done)
                 table = parser.table
                 used = {pos + 1 for pos in table.index.values()} if table is not None else set()
-                extra += _sheet_issues(_scan_sheet(book, ws), where, header, used, parser)
+                try:
+                    scan = _scan_sheet(book, ws)
+                except (OSError, EOFError, zipfile.BadZipFile, zlib.error) as exc:
+                    extra.append(_issue("PL-CSV-001", f"cannot read the workbook: {exc}", where))
+                else:
+                    extra += _sheet_issues(scan, where, header, used, parser)
     finally:
         book.close()
     if progress is not None:
