@@ -137,9 +137,12 @@ def test_broken_rows_after_the_declared_dimension_are_reported(
     assert issues[-1].location.row == 2002
 
 
-def test_a_workbook_declaring_range_a1_is_read(tmp_path: Path, bcf: Agreement) -> None:
+@pytest.mark.parametrize("declared", ["A1", "A1:A1", "B2:G3", "C5"])
+def test_a_workbook_declaring_range_a1_is_read(
+    tmp_path: Path, bcf: Agreement, declared: str
+) -> None:
     # was: "no sheet has a ledger header" for a sheet that plainly has one
-    path = set_dimension(book(tmp_path / "b.xlsx", [HEADER, spend(1), spend(2)]), "A1")
+    path = set_dimension(book(tmp_path / "b.xlsx", [HEADER, spend(1), spend(2)]), declared)
     ledger, issues = read_ledger_excel(bcf, path)
     assert ledger is not None, issues
     assert {"E1", "E2"} <= {e.id for e in ledger.entries}

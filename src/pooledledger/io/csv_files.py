@@ -15,6 +15,9 @@ with the file, its physical line (the header is line 1), the column and a
 row is good it builds the :class:`~pooledledger.ledger.Ledger` and runs
 :func:`~pooledledger.checks.check_ledger`, naming each issue's file and line.
 
+A cell may hold at most :data:`MAX_CELL_CHARS` (32,767) characters, as an Excel
+cell does; a longer one is ``PL-CSV-043`` (docs/csv-import.md#limits).
+
 The row parser (:class:`RowParser`) works over rows of cells that are strings
 (CSV) or spreadsheet values (``int``, ``float``, ``datetime``, ``bool``,
 ``None``); :mod:`pooledledger.io.excel_files` uses the same parser.
