@@ -104,7 +104,7 @@ from pooledledger.reports.bundle import YearEndReports, year_end_reports
 from pooledledger.reports.html import render_html, render_quarterly_html
 from pooledledger.reports.memorandum import MemorandumAccount, memorandum_account
 from pooledledger.reports.note import NotePolicy, PooledBudgetNote, pooled_budget_note
-from pooledledger.reports.quarterly import QuarterlyReport, quarterly_report
+from pooledledger.reports.quarterly import QuarterlyReport, projection_window, quarterly_report
 from pooledledger.reports.statements import PartnerStatement, partner_statements
 from pooledledger.riskshare import BoardRuling
 from pooledledger.rules import (
@@ -256,6 +256,7 @@ __all__ = [
     "partner_statements",
     "pool_cost",
     "pooled_budget_note",
+    "projection_window",
     "quarterly_dates",
     "quarterly_report",
     "read_agreement",
