@@ -24,6 +24,7 @@ from pooledledger.agreement import (
 from pooledledger.apportion import apportion
 from pooledledger.checks import check_ledger
 from pooledledger.entries import Contribution, Entry, Expenditure, Income, Instalment, Reversal
+from pooledledger.errors import IssueError
 from pooledledger.journals import Account, build_journals
 from pooledledger.ledger import EntryConflictError, Ledger, LedgerError, pool_cost
 from pooledledger.partners import Partner, PartnerKind, VatRegime
@@ -437,23 +438,38 @@ class TestChecks:
     """Each ledger check fires with its code and entry id, and stays quiet otherwise."""
 
     def codes(self, *entries: Entry, **scheme_fields: object) -> list[tuple[str, str | None]]:
-        led = Ledger(example1(**scheme_fields), [*example1_entries(), *entries])
+        """The codes of ``check_ledger``, or of the refusal if an entry-level check fails
+        (those entries never reach a ledger: docs/ledger.md#the-gate)."""
+        try:
+            led = Ledger(example1(**scheme_fields), [*example1_entries(), *entries])
+        except IssueError as exc:
+            return [(i.code, i.location.entry_id) for i in exc.issues]
         return [(i.code, i.location.entry_id) for i in check_ledger(led)]
+
+    def refused(self, *entries: Entry, **scheme_fields: object) -> list[tuple[str, str | None]]:
+        """The codes with which posting ``entries`` to the example ledger is refused."""
+        led = Ledger(example1(**scheme_fields), example1_entries())
+        with pytest.raises(IssueError) as caught:
+            led.post(*entries)
+        return [(i.code, i.location.entry_id) for i in caught.value.issues]
 
     def test_unknown_scheme(self) -> None:
         e = Expenditure(id="X", scheme="NOPE", date=date(2007, 5, 1), net="1")
         assert self.codes(e) == [("PL-LED-001", "X")]
+        assert self.refused(e) == [("PL-LED-001", "X")]
 
     def test_unknown_partner(self) -> None:
         e = Expenditure(
             id="X", scheme="POOL", date=date(2007, 5, 1), net="1", procuring_partner="NOPE"
         )
         assert ("PL-LED-002", "X") in self.codes(e)
+        assert self.refused(e) == [("PL-LED-002", "X")]
 
     def test_outside_term(self) -> None:
         e = Expenditure(id="X", scheme="POOL", date=date(2008, 4, 1), net="1")
-        # and 2008-09 has no contributions, so the line could only go to the lead commissioner
-        assert self.codes(e) == [("PL-LED-003", "X"), ("PL-LED-010", None)]
+        # refused when posted, so no ledger (and no PL-LED-010 for 2008-09) is made
+        assert self.codes(e) == [("PL-LED-003", "X")]
+        assert self.refused(e) == [("PL-LED-003", "X")]
 
     def test_contribution_outside_its_year(self) -> None:
         c = Contribution(

@@ -1,7 +1,15 @@
 """Checks on a ledger against its agreement, each returning coded issues.
 
-One small pure function per rule, ``check_<rule>(ledger) -> list[Issue]``, all
-listed in :data:`LEDGER_CHECKS`; :func:`check_ledger` runs them all.  Every issue
+Two kinds of check (docs/ledger.md#the-gate):
+
+* entry-level checks (:mod:`pooledledger.entry_checks`) look at one entry at a
+  time and run once per entry when it is posted; a ledger never holds an entry
+  that fails one of them with an error.  The ``check_<rule>(ledger)`` functions
+  of the same names here run them over a whole ledger;
+* ledger checks, listed in :data:`LEDGER_CHECKS`, look at the ledger as a whole.
+
+:func:`check_ledger` returns both (cached on the ledger) and
+:func:`require_no_errors` is the gate every close and report passes.  Every issue
 names the entry id (and, through the loader, the file and row).
 
 =========== ======== ==============================================================
@@ -20,6 +28,9 @@ PL-LED-008  error    instalments do not sum to the approved annual contribution 
 PL-LED-009  warning  a non-host partner contributes but no instalments are recorded
 PL-LED-010  warning  a scheme has no usable contributions (charged to its lead
                      commissioner)
+PL-LED-011  error    a date or financial year outside the supported range
+PL-LED-012  warning  income entered as a negative amount (a credit)
+PL-LED-013  warning  negative VAT on a positive net amount
 =========== ======== ==============================================================
 """
 
@@ -29,26 +40,31 @@ from collections import defaultdict
 from collections.abc import Callable
 from datetime import date
 
-from pooledledger.agreement import Agreement
+from pooledledger import entry_checks
 from pooledledger.apportion import scheme_weights
-from pooledledger.entries import Contribution, Expenditure, Income, Instalment, Reversal
-from pooledledger.errors import Issue, Location, Severity
-from pooledledger.ledger import Ledger, entry_date, pool_cost
+from pooledledger.entries import Expenditure
+from pooledledger.entry_checks import ENTRY_CHECKS, check_entries
+from pooledledger.errors import Issue, IssueError, Location, Severity, has_errors
+from pooledledger.ledger import Ledger, pool_cost
 from pooledledger.money import format_pence
 from pooledledger.partners import SchemeId
 from pooledledger.periods import FinancialYear
 
 __all__ = [
+    "ENTRY_CHECKS",
     "LEDGER_CHECKS",
     "check_capital_owner",
     "check_cross_subsidy",
     "check_dates",
+    "check_entries",
     "check_instalments",
     "check_ledger",
     "check_permitted_categories",
     "check_scheme_weights",
+    "check_signs",
     "check_unknown_partners",
     "check_unknown_schemes",
+    "require_no_errors",
 ]
 
 
@@ -67,106 +83,35 @@ def _issue(
     )
 
 
-def _scheme_ids(agreement: Agreement, with_risk_pool: bool) -> set[str]:
-    ids = set(agreement.scheme_ids)
-    if with_risk_pool and agreement.risk_pool is not None:
-        ids.add(agreement.risk_pool.id)
-    return ids
-
-
 def check_unknown_schemes(ledger: Ledger) -> list[Issue]:
-    """PL-LED-001: every entry's scheme is one of the agreement's (or the risk pool)."""
-    out: list[Issue] = []
-    lines = _scheme_ids(ledger.agreement, with_risk_pool=False)
-    funds = _scheme_ids(ledger.agreement, with_risk_pool=True)
-    for e in ledger.entries:
-        if isinstance(e, Expenditure | Income) and e.scheme not in lines:
-            out.append(
-                _issue(
-                    "PL-LED-001",
-                    e.id,
-                    f"unknown scheme {e.scheme!r}; the agreement's schemes are {sorted(lines)}",
-                    "scheme",
-                )
-            )
-        elif isinstance(e, Contribution | Instalment) and e.scheme not in funds:
-            out.append(
-                _issue(
-                    "PL-LED-001",
-                    e.id,
-                    f"unknown scheme {e.scheme!r}; the agreement's schemes are {sorted(funds)}",
-                    "scheme",
-                )
-            )
-    return out
+    """PL-LED-001 over a whole ledger (the entry-level check of the same name)."""
+    return entry_checks.check_unknown_schemes(ledger.agreement, ledger.entries)
 
 
 def check_unknown_partners(ledger: Ledger) -> list[Issue]:
-    """PL-LED-002: every partner an entry names is a partner of the agreement."""
-    known = set(ledger.agreement.partner_order)
-    out: list[Issue] = []
-    for e in ledger.entries:
-        if isinstance(e, Contribution | Instalment) and e.partner not in known:
-            out.append(_issue("PL-LED-002", e.id, f"unknown partner {e.partner!r}", "partner"))
-        elif isinstance(e, Expenditure) and e.procuring_partner not in (None, *known):
-            out.append(
-                _issue(
-                    "PL-LED-002",
-                    e.id,
-                    f"unknown procuring partner {e.procuring_partner!r}",
-                    "procuring_partner",
-                )
-            )
-    return out
+    """PL-LED-002 over a whole ledger (the entry-level check of the same name)."""
+    return entry_checks.check_unknown_partners(ledger.agreement, ledger.entries)
 
 
 def check_dates(ledger: Ledger) -> list[Issue]:
-    """PL-LED-003/004: lines inside the term; contributions and instalments in their year."""
-    term = ledger.agreement.term
-    out: list[Issue] = []
-    for e in ledger.entries:
-        d = entry_date(e)
-        if isinstance(e, Contribution | Instalment):
-            if not e.year.contains(d):
-                out.append(
-                    _issue(
-                        "PL-LED-004",
-                        e.id,
-                        f"dated {d}, outside its financial year {e.year}",
-                        "effective_date" if isinstance(e, Contribution) else "due_date",
-                    )
-                )
-        elif isinstance(e, Expenditure | Income | Reversal) and not term.contains(d):
-            out.append(
-                _issue(
-                    "PL-LED-003",
-                    e.id,
-                    f"dated {d}, outside the agreement's term "
-                    f"({ledger.agreement.term_start} to {ledger.agreement.term_end})",
-                    "date",
-                )
-            )
-    return out
+    """PL-LED-011/003/004 over a whole ledger (the entry-level check of the same name)."""
+    return entry_checks.check_dates(ledger.agreement, ledger.entries)
 
 
 def check_permitted_categories(ledger: Ledger) -> list[Issue]:
-    """PL-LED-005 (I-9): spending only in categories its scheme permits."""
-    permitted = {s.id: set(s.permitted_categories) for s in ledger.agreement.schemes}
-    out: list[Issue] = []
-    for e in ledger.entries:
-        if isinstance(e, Expenditure) and permitted.get(e.scheme):
-            allowed = permitted[e.scheme]
-            if e.category not in allowed:
-                out.append(
-                    _issue(
-                        "PL-LED-005",
-                        e.id,
-                        f"category {e.category!r} is not permitted expenditure for "
-                        f"scheme {e.scheme}; permitted: {sorted(allowed)}",
-                        "category",
-                    )
-                )
-    return out
+    """PL-LED-005 over a whole ledger (see
+    :func:`pooledledger.entry_checks.check_permitted_categories`)."""
+    return entry_checks.check_permitted_categories(ledger.agreement, ledger.entries)
+
+
+def check_capital_owner(ledger: Ledger) -> list[Issue]:
+    """PL-LED-007 over a whole ledger (the entry-level check of the same name)."""
+    return entry_checks.check_capital_owner(ledger.agreement, ledger.entries)
+
+
+def check_signs(ledger: Ledger) -> list[Issue]:
+    """PL-LED-012/013 over a whole ledger (the entry-level check of the same name)."""
+    return entry_checks.check_signs(ledger.agreement, ledger.entries)
 
 
 def check_cross_subsidy(ledger: Ledger) -> list[Issue]:
@@ -206,21 +151,6 @@ def check_cross_subsidy(ledger: Ledger) -> list[Issue]:
                 )
             )
     return out
-
-
-def check_capital_owner(ledger: Ledger) -> list[Issue]:
-    """PL-LED-007 (I-11): a capital item names the partner that procures and owns it."""
-    return [
-        _issue(
-            "PL-LED-007",
-            e.id,
-            "capital item with no owner: the pool cannot own assets; "
-            "name the procuring partner, whose asset register it goes on",
-            "procuring_partner",
-        )
-        for e in ledger.entries
-        if isinstance(e, Expenditure) and e.capital and e.procuring_partner is None
-    ]
 
 
 def check_instalments(ledger: Ledger) -> list[Issue]:
@@ -293,19 +223,41 @@ def check_scheme_weights(ledger: Ledger) -> list[Issue]:
     return out
 
 
-#: Every ledger check, in the order they run.
+#: The checks of the ledger as a whole, in the order they run (the entry-level checks
+#: of :data:`pooledledger.entry_checks.ENTRY_CHECKS` run when entries are posted).
 LEDGER_CHECKS: tuple[Callable[[Ledger], list[Issue]], ...] = (
-    check_unknown_schemes,
-    check_unknown_partners,
-    check_dates,
-    check_permitted_categories,
     check_cross_subsidy,
-    check_capital_owner,
     check_instalments,
     check_scheme_weights,
 )
 
 
 def check_ledger(ledger: Ledger) -> list[Issue]:
-    """Run every check in :data:`LEDGER_CHECKS`; all issues, in check order."""
-    return [issue for check in LEDGER_CHECKS for issue in check(ledger)]
+    """Every issue of ``ledger``: the entry-level issues found when its entries were
+    posted (:attr:`~pooledledger.ledger.Ledger.entry_issues`), then every check in
+    :data:`LEDGER_CHECKS`, in check order.
+
+    The result is kept on the (immutable) ledger, so asking again costs nothing.
+    """
+    found = ledger._checked
+    if found is None:
+        found = ledger.entry_issues
+        # a date outside the supported range has no financial year to be checked in
+        if not any(i.code == "PL-LED-011" for i in found):
+            found += tuple(i for check in LEDGER_CHECKS for i in check(ledger))
+        ledger._checked = found
+    return list(found)
+
+
+def require_no_errors(ledger: Ledger) -> tuple[Issue, ...]:
+    """The gate of every close and report: :func:`check_ledger` with no errors.
+
+    Raises :class:`~pooledledger.errors.IssueError` with every issue if any is an
+    error, so no figures are ever made from a ledger the command line would refuse;
+    otherwise returns the warnings (and notes), which travel with the result.
+    See docs/ledger.md#the-gate.
+    """
+    issues = check_ledger(ledger)
+    if has_errors(issues):
+        raise IssueError(issues, what=f"the ledger of {ledger.agreement.id}")
+    return tuple(issues)

@@ -46,6 +46,7 @@ from pooledledger._model import FrozenModel
 from pooledledger.agreement import Agreement
 from pooledledger.allocation import allocate, allocate_2d, allocate_2d_fixed
 from pooledledger.apportion import SchemeShares, apportion
+from pooledledger.checks import require_no_errors
 from pooledledger.entries import (
     Contribution,
     ContributionKind,
@@ -272,9 +273,39 @@ def close_year(
     ``terminating=True`` is termination on 31 March, the year's last day (or the
     term's last day when the term ends earlier in the year).  A ``terminate_on``
     outside the year or the agreement's term raises :class:`CloseError` (PL-TRM-001).
+
+    The ledger must pass :func:`~pooledledger.checks.check_ledger` with no errors,
+    or :class:`~pooledledger.errors.IssueError` lists them and nothing is closed
+    (docs/ledger.md#the-gate).  Its warnings come first in the close's ``issues``.
     """
     if ledger.agreement != agreement:
         raise CloseError("the ledger was built for a different agreement")
+    carried = require_no_errors(ledger)
+    return _close_year(
+        agreement,
+        ledger,
+        year,
+        rulings=rulings,
+        settle_within_working_days=settle_within_working_days,
+        terminating=terminating,
+        terminate_on=terminate_on,
+        carried=carried,
+    )
+
+
+def _close_year(
+    agreement: Agreement,
+    ledger: Ledger,
+    year: FinancialYear,
+    *,
+    rulings: Mapping[SchemeId, BoardRuling] | None = None,
+    settle_within_working_days: int = 20,
+    terminating: bool = False,
+    terminate_on: date | None = None,
+    carried: tuple[Issue, ...] = (),
+) -> YearEndClose:
+    """:func:`close_year` without the gate, for ledgers the library derives from a
+    checked one (a quarterly projection); ``carried`` starts the close's issues."""
     if terminate_on is not None:
         bad = termination_date_issues(agreement, year, terminate_on)
         if bad:
@@ -284,9 +315,10 @@ def close_year(
         terminate_on = ends if year.start <= ends < year.last_day else year.last_day
     terminating = terminate_on is not None
     cancelled: tuple[CancelledContribution, ...] = ()
-    issues: list[Issue] = []
+    issues: list[Issue] = list(carried)
     if terminate_on is not None:
-        ledger, issues = up_to(ledger, terminate_on)
+        ledger, cut = up_to(ledger, terminate_on)
+        issues += cut
         cancelled, more = cancelled_contributions(agreement, ledger, year, terminate_on)
         issues += more
     within = period_to(year, terminate_on) if terminate_on is not None else year.as_range()

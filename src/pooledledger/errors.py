@@ -170,6 +170,10 @@ ISSUE_CODES: dict[str, str] = {
     "PL-LED-008": "instalments do not sum to the approved annual contribution (I-14)",
     "PL-LED-009": "a non-host partner contributes but no instalments are recorded (warning)",
     "PL-LED-010": "a scheme has no usable contributions; charged to its lead commissioner",
+    "PL-LED-011": "a date or financial year lies outside the supported range (financial "
+    "years 1900-01 to 2199-00)",
+    "PL-LED-012": "income is entered as a negative amount, a credit (warning)",
+    "PL-LED-013": "VAT is negative on a positive net amount (warning)",
     # ledger files
     "PL-LED-101": "the ledger file cannot be read or parsed",
     "PL-LED-102": "a ledger entry is malformed (named by its row and field)",

@@ -44,7 +44,8 @@ from pooledledger.entries import (
     Settlement,
     YearClosed,
 )
-from pooledledger.errors import PooledLedgerError
+from pooledledger.entry_checks import ENTRY_CHECKS
+from pooledledger.errors import Issue, IssueError, Location, PooledLedgerError, Severity
 from pooledledger.money import to_pence
 from pooledledger.partners import PartnerId, SchemeId, VatRegime
 from pooledledger.periods import DateRange, FinancialYear
@@ -66,7 +67,22 @@ __all__ = [
 
 
 class LedgerError(PooledLedgerError, ValueError):
-    """A ledger cannot be built from these entries (misuse of the API)."""
+    """A ledger cannot be built from these entries (misuse of the API).
+
+    ``issues`` holds the problem as one coded issue (PL-LED-103, naming the entry),
+    so a caller can report it like any other problem in the data.
+    """
+
+    def __init__(self, message: str, entry_id: str | None = None) -> None:
+        super().__init__(message)
+        self.issues: tuple[Issue, ...] = (
+            Issue(
+                code="PL-LED-103",
+                severity=Severity.ERROR,
+                message=message,
+                location=Location(entry_id=entry_id),
+            ),
+        )
 
 
 class EntryConflictError(LedgerError):
@@ -174,16 +190,46 @@ class PoolLine:
 class Ledger:
     """An agreement plus its entries, immutable, in canonical order.
 
+    Every entry passes the entry-level checks of :mod:`pooledledger.entry_checks`
+    once, when it is posted (here or by :meth:`post`): an unknown scheme or partner,
+    a date outside the term or the supported range, a category the scheme does not
+    permit, a capital item with no owner.  If any of them is an error the entries
+    are refused with :class:`~pooledledger.errors.IssueError` listing every problem
+    of the entries given at once, and no ledger is made (docs/ledger.md#the-gate).
+    Their warnings stay with the ledger and come back from
+    :func:`pooledledger.checks.check_ledger`, which adds the checks of the ledger as
+    a whole (instalments, cross-subsidy, weights).
+
     Raises :class:`EntryConflictError` if an id is reused with different content and
     :class:`LedgerError` if a reversal names no earlier expenditure or income line,
-    or a line is reversed twice.  Problems in the data itself (unknown schemes,
-    spending outside the term, …) are reported by :func:`pooledledger.checks.check_ledger`.
+    or a line is reversed twice.
     """
 
-    __slots__ = ("__dict__", "_by_id", "agreement", "entries")
+    __slots__ = ("__dict__", "_by_id", "_checked", "_entry_issues", "agreement", "entries")
+
+    agreement: Agreement
+    entries: tuple[Entry, ...]
+    _by_id: dict[str, Entry]
+    _checked: tuple[Issue, ...] | None
+    _entry_issues: tuple[tuple[int, Issue], ...]
 
     def __init__(self, agreement: Agreement, entries: Iterable[Entry] = ()) -> None:
+        self._build(agreement, entries, None)
+
+    def _build(
+        self,
+        agreement: Agreement,
+        entries: Iterable[Entry],
+        base: Ledger | None,
+        *,
+        gate: bool = True,
+    ) -> None:
+        """Build from ``entries``; those that are (identically) in ``base`` are not
+        checked again.  ``gate=False`` keeps entry errors instead of raising: only for
+        ledgers the library derives itself (a projection) and for readers reporting
+        the issues of a file; such a ledger is never handed to a user."""
         self.agreement = agreement
+        self._checked = None
         by_id: dict[str, Entry] = {}
         for entry in entries:
             if not isinstance(entry, _ENTRY_TYPES):
@@ -199,8 +245,29 @@ class Ledger:
             elif seen != entry:
                 raise EntryConflictError(
                     f"entry id {entry.id!r} was posted twice with different content:\n"
-                    f"  first:  {seen!r}\n  second: {entry!r}"
+                    f"  first:  {seen!r}\n  second: {entry!r}",
+                    entry.id,
                 )
+        known = base._by_id if base is not None and base.agreement == agreement else {}
+        ordered = tuple(sorted(by_id.values(), key=_sort_key))
+        fresh = [e for e in ordered if known.get(e.id) is not e] if known else ordered
+        found: list[tuple[int, Issue]] = [
+            (rank, issue)
+            for rank, check in enumerate(ENTRY_CHECKS)
+            for issue in check(agreement, fresh)
+        ]
+        if gate and any(issue.is_error for _, issue in found):
+            raise IssueError(
+                [issue for _, issue in found],
+                what="the entries posted",
+            )
+        if known:
+            assert base is not None
+            found += [pair for pair in base._entry_issues if pair[1].location.entry_id in by_id]
+        if found and known:
+            rank_of = {e.id: _sort_key(e) for e in by_id.values()}
+            found.sort(key=lambda pair: (pair[0], rank_of[pair[1].location.entry_id or ""]))
+        self._entry_issues = tuple(found)
         reversed_ids: set[str] = set()
         for entry in by_id.values():
             if isinstance(entry, Reversal):
@@ -208,22 +275,48 @@ class Ledger:
                 if not isinstance(original, Expenditure | Income | YearClosed):
                     raise LedgerError(
                         f"reversal {entry.id!r} reverses {entry.reverses!r}, which is not an "
-                        "expenditure, income or year-closed entry in this ledger"
+                        "expenditure, income or year-closed entry in this ledger",
+                        entry.id,
                     )
                 if entry.date < entry_date(original):
                     raise LedgerError(
                         f"reversal {entry.id!r} is dated {entry.date}, before the entry it "
-                        f"reverses ({entry_date(original)})"
+                        f"reverses ({entry_date(original)})",
+                        entry.id,
                     )
                 if entry.reverses in reversed_ids:
-                    raise LedgerError(f"{entry.reverses!r} is reversed more than once")
+                    raise LedgerError(f"{entry.reverses!r} is reversed more than once", entry.id)
                 reversed_ids.add(entry.reverses)
         self._by_id = by_id
-        self.entries: tuple[Entry, ...] = tuple(sorted(by_id.values(), key=_sort_key))
+        self.entries = ordered
+
+    @classmethod
+    def _derived(
+        cls,
+        agreement: Agreement,
+        entries: Iterable[Entry],
+        base: Ledger | None = None,
+        *,
+        gate: bool = True,
+    ) -> Ledger:
+        """A ledger built by the library itself (see :meth:`_build`); not public API."""
+        ledger = cls.__new__(cls)
+        ledger._build(agreement, entries, base, gate=gate)
+        return ledger
 
     def post(self, *entries: Entry) -> Ledger:
-        """A new ledger with ``entries`` added (identical re-posts change nothing)."""
-        return Ledger(self.agreement, (*self.entries, *entries))
+        """A new ledger with ``entries`` added (identical re-posts change nothing).
+
+        Only the new entries are checked; :class:`~pooledledger.errors.IssueError`
+        lists every entry-level error among them, and this ledger is unchanged.
+        """
+        return Ledger._derived(self.agreement, (*self.entries, *entries), self)
+
+    @property
+    def entry_issues(self) -> tuple[Issue, ...]:
+        """The entry-level issues found when the entries were posted (warnings only,
+        since errors are refused), in check order, then canonical entry order."""
+        return tuple(issue for _, issue in self._entry_issues)
 
     def __len__(self) -> int:
         return len(self.entries)

@@ -117,7 +117,7 @@ def up_to(ledger: Ledger, on: date) -> tuple[Ledger, list[Issue]]:
         "goods or services received by then on or before it",
         location=Location(entry_id=dropped[0]),
     )
-    return Ledger(ledger.agreement, kept), [issue]
+    return Ledger._derived(ledger.agreement, kept, ledger), [issue]  # not checked again
 
 
 def _split(total: int, cancelled: Fraction) -> int:

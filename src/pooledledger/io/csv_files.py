@@ -47,14 +47,7 @@ from moneyed import Money
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
 from pooledledger.agreement import Agreement
-from pooledledger.checks import (
-    check_capital_owner,
-    check_dates,
-    check_ledger,
-    check_permitted_categories,
-    check_unknown_partners,
-    check_unknown_schemes,
-)
+from pooledledger.checks import check_ledger
 from pooledledger.entries import (
     Contribution,
     ContributionKind,
@@ -80,16 +73,6 @@ from pooledledger.money import GBP as _GBP
 from pooledledger.money import parse_amount, pence_to_decimal
 from pooledledger.partners import ID_PATTERN
 from pooledledger.periods import FinancialYear
-
-#: Ledger checks that look at one entry at a time: they still run on the rows that
-#: parsed when other rows have errors (checks of totals, such as instalments, do not).
-ROW_CHECKS = (
-    check_unknown_schemes,
-    check_unknown_partners,
-    check_dates,
-    check_permitted_categories,
-    check_capital_owner,
-)
 
 __all__ = [
     "ENTRY_FIELDS",
@@ -1145,14 +1128,16 @@ class RowParser:
             # nothing is imported, but the checks that look at one entry at a time
             # still run on the rows that did parse, so every error comes back at once
             try:
-                partial = Ledger(agreement, self.entries)
+                partial = Ledger._derived(agreement, self.entries, gate=False)
             except LedgerError:
                 return None, self.sorted_issues(self.issues)
-            more = [_locate(i, self.where) for check in ROW_CHECKS for i in check(partial)]
+            more = [_locate(i, self.where) for i in partial.entry_issues]
             return None, self.sorted_issues(self.issues + more)
         self.issues = self.sorted_issues(self.issues)
         try:
-            ledger = Ledger(agreement, self.entries)
+            # the entry-level checks run here, once per row, without refusing: their
+            # errors are reported with the file and line below, and no ledger is returned
+            ledger = Ledger._derived(agreement, self.entries, gate=False)
         except LedgerError as exc:
             self._error("PL-LED-103", str(exc), None, None, None)
             return None, self.issues

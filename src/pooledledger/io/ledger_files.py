@@ -97,7 +97,8 @@ def read_ledger(
     if issues:
         return None, issues
     try:
-        ledger = Ledger(agreement, entries)
+        # entry-level errors are reported below with their rows, not raised
+        ledger = Ledger._derived(agreement, entries, gate=False)
     except LedgerError as exc:
         return None, [_issue("PL-LED-103", str(exc), file)]
     rows = {e.id: row for row, e in enumerate(entries, 1)}

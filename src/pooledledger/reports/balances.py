@@ -52,6 +52,7 @@ from datetime import date
 from pooledledger._model import DomainEnum, FrozenModel
 from pooledledger.agreement import Agreement
 from pooledledger.apportion import apportion
+from pooledledger.checks import require_no_errors
 from pooledledger.close import YearEndClose, close_year
 from pooledledger.errors import Issue
 from pooledledger.journals import Account, Journal, build_journals
@@ -244,11 +245,16 @@ def agreement_of_balances(
     *,
     thresholds: AobThresholds = AOB_2022_23,
 ) -> AgreementOfBalances:
-    """Receivables and payables (and I&E at months 9 and 12) per host–partner pair."""
+    """Receivables and payables (and I&E at months 9 and 12) per host–partner pair.
+
+    A ledger with errors is refused (:class:`~pooledledger.errors.IssueError`;
+    docs/ledger.md#the-gate); its warnings come first in ``issues``.
+    """
     if ledger.agreement != agreement:
         raise ReportError("the ledger was built for a different agreement")
     if isinstance(month, bool) or month not in (6, 9, 12):
         raise ReportError(f"agreement of balances is for month 6, 9 or 12, not {month!r}")
+    carried = require_no_errors(ledger)
     issues: tuple[Issue, ...]
     month_end = year.month(month).last_day
     terminated_on: date | None = None
@@ -265,7 +271,7 @@ def agreement_of_balances(
     else:
         app = apportion(ledger, year, upto=year.month(month).end)
         journals, found = build_journals(ledger, app)
-        issues = (*app.issues, *found)
+        issues = (*carried, *app.issues, *found)
 
     host = agreement.host_partner
     with_ie = month in (9, 12)

@@ -49,6 +49,7 @@ from datetime import date
 
 from pooledledger._model import FrozenModel
 from pooledledger.agreement import Agreement
+from pooledledger.checks import require_no_errors
 from pooledledger.close import YearEndClose
 from pooledledger.entries import ContributionKind, Expenditure, Income
 from pooledledger.errors import PooledLedgerError
@@ -618,12 +619,14 @@ def memorandum_account(
     """The §9.2 memorandum account of ``close.year``, from the ledger and the close.
 
     ``close`` must be the agreement's close of that year from this ledger; the
-    account's checks show any figure that disagrees.
+    account's checks show any figure that disagrees.  A ledger with errors is
+    refused (:class:`~pooledledger.errors.IssueError`; docs/ledger.md#the-gate).
     """
     if close.agreement != agreement.id:
         raise ReportError(f"the close is for agreement {close.agreement!r}, not {agreement.id!r}")
     if ledger.agreement != agreement:
         raise ReportError("the ledger was built for a different agreement")
+    require_no_errors(ledger)
     year = close.year
     order = agreement.partner_order
     host = agreement.host

@@ -1,0 +1,306 @@
+"""Checks on one ledger entry at a time, run where an entry enters a ledger.
+
+Every check here looks at a single entry against the agreement, never at the
+ledger as a whole, so :class:`~pooledledger.ledger.Ledger` runs them once per entry
+when the entry is posted (``Ledger(...)`` or ``ledger.post(...)``) and refuses the
+entries with :class:`~pooledledger.errors.IssueError` if any problem is an error.
+Entries already in a ledger are never checked again.  See docs/ledger.md#the-gate.
+
+Each check is ``check_<rule>(agreement, entries) -> list[Issue]``, listed in
+:data:`ENTRY_CHECKS`; :func:`check_entries` runs them all, in that order.
+
+=========== ======== ==============================================================
+code        severity meaning
+=========== ======== ==============================================================
+PL-LED-001  error    an entry names a scheme the agreement does not have
+PL-LED-002  error    an entry names a partner the agreement does not have
+PL-LED-011  error    a date or financial year outside the supported range
+                     (financial years 1900-01 to 2199-00)
+PL-LED-003  error    a pool line is dated outside the agreement's term
+PL-LED-004  error    a contribution or instalment is dated outside its financial year
+PL-LED-005  error    spending in a category the scheme does not permit (I-9)
+PL-LED-007  error    a capital item with no owner (I-11)
+PL-LED-012  warning  income entered as a negative amount (a credit)
+PL-LED-013  warning  negative VAT on a positive net amount
+=========== ======== ==============================================================
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from datetime import date
+
+from pooledledger.agreement import Agreement
+from pooledledger.entries import (
+    Contribution,
+    Entry,
+    Expenditure,
+    Income,
+    Instalment,
+    Reversal,
+    Settlement,
+    YearClosed,
+)
+from pooledledger.errors import Issue, Location, Severity
+from pooledledger.money import format_pence
+from pooledledger.periods import DateRange, FinancialYear
+
+__all__ = [
+    "ENTRY_CHECKS",
+    "FIRST_SUPPORTED_YEAR",
+    "LAST_SUPPORTED_YEAR",
+    "SUPPORTED_DATES",
+    "EntryCheck",
+    "check_capital_owner",
+    "check_dates",
+    "check_entries",
+    "check_permitted_categories",
+    "check_signs",
+    "check_unknown_partners",
+    "check_unknown_schemes",
+]
+
+#: The first and last financial years an entry may fall in (docs/ledger.md#the-gate).
+FIRST_SUPPORTED_YEAR = FinancialYear(1900)
+LAST_SUPPORTED_YEAR = FinancialYear(2199)
+#: Every supported date: 1 April 1900 up to (not including) 1 April 2200.
+SUPPORTED_DATES = DateRange(FIRST_SUPPORTED_YEAR.start, LAST_SUPPORTED_YEAR.end)
+
+#: One entry-level check: the agreement and the entries to check, in canonical order.
+EntryCheck = Callable[[Agreement, Sequence[Entry]], list[Issue]]
+
+
+def _issue(
+    code: str,
+    entry_id: str,
+    message: str,
+    field: str | None = None,
+    severity: Severity = Severity.ERROR,
+) -> Issue:
+    return Issue(
+        code=code,
+        severity=severity,
+        message=message,
+        location=Location(entry_id=entry_id, field=field),
+    )
+
+
+def _scheme_ids(agreement: Agreement, with_risk_pool: bool) -> set[str]:
+    ids = set(agreement.scheme_ids)
+    if with_risk_pool and agreement.risk_pool is not None:
+        ids.add(agreement.risk_pool.id)
+    return ids
+
+
+def check_unknown_schemes(agreement: Agreement, entries: Sequence[Entry]) -> list[Issue]:
+    """PL-LED-001: every entry's scheme is one of the agreement's (or the risk pool)."""
+    out: list[Issue] = []
+    lines = _scheme_ids(agreement, with_risk_pool=False)
+    funds = _scheme_ids(agreement, with_risk_pool=True)
+    for e in entries:
+        if isinstance(e, Expenditure | Income) and e.scheme not in lines:
+            known = lines
+        elif isinstance(e, Contribution | Instalment) and e.scheme not in funds:
+            known = funds
+        else:
+            continue
+        out.append(
+            _issue(
+                "PL-LED-001",
+                e.id,
+                f"unknown scheme {e.scheme!r}; the agreement's schemes are {sorted(known)}",
+                "scheme",
+            )
+        )
+    return out
+
+
+def check_unknown_partners(agreement: Agreement, entries: Sequence[Entry]) -> list[Issue]:
+    """PL-LED-002: every partner an entry names is a partner of the agreement."""
+    known = set(agreement.partner_order)
+    out: list[Issue] = []
+    for e in entries:
+        if isinstance(e, Contribution | Instalment | Settlement) and e.partner not in known:
+            out.append(_issue("PL-LED-002", e.id, f"unknown partner {e.partner!r}", "partner"))
+        elif (
+            isinstance(e, Expenditure)
+            and e.procuring_partner is not None
+            and e.procuring_partner not in known
+        ):
+            out.append(
+                _issue(
+                    "PL-LED-002",
+                    e.id,
+                    f"unknown procuring partner {e.procuring_partner!r}",
+                    "procuring_partner",
+                )
+            )
+    return out
+
+
+def _dated_fields(e: Entry) -> Iterator[tuple[str, date | None]]:
+    if isinstance(e, Contribution):
+        yield "effective_date", e.effective_date
+    elif isinstance(e, Instalment | Settlement):
+        yield "due_date", e.due_date
+        yield "paid_date", e.paid_date
+    elif isinstance(e, YearClosed):
+        yield "closed_on", e.closed_on
+    else:
+        yield "date", e.date
+
+
+def _out_of_range(e: Entry) -> list[Issue]:
+    out: list[Issue] = []
+    if (
+        isinstance(e, Contribution | Instalment | Settlement | YearClosed)
+        and not FIRST_SUPPORTED_YEAR <= e.year <= LAST_SUPPORTED_YEAR
+    ):
+        out.append(
+            _issue(
+                "PL-LED-011",
+                e.id,
+                f"financial year {e.year} is outside the supported range "
+                f"{FIRST_SUPPORTED_YEAR} to {LAST_SUPPORTED_YEAR}",
+                "year",
+            )
+        )
+    for name, d in _dated_fields(e):
+        if d is not None and not SUPPORTED_DATES.contains(d):
+            out.append(
+                _issue(
+                    "PL-LED-011",
+                    e.id,
+                    f"{name} {d.isoformat()} is outside the supported range "
+                    f"{SUPPORTED_DATES.start.isoformat()} to "
+                    f"{SUPPORTED_DATES.last_day.isoformat()} (financial years "
+                    f"{FIRST_SUPPORTED_YEAR} to {LAST_SUPPORTED_YEAR}); is the year mistyped?",
+                    name,
+                )
+            )
+    return out
+
+
+def check_dates(agreement: Agreement, entries: Sequence[Entry]) -> list[Issue]:
+    """PL-LED-011/003/004: dates in the supported range, lines inside the term,
+    contributions and instalments in their own financial year.
+
+    An entry with a date or year outside the supported range gets PL-LED-011 only.
+    """
+    term = agreement.term
+    out: list[Issue] = []
+    for e in entries:
+        bad = _out_of_range(e)
+        if bad:
+            out += bad
+            continue
+        if isinstance(e, Contribution | Instalment):
+            d = e.effective_date if isinstance(e, Contribution) else e.paid_date or e.due_date
+            if not e.year.contains(d):
+                out.append(
+                    _issue(
+                        "PL-LED-004",
+                        e.id,
+                        f"dated {d}, outside its financial year {e.year}",
+                        "effective_date" if isinstance(e, Contribution) else "due_date",
+                    )
+                )
+        elif isinstance(e, Expenditure | Income | Reversal) and not term.contains(e.date):
+            out.append(
+                _issue(
+                    "PL-LED-003",
+                    e.id,
+                    f"dated {e.date}, outside the agreement's term "
+                    f"({agreement.term_start} to {agreement.term_end})",
+                    "date",
+                )
+            )
+    return out
+
+
+def check_permitted_categories(agreement: Agreement, entries: Sequence[Entry]) -> list[Issue]:
+    """PL-LED-005 (I-9): spending only in categories its scheme permits."""
+    permitted = {s.id: set(s.permitted_categories) for s in agreement.schemes}
+    out: list[Issue] = []
+    for e in entries:
+        if isinstance(e, Expenditure) and permitted.get(e.scheme):
+            allowed = permitted[e.scheme]
+            if e.category not in allowed:
+                out.append(
+                    _issue(
+                        "PL-LED-005",
+                        e.id,
+                        f"category {e.category!r} is not permitted expenditure for "
+                        f"scheme {e.scheme}; permitted: {sorted(allowed)}",
+                        "category",
+                    )
+                )
+    return out
+
+
+def check_capital_owner(agreement: Agreement, entries: Sequence[Entry]) -> list[Issue]:
+    """PL-LED-007 (I-11): a capital item names the partner that procures and owns it."""
+    return [
+        _issue(
+            "PL-LED-007",
+            e.id,
+            "capital item with no owner: the pool cannot own assets; "
+            "name the procuring partner, whose asset register it goes on",
+            "procuring_partner",
+        )
+        for e in entries
+        if isinstance(e, Expenditure) and e.capital and e.procuring_partner is None
+    ]
+
+
+def check_signs(agreement: Agreement, entries: Sequence[Entry]) -> list[Issue]:
+    """PL-LED-012/013 (warnings): income entered as a credit; negative VAT on a positive net.
+
+    Negative income reduces the pool's income and so *adds* to net spending; it is
+    usually a refund or a reversal typed as income with brackets.  Negative VAT on
+    a positive net is usually a sign typed wrongly on one of the two cells.
+    """
+    out: list[Issue] = []
+    for e in entries:
+        if isinstance(e, Income) and e.pence < 0:
+            out.append(
+                _issue(
+                    "PL-LED-012",
+                    e.id,
+                    f"income of {format_pence(e.pence)} is negative, which adds to net "
+                    "spending; income is entered as a positive amount. Did you mean a "
+                    "reversal of the original income line, or a refund recorded as "
+                    "expenditure?",
+                    "amount",
+                    Severity.WARNING,
+                )
+            )
+        elif isinstance(e, Expenditure) and e.net_pence > 0 and e.vat_pence < 0:
+            out.append(
+                _issue(
+                    "PL-LED-013",
+                    e.id,
+                    f"VAT of {format_pence(e.vat_pence)} is negative on a positive net of "
+                    f"{format_pence(e.net_pence)}; a credit note has both negative. Is a sign "
+                    "typed wrongly?",
+                    "vat",
+                    Severity.WARNING,
+                )
+            )
+    return out
+
+
+#: Every entry-level check, in the order they run.
+ENTRY_CHECKS: tuple[EntryCheck, ...] = (
+    check_unknown_schemes,
+    check_unknown_partners,
+    check_dates,
+    check_permitted_categories,
+    check_capital_owner,
+    check_signs,
+)
+
+
+def check_entries(agreement: Agreement, entries: Sequence[Entry]) -> list[Issue]:
+    """Run every check in :data:`ENTRY_CHECKS` on ``entries``; all issues, in check order."""
+    return [issue for check in ENTRY_CHECKS for issue in check(agreement, entries)]
