@@ -13,7 +13,9 @@ CARRY_FORWARD, REDEPLOY (to another scheme) and CONTINGENCY (with a risk pool).
 Optionally a risk pool (RS7: scope, OVERSPEND_WEIGHTS or PRIORITY, unused REFUND
 or CARRY_FORWARD) and offsetting (RS8, with or without an order).
 
-Ledgers: per scheme, a target variance (overspend, underspend, exact, or free,
+Ledgers pass the gate (docs/ledger.md#the-gate): capital items name their owner and
+spending cites the partners' agreement to any cross-subsidy.
+Per scheme, a target variance (overspend, underspend, exact, or free,
 including net income) is drawn first; expenditure lines (VAT none, 20% by policy
 or with explicit recoverable VAT, capital items, unauthorised spending, named or
 default procuring partner) and income lines are then drawn so the net comes out
@@ -552,7 +554,10 @@ def _entries(draw: st.DrawFn, agreement: Agreement, host_neutral: bool) -> tuple
                 "scheme": k,
                 "date": on,
                 "procuring_partner": procuring,
-                "capital": draw(st.integers(0, 9)) == 0,
+                # a capital item names its owner (PL-LED-007, refused when posted)
+                "capital": draw(st.integers(0, 9)) == 0 and procuring is not None,
+                # the partners agreed any cross-subsidy (I-8; else PL-LED-006 refuses the close)
+                "agreement_ref": "JCB-XSUB",
             }
             if last:
                 fields["net"] = pence_text(to_spend)
@@ -597,6 +602,7 @@ def _entries(draw: st.DrawFn, agreement: Agreement, host_neutral: bool) -> tuple
                     date=on,
                     net=wrong_amount,
                     procuring_partner=draw(st.sampled_from(procurers)),
+                    agreement_ref="JCB-XSUB",
                 )
             else:
                 wrong = Income(id=new_id("N"), scheme=k, date=on, amount=wrong_amount)

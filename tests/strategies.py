@@ -241,16 +241,21 @@ def expenditures(draw: st.DrawFn, agreement: Agreement, entry_id: str) -> Expend
     if explicit:
         lo, hi = min(0, vat), max(0, vat)
         recoverable = pence_text(draw(st.integers(min_value=lo, max_value=hi)))
+    scheme = draw(st.sampled_from(agreement.scheme_ids))
+    on = draw(year_days)
+    procuring = draw(st.one_of(st.none(), st.sampled_from(agreement.partner_order)))
+    cos_listed = draw(st.booleans())
     return Expenditure(
         id=entry_id,
-        scheme=draw(st.sampled_from(agreement.scheme_ids)),
-        date=draw(year_days),
+        scheme=scheme,
+        date=on,
         net=pence_text(net),
         vat=pence_text(vat),
         vat_recoverable=recoverable,
-        procuring_partner=draw(st.one_of(st.none(), st.sampled_from(agreement.partner_order))),
-        cos_listed=draw(st.booleans()),
-        capital=draw(st.booleans()),
+        procuring_partner=procuring,
+        cos_listed=cos_listed,
+        # a capital item names its owner (PL-LED-007, refused when posted)
+        capital=draw(st.booleans()) and procuring is not None,
         supplier="Generated supplier",
     )
 
@@ -444,15 +449,19 @@ def random_pool(
         else:
             net = rng.choice((rng.randint(-999, 999), rng.randint(1, 10**8)))
             vat = net // 5 if rng.random() < 0.5 else 0
+            scheme = rng.choice(scheme_ids)
+            recoverable = pence_text(rng.choice((0, vat, vat // 2)))
+            procuring = rng.choice((None, rng.choice(ids)))
             entry = Expenditure(
                 id=entry_id,
-                scheme=rng.choice(scheme_ids),
+                scheme=scheme,
                 date=when,
                 net=pence_text(net),
                 vat=pence_text(vat),
-                vat_recoverable=pence_text(rng.choice((0, vat, vat // 2))),
-                procuring_partner=rng.choice((None, rng.choice(ids))),
-                capital=rng.random() < 0.02,
+                vat_recoverable=recoverable,
+                procuring_partner=procuring,
+                # a capital item names its owner (PL-LED-007, refused when posted)
+                capital=rng.random() < 0.02 and procuring is not None,
             )
         if isinstance(entry, Expenditure | Income):
             open_lines.append(entry)

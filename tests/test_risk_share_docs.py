@@ -286,6 +286,9 @@ def _close(page: Path, spend: list[Spend], options: dict[str, Any]) -> YearEndCl
             net=net,
             procuring_partner=by,
             unauthorised=unauthorised,
+            # as on the pages: the pool carries a partner's excess until year end by
+            # agreement (else PL-LED-006, and the close refuses the ledger)
+            agreement_ref="Cabinet 2026-01-14 item 3" if by is not None else None,
         )
         for n, (scheme, net, by, unauthorised) in enumerate(spend)
     ]

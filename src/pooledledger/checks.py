@@ -95,7 +95,9 @@ def check_unknown_partners(ledger: Ledger) -> list[Issue]:
 
 def check_dates(ledger: Ledger) -> list[Issue]:
     """PL-LED-011/003/004 over a whole ledger (the entry-level check of the same name)."""
-    return entry_checks.check_dates(ledger.agreement, ledger.entries)
+    return entry_checks.check_dates(
+        ledger.agreement, ledger.entries
+    ) + entry_checks.check_reversal_dates(ledger.agreement, ledger.entries, ledger.get_or_none)
 
 
 def check_permitted_categories(ledger: Ledger) -> list[Issue]:

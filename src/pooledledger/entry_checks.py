@@ -16,7 +16,8 @@ PL-LED-001  error    an entry names a scheme the agreement does not have
 PL-LED-002  error    an entry names a partner the agreement does not have
 PL-LED-011  error    a date or financial year outside the supported range
                      (financial years 1900-01 to 2199-00)
-PL-LED-003  error    a pool line is dated outside the agreement's term
+PL-LED-003  error    a pool line (or a reversal of one) is dated outside the agreement's
+                     term
 PL-LED-004  error    a contribution or instalment is dated outside its financial year
 PL-LED-005  error    spending in a category the scheme does not permit (I-9)
 PL-LED-007  error    a capital item with no owner (I-11)
@@ -55,6 +56,7 @@ __all__ = [
     "check_dates",
     "check_entries",
     "check_permitted_categories",
+    "check_reversal_dates",
     "check_signs",
     "check_unknown_partners",
     "check_unknown_schemes",
@@ -205,16 +207,37 @@ def check_dates(agreement: Agreement, entries: Sequence[Entry]) -> list[Issue]:
                         "effective_date" if isinstance(e, Contribution) else "due_date",
                     )
                 )
-        elif isinstance(e, Expenditure | Income | Reversal) and not term.contains(e.date):
-            out.append(
-                _issue(
-                    "PL-LED-003",
-                    e.id,
-                    f"dated {e.date}, outside the agreement's term "
-                    f"({agreement.term_start} to {agreement.term_end})",
-                    "date",
-                )
-            )
+        elif isinstance(e, Expenditure | Income) and not term.contains(e.date):
+            out.append(_outside_term(agreement, e.id, e.date))
+    return out
+
+
+def _outside_term(agreement: Agreement, entry_id: str, d: date) -> Issue:
+    return _issue(
+        "PL-LED-003",
+        entry_id,
+        f"dated {d}, outside the agreement's term ({agreement.term_start} to {agreement.term_end})",
+        "date",
+    )
+
+
+def check_reversal_dates(
+    agreement: Agreement, entries: Sequence[Entry], original: Callable[[str], Entry | None]
+) -> list[Issue]:
+    """PL-LED-003 for reversals: a reversal of an expenditure or income line lies
+    inside the term (a reversal of a year-closed marker, reopening a year, may come
+    after it).  ``original`` finds the entry a reversal names; the ledger runs this
+    beside :data:`ENTRY_CHECKS`, as part of :func:`check_dates`."""
+    term = agreement.term
+    out: list[Issue] = []
+    for e in entries:
+        if (
+            isinstance(e, Reversal)
+            and SUPPORTED_DATES.contains(e.date)
+            and not term.contains(e.date)
+            and isinstance(original(e.reverses), Expenditure | Income)
+        ):
+            out.append(_outside_term(agreement, e.id, e.date))
     return out
 
 

@@ -44,7 +44,7 @@ from pooledledger.entries import (
     Settlement,
     YearClosed,
 )
-from pooledledger.entry_checks import ENTRY_CHECKS
+from pooledledger.entry_checks import ENTRY_CHECKS, check_dates, check_reversal_dates
 from pooledledger.errors import Issue, IssueError, Location, PooledLedgerError, Severity
 from pooledledger.money import to_pence
 from pooledledger.partners import PartnerId, SchemeId, VatRegime
@@ -99,6 +99,8 @@ _KIND_RANK = {
     "year_closed": 6,
 }
 
+
+_DATES_RANK = ENTRY_CHECKS.index(check_dates)
 
 _ENTRY_TYPES = (Contribution, Instalment, Expenditure, Income, Reversal, Settlement, YearClosed)
 
@@ -256,6 +258,9 @@ class Ledger:
             for rank, check in enumerate(ENTRY_CHECKS)
             for issue in check(agreement, fresh)
         ]
+        found += [
+            (_DATES_RANK, issue) for issue in check_reversal_dates(agreement, fresh, by_id.get)
+        ]
         if gate and any(issue.is_error for _, issue in found):
             raise IssueError(
                 [issue for _, issue in found],
@@ -264,7 +269,7 @@ class Ledger:
         if known:
             assert base is not None
             found += [pair for pair in base._entry_issues if pair[1].location.entry_id in by_id]
-        if found and known:
+        if found:
             rank_of = {e.id: _sort_key(e) for e in by_id.values()}
             found.sort(key=lambda pair: (pair[0], rank_of[pair[1].location.entry_id or ""]))
         self._entry_issues = tuple(found)
@@ -361,6 +366,10 @@ class Ledger:
     def get(self, entry_id: str) -> Entry:
         """The entry with this id (``KeyError`` if none)."""
         return self._by_id[entry_id]
+
+    def get_or_none(self, entry_id: str) -> Entry | None:
+        """The entry with this id, or ``None``."""
+        return self._by_id.get(entry_id)
 
     # -- entries by kind -------------------------------------------------------
 

@@ -60,7 +60,7 @@ from pooledledger.ledger import Ledger
 from pooledledger.partners import PartnerId
 from pooledledger.periods import FinancialYear
 from pooledledger.reports.memorandum import ReportError, _cell, _year_ended
-from pooledledger.reports.summary import _table
+from pooledledger.reports.summary import _table, issues_markdown
 
 __all__ = [
     "AOB_2022_23",
@@ -158,7 +158,9 @@ class AgreementOfBalances(FrozenModel):
                 return r
         raise KeyError(partner)
 
-    def to_markdown(self) -> str:
+    def to_markdown(self, *, with_issues: bool = True) -> str:
+        """The export as Markdown; ``with_issues`` adds the issues carried (if any)."""
+
         def opt(v: int | None) -> str:
             return "n/a" if v is None else _cell(v)
 
@@ -208,6 +210,8 @@ class AgreementOfBalances(FrozenModel):
             rows,
             right_from=2,
         )
+        if with_issues and self.issues:
+            out += ["", *issues_markdown(self.issues)]
         return "\n".join(out) + "\n"
 
 

@@ -24,6 +24,7 @@ from pooledledger.reports.balances import AgreementOfBalances, agreement_of_bala
 from pooledledger.reports.memorandum import MemorandumAccount, memorandum_account
 from pooledledger.reports.note import NotePolicy, PooledBudgetNote, pooled_budget_note
 from pooledledger.reports.statements import PartnerStatement, partner_statements
+from pooledledger.reports.summary import issues_markdown
 from pooledledger.riskshare import BoardRuling
 
 __all__ = ["YearEndReports", "year_end_reports"]
@@ -44,10 +45,15 @@ class YearEndReports(FrozenModel):
         return self.close.year
 
     def to_markdown(self) -> str:
-        """The memorandum account, the note, the balances and every statement."""
+        """The memorandum account, the note, the balances, every statement and, if
+        there are any, the issues (warnings) of the ledger checks and the close."""
         parts = [self.memorandum.to_markdown(), self.note.to_markdown()]
-        parts.append(self.balances.to_markdown())
+        parts.append(self.balances.to_markdown(with_issues=False))
         parts += [s.to_markdown() for s in self.statements.values()]
+        if self.close.issues:
+            parts.append(
+                "\n".join(issues_markdown(self.close.issues, "# Issues found by the checks"))
+            )
         return "\n\n".join(p.rstrip("\n") for p in parts) + "\n"
 
 

@@ -54,7 +54,7 @@ from pooledledger.money import Rounding, format_pence, multiply, to_money
 from pooledledger.partners import PartnerId, SchemeId
 from pooledledger.periods import ENGLAND_AND_WALES, FinancialYear
 from pooledledger.reports.memorandum import ReportError, _cell
-from pooledledger.reports.summary import _table
+from pooledledger.reports.summary import _table, issues_markdown
 
 __all__ = [
     "FORECAST_ROUNDING",
@@ -242,6 +242,8 @@ class QuarterlyReport(FrozenModel):
         else:
             out.append("- No scheme projects an overspend.")
         out += [f"- {n}" for n in self.notes]
+        if self.issues:
+            out += ["", *issues_markdown(self.issues)]
         return "\n".join(out) + "\n"
 
 

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, timedelta
 
 from pooledledger.agreement import Agreement
 from pooledledger.apportion import Apportionment
+from pooledledger.errors import Issue
 from pooledledger.journals import ACCOUNT_LABELS, Journal
 from pooledledger.money import format_pence
 from pooledledger.periods import FinancialYear
 
-__all__ = ["agreement_summary", "journals_markdown", "shares_markdown"]
+__all__ = ["agreement_summary", "issues_markdown", "journals_markdown", "shares_markdown"]
 
 
 def _table(header: list[str], rows: list[list[str]], right_from: int = 1) -> list[str]:
@@ -18,6 +20,23 @@ def _table(header: list[str], rows: list[list[str]], right_from: int = 1) -> lis
     out = ["| " + " | ".join(header) + " |", "| " + " | ".join(align) + " |"]
     out += ["| " + " | ".join(r) + " |" for r in rows]
     return out
+
+
+def issues_markdown(issues: Sequence[Issue], heading: str = "## Issues") -> list[str]:
+    """Warnings and notes that travel with a result, as Markdown lines (none: no lines).
+
+    One row per issue: code, severity, where (entry id, field) and message.
+    """
+    if not issues:
+        return []
+
+    def cell(text: str) -> str:
+        return " ".join(text.replace("|", "\\|").splitlines())
+
+    rows = [
+        [cell(i.code), i.severity.value, cell(str(i.location)), cell(i.message)] for i in issues
+    ]
+    return [heading, "", *_table(["code", "severity", "where", "message"], rows, right_from=99)]
 
 
 def agreement_summary(agreement: Agreement, year: FinancialYear | None = None) -> str:
