@@ -54,7 +54,14 @@ def written(
 
 
 def test_files(written: dict[str, Path]) -> None:
-    assert list(written) == ["shares", "settlement_schedule", "journals", "ledger", "apportionment"]
+    assert list(written) == [
+        "shares",
+        "settlement_schedule",
+        "journals",
+        "ledger",
+        "apportionment",
+        "issues",
+    ]
     for name, path in written.items():
         assert path.name == f"{name}.csv"
         assert path.exists()

@@ -86,6 +86,18 @@ def _report(issues: list[Issue] | tuple[Issue, ...]) -> None:
         click.echo(f"  {issue}", err=True)
 
 
+def _not_yet_reported(
+    issues: list[Issue] | tuple[Issue, ...], reported: tuple[Issue, ...]
+) -> list[Issue]:
+    """``issues`` less those already printed with the inputs' warnings.
+
+    A close (or report) carries the ledger's warnings; the command line printed them
+    already, with their file and row, when it read the ledger.
+    """
+    seen = {(i.code, i.location.entry_id, i.message) for i in reported}
+    return [i for i in issues if (i.code, i.location.entry_id, i.message) not in seen]
+
+
 def _fail(message: str, issues: list[Issue] | tuple[Issue, ...] = ()) -> NoReturn:
     click.echo(message, err=True)
     _report(issues)
@@ -346,7 +358,7 @@ def close(
         )
     except PooledLedgerError as exc:  # e.g. CloseError
         _fail(f"the year {fy} cannot be closed: {exc}")
-    _report(reports.close.issues)
+    _report(_not_yet_reported(reports.close.issues, inputs.warnings))
     click.echo(_summary(reports))
     with _writing(out):
         written = write_year_end(reports, inputs.ledger, out, formats or FORMATS)
@@ -432,7 +444,7 @@ def quarterly(
     rep = quarterly_report(
         inputs.agreement, inputs.ledger, fy, quarter, forecast=forecasts, projection_date=when
     )
-    _report(rep.issues)
+    _report(_not_yet_reported(rep.issues, inputs.warnings))
     click.echo(rep.to_markdown())
     with _writing(out):
         written = write_quarterly(rep, out)
@@ -472,7 +484,7 @@ def balances(
     inputs = _inputs(agreement, ledger, column_map, sheet)
     fy = _year(inputs, year)
     rep = agreement_of_balances(inputs.agreement, inputs.ledger, fy, int(month))
-    _report(rep.issues)
+    _report(_not_yet_reported(rep.issues, inputs.warnings))
     click.echo(rep.to_markdown())
     with _writing(out):
         written = write_balances(rep, out)
@@ -512,7 +524,7 @@ def demo(out: Path) -> None:
             inputs = _inputs(ag_path, led_path)
         fy = inputs.year()
         reports = year_end_reports(inputs.agreement, inputs.ledger, fy)
-        _report(reports.close.issues)
+        _report(_not_yet_reported(reports.close.issues, inputs.warnings))
         click.echo(reports.memorandum.to_markdown())
         folder = out / Path(agreement_name).stem
         with _writing(out):

@@ -19,6 +19,7 @@ function                        one row per
                                 levels, so summing one measure never double counts
 :func:`settlement_table`        partner: balance with the host, held, settlement, due
 :func:`journal_table`           journal line of each partner's journal
+:func:`issues_table`            issue (code, severity, where, message)
 ==============================  ======================================================
 
 :func:`to_pandas` and :func:`to_polars` build a DataFrame from a table (``pence``
@@ -47,6 +48,7 @@ from pooledledger.entries import (
     Reversal,
     Settlement,
 )
+from pooledledger.errors import Issue
 from pooledledger.journals import ACCOUNT_LABELS, Journal
 from pooledledger.ledger import Ledger, entry_date, recoverable_vat
 from pooledledger.money import GBP, pence_to_decimal, to_pence
@@ -62,6 +64,7 @@ __all__ = [
     "CLOSE_COLUMNS",
     "CLOSE_PARTNER_MEASURES",
     "CLOSE_SCHEME_MEASURES",
+    "ISSUE_COLUMNS",
     "JOURNAL_COLUMNS",
     "LEDGER_COLUMNS",
     "SETTLEMENT_COLUMNS",
@@ -72,6 +75,7 @@ __all__ = [
     "Table",
     "apportionment_table",
     "close_table",
+    "issues_table",
     "journal_table",
     "ledger_table",
     "settlement_table",
@@ -493,6 +497,38 @@ def journal_table(journals: Mapping[PartnerId, Journal]) -> Table:
                 }
             )
     return _table("journals", JOURNAL_COLUMNS, rows)
+
+
+# -- issues ---------------------------------------------------------------------------
+
+ISSUE_COLUMNS: tuple[Column, ...] = (
+    Column("code", "str"),
+    Column("severity", "str"),
+    Column("file", "str", nullable=True),
+    Column("row", "int", nullable=True),
+    Column("column", "str", nullable=True),
+    Column("field", "str", nullable=True),
+    Column("entry_id", "str", nullable=True),
+    Column("message", "str"),
+)
+
+
+def issues_table(issues: Sequence[Issue]) -> Table:
+    """One row per issue (e.g. the warnings a close carries), in the given order."""
+    rows: list[Row] = [
+        {
+            "code": i.code,
+            "severity": i.severity.value,
+            "file": i.location.file,
+            "row": i.location.row,
+            "column": i.location.column,
+            "field": i.location.field,
+            "entry_id": i.location.entry_id,
+            "message": i.message,
+        }
+        for i in issues
+    ]
+    return _table("issues", ISSUE_COLUMNS, rows)
 
 
 # -- DataFrames ----------------------------------------------------------------------

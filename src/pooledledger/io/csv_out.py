@@ -11,6 +11,7 @@ file                        rows
 ``journals.csv``            one per line of each partner's year-end journal
 ``ledger.csv``              one per entry (only when ``ledger`` is given)
 ``apportionment.csv``       one per pool line × partner, in-year shares (with ``ledger``)
+``issues.csv``              one per issue (warning) of the ledger checks and the close
 ==========================  =============================================================
 
 Cells are plain text: amounts as exact pounds with two places (``1234.56``,
@@ -39,6 +40,7 @@ from pooledledger.tables import (
     Table,
     apportionment_table,
     close_table,
+    issues_table,
     journal_table,
     ledger_table,
     settlement_table,
@@ -110,6 +112,7 @@ def write_csv_tables(
                 apportionment_table(apportion(ledger, reports.year, upto=reports.close.period.end)),
             )
         )
+    tables.append(("issues", issues_table(reports.close.issues)))
     return {
         name: write_table_csv(table, where / f"{name}.csv", encoding=encoding)
         for name, table in tables

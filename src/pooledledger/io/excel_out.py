@@ -6,8 +6,9 @@ to an ``.xlsx`` file with openpyxl, one sheet per report:
 =========================  ===========================================================
 sheet                      what it holds
 =========================  ===========================================================
-Memorandum account         the account by scheme (A–J), the conservation line (I-1)
-                           and the account's self-checks
+Memorandum account         the account by scheme (A–J), the conservation line (I-1),
+                           the account's self-checks and any issues (warnings) of
+                           the ledger checks and the close
 Partner statements         each partner's share of each scheme and its total (one
                            sheet, a partner column); for a terminated agreement, a
                            block of the contributions cancelled on termination
@@ -233,6 +234,16 @@ def _memorandum(sheet: _Sheet, reports: YearEndReports) -> None:
         ],
         [[x.name, x.left, x.right, x.holds, GBP.code] for x in m.checks],
     )
+    if reports.close.issues:  # warnings of the ledger checks and the close travel with it
+        sheet.block(
+            [
+                _Col("Issue", "text"),
+                _Col("Severity", "text"),
+                _Col("Where", "text"),
+                _Col("Message", "text"),
+            ],
+            [[i.code, i.severity.value, str(i.location), i.message] for i in reports.close.issues],
+        )
 
 
 _STATEMENT_FIELDS = (

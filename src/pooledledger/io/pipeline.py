@@ -39,6 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from pooledledger.agreement import Agreement
+from pooledledger.checks import require_no_errors
 from pooledledger.errors import Issue, has_errors
 from pooledledger.io.agreement_files import read_agreement
 from pooledledger.io.csv_out import write_csv_tables
@@ -127,7 +128,12 @@ def write_year_end(
     out: str | os.PathLike[str],
     formats: Iterable[str] = FORMATS,
 ) -> list[Path]:
-    """Write the year-end close and its reports to the folder ``out``."""
+    """Write the year-end close and its reports to the folder ``out``.
+
+    ``ledger`` must pass the ledger checks with no errors (``IssueError`` otherwise;
+    docs/ledger.md#the-gate): its entries and shares are written beside the reports.
+    """
+    require_no_errors(ledger)
     folder = Path(out)
     folder.mkdir(parents=True, exist_ok=True)
     stem = _stem(reports.agreement, reports.year) + "_year_end"
