@@ -216,15 +216,19 @@ def generate(
         else:
             net = rng.choice((rng.randint(-999, 999), rng.randint(1, 10**8)))
             vat = net // 5 if rng.random() < 0.5 else 0
+            scheme = rng.choice(scheme_ids)
+            recoverable = _text(rng.choice((0, vat, vat // 2)))
+            procuring = rng.choice((None, rng.choice(ids)))
             entry = Expenditure(
                 id=entry_id,
-                scheme=rng.choice(scheme_ids),
+                scheme=scheme,
                 date=when,
                 net=_text(net),
                 vat=_text(vat),
-                vat_recoverable=_text(rng.choice((0, vat, vat // 2))),
-                procuring_partner=rng.choice((None, rng.choice(ids))),
-                capital=rng.random() < 0.02,
+                vat_recoverable=recoverable,
+                procuring_partner=procuring,
+                # a capital item names its owner (PL-LED-007, refused when posted)
+                capital=rng.random() < 0.02 and procuring is not None,
             )
         if isinstance(entry, Expenditure | Income):
             open_lines.append(entry)

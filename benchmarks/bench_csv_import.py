@@ -15,8 +15,10 @@ stderr, and prints, with ``time.perf_counter``:
 
 * generating the file;
 * parsing the rows into entries (cells checked, entries built);
-* building the :class:`~pooledledger.ledger.Ledger` (canonical order, ids);
-* running :func:`~pooledledger.checks.check_ledger`;
+* building the :class:`~pooledledger.ledger.Ledger` (canonical order, ids, and the
+  entry-level checks, once per entry: docs/ledger.md#the-gate);
+* running :func:`~pooledledger.checks.check_ledger` (the checks of the ledger as a
+  whole; the entry-level issues are kept from the build);
 * and the whole import again in one call of ``read_ledger_csv``, as the command
   line makes it;
 

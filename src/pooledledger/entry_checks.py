@@ -38,7 +38,6 @@ from pooledledger.entries import (
     Expenditure,
     Income,
     Instalment,
-    Reversal,
     Settlement,
     YearClosed,
 )
@@ -100,9 +99,10 @@ def check_unknown_schemes(agreement: Agreement, entries: Sequence[Entry]) -> lis
     lines = _scheme_ids(agreement, with_risk_pool=False)
     funds = _scheme_ids(agreement, with_risk_pool=True)
     for e in entries:
-        if isinstance(e, Expenditure | Income) and e.scheme not in lines:
+        # the ``entry`` tag, not isinstance: an order of magnitude faster on models
+        if (e.entry == "expenditure" or e.entry == "income") and e.scheme not in lines:
             known = lines
-        elif isinstance(e, Contribution | Instalment) and e.scheme not in funds:
+        elif (e.entry == "contribution" or e.entry == "instalment") and e.scheme not in funds:
             known = funds
         else:
             continue
@@ -122,10 +122,12 @@ def check_unknown_partners(agreement: Agreement, entries: Sequence[Entry]) -> li
     known = set(agreement.partner_order)
     out: list[Issue] = []
     for e in entries:
-        if isinstance(e, Contribution | Instalment | Settlement) and e.partner not in known:
+        if (
+            e.entry == "contribution" or e.entry == "instalment" or e.entry == "settlement"
+        ) and e.partner not in known:
             out.append(_issue("PL-LED-002", e.id, f"unknown partner {e.partner!r}", "partner"))
         elif (
-            isinstance(e, Expenditure)
+            e.entry == "expenditure"
             and e.procuring_partner is not None
             and e.procuring_partner not in known
         ):
@@ -189,14 +191,21 @@ def check_dates(agreement: Agreement, entries: Sequence[Entry]) -> list[Issue]:
 
     An entry with a date or year outside the supported range gets PL-LED-011 only.
     """
-    term = agreement.term
+    term_start, term_end = agreement.term.start, agreement.term.end
+    lo, hi = SUPPORTED_DATES.start, SUPPORTED_DATES.end
     out: list[Issue] = []
     for e in entries:
+        if e.entry == "expenditure" or e.entry == "income":  # the common case, fast
+            if not lo <= e.date < hi:
+                out += _out_of_range(e)
+            elif not term_start <= e.date < term_end:
+                out.append(_outside_term(agreement, e.id, e.date))
+            continue
         bad = _out_of_range(e)
         if bad:
             out += bad
             continue
-        if isinstance(e, Contribution | Instalment):
+        if e.entry == "contribution" or e.entry == "instalment":
             d = e.effective_date if isinstance(e, Contribution) else e.paid_date or e.due_date
             if not e.year.contains(d):
                 out.append(
@@ -207,8 +216,6 @@ def check_dates(agreement: Agreement, entries: Sequence[Entry]) -> list[Issue]:
                         "effective_date" if isinstance(e, Contribution) else "due_date",
                     )
                 )
-        elif isinstance(e, Expenditure | Income) and not term.contains(e.date):
-            out.append(_outside_term(agreement, e.id, e.date))
     return out
 
 
@@ -232,7 +239,7 @@ def check_reversal_dates(
     out: list[Issue] = []
     for e in entries:
         if (
-            isinstance(e, Reversal)
+            e.entry == "reversal"
             and SUPPORTED_DATES.contains(e.date)
             and not term.contains(e.date)
             and isinstance(original(e.reverses), Expenditure | Income)
@@ -246,7 +253,7 @@ def check_permitted_categories(agreement: Agreement, entries: Sequence[Entry]) -
     permitted = {s.id: set(s.permitted_categories) for s in agreement.schemes}
     out: list[Issue] = []
     for e in entries:
-        if isinstance(e, Expenditure) and permitted.get(e.scheme):
+        if e.entry == "expenditure" and permitted.get(e.scheme):
             allowed = permitted[e.scheme]
             if e.category not in allowed:
                 out.append(
@@ -272,7 +279,7 @@ def check_capital_owner(agreement: Agreement, entries: Sequence[Entry]) -> list[
             "procuring_partner",
         )
         for e in entries
-        if isinstance(e, Expenditure) and e.capital and e.procuring_partner is None
+        if e.entry == "expenditure" and e.capital and e.procuring_partner is None
     ]
 
 
@@ -285,7 +292,7 @@ def check_signs(agreement: Agreement, entries: Sequence[Entry]) -> list[Issue]:
     """
     out: list[Issue] = []
     for e in entries:
-        if isinstance(e, Income) and e.pence < 0:
+        if e.entry == "income" and e.pence < 0:
             out.append(
                 _issue(
                     "PL-LED-012",
@@ -298,7 +305,7 @@ def check_signs(agreement: Agreement, entries: Sequence[Entry]) -> list[Issue]:
                     Severity.WARNING,
                 )
             )
-        elif isinstance(e, Expenditure) and e.net_pence > 0 and e.vat_pence < 0:
+        elif e.entry == "expenditure" and e.net_pence > 0 and e.vat_pence < 0:
             out.append(
                 _issue(
                     "PL-LED-013",
