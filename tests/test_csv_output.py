@@ -54,14 +54,7 @@ def written(
 
 
 def test_files(written: dict[str, Path]) -> None:
-    assert list(written) == [
-        "shares",
-        "settlement_schedule",
-        "journals",
-        "ledger",
-        "apportionment",
-        "issues",
-    ]
+    assert list(written) == ["shares", "settlement_schedule", "journals", "ledger", "apportionment"]
     for name, path in written.items():
         assert path.name == f"{name}.csv"
         assert path.exists()

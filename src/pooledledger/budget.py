@@ -119,7 +119,9 @@ def terminate(
     """Settle the pool on its last day ``on`` (inclusive): the close of the year
     containing it, on the part year to ``on``, with the contributions due after it
     cancelled and every underspend and unused risk pool paid out
-    (docs/year-end.md#termination-and-withdrawal)."""
+    (docs/year-end.md#termination-and-withdrawal).
+
+    A ledger with errors is refused (``IssueError``; docs/ledger.md#the-gate)."""
     return close_year(
         agreement,
         ledger,

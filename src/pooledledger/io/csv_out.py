@@ -12,6 +12,7 @@ file                        rows
 ``ledger.csv``              one per entry (only when ``ledger`` is given)
 ``apportionment.csv``       one per pool line × partner, in-year shares (with ``ledger``)
 ``issues.csv``              one per issue (warning) of the ledger checks and the close
+                            (only when the close carries any)
 ==========================  =============================================================
 
 Cells are plain text: amounts as exact pounds with two places (``1234.56``,
@@ -94,7 +95,8 @@ def write_csv_tables(
     """Write the year end's tidy tables as CSV files into ``folder`` (created if needed).
 
     Returns ``{table name: path}`` in the order written.  ``ledger`` adds
-    ``ledger.csv`` and ``apportionment.csv`` (its in-year shares for the year).
+    ``ledger.csv`` and ``apportionment.csv`` (its in-year shares for the year);
+    ``issues.csv`` is written when the close carries issues (docs/ledger.md#the-gate).
     Existing files of the same names are replaced.
     """
     where = Path(folder)
@@ -112,7 +114,8 @@ def write_csv_tables(
                 apportionment_table(apportion(ledger, reports.year, upto=reports.close.period.end)),
             )
         )
-    tables.append(("issues", issues_table(reports.close.issues)))
+    if reports.close.issues:
+        tables.append(("issues", issues_table(reports.close.issues)))
     return {
         name: write_table_csv(table, where / f"{name}.csv", encoding=encoding)
         for name, table in tables
