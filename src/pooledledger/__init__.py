@@ -47,6 +47,7 @@ from pooledledger.entries import (
     Instalment,
     Reversal,
 )
+from pooledledger.entry_checks import ENTRY_CHECKS, check_entries
 from pooledledger.errors import (
     ISSUE_CODES,
     AllocationError,
@@ -141,6 +142,7 @@ __all__ = [
     "ACCOUNT_LABELS",
     "AGREEMENT_CHECKS",
     "ENGLAND_AND_WALES",
+    "ENTRY_CHECKS",
     "GBP",
     "ISSUE_CODES",
     "LEDGER_CHECKS",
@@ -236,6 +238,7 @@ __all__ = [
     "allocate_cumulative",
     "apportion",
     "build_journals",
+    "check_entries",
     "check_ledger",
     "clawback_due",
     "close_year",
