@@ -408,3 +408,23 @@ def test_warnings_travel_to_every_report(bcf: tuple[Agreement, Ledger], tmp_path
         aob = agreement_of_balances(ag, posted, Y25, month)
         assert "PL-LED-012" in {i.code for i in aob.issues}
         assert "PL-LED-012" in aob.to_markdown()
+
+
+def test_year_9999_date_is_coded_issue_excel(bcf: tuple[Agreement, Ledger], tmp_path: Path) -> None:
+    from openpyxl import Workbook
+
+    from pooledledger import read_ledger_excel
+
+    ag, _ = bcf
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["entry", "id", "scheme", "date", "net"])
+    sheet.append(["expenditure", "FAR", "S2", date(9999, 6, 1), "1.00"])
+    path = tmp_path / "far.xlsx"
+    book.save(path)
+    ledger, issues = read_ledger_excel(ag, path)
+    assert ledger is None
+    assert [(i.code, i.location.row, i.location.entry_id) for i in issues] == [
+        ("PL-LED-011", 2, "FAR")
+    ]
