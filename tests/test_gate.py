@@ -428,3 +428,19 @@ def test_year_9999_date_is_coded_issue_excel(bcf: tuple[Agreement, Ledger], tmp_
     assert [(i.code, i.location.row, i.location.entry_id) for i in issues] == [
         ("PL-LED-011", 2, "FAR")
     ]
+
+
+def test_negative_contribution_total_is_coded_not_a_crash(bcf: tuple[Agreement, Ledger]) -> None:
+    """Found by the acceptance property: a reduction larger than the contribution made the
+    close fail with an AllocationError; now the ledger check names it (PL-LED-014)."""
+    ag, led = bcf
+    cut = Contribution(
+        id="ICB-S4-CUT", partner="ICB", scheme="S4", year=Y25, amount="-99999999.00",
+        effective_date=date(2025, 10, 1), approval_ref="ICB Board",
+    )  # fmt: skip
+    posted = led.post(cut)
+    errors = [(i.code, i.location.entry_id) for i in check_ledger(posted) if i.is_error]
+    assert ("PL-LED-014", "ICB-S4-CUT") in errors  # (and its instalments no longer add up)
+    with pytest.raises(IssueError) as caught:
+        close_year(ag, posted, Y25)
+    assert "PL-LED-014" in {i.code for i in caught.value.issues}

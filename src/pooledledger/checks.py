@@ -31,6 +31,8 @@ PL-LED-010  warning  a scheme has no usable contributions (charged to its lead
 PL-LED-011  error    a date or financial year outside the supported range
 PL-LED-012  warning  income entered as a negative amount (a credit)
 PL-LED-013  warning  negative VAT on a positive net amount
+PL-LED-014  error    a partner's approved contributions to a scheme for a year add up
+                     to a negative amount
 =========== ======== ==============================================================
 """
 
@@ -54,6 +56,7 @@ __all__ = [
     "ENTRY_CHECKS",
     "LEDGER_CHECKS",
     "check_capital_owner",
+    "check_contribution_totals",
     "check_cross_subsidy",
     "check_dates",
     "check_entries",
@@ -209,6 +212,38 @@ def check_instalments(ledger: Ledger) -> list[Issue]:
     return out
 
 
+def check_contribution_totals(ledger: Ledger) -> list[Issue]:
+    """PL-LED-014: no partner's approved contributions to a scheme (or the risk pool)
+    for a year add up to a negative amount (a reduction larger than the contribution).
+
+    The agreement's planned contributions plus the ledger's contribution entries; the
+    issue names the partner's last contribution entry for that scheme and year.
+    """
+    years = sorted({*ledger.agreement.financial_years, *(c.year for c in ledger.contributions())})
+    last: dict[tuple[str, str, FinancialYear], str] = {}
+    for c in ledger.contributions():
+        last[(c.scheme, c.partner, c.year)] = c.id
+    out: list[Issue] = []
+    for year in years:
+        for scheme, partners in ledger.approved_contributions(year, include_risk_pool=True).items():
+            for partner, amount in partners.items():
+                if amount < 0:
+                    out.append(
+                        Issue(
+                            code="PL-LED-014",
+                            severity=Severity.ERROR,
+                            message=f"{partner}'s approved contributions to {scheme} for {year} "
+                            f"add up to {format_pence(amount)}: a reduction cannot exceed the "
+                            "contribution",
+                            location=Location(
+                                entry_id=last.get((scheme, partner, year)),
+                                field=f"{scheme}/{partner}/{year}",
+                            ),
+                        )
+                    )
+    return out
+
+
 def check_scheme_weights(ledger: Ledger) -> list[Issue]:
     """PL-LED-010: every scheme with lines in a year has usable contribution weights."""
     out: list[Issue] = []
@@ -229,6 +264,7 @@ def check_scheme_weights(ledger: Ledger) -> list[Issue]:
 #: of :data:`pooledledger.entry_checks.ENTRY_CHECKS` run when entries are posted).
 LEDGER_CHECKS: tuple[Callable[[Ledger], list[Issue]], ...] = (
     check_cross_subsidy,
+    check_contribution_totals,
     check_instalments,
     check_scheme_weights,
 )

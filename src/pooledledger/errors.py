@@ -174,6 +174,8 @@ ISSUE_CODES: dict[str, str] = {
     "years 1900-01 to 2199-00)",
     "PL-LED-012": "income is entered as a negative amount, a credit (warning)",
     "PL-LED-013": "VAT is negative on a positive net amount (warning)",
+    "PL-LED-014": "a partner's approved contributions to a scheme for a year add up to a "
+    "negative amount",
     # ledger files
     "PL-LED-101": "the ledger file cannot be read or parsed",
     "PL-LED-102": "a ledger entry is malformed (named by its row and field)",

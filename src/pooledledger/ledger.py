@@ -26,7 +26,7 @@ Dates: a query ``upto`` is exclusive (half-open ranges, as everywhere).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
@@ -120,6 +120,14 @@ def entry_date(entry: Entry) -> date:
 
 def _sort_key(entry: Entry) -> tuple[date, int, str]:
     return (entry_date(entry), _KIND_RANK[entry.entry], entry.id)
+
+
+def _in_order(found: list[tuple[int, Issue]], by_id: Mapping[str, Entry]) -> None:
+    """Sort entry-level issues by check, then by the canonical order of their entries."""
+    if found:
+        named = {issue.location.entry_id or "" for _, issue in found}
+        rank_of = {i: _sort_key(by_id[i]) for i in named}
+        found.sort(key=lambda pair: (pair[0], rank_of[pair[1].location.entry_id or ""]))
 
 
 def vat_body(agreement: Agreement, expenditure: Expenditure) -> PartnerId:
@@ -261,17 +269,12 @@ class Ledger:
         found += [
             (_DATES_RANK, issue) for issue in check_reversal_dates(agreement, fresh, by_id.get)
         ]
+        _in_order(found, by_id)
         if gate and any(issue.is_error for _, issue in found):
-            raise IssueError(
-                [issue for _, issue in found],
-                what="the entries posted",
-            )
-        if known:
-            assert base is not None
+            raise IssueError([issue for _, issue in found], what="the entries posted")
+        if known and base is not None and base._entry_issues:
             found += [pair for pair in base._entry_issues if pair[1].location.entry_id in by_id]
-        if found:
-            rank_of = {e.id: _sort_key(e) for e in by_id.values()}
-            found.sort(key=lambda pair: (pair[0], rank_of[pair[1].location.entry_id or ""]))
+            _in_order(found, by_id)
         self._entry_issues = tuple(found)
         reversed_ids: set[str] = set()
         for entry in by_id.values():
