@@ -19,14 +19,15 @@ from hypothesis import strategies as st
 from pooledledger.agreement import Agreement
 from pooledledger.checks import check_ledger
 from pooledledger.close import close_year
-from pooledledger.entries import Entry, Expenditure, Income, Instalment
+from pooledledger.entries import Entry, Expenditure, Income, Instalment, Reversal
 from pooledledger.errors import ISSUE_CODES, IssueError
 from pooledledger.ledger import Ledger, LedgerError
 from strategies import YEAR, agreements, entry_streams
 
-#: Dates no ledger accepts (PL-LED-011) and one outside every generated term (PL-LED-003).
+#: Dates no ledger accepts (PL-LED-011) and two outside every generated term (PL-LED-003).
 BAD_DATES = (date(9999, 6, 1), date(1, 1, 15), date(1899, 12, 31), date(2200, 4, 1))
 OUTSIDE_TERM = date(1950, 6, 1)
+LATE = date(2150, 6, 1)
 
 
 @st.composite
@@ -43,10 +44,12 @@ def spoiled(draw: st.DrawFn, entry: Entry) -> tuple[Entry, bool]:
         return entry.model_copy(update={"partner": "NOBODY"}), True
     if how == "partner" and isinstance(entry, Expenditure):
         return entry.model_copy(update={"procuring_partner": "NOBODY"}), True
-    if how == "date" and isinstance(entry, Expenditure | Income):
+    if how == "date" and isinstance(entry, Expenditure | Income | Reversal):
         return entry.model_copy(update={"date": draw(st.sampled_from(BAD_DATES))}), True
     if how == "term" and isinstance(entry, Expenditure | Income):
         return entry.model_copy(update={"date": OUTSIDE_TERM}), True
+    if how == "term" and isinstance(entry, Reversal):  # after the term (and its original)
+        return entry.model_copy(update={"date": LATE}), True
     if how == "capital" and isinstance(entry, Expenditure):
         return entry.model_copy(update={"capital": True, "procuring_partner": None}), True
     if how == "sign" and isinstance(entry, Income):  # a warning only (PL-LED-012)
