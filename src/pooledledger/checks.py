@@ -11,6 +11,7 @@ PL-LED-001  error    an entry names a scheme the agreement does not have
 PL-LED-002  error    an entry names a partner the agreement does not have
 PL-LED-003  error    a pool line is dated outside the agreement's term
 PL-LED-004  error    a contribution or instalment is dated outside its financial year
+                     (an instalment's due date; it may be paid late, after 31 March)
 PL-LED-005  error    spending in a category the scheme does not permit (I-9)
 PL-LED-006  error    spending procured by a partner beyond its own contribution to a
                      ring-fenced or no-cross-subsidy scheme, without an agreement
@@ -108,15 +109,20 @@ def check_unknown_partners(ledger: Ledger) -> list[Issue]:
     for e in ledger.entries:
         if isinstance(e, Contribution | Instalment) and e.partner not in known:
             out.append(_issue("PL-LED-002", e.id, f"unknown partner {e.partner!r}", "partner"))
-        elif isinstance(e, Expenditure) and e.procuring_partner not in (None, *known):
-            out.append(
-                _issue(
-                    "PL-LED-002",
-                    e.id,
-                    f"unknown procuring partner {e.procuring_partner!r}",
-                    "procuring_partner",
+        elif isinstance(e, Expenditure):
+            if e.procuring_partner not in (None, *known):
+                out.append(
+                    _issue(
+                        "PL-LED-002",
+                        e.id,
+                        f"unknown procuring partner {e.procuring_partner!r}",
+                        "procuring_partner",
+                    )
                 )
-            )
+            if e.paid_by not in (None, *known):
+                out.append(
+                    _issue("PL-LED-002", e.id, f"unknown paying partner {e.paid_by!r}", "paid_by")
+                )
     return out
 
 
@@ -126,14 +132,35 @@ def check_dates(ledger: Ledger) -> list[Issue]:
     out: list[Issue] = []
     for e in ledger.entries:
         d = entry_date(e)
-        if isinstance(e, Contribution | Instalment):
+        if isinstance(e, Contribution):
             if not e.year.contains(d):
                 out.append(
                     _issue(
                         "PL-LED-004",
                         e.id,
-                        f"dated {d}, outside its financial year {e.year}",
-                        "effective_date" if isinstance(e, Contribution) else "due_date",
+                        f"effective {d}, outside its financial year {e.year}",
+                        "effective_date",
+                    )
+                )
+        elif isinstance(e, Instalment):
+            # due in its own year; paid at any time from the start of that year
+            # (a payment after 31 March is a late payment for its due year)
+            if not e.year.contains(e.due_date):
+                out.append(
+                    _issue(
+                        "PL-LED-004",
+                        e.id,
+                        f"due {e.due_date}, outside its financial year {e.year}",
+                        "due_date",
+                    )
+                )
+            elif e.paid_date is not None and e.paid_date < e.year.start:
+                out.append(
+                    _issue(
+                        "PL-LED-004",
+                        e.id,
+                        f"paid {e.paid_date}, before its financial year {e.year} starts",
+                        "paid_date",
                     )
                 )
         elif isinstance(e, Expenditure | Income | Reversal) and not term.contains(d):
@@ -224,12 +251,20 @@ def check_capital_owner(ledger: Ledger) -> list[Issue]:
 
 
 def check_instalments(ledger: Ledger) -> list[Issue]:
-    """PL-LED-008/009 (I-14): a non-host partner's instalments sum to its contributions."""
+    """PL-LED-008/009 (I-14): a non-host partner's instalments sum to its contributions.
+
+    Brought-forward balances are left out: the host already holds them.
+    """
     agreement = ledger.agreement
     out: list[Issue] = []
     years = sorted({*agreement.financial_years, *(i.year for i in ledger.instalments())})
     for year in years:
         approved = ledger.approved_contributions(year, include_risk_pool=True)
+        # balances brought forward are already held by the host: no instalments
+        for scheme, partners in ledger.brought_forward(year).items():
+            for partner, amount in partners.items():
+                if scheme in approved and partner in approved[scheme]:
+                    approved[scheme][partner] -= amount
         due: dict[tuple[str, str], int] = defaultdict(int)
         first: dict[tuple[str, str], str] = {}
         for i in ledger.instalments(year):

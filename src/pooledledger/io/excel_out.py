@@ -347,11 +347,19 @@ _JOURNAL_COLUMNS = (
 _SETTLEMENT_COLUMNS = (
     _Col("Partner", "text", "partner"),
     _Col("Host", "flag", "is_host"),
+    _Col("Brought forward, already held", "money", "opening_balance_pence"),
     _Col("Balance (+ host owes partner)", "money", "balance_pence"),
     _Col("Held by host for next year", "money", "held_pence"),
+    _Col("Spending paid directly", "money", "paid_directly_pence"),
+    _Col("VAT recharge owed to host", "money", "vat_recharge_pence"),
     _Col("Cash settlement (+ host pays partner)", "money", "settlement_pence"),
     _Col("Direction", "text", "direction"),
     _Col("Due", "date", "due"),
+    _Col("Instalments unpaid at 31 March", "money", "unpaid_contributions_pence"),
+    _Col("Earlier years unpaid", "money", "unpaid_earlier_years_pence"),
+    _Col("Balance with host at 31 March", "money", "balance_with_host_pence"),
+    _Col("Instalments paid since 31 March", "money", "paid_after_year_end_pence"),
+    _Col("Still to move (+ host pays)", "money", "amount_due_pence"),
     _CUR,
 )
 
