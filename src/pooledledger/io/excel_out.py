@@ -14,7 +14,9 @@ Partner statements         each partner's share of each scheme and its total (on
 Pooled budgets note        the note in £000 (whole numbers) beside the exact £
 Journals                   every line of every partner's year-end journal
 Settlement schedule        each partner's balance with the host, held, cash
-                           settlement, direction and due date
+                           settlement, direction and due date, with the reconciling
+                           items (brought forward, paid directly, VAT recharge,
+                           unpaid instalments, balance at 31 March, still to move)
 Shares                     the close as tidy rows: scheme × partner × measure, then
                            partner-level measures
 Ledger                     one row per entry (only when ``ledger`` is given)
