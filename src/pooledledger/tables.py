@@ -321,6 +321,12 @@ CLOSE_PARTNER_MEASURES: tuple[str, ...] = (
     "balance",
     "held",
     "settlement",
+    "opening_balance",
+    "paid_directly",
+    "vat_recharge",
+    "unpaid_contributions",
+    "unpaid_earlier_years",
+    "balance_with_host",
 )
 
 _DISPOSITIONS = {
