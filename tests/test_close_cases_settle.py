@@ -128,6 +128,8 @@ def reconciles(ag: Agreement, ledger: Ledger, r: YearEndClose, partner: str = "I
     assert row.host_payable - row.host_receivable == pc.balance_with_host
     statement = partner_statements(ag, r)[partner]
     assert statement.balance_with_host == pc.balance_with_host
+    assert statement.reconciles
+    assert "agrees to section 4" in statement.to_markdown()
     return pc.balance_with_host
 
 

@@ -1368,7 +1368,14 @@ def _statement(s: PartnerStatement) -> str:
         f'<p class="muted">Period {_e(j.start)} to {_e(j.end)} (end exclusive). Balanced: '
         f"{'yes' if j.is_balanced else 'NO'}. Net cost {_e(_pounds(j.net_cost))}, which "
         f"{'agrees' if s.net_cost_agrees else 'DOES NOT AGREE'} to the share of net "
-        "expenditure.</p>"
+        "expenditure."
+        + (
+            ""
+            if s.is_host
+            else f" Balance with the host {_e(_pounds(j.balance_with(s.host)))}, which "
+            f"{'agrees' if s.reconciles else 'DOES NOT AGREE'} to section 4."
+        )
+        + "</p>"
     )
     out.append(_journal_table(j, ""))
     return _section(

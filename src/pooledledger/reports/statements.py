@@ -260,7 +260,14 @@ class PartnerStatement(FrozenModel):
             f"Period {j.start} to {j.end} (end exclusive); balanced: "
             f"{'yes' if j.is_balanced else 'NO'}; net cost {format_pence(j.net_cost)} "
             f"({'agrees' if self.net_cost_agrees else 'DOES NOT AGREE'} to the share of net "
-            "expenditure).",
+            "expenditure)"
+            + (
+                ""
+                if self.is_host
+                else f"; balance with the host {format_pence(j.balance_with(self.host))} "
+                f"({'agrees' if self.reconciles else 'DOES NOT AGREE'} to section 4)"
+            )
+            + ".",
             "",
         ]
         rows = [
