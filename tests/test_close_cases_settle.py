@@ -29,6 +29,7 @@ from pooledledger.ledger import Ledger
 from pooledledger.partners import Partner, PartnerKind
 from pooledledger.periods import FinancialYear
 from pooledledger.reports.balances import agreement_of_balances
+from pooledledger.reports.memorandum import memorandum_account
 from pooledledger.reports.quarterly import quarterly_report
 from pooledledger.reports.statements import partner_statements
 from pooledledger.rules import (
@@ -246,6 +247,17 @@ class TestYearsThatFollowOn:
         # the closing reserve is what the host holds of its own money for 2027-28
         assert j.balance(Account.EARMARKED_RESERVE) == -1500000
         assert r.partner("COUNCIL").held == 1500000
+
+
+    def test_memorandum_brings_forward_what_was_carried(self) -> None:
+        """A of 2026-27 is J of 2025-26, the risk pool included (it used to come back as
+        a new RISK_POOL contribution in B, needing instalments)."""
+        ag, ledger, r, first = two_years()
+        m1 = memorandum_account(ag, first, close_year(ag, first, Y25))
+        m2 = memorandum_account(ag, ledger, r)
+        assert m2.brought_forward == m1.carried_forward
+        assert m2.brought_forward["ICB"]["RP"] == 1500000
+        assert m2.ok
 
 
 # ------------------------------------------------------------- 2. unpaid instalments
