@@ -248,7 +248,6 @@ class TestYearsThatFollowOn:
         assert j.balance(Account.EARMARKED_RESERVE) == -1500000
         assert r.partner("COUNCIL").held == 1500000
 
-
     def test_memorandum_brings_forward_what_was_carried(self) -> None:
         """A of 2026-27 is J of 2025-26, the risk pool included (it used to come back as
         a new RISK_POOL contribution in B, needing instalments)."""
