@@ -101,7 +101,7 @@ from pooledledger.rules import (
 )
 from strategies import YEAR, YEAR_DAYS, day, pence_text
 
-__all__ = ["RULE_CODES", "CloseCase", "close_cases", "with_host", "with_models"]
+__all__ = ["RULE_CODES", "CloseCase", "close_cases", "two_year_cases", "with_host", "with_models"]
 
 D = UnderspendDisposition
 RP_ID = "RP"
@@ -558,6 +558,11 @@ def _entries(draw: st.DrawFn, agreement: Agreement, host_neutral: bool) -> tuple
                 "capital": draw(st.integers(0, 9)) == 0 and procuring is not None,
                 # the partners agreed any cross-subsidy (I-8; else PL-LED-006 refuses the close)
                 "agreement_ref": "JCB-XSUB",
+                # mostly paid by the host; sometimes straight to the supplier by a
+                # partner, its own money into the pool (docs/year-end.md)
+                "paid_by": None
+                if host_neutral or draw(st.integers(0, 3))
+                else draw(st.sampled_from(ids)),
             }
             if last:
                 fields["net"] = pence_text(to_spend)
@@ -676,6 +681,67 @@ def close_cases(
 
 
 # ---------------------------------------------------------------------- transforms
+
+
+def _shift(entry: Entry, prefix: str) -> Entry:
+    """``entry`` moved one financial year on (YEAR and the next have 365 days each)."""
+    on = timedelta(days=YEAR_DAYS)
+    update: dict[str, Any] = {"id": prefix + entry.id}
+    if isinstance(entry, Contribution):
+        update |= {"year": YEAR.next(), "effective_date": entry.effective_date + on}
+    elif isinstance(entry, Instalment):
+        update |= {"year": YEAR.next(), "due_date": entry.due_date + on}
+        update["paid_date"] = entry.paid_date + on if entry.paid_date else None
+    elif isinstance(entry, Reversal):
+        update |= {"date": entry.date + on, "reverses": prefix + entry.reverses}
+    elif isinstance(entry, Expenditure | Income):
+        update["date"] = entry.date + on
+    return entry.model_copy(update=update)
+
+
+@st.composite
+def two_year_cases(draw: st.DrawFn, *, max_partners: int = 5, max_schemes: int = 6) -> CloseCase:
+    """Two consecutive years, :data:`~strategies.YEAR` and the next, in one ledger.
+
+    The agreement (its term stretched to cover both years) plans the first year;
+    the second year's contributions are the same amounts as ledger ``BASE`` entries,
+    with a fresh year of instalments, spending (some paid directly by partners) and
+    income drawn as for the first.  Some first-year instalments left unpaid at 31
+    March are paid late, in the second year.  Close the first year (never
+    terminating), post its entries (settlements, balances brought forward), then
+    close the second with ``terminating``.
+    """
+    agreement, _ = draw(_agreement(2, max_partners, 1, max_schemes, False))
+    nxt = YEAR.next()
+    agreement = agreement.model_copy(
+        update={"term_end": max(agreement.term_end, nxt.last_day), "term_start": YEAR.start}
+    )
+    first = list(draw(_entries(agreement, False)))
+    for n, e in enumerate(first):
+        if isinstance(e, Instalment) and e.paid_date is None and draw(st.booleans()):
+            late = nxt.start + timedelta(days=draw(st.integers(0, YEAR_DAYS - 1)))
+            first[n] = e.model_copy(update={"paid_date": late})
+    second: list[Entry] = [
+        Contribution(
+            id=f"Y2-{c.id}",
+            partner=c.partner,
+            scheme=c.scheme,
+            year=nxt,
+            amount=c.amount,
+            kind=c.kind,
+            effective_date=nxt.start,
+            approval_ref=c.approval_ref,
+        )
+        for c in agreement.contributions
+        if c.year == YEAR
+    ]
+    second += [_shift(e, "Y2-") for e in draw(_entries(agreement, False))]
+    return CloseCase(
+        agreement=agreement,
+        entries=(*first, *second),
+        rulings=draw(_rulings(agreement)),
+        terminating=draw(st.booleans()),
+    )
 
 
 def with_models(agreement: Agreement, model: AccountingModel | None) -> Agreement:

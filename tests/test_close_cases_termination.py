@@ -155,9 +155,13 @@ class TestReportedCase:
             42_500_000,
             -7_000_000,
         )
-        # 212,500.00 still due from Q2 plus the 70,000.00 deficit; Q3 and Q4 are not
+        # 212,500.00 still due from Q2 plus the 70,000.00 deficit; Q3 and Q4 are not.
+        # The Q2 debtor is on its own line (contributions payable, issue 9)
         j = r.journals["ICB"]
-        assert j.balance(Account.PAYABLE_TO_HOST, counterparty="COUNCIL") == -28_250_000
+        assert icb.unpaid_contributions == 21_250_000
+        assert j.balance(Account.CONTRIBUTION_PAYABLE, counterparty="COUNCIL") == -21_250_000
+        assert j.balance(Account.PAYABLE_TO_HOST, counterparty="COUNCIL") == -7_000_000
+        assert j.balance_with("COUNCIL") == icb.balance_with_host == -28_250_000
 
     def test_terminating_at_year_end_is_terminating_true(self) -> None:
         ag, led = scenario()
@@ -389,7 +393,8 @@ def test_terminated_pools_conserve_share_and_settle(drawn: tuple[CloseCase, date
         if p == host:
             assert pc.settlement == 0
             continue
-        assert pc.settlement == pc.balance
+        # the settlement counts spending paid directly and the VAT recharge (issue 9)
+        assert pc.settlement == pc.balance + pc.paid_directly - pc.vat_recharge
         if pc.settlement:
             assert settled[p].amount.amount * 100 == pc.settlement
             assert settled[p].due_date > on
@@ -401,7 +406,9 @@ def test_terminated_pools_conserve_share_and_settle(drawn: tuple[CloseCase, date
             if i.partner == p and i.paid_date is not None and i.paid_date <= on
         )
         vat = sum(x.credit - x.debit for x in j.refs("H4") if x.account is Account.PAYABLE_TO_HOST)
-        assert j.balance_with(host) == pc.settlement - (counted - paid) - vat
+        assert pc.vat_recharge == vat
+        assert pc.unpaid_contributions == counted - paid
+        assert j.balance_with(host) == pc.settlement - (counted - paid) == pc.balance_with_host
         assert j.balance(Account.HELD_BY_HOST, counterparty=host) == 0
         row = aob.row(p)
         assert row.partner_receivable - row.partner_payable == j.balance_with(host)

@@ -26,17 +26,19 @@ import os
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 from fractions import Fraction
 
 from hypothesis import HealthCheck, given, settings
 
-from close_strategies import CloseCase, close_cases, with_host, with_models
+from close_strategies import CloseCase, close_cases, two_year_cases, with_host, with_models
 from pooledledger.agreement import Agent, Agreement, JointOperation, Principal, VatModel
 from pooledledger.checks_agreement import validate_agreement
 from pooledledger.close import YearEndClose, close_year
 from pooledledger.entries import (
     Contribution,
     ContributionKind,
+    Entry,
     Expenditure,
     Income,
     Instalment,
@@ -49,6 +51,8 @@ from pooledledger.journals import Account
 from pooledledger.ledger import Ledger
 from pooledledger.money import to_pence
 from pooledledger.partners import PartnerId, SchemeId, VatRegime
+from pooledledger.periods import FinancialYear
+from pooledledger.reports.balances import agreement_of_balances
 from pooledledger.rules import (
     BoardDecision,
     CappedShares,
@@ -95,6 +99,8 @@ class Books:
     income: dict[SchemeId, int]
     unauthorised: dict[SchemeId, int]
     paid: dict[PartnerId, int]
+    paid_directly: dict[PartnerId, int]  # spending a non-host partner paid (paid_by)
+    vat_recharge: dict[PartnerId, int]  # VAT a non-host body recovered on others' payments
 
     def net(self, k: SchemeId) -> int:
         return self.expenditure[k] - self.income[k]
@@ -103,14 +109,17 @@ class Books:
         return self.net(k) - sum(self.contributions[k].values())
 
 
+def _vat_body(agreement: Agreement, e: Expenditure) -> PartnerId:
+    if agreement.vat_model is VatModel.AGENT:
+        return agreement.scheme(e.scheme).lead_commissioner
+    return e.procuring_partner or agreement.host
+
+
 def _recoverable(agreement: Agreement, e: Expenditure) -> int:
     """§11.4: explicit, else the regime of the procurer (or host), or of the lead (AGENT)."""
     if e.vat_recoverable is not None:
         return to_pence(e.vat_recoverable)
-    if agreement.vat_model is VatModel.AGENT:
-        body = agreement.scheme(e.scheme).lead_commissioner
-    else:
-        body = e.procuring_partner or agreement.host
+    body = _vat_body(agreement, e)
     regime = agreement.partner(body).vat_regime
     vat = to_pence(e.vat)
     if regime is VatRegime.LA_S33 or (regime is VatRegime.NHS_S41_COS and e.cos_listed):
@@ -139,6 +148,9 @@ def books(agreement: Agreement, case: CloseCase) -> Books:
     Inc = dict.fromkeys(agreement.scheme_ids, 0)  # noqa: N806
     unauthorised = dict.fromkeys(agreement.scheme_ids, 0)
     paid = dict.fromkeys(order, 0)
+    direct = dict.fromkeys(order, 0)
+    recharge = dict.fromkeys(order, 0)
+    host = agreement.host
     by_id = {e.id: e for e in case.entries}
     for e in case.entries:
         sign, line = 1, e
@@ -150,13 +162,20 @@ def books(agreement: Agreement, case: CloseCase) -> Books:
         if date is None or not YEAR.contains(date):
             continue
         if isinstance(line, Expenditure):
-            cost = to_pence(line.net) + to_pence(line.vat) - _recoverable(agreement, line)
+            rec = _recoverable(agreement, line)
+            cost = to_pence(line.net) + to_pence(line.vat) - rec
             E[line.scheme] += sign * cost
+            # who paid the supplier, and who gets the VAT back (docs/year-end.md)
+            payer, body = line.paid_by or host, _vat_body(agreement, line)
+            if payer != host:
+                direct[payer] += sign * (cost + (rec if body != payer else 0))
+            if body not in (host, payer):
+                recharge[body] += sign * rec
             if line.unauthorised and sign == 1:
                 unauthorised[line.scheme] += cost
         elif isinstance(line, Income):
             Inc[line.scheme] += sign * to_pence(line.amount)
-    return Books(C, rp, E, Inc, unauthorised, paid)
+    return Books(C, rp, E, Inc, unauthorised, paid, direct, recharge)
 
 
 def carry_target(agreement: Agreement, k: SchemeId, disposition: str) -> SchemeId | None:
@@ -305,16 +324,17 @@ def test_i2_no_unattributed_residue(case: CloseCase) -> None:
         assert e.scheme in targets
         assert e.year == YEAR.next()
         assert e.pence > 0
-        is_rp = rp is not None and e.scheme == rp.id
-        assert e.kind is (ContributionKind.RISK_POOL if is_rp else ContributionKind.BROUGHT_FORWARD)
+        # a carried risk pool too: money the host already holds (issue 9; it used to
+        # come back as RISK_POOL, which read as new money needing instalments)
+        assert e.kind is ContributionKind.BROUGHT_FORWARD
     for pc in r.partners:
         assert sum(e.pence for e in carried if e.partner == pc.partner) == pc.held
         assert pc.refunded + pc.carried_forward + pc.redeployed + pc.contingency == pc.underspend
 
-    # the host's own carried-forward underspend goes to an earmarked reserve (H11)
+    # everything of its own the host holds for next year goes to an earmarked
+    # reserve (H11): its underspends and, since issue 9, its unused risk pool
     host = r.partner(ag.host)
-    own_cf = host.carried_forward + host.redeployed + host.contingency
-    assert r.journals[ag.host].balance(Account.EARMARKED_RESERVE) == -own_cf
+    assert r.journals[ag.host].balance(Account.EARMARKED_RESERVE) == -host.held
 
     # cash settlements: one entry per non-host partner that has one
     settled = {e.partner: to_pence(e.amount) for e in r.entries if isinstance(e, Settlement)}
@@ -403,20 +423,33 @@ def test_i5_net_cost_identity(case: CloseCase) -> None:
             assert pc.settlement == 0
             assert pc.settlement_due is None
             continue
-        assert pc.settlement == pc.balance - pc.held
-        assert pc.settlement == (
-            pc.refunded + (pc.unused_risk_pool if refund_unused else 0) - pc.deficit
+        # the settlement counts spending the partner paid directly and the VAT it
+        # recovered on spending the host paid (before issue 9 it left both out)
+        direct, recharge = b.paid_directly[p], b.vat_recharge[p]
+        assert (pc.paid_directly, pc.vat_recharge) == (direct, recharge)
+        assert pc.settlement == pc.balance - pc.held + direct - recharge
+        assert (
+            pc.settlement
+            == (pc.refunded + (pc.unused_risk_pool if refund_unused else 0) - pc.deficit)
+            + direct
+            - recharge
         )
         # I-6: the host's balance with p mirrors p's balance with the host
         assert j.balance_with(host) + r.journals[host].balance_with(p) == 0
         # what stays with the host is exactly what is held for next year
         assert j.balance(Account.HELD_BY_HOST, counterparty=host) == pc.held
-        # P4 / P6: the settlement less what is still unpaid
+        # unpaid instalments are a debtor on their own line; P4 / P6 settle the rest
+        # (before issue 9, P4/P6 netted the debtor into the settlement)
         unpaid = pc.contributions + pc.risk_pool_contribution - b.paid[p]
-        position = pc.settlement - unpaid
+        assert pc.unpaid_contributions == unpaid
+        assert j.balance(Account.CONTRIBUTION_PAYABLE, counterparty=host) == -unpaid
+        position = pc.balance - pc.held + direct
         p4 = sum(x.credit for x in j.refs("P4") if x.account is Account.PAYABLE_TO_HOST)
         p6 = sum(x.debit for x in j.refs("P6") if x.account is Account.REFUND_DUE_FROM_HOST)
         assert (p4, p6) == (max(-position, 0), max(position, 0))
+        # the settlement schedule reconciles to the journal
+        assert pc.balance_with_host == pc.held + pc.settlement - unpaid
+        assert j.balance_with(host) == pc.balance_with_host
 
 
 # --------------------------------------------------------------------------- I-7
@@ -533,3 +566,77 @@ def test_i16_host_neutrality(case: CloseCase) -> None:
     assert not has_errors(validate_agreement(moved))
     assert moved.partner_order == ag.partner_order
     assert _outcome(run(case, moved)) == _outcome(run(case))
+
+
+# ------------------------------------------- settlement, journals and balances (issue 9)
+
+
+def _unpaid(
+    ag: Agreement, entries: tuple[Entry, ...], year: FinancialYear, by: date
+) -> dict[PartnerId, int]:
+    """Recomputed: a non-host partner's contributions for ``year`` (less balances
+    brought forward) not paid by instalments before ``by``."""
+    owed = dict.fromkeys(ag.partner_order, 0)
+    records = [(c.partner, c.year, c.kind, to_pence(c.amount)) for c in ag.contributions]
+    records += [
+        (e.partner, e.year, e.kind, e.pence) for e in entries if isinstance(e, Contribution)
+    ]
+    for partner, y, kind, pence in records:
+        if y == year and kind is not ContributionKind.BROUGHT_FORWARD:
+            owed[partner] += pence
+    for e in entries:
+        if isinstance(e, Instalment) and e.year == year and e.paid_date and e.paid_date < by:
+            owed[e.partner] -= e.pence
+    owed[ag.host] = 0
+    return owed
+
+
+@examples(ci=100, local=10)
+@given(two_year_cases())
+def test_two_years_settlement_journals_and_balances_reconcile(case: CloseCase) -> None:
+    """For both years and every partner: the settlement schedule's balance with the
+    host = the partner's journal = the host's mirror = agreement of balances (month
+    12); opening balances, debtors, VAT recharges and direct payments included."""
+    ag = case.agreement
+    host = ag.host
+    y1, y2 = YEAR, YEAR.next()
+    ledger = Ledger(ag, case.entries)
+    c1 = close_year(ag, ledger, y1, rulings=case.rulings)
+    ledger2 = ledger.post(*c1.entries)
+    c2 = close_year(ag, ledger2, y2, rulings=case.rulings, terminating=case.terminating)
+    entries2 = ledger2.entries
+    carried = dict.fromkeys(ag.partner_order, 0)
+    for e in c1.entries:
+        if isinstance(e, Contribution):
+            carried[e.partner] += e.pence
+    for r, led, year in ((c1, ledger, y1), (c2, ledger2, y2)):
+        aob = agreement_of_balances(ag, led, year, 12, close=r)
+        assert aob.mirrors
+        unpaid_now = _unpaid(ag, entries2, year, year.end)
+        for pc in r.partners:
+            p = pc.partner
+            j = r.journals[p]
+            assert j.is_balanced
+            assert j.net_cost == pc.net_share
+            if p == host:
+                assert j.balance(Account.EARMARKED_RESERVE) == -pc.held
+                continue
+            assert pc.unpaid_contributions == unpaid_now[p]
+            assert pc.settlement == (pc.balance - pc.held + pc.paid_directly - pc.vat_recharge)
+            debtor = pc.unpaid_contributions + pc.unpaid_earlier_years
+            assert pc.balance_with_host == pc.held + pc.settlement - debtor
+            assert j.balance_with(host) == pc.balance_with_host
+            assert r.journals[host].balance_with(p) == -pc.balance_with_host
+            row = aob.row(p)
+            assert row.net == pc.balance_with_host
+            assert row.host_payable - row.host_receivable == pc.balance_with_host
+            assert row.unpaid_contributions == debtor
+            assert row.vat_recharge == pc.vat_recharge
+            assert row.held_by_host == pc.held
+            assert pc.amount_due == pc.settlement - debtor + pc.paid_after_year_end
+    for pc in c2.partners:
+        # next year opens with exactly what the first close carried forward
+        assert pc.opening_balance == carried[pc.partner]
+        if pc.partner != host:
+            # last year's instalments still unpaid at the second 31 March
+            assert pc.unpaid_earlier_years == _unpaid(ag, entries2, y1, y2.end)[pc.partner]

@@ -552,7 +552,10 @@ class TestChecks:
 
 
 class TestCapital:
-    def test_owner_puts_its_share_on_its_asset_register(self) -> None:
+    def test_owner_puts_the_item_at_cost_on_its_asset_register(self) -> None:
+        """P8: the owner's register carries the whole cost (20,000.00), its 30% share
+        (6,000.00) through P2 and the other partners' 14,000.00 as a capital grant.
+        (This test used to expect the share on the register: that was the defect.)"""
         van = Expenditure(
             id="VAN",
             scheme="POOL",
@@ -565,7 +568,8 @@ class TestCapital:
         ap = apportion(led, Y)
         assert ap.line("VAN").capital_owner == "PCT1"
         journals = build_journals(led, ap)[0]
-        assert journals["PCT1"].balance(Account.ASSETS) == 600000
+        assert journals["PCT1"].balance(Account.ASSETS) == 2000000
+        assert journals["PCT1"].balance(Account.CAPITAL_GRANT_INCOME) == -1400000
         assert journals["PCT1"].balance(Account.EXPENDITURE_SHARE) == 32400000
         assert journals["LA"].balance(Account.ASSETS) == 0
         assert journals["LA"].balance(Account.EXPENDITURE_SHARE) == 64800000 + 1200000

@@ -74,7 +74,11 @@ class LineShare:
 
 @dataclass(frozen=True, slots=True)
 class SchemeShares:
-    """A scheme's totals to date and each partner's share, in pence."""
+    """A scheme's totals to date and each partner's share, in pence.
+
+    ``capital_owned`` is each owner's share of its capital items; ``capital_cost``
+    their whole pool cost, which goes on the owner's register (P8).
+    """
 
     scheme: SchemeId
     weights: dict[PartnerId, Fraction]
@@ -82,6 +86,7 @@ class SchemeShares:
     expenditure: dict[PartnerId, int]
     income: dict[PartnerId, int]
     capital_owned: dict[PartnerId, int] = field(default_factory=dict)
+    capital_cost: dict[PartnerId, int] = field(default_factory=dict)
 
     @property
     def net(self) -> dict[PartnerId, int]:
@@ -268,11 +273,14 @@ def apportion(ledger: Ledger, year: FinancialYear, upto: date | None = None) -> 
                 )
 
     capital_by_scheme: dict[SchemeId, dict[PartnerId, int]] = {}
+    cost_by_scheme: dict[SchemeId, dict[PartnerId, int]] = {}
     for line in lines:
         if line.capital_owner is not None:
             owned = capital_by_scheme.setdefault(line.scheme, {})
             owner = line.capital_owner
             owned[owner] = owned.get(owner, 0) + line.shares.get(owner, 0)
+            cost = cost_by_scheme.setdefault(line.scheme, {})
+            cost[owner] = cost.get(owner, 0) + line.amount
     schemes: dict[SchemeId, SchemeShares] = {}
     for scheme in agreement.schemes:
         exp = acc_parts(allocators.get((scheme.id, "expenditure")))
@@ -285,6 +293,7 @@ def apportion(ledger: Ledger, year: FinancialYear, upto: date | None = None) -> 
             _full(partners, exp),
             _full(partners, inc),
             _full(partners, capital),
+            _full(partners, cost_by_scheme.get(scheme.id, {})),
         )
     return Apportionment(year, within, partners, schemes, tuple(lines), tuple(issues))
 

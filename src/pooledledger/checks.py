@@ -19,6 +19,7 @@ PL-LED-001  error    an entry names a scheme the agreement does not have
 PL-LED-002  error    an entry names a partner the agreement does not have
 PL-LED-003  error    a pool line is dated outside the agreement's term
 PL-LED-004  error    a contribution or instalment is dated outside its financial year
+                     (an instalment's due date; it may be paid late, after 31 March)
 PL-LED-005  error    spending in a category the scheme does not permit (I-9)
 PL-LED-006  error    spending procured by a partner beyond its own contribution to a
                      ring-fenced or no-cross-subsidy scheme, without an agreement
@@ -159,12 +160,20 @@ def check_cross_subsidy(ledger: Ledger) -> list[Issue]:
 
 
 def check_instalments(ledger: Ledger) -> list[Issue]:
-    """PL-LED-008/009 (I-14): a non-host partner's instalments sum to its contributions."""
+    """PL-LED-008/009 (I-14): a non-host partner's instalments sum to its contributions.
+
+    Brought-forward balances are left out: the host already holds them.
+    """
     agreement = ledger.agreement
     out: list[Issue] = []
     years = sorted({*agreement.financial_years, *(i.year for i in ledger.instalments())})
     for year in years:
         approved = ledger.approved_contributions(year, include_risk_pool=True)
+        # balances brought forward are already held by the host: no instalments
+        for scheme, partners in ledger.brought_forward(year).items():
+            for partner, amount in partners.items():
+                if scheme in approved and partner in approved[scheme]:
+                    approved[scheme][partner] -= amount
         due: dict[tuple[str, str], int] = defaultdict(int)
         first: dict[tuple[str, str], str] = {}
         for i in ledger.instalments(year):

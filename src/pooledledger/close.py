@@ -56,9 +56,9 @@ from pooledledger.entries import (
     YearClosed,
 )
 from pooledledger.errors import Issue, Location, PooledLedgerError, Severity
-from pooledledger.journals import Account, Journal, post_pool_lines
+from pooledledger.journals import Account, Journal, post_pool_lines, settlement_flows
 from pooledledger.ledger import Ledger
-from pooledledger.money import to_money
+from pooledledger.money import format_pence, to_money
 from pooledledger.partners import PartnerId, SchemeId
 from pooledledger.periods import ENGLAND_AND_WALES, DateRange, FinancialYear
 from pooledledger.riskshare import BoardRuling, SchemeFacts, share_variance
@@ -135,12 +135,28 @@ class RiskPoolUse(FrozenModel):
 
 
 class PartnerClose(FrozenModel):
-    """One partner's year end, in pence.
+    """One partner's year end, in pence (docs/year-end.md#the-settlement-schedule).
 
-    ``balance`` is ``contributions - net_share``: positive, the host owes the
-    partner; negative, the partner owes the host.  ``held`` is what stays with the
-    host for next year (carried forward, redeployed, contingency, risk pool);
-    ``settlement`` is the cash that moves (``balance - held``; host: none).
+    ``balance`` is ``contributions - net_share`` (contributions with the risk pool
+    and the balances brought forward, ``opening_balance``): positive, the host owes
+    the partner; negative, the partner owes the host.  ``held`` is what stays with
+    the host for next year (carried forward, redeployed, contingency, risk pool).
+
+    The settlement schedule, for a non-host partner (the host's own row is nil):
+
+    * ``settlement = balance - held + paid_directly - vat_recharge``: the cash the
+      year-end settlement moves (positive: host pays partner), where
+      ``paid_directly`` is pool spending the partner paid to suppliers itself and
+      ``vat_recharge`` the VAT it recovered on spending the host paid;
+    * ``unpaid_contributions``: instalments for the year unpaid at 31 March, a
+      debtor cleared by paying them (even late); ``unpaid_earlier_years`` the same
+      for earlier years, still unpaid at 31 March;
+    * ``balance_with_host = held + settlement - unpaid_contributions -
+      unpaid_earlier_years``: the balance at 31 March, equal to the partner's
+      journals and to the agreement of balances at month 12;
+    * ``amount_due = settlement - unpaid_contributions - unpaid_earlier_years +
+      paid_after_year_end``: what still moves after counting the debtor, where
+      ``paid_after_year_end`` is instalments recorded as paid from 1 April.
     """
 
     partner: PartnerId
@@ -163,6 +179,14 @@ class PartnerClose(FrozenModel):
     held: int
     settlement: int
     settlement_due: date | None
+    opening_balance: int = 0
+    paid_directly: int = 0
+    vat_recharge: int = 0
+    unpaid_contributions: int = 0
+    unpaid_earlier_years: int = 0
+    paid_after_year_end: int = 0
+    amount_due: int = 0
+    balance_with_host: int = 0
 
 
 class YearEndClose(FrozenModel):
@@ -576,8 +600,33 @@ def _close_year(
             if v:
                 carry[(rp.id, p)] += v
 
-    # 8. partners, balances, settlement
+    # 8. partners, balances, settlement (with its reconciling items)
     due = ENGLAND_AND_WALES.add_working_days(within.last_day, settle_within_working_days)
+    opening = dict(zero)
+    for parts in ledger.brought_forward(year).values():
+        for p, v in parts.items():
+            if p in opening:
+                opening[p] += v
+    paid_directly, vat_recharge = settlement_flows(ledger, within)
+    # instalments paid by the period end; those paid later (and not cancelled on
+    # termination) are late payments that clear the debtor
+    paid_in: dict[PartnerId, int] = defaultdict(int)
+    late: dict[PartnerId, int] = defaultdict(int)
+    cancelled_ids = {i for c in cancelled for i in c.instalments}
+    for i in ledger.instalments(year):
+        if i.paid_date is None or i.id in cancelled_ids:
+            continue
+        if i.paid_date < within.end:
+            paid_in[i.partner] += i.pence
+        else:
+            late[i.partner] += i.pence
+    arrears: dict[PartnerId, int] = defaultdict(int)
+    for y in (y for y in agreement.financial_years if y < year):
+        at_end = ledger.unpaid_contributions(y, upto=within.end)
+        now = ledger.unpaid_contributions(y)  # every payment recorded, late ones too
+        for p in {*at_end, *now}:
+            arrears[p] += at_end.get(p, 0)
+            late[p] += at_end.get(p, 0) - now.get(p, 0)
     partners: list[PartnerClose] = []
     for p in order:
 
@@ -597,7 +646,30 @@ def _close_year(
             disposed(D.CARRY_FORWARD) + disposed(D.REDEPLOY) + disposed(D.CONTINGENCY) + unused_cf
         )
         is_host = p == host
-        settlement = 0 if is_host else balance - held
+        flows = {
+            "paid_directly": paid_directly.get(p, 0),
+            "vat_recharge": vat_recharge.get(p, 0),
+            "unpaid_contributions": contributions + rp_in - opening[p] - paid_in.get(p, 0),
+            "unpaid_earlier_years": arrears.get(p, 0),
+            "paid_after_year_end": late.get(p, 0),
+        }
+        if is_host:
+            flows = dict.fromkeys(flows, 0)
+        settlement = (
+            0 if is_host else balance - held + flows["paid_directly"] - flows["vat_recharge"]
+        )
+        debtor = flows["unpaid_contributions"] + flows["unpaid_earlier_years"]
+        if flows["unpaid_contributions"] > 0:
+            issues.append(
+                Issue(
+                    code="PL-CLS-004",
+                    severity=Severity.WARNING,
+                    message=f"{p} had not paid {format_pence(flows['unpaid_contributions'])} "
+                    f"of its contributions for {year} by {within.last_day}: a debtor in the "
+                    "settlement until the instalments are paid",
+                    location=Location(field=f"instalments[{p}]"),
+                )
+            )
         partners.append(
             PartnerClose(
                 partner=p,
@@ -620,6 +692,10 @@ def _close_year(
                 held=held,
                 settlement=settlement,
                 settlement_due=None if settlement == 0 else due,
+                opening_balance=opening[p],
+                **flows,
+                amount_due=settlement - debtor + flows["paid_after_year_end"],
+                balance_with_host=0 if is_host else held + settlement - debtor,
             )
         )
 
@@ -645,11 +721,6 @@ def _close_year(
                     )
                 )
         for (target, p), v in sorted(carry.items()):
-            kind = (
-                ContributionKind.RISK_POOL
-                if rp is not None and target == rp.id
-                else ContributionKind.BROUGHT_FORWARD
-            )
             entries.append(
                 Contribution(
                     id=f"BF-{next_year}-{target}-{p}",
@@ -657,7 +728,7 @@ def _close_year(
                     scheme=target,
                     year=next_year,
                     amount=to_money(v),
-                    kind=kind,
+                    kind=ContributionKind.BROUGHT_FORWARD,
                     effective_date=next_year.start,
                     approval_ref=f"year-end close {year}",
                     description=f"underspend brought forward from {year}",
@@ -728,28 +799,49 @@ def _year_end_journals(
         }
         weights = {p: Fraction(v) for p, v in s.net_share.items()}
         shares[s.scheme] = SchemeShares(
-            s.scheme, weights, "year-end close", s.gross_share, s.income_share, capital
+            s.scheme,
+            weights,
+            "year-end close",
+            s.gross_share,
+            s.income_share,
+            capital,
+            in_year[s.scheme].capital_cost,
         )
     book, _ = post_pool_lines(ledger, year, within, shares)
-    paid = ledger.paid_instalments(year, upto=within.end)
     for pc in partners:
         p = pc.partner
         if pc.is_host:
-            own_cf = pc.carried_forward + pc.redeployed + pc.contingency
+            # H11: everything of its own the host holds for next year goes to the
+            # earmarked reserve (released next year as it is applied)
             book.post(
                 host,
                 "H11",
-                [(Account.GENERAL_FUND, own_cf, None)],
-                [(Account.EARMARKED_RESERVE, own_cf, None)],
+                [(Account.GENERAL_FUND, pc.held, None)],
+                [(Account.EARMARKED_RESERVE, pc.held, None)],
                 None,
-                "host's own underspend carried forward",
+                "host's own underspend and risk pool carried forward",
             )
             continue
-        # cash actually paid may differ from the approved contributions
-        unpaid = (
-            pc.contributions + pc.risk_pool_contribution - sum(v.get(p, 0) for v in paid.values())
+        # instalments unpaid at 31 March: a debtor on its own line
+        book.post(
+            p,
+            "P1",
+            [(Account.HELD_BY_HOST, pc.unpaid_contributions, host)],
+            [(Account.CONTRIBUTION_PAYABLE, pc.unpaid_contributions, host)],
+            None,
+            "contribution instalments unpaid at 31 March",
         )
-        position = pc.settlement - unpaid
+        book.post(
+            host,
+            "H1",
+            [(Account.CONTRIBUTION_RECEIVABLE, pc.unpaid_contributions, p)],
+            [(Account.FUNDS_HELD_FOR, pc.unpaid_contributions, p)],
+            None,
+            f"contribution instalments unpaid by {p} at 31 March",
+        )
+        # what is not held for next year is settled (the VAT recharge is already
+        # payable to the host, H4)
+        position = pc.settlement + pc.vat_recharge
         if position < 0:
             book.post(
                 p,

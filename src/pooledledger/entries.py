@@ -91,7 +91,9 @@ class Contribution(_Entry):
 class Instalment(_Entry):
     """A payment by a non-host partner to the host towards its contributions.
 
-    ``paid_date`` is ``None`` while the instalment is due but unpaid.
+    ``due_date`` lies in ``year``.  ``paid_date`` is ``None`` while the instalment
+    is due but unpaid; it may fall after 31 March (a late payment, which clears the
+    debtor the year-end close records for it; see docs/year-end.md#unpaid-instalments).
     """
 
     entry: Literal["instalment"] = "instalment"
@@ -113,7 +115,10 @@ class Expenditure(_Entry):
     ``vat_recoverable`` is the part of ``vat`` that the recovering body gets back;
     leave it ``None`` to have it worked out from the agreement's VAT model and the
     procuring partner's VAT regime (domain.md §11.4).  ``procuring_partner`` is the
-    body that contracts and pays the supplier (``None`` means the host).  A capital
+    body that contracts with the supplier (``None`` means the host).  ``paid_by`` is
+    the partner that pays the supplier; ``None`` means the host, which pays for the
+    pool from the money it holds.  A non-host partner that pays directly puts its
+    own money into the pool for that line (docs/year-end.md#spending-paid-directly).  A capital
     item belongs to the procuring partner (I-11); the pool never owns assets.
     ``cos_listed`` marks a contracted-out service listed for NHS s41 refunds.
     ``unauthorised`` marks spending outside the agreement (risk-share RS9).
@@ -130,6 +135,7 @@ class Expenditure(_Entry):
     supplier: str = ""
     category: str | None = None
     procuring_partner: PartnerId | None = None
+    paid_by: PartnerId | None = None
     capital: bool = False
     cos_listed: bool = False
     unauthorised: bool = False

@@ -126,19 +126,20 @@ def check_unknown_partners(agreement: Agreement, entries: Sequence[Entry]) -> li
             e.entry == "contribution" or e.entry == "instalment" or e.entry == "settlement"
         ) and e.partner not in known:
             out.append(_issue("PL-LED-002", e.id, f"unknown partner {e.partner!r}", "partner"))
-        elif (
-            e.entry == "expenditure"
-            and e.procuring_partner is not None
-            and e.procuring_partner not in known
-        ):
-            out.append(
-                _issue(
-                    "PL-LED-002",
-                    e.id,
-                    f"unknown procuring partner {e.procuring_partner!r}",
-                    "procuring_partner",
+        elif e.entry == "expenditure":
+            if e.procuring_partner is not None and e.procuring_partner not in known:
+                out.append(
+                    _issue(
+                        "PL-LED-002",
+                        e.id,
+                        f"unknown procuring partner {e.procuring_partner!r}",
+                        "procuring_partner",
+                    )
                 )
-            )
+            if e.paid_by is not None and e.paid_by not in known:
+                out.append(
+                    _issue("PL-LED-002", e.id, f"unknown paying partner {e.paid_by!r}", "paid_by")
+                )
     return out
 
 
@@ -205,15 +206,35 @@ def check_dates(agreement: Agreement, entries: Sequence[Entry]) -> list[Issue]:
         if bad:
             out += bad
             continue
-        if e.entry == "contribution" or e.entry == "instalment":
-            d = e.effective_date if isinstance(e, Contribution) else e.paid_date or e.due_date
-            if not e.year.contains(d):
+        if isinstance(e, Contribution):
+            if not e.year.contains(e.effective_date):
                 out.append(
                     _issue(
                         "PL-LED-004",
                         e.id,
-                        f"dated {d}, outside its financial year {e.year}",
-                        "effective_date" if isinstance(e, Contribution) else "due_date",
+                        f"effective {e.effective_date}, outside its financial year {e.year}",
+                        "effective_date",
+                    )
+                )
+        elif isinstance(e, Instalment):
+            # due in its own year; paid at any time from the start of that year
+            # (a payment after 31 March is a late payment for its due year)
+            if not e.year.contains(e.due_date):
+                out.append(
+                    _issue(
+                        "PL-LED-004",
+                        e.id,
+                        f"due {e.due_date}, outside its financial year {e.year}",
+                        "due_date",
+                    )
+                )
+            elif e.paid_date is not None and e.paid_date < e.year.start:
+                out.append(
+                    _issue(
+                        "PL-LED-004",
+                        e.id,
+                        f"paid {e.paid_date}, before its financial year {e.year} starts",
+                        "paid_date",
                     )
                 )
     return out

@@ -162,7 +162,8 @@ ISSUE_CODES: dict[str, str] = {
     "PL-LED-001": "an entry names a scheme the agreement does not have",
     "PL-LED-002": "an entry names a partner the agreement does not have",
     "PL-LED-003": "a pool line is dated outside the agreement's term",
-    "PL-LED-004": "a contribution or instalment is dated outside its financial year",
+    "PL-LED-004": "a contribution or instalment is dated outside its financial year "
+    "(an instalment may be paid after 31 March, never before its year starts)",
     "PL-LED-005": "spending in a category the scheme does not permit (I-9)",
     "PL-LED-006": "spending by a partner beyond its own contribution to a protected scheme "
     "without an agreement reference (I-8)",
@@ -230,6 +231,8 @@ ISSUE_CODES: dict[str, str] = {
     "PL-CLS-002": "a scheme with net income or a negative net share: income shared by "
     "contributions (warning)",
     "PL-CLS-003": "the year closed has no spending or income lines in the ledger (warning)",
+    "PL-CLS-004": "a partner's contributions for the year closed are not all paid by 31 "
+    "March: the unpaid instalments are a debtor in the settlement (warning)",
     # termination
     "PL-TRM-001": "the termination date is outside the financial year or the agreement's term",
     "PL-TRM-002": "spending or income lines dated after the termination date are left out of "

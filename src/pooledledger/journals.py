@@ -75,6 +75,10 @@ class Account(DomainEnum):
     GRANT_PAID = "GRANT_PAID"
     GRANT_INCOME = "GRANT_INCOME"
     RECEIPT_IN_ADVANCE = "RECEIPT_IN_ADVANCE"
+    CONTRIBUTION_RECEIVABLE = "CONTRIBUTION_RECEIVABLE"
+    CONTRIBUTION_PAYABLE = "CONTRIBUTION_PAYABLE"
+    CAPITAL_GRANT_INCOME = "CAPITAL_GRANT_INCOME"
+    OPENING_BALANCES = "OPENING_BALANCES"
 
 
 ACCOUNT_LABELS: dict[Account, str] = {
@@ -103,6 +107,12 @@ ACCOUNT_LABELS: dict[Account, str] = {
     Account.GRANT_PAID: "Expenditure – grant paid (s256/s76 transfer)",
     Account.GRANT_INCOME: "Income – grant received (s256/s76 transfer)",
     Account.RECEIPT_IN_ADVANCE: "Receipt in advance (grant conditions not yet met)",
+    Account.CONTRIBUTION_RECEIVABLE: "Contributions receivable from partner (unpaid instalments)",
+    Account.CONTRIBUTION_PAYABLE: "Contributions payable to host (unpaid instalments)",
+    Account.CAPITAL_GRANT_INCOME: (
+        "Income – other partners' shares of capital items (capital grant)"
+    ),
+    Account.OPENING_BALANCES: "Balances brought forward (opening position)",
 }
 
 #: Accounts that make up a partner's net cost (income and expenditure).
@@ -114,7 +124,8 @@ INCOME_AND_EXPENDITURE = frozenset(
         Account.POOL_EXPENDITURE_GROSS,
         Account.POOL_INCOME_GROSS,
         Account.PARTNER_CONTRIBUTION_INCOME,
-        Account.ASSETS,  # capital bought with pool money: the owner's share of the cost
+        Account.ASSETS,  # capital bought with pool money, at cost on the owner's register (P8)
+        Account.CAPITAL_GRANT_INCOME,  # ... less the other partners' shares of that cost
     }
 )
 
@@ -128,6 +139,8 @@ COUNTERPARTY = frozenset(
         Account.AGENCY_ACCOUNT,
         Account.REFUND_DUE_FROM_HOST,
         Account.PAYABLE_TO_PARTNER,
+        Account.CONTRIBUTION_RECEIVABLE,
+        Account.CONTRIBUTION_PAYABLE,
     }
 )
 
@@ -264,10 +277,33 @@ def build_journals(
     ledger: Ledger, apportionment: Apportionment
 ) -> tuple[dict[PartnerId, Journal], list[Issue]]:
     """Each partner's journal for the apportionment's period to date, and any warnings."""
-    book, issues = post_pool_lines(
-        ledger, apportionment.year, apportionment.within, apportionment.schemes
-    )
-    return book.journals(ledger.agreement.partner_order, apportionment.within), issues
+    within = apportionment.within
+    book, issues = post_pool_lines(ledger, apportionment.year, within, apportionment.schemes)
+    # instalments due by the period end but not paid: a debtor (P1/H1), as at year end
+    host = ledger.agreement.host
+    overdue: dict[PartnerId, int] = defaultdict(int)
+    for i in ledger.instalments(apportionment.year):
+        unpaid = i.paid_date is None or i.paid_date >= within.end
+        if i.partner != host and i.due_date < within.end and unpaid:
+            overdue[i.partner] += i.pence
+    for p, amount in overdue.items():
+        book.post(
+            p,
+            "P1",
+            [(Account.HELD_BY_HOST, amount, host)],
+            [(Account.CONTRIBUTION_PAYABLE, amount, host)],
+            None,
+            "contribution instalments due and unpaid",
+        )
+        book.post(
+            host,
+            "H1",
+            [(Account.CONTRIBUTION_RECEIVABLE, amount, p)],
+            [(Account.FUNDS_HELD_FOR, amount, p)],
+            None,
+            f"contribution instalments due from {p} and unpaid",
+        )
+    return book.journals(ledger.agreement.partner_order, within), issues
 
 
 def post_pool_lines(
@@ -304,14 +340,8 @@ def post_pool_lines(
                 f"risk pool instalments received from {j}",
             )
 
-    # recoverable VAT and its recovering body, per scheme
-    vat: dict[SchemeId, dict[PartnerId, int]] = defaultdict(lambda: defaultdict(int))
-    for line in ledger.pool_lines:
-        if line.kind != "expenditure" or not within.contains(line.date) or not line.vat_recovered:
-            continue
-        original = ledger.get(line.reverses or line.entry_id)
-        assert isinstance(original, Expenditure)
-        vat[line.scheme][vat_body(agreement, original)] += line.vat_recovered
+    _post_opening(book, ledger, year, within)
+    vat, direct = line_flows(ledger, within)
 
     for scheme in agreement.schemes:
         k = scheme.id
@@ -358,15 +388,27 @@ def post_pool_lines(
                 f"instalments received from {j}",
             )
 
-        # H3 / H5: pool spend and income through the host
+        # H3 / H5: pool spend and income through the host; spending a partner paid
+        # directly to the supplier is that partner's money into the pool (P1)
+        paid_directly = direct.get(k, {})
         book.post(
             host,
             "H3",
             [(clear_e, e_total, None)],
-            [(Account.TRADE_PAYABLES, e_total, None)],
+            [(Account.TRADE_PAYABLES, e_total - sum(paid_directly.values()), None)]
+            + [(held_for, v, j) for j, v in paid_directly.items()],
             k,
             "pool expenditure (net + irrecoverable VAT)",
         )
+        for j, v in paid_directly.items():
+            book.post(
+                j,
+                "P1",
+                [(Account.HELD_BY_HOST, v, host)],
+                [(Account.CASH, v, None)],
+                k,
+                "pool spending paid directly to suppliers",
+            )
         book.post(
             host,
             "H5",
@@ -375,26 +417,38 @@ def post_pool_lines(
             k,
             "pool income",
         )
-        # H4: recoverable VAT, in the recovering body's books
-        for body, amount in vat.get(k, {}).items():
-            if body == host:
+        # H4: recoverable VAT, in the recovering body's books; VAT one body paid and
+        # another recovers is owed back to the payer, through the host
+        for (body, payer), amount in vat.get(k, {}).items():
+            if body == payer and body != host:
                 book.post(
-                    host,
+                    body,
                     "H4",
                     [(Account.VAT_RECOVERABLE, amount, None)],
-                    [(Account.TRADE_PAYABLES, amount, None)],
+                    [(Account.CASH, amount, None)],
                     k,
-                    "VAT recoverable",
+                    "VAT recoverable on spending it paid",
                 )
-            else:
-                book.post(
-                    host,
-                    "H4",
-                    [(Account.RECEIVABLE_FROM_PARTNER, amount, body)],
-                    [(Account.TRADE_PAYABLES, amount, None)],
-                    k,
-                    f"VAT paid for {body}, recharged",
-                )
+                continue
+            host_dr = (
+                (Account.VAT_RECOVERABLE, amount, None)
+                if body == host
+                else (Account.RECEIVABLE_FROM_PARTNER, amount, body)
+            )
+            host_cr = (
+                (Account.TRADE_PAYABLES, amount, None)
+                if payer == host
+                else (held_for, amount, payer)
+            )
+            book.post(
+                host,
+                "H4",
+                [host_dr],
+                [host_cr],
+                k,
+                "VAT recoverable" if body == host else f"VAT paid for {body}, recharged",
+            )
+            if body != host:
                 book.post(
                     body,
                     "H4",
@@ -402,6 +456,15 @@ def post_pool_lines(
                     [(Account.PAYABLE_TO_HOST, amount, host)],
                     k,
                     "VAT recoverable",
+                )
+            if payer != host:
+                book.post(
+                    payer,
+                    "P1",
+                    [(Account.HELD_BY_HOST, amount, host)],
+                    [(Account.CASH, amount, None)],
+                    k,
+                    f"VAT paid on pool spending, recovered by {body}",
                 )
 
         e, i, cap = shares.expenditure, shares.income, shares.capital_owned
@@ -499,5 +562,162 @@ def post_pool_lines(
                 k,
                 "allocate pool income",
             )
+        # P8: a capital item goes on its owner's register at cost; the other partners'
+        # shares of that cost are a capital grant to the owner (I-11)
+        owners = [*others, host] if mode == "JO" else others
+        for j in owners:
+            top_up = max(max(shares.capital_cost.get(j, 0), 0) - cap[j], 0)
+            book.post(
+                j,
+                "P8" if j != host else "H6",
+                [(Account.ASSETS, top_up, None)],
+                [(Account.CAPITAL_GRANT_INCOME, top_up, None)],
+                k,
+                "capital items at cost: other partners' shares of the cost",
+            )
 
     return book, issues
+
+
+def line_flows(
+    ledger: Ledger, within: DateRange
+) -> tuple[
+    dict[SchemeId, dict[tuple[PartnerId, PartnerId], int]], dict[SchemeId, dict[PartnerId, int]]
+]:
+    """Recoverable VAT per scheme by (recovering body, payer), and per scheme the pool
+    cost of spending each non-host partner paid directly, for lines inside ``within``."""
+    agreement = ledger.agreement
+    host = agreement.host
+    known = set(agreement.partner_order)
+    vat: dict[SchemeId, dict[tuple[PartnerId, PartnerId], int]] = defaultdict(
+        lambda: defaultdict(int)
+    )
+    direct: dict[SchemeId, dict[PartnerId, int]] = defaultdict(lambda: defaultdict(int))
+    for line in ledger.pool_lines:
+        if line.kind != "expenditure" or not within.contains(line.date):
+            continue
+        payer = line.paid_by if line.paid_by in known else host
+        if payer != host and line.amount:
+            direct[line.scheme][payer] += line.amount
+        if line.vat_recovered:
+            original = ledger.get(line.reverses or line.entry_id)
+            assert isinstance(original, Expenditure)
+            body = vat_body(agreement, original)
+            vat[line.scheme][(body if body in known else host, payer)] += line.vat_recovered
+    return (
+        {k: {key: v for key, v in d.items() if v} for k, d in vat.items()},
+        {k: {p: v for p, v in d.items() if v} for k, d in direct.items()},
+    )
+
+
+def settlement_flows(
+    ledger: Ledger, within: DateRange
+) -> tuple[dict[PartnerId, int], dict[PartnerId, int]]:
+    """Per non-host partner: money it paid into the pool by paying suppliers directly
+    (pool cost plus VAT another body recovers), and VAT it recovered on spending
+    someone else paid (owed back, through the host).  Lines inside ``within``."""
+    host = ledger.agreement.host
+    vat, direct = line_flows(ledger, within)
+    paid: dict[PartnerId, int] = defaultdict(int)
+    recharge: dict[PartnerId, int] = defaultdict(int)
+    for parts in direct.values():
+        for p, v in parts.items():
+            paid[p] += v
+    for by_pair in vat.values():
+        for (body, payer), v in by_pair.items():
+            if body == payer:
+                continue
+            if payer != host:
+                paid[payer] += v
+            if body != host:
+                recharge[body] += v
+    return dict(paid), dict(recharge)
+
+
+def _post_opening(book: _Book, ledger: Ledger, year: FinancialYear, within: DateRange) -> None:
+    """Opening balances at 1 April (docs/year-end.md#opening-balances).
+
+    * Balances brought forward: money the host already holds for each partner
+      (pooled fund held by host / pool funds held for partner); the host's own
+      is its earmarked reserve (H11), released as it is applied in the year.
+    * Earlier years' instalments unpaid at 1 April: a debtor (contributions
+      receivable / payable), less what is paid late within the period.
+    """
+    agreement = ledger.agreement
+    host = agreement.host
+    known = set(agreement.partner_order)
+    for target, parts in ledger.brought_forward(year).items():
+        for p, amount in parts.items():
+            if p not in known:
+                continue
+            if p == host:
+                book.post(
+                    host,
+                    "OB",
+                    [(Account.OPENING_BALANCES, amount, None)],
+                    [(Account.EARMARKED_RESERVE, amount, None)],
+                    target,
+                    "own balance brought forward: earmarked reserve",
+                )
+                book.post(
+                    host,
+                    "H11",
+                    [(Account.EARMARKED_RESERVE, amount, None)],
+                    [(Account.GENERAL_FUND, amount, None)],
+                    target,
+                    "earmarked reserve released: balance brought forward applied this year",
+                )
+                continue
+            book.post(
+                p,
+                "OB",
+                [(Account.HELD_BY_HOST, amount, host)],
+                [(Account.OPENING_BALANCES, amount, None)],
+                target,
+                "balance brought forward, held by host",
+            )
+            book.post(
+                host,
+                "OB",
+                [(Account.OPENING_BALANCES, amount, None)],
+                [(Account.FUNDS_HELD_FOR, amount, p)],
+                target,
+                f"balance brought forward, held for {p}",
+            )
+    for earlier in (y for y in agreement.financial_years if y < year):
+        at_start = ledger.unpaid_contributions(earlier, upto=year.start)
+        at_end = ledger.unpaid_contributions(earlier, upto=within.end)
+        for p, owed in at_start.items():
+            book.post(
+                p,
+                "OB",
+                [(Account.OPENING_BALANCES, owed, None)],
+                [(Account.CONTRIBUTION_PAYABLE, owed, host)],
+                None,
+                f"{earlier} instalments unpaid at 1 April",
+            )
+            book.post(
+                host,
+                "OB",
+                [(Account.CONTRIBUTION_RECEIVABLE, owed, p)],
+                [(Account.OPENING_BALANCES, owed, None)],
+                None,
+                f"{earlier} instalments unpaid by {p} at 1 April",
+            )
+            late = owed - at_end.get(p, 0)
+            book.post(
+                p,
+                "P1",
+                [(Account.CONTRIBUTION_PAYABLE, late, host)],
+                [(Account.CASH, late, None)],
+                None,
+                f"{earlier} instalments paid late",
+            )
+            book.post(
+                host,
+                "H1",
+                [(Account.CASH, late, None)],
+                [(Account.CONTRIBUTION_RECEIVABLE, late, p)],
+                None,
+                f"{earlier} instalments received late from {p}",
+            )

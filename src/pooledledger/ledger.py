@@ -195,6 +195,7 @@ class PoolLine:
     amount: int
     vat_recovered: int
     reverses: str | None = None
+    paid_by: PartnerId | None = None  # the payer of an expenditure line; None is the host
 
 
 class Ledger:
@@ -406,13 +407,21 @@ class Ledger:
                     "expenditure",
                     e.net_pence + e.vat_pence - rec,
                     rec,
+                    paid_by=None if e.paid_by == self.agreement.host else e.paid_by,
                 )
             elif isinstance(e, Income):
                 line = PoolLine(e.id, e.scheme, e.date, "income", e.pence, 0)
             elif isinstance(e, Reversal) and e.reverses in lines:
                 o = lines[e.reverses]
                 line = PoolLine(
-                    e.id, o.scheme, e.date, o.kind, -o.amount, -o.vat_recovered, o.entry_id
+                    e.id,
+                    o.scheme,
+                    e.date,
+                    o.kind,
+                    -o.amount,
+                    -o.vat_recovered,
+                    o.entry_id,
+                    o.paid_by,
                 )
             else:
                 continue
@@ -447,6 +456,55 @@ class Ledger:
             s: dict(sorted(ps.items(), key=lambda kv: order.get(kv[0], len(order))))
             for s, ps in sums.items()
         }
+
+    def brought_forward(self, year: FinancialYear) -> dict[SchemeId, dict[PartnerId, int]]:
+        """Balances brought forward into ``year`` in pence, scheme (or risk pool) → partner.
+
+        These are the ``BROUGHT_FORWARD`` contributions: money the host already holds
+        for the partner at 1 April (last year's carried-forward, redeployed and
+        contingency underspends and unused risk pool).  They are part of the approved
+        contributions but are never paid again by instalments
+        (docs/year-end.md#opening-balances).
+        """
+        out: dict[SchemeId, dict[PartnerId, int]] = defaultdict(lambda: defaultdict(int))
+        items: list[tuple[SchemeId, PartnerId, int]] = [
+            (c.scheme, c.partner, to_pence(c.amount))
+            for c in self.agreement.contributions
+            if c.year == year and c.kind is ContributionKind.BROUGHT_FORWARD
+        ]
+        items += [
+            (c.scheme, c.partner, c.pence)
+            for c in self.contributions(year)
+            if c.kind is ContributionKind.BROUGHT_FORWARD
+        ]
+        for scheme, partner, pence in items:
+            out[scheme][partner] += pence
+        return {s: dict(ps) for s, ps in out.items()}
+
+    def unpaid_contributions(
+        self, year: FinancialYear, upto: date | None = None
+    ) -> dict[PartnerId, int]:
+        """Each non-host partner's contributions for ``year`` not paid before ``upto``.
+
+        Approved contributions (with the risk pool) less balances brought forward
+        (already held by the host) less instalments for ``year`` paid before ``upto``
+        (exclusive; ``None``: every payment recorded).  Positive: the partner owes the
+        host (a debtor, docs/year-end.md#unpaid-instalments); negative: overpaid.
+        Partners in agreement order, zeros left out.
+        """
+        host = self.agreement.host
+        owed: dict[PartnerId, int] = defaultdict(int)
+        grids = (
+            (self.approved_contributions(year, include_risk_pool=True), 1),
+            (self.brought_forward(year), -1),
+            (self.paid_instalments(year, upto=upto), -1),
+        )
+        for grid, sign in grids:
+            for parts in grid.values():
+                for partner, pence in parts.items():
+                    if partner != host:
+                        owed[partner] += sign * pence
+        return {p: owed[p] for p in self.agreement.partner_order if owed.get(p)}
 
     def paid_instalments(
         self, year: FinancialYear, upto: date | None = None

@@ -325,6 +325,12 @@ CLOSE_PARTNER_MEASURES: tuple[str, ...] = (
     "balance",
     "held",
     "settlement",
+    "opening_balance",
+    "paid_directly",
+    "vat_recharge",
+    "unpaid_contributions",
+    "unpaid_earlier_years",
+    "balance_with_host",
 )
 
 _DISPOSITIONS = {
@@ -397,12 +403,35 @@ SETTLEMENT_COLUMNS: tuple[Column, ...] = (
     Column("year", "str"),
     Column("partner", "str"),
     Column("is_host", "bool"),
+    *_money("opening_balance"),
     *_money("balance"),
     *_money("held"),
+    *_money("paid_directly"),
+    *_money("vat_recharge"),
     *_money("settlement"),
     Column("direction", "str"),
     Column("due", "date", nullable=True),
+    *_money("unpaid_contributions"),
+    *_money("unpaid_earlier_years"),
+    *_money("balance_with_host"),
+    *_money("paid_after_year_end"),
+    *_money("amount_due"),
     _CURRENCY,
+)
+
+#: The settlement schedule's reconciling items (docs/year-end.md#the-settlement-schedule).
+_SETTLEMENT_ITEMS: tuple[str, ...] = (
+    "opening_balance",
+    "balance",
+    "held",
+    "paid_directly",
+    "vat_recharge",
+    "settlement",
+    "unpaid_contributions",
+    "unpaid_earlier_years",
+    "balance_with_host",
+    "paid_after_year_end",
+    "amount_due",
 )
 
 
@@ -419,28 +448,31 @@ def _direction(is_host: bool, settlement: int) -> str:
 def settlement_table(close: YearEndClose) -> Table:
     """The settlement schedule: one row per partner, in agreement order.
 
-    ``balance`` is contributions (with the risk pool) less the net share (positive:
-    the host owes the partner); ``held`` stays with the host for next year;
-    ``settlement`` is the cash that moves (positive: host pays partner), ``due`` on
-    the date given (empty when nothing moves).
+    ``balance`` is contributions (with the risk pool and ``opening_balance``, the
+    balances brought forward) less the net share (positive: the host owes the
+    partner); ``held`` stays with the host for next year; ``settlement`` is the cash
+    the settlement moves (positive: host pays partner): ``balance - held +
+    paid_directly - vat_recharge``, ``due`` on the date given (empty when nothing
+    moves).  Then the debtor: ``unpaid_contributions`` (and
+    ``unpaid_earlier_years``) unpaid at 31 March; ``balance_with_host`` is the
+    balance at 31 March that the journals and the agreement of balances show;
+    ``amount_due`` what still moves once instalments ``paid_after_year_end`` count.
     """
-    rows: list[Row] = [
-        {
+    rows: list[Row] = []
+    for pc in close.partners:
+        row: Row = {
             "year": str(close.year),
             "partner": pc.partner,
             "is_host": pc.is_host,
-            "balance_pence": pc.balance,
-            "balance": pence_to_decimal(pc.balance),
-            "held_pence": pc.held,
-            "held": pence_to_decimal(pc.held),
-            "settlement_pence": pc.settlement,
-            "settlement": pence_to_decimal(pc.settlement),
             "direction": _direction(pc.is_host, pc.settlement),
             "due": pc.settlement_due,
             "currency": CURRENCY,
         }
-        for pc in close.partners
-    ]
+        for item in _SETTLEMENT_ITEMS:
+            pence = getattr(pc, item)
+            row[f"{item}_pence"] = pence
+            row[item] = pence_to_decimal(pence)
+        rows.append({c.name: row[c.name] for c in SETTLEMENT_COLUMNS})
     return _table("settlement_schedule", SETTLEMENT_COLUMNS, rows)
 
 

@@ -119,6 +119,7 @@ ENTRY_FIELDS: tuple[str, ...] = (
     "supplier",
     "category",
     "procuring_partner",
+    "paid_by",
     "capital",
     "cos_listed",
     "unauthorised",
@@ -129,7 +130,7 @@ ENTRY_FIELDS: tuple[str, ...] = (
     "description",
 )
 
-_ID_FIELDS = frozenset({"id", "scheme", "partner", "procuring_partner", "reverses"})
+_ID_FIELDS = frozenset({"id", "scheme", "partner", "procuring_partner", "paid_by", "reverses"})
 _AMOUNT_FIELDS = frozenset({"net", "vat", "vat_recoverable", "amount"})
 _DATE_FIELDS = frozenset({"date", "effective_date", "due_date", "paid_date"})
 _BOOL_FIELDS = frozenset({"capital", "cos_listed", "unauthorised"})
@@ -159,6 +160,7 @@ _KINDS: dict[str, tuple[_ModelType, tuple[str, ...], tuple[str, ...]]] = {
             "supplier",
             "category",
             "procuring_partner",
+            "paid_by",
             "capital",
             "cos_listed",
             "unauthorised",

@@ -15,7 +15,9 @@ Partner statements         each partner's share of each scheme and its total (on
 Pooled budgets note        the note in £000 (whole numbers) beside the exact £
 Journals                   every line of every partner's year-end journal
 Settlement schedule        each partner's balance with the host, held, cash
-                           settlement, direction and due date
+                           settlement, direction and due date, with the reconciling
+                           items (brought forward, paid directly, VAT recharge,
+                           unpaid instalments, balance at 31 March, still to move)
 Shares                     the close as tidy rows: scheme × partner × measure, then
                            partner-level measures
 Ledger                     one row per entry (only when ``ledger`` is given)
@@ -358,11 +360,19 @@ _JOURNAL_COLUMNS = (
 _SETTLEMENT_COLUMNS = (
     _Col("Partner", "text", "partner"),
     _Col("Host", "flag", "is_host"),
+    _Col("Brought forward, already held", "money", "opening_balance_pence"),
     _Col("Balance (+ host owes partner)", "money", "balance_pence"),
     _Col("Held by host for next year", "money", "held_pence"),
+    _Col("Spending paid directly", "money", "paid_directly_pence"),
+    _Col("VAT recharge owed to host", "money", "vat_recharge_pence"),
     _Col("Cash settlement (+ host pays partner)", "money", "settlement_pence"),
     _Col("Direction", "text", "direction"),
     _Col("Due", "date", "due"),
+    _Col("Instalments unpaid at 31 March", "money", "unpaid_contributions_pence"),
+    _Col("Earlier years unpaid", "money", "unpaid_earlier_years_pence"),
+    _Col("Balance with host at 31 March", "money", "balance_with_host_pence"),
+    _Col("Instalments paid since 31 March", "money", "paid_after_year_end_pence"),
+    _Col("Still to move (+ host pays)", "money", "amount_due_pence"),
     _CUR,
 )
 

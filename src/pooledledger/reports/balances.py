@@ -23,7 +23,13 @@ host's accounts (counterparty = j)      partner j's accounts (with the host)
 pool funds held for j; agency account   pooled fund – held by host
 receivable from j (deficits, VAT)       payable to host
 payable to j (refunds of underspend)    refund of underspend due from host
+contributions receivable from j         contributions payable to host
 ======================================  ====================================
+
+Each row also shows, on their own lines, the reconciling items inside those
+balances (docs/reports.md#agreement-of-balances-months-6-9-and-12): the money the
+host holds for the partner (balances brought forward and what is held for next
+year), instalments unpaid (a debtor), the VAT recharge and the year-end settlement.
 
 Income and expenditure (months 9 and 12)
 ----------------------------------------
@@ -75,11 +81,13 @@ _HOST_CLASSES: tuple[frozenset[Account], ...] = (
     frozenset({Account.FUNDS_HELD_FOR, Account.AGENCY_ACCOUNT}),
     frozenset({Account.RECEIVABLE_FROM_PARTNER}),
     frozenset({Account.PAYABLE_TO_PARTNER}),
+    frozenset({Account.CONTRIBUTION_RECEIVABLE}),
 )
 _PARTNER_CLASSES: tuple[frozenset[Account], ...] = (
     frozenset({Account.HELD_BY_HOST}),
     frozenset({Account.PAYABLE_TO_HOST}),
     frozenset({Account.REFUND_DUE_FROM_HOST}),
+    frozenset({Account.CONTRIBUTION_PAYABLE}),
 )
 _HELD_FOR = frozenset({Account.FUNDS_HELD_FOR, Account.AGENCY_ACCOUNT})
 
@@ -132,6 +140,15 @@ class BalanceRow(FrozenModel):
     mirror: bool
     statement_threshold_met: bool
     agreement_threshold_met: bool
+    held_by_host: int = 0
+    unpaid_contributions: int = 0
+    vat_recharge: int = 0
+    settlement: int = 0
+
+    @property
+    def net(self) -> int:
+        """The partner's net balance with the host (positive: the host owes it)."""
+        return self.partner_receivable - self.partner_payable
 
 
 class AgreementOfBalances(FrozenModel):
@@ -185,6 +202,10 @@ class AgreementOfBalances(FrozenModel):
                 opt(r.host_expenditure),
                 opt(r.partner_income),
                 opt(r.partner_expenditure),
+                _cell(r.held_by_host),
+                _cell(r.unpaid_contributions),
+                _cell(r.vat_recharge),
+                _cell(r.settlement),
                 "yes" if r.mirror else "**NO**",
                 "yes" if r.statement_threshold_met else "no",
                 "yes" if r.agreement_threshold_met else "no",
@@ -203,6 +224,10 @@ class AgreementOfBalances(FrozenModel):
                 "host expenditure",
                 "partner income",
                 "partner expenditure",
+                "held by host for partner",
+                "unpaid instalments",
+                "VAT recharge",
+                "year-end settlement",
                 "mirror",
                 "statement",
                 "agreement required",
@@ -313,6 +338,11 @@ def agreement_of_balances(
                 partner_income=p_inc if with_ie else None,
                 partner_expenditure=p_exp if with_ie else None,
                 mirror=mirror,
+                held_by_host=_net(pj, frozenset({Account.HELD_BY_HOST}), host.id),
+                unpaid_contributions=-_net(pj, frozenset({Account.CONTRIBUTION_PAYABLE}), host.id),
+                vat_recharge=-_flow(pj, "H4", frozenset({Account.PAYABLE_TO_HOST}), host.id),
+                settlement=_net(pj, frozenset({Account.REFUND_DUE_FROM_HOST}), host.id)
+                + _flow(pj, "P4", frozenset({Account.PAYABLE_TO_HOST}), host.id),
                 statement_threshold_met=rp > thresholds.statement_rp
                 or ie > thresholds.statement_ie,
                 agreement_threshold_met=rp > thresholds.agreement_rp

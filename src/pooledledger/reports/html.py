@@ -1094,17 +1094,32 @@ def _balances_table(m: MemorandumAccount, caption: str) -> str:
             _txt(b.position),
             _num(b.balance),
             _num(b.held),
+            _num(b.paid_directly),
+            _num(b.vat_recharge),
             _num(b.settlement),
             _txt(_day(b.settlement_due)),
+            _num(b.unpaid_contributions),
+            _num(b.balance_with_host),
         )
         for b in m.balances
     ]
     return _table(
-        ["Partner", "Position", "Balance", "Held for next year", "Settlement", "Due"],
+        [
+            "Partner",
+            "Position",
+            "Balance",
+            "Held for next year",
+            "Paid directly",
+            "VAT recharge",
+            "Settlement",
+            "Due",
+            "Unpaid instalments",
+            "Balance with host at 31 March",
+        ],
         rows,
         caption=caption,
         num_from=2,
-        text_cols=(5,),
+        text_cols=(7,),
     )
 
 
@@ -1144,6 +1159,10 @@ def _balances(r: YearEndReports) -> str:
             _num(x.host_payable),
             _num(x.partner_receivable),
             _num(x.partner_payable),
+            _num(x.held_by_host),
+            _num(x.unpaid_contributions),
+            _num(x.vat_recharge),
+            _num(x.settlement),
             _yes(x.mirror),
         )
         for x in a.rows
@@ -1157,6 +1176,10 @@ def _balances(r: YearEndReports) -> str:
                 "Host payable",
                 "Partner receivable",
                 "Partner payable",
+                "Held by host for partner",
+                "Unpaid instalments",
+                "VAT recharge",
+                "Year-end settlement",
                 "Mirror",
             ],
             rows,
@@ -1309,10 +1332,29 @@ def _statement(s: PartnerStatement) -> str:
         _row(
             _txt("Balance (+ host owes partner, − partner owes host)"), _num(s.balance), kind="sub"
         ),
-        _row(_txt("Held by the host for next year"), _num(s.held)),
+        _row(_txt("Less held by the host for next year"), _num(-s.held)),
+        _row(_txt("Add pool spending paid directly by the partner"), _num(s.paid_directly)),
+        _row(_txt("Less VAT recovered by the partner, owed to the host"), _num(-s.vat_recharge)),
         _row(
             _txt("Cash settlement (+ host pays partner, − partner pays host)"),
             _num(s.settlement),
+            kind="total",
+        ),
+        _row(_txt("Less instalments unpaid at 31 March"), _num(-s.unpaid_contributions)),
+        _row(
+            _txt("Less earlier years' instalments unpaid at 31 March"),
+            _num(-s.unpaid_earlier_years),
+        ),
+        _row(_txt("Add held by the host for next year"), _num(s.held)),
+        _row(
+            _txt("Balance with the host at 31 March (journals; agreement of balances)"),
+            _num(s.balance_with_host),
+            kind="sub",
+        ),
+        _row(_txt("Instalments paid since 31 March"), _num(s.paid_after_year_end)),
+        _row(
+            _txt("Still to move after counting unpaid instalments (+ host pays)"),
+            _num(s.amount_due),
             kind="total",
         ),
     ]
@@ -1326,7 +1368,14 @@ def _statement(s: PartnerStatement) -> str:
         f'<p class="muted">Period {_e(j.start)} to {_e(j.end)} (end exclusive). Balanced: '
         f"{'yes' if j.is_balanced else 'NO'}. Net cost {_e(_pounds(j.net_cost))}, which "
         f"{'agrees' if s.net_cost_agrees else 'DOES NOT AGREE'} to the share of net "
-        "expenditure.</p>"
+        "expenditure."
+        + (
+            ""
+            if s.is_host
+            else f" Balance with the host {_e(_pounds(j.balance_with(s.host)))}, which "
+            f"{'agrees' if s.reconciles else 'DOES NOT AGREE'} to section 4."
+        )
+        + "</p>"
     )
     out.append(_journal_table(j, ""))
     return _section(

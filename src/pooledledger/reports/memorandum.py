@@ -222,7 +222,11 @@ class HostBalance(FrozenModel):
     ``balance`` is contributions (with the risk pool) less the partner's net share:
     positive, the host owes the partner; negative, the partner owes the host.
     ``held`` stays with the host for next year; ``settlement`` is the cash that moves
-    (positive: host pays partner), due on ``settlement_due``.
+    (positive: host pays partner), due on ``settlement_due``: it counts spending the
+    partner ``paid_directly`` and its ``vat_recharge``.  ``unpaid_contributions``
+    (with earlier years') is the debtor for instalments unpaid at 31 March, and
+    ``balance_with_host`` the balance at 31 March the journals and the agreement of
+    balances show (docs/year-end.md#the-settlement-schedule).
     """
 
     partner: PartnerId
@@ -232,6 +236,10 @@ class HostBalance(FrozenModel):
     settlement: int
     settlement_due: date | None
     position: str
+    paid_directly: int = 0
+    vat_recharge: int = 0
+    unpaid_contributions: int = 0
+    balance_with_host: int = 0
 
 
 class CapitalItem(FrozenModel):
@@ -537,13 +545,28 @@ class MemorandumAccount(FrozenModel):
                 b.position,
                 _cell(b.balance),
                 _cell(b.held),
+                _cell(b.paid_directly),
+                _cell(b.vat_recharge),
                 _cell(b.settlement),
                 b.settlement_due.isoformat() if b.settlement_due else "–",
+                _cell(b.unpaid_contributions),
+                _cell(b.balance_with_host),
             ]
             for b in self.balances
         ]
         out += _table(
-            ["partner", "position", "balance", "held for next year", "settlement", "due"],
+            [
+                "partner",
+                "position",
+                "balance",
+                "held for next year",
+                "paid directly",
+                "VAT recharge",
+                "settlement",
+                "due",
+                "unpaid instalments",
+                "balance with host at 31 March",
+            ],
             rows,
             right_from=2,
         )
@@ -815,6 +838,10 @@ def memorandum_account(
             settlement=pc.settlement,
             settlement_due=pc.settlement_due,
             position=_position(pc.balance, pc.is_host),
+            paid_directly=pc.paid_directly,
+            vat_recharge=pc.vat_recharge,
+            unpaid_contributions=pc.unpaid_contributions + pc.unpaid_earlier_years,
+            balance_with_host=pc.balance_with_host,
         )
         for pc in close.partners
     )

@@ -13,7 +13,11 @@ same sections and rows, host or not:
    contingency);
 4. its balance with the host (contributions with the risk pool, less its net share),
    what the host holds for it for next year, the cash settlement and its due date
-   (the host's own row shows no cash settlement: its money never leaves it);
+   (the host's own row shows no cash settlement: its money never leaves it), each
+   reconciling item on its own line (balances brought forward, spending it paid
+   directly, the VAT recharge, instalments unpaid at 31 March and paid since) and
+   its balance with the host at 31 March, which is its journals' balance and the
+   agreement of balances (docs/reports.md#partner-statements);
 5. the journals it posts, exactly ``close.journals[partner]``.
 
 Amounts are integer pence; text shows negatives in brackets.  Reports read results
@@ -87,6 +91,15 @@ class PartnerStatement(FrozenModel):
     terminated_on: date | None = None
     cancelled: tuple[CancelledContribution, ...] = ()
 
+    opening_balance: int = 0
+    paid_directly: int = 0
+    vat_recharge: int = 0
+    unpaid_contributions: int = 0
+    unpaid_earlier_years: int = 0
+    paid_after_year_end: int = 0
+    amount_due: int = 0
+    balance_with_host: int = 0
+
     def contribution_rows(self) -> list[tuple[str, int]]:
         """Section 1's first rows: each scheme's contribution and, for a terminated
         agreement, the approved contributions and what termination cancelled, each on
@@ -100,6 +113,11 @@ class PartnerStatement(FrozenModel):
             *[(_cancelled_label(c, self.terminated_on), -c.amount) for c in self.cancelled],
             *rows,
         ]
+
+    @property
+    def reconciles(self) -> bool:
+        """The settlement schedule's balance with the host is the journal's (I-6)."""
+        return self.is_host or self.journal.balance_with(self.host) == self.balance_with_host
 
     @property
     def net_cost_agrees(self) -> bool:
@@ -193,16 +211,22 @@ class PartnerStatement(FrozenModel):
                 "Paid in (contributions and risk pool)",
                 format_pence(self.contributions + self.risk_pool_paid),
             ],
+            ["of which balances brought forward, already held", format_pence(self.opening_balance)],
             ["Less share of net expenditure", format_pence(-self.total.net_share)],
             [
                 "**Balance (+ host owes partner, − partner owes host)**",
                 f"**{format_pence(self.balance)}**",
             ],
             [
-                "Held by the host for next year"
+                "Less held by the host for next year"
                 if self.terminated_on is None
-                else "Held by the host (terminated: nothing)",
-                format_pence(self.held),
+                else "Less held by the host (terminated: nothing)",
+                format_pence(-self.held),
+            ],
+            ["Add pool spending paid directly by the partner", format_pence(self.paid_directly)],
+            [
+                "Less VAT recovered by the partner, owed to the host",
+                format_pence(-self.vat_recharge),
             ],
             [
                 "**Cash settlement (+ host pays partner, − partner pays host)**",
@@ -210,6 +234,21 @@ class PartnerStatement(FrozenModel):
             ],
             ["Settlement direction", direction],
             ["Settlement due", self.settlement_due.isoformat() if self.settlement_due else "–"],
+            ["Less instalments unpaid at 31 March", format_pence(-self.unpaid_contributions)],
+            [
+                "Less earlier years' instalments unpaid at 31 March",
+                format_pence(-self.unpaid_earlier_years),
+            ],
+            ["Add held by the host for next year", format_pence(self.held)],
+            [
+                "**Balance with the host at 31 March (journals; agreement of balances)**",
+                f"**{format_pence(self.balance_with_host)}**",
+            ],
+            ["Instalments paid since 31 March", format_pence(self.paid_after_year_end)],
+            [
+                "**Still to move after counting unpaid instalments (+ host pays)**",
+                f"**{format_pence(self.amount_due)}**",
+            ],
         ]
         out += _table(["", "£"], rows)
 
@@ -221,7 +260,14 @@ class PartnerStatement(FrozenModel):
             f"Period {j.start} to {j.end} (end exclusive); balanced: "
             f"{'yes' if j.is_balanced else 'NO'}; net cost {format_pence(j.net_cost)} "
             f"({'agrees' if self.net_cost_agrees else 'DOES NOT AGREE'} to the share of net "
-            "expenditure).",
+            "expenditure)"
+            + (
+                ""
+                if self.is_host
+                else f"; balance with the host {format_pence(j.balance_with(self.host))} "
+                f"({'agrees' if self.reconciles else 'DOES NOT AGREE'} to section 4)"
+            )
+            + ".",
             "",
         ]
         rows = [
@@ -348,5 +394,13 @@ def partner_statements(
             journal=close.journals[p],
             terminated_on=close.terminated_on,
             cancelled=tuple(c for c in close.cancelled if c.partner == p),
+            opening_balance=pc.opening_balance,
+            paid_directly=pc.paid_directly,
+            vat_recharge=pc.vat_recharge,
+            unpaid_contributions=pc.unpaid_contributions,
+            unpaid_earlier_years=pc.unpaid_earlier_years,
+            paid_after_year_end=pc.paid_after_year_end,
+            amount_due=pc.amount_due,
+            balance_with_host=pc.balance_with_host,
         )
     return out
