@@ -71,6 +71,7 @@ __all__ = [
     "StoredClose",
     "VerifyReport",
     "looks_like_store",
+    "shown",
     "store_url",
 ]
 
@@ -125,6 +126,16 @@ def store_url(location: str | os.PathLike[str]) -> str:
     if text.startswith("postgresql+psycopg://"):
         return text
     return "sqlite:///" + str(Path(text).resolve())
+
+
+def shown(location: str) -> str:
+    """A store's location fit to print: a URL's password is masked."""
+    if "://" in location and not location.startswith("sqlite"):
+        try:
+            return sa.engine.make_url(store_url(location)).render_as_string(hide_password=True)
+        except sa.exc.ArgumentError:
+            return "(an unreadable URL)"
+    return location
 
 
 def _now() -> str:
@@ -346,7 +357,7 @@ class PoolStore:
         if not text.startswith(("postgres", "postgresql")) and Path(text).exists():
             raise _refuse(
                 [_issue("PL-STO-013", "a file is already there; choose a new path", file=text)],
-                f"store {text}",
+                f"store {shown(text)}",
             )
         ag = cls._read_agreement(agreement)
         store = cls(cls._engine(text), text)
@@ -356,7 +367,7 @@ class PoolStore:
                 if conn.execute(sa.select(sa.func.count()).select_from(schema.events)).scalar():
                     raise _refuse(
                         [_issue("PL-STO-013", "this database already holds a pool store")],
-                        f"store {text}",
+                        f"store {shown(text)}",
                     )
                 store._add_agreement(conn, ag, by, "init")
         except BaseException:
@@ -372,7 +383,7 @@ class PoolStore:
             why = "no such file" if not Path(text).exists() else "not a pool store"
             raise _refuse(
                 [_issue("PL-STO-001", f"{why}; make one with `pooledledger init`", file=text)],
-                f"store {text}",
+                f"store {shown(text)}",
             )
         store = cls(cls._engine(text), text)
         try:
@@ -380,8 +391,14 @@ class PoolStore:
                 store._migrate(conn)
                 if not conn.execute(sa.select(sa.func.count()).select_from(schema.events)).scalar():
                     raise _refuse(
-                        [_issue("PL-STO-001", "not a pool store (it has no history)", file=text)],
-                        f"store {text}",
+                        [
+                            _issue(
+                                "PL-STO-001",
+                                "not a pool store (it has no history)",
+                                file=shown(text),
+                            )
+                        ],
+                        f"store {shown(text)}",
                     )
         except BaseException:
             store.dispose()
@@ -399,7 +416,7 @@ class PoolStore:
         self.dispose()
 
     def __repr__(self) -> str:
-        return f"PoolStore({self.location!r})"
+        return f"PoolStore({shown(self.location)!r})"
 
     @staticmethod
     def _alembic(conn: Connection) -> Config:
@@ -414,7 +431,7 @@ class PoolStore:
         current = set(MigrationContext.configure(conn).get_current_heads())
         if current - heads:
             raise StoreError(
-                f"the store {self.location} was made by a newer pooledledger "
+                f"the store {shown(self.location)} was made by a newer pooledledger "
                 f"(revision {sorted(current)}); upgrade pooledledger"
             )
         if current != heads:
@@ -441,7 +458,10 @@ class PoolStore:
                     conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": _LOCK_KEY})
                 yield conn
         except sa.exc.SQLAlchemyError as exc:
-            raise StoreError(f"the store {self.location} cannot be used: {exc}") from exc
+            why = str(exc.orig) if isinstance(exc, sa.exc.DBAPIError) else str(exc)
+            raise StoreError(
+                f"the store {shown(self.location)} cannot be used: {why.strip()}"
+            ) from exc
 
     @staticmethod
     def _read_agreement(agreement: str | os.PathLike[str] | Agreement) -> Agreement:
@@ -719,7 +739,7 @@ class PoolStore:
                         id=f"{prior.entry_id}-REV-B{batch}",
                         reverses=prior.entry_id,
                         date=original.date,
-                        reason=f"superseded by batch {batch} ({path.name})",
+                        reason=f"superseded by batch {batch}",
                     )
                 )
             problems += self._locked(conn, [e for e, _ in added] + reversals, name)
