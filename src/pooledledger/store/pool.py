@@ -439,7 +439,7 @@ class PoolStore:
 
     def revision(self) -> str | None:
         """The store's migration revision (the head revision once opened)."""
-        with self.engine.connect() as conn:
+        with self._read() as conn:
             return MigrationContext.configure(conn).get_current_revision()
 
     @staticmethod
@@ -461,6 +461,21 @@ class PoolStore:
             why = str(exc.orig) if isinstance(exc, sa.exc.DBAPIError) else str(exc)
             raise StoreError(
                 f"the store {shown(self.location)} cannot be used: {why.strip()}"
+            ) from exc
+
+    @contextmanager
+    def _read(self) -> Iterator[Connection]:
+        """One consistent snapshot to read from (PostgreSQL: repeatable read)."""
+        try:
+            with self.engine.connect() as conn:
+                if conn.dialect.name == "postgresql":
+                    conn.execution_options(isolation_level="REPEATABLE READ")
+                with conn.begin():
+                    yield conn
+        except sa.exc.SQLAlchemyError as exc:
+            why = str(exc.orig) if isinstance(exc, sa.exc.DBAPIError) else str(exc)
+            raise StoreError(
+                f"the store {shown(self.location)} cannot be read: {why.strip()}"
             ) from exc
 
     @staticmethod
@@ -551,12 +566,12 @@ class PoolStore:
 
     def agreement(self, version: int | None = None) -> Agreement:
         """The agreement the store holds now (or the given version)."""
-        with self.engine.connect() as conn:
+        with self._read() as conn:
             return self._agreement(conn, version)[1]
 
     def ledger(self) -> Ledger:
         """Every entry in the store, as a ledger under the current agreement."""
-        with self.engine.connect() as conn:
+        with self._read() as conn:
             _, ag = self._agreement(conn)
             return self._ledger(conn, ag)
 
@@ -972,13 +987,13 @@ class PoolStore:
 
     def closes(self) -> tuple[StoredClose, ...]:
         """Every close in force (not reopened), earliest year first."""
-        with self.engine.connect() as conn:
+        with self._read() as conn:
             active = self._active_closes(conn)
             return tuple(self._stored_close(conn, active[y], True) for y in sorted(active))
 
     def stored_close(self, year: FinancialYear | str) -> StoredClose | None:
         """The close in force for ``year``, if any."""
-        with self.engine.connect() as conn:
+        with self._read() as conn:
             row = self._active_closes(conn).get(str(year))
             return None if row is None else self._stored_close(conn, row, True)
 
@@ -1137,7 +1152,7 @@ class PoolStore:
     def history(self) -> tuple[HistoryEvent, ...]:
         """The audit trail, oldest first."""
         e = schema.events
-        with self.engine.connect() as conn:
+        with self._read() as conn:
             rows = conn.execute(sa.select(e).order_by(e.c.seq)).all()
         out = []
         for r in rows:
@@ -1158,7 +1173,7 @@ class PoolStore:
         """
         issues: list[Issue] = []
         e = schema.events
-        with self.engine.connect() as conn:
+        with self._read() as conn:
             events = conn.execute(sa.select(e).order_by(e.c.seq)).all()
             prev = GENESIS
             payloads: dict[int, dict[str, Any]] = {}
@@ -1308,7 +1323,7 @@ class PoolStore:
         folder.mkdir(parents=True, exist_ok=True)
         written: list[Path] = []
         steps: list[dict[str, Any]] = []
-        with self.engine.connect() as conn:
+        with self._read() as conn:
             _, current = self._agreement(conn)
             av = schema.agreement_versions
             for v in conn.execute(sa.select(av).order_by(av.c.version)).all():
