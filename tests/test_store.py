@@ -457,3 +457,15 @@ def test_export_rebuilds_a_store_with_the_same_entries_and_closes(
 
 def test_a_store_error_is_a_pooledledger_error() -> None:
     assert issubclass(StoreError, RuntimeError)
+
+
+def test_open_leaves_a_database_that_is_not_a_store_untouched(tmp_path: Path) -> None:
+    other = tmp_path / "other.db"
+    engine = sa.create_engine(f"sqlite:///{other}")
+    with engine.begin() as conn:
+        conn.execute(sa.text("CREATE TABLE invoices (id INTEGER PRIMARY KEY)"))
+    with pytest.raises(IssueError) as exc:
+        PoolStore.open(other)
+    assert codes(exc) == ["PL-STO-001"]
+    assert sa.inspect(engine).get_table_names() == ["invoices"]
+    engine.dispose()
