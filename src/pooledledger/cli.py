@@ -346,8 +346,9 @@ def close(
     With --terminate DATE the agreement ends on DATE: the reports cover 1 April to
     DATE, instalments due after it are cancelled and nothing is carried forward.
 
-    Nothing is written to the ledger: the entries the close would append
-    (settlements, balances brought forward, the year-closed marker) are in the JSON.
+    From files, nothing is written to the ledger: the entries the close would
+    append (settlements, balances brought forward, the year-closed marker) are in
+    the JSON. A store close adds them to the store.
     """
     if _is_store(agreement):
         if ledger is not None:
