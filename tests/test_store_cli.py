@@ -103,6 +103,9 @@ def test_the_close_forms_are_told_apart(store_location: str, tmp_path: Path) -> 
     assert "--year" in no_year.output
     columns = run("close", store_location, "--year", "2025-26", "--columns", LEDGER)
     assert columns.exit_code == 2
+    terminate = run("close", store_location, "--year", "2025-26", "--terminate", "2025-12-31")
+    assert terminate.exit_code == 2
+    assert "not a store" in terminate.output
     alone = run("close", AGREEMENT)
     assert alone.exit_code == 2
     assert "give the LEDGER file" in alone.output
