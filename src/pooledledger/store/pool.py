@@ -682,6 +682,15 @@ class PoolStore:
             )
             if read is None:
                 raise _refuse(issues, f"ledger {name}")
+            try:
+                unchanged = sha256_hex(path.read_bytes()) == digest
+            except OSError:
+                unchanged = False
+            if not unchanged:  # the batch must record the hash of what was read
+                raise _refuse(
+                    [_issue("PL-CSV-001", "the file changed while it was being read", file=name)],
+                    f"ledger {name}",
+                )
             batch = self._next_id(conn, b.c.id)
             rows = self._entry_rows(conn)
             existing = {r.entry_id: r for r in rows}
@@ -788,7 +797,7 @@ class PoolStore:
                 seq += 1
             batch_row = {
                 "id": batch,
-                "source": path.name,
+                "source": path.name if sheet is None else f"{path.name}[{sheet}]",
                 "sha256": digest,
                 "column_map": map_text,
                 "by": by,
@@ -805,7 +814,7 @@ class PoolStore:
             _pause()
         return ImportResult(
             batch=batch,
-            source=path.name,
+            source=str(batch_row["source"]),
             sha256=digest,
             added=tuple(e.id for e, _ in added),
             reversed=tuple(r.id for r in reversals),
