@@ -474,7 +474,7 @@ def test_open_leaves_a_database_that_is_not_a_store_untouched(tmp_path: Path) ->
 def test_a_workbook_batch_records_the_sheet_read(store: PoolStore, tmp_path: Path) -> None:
     from test_excel_import import ledger_sheets, write_book
 
-    agreement, ledger = year1()
+    _, ledger = year1()
     book = write_book(tmp_path / "export.xlsx", ledger_sheets(ledger))
     got = store.import_file(book, sheet="Contributions")
     assert got.source == "export.xlsx[Contributions]"
@@ -486,18 +486,17 @@ def test_a_workbook_batch_records_the_sheet_read(store: PoolStore, tmp_path: Pat
 def test_a_file_changed_while_it_is_read_is_refused(
     store: PoolStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import pooledledger.store.pool as pool
+    from pooledledger.io.sources import read_ledger_source as original
 
     path = tmp_path / "ledger.toml"
     path.write_bytes(LEDGER.read_bytes())
-    original = pool.read_ledger_source
 
     def read_then_change(*args: Any, **kwargs: Any) -> Any:
         result = original(*args, **kwargs)
         path.write_bytes(path.read_bytes() + b"\n# edited\n")
         return result
 
-    monkeypatch.setattr(pool, "read_ledger_source", read_then_change)
+    monkeypatch.setattr("pooledledger.store.pool.read_ledger_source", read_then_change)
     with pytest.raises(IssueError) as exc:
         store.import_file(path)
     assert codes(exc) == ["PL-CSV-001"]
