@@ -501,3 +501,27 @@ def test_a_file_changed_while_it_is_read_is_refused(
         store.import_file(path)
     assert codes(exc) == ["PL-CSV-001"]
     assert len(store.ledger()) == 0
+
+
+def test_a_batch_can_be_superseded_again(store: PoolStore, tmp_path: Path) -> None:
+    agreement, ledger = year1()
+    june = [e for e in ledger.entries if e.id.endswith("-Q1") and e.entry == "expenditure"]
+
+    def write(name: str, entries: list[Any]) -> Path:
+        path = tmp_path / name
+        path.write_text(dump_ledger_json(Ledger(agreement, entries)), encoding="utf-8")
+        return path
+
+    def described(text: str, ids: set[str]) -> list[Any]:
+        return [e.model_copy(update={"description": text}) if e.id in ids else e for e in june]
+
+    store.import_file(write("june.json", june))
+    second = store.import_file(write("june2.json", described("v2", {"S3-Q1"})), supersedes=1)
+    assert second.added == ("S3-Q1-B2",)
+    third = store.import_file(write("june3.json", described("v3", {"S1-Q1"})), supersedes=2)
+    # S3 goes back to the first version (S3-Q1-B2 reversed, S3-Q1-B3 added), S1 changes
+    assert sorted(third.added) == ["S1-Q1-B3", "S3-Q1-B3"]
+    assert sorted(third.reversed) == ["S1-Q1-REV-B3", "S3-Q1-B2-REV-B3"]
+    assert sorted(third.kept) == ["S2-Q1", "S4-Q1", "S5-Q1"]
+    assert store.ledger().totals() == Ledger(agreement, june).totals()
+    assert store.verify().ok

@@ -71,6 +71,12 @@ def test_a_year_through_the_store_commands(store_location: str, tmp_path: Path) 
         "json",
     )
     assert refiled.exit_code == 0, refiled.output
+    rebuilt = tmp_path / "rebuilt.pool"
+    again = run("rebuild", rebuilt, tmp_path / "export")
+    assert again.exit_code == 0, again.output
+    with PoolStore.open(rebuilt) as copy, PoolStore.open(store_location) as original:
+        assert copy.ledger().entries == original.ledger().entries
+        assert copy.closes()[0].result == original.closes()[0].result
 
     reopened = run(
         "reopen", store_location, "--year", "2025-26", "--reason", "late invoice", "--unlock"

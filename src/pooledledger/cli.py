@@ -821,3 +821,22 @@ def reopen(store: str, year: str, reason: str, unlock: bool, by: str) -> None:
     with _open_store(store, f"reopen {fy}") as opened:
         done = opened.reopen(fy, reason=reason, by=by, unlock=unlock)
     click.echo(f"{fy} reopened; added {', '.join(done.entries)}")
+
+
+@main.command()
+@_STORE
+@click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
+def rebuild(store: str, folder: Path) -> None:
+    """Make a new store at STORE from an `export` FOLDER, replaying its manifest: the
+    same agreement versions, imports, closes, reopenings and sign-offs, in order."""
+    try:
+        from pooledledger.store import PoolStore
+    except ImportError:
+        _fail("the pool store needs its extra: pip install 'pooledledger[store]'")
+    if not (folder / "manifest.json").is_file():
+        raise click.BadParameter(f"{folder} has no manifest.json (made by `export`)")
+    with _store_errors("rebuild"):
+        made = PoolStore.rebuild(store, folder)
+    events = len(made.history())
+    made.dispose()
+    click.echo(f"rebuilt {store} from {folder}: {events} events")

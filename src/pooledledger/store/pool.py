@@ -712,7 +712,7 @@ class PoolStore:
                         else f"there is no batch {supersedes}"
                     )
                     raise _refuse([_issue("PL-STO-004", why, file=name)], f"ledger {name}")
-                old = {r.source_id: r for r in rows if r.batch_id == supersedes and r.source_id}
+                old = self._batch_lines(conn, supersedes, rows)
             new_ids = {e.id for e in read.entries}
             for entry in read.entries:
                 prior = old.get(entry.id)
@@ -821,6 +821,27 @@ class PoolStore:
             kept=tuple(kept),
             warnings=tuple(i for i in issues if not i.is_error),
         )
+
+    @staticmethod
+    def _batch_lines(conn: Connection, batch: int, rows: Sequence[Any]) -> dict[str, Any]:
+        """File id → stored row of the lines a batch stands for now: its own, and those it
+        kept unchanged from the batches it superseded (not reversed since)."""
+        b = schema.batches
+        parents = {int(r.id): r.supersedes for r in conn.execute(sa.select(b.c.id, b.c.supersedes))}
+        reversed_ids = {json.loads(r.detail).get("reverses") for r in rows if r.kind == "reversal"}
+        out: dict[str, Any] = {}
+        current: int | None = batch
+        while current is not None:
+            for r in rows:
+                if (
+                    r.batch_id == current
+                    and r.source_id
+                    and r.source_id not in out
+                    and r.entry_id not in reversed_ids
+                ):
+                    out[r.source_id] = r
+            current = parents.get(current)
+        return out
 
     @staticmethod
     def _cannot_reverse(entry_id: str, kind: str, file: str) -> Issue:
