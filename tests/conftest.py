@@ -9,3 +9,32 @@ settings.register_profile(
     "ci", max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev"))
+
+
+# -- pool store backends (tests/test_store*.py) ------------------------------------------
+
+from collections.abc import Iterator  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import pytest  # noqa: E402
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_location(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """Where a new pool store goes: a SQLite file, or a fresh PostgreSQL database.
+
+    The PostgreSQL server is named by POOLEDLEDGER_TEST_PG; without it the
+    PostgreSQL runs are skipped, except under CI=true, where they fail.
+    """
+    if request.param == "sqlite":
+        yield str(tmp_path / "pool.db")
+        return
+    from store_support import PG_ENV, pg_database, pg_server
+
+    server = pg_server()
+    if server is None:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"{PG_ENV} is not set: CI must test the store on PostgreSQL")
+        pytest.skip(f"{PG_ENV} is not set (a postgresql:// URL of a server to test against)")
+    with pg_database(server) as url:
+        yield url

@@ -13,12 +13,14 @@ from contextlib import ExitStack, contextmanager
 from datetime import date, datetime
 from importlib.resources import as_file, files
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 import click
 
+from pooledledger.agreement import Agreement
 from pooledledger.errors import (
     Issue,
+    IssueError,
     MoneyError,
     PeriodError,
     PooledLedgerError,
@@ -44,6 +46,9 @@ from pooledledger.reports.quarterly import projection_window, quarterly_report
 from pooledledger.riskshare import BoardRuling
 from pooledledger.rules import BoardDecision, UnderspendDisposition, WindfallManaged
 from pooledledger.termination import termination_date_issues
+
+if TYPE_CHECKING:
+    from pooledledger.store import PoolStore
 
 __all__ = ["main"]
 
@@ -203,6 +208,21 @@ def _rulings(values: tuple[str, ...]) -> dict[SchemeId, BoardRuling]:
     return out
 
 
+def _checked_rulings(agreement: Agreement, values: tuple[str, ...]) -> dict[SchemeId, BoardRuling]:
+    rulings = _rulings(values)
+    for k in rulings:
+        if k not in agreement.scheme_ids:
+            raise click.BadParameter(f"unknown scheme {k!r}", param_hint="--ruling")
+        rule = agreement.scheme(k).risk_share
+        if not isinstance(rule, BoardDecision | WindfallManaged):
+            raise click.BadParameter(
+                f"scheme {k} follows {rule.code} {rule.rule}, not a board decision (RS13): "
+                "its underspend rule is in the agreement",
+                param_hint="--ruling",
+            )
+    return rulings
+
+
 def _echo_written(paths: list[Path]) -> None:
     for path in paths:
         click.echo(f"  wrote {path}{'/' if path.is_dir() else ''}")
@@ -266,8 +286,8 @@ def check(agreement: Path, ledger: Path | None, column_map: Path | None, sheet: 
 
 
 @main.command()
-@click.argument("agreement", type=_FILE)
-@click.argument("ledger", type=_FILE)
+@click.argument("agreement", metavar="AGREEMENT LEDGER | STORE")
+@click.argument("ledger", required=False, type=_FILE, metavar="")
 @_YEAR
 @_OUT
 @click.option(
@@ -301,9 +321,17 @@ def check(agreement: Path, ledger: Path | None, column_map: Path | None, sheet: 
 )
 @_COLUMNS
 @_SHEET
+@click.option(
+    "--by",
+    metavar="NAME",
+    default="",
+    help="Who closes the year (a store close records it in the audit trail).",
+)
+@click.pass_context
 def close(
-    agreement: Path,
-    ledger: Path,
+    ctx: click.Context,
+    agreement: str,
+    ledger: Path | None,
     year: str | None,
     out: Path,
     formats: tuple[str, ...],
@@ -312,8 +340,13 @@ def close(
     terminate: datetime | None,
     column_map: Path | None,
     sheet: str | None,
+    by: str,
 ) -> None:
     """Close a financial year and write every year-end report.
+
+    Two forms: `close AGREEMENT LEDGER` closes from files; `close STORE --year
+    2025-26` closes a year of a pool store (a `postgresql://` URL or an existing
+    store file) once, records it and opens the next year (docs/store.md).
 
     Settles each scheme's over- or underspend by the agreement's rules (offsetting,
     risk pool, risk-share rule, underspend disposition), then writes to OUT: the
@@ -325,10 +358,32 @@ def close(
     With --terminate DATE the agreement ends on DATE: the reports cover 1 April to
     DATE, instalments due after it are cancelled and nothing is carried forward.
 
-    Nothing is written to the ledger: the entries the close would append
-    (settlements, balances brought forward, the year-closed marker) are in the JSON.
+    From files, nothing is written to the ledger: the entries the close would
+    append (settlements, balances brought forward, the year-closed marker) are in
+    the JSON. A store close adds them to the store.
     """
-    inputs = _inputs(agreement, ledger, column_map, sheet)
+    if _is_store(agreement):
+        if ledger is not None:
+            raise click.UsageError(
+                f"{agreement} is a pool store: write `close STORE --year YYYY-YY` "
+                "(the ledger is in the store)"
+            )
+        for flag, value in (
+            ("--columns", column_map),
+            ("--sheet", sheet),
+            ("--terminate", terminate),
+        ):
+            if value is not None:
+                raise click.BadParameter("is for closing from files, not a store", param_hint=flag)
+        _close_store(agreement, year, out, formats, ruling, note_policy, by)
+        return
+    first = _FILE.convert(agreement, ctx.command.params[0], ctx)
+    if ledger is None:
+        raise click.UsageError(
+            f"give the LEDGER file after {agreement}, or a pool store "
+            "(a postgresql:// URL or a store file made by `pooledledger init`)"
+        )
+    inputs = _inputs(first, ledger, column_map, sheet)
     end = terminate.date() if terminate is not None else None
     if end is not None and year is None:  # the year containing the termination date
         _check_termination(inputs, FinancialYear.for_date(end), end)
@@ -336,17 +391,7 @@ def close(
     fy = _year(inputs, year)
     if end is not None:
         _check_termination(inputs, fy, end)
-    rulings = _rulings(ruling)
-    for k in rulings:
-        if k not in inputs.agreement.scheme_ids:
-            raise click.BadParameter(f"unknown scheme {k!r}", param_hint="--ruling")
-        rule = inputs.agreement.scheme(k).risk_share
-        if not isinstance(rule, BoardDecision | WindfallManaged):
-            raise click.BadParameter(
-                f"scheme {k} follows {rule.code} {rule.rule}, not a board decision (RS13): "
-                "its underspend rule is in the agreement",
-                param_hint="--ruling",
-            )
+    rulings = _checked_rulings(inputs.agreement, ruling)
     try:
         reports = year_end_reports(
             inputs.agreement,
@@ -538,3 +583,272 @@ def demo(out: Path) -> None:
                 written += write_balances(aob, folder)
         _echo_written(written)
     click.echo(f"reports written to {out}/")
+
+
+# -- the pool store (docs/store.md) --------------------------------------------------------
+
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+_STORE = click.argument("store", metavar="STORE")
+_BY = click.option(
+    "--by", metavar="NAME", default="", help="Who does this; recorded in the audit trail."
+)
+_STORE_YEAR = click.option(
+    "--year", metavar="YYYY-YY", required=True, help="Financial year, e.g. 2025-26."
+)
+
+
+def _is_store(location: str) -> bool:
+    """A ``postgresql://`` URL or an existing SQLite file (a pool store made by `init`).
+
+    Agreement and ledger files are text or Excel workbooks, never SQLite files, so
+    the two forms of `close` cannot be confused.
+    """
+    if location.startswith(("postgresql://", "postgresql+psycopg://", "postgres://")):
+        return True
+    try:
+        with Path(location).open("rb") as fh:
+            return fh.read(16) == _SQLITE_MAGIC
+    except OSError:
+        return False
+
+
+@contextmanager
+def _store_errors(what: str) -> Iterator[None]:
+    """Refusals and store problems as a readable list, exit 1; never a traceback."""
+    from pooledledger.store import StoreError
+
+    try:
+        yield
+    except IssueError as exc:
+        errors = [i for i in exc.issues if i.is_error]
+        _fail(f"{what}: {len(errors)} error(s); the store is unchanged:", exc.issues)
+    except StoreError as exc:
+        _fail(f"{what}: {exc}")
+
+
+@contextmanager
+def _open_store(location: str, what: str) -> Iterator[PoolStore]:
+    try:
+        from pooledledger.store import PoolStore
+    except ImportError:
+        _fail("the pool store needs its extra: pip install 'pooledledger[store]'")
+    with _store_errors(what):
+        store = PoolStore.open(location)
+    try:
+        with _store_errors(what):
+            yield store
+    finally:
+        store.dispose()
+
+
+def _store_year(text: str) -> FinancialYear:
+    try:
+        return FinancialYear.parse(text)
+    except PeriodError as exc:
+        raise click.BadParameter(str(exc), param_hint="--year") from exc
+
+
+def _close_store(
+    location: str,
+    year: str | None,
+    out: Path,
+    formats: tuple[str, ...],
+    ruling: tuple[str, ...],
+    note_policy: str,
+    by: str,
+) -> None:
+    if year is None:
+        raise click.BadParameter("a store close needs the year, e.g. 2025-26", param_hint="--year")
+    fy = _store_year(year)
+    with _open_store(location, f"close {fy}") as store:
+        rulings = _checked_rulings(store.agreement(), ruling)
+        try:
+            stored = store.close(fy, rulings=rulings, by=by)
+        except PooledLedgerError as exc:
+            if isinstance(exc, IssueError):
+                raise
+            _fail(f"the year {fy} cannot be closed: {exc}")
+    if stored.already_closed:
+        who = f" by {stored.by}" if stored.by else ""
+        click.echo(
+            f"{fy} was closed already (close {stored.id}, {stored.at[:10]}{who}); "
+            "showing the stored close. Nothing was changed.",
+            err=True,
+        )
+    else:
+        click.echo(f"{fy} closed (close {stored.id}); added {', '.join(stored.entries)}", err=True)
+    reports = year_end_reports(
+        stored.agreement,
+        stored.ledger,
+        fy,
+        close=stored.result,
+        note_policy=NotePolicy(note_policy.upper()),
+    )
+    _report(reports.close.issues)
+    click.echo(_summary(reports))
+    with _writing(out):
+        written = write_year_end(reports, stored.ledger, out, formats or FORMATS)
+    _echo_written(written)
+
+
+@main.command()
+@_STORE
+@click.argument("agreement", type=_FILE)
+@_BY
+def init(store: str, agreement: Path, by: str) -> None:
+    """Make a pool store at STORE holding AGREEMENT (docs/store.md).
+
+    STORE is a new file path (SQLite, nothing to install) or a `postgresql://` URL
+    of an empty database (a shared team store). The store keeps the agreement's
+    versions, every import, close, reopening and sign-off, in a hash-chained
+    audit trail.
+    """
+    try:
+        from pooledledger.store import PoolStore
+    except ImportError:
+        _fail("the pool store needs its extra: pip install 'pooledledger[store]'")
+    with _store_errors("init"):
+        made = PoolStore.init(store, agreement, by=by)
+    made.dispose()
+    click.echo(f"made the pool store {store} holding {agreement.name}")
+
+
+@main.command()
+@_STORE
+@click.argument("agreement", type=_FILE)
+@_BY
+def amend(store: str, agreement: Path, by: str) -> None:
+    """Store a new version of the agreement (same id), e.g. with next year's term.
+
+    Closes already made keep the version they were made with.
+    """
+    with _open_store(store, "amend") as opened:
+        version = opened.amend(agreement, by=by)
+    click.echo(f"the store now holds agreement version {version}")
+
+
+@main.command("import")
+@_STORE
+@click.argument("file", type=_FILE)
+@_COLUMNS
+@_SHEET
+@_BY
+@click.option(
+    "--supersedes",
+    type=click.IntRange(min=1),
+    metavar="BATCH",
+    help="This file replaces batch BATCH: its changed or missing lines are reversed "
+    "and the new ones added.",
+)
+def import_file(
+    store: str,
+    file: Path,
+    column_map: Path | None,
+    sheet: str | None,
+    by: str,
+    supersedes: int | None,
+) -> None:
+    """Import a ledger FILE (TOML, JSON, CSV, Excel) into STORE as one batch.
+
+    The batch records the file's name, its SHA-256, the column map, who and when.
+    The same file twice, or entries already in the store, are refused unless
+    --supersedes names the batch being replaced. Nothing is half-imported.
+    """
+    _check_ledger_options(file, column_map, sheet)
+    with _open_store(store, f"import {file.name}") as opened:
+        got = opened.import_file(
+            file, column_map=column_map, sheet=sheet, by=by, supersedes=supersedes
+        )
+    _report(got.warnings)
+    line = f"batch {got.batch}: {got.source} (SHA-256 {got.sha256[:12]}…), {len(got.added)} added"
+    if supersedes is not None:
+        line += (
+            f", {len(got.reversed)} reversed, {len(got.kept)} unchanged (supersedes {supersedes})"
+        )
+    click.echo(line)
+
+
+@main.command()
+@_STORE
+def history(store: str) -> None:
+    """The audit trail of STORE: every change, who made it, and its hash."""
+    with _open_store(store, "history") as opened:
+        events = opened.history()
+    for e in events:
+        who = e.actor or "(unnamed)"
+        click.echo(f"{e.seq:>5}  {e.at[:19]}  {e.kind:<9} {who:<24} {e.summary}  [{e.hash[:12]}]")
+
+
+@main.command()
+@_STORE
+def verify(store: str) -> None:
+    """Check STORE: recompute the hash chain and every close from its stored inputs.
+
+    Exits with 1 and names the first event or figure that does not match.
+    """
+    with _open_store(store, "verify") as opened:
+        report = opened.verify()
+    if not report.ok:
+        _fail(f"the store does not verify ({len(report.issues)} problem(s)):", report.issues)
+    click.echo(f"verified {report.events} events and {report.closes} close(s); head {report.head}")
+
+
+@main.command()
+@_STORE
+@_OUT
+def export(store: str, out: Path) -> None:
+    """Write STORE as files: agreement.json and ledger.json for the file commands, each
+    agreement version and batch, and manifest.json to rebuild the store from them."""
+    with _open_store(store, "export") as opened, _writing(out):
+        written = opened.export(out)
+    _echo_written(written)
+
+
+@main.command()
+@_STORE
+@_STORE_YEAR
+@click.option("--by", metavar="NAME", required=True, help="Who approves the close.")
+def signoff(store: str, year: str, by: str) -> None:
+    """Record who approved a year's close; the year is then locked."""
+    fy = _store_year(year)
+    with _open_store(store, f"sign-off {fy}") as opened:
+        signed = opened.signoff(fy, by=by)
+    click.echo(f"{fy} signed off by {signed.by}; trail head {signed.head_hash}")
+
+
+@main.command()
+@_STORE
+@_STORE_YEAR
+@click.option("--reason", required=True, help="Why the year is reopened (recorded).")
+@click.option(
+    "--unlock",
+    is_flag=True,
+    help="Reopen a signed-off year, undoing its sign-off (recorded in the trail).",
+)
+@_BY
+def reopen(store: str, year: str, reason: str, unlock: bool, by: str) -> None:
+    """Reopen a closed year by reversal: its year-closed marker is reversed and what it
+    carried into the next year is cancelled."""
+    fy = _store_year(year)
+    with _open_store(store, f"reopen {fy}") as opened:
+        done = opened.reopen(fy, reason=reason, by=by, unlock=unlock)
+    click.echo(f"{fy} reopened; added {', '.join(done.entries)}")
+
+
+@main.command()
+@_STORE
+@click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
+def rebuild(store: str, folder: Path) -> None:
+    """Make a new store at STORE from an `export` FOLDER, replaying its manifest: the
+    same agreement versions, imports, closes, reopenings and sign-offs, in order."""
+    try:
+        from pooledledger.store import PoolStore
+    except ImportError:
+        _fail("the pool store needs its extra: pip install 'pooledledger[store]'")
+    if not (folder / "manifest.json").is_file():
+        raise click.BadParameter(f"{folder} has no manifest.json (made by `export`)")
+    with _store_errors("rebuild"):
+        made = PoolStore.rebuild(store, folder)
+    events = len(made.history())
+    made.dispose()
+    click.echo(f"rebuilt {store} from {folder}: {events} events")

@@ -239,6 +239,25 @@ ISSUE_CODES: dict[str, str] = {
     "the close (warning)",
     "PL-TRM-003": "an instalment due after the termination date was paid after it: cancelled, "
     "its cash goes back (warning)",
+    # pool store (pooledledger.store, docs/store.md)
+    "PL-STO-001": "the store cannot be opened: no such file, or not a pool store",
+    "PL-STO-002": "this file (the same SHA-256) was imported already",
+    "PL-STO-003": "an entry of the file is already in the store (an overlapping export)",
+    "PL-STO-004": "--supersedes names no batch, or a batch superseded already",
+    "PL-STO-005": "an import has entries dated in a closed year",
+    "PL-STO-006": "an import has entries dated in a signed-off (locked) year",
+    "PL-STO-007": "a year cannot close while an earlier year with pool lines is open",
+    "PL-STO-008": "the year to close is not a financial year of the stored agreement",
+    "PL-STO-009": "the year cannot be reopened: not closed, a later year is closed, or no reason",
+    "PL-STO-010": "a signed-off year can be reopened only with an explicit unlock",
+    "PL-STO-011": "the year cannot be signed off: not closed, signed off already, or no name",
+    "PL-STO-012": "a new agreement version has another id or does not fit the stored ledger",
+    "PL-STO-013": "init: a file or a pool store is already there",
+    "PL-STO-014": "a superseding file changes or drops a contribution or instalment (only "
+    "spending and income lines can be reversed)",
+    "PL-STO-020": "verify: the audit trail's hash chain is broken at an event",
+    "PL-STO-021": "verify: a stored row differs from the event that wrote it, or has none",
+    "PL-STO-022": "verify: a stored close differs from closing its stored inputs again",
     # journals
     "PL-JNL-001": "PRINCIPAL/AGENT presentation for a partner other than the host is shown "
     "as a joint operation (warning)",

@@ -79,6 +79,7 @@ __all__ = [
     "MAX_CELL_CHARS",
     "MAX_PENCE",
     "ColumnMap",
+    "LedgerChecks",
     "RowParser",
     "count_csv_rows",
     "gc_paused",
@@ -87,6 +88,11 @@ __all__ = [
     "parse_pounds",
     "read_ledger_csv",
 ]
+
+#: The ledger checks a reader runs on what it read (default
+#: :func:`~pooledledger.checks.check_ledger`); the pool store defers the checks of
+#: a whole year (instalment totals) to the close.
+LedgerChecks = Callable[[Ledger], list[Issue]]
 
 #: How often (in rows) ``progress`` is called.
 PROGRESS_EVERY = 10_000
@@ -1123,8 +1129,10 @@ class RowParser:
             files.setdefault(i.location.file, len(files))
         return sorted(issues, key=lambda i: (files[i.location.file], i.location.row or 0))
 
-    def finish(self, agreement: Agreement) -> tuple[Ledger | None, list[Issue]]:
-        """Build the ledger and run its checks, unless some row had an error."""
+    def finish(
+        self, agreement: Agreement, checks: LedgerChecks = check_ledger
+    ) -> tuple[Ledger | None, list[Issue]]:
+        """Build the ledger and run its ``checks``, unless some row had an error."""
         self._check_reversals()
         if self._errors:
             # nothing is imported, but the checks that look at one entry at a time
@@ -1143,7 +1151,7 @@ class RowParser:
         except LedgerError as exc:
             self._error("PL-LED-103", str(exc), None, None, None)
             return None, self.issues
-        checked = [_locate(i, self.where) for i in check_ledger(ledger)]
+        checked = [_locate(i, self.where) for i in checks(ledger)]
         issues = self.issues + checked
         return (None if has_errors(issues) else ledger), issues
 
@@ -1267,12 +1275,15 @@ def read_ledger_csv(
     *,
     column_map: ColumnMap | None = None,
     progress: Callable[[int], None] | None = None,
+    checks: LedgerChecks = check_ledger,
 ) -> tuple[Ledger | None, list[Issue]]:
     """Read a ledger CSV file against ``agreement``; never raises on bad data.
 
     Returns ``(ledger, issues)``; the ledger is ``None`` if any issue is an error.
     ``progress``, if given, is called with the number of data rows read so far
     every 10,000 rows and once at the end (see :func:`count_csv_rows` for the total).
+    ``checks`` are the ledger checks run on the entries read (default: all of
+    :func:`~pooledledger.checks.check_ledger`).
     """
     path = Path(source)
     file = str(path)
@@ -1295,7 +1306,7 @@ def read_ledger_csv(
         ]
     del data
     with gc_paused():
-        return _read_csv_text(agreement, file, text, column_map, progress)
+        return _read_csv_text(agreement, file, text, column_map, progress, checks)
 
 
 def _read_csv_text(
@@ -1304,6 +1315,7 @@ def _read_csv_text(
     text: str,
     column_map: ColumnMap | None,
     progress: Callable[[int], None] | None,
+    checks: LedgerChecks = check_ledger,
 ) -> tuple[Ledger | None, list[Issue]]:
     parser = RowParser(column_map)
     nul = text.find("\x00")
@@ -1354,7 +1366,7 @@ def _read_csv_text(
         progress(done)
     if parser._table is None:
         return None, parser.issues
-    return parser.finish(agreement)
+    return parser.finish(agreement, checks)
 
 
 def load_ledger_csv(

@@ -40,8 +40,9 @@ from pathlib import Path
 from typing import Any
 
 from pooledledger.agreement import Agreement
+from pooledledger.checks import check_ledger
 from pooledledger.errors import Issue, IssueError, Location, Severity, has_errors
-from pooledledger.io.csv_files import ColumnMap, RowParser, gc_paused
+from pooledledger.io.csv_files import ColumnMap, LedgerChecks, RowParser, gc_paused
 from pooledledger.ledger import Ledger
 
 __all__ = ["count_excel_rows", "load_ledger_excel", "read_ledger_excel"]
@@ -62,12 +63,13 @@ def read_ledger_excel(
     sheet: str | None = None,
     column_map: ColumnMap | None = None,
     progress: Callable[[int], None] | None = None,
+    checks: LedgerChecks = check_ledger,
 ) -> tuple[Ledger | None, list[Issue]]:
     """Read ledger entries from an ``.xlsx`` workbook; never raises on bad data.
 
     ``sheet`` names the one sheet to read; without it every sheet with a ledger
     header is read.  Returns ``(ledger, issues)`` as
-    :func:`~pooledledger.io.csv_files.read_ledger_csv` does.
+    :func:`~pooledledger.io.csv_files.read_ledger_csv` does; ``checks`` as there.
     """
     import openpyxl  # imported here: only Excel users pay for it
 
@@ -78,7 +80,7 @@ def read_ledger_excel(
     except (OSError, zipfile.BadZipFile, KeyError, ValueError) as exc:
         return None, [_issue("PL-CSV-001", f"cannot read the workbook: {exc}", file)]
     with gc_paused():
-        return _read_book(agreement, book, file, sheet, column_map, progress)
+        return _read_book(agreement, book, file, sheet, column_map, progress, checks)
 
 
 # -- the sheet's XML: formulas without values, merged ranges ------------------------
@@ -250,6 +252,7 @@ def _read_book(
     sheet: str | None,
     column_map: ColumnMap | None,
     progress: Callable[[int], None] | None,
+    checks: LedgerChecks = check_ledger,
 ) -> tuple[Ledger | None, list[Issue]]:
     parser = RowParser(column_map)
     done = 0
@@ -313,7 +316,7 @@ def _read_book(
         return None, parser.issues
     if extra:
         parser.note_errors(len([i for i in extra if i.is_error]))
-    ledger, issues = parser.finish(agreement)
+    ledger, issues = parser.finish(agreement, checks)
     if extra:
         issues = RowParser.sorted_issues(issues + extra)
         if has_errors(issues):

@@ -17,9 +17,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 from pooledledger.agreement import Agreement
+from pooledledger.checks import check_ledger
 from pooledledger.errors import Issue, IssueError, Location, Severity
 from pooledledger.io.csv_files import (
     ColumnMap,
+    LedgerChecks,
     count_csv_rows,
     load_column_map,
     read_ledger_csv,
@@ -41,13 +43,15 @@ def read_ledger_source(
     column_map: ColumnMap | str | os.PathLike[str] | None = None,
     sheet: str | None = None,
     progress: Callable[[int], None] | None = None,
+    checks: LedgerChecks = check_ledger,
 ) -> tuple[Ledger | None, list[Issue]]:
     """Read a ledger from a TOML, JSON, CSV or Excel file, by suffix; never raises on bad data.
 
     ``column_map`` (a :class:`~pooledledger.io.csv_files.ColumnMap` or the path of
     a TOML/JSON column-map file) and ``progress`` apply to CSV and Excel files,
-    ``sheet`` to Excel only.  An unknown suffix is reported as ``PL-CSV-001``, a
-    bad column-map file as ``PL-CSV-008``.
+    ``sheet`` to Excel only; ``checks`` are the ledger checks run on the entries
+    read (default: all of :func:`~pooledledger.checks.check_ledger`).  An unknown
+    suffix is reported as ``PL-CSV-001``, a bad column-map file as ``PL-CSV-008``.
     """
     if column_map is not None and not isinstance(column_map, ColumnMap):
         map_file = str(column_map)
@@ -56,17 +60,29 @@ def read_ledger_source(
         except IssueError as exc:
             return None, list(exc.issues)
         ledger, issues = read_ledger_source(
-            agreement, source, column_map=column_map, sheet=sheet, progress=progress
+            agreement,
+            source,
+            column_map=column_map,
+            sheet=sheet,
+            progress=progress,
+            checks=checks,
         )
         return ledger, [_in_map_file(i, map_file) for i in issues]
     suffix = Path(source).suffix.lower()
     if suffix in (".toml", ".json"):
-        return read_ledger(agreement, source)
+        return read_ledger(agreement, source, checks=checks)
     if suffix == ".csv":
-        return read_ledger_csv(agreement, source, column_map=column_map, progress=progress)
+        return read_ledger_csv(
+            agreement, source, column_map=column_map, progress=progress, checks=checks
+        )
     if suffix == ".xlsx":
         return read_ledger_excel(
-            agreement, source, sheet=sheet, column_map=column_map, progress=progress
+            agreement,
+            source,
+            sheet=sheet,
+            column_map=column_map,
+            progress=progress,
+            checks=checks,
         )
     issue = Issue(
         code="PL-CSV-001",
