@@ -468,7 +468,8 @@ def journal_table(journals: Mapping[PartnerId, Journal]) -> Table:
     """One row per line of each partner's journal (partners in the mapping's order).
 
     ``line`` numbers the lines from 1 within a partner's journal; ``start`` and
-    ``end`` are the journal's half-open period; ``pence`` is ``debit − credit``.
+    ``end`` are the first and last days of the journal's period (both inclusive);
+    ``pence`` is ``debit − credit``.
     """
     rows: list[Row] = []
     for p, j in journals.items():

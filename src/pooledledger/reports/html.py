@@ -1323,7 +1323,7 @@ def _statement(s: PartnerStatement) -> str:
     j = s.journal
     out.append(f"<h3>5. Journals to post — {_e(s.partner)}</h3>")
     out.append(
-        f'<p class="muted">Period {_e(j.start)} to {_e(j.end)} (end exclusive). Balanced: '
+        f'<p class="muted">Period {_e(j.start)} to {_e(j.end)}. Balanced: '
         f"{'yes' if j.is_balanced else 'NO'}. Net cost {_e(_pounds(j.net_cost))}, which "
         f"{'agrees' if s.net_cost_agrees else 'DOES NOT AGREE'} to the share of net "
         "expenditure.</p>"

@@ -218,7 +218,7 @@ class PartnerStatement(FrozenModel):
             "",
             "## 5. Journals to post",
             "",
-            f"Period {j.start} to {j.end} (end exclusive); balanced: "
+            f"Period {j.start} to {j.end}; balanced: "
             f"{'yes' if j.is_balanced else 'NO'}; net cost {format_pence(j.net_cost)} "
             f"({'agrees' if self.net_cost_agrees else 'DOES NOT AGREE'} to the share of net "
             "expenditure).",
