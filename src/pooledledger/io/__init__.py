@@ -20,7 +20,7 @@ from pooledledger.io.csv_files import (
 from pooledledger.io.csv_out import write_csv_tables
 from pooledledger.io.excel_files import load_ledger_excel, read_ledger_excel
 from pooledledger.io.excel_out import write_year_end_workbook
-from pooledledger.io.ledger_files import dump_ledger_json, load_ledger, read_ledger
+from pooledledger.io.ledger_files import dump_ledger_json
 from pooledledger.io.pipeline import (
     Inputs,
     read_inputs,
@@ -28,7 +28,13 @@ from pooledledger.io.pipeline import (
     write_quarterly,
     write_year_end,
 )
-from pooledledger.io.sources import count_rows, load_ledger_source, read_ledger_source
+from pooledledger.io.sources import (
+    count_rows,
+    load_ledger,
+    load_ledger_source,
+    read_ledger,
+    read_ledger_source,
+)
 
 __all__ = [
     "AgreementFormat",
