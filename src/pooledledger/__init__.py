@@ -135,6 +135,15 @@ from pooledledger.transfers import (
     clawback_due,
     transfer_journals,
 )
+from pooledledger.whatif import (
+    Change,
+    ContributionChange,
+    RuleChange,
+    SpendingChange,
+    WhatIf,
+    WhatIfError,
+    what_if,
+)
 
 __version__ = "0.1.0"
 
@@ -159,10 +168,12 @@ __all__ = [
     "BoardRuling",
     "CancelledContribution",
     "CappedShares",
+    "Change",
     "ClawbackSchedule",
     "CloseError",
     "ColumnMap",
     "Contribution",
+    "ContributionChange",
     "ContributionKind",
     "CumulativeAllocator",
     "CurrencyMismatchError",
@@ -213,10 +224,12 @@ __all__ = [
     "RiskPoolUse",
     "RiskShareRule",
     "Rounding",
+    "RuleChange",
     "Scheme",
     "SchemeClose",
     "SchemeShares",
     "Severity",
+    "SpendingChange",
     "Termination",
     "Threshold",
     "Totals",
@@ -227,6 +240,8 @@ __all__ = [
     "UnknownIdError",
     "VatModel",
     "VatRegime",
+    "WhatIf",
+    "WhatIfError",
     "WindfallManaged",
     "WorkingCalendar",
     "YearEndClose",
@@ -275,6 +290,7 @@ __all__ = [
     "to_pence",
     "transfer_journals",
     "validate_agreement",
+    "what_if",
     "write_year_end_workbook",
     "year_end_reports",
 ]

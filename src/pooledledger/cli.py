@@ -23,6 +23,7 @@ from pooledledger.errors import (
     PeriodError,
     PooledLedgerError,
     has_errors,
+    summarise_issues,
 )
 from pooledledger.io.agreement_files import agreement_json_schema, read_agreement
 from pooledledger.io.csv_files import parse_pounds
@@ -79,11 +80,25 @@ _COLUMNS = click.option(
 )
 _SHEET = click.option("--sheet", help="Excel ledger: read only this worksheet.")
 _DATE = click.DateTime(formats=["%Y-%m-%d", "%d/%m/%Y"])
+_ALL_ISSUES = click.option(
+    "--all-issues",
+    is_flag=True,
+    help="List every issue. By default an issue code that repeats is listed three "
+    "times, then once more with its count and first rows.",
+)
 
 
 def _report(issues: list[Issue] | tuple[Issue, ...]) -> None:
-    for issue in issues:
+    ctx = click.get_current_context(silent=True)
+    list_all = ctx is not None and bool(ctx.params.get("all_issues"))
+    shown = list(issues) if list_all else summarise_issues(issues)
+    for issue in shown:
         click.echo(f"  {issue}", err=True)
+    if len(shown) < len(issues):
+        click.echo(
+            f"  ({len(issues)} issues in all, repeats summarised; --all-issues lists each)",
+            err=True,
+        )
 
 
 def _not_yet_reported(
@@ -240,13 +255,21 @@ def main() -> None:
 @click.argument("ledger", required=False, type=_FILE)
 @_COLUMNS
 @_SHEET
-def check(agreement: Path, ledger: Path | None, column_map: Path | None, sheet: str | None) -> None:
+@_ALL_ISSUES
+def check(
+    agreement: Path,
+    ledger: Path | None,
+    column_map: Path | None,
+    sheet: str | None,
+    all_issues: bool,
+) -> None:
     """Check an AGREEMENT file (and optionally a LEDGER file) and list every problem.
 
     The ledger may be TOML, JSON, CSV or an Excel workbook (.xlsx). Every problem
     is listed with its code, file, row and column. Exits with 1 if any problem is an
     error; warnings alone exit with 0.
     """
+    del all_issues  # read by _report from the command's parameters
     if ledger is None:
         _, issues = read_agreement(agreement)
         ok = not has_errors(issues)
@@ -301,6 +324,7 @@ def check(agreement: Path, ledger: Path | None, column_map: Path | None, sheet: 
 )
 @_COLUMNS
 @_SHEET
+@_ALL_ISSUES
 def close(
     agreement: Path,
     ledger: Path,
@@ -312,6 +336,7 @@ def close(
     terminate: datetime | None,
     column_map: Path | None,
     sheet: str | None,
+    all_issues: bool,
 ) -> None:
     """Close a financial year and write every year-end report.
 
@@ -328,6 +353,7 @@ def close(
     Nothing is written to the ledger: the entries the close would append
     (settlements, balances brought forward, the year-closed marker) are in the JSON.
     """
+    del all_issues  # read by _report from the command's parameters
     inputs = _inputs(agreement, ledger, column_map, sheet)
     end = terminate.date() if terminate is not None else None
     if end is not None and year is None:  # the year containing the termination date
@@ -392,6 +418,7 @@ def report() -> None:
 @_OUT
 @_COLUMNS
 @_SHEET
+@_ALL_ISSUES
 def quarterly(
     agreement: Path,
     ledger: Path,
@@ -402,6 +429,7 @@ def quarterly(
     out: Path,
     column_map: Path | None,
     sheet: str | None,
+    all_issues: bool,
 ) -> None:
     """Quarterly monitoring report: actuals to date, forecast, projected shares.
 
@@ -410,6 +438,7 @@ def quarterly(
     the partners, and the date by which partners must be told. Writes JSON,
     Markdown and HTML to OUT and prints the Markdown.
     """
+    del all_issues  # read by _report from the command's parameters
     inputs = _inputs(agreement, ledger, column_map, sheet)
     fy = _year(inputs, year)
     forecasts: dict[SchemeId, int] = {}
@@ -465,6 +494,7 @@ def quarterly(
 @_OUT
 @_COLUMNS
 @_SHEET
+@_ALL_ISSUES
 def balances(
     agreement: Path,
     ledger: Path,
@@ -473,6 +503,7 @@ def balances(
     out: Path,
     column_map: Path | None,
     sheet: str | None,
+    all_issues: bool,
 ) -> None:
     """Agreement-of-balances export between the host and each partner.
 
@@ -481,6 +512,7 @@ def balances(
     and expenditure) from its own journals, with the thresholds met. Writes JSON
     and Markdown to OUT and prints the Markdown.
     """
+    del all_issues  # read by _report from the command's parameters
     inputs = _inputs(agreement, ledger, column_map, sheet)
     fy = _year(inputs, year)
     rep = agreement_of_balances(inputs.agreement, inputs.ledger, fy, int(month))

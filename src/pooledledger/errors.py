@@ -35,6 +35,7 @@ __all__ = [
     "PooledLedgerError",
     "Severity",
     "has_errors",
+    "summarise_issues",
 ]
 
 
@@ -119,8 +120,59 @@ class IssueError(PooledLedgerError, ValueError):
     def __init__(self, issues: Iterable[Issue], what: str = "input") -> None:
         self.issues: tuple[Issue, ...] = tuple(issues)
         errors = [i for i in self.issues if i.is_error]
-        lines = "\n".join(f"  {i}" for i in self.issues)
+        lines = "\n".join(f"  {i}" for i in summarise_issues(self.issues))
         super().__init__(f"{what} has {len(errors)} error(s):\n{lines}")
+
+
+#: How many issues of one code :func:`summarise_issues` lists before it summarises.
+SUMMARY_KEEP = 3
+
+
+def summarise_issues(issues: Iterable[Issue], keep: int = SUMMARY_KEEP) -> list[Issue]:
+    """``issues`` with each code's repeats after the first ``keep`` folded into one issue.
+
+    The summary issue has the code and severity of the ones it stands for, the
+    location of the first one left out, and a message giving the count and the
+    first rows (or entries) not listed.  Codes that occur ``keep + 1`` times or
+    fewer are kept whole, so a summary always saves at least two lines.  Order is
+    kept: a code's summary follows its last listed issue.  The full list stays
+    where it came from (``IssueError.issues``, a reader's returned list, or
+    ``--all-issues`` on the command line).
+    """
+    items = list(issues)
+    keep = max(keep, 1)
+    by_code: dict[tuple[str, Severity], list[int]] = {}
+    for n, issue in enumerate(items):
+        by_code.setdefault((issue.code, issue.severity), []).append(n)
+    out: list[Issue] = []
+    for n, issue in enumerate(items):
+        positions = by_code[(issue.code, issue.severity)]
+        if len(positions) <= keep + 1:
+            out.append(issue)
+            continue
+        index = positions.index(n)
+        if index < keep:
+            out.append(issue)
+        if index == keep - 1:
+            rest = [items[i] for i in positions[keep:]]
+            where = [
+                str(i.location.row)
+                if i.location.row is not None
+                else repr(i.location.entry_id or i.location.field or "")
+                for i in rest[:5]
+            ]
+            what = "rows" if rest[0].location.row is not None else "at"
+            more = ", …" if len(rest) > 5 else ""
+            out.append(
+                Issue(
+                    code=issue.code,
+                    severity=issue.severity,
+                    message=f"{len(positions)} {issue.code} issues in all; {len(rest)} more "
+                    f"like those above not listed ({what} {', '.join(where)}{more})",
+                    location=Location(file=rest[0].location.file),
+                )
+            )
+    return out
 
 
 def has_errors(issues: Iterable[Issue]) -> bool:

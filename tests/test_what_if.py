@@ -1,0 +1,178 @@
+"""What if? Changes move the partners' and the host's positions by exactly the change."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pooledledger import (
+    ContributionChange,
+    FinancialYear,
+    ProRataContributions,
+    RuleChange,
+    SpendingChange,
+    WhatIf,
+    WhatIfError,
+    close_year,
+    load_agreement,
+    load_ledger,
+    to_money,
+    what_if,
+)
+from pooledledger.agreement import Agreement
+from pooledledger.ledger import Ledger
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "src" / "pooledledger" / "examples"
+Y25 = FinancialYear(2025)
+
+
+@pytest.fixture(scope="module")
+def bcf() -> tuple[Agreement, Ledger]:
+    agreement = load_agreement(EXAMPLES / "example2_bcf.toml")
+    return agreement, load_ledger(agreement, EXAMPLES / "example2_ledger.toml")
+
+
+def _sums(result: WhatIf) -> dict[str, int]:
+    return {m: sum(p.change[m] for p in result.partners) for m in ("net_share", "settlement")}
+
+
+def test_capped_scheme_overspend_moves_positions_by_the_change(
+    bcf: tuple[Agreement, Ledger],
+) -> None:
+    """S4 (RS5: 50/50, ICB capped at £10,000.00, council underwrites): +£10,000.00.
+
+    By hand: overspends become S2 130,000, S3 100,000, S4 160,000; each partner's
+    £150,000.00 of risk pool spreads 130:100:160 = 50,000.00 / 38,461.54 / 61,538.46.
+    Residuals: S2 30,000.00 (ICB, own risk); S3 23,076.92 (60:40 = 13,846.15 /
+    9,230.77); S4 36,923.08 (half is 18,461.54: the ICB is capped at 10,000.00, the
+    council takes 26,923.08).  ICB net share = 4,180,000.20 + 847,692.31 +
+    6,071,538.46 = 11,099,230.97, up 3,441.29; the council's is up 6,558.71.
+    """
+    agreement, ledger = bcf
+    result = what_if(agreement, ledger, Y25, [SpendingChange(scheme="S4", amount="10000.00")])
+    council, icb = result.partner("COUNCIL"), result.partner("ICB")
+    assert council.is_host
+    assert result.changed.scheme("S4").deficit == {"COUNCIL": 2692308, "ICB": 1000000}
+    assert icb.after["net_share"] == 1109923097
+    assert icb.change == {"net_share": 344129, "balance": -344129, "settlement": -344129}
+    assert council.change == {"net_share": 655871, "balance": -655871, "settlement": 344129}
+    assert _sums(result) == {"net_share": 1000000, "settlement": 0}  # to the penny
+    # the base case is the documented close: the ICB pays the host £45,789.48
+    assert icb.before["settlement"] == -4578948
+    assert council.before["settlement"] == 4578948
+
+
+def test_shared_scheme_moves_both_and_the_host_position(bcf: tuple[Agreement, Ledger]) -> None:
+    """S3 (RS1, 60:40, after the risk pool): +£1,000.00 is shared, and what the ICB pays
+    more in settlement is exactly what the host receives more."""
+    agreement, ledger = bcf
+    result = what_if(agreement, ledger, Y25, [SpendingChange(scheme="S3", amount="1000.00")])
+    icb, host = result.partner("ICB"), result.host
+    assert icb.change["net_share"] > 0
+    assert host.change["net_share"] > 0
+    assert icb.change["settlement"] == -icb.change["net_share"]  # nothing held for the ICB
+    assert host.change["settlement"] == -icb.change["settlement"]
+    assert _sums(result) == {"net_share": 100000, "settlement": 0}
+
+
+def test_percent_rule_and_contribution_changes(bcf: tuple[Agreement, Ledger]) -> None:
+    agreement, ledger = bcf
+    pct = what_if(agreement, ledger, Y25, [SpendingChange(scheme="S4", percent=Decimal("1"))])
+    assert pct.spending_added == {"S4": 6150000}  # 1% of £6,150,000.00
+    rule = what_if(
+        agreement, ledger, Y25, [RuleChange(scheme="S4", risk_share=ProRataContributions())]
+    )
+    # S4 is all ICB money: pro rata, the ICB bears the whole residual £31,578.94
+    assert rule.changed.scheme("S4").deficit == {"COUNCIL": 0, "ICB": 3157894}
+    assert _sums(rule)["net_share"] == 0
+    more = what_if(
+        agreement,
+        ledger,
+        Y25,
+        [ContributionChange(scheme="S3", partner="ICB", amount=to_money(500000))],
+    )
+    assert _sums(more) == {"net_share": 0, "settlement": 0}
+    assert more.partner("ICB").change["balance"] == 500000 - more.partner("ICB").change["net_share"]
+
+
+def test_outputs(bcf: tuple[Agreement, Ledger]) -> None:
+    agreement, ledger = bcf
+    result = what_if(agreement, ledger, Y25, [SpendingChange(scheme="S4", amount="10000.00")])
+    md = result.to_markdown()
+    host = "| COUNCIL (host) | Settlement (+ receives cash) | 45,789.48 | 49,230.77 | +3,441.29 |"
+    assert host in md
+    assert "| ICB | Net share (net cost) | 11,095,789.68 | 11,099,230.97 | +3,441.29 |" in md
+    frame = result.to_pandas()
+    assert list(frame["change_pence"]) == [655871, -655871, 344129, 344129, -344129, -344129]
+    assert str(frame["change_pence"].dtype) == "int64"
+    assert result.to_polars().height == 6
+
+
+def test_bad_changes_raise(bcf: tuple[Agreement, Ledger]) -> None:
+    agreement, ledger = bcf
+    with pytest.raises(WhatIfError, match="no scheme 'S9'"):
+        what_if(agreement, ledger, Y25, [SpendingChange(scheme="S9", amount="1.00")])
+    with pytest.raises(WhatIfError, match="no partner 'XX'"):
+        what_if(agreement, ledger, Y25, [ContributionChange(scheme="S3", partner="XX", amount="1")])
+    with pytest.raises(WhatIfError, match="COUNCIL's contribution to S4 for 2025-26 would be"):
+        what_if(
+            agreement,
+            ledger,
+            Y25,
+            [ContributionChange(scheme="S4", partner="COUNCIL", amount="-1")],
+        )
+    with pytest.raises(ValueError, match="either an amount or a percent"):
+        SpendingChange(scheme="S3")
+
+
+def test_host_position_sums_settlements_to_zero(bcf: tuple[Agreement, Ledger]) -> None:
+    agreement, ledger = bcf
+    close = close_year(agreement, ledger, Y25)
+    assert close.host_position == 4578948
+    assert close.host_position + sum(p.settlement for p in close.partners) == 0
+
+
+changes = st.lists(
+    st.one_of(
+        st.builds(
+            SpendingChange,
+            scheme=st.sampled_from(["S1", "S2", "S3", "S4", "S5"]),
+            amount=st.integers(-100_000_000, 100_000_000).map(to_money),
+        ),
+        st.sampled_from([("S2", "ICB"), ("S3", "COUNCIL"), ("S3", "ICB"), ("S4", "ICB")]).flatmap(
+            lambda pair: st.builds(
+                ContributionChange,
+                scheme=st.just(pair[0]),
+                partner=st.just(pair[1]),
+                amount=st.integers(-10_000_000, 10_000_000).map(to_money),
+            )
+        ),
+        st.builds(
+            RuleChange,
+            scheme=st.sampled_from(["S3", "S4"]),
+            risk_share=st.just(ProRataContributions()),
+        ),
+    ),
+    min_size=1,
+    max_size=3,
+)
+
+
+@settings(max_examples=40)
+@given(todo=changes)
+def test_changes_are_conserved_to_the_penny(todo: list[object]) -> None:
+    agreement = load_agreement(EXAMPLES / "example2_bcf.toml")
+    ledger = load_ledger(agreement, EXAMPLES / "example2_ledger.toml")
+    result = what_if(agreement, ledger, Y25, todo)  # type: ignore[arg-type]
+    spent = sum(result.spending_added.values())
+    contributed = sum(int(c.amount.amount * 100) for c in todo if isinstance(c, ContributionChange))
+    sums = _sums(result)
+    assert sums["net_share"] == spent  # Σ ΔX_i = ΔN, the host included
+    assert sums["settlement"] == 0  # cash: what one side pays, the other receives
+    assert sum(p.change["balance"] for p in result.partners) == contributed - spent
+    for p in result.partners:
+        assert p.after["balance"] == p.before["balance"] + p.change["balance"]
