@@ -176,3 +176,32 @@ def test_changes_are_conserved_to_the_penny(todo: list[object]) -> None:
     assert sum(p.change["balance"] for p in result.partners) == contributed - spent
     for p in result.partners:
         assert p.after["balance"] == p.before["balance"] + p.change["balance"]
+
+
+def test_cli_what_if(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from pooledledger.cli import main
+
+    args = ["what-if", str(EXAMPLES / "example2_bcf.toml"), str(EXAMPLES / "example2_ledger.toml")]
+    run = CliRunner().invoke(main, [*args, "--spend", "S4=+10,000.00", "--out", str(tmp_path)])
+    assert run.exit_code == 0, run.output
+    assert (
+        "| ICB | Net share (net cost) | 11,095,789.68 | 11,099,230.97 | +3,441.29 |" in run.output
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "what-if.csv",
+        "what-if.json",
+        "what-if.md",
+    ]
+    rule = CliRunner().invoke(main, [*args, "--rule", "S4=pro_rata_contributions"])
+    assert rule.exit_code == 0, rule.output
+    assert "S4 rule RS1 PRO_RATA_CONTRIBUTIONS" in rule.output
+    bad = CliRunner().invoke(main, [*args, "--spend", "S4=ten"])
+    assert bad.exit_code == 2
+    assert "--spend" in bad.output
+    none = CliRunner().invoke(main, args)
+    assert none.exit_code == 2
+    unknown = CliRunner().invoke(main, [*args, "--spend", "S9=1.00"])
+    assert unknown.exit_code == 1
+    assert "no scheme 'S9'" in unknown.output

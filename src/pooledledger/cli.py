@@ -11,6 +11,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
 from importlib.resources import as_file, files
 from pathlib import Path
 from typing import NoReturn
@@ -36,6 +37,8 @@ from pooledledger.io.pipeline import (
     write_year_end,
 )
 from pooledledger.io.sources import count_rows
+from pooledledger.io.what_if_out import write_what_if
+from pooledledger.money import to_money
 from pooledledger.partners import SchemeId
 from pooledledger.periods import FinancialYear
 from pooledledger.reports.balances import agreement_of_balances
@@ -43,8 +46,15 @@ from pooledledger.reports.bundle import YearEndReports, year_end_reports
 from pooledledger.reports.note import NotePolicy
 from pooledledger.reports.quarterly import projection_window, quarterly_report
 from pooledledger.riskshare import BoardRuling
-from pooledledger.rules import BoardDecision, UnderspendDisposition, WindfallManaged
+from pooledledger.rules import BoardDecision, RiskShareRule, UnderspendDisposition, WindfallManaged
 from pooledledger.termination import termination_date_issues
+from pooledledger.whatif import (
+    Change,
+    ContributionChange,
+    RuleChange,
+    SpendingChange,
+    what_if,
+)
 
 __all__ = ["main"]
 
@@ -521,6 +531,136 @@ def balances(
     with _writing(out):
         written = write_balances(rep, out)
     _echo_written(written)
+
+
+def _what_if_changes(
+    spend: tuple[str, ...], rule: tuple[str, ...], contribution: tuple[str, ...]
+) -> list[Change]:
+    """Parse ``--spend``, ``--rule`` and ``--contribution`` into changes, in that order."""
+    from pydantic import TypeAdapter, ValidationError
+
+    changes: list[Change] = []
+    for value in spend:
+        scheme, sep, amount = value.partition("=")
+        amount = amount.strip()
+        try:
+            if not sep or not scheme.strip() or not amount:
+                raise MoneyError("write SCHEME=AMOUNT or SCHEME=PERCENT%")
+            if amount.endswith("%"):
+                percent = Decimal(amount[:-1].strip().lstrip("+"))
+                changes.append(SpendingChange(scheme=scheme.strip(), percent=percent))
+            else:
+                pence = parse_pounds(amount.lstrip("+"))
+                changes.append(SpendingChange(scheme=scheme.strip(), amount=to_money(pence)))
+        except (MoneyError, InvalidOperation, ValidationError) as exc:
+            raise click.BadParameter(
+                f"{value!r}: {exc}; e.g. S4=+10000.00, S3=-2,500.00 or S2=5%",
+                param_hint="--spend",
+            ) from exc
+    rules: TypeAdapter[RiskShareRule] = TypeAdapter(RiskShareRule)
+    for value in rule:
+        scheme, sep, text = value.partition("=")
+        text = text.strip()
+        try:
+            data = json.loads(text) if text.startswith("{") else {"rule": text.upper()}
+            changes.append(
+                RuleChange(scheme=scheme.strip(), risk_share=rules.validate_python(data))
+            )
+        except (ValueError, ValidationError) as exc:  # json errors are ValueErrors
+            why = exc.errors()[0]["msg"] if isinstance(exc, ValidationError) else str(exc)
+            raise click.BadParameter(
+                f"{value!r}: {why}; e.g. S4=PRO_RATA_CONTRIBUTIONS or "
+                'S4=\'{"rule": "FIXED_SHARES", "shares": [...]}\'',
+                param_hint="--rule",
+            ) from exc
+        if not sep or not scheme.strip():
+            raise click.BadParameter(f"{value!r}: write SCHEME=RULE", param_hint="--rule")
+    for value in contribution:
+        target, sep, amount = value.partition("=")
+        scheme, colon, partner = target.partition(":")
+        try:
+            if not sep or not colon or not scheme.strip() or not partner.strip():
+                raise MoneyError("write SCHEME:PARTNER=AMOUNT")
+            pence = parse_pounds(amount.strip().lstrip("+"))
+        except MoneyError as exc:
+            raise click.BadParameter(
+                f"{value!r}: {exc}; e.g. S3:ICB=+50000.00", param_hint="--contribution"
+            ) from exc
+        changes.append(
+            ContributionChange(
+                scheme=scheme.strip(), partner=partner.strip(), amount=to_money(pence)
+            )
+        )
+    return changes
+
+
+@main.command("what-if")
+@click.argument("agreement", type=_FILE)
+@click.argument("ledger", type=_FILE)
+@click.option(
+    "--spend",
+    multiple=True,
+    metavar="SCHEME=±AMOUNT|±PERCENT%",
+    help="Change a scheme's spending for the year by an amount in £ or a percent of "
+    "it, e.g. S4=+10000.00 or S3=-5%. Repeatable.",
+)
+@click.option(
+    "--rule",
+    multiple=True,
+    metavar="SCHEME=RULE",
+    help="Give a scheme another risk-share rule: a rule name with no settings "
+    "(S4=PRO_RATA_CONTRIBUTIONS) or the rule as JSON, as in an agreement file. Repeatable.",
+)
+@click.option(
+    "--contribution",
+    multiple=True,
+    metavar="SCHEME:PARTNER=±AMOUNT",
+    help="Change a partner's contribution to a scheme by an amount in £, e.g. "
+    "S3:ICB=+50000.00. Repeatable.",
+)
+@_YEAR
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Also write what-if.md, what-if.csv and what-if.json to this folder.",
+)
+@_COLUMNS
+@_SHEET
+@_ALL_ISSUES
+def what_if_command(
+    agreement: Path,
+    ledger: Path,
+    spend: tuple[str, ...],
+    rule: tuple[str, ...],
+    contribution: tuple[str, ...],
+    year: str | None,
+    out: Path | None,
+    column_map: Path | None,
+    sheet: str | None,
+    all_issues: bool,
+) -> None:
+    """What if spending, a risk-share rule or a contribution were different?
+
+    Closes the year as the ledger stands and again with the changes, and prints
+    each partner's net share, balance with the host and settlement before and
+    after, the host's net position included (docs/what-if.md). Nothing is written
+    to the ledger.
+    """
+    del all_issues  # read by _report from the command's parameters
+    changes = _what_if_changes(spend, rule, contribution)
+    if not changes:
+        raise click.UsageError("give at least one --spend, --rule or --contribution")
+    inputs = _inputs(agreement, ledger, column_map, sheet)
+    fy = _year(inputs, year)
+    try:
+        result = what_if(inputs.agreement, inputs.ledger, fy, changes)
+    except PooledLedgerError as exc:  # WhatIfError, CloseError
+        _fail(f"the what-if cannot be run: {exc}")
+    _report(result.changed.issues)
+    click.echo(result.to_markdown())
+    if out is not None:
+        with _writing(out):
+            _echo_written(write_what_if(result, out))
 
 
 @main.command()
