@@ -205,3 +205,23 @@ def test_cli_what_if(tmp_path: Path) -> None:
     unknown = CliRunner().invoke(main, [*args, "--spend", "S9=1.00"])
     assert unknown.exit_code == 1
     assert "no scheme 'S9'" in unknown.output
+
+
+def test_host_position_is_shown_wherever_settlements_are(bcf: tuple[Agreement, Ledger]) -> None:
+    from pooledledger.reports.bundle import year_end_reports
+    from pooledledger.reports.html import render_html
+    from pooledledger.tables import settlement_table
+
+    agreement, ledger = bcf
+    reports = year_end_reports(agreement, ledger, Y25)
+    rows = settlement_table(reports.close).rows
+    assert [r["net_position_pence"] for r in rows] == [4578948, -4578948]
+    assert sum(int(str(r["net_position_pence"])) for r in rows) == 0
+    host = reports.statements["COUNCIL"]
+    assert host.host_position == 4578948
+    assert "| **Net cash on settlement" in host.to_markdown()
+    assert "| **45,789.48** |" in host.to_markdown()
+    assert reports.statements["ICB"].net_position == -4578948
+    assert reports.memorandum.host_position == 4578948
+    assert "Host's net position on settlement" in reports.memorandum.to_markdown()
+    assert "Net, the host receives £45,789.48 from the other partners." in render_html(reports)

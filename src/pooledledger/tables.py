@@ -400,6 +400,7 @@ SETTLEMENT_COLUMNS: tuple[Column, ...] = (
     *_money("balance"),
     *_money("held"),
     *_money("settlement"),
+    *_money("net_position"),
     Column("direction", "str"),
     Column("due", "date", nullable=True),
     _CURRENCY,
@@ -422,8 +423,12 @@ def settlement_table(close: YearEndClose) -> Table:
     ``balance`` is contributions (with the risk pool) less the net share (positive:
     the host owes the partner); ``held`` stays with the host for next year;
     ``settlement`` is the cash that moves (positive: host pays partner), ``due`` on
-    the date given (empty when nothing moves).
+    the date given (empty when nothing moves).  ``net_position`` is the cash each
+    receives on settlement (positive) or pays: a partner's settlement, and for the
+    host minus the sum of the others' (docs/year-end.md#settlement), so the column
+    sums to zero.
     """
+    host_position = close.host_position
     rows: list[Row] = [
         {
             "year": str(close.year),
@@ -435,6 +440,8 @@ def settlement_table(close: YearEndClose) -> Table:
             "held": pence_to_decimal(pc.held),
             "settlement_pence": pc.settlement,
             "settlement": pence_to_decimal(pc.settlement),
+            "net_position_pence": host_position if pc.is_host else pc.settlement,
+            "net_position": pence_to_decimal(host_position if pc.is_host else pc.settlement),
             "direction": _direction(pc.is_host, pc.settlement),
             "due": pc.settlement_due,
             "currency": CURRENCY,

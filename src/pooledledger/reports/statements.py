@@ -62,6 +62,9 @@ class PartnerStatement(FrozenModel):
     the host owes the partner; negative, the partner owes the host.  ``held`` stays
     with the host for next year; ``settlement`` is the cash that moves (positive:
     host pays partner; always nil for the host itself), due on ``settlement_due``.
+    ``host_position`` is, on the host's own statement, its net position on
+    settlement: minus the sum of the other partners' settlements (positive: the host
+    receives cash; docs/year-end.md#settlement); ``None`` on a partner's statement.
     """
 
     agreement: str
@@ -86,6 +89,12 @@ class PartnerStatement(FrozenModel):
     journal: Journal
     terminated_on: date | None = None
     cancelled: tuple[CancelledContribution, ...] = ()
+    host_position: int | None = None
+
+    @property
+    def net_position(self) -> int:
+        """Cash this partner receives (+) or pays (−) on settlement; the host's net position."""
+        return self.host_position if self.host_position is not None else self.settlement
 
     def contribution_rows(self) -> list[tuple[str, int]]:
         """Section 1's first rows: each scheme's contribution and, for a terminated
@@ -211,6 +220,13 @@ class PartnerStatement(FrozenModel):
             ["Settlement direction", direction],
             ["Settlement due", self.settlement_due.isoformat() if self.settlement_due else "–"],
         ]
+        rows.append(
+            [
+                "**Net cash on settlement (+ receives, − pays; the host: the partners' "
+                "settlements, reversed)**",
+                f"**{format_pence(self.net_position)}**",
+            ]
+        )
         out += _table(["", "£"], rows)
 
         j = self.journal
@@ -348,5 +364,6 @@ def partner_statements(
             journal=close.journals[p],
             terminated_on=close.terminated_on,
             cancelled=tuple(c for c in close.cancelled if c.partner == p),
+            host_position=close.host_position if pc.is_host else None,
         )
     return out
