@@ -18,6 +18,7 @@ from typing import NoReturn
 
 import click
 
+from pooledledger.close import close_year
 from pooledledger.errors import (
     Issue,
     MoneyError,
@@ -37,8 +38,15 @@ from pooledledger.io.pipeline import (
     write_year_end,
 )
 from pooledledger.io.sources import count_rows
+from pooledledger.io.upload_files import (
+    journal_mapping_json_schema,
+    read_journal_mapping,
+    read_upload_layout,
+    upload_layout_json_schema,
+    write_journal_uploads,
+)
 from pooledledger.io.what_if_out import write_what_if
-from pooledledger.money import to_money
+from pooledledger.money import format_pence, to_money
 from pooledledger.partners import SchemeId
 from pooledledger.periods import FinancialYear
 from pooledledger.reports.balances import agreement_of_balances
@@ -48,6 +56,7 @@ from pooledledger.reports.quarterly import projection_window, quarterly_report
 from pooledledger.riskshare import BoardRuling
 from pooledledger.rules import BoardDecision, RiskShareRule, UnderspendDisposition, WindfallManaged
 from pooledledger.termination import termination_date_issues
+from pooledledger.uploads import GENERIC_LAYOUT
 from pooledledger.whatif import (
     Change,
     ContributionChange,
@@ -664,9 +673,95 @@ def what_if_command(
 
 
 @main.command()
-def schema() -> None:
-    """Print the JSON Schema of an agreement file (for editors and other tools)."""
-    click.echo(json.dumps(agreement_json_schema(), indent=2))
+@click.argument("agreement", type=_FILE)
+@click.argument("ledger", type=_FILE)
+@click.option(
+    "--mapping",
+    "mapping_file",
+    type=_FILE,
+    required=True,
+    help="Journal mapping (TOML or JSON): each partner's own account segments per "
+    "account key and scheme (docs/journal-uploads.md).",
+)
+@click.option(
+    "--layout",
+    "layout_file",
+    type=_FILE,
+    help="Upload layout (TOML or JSON): the columns and formats of a finance system's "
+    "journal upload. Default: the generic layout.",
+)
+@_YEAR
+@_OUT
+@_COLUMNS
+@_SHEET
+@_ALL_ISSUES
+def journals(
+    agreement: Path,
+    ledger: Path,
+    mapping_file: Path,
+    layout_file: Path | None,
+    year: str | None,
+    out: Path,
+    column_map: Path | None,
+    sheet: str | None,
+    all_issues: bool,
+) -> None:
+    """Write each partner's year-end journal as an upload file for its own ledger.
+
+    Closes the year, maps every journal line to the partner's own account segments
+    and writes one file per partner in the mapping, in the generic layout or the
+    given one. Nothing is written if any line cannot be mapped; every file is
+    checked to balance first. Dates are the period's last day (31/03/YYYY).
+    """
+    del all_issues  # read by _report from the command's parameters
+    inputs = _inputs(agreement, ledger, column_map, sheet)
+    fy = _year(inputs, year)
+    mapping, issues = read_journal_mapping(mapping_file, inputs.agreement)
+    if mapping is None:
+        _fail("the journal mapping has errors; nothing was written:", issues)
+    layout = GENERIC_LAYOUT
+    if layout_file is not None:
+        read, found = read_upload_layout(layout_file)
+        if read is None:
+            _fail("the upload layout has errors; nothing was written:", found)
+        layout = read
+    try:
+        result = close_year(inputs.agreement, inputs.ledger, fy)
+    except PooledLedgerError as exc:  # e.g. CloseError
+        _fail(f"the year {fy} cannot be closed: {exc}")
+    _report(result.issues)
+    with _writing(out):
+        files, found = write_journal_uploads(result, inputs.agreement, mapping, out, layout)
+    issues = [*issues, *found]
+    if has_errors(issues):
+        _fail("some journal lines cannot be mapped; nothing was written:", issues)
+    _report(issues)
+    for partner, path in files.items():
+        j = result.journals[partner]
+        click.echo(
+            f"  wrote {path}: {partner}, {len(j.lines)} lines, {j.start} to {j.end}, "
+            f"debits {format_pence(j.total_debit)} = credits {format_pence(j.total_credit)} "
+            "(balanced)"
+        )
+
+
+@main.command()
+@click.option(
+    "--of",
+    "what",
+    type=click.Choice(["agreement", "journal-mapping", "upload-layout"]),
+    default="agreement",
+    show_default=True,
+    help="Which file's schema to print.",
+)
+def schema(what: str) -> None:
+    """Print the JSON Schema of an agreement, journal mapping or upload layout file."""
+    schemas = {
+        "agreement": agreement_json_schema,
+        "journal-mapping": journal_mapping_json_schema,
+        "upload-layout": upload_layout_json_schema,
+    }
+    click.echo(json.dumps(schemas[what](), indent=2))
 
 
 def _summary(reports: YearEndReports) -> str:
