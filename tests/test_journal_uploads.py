@@ -27,6 +27,7 @@ from pooledledger.uploads import (
     UploadError,
     UploadLayout,
     UploadLine,
+    journal_from_upload,
     upload_lines,
     upload_rows,
 )
@@ -90,6 +91,12 @@ def test_uploads_reread_to_the_close_journals(
         assert {x.accounting_date.isoformat() for x in back} == {journal.end}
         assert journal.end.endswith("-03-31")
         assert _unmapped(back, expected, journal)
+        # and through the mapping back to pooledledger's accounts: the close's journal
+        again, found = journal_from_upload(back, mapping, agreement, partner, layout)
+        assert found == []
+        assert again == journal.model_copy(
+            update={"lines": tuple(x.model_copy(update={"memo": ""}) for x in journal.lines)}
+        )
 
 
 def _shown(line: UploadLine, layout: UploadLayout) -> UploadLine:
@@ -241,3 +248,16 @@ def test_cli_journals(tmp_path: Path) -> None:
     schema = CliRunner().invoke(main, ["schema", "--of", "journal-mapping"])
     assert schema.exit_code == 0
     assert '"partners"' in schema.output
+
+
+def test_a_mapping_that_joins_two_keys_cannot_be_read_back(tmp_path: Path) -> None:
+    close, mapping = closed(CASES[1])
+    agreement = load_agreement(EXAMPLES / CASES[1][0])
+    icb = mapping.partners["ICB"]
+    same = {**icb.accounts, "INCOME_SHARE": icb.accounts["EXPENDITURE_SHARE"]}
+    joined = JournalMapping(partners={"ICB": icb.model_copy(update={"accounts": same})})
+    lines, _ = upload_lines(close.journals["ICB"], joined, agreement, close.year)
+    journal, issues = journal_from_upload(lines, joined, agreement, "ICB")
+    assert journal is None
+    assert {i.code for i in issues} == {"PL-JUP-011"}
+    assert "several: EXPENDITURE_SHARE S2, INCOME_SHARE S2" in issues[0].message

@@ -28,7 +28,7 @@ from pydantic import Field, StringConstraints, field_validator, model_validator
 from pooledledger._model import FrozenModel
 from pooledledger.agreement import Agreement
 from pooledledger.errors import Issue, Location, PooledLedgerError, Severity
-from pooledledger.journals import ACCOUNT_LABELS, Account, Journal
+from pooledledger.journals import ACCOUNT_LABELS, COUNTERPARTY, Account, Journal, JournalLine
 from pooledledger.money import pence_to_decimal
 from pooledledger.partners import PartnerId
 from pooledledger.periods import FinancialYear
@@ -43,6 +43,7 @@ __all__ = [
     "UploadLayout",
     "UploadLine",
     "check_mapping",
+    "journal_from_upload",
     "parse_upload_rows",
     "upload_lines",
     "upload_rows",
@@ -404,17 +405,8 @@ def upload_lines(
                     )
                 )
             continue
-        fill = {
-            "scheme": scheme,
-            "counterparty": x.counterparty or "",
-            "partner": p,
-            "account": key,
-        }
-        values = {**pm.fixed, **by_scheme.get(ANY_SCHEME, {}), **by_scheme.get(scheme, {})}
-        segments: dict[str, str] = {}
-        for seg in pm.segments:
-            raw = values.get(seg, "")
-            text = raw.format_map(fill).strip() if raw else ""
+        segments = _segments(pm, p, key, scheme, x.counterparty or "")
+        for seg, text in segments.items():
             if not text and (key, f"{scheme}/{seg}") not in reported:
                 reported.add((key, f"{scheme}/{seg}"))
                 issues.append(
@@ -426,7 +418,6 @@ def upload_lines(
                         f"accounts.{key}",
                     )
                 )
-            segments[seg] = text
         line_ctx = {
             **ctx,
             "ref": x.ref,
@@ -455,6 +446,115 @@ def upload_lines(
             )
         )
     return ([] if issues else lines), issues
+
+
+def _segments(
+    pm: PartnerMapping, partner: str, key: str, scheme: str, counterparty: str
+) -> dict[str, str]:
+    """The segments of one line: ``fixed``, then ``"*"``, then the scheme's entry."""
+    by_scheme = pm.accounts.get(key, {})
+    values = {**pm.fixed, **by_scheme.get(ANY_SCHEME, {}), **by_scheme.get(scheme, {})}
+    fill = {"scheme": scheme, "counterparty": counterparty, "partner": partner, "account": key}
+    return {
+        seg: (values[seg].format_map(fill).strip() if values.get(seg) else "")
+        for seg in pm.segments
+    }
+
+
+def journal_from_upload(
+    lines: Sequence[UploadLine],
+    mapping: JournalMapping,
+    agreement: Agreement,
+    partner: PartnerId,
+    layout: UploadLayout = GENERIC_LAYOUT,
+) -> tuple[Journal | None, list[Issue]]:
+    """The journal an upload's lines stand for, read back through the mapping.
+
+    Each line's segments are matched to the one account key, scheme and
+    counterparty the mapping sends there (counterparties: the host on a partner's
+    balances with it, each other partner on the host's); its P/H reference comes
+    from a ``ref`` column or from the ``reference`` template.  A line whose
+    segments match no key, or several (a mapping that sends two keys to one
+    account), is ``PL-JUP-011``, and no journal is returned.
+    """
+    pm = mapping.partners.get(partner)
+    if pm is None:
+        return None, [_issue("PL-JUP-007", f"the mapping has no partner {partner!r}", partner)]
+    host = agreement.host
+    others = tuple(p for p in agreement.partner_order if p != host)
+    schemes = [*agreement.scheme_ids, ""]
+    if agreement.risk_pool is not None:
+        schemes.append(agreement.risk_pool.id)
+    index: dict[tuple[str, ...], list[tuple[Account, str, str]]] = {}
+    for key, by_scheme in pm.accounts.items():
+        try:
+            account = Account(key)
+        except ValueError:
+            continue
+        if account in COUNTERPARTY:
+            cps: tuple[str, ...] = others if partner == host else (host,)
+        else:
+            cps = ("",)
+        for scheme in schemes:
+            if scheme not in by_scheme and ANY_SCHEME not in by_scheme:
+                continue
+            for cp in cps:
+                segs = _segments(pm, partner, key, scheme, cp)
+                index.setdefault(tuple(segs.values()), []).append((account, scheme, cp))
+    pattern = _template_regex(layout.reference)
+    issues: list[Issue] = []
+    out: list[JournalLine] = []
+    for n, x in enumerate(lines, 1):
+        found = index.get(tuple(x.segments.get(s, "") for s in pm.segments), [])
+        if len(found) != 1:
+            what = (
+                "no account key"
+                if not found
+                else "several: " + ", ".join(f"{a.value} {s or '(none)'}" for a, s, _ in found[:4])
+            )
+            issues.append(
+                Issue(
+                    code="PL-JUP-011",
+                    severity=Severity.ERROR,
+                    message=f"line {n}: segments {x.segments} map back to {what}",
+                    location=Location(row=n, field=f"partners.{partner}"),
+                )
+            )
+            continue
+        account, scheme, cp = found[0]
+        ref = x.ref
+        if not ref and pattern is not None:
+            m = pattern.fullmatch(x.reference)
+            ref = m["ref"] if m else ""
+        out.append(
+            JournalLine(
+                ref=ref,
+                account=account,
+                debit=x.debit,
+                credit=x.credit,
+                scheme=scheme or None,
+                counterparty=cp or None,
+            )
+        )
+    if issues or not lines:
+        return None, issues
+    end = lines[0].accounting_date
+    start = FinancialYear.for_date(end).start
+    return Journal(
+        partner=partner, start=start.isoformat(), end=end.isoformat(), lines=tuple(out)
+    ), issues
+
+
+def _template_regex(template: str) -> re.Pattern[str] | None:
+    """A regex matching ``template``'s output, capturing ``{ref}``; None without it."""
+    if "{ref}" not in template:
+        return None
+    parts = re.split(r"(\{[^{}]*\})", " ".join(template.split()))
+    body = "".join(
+        "(?P<ref>\\S+)" if part == "{ref}" else ".*?" if part.startswith("{") else re.escape(part)
+        for part in parts
+    )
+    return re.compile(body)
 
 
 def headers(layout: UploadLayout, segments: Sequence[str]) -> list[str]:
