@@ -272,6 +272,12 @@ ISSUE_CODES: dict[str, str] = {
     "PL-CSV-035": "a sheet without a ledger header was skipped (info)",
     "PL-CSV-036": "an amount is too large to be exact in a spreadsheet (over "
     "£90,071,992,547,409.91)",
+    "PL-CSV-037": "a row has an amount in both the debit and the credit column",
+    "PL-CSV-038": "a debit/credit indicator cell holds none of the column map's codes",
+    "PL-CSV-039": "cells a row's entry kind does not use were ignored (warning; one per column "
+    "and kind, with the count and first rows)",
+    "PL-CSV-040": "rows whose entry-type code the column map sends to 'skip' were skipped "
+    "(info; one per code)",
     "PL-CSV-041": "merged cells in a workbook cover data rows (only the top-left cell holds "
     "the value)",
     "PL-CSV-042": "an optional workbook cell holds a formula with no calculated value",
@@ -291,4 +297,17 @@ ISSUE_CODES: dict[str, str] = {
     # journals
     "PL-JNL-001": "PRINCIPAL/AGENT presentation for a partner other than the host is shown "
     "as a joint operation (warning)",
+    # journal uploads (uploads.py, io/upload_files.py)
+    "PL-JUP-001": "a journal mapping file cannot be read or is not a valid mapping",
+    "PL-JUP-002": "a journal mapping names an unknown partner or account key",
+    "PL-JUP-003": "a journal mapping names a scheme the agreement does not have",
+    "PL-JUP-004": "a journal mapping gives a segment not in the partner's segments, or an "
+    "unknown {placeholder}",
+    "PL-JUP-005": "a journal line's account key and scheme have no mapping",
+    "PL-JUP-006": "a journal line's segment has no value",
+    "PL-JUP-007": "a partner has no journal mapping, so no upload file is written (warning)",
+    "PL-JUP-008": "an upload layout file cannot be read or is not a valid layout",
+    "PL-JUP-009": "a journal in an upload does not balance (the file is not written)",
+    "PL-JUP-010": "an upload file read back is malformed (header, cells, amounts, dates)",
+    "PL-JUP-011": "an upload line's segments map back to no account key, or to several",
 }

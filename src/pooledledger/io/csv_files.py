@@ -1030,7 +1030,8 @@ class RowParser:
                 code = _text(raw, "an entry kind").casefold()
                 mapped = codes.get(code)
                 if mapped is not None and mapped.lower() == SKIP:
-                    self._note(self._skipped, self._skipped_count, (file, column, code), line)
+                    shown = _text(raw, "an entry kind").strip()
+                    self._note(self._skipped, self._skipped_count, (file, column, shown), line)
                     return
                 raw = mapped if mapped is not None else raw
             try:
