@@ -59,6 +59,7 @@ from pooledledger.errors import (
     PeriodError,
     PooledLedgerError,
     Severity,
+    summarise_issues,
 )
 from pooledledger.io import (
     ColumnMap,
@@ -285,6 +286,7 @@ __all__ = [
     "render_html",
     "render_quarterly_html",
     "round_to_pence",
+    "summarise_issues",
     "terminate",
     "to_money",
     "to_pence",

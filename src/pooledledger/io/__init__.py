@@ -35,6 +35,15 @@ from pooledledger.io.sources import (
     read_ledger,
     read_ledger_source,
 )
+from pooledledger.io.upload_files import (
+    load_journal_mapping,
+    load_upload_layout,
+    read_journal_mapping,
+    read_journal_upload,
+    read_upload_layout,
+    write_journal_uploads,
+)
+from pooledledger.io.what_if_out import write_what_if
 
 __all__ = [
     "AgreementFormat",
@@ -47,19 +56,26 @@ __all__ = [
     "dump_ledger_json",
     "load_agreement",
     "load_column_map",
+    "load_journal_mapping",
     "load_ledger",
     "load_ledger_csv",
     "load_ledger_excel",
     "load_ledger_source",
+    "load_upload_layout",
     "read_agreement",
     "read_inputs",
+    "read_journal_mapping",
+    "read_journal_upload",
     "read_ledger",
     "read_ledger_csv",
     "read_ledger_excel",
     "read_ledger_source",
+    "read_upload_layout",
     "write_balances",
     "write_csv_tables",
+    "write_journal_uploads",
     "write_quarterly",
+    "write_what_if",
     "write_year_end",
     "write_year_end_workbook",
 ]
