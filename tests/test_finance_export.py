@@ -11,6 +11,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from gl_export import MAP, gl_export_rows, write_csv, write_xlsx
 from pooledledger import FinancialYear, close_year
@@ -160,3 +162,59 @@ def test_bad_value_maps_are_refused() -> None:
         ColumnMap(amounts={"debit": "Dr", "credit": "Cr", "indicator": "X"})
     with pytest.raises(ValidationError, match="do not map them too"):
         ColumnMap(columns={"net": "Net"}, amounts={"debit": "Dr", "credit": "Cr"})
+
+
+amounts = st.integers(-(10**12), 10**12).filter(lambda p: p != 0)
+
+
+@settings(max_examples=100)
+@given(
+    lines=st.lists(
+        st.tuples(st.sampled_from(["expenditure", "income"]), amounts, st.booleans()),
+        min_size=1,
+        max_size=8,
+    ),
+    indicator=st.booleans(),
+)
+def test_debit_credit_layouts_give_back_the_signed_amounts(
+    lines: list[tuple[str, int, bool]], indicator: bool
+) -> None:
+    """Any signed amount, written on either side (with a bracket when the side is the
+    other one), or with an indicator, reads back as the same signed pence."""
+    import tempfile
+
+    from pooledledger.money import to_pence
+
+    agreement = load_agreement(EXAMPLES / "example2_bcf.toml")
+    header = "Ref,Type,CC,Date," + ("Value,DC" if indicator else "Dr,Cr")
+    rows = [header]
+    for n, (kind, pence, other_side) in enumerate(lines):
+        code = "AP INV" if kind == "expenditure" else "AR INV"
+        positive_side = "debit" if kind == "expenditure" else "credit"
+        # write the amount on its natural side, or on the other side with the sign flipped
+        side = (
+            positive_side if not other_side else ("credit" if positive_side == "debit" else "debit")
+        )
+        shown = pence if side == positive_side else -pence
+        text = f"£{abs(shown) // 100:,}.{abs(shown) % 100:02d}"
+        cell = f"({text})" if shown < 0 else text
+        if indicator:
+            tail = f'"{cell}",{"DR" if side == "debit" else "CR"}'
+        else:
+            tail = f'"{cell}",' if side == "debit" else f',"{cell}"'
+        rows.append(f"L{n},{code},S3,30/04/2025,{tail}")
+    cmap = ColumnMap(
+        columns={"id": "Ref", "entry": "Type", "scheme": "CC", "date": "Date"}
+        | ({"net": "Value", "amount": "Value"} if indicator else {}),
+        values={"entry": {"AP INV": "expenditure", "AR INV": "income"}},
+        amounts={"indicator": "DC"} if indicator else {"debit": "Dr", "credit": "Cr"},
+    )
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "x.csv"
+        path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+        ledger, issues = read_ledger_csv(agreement, path, column_map=cmap)
+    assert ledger is not None, [str(i) for i in issues]
+    got = {e.id: e for e in ledger.entries}
+    for n, (kind, pence, _) in enumerate(lines):
+        e = got[f"L{n}"]
+        assert to_pence(e.net if kind == "expenditure" else e.amount) == pence  # type: ignore[union-attr]
