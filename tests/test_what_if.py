@@ -225,3 +225,29 @@ def test_host_position_is_shown_wherever_settlements_are(bcf: tuple[Agreement, L
     assert reports.memorandum.host_position == 4578948
     assert "Host's net position on settlement" in reports.memorandum.to_markdown()
     assert "Net, the host receives £45,789.48 from the other partners." in render_html(reports)
+
+
+def test_spending_in_a_scheme_with_permitted_categories(bcf: tuple[Agreement, Ledger]) -> None:
+    """The added line takes the scheme's first permitted category, so the ledger's
+    gate (PL-LED-005) accepts it."""
+    agreement, ledger = bcf
+    schemes = tuple(
+        s.model_copy(update={"permitted_categories": ("care packages", "equipment")})
+        if s.id == "S3"
+        else s
+        for s in agreement.schemes
+    )
+    restricted = agreement.model_copy(update={"schemes": schemes})
+    entries = [
+        e.model_copy(update={"category": "equipment"})
+        if getattr(e, "scheme", None) == "S3" and e.entry == "expenditure"
+        else e
+        for e in ledger.entries
+    ]
+    result = what_if(
+        restricted,
+        Ledger(restricted, entries),
+        Y25,
+        [SpendingChange(scheme="S3", amount="1000.00")],
+    )
+    assert sum(p.change["net_share"] for p in result.partners) == 100000

@@ -665,7 +665,7 @@ def what_if_command(
         result = what_if(inputs.agreement, inputs.ledger, fy, changes)
     except PooledLedgerError as exc:  # WhatIfError, CloseError
         _fail(f"the what-if cannot be run: {exc}")
-    _report(result.changed.issues)
+    _report(_not_yet_reported(result.changed.issues, inputs.warnings))
     click.echo(result.to_markdown())
     if out is not None:
         with _writing(out):
@@ -729,7 +729,7 @@ def journals(
         result = close_year(inputs.agreement, inputs.ledger, fy)
     except PooledLedgerError as exc:  # e.g. CloseError
         _fail(f"the year {fy} cannot be closed: {exc}")
-    _report(result.issues)
+    _report(_not_yet_reported(result.issues, inputs.warnings))
     with _writing(out):
         files, found = write_journal_uploads(result, inputs.agreement, mapping, out, layout)
     issues = [*issues, *found]

@@ -17,7 +17,8 @@ The changes (docs/what-if.md):
 * :class:`SpendingChange`: a scheme's spending goes up (or down) by an ``amount``
   in pounds, or by a ``percent`` of its gross expenditure for the year (rounded
   once to pence, half up).  It is added as one expenditure line on the year's last
-  day, paid by the host, with no VAT.
+  day, paid by the host, with no VAT, in the scheme's first permitted category if
+  it restricts them.
 * :class:`RuleChange`: a scheme follows a different risk-share rule.
 * :class:`ContributionChange`: a partner's contribution to a scheme changes by an
   ``amount`` (a ``VARIATION`` effective on the year's last day; a non-host partner
@@ -41,7 +42,7 @@ from pooledledger.agreement import Agreement
 from pooledledger.checks_agreement import validate_agreement
 from pooledledger.close import YearEndClose, close_year
 from pooledledger.entries import Contribution, ContributionKind, Entry, Expenditure, Instalment
-from pooledledger.errors import PooledLedgerError
+from pooledledger.errors import IssueError, PooledLedgerError
 from pooledledger.ledger import Ledger
 from pooledledger.money import Amount, Rounding, format_pence, multiply, to_money, to_pence
 from pooledledger.partners import PartnerId, SchemeId
@@ -277,7 +278,13 @@ def what_if(
         raise WhatIfError(f"{year} is not a financial year of agreement {agreement.id!r}")
     base = close_year(agreement, ledger, year, rulings=rulings)
     new_agreement, extra, added = _apply(agreement, ledger, year, todo)
-    new_ledger = Ledger(new_agreement, (*ledger.entries, *extra))
+    try:
+        new_ledger = Ledger(new_agreement, (*ledger.entries, *extra))
+    except IssueError as exc:  # the ledger's gate: the changed entries are not valid
+        raise WhatIfError(
+            "the changes give entries the ledger refuses: "
+            + "; ".join(str(i) for i in exc.issues if i.is_error)
+        ) from exc
     changed = close_year(new_agreement, new_ledger, year, rulings=rulings)
     before, after = positions(base), positions(changed)
     return WhatIf(
@@ -326,6 +333,7 @@ def _apply(
                     scheme=change.scheme,
                     date=last,
                     net=to_money(pence),
+                    category=next(iter(schemes[change.scheme].permitted_categories), None),
                     description=f"what if: {change.describe()}",
                 )
             )
