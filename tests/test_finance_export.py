@@ -218,3 +218,24 @@ def test_debit_credit_layouts_give_back_the_signed_amounts(
     for n, (kind, pence, _) in enumerate(lines):
         e = got[f"L{n}"]
         assert to_pence(e.net if kind == "expenditure" else e.amount) == pence  # type: ignore[union-attr]
+
+
+def test_cli_reads_the_export_with_its_map(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from pooledledger.cli import main
+
+    agreement = load_agreement(EXAMPLES / "example2_bcf.toml")
+    documented = load_ledger(agreement, EXAMPLES / "example2_ledger.toml")
+    path = write_csv(tmp_path / "gl_export.csv", gl_export_rows(documented))
+    bcf = str(EXAMPLES / "example2_bcf.toml")
+    run = CliRunner().invoke(main, ["check", bcf, str(path), "--columns", str(MAP)])
+    assert run.exit_code == 0, run.output
+    assert "no errors found" in run.output
+    assert "PL-CSV-040 info" in run.output
+    out = tmp_path / "out"
+    run = CliRunner().invoke(
+        main,
+        ["close", bcf, str(path), "--columns", str(MAP), "--out", str(out), "--format", "json"],
+    )
+    assert run.exit_code == 0, run.output
