@@ -239,3 +239,15 @@ def test_cli_reads_the_export_with_its_map(tmp_path: Path) -> None:
         ["close", bcf, str(path), "--columns", str(MAP), "--out", str(out), "--format", "json"],
     )
     assert run.exit_code == 0, run.output
+
+
+def test_the_rows_side_signs_its_vat(tmp_path: Path) -> None:
+    cmap = SIDES.model_copy(update={"columns": {**SIDES.columns, "vat": "Tax"}})
+    text = "Ref,Type,CC,Date,Dr,Cr,Tax\nA1,AP INV,S3,30/04/2025,£10.00,,2.00\n"
+    text += "A2,AP INV,S3,30/04/2025,,£10.00,2.00\n"
+    ledger, issues = _read(tmp_path, text, cmap)
+    assert issues == []
+    assert ledger is not None
+    got = {e.id: e for e in ledger.entries}  # type: ignore[attr-defined]
+    assert (str(got["A1"].net.amount), str(got["A1"].vat.amount)) == ("10.00", "2.00")
+    assert (str(got["A2"].net.amount), str(got["A2"].vat.amount)) == ("-10.00", "-2.00")
