@@ -475,7 +475,8 @@ def journal_from_upload(
     balances with it, each other partner on the host's); its P/H reference comes
     from a ``ref`` column or from the ``reference`` template.  A line whose
     segments match no key, or several (a mapping that sends two keys to one
-    account), is ``PL-JUP-011``, and no journal is returned.
+    account), is ``PL-JUP-011``, and no journal is returned.  An upload with no
+    lines (a partner with nothing to post) gives ``(None, [])``.
     """
     pm = mapping.partners.get(partner)
     if pm is None:
