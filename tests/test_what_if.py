@@ -197,6 +197,17 @@ def test_cli_what_if(tmp_path: Path) -> None:
     rule = CliRunner().invoke(main, [*args, "--rule", "S4=pro_rata_contributions"])
     assert rule.exit_code == 0, rule.output
     assert "S4 rule RS1 PRO_RATA_CONTRIBUTIONS" in rule.output
+    shares = '{"rule": "FIXED_SHARES", "shares": [{"partner": "COUNCIL", "share": "3/4"}, '
+    shares += '{"partner": "ICB", "share": "1/4"}]}'
+    both = CliRunner().invoke(
+        main, [*args, "--rule", f"S4={shares}", "--contribution", "S3:ICB=+50,000.00"]
+    )
+    assert both.exit_code == 0, both.output
+    assert "S4 rule RS4 FIXED_SHARES" in both.output
+    assert "ICB contribution to S3 +50,000.00" in both.output
+    bad_rule = CliRunner().invoke(main, [*args, "--rule", "S4=NOT_A_RULE"])
+    assert bad_rule.exit_code == 2
+    assert "--rule" in bad_rule.output
     bad = CliRunner().invoke(main, [*args, "--spend", "S4=ten"])
     assert bad.exit_code == 2
     assert "--spend" in bad.output
