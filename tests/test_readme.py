@@ -79,3 +79,16 @@ def test_docs_python_runs(files: Path, page: str) -> None:
         run(code, page)
     if page == "journal-uploads.md":
         assert (files / "uploads" / "GlInterface-ICB.csv").exists()
+
+
+def test_what_if_page_shows_what_the_command_prints() -> None:
+    from pooledledger import FinancialYear, SpendingChange, what_if
+
+    page = (ROOT / "docs" / "what-if.md").read_text(encoding="utf-8")
+    shown = re.findall(r"```text\n(## What if\?.*?)```", page, flags=re.S)[0]
+    agreement = load_agreement(EXAMPLES / "example2_bcf.toml")
+    ledger = load_ledger(agreement, EXAMPLES / "example2_ledger.toml")
+    result = what_if(
+        agreement, ledger, FinancialYear(2025), [SpendingChange(scheme="S4", amount="10000.00")]
+    )
+    assert shown == result.to_markdown()
