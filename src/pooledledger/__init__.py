@@ -59,6 +59,7 @@ from pooledledger.errors import (
     PeriodError,
     PooledLedgerError,
     Severity,
+    summarise_issues,
 )
 from pooledledger.io import (
     ColumnMap,
@@ -135,6 +136,15 @@ from pooledledger.transfers import (
     clawback_due,
     transfer_journals,
 )
+from pooledledger.whatif import (
+    Change,
+    ContributionChange,
+    RuleChange,
+    SpendingChange,
+    WhatIf,
+    WhatIfError,
+    what_if,
+)
 
 __version__ = "0.1.0"
 
@@ -159,10 +169,12 @@ __all__ = [
     "BoardRuling",
     "CancelledContribution",
     "CappedShares",
+    "Change",
     "ClawbackSchedule",
     "CloseError",
     "ColumnMap",
     "Contribution",
+    "ContributionChange",
     "ContributionKind",
     "CumulativeAllocator",
     "CurrencyMismatchError",
@@ -213,10 +225,12 @@ __all__ = [
     "RiskPoolUse",
     "RiskShareRule",
     "Rounding",
+    "RuleChange",
     "Scheme",
     "SchemeClose",
     "SchemeShares",
     "Severity",
+    "SpendingChange",
     "Termination",
     "Threshold",
     "Totals",
@@ -227,6 +241,8 @@ __all__ = [
     "UnknownIdError",
     "VatModel",
     "VatRegime",
+    "WhatIf",
+    "WhatIfError",
     "WindfallManaged",
     "WorkingCalendar",
     "YearEndClose",
@@ -270,11 +286,13 @@ __all__ = [
     "render_html",
     "render_quarterly_html",
     "round_to_pence",
+    "summarise_issues",
     "terminate",
     "to_money",
     "to_pence",
     "transfer_journals",
     "validate_agreement",
+    "what_if",
     "write_year_end_workbook",
     "year_end_reports",
 ]

@@ -11,6 +11,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
 from importlib.resources import as_file, files
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
@@ -18,6 +19,7 @@ from typing import TYPE_CHECKING, NoReturn
 import click
 
 from pooledledger.agreement import Agreement
+from pooledledger.close import close_year
 from pooledledger.errors import (
     Issue,
     IssueError,
@@ -25,6 +27,7 @@ from pooledledger.errors import (
     PeriodError,
     PooledLedgerError,
     has_errors,
+    summarise_issues,
 )
 from pooledledger.io.agreement_files import agreement_json_schema, read_agreement
 from pooledledger.io.csv_files import parse_pounds
@@ -37,6 +40,15 @@ from pooledledger.io.pipeline import (
     write_year_end,
 )
 from pooledledger.io.sources import count_rows
+from pooledledger.io.upload_files import (
+    journal_mapping_json_schema,
+    read_journal_mapping,
+    read_upload_layout,
+    upload_layout_json_schema,
+    write_journal_uploads,
+)
+from pooledledger.io.what_if_out import write_what_if
+from pooledledger.money import format_pence, to_money
 from pooledledger.partners import SchemeId
 from pooledledger.periods import FinancialYear
 from pooledledger.reports.balances import agreement_of_balances
@@ -44,8 +56,16 @@ from pooledledger.reports.bundle import YearEndReports, year_end_reports
 from pooledledger.reports.note import NotePolicy
 from pooledledger.reports.quarterly import projection_window, quarterly_report
 from pooledledger.riskshare import BoardRuling
-from pooledledger.rules import BoardDecision, UnderspendDisposition, WindfallManaged
+from pooledledger.rules import BoardDecision, RiskShareRule, UnderspendDisposition, WindfallManaged
 from pooledledger.termination import termination_date_issues
+from pooledledger.uploads import GENERIC_LAYOUT
+from pooledledger.whatif import (
+    Change,
+    ContributionChange,
+    RuleChange,
+    SpendingChange,
+    what_if,
+)
 
 if TYPE_CHECKING:
     from pooledledger.store import PoolStore
@@ -84,11 +104,25 @@ _COLUMNS = click.option(
 )
 _SHEET = click.option("--sheet", help="Excel ledger: read only this worksheet.")
 _DATE = click.DateTime(formats=["%Y-%m-%d", "%d/%m/%Y"])
+_ALL_ISSUES = click.option(
+    "--all-issues",
+    is_flag=True,
+    help="List every issue. By default an issue code that repeats is listed three "
+    "times, then once more with its count and first rows.",
+)
 
 
 def _report(issues: list[Issue] | tuple[Issue, ...]) -> None:
-    for issue in issues:
+    ctx = click.get_current_context(silent=True)
+    list_all = ctx is not None and bool(ctx.params.get("all_issues"))
+    shown = list(issues) if list_all else summarise_issues(issues)
+    for issue in shown:
         click.echo(f"  {issue}", err=True)
+    if len(shown) < len(issues):
+        click.echo(
+            f"  ({len(issues)} issues in all, repeats summarised; --all-issues lists each)",
+            err=True,
+        )
 
 
 def _not_yet_reported(
@@ -260,13 +294,21 @@ def main() -> None:
 @click.argument("ledger", required=False, type=_FILE)
 @_COLUMNS
 @_SHEET
-def check(agreement: Path, ledger: Path | None, column_map: Path | None, sheet: str | None) -> None:
+@_ALL_ISSUES
+def check(
+    agreement: Path,
+    ledger: Path | None,
+    column_map: Path | None,
+    sheet: str | None,
+    all_issues: bool,
+) -> None:
     """Check an AGREEMENT file (and optionally a LEDGER file) and list every problem.
 
     The ledger may be TOML, JSON, CSV or an Excel workbook (.xlsx). Every problem
     is listed with its code, file, row and column. Exits with 1 if any problem is an
     error; warnings alone exit with 0.
     """
+    del all_issues  # read by _report from the command's parameters
     if ledger is None:
         _, issues = read_agreement(agreement)
         ok = not has_errors(issues)
@@ -327,6 +369,7 @@ def check(agreement: Path, ledger: Path | None, column_map: Path | None, sheet: 
     default="",
     help="Who closes the year (a store close records it in the audit trail).",
 )
+@_ALL_ISSUES
 @click.pass_context
 def close(
     ctx: click.Context,
@@ -341,6 +384,7 @@ def close(
     column_map: Path | None,
     sheet: str | None,
     by: str,
+    all_issues: bool,
 ) -> None:
     """Close a financial year and write every year-end report.
 
@@ -362,6 +406,7 @@ def close(
     append (settlements, balances brought forward, the year-closed marker) are in
     the JSON. A store close adds them to the store.
     """
+    del all_issues  # read by _report from the command's parameters
     if _is_store(agreement):
         if ledger is not None:
             raise click.UsageError(
@@ -437,6 +482,7 @@ def report() -> None:
 @_OUT
 @_COLUMNS
 @_SHEET
+@_ALL_ISSUES
 def quarterly(
     agreement: Path,
     ledger: Path,
@@ -447,6 +493,7 @@ def quarterly(
     out: Path,
     column_map: Path | None,
     sheet: str | None,
+    all_issues: bool,
 ) -> None:
     """Quarterly monitoring report: actuals to date, forecast, projected shares.
 
@@ -455,6 +502,7 @@ def quarterly(
     the partners, and the date by which partners must be told. Writes JSON,
     Markdown and HTML to OUT and prints the Markdown.
     """
+    del all_issues  # read by _report from the command's parameters
     inputs = _inputs(agreement, ledger, column_map, sheet)
     fy = _year(inputs, year)
     forecasts: dict[SchemeId, int] = {}
@@ -510,6 +558,7 @@ def quarterly(
 @_OUT
 @_COLUMNS
 @_SHEET
+@_ALL_ISSUES
 def balances(
     agreement: Path,
     ledger: Path,
@@ -518,6 +567,7 @@ def balances(
     out: Path,
     column_map: Path | None,
     sheet: str | None,
+    all_issues: bool,
 ) -> None:
     """Agreement-of-balances export between the host and each partner.
 
@@ -526,6 +576,7 @@ def balances(
     and expenditure) from its own journals, with the thresholds met. Writes JSON
     and Markdown to OUT and prints the Markdown.
     """
+    del all_issues  # read by _report from the command's parameters
     inputs = _inputs(agreement, ledger, column_map, sheet)
     fy = _year(inputs, year)
     rep = agreement_of_balances(inputs.agreement, inputs.ledger, fy, int(month))
@@ -536,10 +587,226 @@ def balances(
     _echo_written(written)
 
 
+def _what_if_changes(
+    spend: tuple[str, ...], rule: tuple[str, ...], contribution: tuple[str, ...]
+) -> list[Change]:
+    """Parse ``--spend``, ``--rule`` and ``--contribution`` into changes, in that order."""
+    from pydantic import TypeAdapter, ValidationError
+
+    changes: list[Change] = []
+    for value in spend:
+        scheme, sep, amount = value.partition("=")
+        amount = amount.strip()
+        try:
+            if not sep or not scheme.strip() or not amount:
+                raise MoneyError("write SCHEME=AMOUNT or SCHEME=PERCENT%")
+            if amount.endswith("%"):
+                percent = Decimal(amount[:-1].strip().lstrip("+"))
+                changes.append(SpendingChange(scheme=scheme.strip(), percent=percent))
+            else:
+                pence = parse_pounds(amount.lstrip("+"))
+                changes.append(SpendingChange(scheme=scheme.strip(), amount=to_money(pence)))
+        except (MoneyError, InvalidOperation, ValidationError) as exc:
+            raise click.BadParameter(
+                f"{value!r}: {exc}; e.g. S4=+10000.00, S3=-2,500.00 or S2=5%",
+                param_hint="--spend",
+            ) from exc
+    rules: TypeAdapter[RiskShareRule] = TypeAdapter(RiskShareRule)
+    for value in rule:
+        scheme, sep, text = value.partition("=")
+        text = text.strip()
+        try:
+            data = json.loads(text) if text.startswith("{") else {"rule": text.upper()}
+            changes.append(
+                RuleChange(scheme=scheme.strip(), risk_share=rules.validate_python(data))
+            )
+        except (ValueError, ValidationError) as exc:  # json errors are ValueErrors
+            why = exc.errors()[0]["msg"] if isinstance(exc, ValidationError) else str(exc)
+            raise click.BadParameter(
+                f"{value!r}: {why}; e.g. S4=PRO_RATA_CONTRIBUTIONS or "
+                'S4=\'{"rule": "FIXED_SHARES", "shares": [...]}\'',
+                param_hint="--rule",
+            ) from exc
+        if not sep or not scheme.strip():
+            raise click.BadParameter(f"{value!r}: write SCHEME=RULE", param_hint="--rule")
+    for value in contribution:
+        target, sep, amount = value.partition("=")
+        scheme, colon, partner = target.partition(":")
+        try:
+            if not sep or not colon or not scheme.strip() or not partner.strip():
+                raise MoneyError("write SCHEME:PARTNER=AMOUNT")
+            pence = parse_pounds(amount.strip().lstrip("+"))
+        except MoneyError as exc:
+            raise click.BadParameter(
+                f"{value!r}: {exc}; e.g. S3:ICB=+50000.00", param_hint="--contribution"
+            ) from exc
+        changes.append(
+            ContributionChange(
+                scheme=scheme.strip(), partner=partner.strip(), amount=to_money(pence)
+            )
+        )
+    return changes
+
+
+@main.command("what-if")
+@click.argument("agreement", type=_FILE)
+@click.argument("ledger", type=_FILE)
+@click.option(
+    "--spend",
+    multiple=True,
+    metavar="SCHEME=±AMOUNT|±PERCENT%",
+    help="Change a scheme's spending for the year by an amount in £ or a percent of "
+    "it, e.g. S4=+10000.00 or S3=-5%. Repeatable.",
+)
+@click.option(
+    "--rule",
+    multiple=True,
+    metavar="SCHEME=RULE",
+    help="Give a scheme another risk-share rule: a rule name with no settings "
+    "(S4=PRO_RATA_CONTRIBUTIONS) or the rule as JSON, as in an agreement file. Repeatable.",
+)
+@click.option(
+    "--contribution",
+    multiple=True,
+    metavar="SCHEME:PARTNER=±AMOUNT",
+    help="Change a partner's contribution to a scheme by an amount in £, e.g. "
+    "S3:ICB=+50000.00. Repeatable.",
+)
+@_YEAR
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Also write what-if.md, what-if.csv and what-if.json to this folder.",
+)
+@_COLUMNS
+@_SHEET
+@_ALL_ISSUES
+def what_if_command(
+    agreement: Path,
+    ledger: Path,
+    spend: tuple[str, ...],
+    rule: tuple[str, ...],
+    contribution: tuple[str, ...],
+    year: str | None,
+    out: Path | None,
+    column_map: Path | None,
+    sheet: str | None,
+    all_issues: bool,
+) -> None:
+    """What if spending, a risk-share rule or a contribution were different?
+
+    Closes the year as the ledger stands and again with the changes, and prints
+    each partner's net share, balance with the host and settlement before and
+    after, the host's net position included (docs/what-if.md). Nothing is written
+    to the ledger.
+    """
+    del all_issues  # read by _report from the command's parameters
+    changes = _what_if_changes(spend, rule, contribution)
+    if not changes:
+        raise click.UsageError("give at least one --spend, --rule or --contribution")
+    inputs = _inputs(agreement, ledger, column_map, sheet)
+    fy = _year(inputs, year)
+    try:
+        result = what_if(inputs.agreement, inputs.ledger, fy, changes)
+    except PooledLedgerError as exc:  # WhatIfError, CloseError
+        _fail(f"the what-if cannot be run: {exc}")
+    _report(_not_yet_reported(result.changed.issues, inputs.warnings))
+    click.echo(result.to_markdown())
+    if out is not None:
+        with _writing(out):
+            _echo_written(write_what_if(result, out))
+
+
 @main.command()
-def schema() -> None:
-    """Print the JSON Schema of an agreement file (for editors and other tools)."""
-    click.echo(json.dumps(agreement_json_schema(), indent=2))
+@click.argument("agreement", type=_FILE)
+@click.argument("ledger", type=_FILE)
+@click.option(
+    "--mapping",
+    "mapping_file",
+    type=_FILE,
+    required=True,
+    help="Journal mapping (TOML or JSON): each partner's own account segments per "
+    "account key and scheme (docs/journal-uploads.md).",
+)
+@click.option(
+    "--layout",
+    "layout_file",
+    type=_FILE,
+    help="Upload layout (TOML or JSON): the columns and formats of a finance system's "
+    "journal upload. Default: the generic layout.",
+)
+@_YEAR
+@_OUT
+@_COLUMNS
+@_SHEET
+@_ALL_ISSUES
+def journals(
+    agreement: Path,
+    ledger: Path,
+    mapping_file: Path,
+    layout_file: Path | None,
+    year: str | None,
+    out: Path,
+    column_map: Path | None,
+    sheet: str | None,
+    all_issues: bool,
+) -> None:
+    """Write each partner's year-end journal as an upload file for its own ledger.
+
+    Closes the year, maps every journal line to the partner's own account segments
+    and writes one file per partner in the mapping, in the generic layout or the
+    given one. Nothing is written if any line cannot be mapped; every file is
+    checked to balance first. Dates are the period's last day (31/03/YYYY).
+    """
+    del all_issues  # read by _report from the command's parameters
+    inputs = _inputs(agreement, ledger, column_map, sheet)
+    fy = _year(inputs, year)
+    mapping, issues = read_journal_mapping(mapping_file, inputs.agreement)
+    if mapping is None:
+        _fail("the journal mapping has errors; nothing was written:", issues)
+    layout = GENERIC_LAYOUT
+    if layout_file is not None:
+        read, found = read_upload_layout(layout_file)
+        if read is None:
+            _fail("the upload layout has errors; nothing was written:", found)
+        layout = read
+    try:
+        result = close_year(inputs.agreement, inputs.ledger, fy)
+    except PooledLedgerError as exc:  # e.g. CloseError
+        _fail(f"the year {fy} cannot be closed: {exc}")
+    _report(_not_yet_reported(result.issues, inputs.warnings))
+    with _writing(out):
+        files, found = write_journal_uploads(result, inputs.agreement, mapping, out, layout)
+    issues = [*issues, *found]
+    if has_errors(issues):
+        _fail("some journal lines cannot be mapped; nothing was written:", issues)
+    _report(issues)
+    for partner, path in files.items():
+        j = result.journals[partner]
+        click.echo(
+            f"  wrote {path}: {partner}, {len(j.lines)} lines, {j.start} to {j.end}, "
+            f"debits {format_pence(j.total_debit)} = credits {format_pence(j.total_credit)} "
+            "(balanced)"
+        )
+
+
+@main.command()
+@click.option(
+    "--of",
+    "what",
+    type=click.Choice(["agreement", "journal-mapping", "upload-layout"]),
+    default="agreement",
+    show_default=True,
+    help="Which file's schema to print.",
+)
+def schema(what: str) -> None:
+    """Print the JSON Schema of an agreement, journal mapping or upload layout file."""
+    schemas = {
+        "agreement": agreement_json_schema,
+        "journal-mapping": journal_mapping_json_schema,
+        "upload-layout": upload_layout_json_schema,
+    }
+    click.echo(json.dumps(schemas[what](), indent=2))
 
 
 def _summary(reports: YearEndReports) -> str:

@@ -228,6 +228,16 @@ class YearEndClose(FrozenModel):
         return sum(s.variance for s in self.schemes)
 
     @property
+    def host_position(self) -> int:
+        """The host's net position on settlement, in pence (docs/year-end.md#settlement).
+
+        Minus the sum of the other partners' settlements: positive, the host receives
+        that much cash net; negative, it pays it.  With it, the settlements of all the
+        partners, the host's included, sum to zero.
+        """
+        return -sum(p.settlement for p in self.partners if not p.is_host)
+
+    @property
     def conservation(self) -> dict[str, int]:
         """I-1 in pence: resources in and their application out must be equal."""
         inflow = (

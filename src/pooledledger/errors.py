@@ -35,6 +35,7 @@ __all__ = [
     "PooledLedgerError",
     "Severity",
     "has_errors",
+    "summarise_issues",
 ]
 
 
@@ -119,8 +120,59 @@ class IssueError(PooledLedgerError, ValueError):
     def __init__(self, issues: Iterable[Issue], what: str = "input") -> None:
         self.issues: tuple[Issue, ...] = tuple(issues)
         errors = [i for i in self.issues if i.is_error]
-        lines = "\n".join(f"  {i}" for i in self.issues)
+        lines = "\n".join(f"  {i}" for i in summarise_issues(self.issues))
         super().__init__(f"{what} has {len(errors)} error(s):\n{lines}")
+
+
+#: How many issues of one code :func:`summarise_issues` lists before it summarises.
+SUMMARY_KEEP = 3
+
+
+def summarise_issues(issues: Iterable[Issue], keep: int = SUMMARY_KEEP) -> list[Issue]:
+    """``issues`` with each code's repeats after the first ``keep`` folded into one issue.
+
+    The summary issue has the code and severity of the ones it stands for, the
+    location of the first one left out, and a message giving the count and the
+    first rows (or entries) not listed.  Codes that occur ``keep + 1`` times or
+    fewer are kept whole, so a summary always saves at least two lines.  Order is
+    kept: a code's summary follows its last listed issue.  The full list stays
+    where it came from (``IssueError.issues``, a reader's returned list, or
+    ``--all-issues`` on the command line).
+    """
+    items = list(issues)
+    keep = max(keep, 1)
+    by_code: dict[tuple[str, Severity], list[int]] = {}
+    for n, issue in enumerate(items):
+        by_code.setdefault((issue.code, issue.severity), []).append(n)
+    out: list[Issue] = []
+    for n, issue in enumerate(items):
+        positions = by_code[(issue.code, issue.severity)]
+        if len(positions) <= keep + 1:
+            out.append(issue)
+            continue
+        index = positions.index(n)
+        if index < keep:
+            out.append(issue)
+        if index == keep - 1:
+            rest = [items[i] for i in positions[keep:]]
+            where = [
+                str(i.location.row)
+                if i.location.row is not None
+                else repr(i.location.entry_id or i.location.field or "")
+                for i in rest[:5]
+            ]
+            what = "rows" if rest[0].location.row is not None else "at"
+            more = ", …" if len(rest) > 5 else ""
+            out.append(
+                Issue(
+                    code=issue.code,
+                    severity=issue.severity,
+                    message=f"{len(positions)} {issue.code} issues in all; {len(rest)} more "
+                    f"like those above not listed ({what} {', '.join(where)}{more})",
+                    location=Location(file=rest[0].location.file),
+                )
+            )
+    return out
 
 
 def has_errors(issues: Iterable[Issue]) -> bool:
@@ -221,6 +273,12 @@ ISSUE_CODES: dict[str, str] = {
     "PL-CSV-035": "a sheet without a ledger header was skipped (info)",
     "PL-CSV-036": "an amount is too large to be exact in a spreadsheet (over "
     "£90,071,992,547,409.91)",
+    "PL-CSV-037": "a row has an amount in both the debit and the credit column",
+    "PL-CSV-038": "a debit/credit indicator cell holds none of the column map's codes",
+    "PL-CSV-039": "cells a row's entry kind does not use were ignored (warning; one per column "
+    "and kind, with the count and first rows)",
+    "PL-CSV-040": "rows whose entry-type code the column map sends to 'skip' were skipped "
+    "(info; one per code)",
     "PL-CSV-041": "merged cells in a workbook cover data rows (only the top-left cell holds "
     "the value)",
     "PL-CSV-042": "an optional workbook cell holds a formula with no calculated value",
@@ -261,4 +319,17 @@ ISSUE_CODES: dict[str, str] = {
     # journals
     "PL-JNL-001": "PRINCIPAL/AGENT presentation for a partner other than the host is shown "
     "as a joint operation (warning)",
+    # journal uploads (uploads.py, io/upload_files.py)
+    "PL-JUP-001": "a journal mapping file cannot be read or is not a valid mapping",
+    "PL-JUP-002": "a journal mapping names an unknown partner or account key",
+    "PL-JUP-003": "a journal mapping names a scheme the agreement does not have",
+    "PL-JUP-004": "a journal mapping gives a segment not in the partner's segments, or an "
+    "unknown {placeholder}",
+    "PL-JUP-005": "a journal line's account key and scheme have no mapping",
+    "PL-JUP-006": "a journal line's segment has no value",
+    "PL-JUP-007": "a partner has no journal mapping, so no upload file is written (warning)",
+    "PL-JUP-008": "an upload layout file cannot be read or is not a valid layout",
+    "PL-JUP-009": "a journal in an upload does not balance (the file is not written)",
+    "PL-JUP-010": "an upload file read back is malformed (header, cells, amounts, dates)",
+    "PL-JUP-011": "an upload line's segments map back to no account key, or to several",
 }

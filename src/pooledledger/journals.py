@@ -31,6 +31,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
+from datetime import timedelta
 
 from pydantic import Field
 
@@ -164,7 +165,13 @@ class JournalLine(FrozenModel):
 
 
 class Journal(FrozenModel):
-    """A partner's journal lines for a period to date."""
+    """A partner's journal lines for a period to date.
+
+    ``start`` is the first day of the period and ``end`` its **last** day, both
+    inclusive and ISO text (``2025-04-01`` to ``2026-03-31`` for a year), as a
+    partner's ledger dates a journal (docs/journal-uploads.md).  A period with no
+    days has ``end`` the day before ``start``.
+    """
 
     partner: PartnerId
     start: str
@@ -229,7 +236,8 @@ class _Book:
     def journals(
         self, partners: Iterable[PartnerId], within: DateRange
     ) -> dict[PartnerId, Journal]:
-        start, end = within.start.isoformat(), within.end.isoformat()
+        # the journal names its last day (inclusive), not the range's exclusive end
+        start, end = within.start.isoformat(), (within.end - timedelta(days=1)).isoformat()
         return {
             p: Journal(partner=p, start=start, end=end, lines=tuple(self.lines.get(p, [])))
             for p in partners

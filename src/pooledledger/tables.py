@@ -409,6 +409,7 @@ SETTLEMENT_COLUMNS: tuple[Column, ...] = (
     *_money("paid_directly"),
     *_money("vat_recharge"),
     *_money("settlement"),
+    *_money("net_position"),
     Column("direction", "str"),
     Column("due", "date", nullable=True),
     *_money("unpaid_contributions"),
@@ -457,13 +458,20 @@ def settlement_table(close: YearEndClose) -> Table:
     ``unpaid_earlier_years``) unpaid at 31 March; ``balance_with_host`` is the
     balance at 31 March that the journals and the agreement of balances show;
     ``amount_due`` what still moves once instalments ``paid_after_year_end`` count.
+    ``net_position`` is the cash each receives on settlement (positive) or pays: a
+    partner's settlement, and for the host minus the sum of the others'
+    (docs/year-end.md#settlement), so the column sums to zero.
     """
+    host_position = close.host_position
     rows: list[Row] = []
     for pc in close.partners:
+        position = host_position if pc.is_host else pc.settlement
         row: Row = {
             "year": str(close.year),
             "partner": pc.partner,
             "is_host": pc.is_host,
+            "net_position_pence": position,
+            "net_position": pence_to_decimal(position),
             "direction": _direction(pc.is_host, pc.settlement),
             "due": pc.settlement_due,
             "currency": CURRENCY,
@@ -500,7 +508,8 @@ def journal_table(journals: Mapping[PartnerId, Journal]) -> Table:
     """One row per line of each partner's journal (partners in the mapping's order).
 
     ``line`` numbers the lines from 1 within a partner's journal; ``start`` and
-    ``end`` are the journal's half-open period; ``pence`` is ``debit − credit``.
+    ``end`` are the first and last days of the journal's period (both inclusive);
+    ``pence`` is ``debit − credit``.
     """
     rows: list[Row] = []
     for p, j in journals.items():

@@ -83,7 +83,7 @@ def transfer_journals(transfer: Transfer) -> dict[PartnerId, Journal]:
     """The payer's and the recipient's entries: a grant, never shares of a pool."""
     pence = to_pence(transfer.amount)
     when = transfer.paid_on.isoformat()
-    end = (transfer.paid_on + relativedelta(days=1)).isoformat()
+    end = when  # one day, inclusive
     income_account = (
         Account.GRANT_INCOME if transfer.conditions_met else (Account.RECEIPT_IN_ADVANCE)
     )

@@ -41,10 +41,17 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from moneyed import Money
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from pooledledger.agreement import Agreement
 from pooledledger.checks import check_ledger
@@ -76,8 +83,11 @@ from pooledledger.periods import FinancialYear
 
 __all__ = [
     "ENTRY_FIELDS",
+    "MAIN_AMOUNT",
     "MAX_CELL_CHARS",
     "MAX_PENCE",
+    "SKIP",
+    "AmountSides",
     "ColumnMap",
     "LedgerChecks",
     "RowParser",
@@ -265,16 +275,87 @@ _FALSE = frozenset({"no", "false", "0", "n"})
 # -- column map ------------------------------------------------------------------
 
 
+#: The amount field a debit/credit pair feeds, per entry kind.
+MAIN_AMOUNT: dict[str, str] = {
+    "contribution": "amount",
+    "instalment": "amount",
+    "expenditure": "net",
+    "income": "amount",
+}
+
+#: A value map may send an entry-type code to this instead of a kind: the row is skipped.
+SKIP = "skip"
+
+
+class AmountSides(BaseModel):
+    """Signed amounts from a finance system's debit/credit layout (``[amounts]`` in a map).
+
+    Either two columns, ``debit`` and ``credit`` (headers), whose value feeds each row's
+    main amount (``net`` on spending lines, ``amount`` on the others), or one
+    ``indicator`` column holding a code from ``debit_codes`` or ``credit_codes`` that
+    gives the side of every amount cell of the row.  ``positive`` says, per entry
+    kind, which side is a positive amount: by default a debit is spending and a
+    credit is income, a contribution or an instalment, as in the host's general
+    ledger.  A cell's own sign (``-12.50``, ``(12.50)``) is kept: a bracketed value in
+    the credit column of a spending line is a positive amount.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    debit: str | None = None
+    credit: str | None = None
+    indicator: str | None = None
+    debit_codes: tuple[str, ...] = ("D", "DR", "DEBIT")
+    credit_codes: tuple[str, ...] = ("C", "CR", "CREDIT")
+    positive: dict[str, Literal["debit", "credit"]] = {}
+
+    @field_validator("positive")
+    @classmethod
+    def _kinds(cls, value: dict[str, str]) -> dict[str, str]:
+        unknown = sorted(set(value) - set(MAIN_AMOUNT))
+        if unknown:
+            raise ValueError(
+                f"unknown entry kind(s) {', '.join(unknown)}; use {', '.join(MAIN_AMOUNT)}"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _one_layout(self) -> AmountSides:
+        split = self.debit is not None or self.credit is not None
+        if split and (self.debit is None or self.credit is None):
+            raise ValueError("give both a debit and a credit column")
+        if split == (self.indicator is not None):
+            raise ValueError("give either debit and credit columns or an indicator column")
+        d = {c.strip().casefold() for c in self.debit_codes}
+        c = {x.strip().casefold() for x in self.credit_codes}
+        if d & c or "" in d | c:
+            raise ValueError("debit_codes and credit_codes must be distinct, non-empty codes")
+        return self
+
+    def positive_side(self, kind: str) -> str:
+        """The side (``debit``/``credit``) on which an amount of ``kind`` is positive."""
+        return self.positive.get(kind, "debit" if kind == "expenditure" else "credit")
+
+
 class ColumnMap(BaseModel):
     """How a file's columns map onto ledger fields.
 
     * ``columns``: our field name -> the file's header text, e.g.
       ``{"id": "Invoice No", "net": "Net Amount"}``.  A field not named here is
       looked for under its own name.  Several fields may share one column (e.g.
-      ``date`` and ``due_date``).
+      ``date`` and ``due_date``, or ``net`` and ``amount``).
     * ``fixed``: our field name -> a value for every row, e.g.
       ``{"entry": "expenditure"}`` for an export of spending lines only.  A fixed
       field is ignored on rows whose kind does not use it.
+    * ``values``: our field name -> {the file's code: our value}, e.g.
+      ``{"entry": {"AP INV": "expenditure", "RECEIPT": "instalment"}}`` or
+      ``{"scheme": {"BCF-DFG": "S1"}}``.  Codes are matched ignoring case and
+      surrounding spaces; a cell whose code is not listed is read as written.  An
+      entry-type code mapped to ``"skip"`` drops the row (one info issue per code).
+    * ``amounts``: debit and credit columns, or a debit/credit indicator column
+      (:class:`AmountSides`).
+    * ``header_row``: the row holding the column names (default 1); the rows above
+      it (a report title, run date, parameters) are skipped.
     * ``date_format``: a ``strptime`` format for dates, e.g. ``"%d-%b-%Y"``; day
       before month (US order is refused).  ISO dates (``2025-04-30``) are always
       accepted; without a format, ``30/04/2025`` is too.
@@ -287,16 +368,36 @@ class ColumnMap(BaseModel):
 
     columns: dict[str, str] = {}
     fixed: dict[str, str] = {}
+    values: dict[str, dict[str, str]] = {}
+    amounts: AmountSides | None = None
+    header_row: int = Field(default=1, ge=1, le=1000)
     date_format: str | None = None
     ignore: tuple[str, ...] = ()
 
-    @field_validator("columns", "fixed")
+    @field_validator("columns", "fixed", "values")
     @classmethod
-    def _known_fields(cls, value: dict[str, str]) -> dict[str, str]:
+    def _known_fields(cls, value: dict[str, Any]) -> dict[str, Any]:
         unknown = sorted(set(value) - set(ENTRY_FIELDS))
         if unknown:
             raise ValueError(
                 f"unknown ledger field(s) {', '.join(unknown)}; known: {', '.join(ENTRY_FIELDS)}"
+            )
+        return value
+
+    @field_validator("values")
+    @classmethod
+    def _entry_codes(cls, value: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
+        for name, codes in value.items():
+            keys = [c.strip().casefold() for c in codes]
+            if len(set(keys)) != len(keys) or "" in keys:
+                raise ValueError(f"values.{name}: codes must be distinct and non-empty")
+        bad = sorted(
+            v for v in value.get("entry", {}).values() if v.strip().lower() not in (*_KINDS, SKIP)
+        )
+        if bad:
+            raise ValueError(
+                f"values.entry maps to {', '.join(map(repr, bad))}; use one of "
+                f"{', '.join(_KINDS)} or {SKIP!r}"
             )
         return value
 
@@ -325,6 +426,13 @@ class ColumnMap(BaseModel):
         both = sorted(set(self.columns) & set(self.fixed))
         if both:
             raise ValueError(f"field(s) {', '.join(both)} are both mapped to a column and fixed")
+        if self.amounts is not None and self.amounts.debit is not None:
+            taken = sorted({"net", "amount"} & (set(self.columns) | set(self.fixed)))
+            if taken:
+                raise ValueError(
+                    f"field(s) {', '.join(taken)} come from the debit and credit columns "
+                    "([amounts]); do not map them too"
+                )
         return self
 
 
@@ -491,6 +599,8 @@ class _Table:
     unused: dict[str, tuple[int, ...]]  # kind -> columns none of whose fields it uses
     fields_of: dict[int, tuple[str, ...]] = field(default_factory=dict)
     plan: dict[str, tuple[tuple[str, int, bool], ...]] = field(default_factory=dict)
+    sides: tuple[int, int] | None = None  # the debit and credit columns ([amounts])
+    indicator: int | None = None  # the debit/credit indicator column ([amounts])
 
 
 class RowParser:
@@ -530,6 +640,22 @@ class RowParser:
             )
             for name in ENTRY_FIELDS
         }
+        # value maps: field -> {code (casefolded): value}
+        self._values: dict[str, dict[str, str]] = {
+            name: {code.strip().casefold(): v.strip() for code, v in codes.items()}
+            for name, codes in self.column_map.values.items()
+        }
+        self._amounts = self.column_map.amounts
+        self._split = self._amounts is not None and self._amounts.debit is not None
+        if self._amounts is not None:
+            self._debit_codes = {c.strip().casefold() for c in self._amounts.debit_codes}
+            self._credit_codes = {c.strip().casefold() for c in self._amounts.credit_codes}
+        # cells ignored because their kind does not use them: (file, header, kind) -> lines
+        self._ignored: dict[tuple[str, str, str], list[int]] = {}
+        self._ignored_count: dict[tuple[str, str, str], int] = {}
+        # rows skipped by a value map: (file, column, code) -> lines
+        self._skipped: dict[tuple[str, str, str], list[int]] = {}
+        self._skipped_count: dict[tuple[str, str, str], int] = {}
         # fixed values, parsed once
         self._fixed: dict[str, object] = {}
         self._fixed_bad = False
@@ -640,6 +766,8 @@ class RowParser:
         for name in ENTRY_FIELDS:
             if name in self._fixed or name in self.column_map.fixed:
                 continue
+            if self._split and name in ("net", "amount"):
+                continue  # from the debit and credit columns
             pos = positions.get(_norm(self._header_for(name)))
             if pos is not None:
                 index[name] = pos
@@ -675,6 +803,36 @@ class RowParser:
                     field_name=name,
                 )
                 ok = False
+        sides: tuple[int, int] | None = None
+        indicator: int | None = None
+        if self._amounts is not None:
+            side_columns = (
+                [("debit", self._amounts.debit), ("credit", self._amounts.credit)]
+                if self._split
+                else [("indicator", self._amounts.indicator)]
+            )
+            found: list[int] = []
+            for role, side_header in side_columns:
+                assert side_header is not None
+                pos = positions.get(_norm(side_header))
+                if pos is None:
+                    self._error(
+                        "PL-CSV-005",
+                        f"the column map names column {side_header!r} as the {role} column "
+                        "([amounts]), but the header has no such column",
+                        file,
+                        line,
+                        side_header,
+                        field_name=f"amounts.{role}",
+                    )
+                    ok = False
+                else:
+                    found.append(pos)
+                    used.add(pos)
+            if ok and self._split:
+                sides = (found[0], found[1])
+            elif ok:
+                indicator = found[0]
         ignore = {_norm(x) for x in self.column_map.ignore}
         for i, h in enumerate(headers):
             if h and i not in used and i not in repeated and _norm(h) not in ignore:
@@ -705,6 +863,8 @@ class RowParser:
             blank_columns=tuple(i for i, h in enumerate(headers) if not h),
             unused=unused,
             fields_of={k: tuple(v) for k, v in fields_of.items()},
+            sides=sides,
+            indicator=indicator,
             plan={
                 kind: tuple(
                     (name, index.get(name, -1), name in required) for name in (*required, *optional)
@@ -873,10 +1033,22 @@ class RowParser:
                     field_name="entry",
                 )
                 return
+            codes = self._values.get("entry")
+            if codes is not None:
+                code = _text(raw, "an entry kind").casefold()
+                mapped = codes.get(code)
+                if mapped is not None and mapped.lower() == SKIP:
+                    shown = _text(raw, "an entry kind").strip()
+                    self._note(self._skipped, self._skipped_count, (file, column, shown), line)
+                    return
+                raw = mapped if mapped is not None else raw
             try:
                 kind = str(self._parse("entry", raw))
             except _CellError as bad:
-                self._error(bad.code, bad.message, file, line, column, field_name="entry")
+                message = bad.message
+                if bad.code == "PL-CSV-011":
+                    message += " (or map the code to one in [values.entry] of a column map)"
+                self._error(bad.code, message, file, line, column, field_name="entry")
                 return
         model = _KINDS[kind][0]
         values: dict[str, Any] = {}
@@ -884,7 +1056,21 @@ class RowParser:
         entry_id: str | None = None
         parsers = self._parsers
         dates, ids, years = self._date_cache, self._id_cache, self._year_cache
+        vmaps = self._values
+        flip: frozenset[str] = frozenset()
+        from_sides: str | None = None
+        if self._amounts is not None:
+            outcome = self._signed(kind, cells, file, line)
+            if outcome is None:
+                bad_row = True
+                from_sides = MAIN_AMOUNT.get(kind) if self._split else None
+            else:
+                from_sides, pence, flip = outcome
+                if from_sides is not None:
+                    values[from_sides] = _money(pence)
         for name, pos, is_required in t.plan[kind]:
+            if name == from_sides:
+                continue
             if pos < 0:
                 if name in self._fixed:
                     values[name] = self._fixed[name]
@@ -921,6 +1107,8 @@ class RowParser:
                         entry_id=entry_id,
                     )
                     continue
+            if vmaps and name in vmaps and raw is not None and raw != "":
+                raw = vmaps[name].get(str(raw).casefold(), raw)
             if raw is None or raw == "":
                 if name in self._fixed:
                     values[name] = self._fixed[name]
@@ -973,19 +1161,29 @@ class RowParser:
             if name == "id":
                 entry_id = str(values[name])
         for pos in t.unused[kind]:
-            if cells[pos] and _given(cells[pos]):
-                bad_row = True
-                names = ", ".join(t.fields_of[pos])
-                self._error(
-                    "PL-CSV-014",
-                    f"{kind} rows do not use {names!r}; leave the cell empty "
-                    f"(it holds {_brief(cells[pos])})",
-                    file,
-                    line,
-                    headers[pos],
-                    field_name=t.fields_of[pos][0],
-                    entry_id=entry_id,
-                )
+            cell = cells[pos]
+            if not (cell and _given(cell)):
+                continue
+            names = t.fields_of[pos]
+            if _AMOUNT_FIELDS.isdisjoint(names) or _is_zero_amount(cell):
+                # docs/csv-import.md#cells-a-row-does-not-use: ignored, one warning
+                self._note(self._ignored, self._ignored_count, (file, headers[pos], kind), line)
+                continue
+            bad_row = True
+            self._error(
+                "PL-CSV-014",
+                f"{kind} rows do not use {', '.join(names)!r}, and the amount "
+                f"{_brief(cell)} would change the figures if it was meant for this row; "
+                "leave the cell empty or 0",
+                file,
+                line,
+                headers[pos],
+                field_name=names[0],
+                entry_id=entry_id,
+            )
+        for name in flip:
+            if name in values:
+                values[name] = -values[name]
         if kind == "expenditure" and "vat_recoverable" in values:
             vat = values["vat"].amount if "vat" in values else Decimal(0)
             rec = values["vat_recoverable"].amount
@@ -1048,6 +1246,139 @@ class RowParser:
                     headers[index["date"]] if "date" in index else "date",
                 )
             )
+
+    @staticmethod
+    def _note(
+        lines: dict[tuple[str, str, str], list[int]],
+        counts: dict[tuple[str, str, str], int],
+        key: tuple[str, str, str],
+        line: int,
+    ) -> None:
+        """Count one occurrence for a summary issue, keeping the first few lines."""
+        counts[key] = counts.get(key, 0) + 1
+        first = lines.setdefault(key, [])
+        if len(first) < 5:
+            first.append(line)
+
+    def _signed(
+        self, kind: str, cells: Sequence[object], file: str, line: int
+    ) -> tuple[str | None, int, frozenset[str]] | None:
+        """The row's side from its debit/credit cells or indicator ([amounts]).
+
+        Returns ``(field fed by the debit/credit pair or None, its pence, fields to
+        negate)``, or None after reporting the row's problems.
+        """
+        t = self._table
+        amounts = self._amounts
+        assert t is not None
+        assert amounts is not None
+        main = MAIN_AMOUNT.get(kind)
+        positive = amounts.positive_side(kind)
+        if t.sides is not None:
+            values: list[int] = []
+            bad = False
+            for pos in t.sides:
+                cell = cells[pos]
+                if isinstance(cell, str):
+                    cell = cell.strip()
+                if not _given(cell):
+                    values.append(0)
+                    continue
+                try:
+                    values.append(parse_amount_cell(cell))
+                except _CellError as err:
+                    bad = True
+                    self._error(err.code, err.message, file, line, t.headers[pos])
+            if bad:
+                return None
+            debit, credit = values
+            dh, ch = t.headers[t.sides[0]], t.headers[t.sides[1]]
+            if main is None:
+                if debit or credit:
+                    self._error(
+                        "PL-CSV-014",
+                        f"{kind} rows have no amount, but the row has one in {dh!r} or {ch!r}",
+                        file,
+                        line,
+                        dh if debit else ch,
+                    )
+                    return None
+                return None, 0, frozenset()
+            if debit and credit:
+                self._error(
+                    "PL-CSV-037",
+                    f"the row has an amount both in {dh!r} ({cells[t.sides[0]]!r}) and in "
+                    f"{ch!r} ({cells[t.sides[1]]!r}); give one side only",
+                    file,
+                    line,
+                    dh,
+                    field_name=main,
+                )
+                return None
+            if not debit and not credit:
+                self._error(
+                    "PL-CSV-013",
+                    f"{kind} rows need an amount in {dh!r} or {ch!r}",
+                    file,
+                    line,
+                    dh,
+                    field_name=main,
+                )
+                return None
+            side = "debit" if debit else "credit"
+            pence = debit or credit
+            same = side == positive
+            flip = frozenset() if same else _AMOUNT_FIELDS - {main}
+            return main, (pence if same else -pence), flip
+        assert t.indicator is not None
+        cell = cells[t.indicator]
+        header = t.headers[t.indicator]
+        code = str(cell).strip().casefold() if _given(cell) else ""
+        if code in self._debit_codes:
+            side = "debit"
+        elif code in self._credit_codes:
+            side = "credit"
+        elif main is None and not code:
+            return None, 0, frozenset()
+        else:
+            what = f"{cell!r} is not" if code else "an empty cell is not"
+            self._error(
+                "PL-CSV-038",
+                f"{what} a debit/credit code: use one of "
+                + ", ".join((*amounts.debit_codes, *amounts.credit_codes)),
+                file,
+                line,
+                header,
+            )
+            return None
+        return None, 0, (frozenset() if side == positive else _AMOUNT_FIELDS)
+
+    def _summaries(self) -> None:
+        """One issue per column and kind for ignored cells, per code for skipped rows."""
+        for (file, header, kind), lines in self._ignored.items():
+            n = self._ignored_count[(file, header, kind)]
+            self._error(
+                "PL-CSV-039",
+                f"{n} {kind} row(s) have a value in column {header!r}, which {kind} rows do "
+                f"not use; ignored (first at line(s) {', '.join(map(str, lines))})",
+                file,
+                lines[0],
+                header,
+                severity=Severity.WARNING,
+            )
+        for (file, column, code), lines in self._skipped.items():
+            n = self._skipped_count[(file, column, code)]
+            self._error(
+                "PL-CSV-040",
+                f"{n} row(s) with {column!r} code {code!r} skipped, as the column map's "
+                f"[values.entry] says (first at line(s) {', '.join(map(str, lines))})",
+                file,
+                lines[0],
+                column,
+                severity=Severity.INFO,
+            )
+        self._ignored.clear()
+        self._skipped.clear()
 
     def add_rows(
         self,
@@ -1133,6 +1464,7 @@ class RowParser:
         self, agreement: Agreement, checks: LedgerChecks = check_ledger
     ) -> tuple[Ledger | None, list[Issue]]:
         """Build the ledger and run its ``checks``, unless some row had an error."""
+        self._summaries()
         self._check_reversals()
         if self._errors:
             # nothing is imported, but the checks that look at one entry at a time
@@ -1173,6 +1505,14 @@ def _brief(value: object) -> str:
 
 def _norm(header: object) -> str:
     return str(header).strip().casefold()
+
+
+def _is_zero_amount(cell: object) -> bool:
+    """True if ``cell`` reads as an amount of nothing (``0``, ``0.00``, ``£0.00``)."""
+    try:
+        return parse_amount_cell(cell.strip() if isinstance(cell, str) else cell) == 0
+    except _CellError:
+        return False
 
 
 def _given(cell: object) -> bool:
@@ -1334,9 +1674,14 @@ def _read_csv_text(
     rows = iter(_csv_rows(text, at))
     done = 0
     try:
+        skip = parser.column_map.header_row - 1  # a report's title block above the header
+        for _ in range(skip):
+            if next(rows, None) is None:
+                break
         first = next(rows, None)
         if first is None:
-            parser._error("PL-CSV-003", "the file is empty: no header row", file, 1, None)
+            where = f"no row {skip + 1} to hold the header" if skip else "no header row"
+            parser._error("PL-CSV-003", f"the file is empty: {where}", file, at[0], None)
             return None, parser.issues
         line, header = first
         sep = next((c for c in (";", "\t", "|") if len(header) == 1 and c in header[0]), None)

@@ -177,7 +177,12 @@ def _column_letter(n: int) -> str:
 
 
 def _sheet_issues(
-    scan: _SheetScan, where: str, header: Sequence[Any], used: set[int], parser: RowParser
+    scan: _SheetScan,
+    where: str,
+    header: Sequence[Any],
+    used: set[int],
+    parser: RowParser,
+    first_data: int = 2,
 ) -> list[Issue]:
     """Coded issues for uncached formulas and merged ranges over data rows of a sheet.
 
@@ -185,7 +190,8 @@ def _sheet_issues(
     required cell (or the ``entry`` cell) is already reported as missing
     (PL-CSV-013, PL-CSV-012): that issue is made to name the formula; one in an
     optional cell becomes PL-CSV-042.  A merged range below the last row with data
-    holds nothing to lose and is not reported.
+    holds nothing to lose and is not reported.  ``first_data`` is the sheet row of
+    the first data row (the row after the column map's ``header_row``).
     """
     names = ["" if h is None else str(h).strip() for h in header]
 
@@ -199,7 +205,7 @@ def _sheet_issues(
     }
     out: list[Issue] = []
     for (row, col), formula in sorted(scan.uncached.items()):
-        if row < 2 or col not in used:
+        if row < first_data or col not in used:
             continue
         at = required.get((row, name(col)))
         shown = f"the formula ={formula}" if formula else "a shared formula"
@@ -220,9 +226,13 @@ def _sheet_issues(
             )
         )
     for r1, c1, r2, c2 in sorted(scan.merged):
-        if r2 < 2 or r1 > parser.last_line or not any(c in used for c in range(c1, c2 + 1)):
+        if (
+            r2 < first_data
+            or r1 > parser.last_line
+            or not any(c in used for c in range(c1, c2 + 1))
+        ):
             continue
-        first, last = max(r1, 2), r2
+        first, last = max(r1, first_data), r2
         cells = f"{_column_letter(c1)}{r1}:{_column_letter(c2)}{r2}"
         rows = f"row {first}" if first == last else f"rows {first} to {last}"
         out.append(
@@ -275,6 +285,9 @@ def _read_book(
             # or be just "A1": read every row the sheet holds instead
             ws.reset_dimensions()
             rows = iter(ws.iter_rows(values_only=True))
+            header_row = parser.column_map.header_row  # rows above it: a title block
+            for _ in range(header_row - 1):
+                next(rows, None)
             header = next(rows, None)
             if sheet is None and (header is None or not parser.header_matches(header)):
                 parser.issues.append(
@@ -291,8 +304,10 @@ def _read_book(
             if header is None:
                 parser.start_table(where, ())
                 continue
-            if parser.start_table(where, header, 1):
-                done = parser.add_rows(_numbered(_padded(rows, len(header)), 2), progress, done)
+            if parser.start_table(where, header, header_row):
+                done = parser.add_rows(
+                    _numbered(_padded(rows, len(header)), header_row + 1), progress, done
+                )
                 table = parser.table
                 used = {pos + 1 for pos in table.index.values()} if table is not None else set()
                 try:
@@ -300,7 +315,7 @@ def _read_book(
                 except (OSError, EOFError, zipfile.BadZipFile, zlib.error) as exc:
                     extra.append(_issue("PL-CSV-001", f"cannot read the workbook: {exc}", where))
                 else:
-                    extra += _sheet_issues(scan, where, header, used, parser)
+                    extra += _sheet_issues(scan, where, header, used, parser, header_row + 1)
     finally:
         book.close()
     if progress is not None:

@@ -27,10 +27,17 @@ from pooledledger.io.csv_files import (
     read_ledger_csv,
 )
 from pooledledger.io.excel_files import count_excel_rows, read_ledger_excel
-from pooledledger.io.ledger_files import read_ledger
-from pooledledger.ledger import Ledger
+from pooledledger.io.ledger_files import read_ledger as read_ledger_entries_file
+from pooledledger.ledger import Ledger, LedgerError
 
-__all__ = ["LEDGER_SUFFIXES", "count_rows", "load_ledger_source", "read_ledger_source"]
+__all__ = [
+    "LEDGER_SUFFIXES",
+    "count_rows",
+    "load_ledger",
+    "load_ledger_source",
+    "read_ledger",
+    "read_ledger_source",
+]
 
 #: The file suffixes :func:`read_ledger_source` understands.
 LEDGER_SUFFIXES: tuple[str, ...] = (".toml", ".json", ".csv", ".xlsx")
@@ -70,7 +77,7 @@ def read_ledger_source(
         return ledger, [_in_map_file(i, map_file) for i in issues]
     suffix = Path(source).suffix.lower()
     if suffix in (".toml", ".json"):
-        return read_ledger(agreement, source, checks=checks)
+        return read_ledger_entries_file(agreement, source, checks=checks)
     if suffix == ".csv":
         return read_ledger_csv(
             agreement, source, column_map=column_map, progress=progress, checks=checks
@@ -127,3 +134,53 @@ def count_rows(source: str | os.PathLike[str], *, sheet: str | None = None) -> i
     if suffix == ".xlsx":
         return count_excel_rows(source, sheet=sheet)
     return 0
+
+
+ColumnsArg = ColumnMap | str | os.PathLike[str] | None
+
+
+def read_ledger(
+    agreement: Agreement,
+    source: str | os.PathLike[str],
+    *,
+    columns: ColumnsArg = None,
+    sheet: str | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> tuple[Ledger | None, list[Issue]]:
+    """Read a ledger from a TOML, JSON, CSV or ``.xlsx`` file; never raises on bad data.
+
+    Returns ``(ledger, issues)`` with **every** issue found (the command line
+    summarises repeated ones; :func:`~pooledledger.errors.summarise_issues` does the
+    same); the ledger is ``None`` if any issue is an error.  ``columns`` is a
+    :class:`~pooledledger.io.csv_files.ColumnMap` or the path of a column-map file
+    (docs/csv-import.md#column-maps) for a CSV or Excel ledger; ``sheet`` names one
+    worksheet of a workbook.  Giving either for a TOML or JSON ledger raises
+    :class:`~pooledledger.ledger.LedgerError`.
+    """
+    suffix = Path(source).suffix.lower()
+    if suffix in (".toml", ".json") and (columns is not None or sheet is not None):
+        raise LedgerError(
+            f"{Path(source).name}: a column map or sheet is for CSV and Excel ledgers only"
+        )
+    if sheet is not None and suffix != ".xlsx":
+        raise LedgerError(f"{Path(source).name}: a sheet is for Excel workbooks (.xlsx) only")
+    return read_ledger_source(agreement, source, column_map=columns, sheet=sheet, progress=progress)
+
+
+def load_ledger(
+    agreement: Agreement,
+    source: str | os.PathLike[str],
+    *,
+    columns: ColumnsArg = None,
+    sheet: str | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> Ledger:
+    """As :func:`read_ledger`, raising :class:`~pooledledger.errors.IssueError` on any error.
+
+    The exception's message lists repeated issues once each, with their count and
+    first rows; its ``issues`` holds every one.
+    """
+    ledger, issues = read_ledger(agreement, source, columns=columns, sheet=sheet, progress=progress)
+    if ledger is None:
+        raise IssueError(issues, what=f"ledger {source}")
+    return ledger

@@ -816,7 +816,9 @@ def _summary(r: YearEndReports) -> str:
         _variance_table(bars, partners, "Table 2. Variance and how it was shared (£)"),
     )
     settle = "".join(
-        f"<li>{_e(_settlement_text(pc.partner, pc.is_host, pc.settlement, pc.settlement_due))}</li>"
+        f"<li>{_e(_settlement_text(pc.partner, pc.is_host, pc.settlement, pc.settlement_due))}"
+        + (f" {_e(_host_position_text(c.host_position))}" if pc.is_host else "")
+        + "</li>"
         for pc in c.partners
     )
     body = (
@@ -834,6 +836,15 @@ def _summary(r: YearEndReports) -> str:
         "the penny.",
         major=False,
     )
+
+
+def _host_position_text(position: int) -> str:
+    """The host's net position on settlement (docs/year-end.md#settlement)."""
+    if position > 0:
+        return f"Net, the host receives £{format_pence(position)} from the other partners."
+    if position < 0:
+        return f"Net, the host pays £{format_pence(-position)} to the other partners."
+    return "Net, no cash moves between the host and the other partners."
 
 
 def _settlement_text(partner: str, is_host: bool, settlement: int, due: date | None) -> str:
@@ -1360,12 +1371,14 @@ def _statement(s: PartnerStatement) -> str:
     ]
     out.append(_table(["", "£"], rows, caption="4. Balance with the host and settlement"))
     out.append(
-        f"<p>{_e(_settlement_text(s.partner, s.is_host, s.settlement, s.settlement_due))}</p>"
+        f"<p>{_e(_settlement_text(s.partner, s.is_host, s.settlement, s.settlement_due))}"
+        + (f" {_e(_host_position_text(s.host_position))}" if s.host_position is not None else "")
+        + "</p>"
     )
     j = s.journal
     out.append(f"<h3>5. Journals to post — {_e(s.partner)}</h3>")
     out.append(
-        f'<p class="muted">Period {_e(j.start)} to {_e(j.end)} (end exclusive). Balanced: '
+        f'<p class="muted">Period {_e(j.start)} to {_e(j.end)}. Balanced: '
         f"{'yes' if j.is_balanced else 'NO'}. Net cost {_e(_pounds(j.net_cost))}, which "
         f"{'agrees' if s.net_cost_agrees else 'DOES NOT AGREE'} to the share of net "
         "expenditure."

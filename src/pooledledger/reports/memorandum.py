@@ -307,6 +307,7 @@ class MemorandumAccount(FrozenModel):
     lines: tuple[SchemeAccount, ...]
     total: SchemeAccount
     balances: tuple[HostBalance, ...]
+    host_position: int = 0
     vat_recovered: dict[PartnerId, int]
     capital_items: tuple[CapitalItem, ...]
     transfers_excluded: str = TRANSFERS_EXCLUDED
@@ -570,6 +571,11 @@ class MemorandumAccount(FrozenModel):
             rows,
             right_from=2,
         )
+        out += [
+            "",
+            "Host's net position on settlement (minus the partners' settlements; + the host "
+            f"receives, − it pays): {_cell(self.host_position)}",
+        ]
 
         out += ["", "## M. Memorandum items", ""]
         rows = [[f"VAT recovered by {q}", _cell(v)] for q, v in self.vat_recovered.items()]
@@ -892,6 +898,7 @@ def memorandum_account(
         lines=tuple(lines),
         total=total,
         balances=balances,
+        host_position=close.host_position,
         vat_recovered=vat,
         capital_items=tuple(capital),
         conservation=conservation,

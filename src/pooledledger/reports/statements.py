@@ -66,6 +66,9 @@ class PartnerStatement(FrozenModel):
     the host owes the partner; negative, the partner owes the host.  ``held`` stays
     with the host for next year; ``settlement`` is the cash that moves (positive:
     host pays partner; always nil for the host itself), due on ``settlement_due``.
+    ``host_position`` is, on the host's own statement, its net position on
+    settlement: minus the sum of the other partners' settlements (positive: the host
+    receives cash; docs/year-end.md#settlement); ``None`` on a partner's statement.
     """
 
     agreement: str
@@ -90,6 +93,12 @@ class PartnerStatement(FrozenModel):
     journal: Journal
     terminated_on: date | None = None
     cancelled: tuple[CancelledContribution, ...] = ()
+    host_position: int | None = None
+
+    @property
+    def net_position(self) -> int:
+        """Cash this partner receives (+) or pays (−) on settlement; the host's net position."""
+        return self.host_position if self.host_position is not None else self.settlement
 
     opening_balance: int = 0
     paid_directly: int = 0
@@ -250,6 +259,13 @@ class PartnerStatement(FrozenModel):
                 f"**{format_pence(self.amount_due)}**",
             ],
         ]
+        rows.append(
+            [
+                "**Net cash on settlement (+ receives, − pays; the host: the partners' "
+                "settlements, reversed)**",
+                f"**{format_pence(self.net_position)}**",
+            ]
+        )
         out += _table(["", "£"], rows)
 
         j = self.journal
@@ -257,7 +273,7 @@ class PartnerStatement(FrozenModel):
             "",
             "## 5. Journals to post",
             "",
-            f"Period {j.start} to {j.end} (end exclusive); balanced: "
+            f"Period {j.start} to {j.end}; balanced: "
             f"{'yes' if j.is_balanced else 'NO'}; net cost {format_pence(j.net_cost)} "
             f"({'agrees' if self.net_cost_agrees else 'DOES NOT AGREE'} to the share of net "
             "expenditure)"
@@ -402,5 +418,6 @@ def partner_statements(
             paid_after_year_end=pc.paid_after_year_end,
             amount_due=pc.amount_due,
             balance_with_host=pc.balance_with_host,
+            host_position=close.host_position if pc.is_host else None,
         )
     return out

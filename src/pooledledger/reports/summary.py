@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, timedelta
 
 from pooledledger.agreement import Agreement
 from pooledledger.apportion import Apportionment
@@ -123,8 +122,7 @@ def journals_markdown(journals: dict[str, Journal]) -> str:
     for partner, j in journals.items():
         out += [
             "",
-            f"### Journal: {partner} ({j.start} to "
-            f"{date.fromisoformat(j.end) - timedelta(days=1)}, balanced: "
+            f"### Journal: {partner} ({j.start} to {j.end}, balanced: "
             f"{'yes' if j.is_balanced else 'NO'})",
             "",
         ]
