@@ -901,7 +901,7 @@ def _memorandum(book: _Book, r: YearEndReports) -> None:
         if refunded:
             add(f"i:{q}", f"Underspend returned – {q}", -refunded)
     add("j", "Balance carried forward", t.carried_forward, "total")
-    s.table(caption, [_Col("", "text"), _Col("£")], rows)
+    s.table(caption, [_Col("Item", "text"), _Col("£")], rows)
 
     # the account by scheme, A–J
     caption = "Account by scheme (A–J)"
@@ -1212,7 +1212,7 @@ def _statement(book: _Book, name: str, st: PartnerStatement) -> None:
         ),
     ]
     paid_row = first + k + 4
-    s.table(caption, [_Col("", "text"), _Col("£")], rows1)
+    s.table(caption, [_Col("Item", "text"), _Col("£")], rows1)
 
     caption = "2. Share of the pool by scheme"
     block = s.table(
@@ -1239,7 +1239,7 @@ def _statement(book: _Book, name: str, st: PartnerStatement) -> None:
     first = _first_row(s, caption)
     s.table(
         caption,
-        [_Col("", "text"), _Col("£")],
+        [_Col("Item", "text"), _Col("£")],
         [
             ["Paid in (contributions and risk pool)", _Calc(((paid_row, 1, 1),), paid_in)],
             ["Less share of net expenditure", _Calc(((*net_total, -1),), -st.total.net_share)],
@@ -1631,7 +1631,7 @@ def _checks(
     first = _first_row(s, caption)
     s.table(
         caption,
-        [_Col("", "text"), _Col("£")],
+        [_Col("Item", "text"), _Col("£")],
         [
             ["Balances brought forward", cons.brought_forward],
             ["Contributions (including the risk pool)", cons.contributions],
