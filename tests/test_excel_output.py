@@ -17,8 +17,7 @@ from openpyxl import load_workbook
 from openpyxl.workbook.workbook import Workbook
 
 from pooledledger.entries import Expenditure
-from pooledledger.io import load_agreement, load_ledger
-from pooledledger.io import excel_out
+from pooledledger.io import excel_out, load_agreement, load_ledger
 from pooledledger.io.excel_out import (
     DATE_FORMAT,
     MAX_EXACT_PENCE,
