@@ -89,6 +89,7 @@ __all__ = [
     "SHEETS",
     "THOUSANDS_FORMAT",
     "LineSheet",
+    "LineSheets",
     "WorkbookError",
     "exact_in_a_spreadsheet",
     "line_sheets_plan",
@@ -173,7 +174,7 @@ def exact_in_a_spreadsheet(terms: int, magnitude: int) -> bool:
     """
     pounds = -(-abs(magnitude) // 100)
     exponent = pounds.bit_length()  # 2**exponent > pounds: ulp < 2**(exponent - 52)
-    return max(terms, 1) * 200 * 2**exponent < 2**52
+    return max(terms, 1) * 200 * (1 << exponent) < 1 << 52
 
 
 # -- cell values ---------------------------------------------------------------------------
