@@ -400,3 +400,28 @@ def test_huge_figures_stay_exact(example2: tuple[Ledger, YearEndReports], tmp_pa
     assert gross[-1].value == "£" + f"{total // 100:,}.{total % 100:02d}"
     notes = [c.value for row in wb["Checks"].iter_rows() for c in row if isinstance(c.value, str)]
     assert any("written as text" in t for t in notes)
+
+
+def test_a_total_a_spreadsheet_might_miss_by_a_penny_is_a_value(
+    example2: tuple[Ledger, YearEndReports], tmp_path: Path
+) -> None:
+    led, _ = example2
+    big = led.post(
+        *[
+            Expenditure(id=f"BIG-{n}", scheme="S4", date=date(2025, 9, n), net="3000000000000.01")
+            for n in (1, 2, 3)
+        ]
+    )
+    reports = year_end_reports(big.agreement, big, big.agreement.financial_years[0])
+    gross = reports.memorandum.total.gross_expenditure
+    assert gross <= MAX_EXACT_PENCE  # a number cell holds it exactly...
+    path = write_year_end_workbook(reports, tmp_path / "big.xlsx")
+    wb, cached = load_workbook(path), load_workbook(path, data_only=True)
+    header, rows = table(wb["Memorandum account"], "Account by scheme")
+    formula = next(r for r in rows if r[0].value == "E. Gross expenditure")[-1]
+    assert formula.data_type == "n"  # ...but a SUM over the schemes might miss the penny
+    assert cell_pence(formula) == gross
+    _, rows = table(cached["Memorandum account"], "Account by scheme")
+    assert cell_pence(next(r for r in rows if r[0].value == "D. Total resources (A + B + C)")[1])
+    notes = [c.value for row in wb["Checks"].iter_rows() for c in row if isinstance(c.value, str)]
+    assert any("written as values, not formulas" in t and "Memorandum account!" in t for t in notes)

@@ -455,7 +455,8 @@ class _Sheet:
         elif kind != "money" and terms and written and worked == pence:
             cached = pence
         else:
-            if kind == "money" and abs(pence) <= MAX_EXACT_PENCE and terms:
+            if kind == "money" and abs(pence) <= MAX_EXACT_PENCE and written and worked == pence:
+                # the formula would be right, but not bound to be right to the penny
                 self.book.as_values.append(f"{self.name}!{_ref(row, col)}")
             self._number(row, col, pence, kind, style)
             return
