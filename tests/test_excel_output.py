@@ -417,7 +417,7 @@ def test_a_total_a_spreadsheet_might_miss_by_a_penny_is_a_value(
     assert gross <= MAX_EXACT_PENCE  # a number cell holds it exactly...
     path = write_year_end_workbook(reports, tmp_path / "big.xlsx")
     wb, cached = load_workbook(path), load_workbook(path, data_only=True)
-    header, rows = table(wb["Memorandum account"], "Account by scheme")
+    _, rows = table(wb["Memorandum account"], "Account by scheme")
     formula = next(r for r in rows if r[0].value == "E. Gross expenditure")[-1]
     assert formula.data_type == "n"  # ...but a SUM over the schemes might miss the penny
     assert cell_pence(formula) == gross
