@@ -68,6 +68,7 @@ from pooledledger.partners import PartnerId
 from pooledledger.periods import FinancialYear
 from pooledledger.reports.bundle import YearEndReports
 from pooledledger.reports.memorandum import MemorandumAccount
+from pooledledger.reports.memorandum import _year_ended as _period
 from pooledledger.reports.note import NoteRowKind
 from pooledledger.reports.quarterly import QuarterlyReport
 from pooledledger.reports.statements import PartnerStatement
@@ -255,9 +256,9 @@ def _text(value: str) -> str:
     return neutralise(kept) if kept else ""
 
 
-def _year_ended(year: FinancialYear) -> str:
-    d = year.last_day
-    return f"year ended {d.day} {d:%B} {d.year}"
+def _year_ended(year: FinancialYear, terminated_on: date | None = None) -> str:
+    """The period a report covers (a terminated agreement's part year, so marked)."""
+    return _period(year, terminated_on)
 
 
 def _pounds(pence: int) -> str:
@@ -568,13 +569,15 @@ def _summary(book: _Book, r: YearEndReports, lines: Sequence[LineSheet]) -> None
     ag, m, c = r.agreement, r.memorandum, r.close
     t = m.total
     host = ag.host_partner
-    s = _Sheet(book, SUMMARY, f"{ag.name} — year-end report — {_year_ended(r.year)}")
+    s = _Sheet(
+        book, SUMMARY, f"{ag.name} — year-end report — {_year_ended(r.year, r.close.terminated_on)}"
+    )
     s.table(
         "Pool",
         [_Col("Item", "text"), _Col("Detail", "text")],
         [
             ("Agreement", f"{ag.name} ({ag.id})"),
-            ("Year", f"{r.year}, {_year_ended(r.year)}"),
+            ("Year", f"{r.year}, {_year_ended(r.year, r.close.terminated_on)}"),
             ("Host", f"{host.name} ({host.id})"),
             ("Pooled fund manager", ag.pooled_fund_manager),
             ("Legal basis", _LEGAL_BASIS.get(ag.legal_basis, ag.legal_basis.value)),
@@ -854,7 +857,9 @@ def _memorandum(book: _Book, r: YearEndReports) -> None:
     p, cols = list(m.partners), list(m.columns)
     t = m.total
     s = _Sheet(
-        book, MEMORANDUM, f"Pooled fund memorandum account — {m.name} — {_year_ended(m.year)}"
+        book,
+        MEMORANDUM,
+        f"Pooled fund memorandum account — {m.name} — {_year_ended(m.year, m.terminated_on)}",
     )
     s.para(
         f"Host: {m.host}; pooled fund manager: {m.pooled_fund_manager}. Amounts in £; "
@@ -875,8 +880,8 @@ def _memorandum(book: _Book, r: YearEndReports) -> None:
         bf = sum(m.brought_forward[q].values())
         if bf:
             add(f"bf:{q}", f"Balance brought forward – {q}", bf)
-    for q in p:
-        add(f"b:{q}", f"Contribution – {q}", sum(x.total for x in m.contributions[q].values()))
+    for n, (label, pence) in enumerate(m.contribution_rows()):
+        add(f"b:{n}", label, pence)
     sources = sorted({i.source for i in m.other_income})
     add("c", "Other income" + (f" ({', '.join(sources)})" if sources else ""), t.other_income)
     add(
@@ -930,19 +935,21 @@ def _memorandum(book: _Book, r: YearEndReports) -> None:
 
     _grid(s, "A. Balances brought forward (partner × scheme)", m.brought_forward, p, cols)
 
-    fields = ("base", "uplift", "variations", "risk_pool", "total")
+    kinds = m.contribution_kinds()  # a terminated agreement adds "cancelled", negative
+    fields = [f for f, _ in kinds]
     rows = [
-        [q, k, *[getattr(m.contributions[q][k], f) for f in fields]]
+        [q, k, *[m.contributions[q][k].signed(f) for f in fields], m.contributions[q][k].total]
         for q in p
         for k in cols
-        if any(getattr(m.contributions[q][k], f) for f in fields)
+        if m.contributions[q][k].total or any(getattr(m.contributions[q][k], f) for f in fields)
     ]
     s.table(
         "B. Contributions (partner × scheme)",
         [
             _Col("Partner", "text"),
             _Col("Scheme", "text"),
-            *_money_cols(["Base", "Uplift", "In-year variations", "Risk pool", "Total"]),
+            *_money_cols(h[:1].upper() + h[1:] for _, h in kinds),
+            _Col("Total"),
         ],
         rows,
         total="Total",
@@ -1086,7 +1093,8 @@ def _note(book: _Book, r: YearEndReports) -> None:
     s = _Sheet(
         book,
         NOTE,
-        f"Pooled budgets (£000) — note to the accounts of {n.partner_name} — {_year_ended(n.year)}",
+        f"Pooled budgets (£000) — note to the accounts of {n.partner_name} — "
+        f"{_year_ended(n.year, r.close.terminated_on)}",
     )
     s.para(
         f"{n.agreement_name}. Figures in £000, each rounded half up, with the exact figures "
@@ -1180,7 +1188,7 @@ def _statement(book: _Book, name: str, st: PartnerStatement) -> None:
         book,
         name,
         f"Partner statement — {st.partner_name} ({st.partner}) — {st.agreement_name} — "
-        f"{_year_ended(st.year)}",
+        f"{_year_ended(st.year, st.terminated_on)}",
         fallback="Statement",
     )
     role = "host" if st.is_host else "partner"
@@ -1190,15 +1198,18 @@ def _statement(book: _Book, name: str, st: PartnerStatement) -> None:
 
     caption = "1. Contributions and risk pool"
     first = _first_row(s, caption)
-    k = len(st.lines)
     disp = st.risk_pool_unused_disposition
     paid_in = st.contributions + st.risk_pool_paid
-    rows1: list[Any] = [[f"Contribution – {x.scheme}", x.contribution] for x in st.lines]
+    # each scheme's contribution (after, for a terminated agreement, the approved
+    # contributions and what termination cancelled, on lines of their own)
+    rows1: list[Any] = [list(x) for x in st.contribution_rows()]
+    k = len(rows1)
+    schemes = range(k - len(st.lines), k)
     rows1 += [
         _Row(
             [
                 "Contributions to schemes",
-                _Calc(tuple((first + i, 1, 1) for i in range(k)), st.contributions),
+                _Calc(tuple((first + i, 1, 1) for i in schemes), st.contributions),
             ],
             "sub",
         ),
@@ -1215,6 +1226,23 @@ def _statement(book: _Book, name: str, st: PartnerStatement) -> None:
     ]
     paid_row = first + k + 4
     s.table(caption, [_Col("Item", "text"), _Col("£")], rows1)
+    if st.cancelled:  # a terminated agreement: what the partner no longer pays
+        on = st.terminated_on
+        s.table(
+            "Contributions cancelled on termination",
+            [_Col("Scheme", "text"), _Col("Cancelled on termination", "text"), _Col("£")],
+            [
+                [
+                    c.scheme,
+                    f"instalments due after {on}: " + ", ".join(c.instalments)
+                    if c.basis == "instalments"
+                    else f"the part for the days after {on}",
+                    c.amount,
+                ]
+                for c in st.cancelled
+            ],
+            total="Total",
+        )
 
     caption = "2. Share of the pool by scheme"
     block = s.table(
@@ -1252,7 +1280,12 @@ def _statement(book: _Book, name: str, st: PartnerStatement) -> None:
                 ],
                 "sub",
             ),
-            ["Held by the host for next year", st.held],
+            [
+                "Held by the host for next year"
+                if st.terminated_on is None
+                else "Held by the host (terminated: nothing)",
+                st.held,
+            ],
             _Row(
                 ["Cash settlement (+ host pays partner, − partner pays host)", st.settlement],
                 "total",
@@ -1429,7 +1462,9 @@ _LINE_SHARE_COLUMNS = (
 
 def _settlement(book: _Book, r: YearEndReports) -> None:
     s = _Sheet(
-        book, SETTLEMENT, f"Settlement schedule — {r.agreement.name} — {_year_ended(r.year)}"
+        book,
+        SETTLEMENT,
+        f"Settlement schedule — {r.agreement.name} — {_year_ended(r.year, r.close.terminated_on)}",
     )
     s.para(
         "Balance: positive, the host owes the partner; negative, the partner owes the host. "
@@ -1627,7 +1662,9 @@ def _checks(
     lines: Sequence[LineSheet],
 ) -> _Sheet:
     m = r.memorandum
-    s = _Sheet(book, CHECKS, f"Checks — {r.agreement.name} — {_year_ended(r.year)}")
+    s = _Sheet(
+        book, CHECKS, f"Checks — {r.agreement.name} — {_year_ended(r.year, r.close.terminated_on)}"
+    )
     cons = m.conservation
     caption = "Conservation (I-1): every pound in is applied"
     first = _first_row(s, caption)
@@ -1854,9 +1891,10 @@ def write_year_end_workbook(
         else:
             quarterly = []
     year_end = reports.year.last_day
+    period = _year_ended(reports.year, reports.close.terminated_on)
     book = _Book(
         out,
-        f"{a.name}: year-end reports, {_year_ended(reports.year)}",
+        f"{a.name}: year-end reports, {period}",
         datetime(year_end.year, year_end.month, year_end.day),
     )
     try:
@@ -1870,7 +1908,7 @@ def write_year_end_workbook(
         _tidy(
             book,
             JOURNALS,
-            f"Year-end journals — {a.name} — {_year_ended(reports.year)}",
+            f"Year-end journals — {a.name} — {period}",
             _JOURNAL_COLUMNS,
             journal_table(reports.close.journals).rows,
         )
@@ -1881,7 +1919,7 @@ def write_year_end_workbook(
         _tidy(
             book,
             SHARES,
-            f"Shares at year end — {a.name} — {_year_ended(reports.year)}",
+            f"Shares at year end — {a.name} — {period}",
             _SHARES_COLUMNS,
             close_table(reports.close).rows,
         )
