@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+from datetime import date
 from decimal import Decimal
 from importlib.resources import files
 from pathlib import Path
@@ -100,6 +101,15 @@ def test_libreoffice_recalculates_every_formula_to_its_cached_value(tmp_path: Pa
         path = write_year_end_workbook(reports, tmp_path / f"{ag.id}.xlsx", ledger=led)
         sources.append(path)
         expected[path.name] = reports
+    # a terminated agreement: its part year and cancelled contributions
+    data = Path(__file__).parent / "data"
+    ag = load_agreement(str(data / "termination_agreement.toml"))
+    led = load_ledger(ag, str(data / "termination_ledger.toml"))
+    reports = year_end_reports(ag, led, ag.financial_years[0], terminate_on=date(2025, 10, 1))
+    assert reports.close.cancelled
+    path = write_year_end_workbook(reports, tmp_path / "terminated.xlsx", ledger=led)
+    sources.append(path)
+    expected[path.name] = reports
     results = recalculate(sources, tmp_path / "recalculated", tmp_path / "profile")
 
     sentinel = load_workbook(results[0], data_only=True)["S"]["B1"].value
