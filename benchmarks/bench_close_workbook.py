@@ -25,9 +25,8 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_csv_import import EXAMPLES, generate
-
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from benchmarks.bench_csv_import import EXAMPLES, generate
 from pooledledger.io.agreement_files import load_agreement
 
 #: Runs the command line in this process and reports its peak memory on stderr.

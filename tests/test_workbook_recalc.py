@@ -102,9 +102,9 @@ def test_libreoffice_recalculates_every_formula_to_its_cached_value(tmp_path: Pa
         sources.append(path)
         expected[path.name] = reports
     # a terminated agreement: its part year and cancelled contributions
-    data = Path(__file__).parent / "data"
-    ag = load_agreement(str(data / "termination_agreement.toml"))
-    led = load_ledger(ag, str(data / "termination_ledger.toml"))
+    data_dir = Path(__file__).parent / "data"
+    ag = load_agreement(str(data_dir / "termination_agreement.toml"))
+    led = load_ledger(ag, str(data_dir / "termination_ledger.toml"))
     reports = year_end_reports(ag, led, ag.financial_years[0], terminate_on=date(2025, 10, 1))
     assert reports.close.cancelled
     path = write_year_end_workbook(reports, tmp_path / "terminated.xlsx", ledger=led)
