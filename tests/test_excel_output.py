@@ -16,6 +16,7 @@ import pytest
 from openpyxl import load_workbook
 from openpyxl.workbook.workbook import Workbook
 
+from pooledledger.agreement import Agreement
 from pooledledger.entries import Expenditure
 from pooledledger.io import excel_out, load_agreement, load_ledger
 from pooledledger.io.excel_out import (
@@ -425,3 +426,21 @@ def test_a_total_a_spreadsheet_might_miss_by_a_penny_is_a_value(
     assert cell_pence(next(r for r in rows if r[0].value == "D. Total resources (A + B + C)")[1])
     notes = [c.value for row in wb["Checks"].iter_rows() for c in row if isinstance(c.value, str)]
     assert any("written as values, not formulas" in t and "Memorandum account!" in t for t in notes)
+
+
+def test_a_carriage_return_in_a_name_is_a_line_end_not_an_escape(
+    example2: tuple[Ledger, YearEndReports], tmp_path: Path
+) -> None:
+    # was: written as "_x000D_", which every reader but Excel shows as it is
+    _, reports = example2
+    ag = reports.agreement
+    schemes = tuple(
+        s.model_copy(update={"name": "Reablement\rsecond line"}) if s.id == "S2" else s
+        for s in ag.schemes
+    )
+    renamed = Agreement.model_validate({**ag.model_dump(), "schemes": schemes})
+    led = load_ledger(renamed, str(files("pooledledger") / "examples" / "example2_ledger.toml"))
+    r = year_end_reports(renamed, led, renamed.financial_years[0])
+    wb = load_workbook(write_year_end_workbook(r, tmp_path / "x.xlsx"))
+    names = {rec["Scheme"].value: rec["Name"].value for rec in records(wb["Statement ICB"], "2.")}
+    assert names["S2"] == "Reablement\nsecond line"

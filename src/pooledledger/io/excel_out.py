@@ -253,7 +253,8 @@ def _ref(row: int, col: int) -> str:
 def _text(value: str) -> str:
     """Text for a cell: characters .xlsx refuses removed, formulas neutralised."""
     kept = _ILLEGAL.sub("", value)
-    return neutralise(kept) if kept else ""
+    # a carriage return would be stored as "_x000D_": every line end is written "\n"
+    return neutralise(kept).replace("\r\n", "\n").replace("\r", "\n") if kept else ""
 
 
 def _year_ended(year: FinancialYear, terminated_on: date | None = None) -> str:
@@ -799,7 +800,8 @@ def _settlement_text(partner: str, is_host: bool, settlement: int, due: date | N
 
 # -- Memorandum account ---------------------------------------------------------------------
 
-_ACCOUNT_LINES = (
+_Style = Literal["", "sub", "total"]
+_ACCOUNT_LINES: tuple[tuple[str, str, _Style], ...] = (
     ("A. Balances brought forward", "brought_forward", ""),
     ("B. Contributions", "contributions", ""),
     ("C. Other income", "other_income", ""),
@@ -929,7 +931,7 @@ def _memorandum(book: _Book, r: YearEndReports) -> None:
                 cells.append(_Calc(terms, figure))
             else:
                 cells.append(figure)
-        rows.append(_Row(cells, style))  # type: ignore[arg-type]
+        rows.append(_Row(cells, style))
     # "Total", never the total's id: a scheme may be called "TOTAL"
     s.table(caption, [_Col("Line", "text"), *_money_cols(cols), _Col("Total")], rows)
 
@@ -1470,14 +1472,13 @@ def _settlement(book: _Book, r: YearEndReports) -> None:
         "Balance: positive, the host owes the partner; negative, the partner owes the host. "
         "The host's own row has no cash settlement."
     )
-    block = _balances_table(s, r.memorandum, "Settlement schedule")
+    _balances_table(s, r.memorandum, "Settlement schedule")
     s.lines(
         [
             (_settlement_text(pc.partner, pc.is_host, pc.settlement, pc.settlement_due), "text")
             for pc in r.close.partners
         ]
     )
-    del block
     s.finish()
 
 
