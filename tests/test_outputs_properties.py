@@ -254,8 +254,12 @@ def check_workbook(path: Path, ag: Agreement, close: YearEndClose, r: YearEndRep
         ):
             assert cell_pence(uses[-1][h]) == want, (p, h)
         _, rows = wb_table(ws, "4. Balance with the host")
-        assert cell_pence(rows[2][1]) == pc.balance
-        assert cell_pence(rows[4][1]) == pc.settlement
+        line = {r[0].value: r[1] for r in rows}
+        assert cell_pence(line["Balance (+ host owes partner, − partner owes host)"]) == pc.balance
+        settlement = line["Cash settlement (+ host pays partner, − partner pays host)"]
+        assert cell_pence(settlement) == pc.settlement
+        with_host = line["Balance with the host at 31 March (journals; agreement of balances)"]
+        assert cell_pence(with_host) == pc.balance_with_host
         journal = list(wb_records(ws, "5. Journals to post"))
         j = close.journals[p]
         assert cell_pence(journal[-1]["Dr"]) == j.total_debit == cell_pence(journal[-1]["Cr"])

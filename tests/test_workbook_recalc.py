@@ -152,7 +152,12 @@ def test_libreoffice_recalculates_every_formula_to_its_cached_value(tmp_path: Pa
             net = list(records(sheet, "2. Share of the pool"))[-1]["Net"]
             assert _pence(net.value) == st["total"]["net_share"]
             _, rows = table(sheet, "4. Balance with the host")
-            assert _pence(rows[2][1].value) == st["balance"]
+            line = {r[0].value: r[1].value for r in rows}
+            assert (
+                _pence(line["Balance (+ host owes partner, − partner owes host)"]) == st["balance"]
+            )
+            settlement = line["Cash settlement (+ host pays partner, − partner pays host)"]
+            assert _pence(settlement) == st["settlement"]
         for rec in records(theirs["Checks"], "Self-checks"):
             assert cell_pence(rec["Difference"]) == 0
 

@@ -79,6 +79,7 @@ from pooledledger.tables import (
     close_table,
     journal_table,
     ledger_table,
+    settlement_table,
 )
 
 __all__ = [
@@ -1268,39 +1269,85 @@ def _statement(book: _Book, name: str, st: PartnerStatement) -> None:
         total="Total",
     )
     caption = "4. Balance with the host and settlement"
-    first = _first_row(s, caption)
+    f = _first_row(s, caption)  # row f + n is line n below
+
+    def add(*lines: int) -> tuple[tuple[int, int, int], ...]:
+        return tuple((f + n, 1, 1) for n in lines)
+
+    if st.is_host:
+        direction = "host: no cash settlement"
+    elif st.settlement:
+        direction = "host pays partner" if st.settlement > 0 else "partner pays host"
+    else:
+        direction = "nothing to pay"
+    held = "" if st.terminated_on is None else " (terminated: nothing)"
     s.table(
         caption,
         [_Col("Item", "text"), _Col("£")],
         [
             ["Paid in (contributions and risk pool)", _Calc(((paid_row, 1, 1),), paid_in)],
+            ["of which balances brought forward, already held", st.opening_balance],
             ["Less share of net expenditure", _Calc(((*net_total, -1),), -st.total.net_share)],
             _Row(
                 [
                     "Balance (+ host owes partner, − partner owes host)",
-                    _Calc(((first, 1, 1), (first + 1, 1, 1)), st.balance),
+                    _Calc(add(0, 2), st.balance),
                 ],
                 "sub",
             ),
-            [
-                "Held by the host for next year"
-                if st.terminated_on is None
-                else "Held by the host (terminated: nothing)",
-                st.held,
-            ],
+            [f"Less held by the host for next year{held}", -st.held],
+            ["Add pool spending paid directly by the partner", st.paid_directly],
+            ["Less VAT recovered by the partner, owed to the host", -st.vat_recharge],
             _Row(
-                ["Cash settlement (+ host pays partner, − partner pays host)", st.settlement],
+                [
+                    "Cash settlement (+ host pays partner, − partner pays host)",
+                    _Calc(add(3, 4, 5, 6), st.settlement),
+                ],
                 "total",
             ),
+            ["Settlement direction", direction],
             ["Settlement due", st.settlement_due],
+            ["Less instalments unpaid at 31 March", -st.unpaid_contributions],
+            ["Less earlier years' instalments unpaid at 31 March", -st.unpaid_earlier_years],
+            ["Add held by the host for next year", st.held],
+            _Row(
+                [
+                    "Balance with the host at 31 March (journals; agreement of balances)",
+                    _Calc(add(7, 10, 11, 12), st.balance_with_host),
+                ],
+                "sub",
+            ),
+            ["Instalments paid since 31 March", st.paid_after_year_end],
+            _Row(
+                [
+                    "Still to move after counting unpaid instalments (+ host pays)",
+                    _Calc(add(13, 14), st.amount_due),
+                ],
+                "sub",
+            ),
+            _Row(
+                [
+                    "Net cash on settlement (+ receives, − pays; the host: the partners' "
+                    "settlements, reversed)",
+                    st.net_position,
+                ],
+                "total",
+            ),
         ],
     )
     s.para(_settlement_text(st.partner, st.is_host, st.settlement, st.settlement_due), "text")
     j = st.journal
     s.para(
-        f"5. Journals to post — period {j.start} to {j.end} (end exclusive). Balanced: "
+        f"5. Journals to post — period {j.start} to {j.end}. Balanced: "
         f"{_yes(j.is_balanced)}. Net cost {_pounds(j.net_cost)}, which "
-        f"{'agrees' if st.net_cost_agrees else 'DOES NOT AGREE'} to the share of net expenditure.",
+        f"{'agrees' if st.net_cost_agrees else 'DOES NOT AGREE'} to the share of net expenditure"
+        + (
+            ""
+            if st.is_host
+            else f"; balance with the host {_pounds(j.balance_with(st.host))}, which "
+            f"{'agrees' if st.reconciles else 'DOES NOT AGREE'} to section 4"
+        )
+        + ".",
         "caption",
     )
     s.row -= 1
@@ -1462,6 +1509,44 @@ _LINE_SHARE_COLUMNS = (
 # -- settlement, quarterly, balances ---------------------------------------------------------
 
 
+_KINDS: dict[str, Kind] = {
+    "str": "text",
+    "int": "int",
+    "pence": "money",
+    "decimal": "money",
+    "date": "date",
+    "bool": "flag",
+}
+_NOT_SHOWN = frozenset({"year", "currency"})
+#: Headers of the settlement schedule's columns; a column not named here is headed
+#: from its name ("unpaid_contributions_pence" → "Unpaid contributions").
+_HEADERS = {
+    "partner": "Partner",
+    "is_host": "Host",
+    "opening_balance_pence": "Brought forward, already held",
+    "balance_pence": "Balance (+ host owes partner)",
+    "held_pence": "Held by host for next year",
+    "paid_directly_pence": "Spending paid directly",
+    "vat_recharge_pence": "VAT recharge owed to host",
+    "settlement_pence": "Cash settlement (+ host pays partner)",
+    "net_position_pence": "Net cash on settlement (+ receives)",
+    "direction": "Direction",
+    "due": "Due",
+    "unpaid_contributions_pence": "Instalments unpaid at 31 March",
+    "unpaid_earlier_years_pence": "Earlier years unpaid",
+    "balance_with_host_pence": "Balance with host at 31 March",
+    "paid_after_year_end_pence": "Instalments paid since 31 March",
+    "amount_due_pence": "Still to move (+ host pays)",
+}
+
+
+def _header(name: str) -> str:
+    if name in _HEADERS:
+        return _HEADERS[name]
+    words = name.removesuffix("_pence").replace("_", " ")
+    return words[:1].upper() + words[1:]
+
+
 def _settlement(book: _Book, r: YearEndReports) -> None:
     s = _Sheet(
         book,
@@ -1472,7 +1557,14 @@ def _settlement(book: _Book, r: YearEndReports) -> None:
         "Balance: positive, the host owes the partner; negative, the partner owes the host. "
         "The host's own row has no cash settlement."
     )
-    _balances_table(s, r.memorandum, "Settlement schedule")
+    table = settlement_table(r.close)  # every column it has, so new items appear here too
+    columns = [c for c in table.columns if c.kind != "decimal" and c.name not in _NOT_SHOWN]
+    s.table(
+        "Settlement schedule",
+        [_Col(_header(c.name), _KINDS[c.kind]) for c in columns],
+        [[row[c.name] for c in columns] for row in table.rows],
+        total="Total",
+    )
     s.lines(
         [
             (_settlement_text(pc.partner, pc.is_host, pc.settlement, pc.settlement_due), "text")
