@@ -180,9 +180,9 @@ def test_totals_are_formulas_equal_to_the_json(
         assert cell_pence(total[header.index("Net")]) == st.total.net_share
         assert cell_pence(total[header.index("Gross expenditure")]) == st.total.gross_share
         _, rows = table(cached[f"Statement {p}"], "4. Balance with the host")
-        line = {r[0].value: r[1] for r in rows}
-        assert cell_pence(line["Balance (+ host owes partner, − partner owes host)"]) == st.balance
-        settlement = line["Cash settlement (+ host pays partner, − partner pays host)"]
+        item = {r[0].value: r[1] for r in rows}
+        assert cell_pence(item["Balance (+ host owes partner, − partner owes host)"]) == st.balance
+        settlement = item["Cash settlement (+ host pays partner, − partner pays host)"]
         assert cell_pence(settlement) == st.settlement
         _, rows = table(cached[f"Statement {p}"], "5. Journals to post")
         assert cell_pence(rows[-1][4]) == st.journal.total_debit
