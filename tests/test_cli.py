@@ -66,6 +66,31 @@ def test_close_writes_results_whose_json_reproduces_8_7(
     assert "(130)" in result.output  # the £000 note is printed
 
 
+def test_close_leaves_big_line_sheets_out_of_the_workbook_and_says_so(
+    example2: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from openpyxl import load_workbook
+
+    from pooledledger.io import excel_out
+
+    ag, led = example2
+    monkeypatch.setattr(excel_out, "LINE_SHEET_ROWS", 10)
+    result = run("close", ag, led, "--out", tmp_path / "a", "--format", "xlsx")
+    assert result.exit_code == 0, result.output
+    assert "note: The Ledger sheet (37 rows, over 10) is left out" in result.output
+    assert "apportionment.csv" in result.output
+    book = load_workbook(next((tmp_path / "a").glob("*.xlsx")))
+    assert "Ledger" not in book.sheetnames
+    assert "Quarterly monitoring" in book.sheetnames
+    result = run(
+        "close", ag, led, "--out", tmp_path / "b", "--format", "xlsx", "--line-sheets", "always"
+    )
+    assert result.exit_code == 0, result.output
+    assert "note:" not in result.output
+    book = load_workbook(next((tmp_path / "b").glob("*.xlsx")))
+    assert book.sheetnames[-2:] == ["Ledger", "Shares per line"]
+
+
 def test_close_with_a_board_ruling(example2: tuple[Path, Path], tmp_path: Path) -> None:
     ag, led = example2
     head, s5, tail = ag.read_text(encoding="utf-8").partition('id = "S5"')

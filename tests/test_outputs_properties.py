@@ -28,7 +28,6 @@ import os
 import re
 import tomllib
 from collections import defaultdict
-from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
 from importlib.resources import files
@@ -42,7 +41,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl import load_workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell, MergedCell
-from openpyxl.worksheet.worksheet import Worksheet
 
 from close_strategies import CloseCase, close_cases
 from pooledledger.agreement import Agreement
@@ -52,7 +50,7 @@ from pooledledger.entries import Income
 from pooledledger.io import load_agreement, load_ledger
 from pooledledger.io._cells import FORMULA_TRIGGERS, neutralise
 from pooledledger.io.csv_out import write_csv_tables
-from pooledledger.io.excel_out import SHEETS, write_year_end_workbook
+from pooledledger.io.excel_out import SHEETS, statement_sheet_names, write_year_end_workbook
 from pooledledger.ledger import Ledger
 from pooledledger.money import format_pence
 from pooledledger.reports.bundle import YearEndReports, year_end_reports
@@ -60,6 +58,9 @@ from pooledledger.reports.html import render_html, render_quarterly_html
 from pooledledger.reports.quarterly import quarterly_report
 from pooledledger.tables import CLOSE_PARTNER_MEASURES, CLOSE_SCHEME_MEASURES
 from strategies import YEAR
+from workbook_blocks import records as wb_records
+from workbook_blocks import table as wb_table
+from workbook_blocks import tidy as wb_tidy
 
 EXAMPLES = settings(
     max_examples=100 if os.environ.get("CI") else 30,
@@ -70,6 +71,8 @@ PENNY = Decimal("0.01")
 #: A cell of a re-opened workbook.
 Xl = Cell | MergedCell
 NUMERIC = re.compile(r"-?[0-9]+(\.[0-9]+)?")
+#: The only formulas the workbook writes: sums and differences of cells.
+FORMULA = re.compile(r"=(SUM\([A-Z]+[0-9]+:[A-Z]+[0-9]+\)|-?[A-Z]+[0-9]+([+-][A-Z]+[0-9]+)*)")
 
 #: Names a finance officer could type, and some an attacker could.
 NAMES = st.one_of(
@@ -121,31 +124,6 @@ def cell_pence(cell: Xl) -> int:
     return int(pounds * 100)
 
 
-def blocks(ws: Worksheet) -> list[tuple[list[str], list[tuple[Xl, ...]]]]:
-    """Every block of a sheet (after the title row): its header and its rows of cells."""
-    out: list[tuple[list[str], list[tuple[Xl, ...]]]] = []
-    header: list[str] | None = None
-    rows: list[tuple[Xl, ...]] = []
-    for row in ws.iter_rows(min_row=2):
-        if all(c.value is None for c in row):
-            if header is not None:
-                out.append((header, rows))
-            header, rows = None, []
-        elif header is None:
-            header = [str(c.value) for c in row if c.value is not None]
-        else:
-            rows.append(row[: len(header)])
-    if header is not None:
-        out.append((header, rows))
-    return out
-
-
-def records(ws: Worksheet, n: int = 0) -> Iterator[dict[str, Xl]]:
-    header, rows = blocks(ws)[n]
-    for row in rows:
-        yield dict(zip(header, row, strict=True))
-
-
 def money_cells(row: dict[str, Xl], text_cols: set[str]) -> dict[str, int]:
     """Every money cell of a row in pence; a money cell that is not a number fails."""
     return {k: cell_pence(c) for k, c in row.items() if k not in text_cols and c.value is not None}
@@ -179,20 +157,25 @@ def inert(value: str) -> bool:
 
 def check_workbook(path: Path, ag: Agreement, close: YearEndClose, r: YearEndReports) -> None:
     wb = load_workbook(path)
-    assert wb.sheetnames == list(SHEETS)
-    for ws in wb.worksheets:  # (6) nothing anywhere is a formula
+    cached = load_workbook(path, data_only=True)  # formulas read as their cached values
+    statements = statement_sheet_names(r.statements)
+    assert wb.sheetnames == [*SHEETS[:3], *statements, *SHEETS[3:]]
+    for ws in wb.worksheets:  # (6) text is inert; a formula adds up cells, nothing else
         for row in ws.iter_rows():
             for c in row:
-                assert c.data_type != "f", (ws.title, c.coordinate, c.value)
-                if isinstance(c.value, str):
+                if c.data_type == "f":
+                    assert FORMULA.fullmatch(str(c.value)), (ws.title, c.coordinate, c.value)
+                    cell_pence(cached[ws.title][c.coordinate])
+                elif isinstance(c.value, str):
                     assert inert(c.value), (ws.title, c.coordinate, c.value)
     schemes = {s.scheme: s for s in close.schemes}
     partners = {p.partner: p for p in close.partners}
+    memo = cached["Memorandum account"]
 
     # memorandum account: one column per scheme, the risk pool and the total
-    header, rows = blocks(wb["Memorandum account"])[0]
-    assert header[1:-1] == [*r.memorandum.columns, "Total"]
-    by_label = {text(row[0]): [cell_pence(c) for c in row[1:-1]] for row in rows}
+    header, rows = wb_table(memo, "Account by scheme")
+    assert header[1:] == [*r.memorandum.columns, "Total"]
+    by_label = {text(row[0]): [cell_pence(c) for c in row[1:]] for row in rows}
     for label, attr in (
         ("B. Contributions", "contributions"),
         ("E. Gross expenditure", "expenditure"),
@@ -212,10 +195,12 @@ def check_workbook(path: Path, ag: Agreement, close: YearEndClose, r: YearEndRep
     carried = sum(p.held for p in close.partners) if close.partners else 0
     assert by_label["J. Balances carried forward"][-1] == r.memorandum.total.carried_forward
     assert r.memorandum.total.carried_forward == carried
-    conservation = {text(row[0]): cell_pence(row[1]) for row in blocks(wb.worksheets[0])[1][1]}
+    _, rows = wb_table(cached["Checks"], "Conservation (I-1)")
+    conservation = {text(row[0]): cell_pence(row[1]) for row in rows}
     assert conservation["Resources in"] == conservation["Resources applied"]
-    for row in blocks(wb.worksheets[0])[2][1]:
-        assert row[3].value == "yes", text(row[0])
+    assert conservation["Difference (must be nil)"] == 0
+    for rec in wb_records(cached["Checks"], "Self-checks"):
+        assert rec["Holds"].value == "yes", text(rec["Check"])
 
     # partner statements: scheme rows equal the close, the total row equals the partner
     fields = {
@@ -234,90 +219,106 @@ def check_workbook(path: Path, ag: Agreement, close: YearEndClose, r: YearEndRep
         "Redeployed": "REDEPLOY",
         "Contingency": "CONTINGENCY",
     }
-    texts = {"Partner", "Partner name", "Scheme", "Scheme name", "Currency"}
-    seen: dict[str, int] = defaultdict(int)
-    sums: dict[tuple[str, str], int] = defaultdict(int)
-    for rec in records(wb["Partner statements"]):
-        p = text(rec["Partner"])
-        scheme_id = None if rec["Scheme"].value is None else text(rec["Scheme"])
-        assert as_written(rec["Partner name"]) == cell_text(ag.partner(p).name)
-        values = money_cells(rec, texts)
-        assert set(values) == {*fields, *disposition}, values
-        seen[p] += 1
-        if seen[p] <= len(close.schemes):
-            s = close.schemes[seen[p] - 1]
-            assert scheme_id == s.scheme
-            assert as_written(rec["Scheme name"]) == cell_text(ag.scheme(s.scheme).name)
+    for p, name in zip(r.statements, statements, strict=True):
+        ws = cached[name]
+        assert p in str(ws["A1"].value)
+        shares = list(wb_records(ws, "2. Share of the pool"))
+        assert len(shares) == len(close.schemes) + 1
+        for s, rec in zip(close.schemes, shares, strict=False):
+            assert text(rec["Scheme"]) == s.scheme
+            assert as_written(rec["Name"]) == cell_text(ag.scheme(s.scheme).name)
             for h, attr in fields.items():
-                assert values[h] == getattr(s, attr).get(p, 0), (p, s.scheme, h)
-                sums[p, h] += values[h]
+                assert cell_pence(rec[h]) == getattr(s, attr).get(p, 0), (p, s.scheme, h)
+        total = shares[-1]
+        assert total["Scheme"].value == "Total"  # never a scheme id: a scheme may be "TOTAL"
+        pc = partners[p]
+        for h, want in {
+            "Contribution": pc.contributions,
+            "Risk pool applied": pc.risk_pool_used,
+            "Deficit share": pc.deficit,
+            "Underspend share": pc.underspend,
+            "Gross expenditure": pc.gross_share,
+            "Income": pc.income_share,
+            "Net": pc.net_share,
+        }.items():
+            assert cell_pence(total[h]) == want, (p, h)
+        uses = list(wb_records(ws, "3. Underspend disposition"))
+        for s, rec in zip(close.schemes, uses, strict=False):
             for h, d in disposition.items():
-                assert values[h] == s.dispositions.get(d, {}).get(p, 0), (p, s.scheme, h)
-                sums[p, h] += values[h]
-        else:  # the partner's total row: no scheme id, named "Total"
-            assert scheme_id is None
-            assert rec["Scheme name"].value == "Total"
-            pc = partners[p]
-            totals = {
-                "Contribution": pc.contributions,
-                "Risk pool applied": pc.risk_pool_used,
-                "Deficit share": pc.deficit,
-                "Underspend share": pc.underspend,
-                "Gross expenditure": pc.gross_share,
-                "Income": pc.income_share,
-                "Net": pc.net_share,
-                "Refunded": pc.refunded,
-                "Carried forward": pc.carried_forward,
-                "Redeployed": pc.redeployed,
-                "Contingency": pc.contingency,
-            }
-            for h, want in totals.items():
-                assert values[h] == want == sums[p, h], (p, h)
-            assert values["Offsetting"] == sums[p, "Offsetting"]
-    assert dict(seen) == dict.fromkeys(partners, len(close.schemes) + 1)
+                assert cell_pence(rec[h]) == s.dispositions.get(d, {}).get(p, 0), (p, s.scheme, h)
+        for h, want in (
+            ("Refunded", pc.refunded),
+            ("Carried forward", pc.carried_forward),
+            ("Redeployed", pc.redeployed),
+            ("Contingency", pc.contingency),
+        ):
+            assert cell_pence(uses[-1][h]) == want, (p, h)
+        _, rows = wb_table(ws, "4. Balance with the host")
+        line = {r[0].value: r[1] for r in rows}
+        assert cell_pence(line["Balance (+ host owes partner, − partner owes host)"]) == pc.balance
+        settlement = line["Cash settlement (+ host pays partner, − partner pays host)"]
+        assert cell_pence(settlement) == pc.settlement
+        with_host = line["Balance with the host at 31 March (journals; agreement of balances)"]
+        assert cell_pence(with_host) == pc.balance_with_host
+        journal = list(wb_records(ws, "5. Journals to post"))
+        j = close.journals[p]
+        assert cell_pence(journal[-1]["Dr"]) == j.total_debit == cell_pence(journal[-1]["Cr"])
 
     # the note: exact £ beside the £000
-    for note_row, nr in zip(records(wb["Pooled budgets note"]), r.note.rows, strict=True):
-        assert cell_pence(note_row["£000"]) == nr.thousands * 100
-        if note_row["Exact £"].value is not None:
-            assert cell_pence(note_row["Exact £"]) == nr.pence
+    for rec, nr in zip(
+        wb_records(cached["Pooled budgets note"], "Pooled budgets"), r.note.rows, strict=True
+    ):
+        assert cell_pence(rec["£000"]) == nr.thousands * 100
+        if rec["Exact £"].value is not None:
+            assert cell_pence(rec["Exact £"]) == nr.pence
 
     # journals: every line, in pence, balanced per partner
     dr: dict[str, int] = defaultdict(int)
     cr: dict[str, int] = defaultdict(int)
-    for rec in records(wb["Journals"]):
+    for rec in wb_tidy(wb["Journals"]):
         p = text(rec["Partner"])
         dr[p] += cell_pence(rec["Debit"]) if rec["Debit"].value is not None else 0
         cr[p] += cell_pence(rec["Credit"]) if rec["Credit"].value is not None else 0
     for p, j in close.journals.items():
         assert dr[p] == sum(x.debit for x in j.lines) == cr[p] == sum(x.credit for x in j.lines)
 
-    # settlement schedule
-    rows_s = list(records(wb["Settlement schedule"]))
-    assert [text(x["Partner"]) for x in rows_s] == list(partners)
-    for rec in rows_s:
+    # settlement schedule, with its total row
+    rows_s = list(wb_records(cached["Settlement schedule"], "Settlement schedule"))
+    assert [text(x["Partner"]) for x in rows_s] == [*partners, "Total"]
+    for rec in rows_s[:-1]:
         pc = partners[text(rec["Partner"])]
         assert cell_pence(rec["Balance (+ host owes partner)"]) == pc.balance
         assert cell_pence(rec["Held by host for next year"]) == pc.held
         assert cell_pence(rec["Cash settlement (+ host pays partner)"]) == pc.settlement
+    total = rows_s[-1]
+    assert cell_pence(total["Cash settlement (+ host pays partner)"]) == sum(
+        pc.settlement for pc in close.partners
+    )
 
     # shares: a measure summed over a partner's rows is its figure in the close
-    shares: dict[tuple[str, str, str], int] = defaultdict(int)
-    for rec in records(wb["Shares"]):
+    shares_: dict[tuple[str, str, str], int] = defaultdict(int)
+    for rec in wb_tidy(wb["Shares"]):
         key = (text(rec["Level"]), text(rec["Partner"]), text(rec["Measure"]))
-        shares[key] += cell_pence(rec["Amount"])
+        shares_[key] += cell_pence(rec["Amount"])
     for pc in close.partners:
         for m in CLOSE_PARTNER_MEASURES:
-            assert shares["partner", pc.partner, m] == getattr(pc, m)
-        assert shares["scheme", pc.partner, "contribution"] == pc.contributions
-        assert shares["scheme", pc.partner, "risk_pool"] == pc.risk_pool_used
-        assert shares["scheme", pc.partner, "net_share"] == pc.net_share
+            assert shares_["partner", pc.partner, m] == getattr(pc, m)
+        assert shares_["scheme", pc.partner, "contribution"] == pc.contributions
+        assert shares_["scheme", pc.partner, "risk_pool"] == pc.risk_pool_used
+        assert shares_["scheme", pc.partner, "net_share"] == pc.net_share
 
     # ledger: the pool cost column sums to the schemes' gross expenditure
     cost = sum(
-        cell_pence(rec["Pool cost"]) for rec in records(wb["Ledger"]) if rec["Pool cost"].value
+        cell_pence(rec["Pool cost"]) for rec in wb_tidy(wb["Ledger"]) if rec["Pool cost"].value
     )
     assert cost == sum(s.expenditure for s in close.schemes)
+    # shares per line: the partners' shares of each line sum to the line
+    line_sum: dict[str, int] = defaultdict(int)
+    line_of: dict[str, int] = {}
+    for rec in wb_tidy(wb["Shares per line"]):
+        line_sum[text(rec["Entry id"])] += cell_pence(rec["Share"])
+        line_of[text(rec["Entry id"])] = cell_pence(rec["Line"])
+    assert line_sum == line_of
 
 
 # -------------------------------------------------------------------------------- CSV
@@ -506,19 +507,22 @@ def test_a_scheme_called_total_is_not_taken_for_the_total(tmp_path: Path) -> Non
     assert '<tr><td>TOTAL</td><td class="num">600,000.00</td>' in page
     path = write_year_end_workbook(r, tmp_path / "x.xlsx")
     wb = load_workbook(path)
-    schemes = [rec["Scheme"].value for rec in records(wb["Partner statements"])]
-    assert schemes == ["TOTAL", None] * 3  # the total row has no scheme id
-    header, _ = blocks(wb["Memorandum account"])[0]
-    assert header == ["Line", "TOTAL", "Total", "Currency"]
+    for name in statement_sheet_names(r.statements):
+        schemes = [rec["Scheme"].value for rec in wb_records(wb[name], "2. Share of the pool")]
+        assert schemes == ["TOTAL", "Total"]  # the total row is labelled, not the scheme's id
+    header, rows = wb_table(wb["Memorandum account"], "Account by scheme")
+    assert header == ["Line", "TOTAL", "Total"]
+    assert rows[1][2].value == f"=B{rows[1][2].row}"  # the Total column adds the schemes
 
 
 @pytest.mark.parametrize("scheme_id", ["1E5", "007", "12.50", "1-2"])
 def test_a_scheme_id_that_looks_like_a_number_stays_text(tmp_path: Path, scheme_id: str) -> None:
     r = _example1(tmp_path, scheme_id)
     wb = load_workbook(write_year_end_workbook(r, tmp_path / "x.xlsx"))
-    header_row = next(wb["Memorandum account"].iter_rows(min_row=2, max_row=2))
+    ws = wb["Memorandum account"]
+    header_row = next(row for row in ws.iter_rows() if row[0].value == "Line")
     assert (header_row[1].data_type, header_row[1].value) == ("s", scheme_id)
-    for rec in records(wb["Shares"]):
+    for rec in wb_tidy(wb["Shares"]):
         if rec["Level"].value == "scheme":
             assert (rec["Scheme"].data_type, rec["Scheme"].value) == ("s", scheme_id)
     paths = write_csv_tables(r, tmp_path / "csv")

@@ -31,6 +31,7 @@ from pooledledger.errors import (
 )
 from pooledledger.io.agreement_files import agreement_json_schema, read_agreement
 from pooledledger.io.csv_files import parse_pounds
+from pooledledger.io.excel_out import LineSheets, line_sheets_plan
 from pooledledger.io.pipeline import (
     FORMATS,
     Inputs,
@@ -361,6 +362,14 @@ def check(
     "close the part year to it, cancel the instalments due after it and refund every "
     "underspend. Default --year: the year containing DATE.",
 )
+@click.option(
+    "--line-sheets",
+    type=click.Choice(["auto", "always", "never"]),
+    default="auto",
+    show_default=True,
+    help="Line-level sheets (Ledger, Shares per line) in the workbook: auto leaves out "
+    "one over 100,000 rows (its rows are in the CSV tables); always writes them.",
+)
 @_COLUMNS
 @_SHEET
 @click.option(
@@ -381,6 +390,7 @@ def close(
     ruling: tuple[str, ...],
     note_policy: str,
     terminate: datetime | None,
+    line_sheets: str,
     column_map: Path | None,
     sheet: str | None,
     by: str,
@@ -396,8 +406,10 @@ def close(
     risk pool, risk-share rule, underspend disposition), then writes to OUT: the
     results as JSON; the memorandum account, the "Pooled budgets" note in £000,
     agreement-of-balances at month 12 and each partner's statement as Markdown;
-    the same as a printable HTML page with charts; an Excel workbook with one sheet
-    per report; and tidy CSV tables. Prints the memorandum account summary.
+    the same as a printable HTML page with charts; an Excel workbook with every
+    report (totals as formulas, native charts, the quarterly monitoring, the line-level
+    sheets up to 100,000 rows); and tidy CSV tables. Prints the memorandum account
+    summary.
 
     With --terminate DATE the agreement ends on DATE: the reports cover 1 April to
     DATE, instalments due after it are cancelled and nothing is carried forward.
@@ -450,9 +462,21 @@ def close(
         _fail(f"the year {fy} cannot be closed: {exc}")
     _report(_not_yet_reported(reports.close.issues, inputs.warnings))
     click.echo(_summary(reports))
+    chosen = formats or FORMATS
+    mode: LineSheets = "auto"
+    if line_sheets == "always":
+        mode = "always"
+    elif line_sheets == "never":
+        mode = "never"
     with _writing(out):
-        written = write_year_end(reports, inputs.ledger, out, formats or FORMATS)
+        written = write_year_end(
+            reports, inputs.ledger, out, chosen, line_sheets=mode, issues=inputs.warnings
+        )
     _echo_written(written)
+    if "xlsx" in chosen:
+        for sheet_plan in line_sheets_plan(reports, inputs.ledger, mode):
+            if not sheet_plan.written and mode == "auto":
+                click.echo(f"  note: {sheet_plan.note}")
 
 
 @main.group()

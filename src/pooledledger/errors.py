@@ -272,7 +272,7 @@ ISSUE_CODES: dict[str, str] = {
     "PL-CSV-034": "the workbook has no such sheet, or no sheet with a ledger header",
     "PL-CSV-035": "a sheet without a ledger header was skipped (info)",
     "PL-CSV-036": "an amount is too large to be exact in a spreadsheet (over "
-    "£90,071,992,547,409.91)",
+    "£9,999,999,999,999.99)",
     "PL-CSV-037": "a row has an amount in both the debit and the credit column",
     "PL-CSV-038": "a debit/credit indicator cell holds none of the column map's codes",
     "PL-CSV-039": "cells a row's entry kind does not use were ignored (warning; one per column "

@@ -41,6 +41,7 @@ from pooledledger.checks_agreement import validate_agreement
 from pooledledger.errors import Issue, IssueError, Location, MoneyError, Severity, has_errors
 
 __all__ = [
+    "MAX_AMOUNT_TEXT",
     "MAX_PENCE",
     "AgreementFormat",
     "DuplicateKeyError",
@@ -71,10 +72,13 @@ _SUFFIXES = {
     ".json": AgreementFormat.JSON,
 }
 
-#: The largest amount any input may hold, in pence (£90,071,992,547,409.91): the
-#: largest whole number a spreadsheet number (a binary double) holds exactly, so
-#: every amount read stays exact in the Excel and CSV results too.
-MAX_PENCE = 2**53 - 1
+#: The largest amount any input may hold, in pence (£9,999,999,999,999.99): 15
+#: significant digits, the most a spreadsheet number (a binary double) holds and shows
+#: exactly to the penny, so every amount read stays exact in the Excel results too
+#: (docs/csv-import.md#amounts; totals beyond it: docs/excel-and-dataframes.md).
+MAX_PENCE = 10**15 - 1
+#: :data:`MAX_PENCE` as people read it.
+MAX_AMOUNT_TEXT = "£9,999,999,999,999.99"
 
 _FIELD_NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
 _TOML_LINE = re.compile(r"\(at line (\d+), column (\d+)\)")
@@ -326,7 +330,7 @@ def too_large_amounts(value: object) -> list[tuple[str, str]]:
     return [
         (
             path,
-            f"{_shown(amount)} is too large: an amount may be at most £90,071,992,547,409.91, "
+            f"{_shown(amount)} is too large: an amount may be at most {MAX_AMOUNT_TEXT}, "
             "the largest a spreadsheet holds exactly to the penny",
         )
         for path, amount in _amounts(value, "")

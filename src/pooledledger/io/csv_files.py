@@ -74,7 +74,12 @@ from pooledledger.errors import (
     Severity,
     has_errors,
 )
-from pooledledger.io.agreement_files import MAX_PENCE, loads_json, parse_failure
+from pooledledger.io.agreement_files import (
+    MAX_AMOUNT_TEXT,
+    MAX_PENCE,
+    loads_json,
+    parse_failure,
+)
 from pooledledger.ledger import Ledger, LedgerError, entry_date
 from pooledledger.money import GBP as _GBP
 from pooledledger.money import parse_amount, pence_to_decimal
@@ -490,7 +495,7 @@ def _too_large(shown: object) -> _CellError:
         text = f"{text[:20]}... ({len(str(shown))} characters)"
     return _CellError(
         "PL-CSV-036",
-        f"{text} is too large: an amount may be at most £90,071,992,547,409.91, the "
+        f"{text} is too large: an amount may be at most {MAX_AMOUNT_TEXT}, the "
         "largest a spreadsheet holds exactly to the penny",
     )
 
@@ -504,7 +509,7 @@ def _checked(pence: int, shown: object) -> int:
 def _pence_from_decimal(value: Decimal, shown: object) -> int:
     if not value.is_finite():
         raise _CellError("PL-CSV-017", f"{shown!r} is not a finite amount")
-    if value.adjusted() > 15:  # beyond MAX_PENCE in pounds, whatever its decimals
+    if value.adjusted() > 12:  # beyond MAX_PENCE in pounds, whatever its decimals
         raise _too_large(shown)
     n, d = value.as_integer_ratio()
     pence, rest = divmod(n * 100, d)
@@ -526,7 +531,7 @@ def parse_amount_cell(value: object) -> int:
         m = _PLAIN_AMOUNT_RE.match(value)
         if m is not None:
             whole = m[2].lstrip("0")
-            if len(whole) > 14:  # more than £99,999,999,999,999: checked before int()
+            if len(whole) > 13:  # more than £9,999,999,999,999: checked before int()
                 raise _too_large(value)
             frac = m[3] or ""
             pence = int(whole or "0") * 100 + (int(frac.ljust(2, "0")) if frac else 0)

@@ -23,7 +23,7 @@ Output files (``<stem>`` is ``<agreement id>_<year>``):
 ``<stem>_year_end.json``        the close and every report, amounts in pence
 ``<stem>_year_end.md``          memorandum account, £000 note, balances, statements
 ``<stem>_year_end.html``        the same as one printable page with charts
-``<stem>_year_end.xlsx``        one sheet per report, numbers as numbers
+``<stem>_year_end.xlsx``        every report, one sheet each; totals as formulas
 ``<stem>_csv/``                 tidy tables as CSV (text cells made formula-safe)
 ``<stem>_Q<n>.{json,md,html}``  the quarterly monitoring report
 ``<stem>_M<m>_balances.*``      agreement-of-balances export at month 6, 9 or 12
@@ -43,7 +43,7 @@ from pooledledger.checks import require_no_errors
 from pooledledger.errors import Issue, has_errors
 from pooledledger.io.agreement_files import read_agreement
 from pooledledger.io.csv_out import write_csv_tables
-from pooledledger.io.excel_out import write_year_end_workbook
+from pooledledger.io.excel_out import LineSheets, write_year_end_workbook
 from pooledledger.io.sources import read_ledger_source
 from pooledledger.ledger import Ledger
 from pooledledger.periods import FinancialYear
@@ -127,11 +127,17 @@ def write_year_end(
     ledger: Ledger,
     out: str | os.PathLike[str],
     formats: Iterable[str] = FORMATS,
+    *,
+    line_sheets: LineSheets = "auto",
+    issues: Iterable[Issue] = (),
 ) -> list[Path]:
     """Write the year-end close and its reports to the folder ``out``.
 
     ``ledger`` must pass the ledger checks with no errors (``IssueError`` otherwise;
     docs/ledger.md#the-gate): its entries and shares are written beside the reports.
+    The workbook holds the quarterly monitoring Q1–Q4 and, within its size threshold
+    (or as ``line_sheets`` says), the line-level sheets; ``issues`` (e.g. the input
+    files' warnings) are listed on its Checks sheet.
     """
     require_no_errors(ledger)
     folder = Path(out)
@@ -146,7 +152,15 @@ def write_year_end(
         elif fmt == "html":
             written.append(_write(folder / f"{stem}.html", render_html(reports)))
         elif fmt == "xlsx":
-            written.append(write_year_end_workbook(reports, folder / f"{stem}.xlsx", ledger=ledger))
+            written.append(
+                write_year_end_workbook(
+                    reports,
+                    folder / f"{stem}.xlsx",
+                    ledger=ledger,
+                    line_sheets=line_sheets,
+                    issues=tuple(issues),
+                )
+            )
         else:
             csv_dir = folder / (_stem(reports.agreement, reports.year) + "_csv")
             write_csv_tables(reports, csv_dir, ledger=ledger)
