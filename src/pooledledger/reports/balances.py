@@ -65,7 +65,7 @@ from pooledledger.journals import Account, Journal, build_journals
 from pooledledger.ledger import Ledger
 from pooledledger.partners import PartnerId
 from pooledledger.periods import FinancialYear
-from pooledledger.reports.memorandum import ReportError, _cell, _year_ended
+from pooledledger.reports.memorandum import ReportError, _cell, _md_text, _year_ended
 from pooledledger.reports.summary import _table, issues_markdown
 
 __all__ = [
@@ -185,7 +185,8 @@ class AgreementOfBalances(FrozenModel):
         if self.terminated_on is not None:
             period = _year_ended(self.year, self.terminated_on)
         out = [
-            f"# Agreement of balances — {self.agreement_name} — {period} (at {self.month_end})",
+            f"# Agreement of balances — {_md_text(self.agreement_name)} — {period} "
+            f"(at {self.month_end})",
             "",
             f"Thresholds {self.thresholds.label}; they bind DHSC_AOB rows only. Amounts in £.",
             "",

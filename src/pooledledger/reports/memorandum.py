@@ -366,8 +366,9 @@ class MemorandumAccount(FrozenModel):
         t = self.total
         title = (
             "# POOLED FUND MEMORANDUM ACCOUNT — "
-            f"{self.name} — {_year_ended(self.year, self.terminated_on)}\n\n"
-            f"Host: {self.host}; pooled fund manager: {self.pooled_fund_manager}. "
+            f"{_md_text(self.name)} — {_year_ended(self.year, self.terminated_on)}\n\n"
+            f"Host: {_md_text(self.host)}; pooled fund manager: "
+            f"{_md_text(self.pooled_fund_manager)}. "
             "Amounts in £; negatives in brackets.\n"
         )
         out = [title, "## Summary", ""]

@@ -53,7 +53,7 @@ from pooledledger.ledger import Ledger
 from pooledledger.money import Rounding, format_pence, multiply, to_money
 from pooledledger.partners import PartnerId, SchemeId
 from pooledledger.periods import ENGLAND_AND_WALES, FinancialYear
-from pooledledger.reports.memorandum import ReportError, _cell
+from pooledledger.reports.memorandum import ReportError, _cell, _md_text
 from pooledledger.reports.summary import _table, issues_markdown
 
 __all__ = [
@@ -136,7 +136,7 @@ class QuarterlyReport(FrozenModel):
 
     def to_markdown(self) -> str:
         out = [
-            f"# Quarterly report — {self.agreement_name} — {self.year} Q{self.quarter}",
+            f"# Quarterly report — {_md_text(self.agreement_name)} — {self.year} Q{self.quarter}",
             "",
             f"Actuals from {self.period_start} to {self.period_last_day} "
             f"({self.months_elapsed} months). Amounts in £; negatives in brackets; "

@@ -35,7 +35,7 @@ from pooledledger.journals import ACCOUNT_LABELS, Journal
 from pooledledger.money import format_pence
 from pooledledger.partners import PartnerId, SchemeId
 from pooledledger.periods import FinancialYear
-from pooledledger.reports.memorandum import ReportError, UnderspendUse, _cell, _year_ended
+from pooledledger.reports.memorandum import ReportError, UnderspendUse, _cell, _md_text, _year_ended
 from pooledledger.reports.summary import _table
 from pooledledger.rules import UnderspendDisposition
 from pooledledger.termination import CancelledContribution
@@ -136,8 +136,8 @@ class PartnerStatement(FrozenModel):
     def to_markdown(self) -> str:
         role = "host" if self.is_host else "partner"
         out = [
-            f"# Partner statement — {self.partner_name} ({self.partner}) — "
-            f"{self.agreement_name} — {_year_ended(self.year, self.terminated_on)}",
+            f"# Partner statement — {_md_text(self.partner_name)} ({self.partner}) — "
+            f"{_md_text(self.agreement_name)} — {_year_ended(self.year, self.terminated_on)}",
             "",
             f"- Partner: {self.partner_name} ({self.partner})",
             f"- Host: {self.host_name} ({self.host})",

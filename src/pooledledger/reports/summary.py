@@ -43,7 +43,7 @@ def agreement_summary(agreement: Agreement, year: FinancialYear | None = None) -
     years = [year] if year is not None else list(agreement.financial_years)
     host = agreement.host_partner
     lines = [
-        f"# {agreement.name} ({agreement.id})",
+        f"# {' '.join(agreement.name.splitlines())} ({agreement.id})",
         "",
         f"- Legal basis: {agreement.legal_basis.value}",
         f"- Term: {agreement.term_start} to {agreement.term_end}",
