@@ -399,3 +399,19 @@ def test_seeds_are_valid() -> None:
         assert read_ledger_csv(AGREEMENT, path)[0] is not None, read_ledger_csv(AGREEMENT, path)
     with written(LEDGER_XLSX, "l.xlsx") as path:
         assert read_ledger_excel(AGREEMENT, path)[0] is not None
+
+
+def test_damaged_workbook_part_is_a_coded_issue_not_a_traceback() -> None:
+    """Found by the workbook fuzzer: a broken XML part gave a ParseError and an open file."""
+    source = zipfile.ZipFile(io.BytesIO(LEDGER_XLSX))
+    for victim in ("docProps/core.xml", "xl/worksheets/sheet1.xml", "xl/workbook.xml"):
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w") as target:
+            for name in source.namelist():
+                data = source.read(name)
+                target.writestr(name, b"\x00" + data[1:] if name == victim else data)
+        with written(out.getvalue(), "ledger.xlsx") as path:
+            ledger, issues = call(lambda: read_ledger_excel(AGREEMENT, path))
+        assert ledger is None
+        assert [i.code for i in issues] == ["PL-CSV-001"], (victim, issues)
+        assert "damaged" in issues[0].message
