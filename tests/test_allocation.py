@@ -255,3 +255,54 @@ class TestCumulative:
         steps = allocate_cumulative(amounts, w)
         year = {k: sum(s[k] for s in steps) for k in w}
         assert year == allocate(sum(amounts), w)
+
+
+class TestTrailInWords:
+    """The trail an auditor reads: every figure of it, and its words (found by mutation testing)."""
+
+    def test_positive_total_with_a_tie(self) -> None:
+        trail = explain_allocation(100000, {"LA": 1, "PCT1": 1, "PCT2": 1})
+        assert trail.weights == dict.fromkeys(("LA", "PCT1", "PCT2"), Fraction(1, 3))
+        assert trail.order == ("LA", "PCT1", "PCT2")
+        assert trail.exact == dict.fromkeys(("LA", "PCT1", "PCT2"), Fraction(100000, 3))
+        assert trail.floors == {"LA": 33333, "PCT1": 33333, "PCT2": 33333}
+        assert trail.remainder_to == ("LA",)
+        assert trail.parts == {"LA": 33334, "PCT1": 33333, "PCT2": 33333}
+        assert trail.describe() == (
+            "100000p split by weights LA=1/3, PCT1=1/3, PCT2=1/3\n"
+            "  LA: exact 100000/3 -> 33333p + 1p remainder = 33334p\n"
+            "  PCT1: exact 100000/3 -> 33333p = 33333p\n"
+            "  PCT2: exact 100000/3 -> 33333p = 33333p"
+        )
+
+    def test_negative_total_mirrors_the_positive(self) -> None:
+        trail = explain_allocation(-100000, {"LA": 1, "PCT1": 1, "PCT2": 1})
+        assert trail.exact == dict.fromkeys(("LA", "PCT1", "PCT2"), Fraction(-100000, 3))
+        assert trail.floors == {"LA": -33333, "PCT1": -33333, "PCT2": -33333}
+        assert trail.remainder_to == ("LA",)
+        assert trail.parts == {"LA": -33334, "PCT1": -33333, "PCT2": -33333}
+        assert trail.describe().splitlines()[1] == (
+            "  LA: exact -100000/3 -> -33333p - 1p remainder = -33334p"
+        )
+
+    def test_remainder_goes_to_the_largest_fraction_not_the_first(self) -> None:
+        trail = explain_allocation(7, {"LA": 6, "PCT1": 3, "PCT2": 1})
+        assert trail.weights == {
+            "LA": Fraction(3, 5),
+            "PCT1": Fraction(3, 10),
+            "PCT2": Fraction(1, 10),
+        }
+        assert trail.exact == {
+            "LA": Fraction(21, 5),
+            "PCT1": Fraction(21, 10),
+            "PCT2": Fraction(7, 10),
+        }
+        assert trail.floors == {"LA": 4, "PCT1": 2, "PCT2": 0}
+        assert trail.remainder_to == ("PCT2",)
+        assert trail.parts == {"LA": 4, "PCT1": 2, "PCT2": 1}
+        assert trail.describe() == (
+            "7p split by weights LA=3/5, PCT1=3/10, PCT2=1/10\n"
+            "  LA: exact 21/5 -> 4p = 4p\n"
+            "  PCT1: exact 21/10 -> 2p = 2p\n"
+            "  PCT2: exact 7/10 -> 0p + 1p remainder = 1p"
+        )

@@ -109,6 +109,17 @@ class TestToPence:
 
 
 class TestRounding:
+    @pytest.mark.parametrize("bad", [0.5, 1.005, True, "1.00", None])
+    def test_refuses_what_is_not_exact(self, bad: object) -> None:
+        """Found by mutation testing: nothing checked that a float is refused here."""
+        with pytest.raises(MoneyError, match="give a Decimal, Fraction or int"):
+            round_to_pence(bad, Rounding.HALF_UP)  # type: ignore[arg-type]
+
+    @pytest.mark.parametrize("bad", ["NaN", "Infinity", "-Infinity"])
+    def test_refuses_non_finite(self, bad: str) -> None:
+        with pytest.raises(MoneyError, match="not a finite amount"):
+            round_to_pence(Decimal(bad), Rounding.HALF_UP)
+
     @pytest.mark.parametrize(
         ("mode", "expected"),
         [
@@ -237,6 +248,49 @@ class TestAmountField:
         serialization = Budget.model_json_schema(mode="serialization")["properties"]["amount"]
         assert serialization["properties"]["currency"] == {"const": "GBP"}
         assert serialization["required"] == ["amount", "currency"]
+
+    def test_json_schema_is_the_published_contract(self) -> None:
+        """The whole schema of an amount, as tools that validate agreement files see it.
+
+        Found by mutation testing: a changed pattern or description went unnoticed.
+        """
+        validation = Budget.model_json_schema()["properties"]["amount"]
+        assert validation == {
+            "anyOf": [
+                {
+                    "description": "pounds, e.g. 1234.56, 1,234.56, £1,234.56, (1,234.56)",
+                    "pattern": r"^\s*\(?\s*[-+]?£?[-+]?(\d{1,3}(,\d{3})+|\d+)(\.\d+)?\s*\)?\s*$",
+                    "type": "string",
+                },
+                {"description": "whole pounds", "type": "integer"},
+                {
+                    "additionalProperties": False,
+                    "properties": {
+                        "amount": {"anyOf": [{"type": "string"}, {"type": "integer"}]},
+                        "currency": {"const": "GBP"},
+                    },
+                    "required": ["amount"],
+                    "type": "object",
+                },
+            ],
+            "title": "Amount (GBP)",
+        }
+        serialization = Budget.model_json_schema(mode="serialization")["properties"]["amount"]
+        assert serialization == {
+            "additionalProperties": False,
+            "properties": {
+                "amount": {
+                    "description": "pounds with two decimal places",
+                    "examples": ["1234.56"],
+                    "pattern": r"^-?\d+\.\d{2}$",
+                    "type": "string",
+                },
+                "currency": {"const": "GBP"},
+            },
+            "required": ["amount", "currency"],
+            "title": "Amount",
+            "type": "object",
+        }
 
     def test_frozen_model_hashable(self) -> None:
         assert hash(Budget(name="x", amount="1")) == hash(Budget(name="x", amount="1.00"))
