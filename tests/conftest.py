@@ -12,7 +12,7 @@ settings.register_profile(
 )
 settings.register_profile(
     "mutation",
-    max_examples=60,
+    max_examples=30,
     deadline=None,
     database=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.differing_executors],
