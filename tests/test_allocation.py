@@ -14,6 +14,7 @@ from pooledledger.allocation import (
     CumulativeAllocator,
     allocate,
     allocate_2d,
+    allocate_2d_fixed,
     allocate_cumulative,
     explain_allocation,
 )
@@ -306,3 +307,91 @@ class TestTrailInWords:
             "  PCT1: exact 21/10 -> 2p = 2p\n"
             "  PCT2: exact 7/10 -> 0p + 1p remainder = 1p"
         )
+
+
+class TestFixedMargins:
+    """``allocate_2d_fixed``: both row and column totals contractual (found untested by
+    mutation testing; the close uses it when a risk pool covers every overspend)."""
+
+    def test_the_risk_pool_grid(self) -> None:
+        # £1,500.00 each from two partners across three overspends, in pence
+        grid = allocate_2d_fixed(
+            {"LA": 150000, "ICB": 150000}, {"S2": 102632, "S3": 78947, "S4": 118421}
+        )
+        # S3 and S4 split 39473.5 / 59210.5: the tie goes to the first row, then the
+        # row that still needs a penny
+        assert grid.cells == {
+            "LA": {"S2": 51316, "S3": 39474, "S4": 59210},
+            "ICB": {"S2": 51316, "S3": 39473, "S4": 59211},
+        }
+
+    def test_ties_follow_the_orders_given(self) -> None:
+        assert allocate_2d_fixed({"A": 1, "B": 1}, {"X": 1, "Y": 1}).cells == {
+            "A": {"X": 1, "Y": 0},
+            "B": {"X": 0, "Y": 1},
+        }
+        assert allocate_2d_fixed(
+            {"A": 1, "B": 1}, {"X": 1, "Y": 1}, ["B", "A"], ["Y", "X"]
+        ).cells == {
+            "B": {"Y": 1, "X": 0},
+            "A": {"Y": 0, "X": 1},
+        }
+
+    def test_nothing_to_allocate(self) -> None:
+        assert allocate_2d_fixed({"A": 0, "B": 0}, {"X": 0}).cells == {"A": {"X": 0}, "B": {"X": 0}}
+
+    def test_refuses_negative_or_unequal_totals(self) -> None:
+        with pytest.raises(AllocationError, match="non-negative"):
+            allocate_2d_fixed({"A": -1, "B": 2}, {"X": 1})
+        with pytest.raises(AllocationError, match="non-negative"):
+            allocate_2d_fixed({"A": 1}, {"X": 2, "Y": -1})
+        with pytest.raises(
+            AllocationError, match=r"row totals \(3\) and column totals \(2\) differ"
+        ):
+            allocate_2d_fixed({"A": 1, "B": 2}, {"X": 2})
+
+    @given(
+        rows=st.lists(st.integers(0, 10**9), min_size=1, max_size=5),
+        cuts=st.lists(st.integers(0, 1000), min_size=1, max_size=5),
+    )
+    def test_both_margins_kept_and_each_cell_within_a_penny(
+        self, rows: list[int], cuts: list[int]
+    ) -> None:
+        total = sum(rows)
+        assume(sum(cuts) > 0)
+        columns = allocate(total, dict(enumerate(cuts)))
+        row_totals = {f"r{i}": v for i, v in enumerate(rows)}
+        column_totals = {f"c{j}": v for j, v in columns.items()}
+        grid = allocate_2d_fixed(row_totals, column_totals)
+        for r, v in row_totals.items():
+            assert sum(grid.cells[r].values()) == v
+        for c, v in column_totals.items():
+            assert sum(grid.cells[r][c] for r in row_totals) == v
+        for r, rv in row_totals.items():
+            for c, cv in column_totals.items():
+                exact = Fraction(rv * cv, total) if total else Fraction(0)
+                assert abs(grid.cells[r][c] - exact) < 1
+                assert grid.cells[r][c] >= 0
+
+
+class TestApplyGivenParts:
+    """``CumulativeAllocator.apply``: a reversal's parts go in exactly as given."""
+
+    def test_parts_are_added_as_given_and_the_next_add_catches_up(self) -> None:
+        acc = CumulativeAllocator({"A": 1, "B": 2})
+        assert acc.add(100) == {"A": 33, "B": 67}
+        assert acc.last_remainder_to == ("B",)
+        acc.apply({"A": -34})  # not the allocation: a copy of some other line's share
+        assert acc.running_total == 66
+        assert acc.running_parts == {"A": -1, "B": 67}
+        assert acc.last_remainder_to == ()
+        # the next step brings the running parts back to the allocation of 166
+        assert acc.add(100) == {"A": 56, "B": 44}
+        assert acc.running_parts == allocate(166, {"A": 1, "B": 2}) == {"A": 55, "B": 111}
+
+    def test_unknown_keys_are_refused(self) -> None:
+        acc = CumulativeAllocator({"A": 1, "B": 2})
+        with pytest.raises(AllocationError, match=r"unknown keys \['Z'\]"):
+            acc.apply({"A": 1, "Z": 1})
+        assert acc.running_total == 0
+        assert acc.running_parts == {"A": 0, "B": 0}
