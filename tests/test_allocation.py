@@ -395,3 +395,55 @@ class TestApplyGivenParts:
             acc.apply({"A": 1, "Z": 1})
         assert acc.running_total == 0
         assert acc.running_parts == {"A": 0, "B": 0}
+
+
+def test_fixed_margins_where_the_greedy_pass_falls_short() -> None:
+    """The case that gave one cell two remainder pence (7,909p for an exact 7,907.91p)."""
+    rows = {"r0": 2257, "r1": 6026, "r2": 12808}
+    total = sum(rows.values())
+    columns = {f"c{j}": v for j, v in allocate(total, dict(enumerate([58, 100, 365, 844]))).items()}
+    grid = allocate_2d_fixed(rows, columns)
+    for r, rv in rows.items():
+        assert sum(grid.cells[r].values()) == rv
+        for c, cv in columns.items():
+            assert abs(grid.cells[r][c] - Fraction(rv * cv, total)) < 1
+    for c, cv in columns.items():
+        assert sum(grid.cells[r][c] for r in rows) == cv
+
+
+class TestOrderAndRefusals:
+    """The order argument decides ties everywhere, and each refusal says why (found by
+    mutation testing)."""
+
+    def test_order_decides_the_tie_in_every_form(self) -> None:
+        trail = explain_allocation(1, {"A": 1, "B": 1}, ["B", "A"])
+        assert (trail.parts, trail.remainder_to) == ({"B": 1, "A": 0}, ("B",))
+        assert allocate_2d({"r": 1}, {"A": 1, "B": 1}, ["B", "A"]).cells == {"r": {"B": 1, "A": 0}}
+        assert allocate(1, {"A": 1, "B": 1}, ["B", "A"]) == {"B": 1, "A": 0}
+
+    @pytest.mark.parametrize(
+        ("weights", "message"),
+        [
+            (
+                {"A": 1.5},
+                r"^weight 1\.5 for 'A' must be a Fraction, int or Decimal \(never a float\)$",
+            ),
+            ({"A": Decimal("NaN")}, r"^weight Decimal\('NaN'\) for 'A' is not finite$"),
+            ({"A": -1}, r"^weight -1 for 'A' is negative$"),
+            ({}, r"^no weights given: nothing to allocate to$"),
+            ({"A": 0}, r"^all weights are zero: there is no basis to split the money$"),
+        ],
+    )
+    def test_weights_refused_with_the_reason(
+        self, weights: dict[str, object], message: str
+    ) -> None:
+        with pytest.raises(AllocationError, match=message):
+            allocate(10, weights)  # type: ignore[arg-type]
+
+    def test_amounts_must_be_whole_pence(self) -> None:
+        with pytest.raises(AllocationError, match=r"^total 1\.0 must be an int number of pence$"):
+            allocate(1.0, {"A": 1})  # type: ignore[arg-type]
+        acc = CumulativeAllocator({"A": 1})
+        with pytest.raises(AllocationError, match=r"^amount True must be an int number of pence$"):
+            acc.add(True)
+        assert acc.running_total == 0
