@@ -384,7 +384,7 @@ class TestApplyGivenParts:
         acc.apply({"A": -34})  # not the allocation: a copy of some other line's share
         assert acc.running_total == 66
         assert acc.running_parts == {"A": -1, "B": 67}
-        assert acc.last_remainder_to == ()
+        assert len(acc.last_remainder_to) == 0
         # the next step brings the running parts back to the allocation of 166
         assert acc.add(100) == {"A": 56, "B": 44}
         assert acc.running_parts == allocate(166, {"A": 1, "B": 2}) == {"A": 55, "B": 111}
