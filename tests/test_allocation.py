@@ -14,6 +14,7 @@ from pooledledger.allocation import (
     CumulativeAllocator,
     allocate,
     allocate_2d,
+    allocate_2d_fixed,
     allocate_cumulative,
     explain_allocation,
 )
@@ -255,3 +256,194 @@ class TestCumulative:
         steps = allocate_cumulative(amounts, w)
         year = {k: sum(s[k] for s in steps) for k in w}
         assert year == allocate(sum(amounts), w)
+
+
+class TestTrailInWords:
+    """The trail an auditor reads: every figure of it, and its words (found by mutation testing)."""
+
+    def test_positive_total_with_a_tie(self) -> None:
+        trail = explain_allocation(100000, {"LA": 1, "PCT1": 1, "PCT2": 1})
+        assert trail.weights == dict.fromkeys(("LA", "PCT1", "PCT2"), Fraction(1, 3))
+        assert trail.order == ("LA", "PCT1", "PCT2")
+        assert trail.exact == dict.fromkeys(("LA", "PCT1", "PCT2"), Fraction(100000, 3))
+        assert trail.floors == {"LA": 33333, "PCT1": 33333, "PCT2": 33333}
+        assert trail.remainder_to == ("LA",)
+        assert trail.parts == {"LA": 33334, "PCT1": 33333, "PCT2": 33333}
+        assert trail.describe() == (
+            "100000p split by weights LA=1/3, PCT1=1/3, PCT2=1/3\n"
+            "  LA: exact 100000/3 -> 33333p + 1p remainder = 33334p\n"
+            "  PCT1: exact 100000/3 -> 33333p = 33333p\n"
+            "  PCT2: exact 100000/3 -> 33333p = 33333p"
+        )
+
+    def test_negative_total_mirrors_the_positive(self) -> None:
+        trail = explain_allocation(-100000, {"LA": 1, "PCT1": 1, "PCT2": 1})
+        assert trail.exact == dict.fromkeys(("LA", "PCT1", "PCT2"), Fraction(-100000, 3))
+        assert trail.floors == {"LA": -33333, "PCT1": -33333, "PCT2": -33333}
+        assert trail.remainder_to == ("LA",)
+        assert trail.parts == {"LA": -33334, "PCT1": -33333, "PCT2": -33333}
+        assert trail.describe().splitlines()[1] == (
+            "  LA: exact -100000/3 -> -33333p - 1p remainder = -33334p"
+        )
+
+    def test_remainder_goes_to_the_largest_fraction_not_the_first(self) -> None:
+        trail = explain_allocation(7, {"LA": 6, "PCT1": 3, "PCT2": 1})
+        assert trail.weights == {
+            "LA": Fraction(3, 5),
+            "PCT1": Fraction(3, 10),
+            "PCT2": Fraction(1, 10),
+        }
+        assert trail.exact == {
+            "LA": Fraction(21, 5),
+            "PCT1": Fraction(21, 10),
+            "PCT2": Fraction(7, 10),
+        }
+        assert trail.floors == {"LA": 4, "PCT1": 2, "PCT2": 0}
+        assert trail.remainder_to == ("PCT2",)
+        assert trail.parts == {"LA": 4, "PCT1": 2, "PCT2": 1}
+        assert trail.describe() == (
+            "7p split by weights LA=3/5, PCT1=3/10, PCT2=1/10\n"
+            "  LA: exact 21/5 -> 4p = 4p\n"
+            "  PCT1: exact 21/10 -> 2p = 2p\n"
+            "  PCT2: exact 7/10 -> 0p + 1p remainder = 1p"
+        )
+
+
+class TestFixedMargins:
+    """``allocate_2d_fixed``: both row and column totals contractual (found untested by
+    mutation testing; the close uses it when a risk pool covers every overspend)."""
+
+    def test_the_risk_pool_grid(self) -> None:
+        # £1,500.00 each from two partners across three overspends, in pence
+        grid = allocate_2d_fixed(
+            {"LA": 150000, "ICB": 150000}, {"S2": 102632, "S3": 78947, "S4": 118421}
+        )
+        # S3 and S4 split 39473.5 / 59210.5: the tie goes to the first row, then the
+        # row that still needs a penny
+        assert grid.cells == {
+            "LA": {"S2": 51316, "S3": 39474, "S4": 59210},
+            "ICB": {"S2": 51316, "S3": 39473, "S4": 59211},
+        }
+
+    def test_ties_follow_the_orders_given(self) -> None:
+        assert allocate_2d_fixed({"A": 1, "B": 1}, {"X": 1, "Y": 1}).cells == {
+            "A": {"X": 1, "Y": 0},
+            "B": {"X": 0, "Y": 1},
+        }
+        assert allocate_2d_fixed(
+            {"A": 1, "B": 1}, {"X": 1, "Y": 1}, ["B", "A"], ["Y", "X"]
+        ).cells == {
+            "B": {"Y": 1, "X": 0},
+            "A": {"Y": 0, "X": 1},
+        }
+
+    def test_nothing_to_allocate(self) -> None:
+        assert allocate_2d_fixed({"A": 0, "B": 0}, {"X": 0}).cells == {"A": {"X": 0}, "B": {"X": 0}}
+
+    def test_refuses_negative_or_unequal_totals(self) -> None:
+        with pytest.raises(AllocationError, match="non-negative"):
+            allocate_2d_fixed({"A": -1, "B": 2}, {"X": 1})
+        with pytest.raises(AllocationError, match="non-negative"):
+            allocate_2d_fixed({"A": 1}, {"X": 2, "Y": -1})
+        with pytest.raises(
+            AllocationError, match=r"row totals \(3\) and column totals \(2\) differ"
+        ):
+            allocate_2d_fixed({"A": 1, "B": 2}, {"X": 2})
+
+    @given(
+        rows=st.lists(st.integers(0, 10**9), min_size=1, max_size=5),
+        cuts=st.lists(st.integers(0, 1000), min_size=1, max_size=5),
+    )
+    def test_both_margins_kept_and_each_cell_within_a_penny(
+        self, rows: list[int], cuts: list[int]
+    ) -> None:
+        total = sum(rows)
+        assume(sum(cuts) > 0)
+        columns = allocate(total, dict(enumerate(cuts)))
+        row_totals = {f"r{i}": v for i, v in enumerate(rows)}
+        column_totals = {f"c{j}": v for j, v in columns.items()}
+        grid = allocate_2d_fixed(row_totals, column_totals)
+        for r, v in row_totals.items():
+            assert sum(grid.cells[r].values()) == v
+        for c, v in column_totals.items():
+            assert sum(grid.cells[r][c] for r in row_totals) == v
+        for r, rv in row_totals.items():
+            for c, cv in column_totals.items():
+                exact = Fraction(rv * cv, total) if total else Fraction(0)
+                assert abs(grid.cells[r][c] - exact) < 1
+                assert grid.cells[r][c] >= 0
+
+
+class TestApplyGivenParts:
+    """``CumulativeAllocator.apply``: a reversal's parts go in exactly as given."""
+
+    def test_parts_are_added_as_given_and_the_next_add_catches_up(self) -> None:
+        acc = CumulativeAllocator({"A": 1, "B": 2})
+        assert acc.add(100) == {"A": 33, "B": 67}
+        assert acc.last_remainder_to == ("B",)
+        acc.apply({"A": -34})  # not the allocation: a copy of some other line's share
+        assert acc.running_total == 66
+        assert acc.running_parts == {"A": -1, "B": 67}
+        assert len(acc.last_remainder_to) == 0
+        # the next step brings the running parts back to the allocation of 166
+        assert acc.add(100) == {"A": 56, "B": 44}
+        assert acc.running_parts == allocate(166, {"A": 1, "B": 2}) == {"A": 55, "B": 111}
+
+    def test_unknown_keys_are_refused(self) -> None:
+        acc = CumulativeAllocator({"A": 1, "B": 2})
+        with pytest.raises(AllocationError, match=r"unknown keys \['Z'\]"):
+            acc.apply({"A": 1, "Z": 1})
+        assert acc.running_total == 0
+        assert acc.running_parts == {"A": 0, "B": 0}
+
+
+def test_fixed_margins_where_the_greedy_pass_falls_short() -> None:
+    """The case that gave one cell two remainder pence (7,909p for an exact 7,907.91p)."""
+    rows = {"r0": 2257, "r1": 6026, "r2": 12808}
+    total = sum(rows.values())
+    columns = {f"c{j}": v for j, v in allocate(total, dict(enumerate([58, 100, 365, 844]))).items()}
+    grid = allocate_2d_fixed(rows, columns)
+    for r, rv in rows.items():
+        assert sum(grid.cells[r].values()) == rv
+        for c, cv in columns.items():
+            assert abs(grid.cells[r][c] - Fraction(rv * cv, total)) < 1
+    for c, cv in columns.items():
+        assert sum(grid.cells[r][c] for r in rows) == cv
+
+
+class TestOrderAndRefusals:
+    """The order argument decides ties everywhere, and each refusal says why (found by
+    mutation testing)."""
+
+    def test_order_decides_the_tie_in_every_form(self) -> None:
+        trail = explain_allocation(1, {"A": 1, "B": 1}, ["B", "A"])
+        assert (trail.parts, trail.remainder_to) == ({"B": 1, "A": 0}, ("B",))
+        assert allocate_2d({"r": 1}, {"A": 1, "B": 1}, ["B", "A"]).cells == {"r": {"B": 1, "A": 0}}
+        assert allocate(1, {"A": 1, "B": 1}, ["B", "A"]) == {"B": 1, "A": 0}
+
+    @pytest.mark.parametrize(
+        ("weights", "message"),
+        [
+            (
+                {"A": 1.5},
+                r"^weight 1\.5 for 'A' must be a Fraction, int or Decimal \(never a float\)$",
+            ),
+            ({"A": Decimal("NaN")}, r"^weight Decimal\('NaN'\) for 'A' is not finite$"),
+            ({"A": -1}, r"^weight -1 for 'A' is negative$"),
+            ({}, r"^no weights given: nothing to allocate to$"),
+            ({"A": 0}, r"^all weights are zero: there is no basis to split the money$"),
+        ],
+    )
+    def test_weights_refused_with_the_reason(
+        self, weights: dict[str, object], message: str
+    ) -> None:
+        with pytest.raises(AllocationError, match=message):
+            allocate(10, weights)  # type: ignore[arg-type]
+
+    def test_amounts_must_be_whole_pence(self) -> None:
+        with pytest.raises(AllocationError, match=r"^total 1\.0 must be an int number of pence$"):
+            allocate(1.0, {"A": 1})  # type: ignore[arg-type]
+        acc = CumulativeAllocator({"A": 1})
+        with pytest.raises(AllocationError, match=r"^amount True must be an int number of pence$"):
+            acc.add(True)
+        assert acc.running_total == 0

@@ -19,6 +19,7 @@ from pooledledger.money import (
     format_pence,
     multiply,
     parse_amount,
+    pence_to_decimal,
     round_to_pence,
     to_money,
     to_pence,
@@ -109,6 +110,36 @@ class TestToPence:
 
 
 class TestRounding:
+    @pytest.mark.parametrize(
+        ("mode", "expected"),
+        [
+            # 0.4p, 0.5p, 0.6p, -0.4p, -0.5p, -0.6p, 1.5p, -1.5p
+            (Rounding.HALF_UP, [0, 1, 1, 0, -1, -1, 2, -2]),
+            (Rounding.HALF_EVEN, [0, 0, 1, 0, 0, -1, 2, -2]),
+            (Rounding.HALF_DOWN, [0, 0, 1, 0, 0, -1, 1, -1]),
+            (Rounding.DOWN, [0, 0, 0, 0, 0, 0, 1, -1]),
+            (Rounding.UP, [1, 1, 1, -1, -1, -1, 2, -2]),
+            (Rounding.FLOOR, [0, 0, 0, -1, -1, -1, 1, -2]),
+            (Rounding.CEILING, [1, 1, 1, 0, 0, 0, 2, -1]),
+        ],
+    )
+    def test_modes_below_a_penny_and_at_halves(self, mode: Rounding, expected: list[int]) -> None:
+        """Found by mutation testing: amounts under a penny and exact halves either side
+        of zero were not pinned down for every mode."""
+        values = ["0.004", "0.005", "0.006", "-0.004", "-0.005", "-0.006", "0.015", "-0.015"]
+        assert [round_to_pence(Decimal(v), mode) for v in values] == expected
+
+    @pytest.mark.parametrize("bad", [0.5, 1.005, True, "1.00", None])
+    def test_refuses_what_is_not_exact(self, bad: object) -> None:
+        """Found by mutation testing: nothing checked that a float is refused here."""
+        with pytest.raises(MoneyError, match="give a Decimal, Fraction or int"):
+            round_to_pence(bad, Rounding.HALF_UP)  # type: ignore[arg-type]
+
+    @pytest.mark.parametrize("bad", ["NaN", "Infinity", "-Infinity"])
+    def test_refuses_non_finite(self, bad: str) -> None:
+        with pytest.raises(MoneyError, match="not a finite amount"):
+            round_to_pence(Decimal(bad), Rounding.HALF_UP)
+
     @pytest.mark.parametrize(
         ("mode", "expected"),
         [
@@ -238,5 +269,101 @@ class TestAmountField:
         assert serialization["properties"]["currency"] == {"const": "GBP"}
         assert serialization["required"] == ["amount", "currency"]
 
+    def test_json_schema_is_the_published_contract(self) -> None:
+        """The whole schema of an amount, as tools that validate agreement files see it.
+
+        Found by mutation testing: a changed pattern or description went unnoticed.
+        """
+        validation = Budget.model_json_schema()["properties"]["amount"]
+        assert validation == {
+            "anyOf": [
+                {
+                    "description": "pounds, e.g. 1234.56, 1,234.56, £1,234.56, (1,234.56)",
+                    "pattern": r"^\s*\(?\s*[-+]?£?[-+]?(\d{1,3}(,\d{3})+|\d+)(\.\d+)?\s*\)?\s*$",
+                    "type": "string",
+                },
+                {"description": "whole pounds", "type": "integer"},
+                {
+                    "additionalProperties": False,
+                    "properties": {
+                        "amount": {"anyOf": [{"type": "string"}, {"type": "integer"}]},
+                        "currency": {"const": "GBP"},
+                    },
+                    "required": ["amount"],
+                    "type": "object",
+                },
+            ],
+            "title": "Amount (GBP)",
+        }
+        serialization = Budget.model_json_schema(mode="serialization")["properties"]["amount"]
+        assert serialization == {
+            "additionalProperties": False,
+            "properties": {
+                "amount": {
+                    "description": "pounds with two decimal places",
+                    "examples": ["1234.56"],
+                    "pattern": r"^-?\d+\.\d{2}$",
+                    "type": "string",
+                },
+                "currency": {"const": "GBP"},
+            },
+            "required": ["amount", "currency"],
+            "title": "Amount",
+            "type": "object",
+        }
+
     def test_frozen_model_hashable(self) -> None:
         assert hash(Budget(name="x", amount="1")) == hash(Budget(name="x", amount="1.00"))
+
+
+class TestMessages:
+    """What a finance officer reads when an amount is refused (found by mutation testing:
+    no test looked at these words)."""
+
+    @pytest.mark.parametrize("text", ["(5", "5)", "-(5)", "1.2.3", "£"])
+    def test_a_malformed_amount_says_how_to_write_one(self, text: str) -> None:
+        with pytest.raises(MoneyError) as refused:
+            parse_amount(text)
+        assert str(refused.value) == (
+            f"amount {text!r} is not a valid amount in pounds: write e.g. 1234.56, "
+            "1,234.56, £1,234.56 or (1,234.56) for a negative"
+        )
+
+    def test_brackets_and_a_sign(self) -> None:
+        with pytest.raises(MoneyError, match=r"^amount '\(-5\)': brackets and a sign together"):
+            parse_amount("(-5)")
+
+    def test_signs_and_pound_signs_in_either_order(self) -> None:
+        assert parse_amount("£5") == parse_amount("+5") == parse_amount("+£5") == Decimal("5")
+        assert parse_amount("-£5") == parse_amount("£-5") == parse_amount("(£5)") == Decimal("-5")
+
+    def test_factor_messages(self) -> None:
+        with pytest.raises(
+            MoneyError, match=r"^factor 1\.5 must be a Decimal, Fraction, int or string$"
+        ):
+            multiply(100, 1.5, Rounding.HALF_UP)  # type: ignore[arg-type]
+        with pytest.raises(MoneyError, match=r"^factor 'x' is not a number$"):
+            multiply(100, "x", Rounding.HALF_UP)
+        with pytest.raises(MoneyError, match=r"^factor Decimal\('NaN'\) is not finite$"):
+            multiply(100, Decimal("NaN"), Rounding.HALF_UP)
+        assert multiply(100, "0.125", Rounding.HALF_EVEN) == 12
+        assert multiply(100, "0.135", Rounding.HALF_EVEN) == 14
+
+    def test_what_is_not_money(self) -> None:
+        with pytest.raises(MoneyError, match=r"^True is a bool, not an amount$"):
+            to_pence(True)
+        with pytest.raises(CurrencyMismatchError, match=r"is in EUR; only GBP is supported$"):
+            to_pence(Money("1.00", "EUR"))
+        with pytest.raises(MoneyError, match=r"^Decimal\('Infinity'\) is not a finite amount$"):
+            to_pence(Decimal("Infinity"))
+        with pytest.raises(MoneyError, match=r"^\[1\] \(list\) is not an amount of money$"):
+            to_pence([1])
+        with pytest.raises(
+            MoneyError, match=r"pass a rounding mode \(e\.g\. Rounding\.HALF_UP\) to round it"
+        ):
+            to_pence(Decimal("0.005"))
+
+    def test_pence_to_decimal_keeps_two_places(self) -> None:
+        assert repr(pence_to_decimal(-5)) == "Decimal('-0.05')"
+        assert repr(pence_to_decimal(0)) == "Decimal('0.00')"
+        assert repr(pence_to_decimal(123456)) == "Decimal('1234.56')"

@@ -349,15 +349,70 @@ def allocate_2d_fixed(
         for j, c in enumerate(cols):
             q, rem = divmod(row_totals[r] * column_totals[c], total)
             cells[r][c] = q
-            rems.append((-rem, i, j))
-    row_need = {r: row_totals[r] - sum(cells[r].values()) for r in rows}
-    col_need = {c: column_totals[c] - sum(cells[r][c] for r in rows) for c in cols}
-    rems.sort()
-    while any(row_need.values()):
-        for _, i, j in rems:
-            r, c = rows[i], cols[j]
-            if row_need[r] > 0 and col_need[c] > 0:
-                cells[r][c] += 1
-                row_need[r] -= 1
-                col_need[c] -= 1
+            if rem:
+                rems.append((-rem, i, j))
+    row_need = [row_totals[r] - sum(cells[r].values()) for r in rows]
+    col_need = [column_totals[c] - sum(cells[r][c] for r in rows) for c in cols]
+    for i, j in _controlled_rounding(sorted(rems), row_need, col_need):
+        cells[rows[i]][cols[j]] += 1
     return Grid(cells)
+
+
+def _controlled_rounding(
+    candidates: list[tuple[int, int, int]], row_need: list[int], col_need: list[int]
+) -> set[tuple[int, int]]:
+    """Which cells get a remainder penny, at most one each, so every row and column gets
+    exactly the pence it still needs.
+
+    ``candidates`` are ``(-remainder, row, column)`` of the cells whose exact share
+    is not whole, largest remainder first.  They are taken greedily in that order;
+    where the greedy pass leaves a row short, an augmenting path (the row takes a
+    penny in a column whose penny another row gives up for a column with one left)
+    completes it.  Such an assignment always exists, because the exact shares are a
+    fractional one, so each cell ends within 1p of its exact share (docs/money.md).
+    """
+    rows_need = list(row_need)
+    cols_need = list(col_need)
+    edges: dict[int, list[int]] = {}
+    for _, i, j in candidates:
+        edges.setdefault(i, []).append(j)
+    chosen: set[tuple[int, int]] = set()
+    for _, i, j in candidates:
+        if rows_need[i] > 0 and cols_need[j] > 0:
+            chosen.add((i, j))
+            rows_need[i] -= 1
+            cols_need[j] -= 1
+    for start in range(len(rows_need)):
+        while rows_need[start] > 0:
+            # breadth first: a row reaches a column through a cell not chosen, a
+            # column reaches a row through a cell chosen in it
+            came: dict[int, int] = {}  # column -> the row it was reached from
+            back: dict[int, int] = {start: -1}  # row -> the column it was reached from
+            queue = [start]
+            end = -1
+            while queue and end < 0:
+                i = queue.pop(0)
+                for j in edges.get(i, []):
+                    if (i, j) in chosen or j in came:
+                        continue
+                    came[j] = i
+                    if cols_need[j] > 0:
+                        end = j
+                        break
+                    for i2 in range(len(rows_need)):
+                        if (i2, j) in chosen and i2 not in back:
+                            back[i2] = j
+                            queue.append(i2)
+            if end < 0:  # pragma: no cover - cannot happen when the totals agree
+                raise AllocationError("no rounding keeps both sets of totals")
+            cols_need[end] -= 1
+            rows_need[start] -= 1
+            j = end
+            while True:
+                i = came[j]
+                chosen.add((i, j))
+                if i == start:
+                    break
+                j = back[i]
+                chosen.discard((i, j))
+    return chosen

@@ -76,11 +76,51 @@ def read_ledger_excel(
     path = Path(source)
     file = str(path)
     try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (OSError, zipfile.BadZipFile, KeyError, ValueError) as exc:
+        handle = path.open("rb")
+    except OSError as exc:
         return None, [_issue("PL-CSV-001", f"cannot read the workbook: {exc}", file)]
-    with gc_paused():
-        return _read_book(agreement, book, file, sheet, column_map, progress, checks)
+    # our own handle, closed here even when openpyxl fails half way through opening
+    with handle:
+        try:
+            book = openpyxl.load_workbook(handle, read_only=True, data_only=True)
+        except Exception as exc:  # openpyxl raises what its zip and XML readers raise
+            return None, [_damaged(file, exc)]
+        try:
+            with gc_paused():
+                return _read_book(agreement, book, file, sheet, column_map, progress, checks)
+        except _DamagedWorkbookError as exc:
+            return None, [_damaged(file, exc)]
+
+
+class _DamagedWorkbookError(Exception):
+    """openpyxl failed while reading a part of the workbook (its XML is broken)."""
+
+
+def _guarded(rows: Iterator[Sequence[Any]]) -> Iterator[Sequence[Any]]:
+    """``rows`` with any failure inside openpyxl turned into :class:`_DamagedWorkbookError`.
+
+    openpyxl parses a sheet's XML lazily as rows are read, so a damaged sheet
+    fails half way through with whatever its XML parser raises; only openpyxl's own
+    step is guarded, never our parsing of the cells.
+    """
+    while True:
+        try:
+            row = next(rows)
+        except StopIteration:
+            return
+        except Exception as exc:
+            raise _DamagedWorkbookError(str(exc) or type(exc).__name__) from exc
+        yield row
+
+
+def _damaged(file: str, exc: BaseException) -> Issue:
+    reason = "it is not an .xlsx file" if isinstance(exc, zipfile.BadZipFile) else str(exc)
+    return _issue(
+        "PL-CSV-001",
+        f"cannot read the workbook: it is damaged or not an Excel workbook ({reason}); "
+        "open it in Excel or LibreOffice and save it again as .xlsx",
+        file,
+    )
 
 
 # -- the sheet's XML: formulas without values, merged ranges ------------------------
@@ -284,7 +324,7 @@ def _read_book(
             # the declared used range (<dimension ref=...>) may stop short of the data
             # or be just "A1": read every row the sheet holds instead
             ws.reset_dimensions()
-            rows = iter(ws.iter_rows(values_only=True))
+            rows = _guarded(iter(ws.iter_rows(values_only=True)))
             header_row = parser.column_map.header_row  # rows above it: a title block
             for _ in range(header_row - 1):
                 next(rows, None)
@@ -366,7 +406,7 @@ def count_excel_rows(source: str | os.PathLike[str], *, sheet: str | None = None
 
     try:
         book = openpyxl.load_workbook(Path(source), read_only=True, data_only=True)
-    except (OSError, zipfile.BadZipFile, KeyError, ValueError):
+    except Exception:  # only a progress bar's length: a damaged file is reported by the reader
         return 0
     try:
         names = [sheet] if sheet is not None else book.sheetnames
