@@ -2,149 +2,339 @@
 
 Everything a user needs is importable from here; modules not listed in
 ``__all__`` may move between releases.
+
+Names are imported on first use (PEP 562), so ``import pooledledger`` is quick and
+loads neither the Excel writer, the DataFrame libraries nor the bank-holiday tables
+until something needs them.
 """
 
-from pooledledger.agreement import (
-    AccountingModel,
-    Agent,
-    Agreement,
-    FundingType,
-    JointOperation,
-    LegalBasis,
-    PlannedContribution,
-    Principal,
-    Scheme,
-    UnknownIdError,
-    VatModel,
-)
-from pooledledger.allocation import (
-    AllocationTrail,
-    CumulativeAllocator,
-    Grid,
-    allocate,
-    allocate_2d,
-    allocate_cumulative,
-    explain_allocation,
-)
-from pooledledger.apportion import Apportionment, LineShare, SchemeShares, apportion
-from pooledledger.budget import next_year_contributions, terminate
-from pooledledger.checks import LEDGER_CHECKS, check_ledger
-from pooledledger.checks_agreement import AGREEMENT_CHECKS, validate_agreement
-from pooledledger.close import (
-    CloseError,
-    PartnerClose,
-    RiskPoolUse,
-    SchemeClose,
-    YearEndClose,
-    close_year,
-)
-from pooledledger.entries import (
-    Contribution,
-    ContributionKind,
-    Entry,
-    Expenditure,
-    Income,
-    Instalment,
-    Reversal,
-)
-from pooledledger.entry_checks import ENTRY_CHECKS, check_entries
-from pooledledger.errors import (
-    ISSUE_CODES,
-    AllocationError,
-    CurrencyMismatchError,
-    Issue,
-    IssueError,
-    Location,
-    MoneyError,
-    PeriodError,
-    PooledLedgerError,
-    Severity,
-    summarise_issues,
-)
-from pooledledger.io import (
-    ColumnMap,
-    dump_agreement_json,
-    dump_ledger_json,
-    load_agreement,
-    load_ledger,
-    load_ledger_csv,
-    load_ledger_excel,
-    load_ledger_source,
-    read_agreement,
-    read_ledger,
-    read_ledger_csv,
-    read_ledger_excel,
-    read_ledger_source,
-    write_year_end_workbook,
-)
-from pooledledger.journals import ACCOUNT_LABELS, Account, Journal, JournalLine, build_journals
-from pooledledger.ledger import EntryConflictError, Ledger, LedgerError, Totals, pool_cost
-from pooledledger.money import (
-    GBP,
-    Amount,
-    Rounding,
-    format_pence,
-    multiply,
-    parse_amount,
-    round_to_pence,
-    to_money,
-    to_pence,
-)
-from pooledledger.partners import Partner, PartnerKind, VatRegime
-from pooledledger.periods import (
-    ENGLAND_AND_WALES,
-    DateRange,
-    FinancialYear,
-    Period,
-    PeriodKind,
-    WorkingCalendar,
-    monthly_dates,
-    quarterly_dates,
-)
-from pooledledger.reports.balances import AgreementOfBalances, agreement_of_balances
-from pooledledger.reports.bundle import YearEndReports, year_end_reports
-from pooledledger.reports.html import render_html, render_quarterly_html
-from pooledledger.reports.memorandum import MemorandumAccount, memorandum_account
-from pooledledger.reports.note import NotePolicy, PooledBudgetNote, pooled_budget_note
-from pooledledger.reports.quarterly import QuarterlyReport, projection_window, quarterly_report
-from pooledledger.reports.statements import PartnerStatement, partner_statements
-from pooledledger.riskshare import BoardRuling
-from pooledledger.rules import (
-    BoardDecision,
-    CappedShares,
-    FaultBearer,
-    FixedShares,
-    FixedVariableProfile,
-    NoRiskShare,
-    Offsetting,
-    OwnRisk,
-    ProRataCommissioned,
-    ProRataContributions,
-    RiskPool,
-    RiskShareRule,
-    Termination,
-    Threshold,
-    UnderspendDisposition,
-    UnderspendRule,
-    WindfallManaged,
-)
-from pooledledger.termination import CancelledContribution
-from pooledledger.transfers import (
-    ClawbackSchedule,
-    Transfer,
-    TransferPower,
-    clawback_due,
-    transfer_journals,
-)
-from pooledledger.whatif import (
-    Change,
-    ContributionChange,
-    RuleChange,
-    SpendingChange,
-    WhatIf,
-    WhatIfError,
-    what_if,
-)
+from __future__ import annotations
+
+import importlib
+import sys
+import types
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from pooledledger.agreement import (
+        AccountingModel,
+        Agent,
+        Agreement,
+        FundingType,
+        JointOperation,
+        LegalBasis,
+        PlannedContribution,
+        Principal,
+        Scheme,
+        UnknownIdError,
+        VatModel,
+    )
+    from pooledledger.allocation import (
+        AllocationTrail,
+        CumulativeAllocator,
+        Grid,
+        allocate,
+        allocate_2d,
+        allocate_cumulative,
+        explain_allocation,
+    )
+    from pooledledger.apportion import Apportionment, LineShare, SchemeShares, apportion
+    from pooledledger.budget import next_year_contributions, terminate
+    from pooledledger.checks import LEDGER_CHECKS, check_ledger
+    from pooledledger.checks_agreement import AGREEMENT_CHECKS, validate_agreement
+    from pooledledger.close import (
+        CloseError,
+        PartnerClose,
+        RiskPoolUse,
+        SchemeClose,
+        YearEndClose,
+        close_year,
+    )
+    from pooledledger.entries import (
+        Contribution,
+        ContributionKind,
+        Entry,
+        Expenditure,
+        Income,
+        Instalment,
+        Reversal,
+    )
+    from pooledledger.entry_checks import ENTRY_CHECKS, check_entries
+    from pooledledger.errors import (
+        ISSUE_CODES,
+        AllocationError,
+        CurrencyMismatchError,
+        Issue,
+        IssueError,
+        Location,
+        MoneyError,
+        PeriodError,
+        PooledLedgerError,
+        Severity,
+        summarise_issues,
+    )
+    from pooledledger.io import (
+        ColumnMap,
+        dump_agreement_json,
+        dump_ledger_json,
+        load_agreement,
+        load_ledger,
+        load_ledger_csv,
+        load_ledger_excel,
+        load_ledger_source,
+        read_agreement,
+        read_ledger,
+        read_ledger_csv,
+        read_ledger_excel,
+        read_ledger_source,
+        write_year_end_workbook,
+    )
+    from pooledledger.journals import ACCOUNT_LABELS, Account, Journal, JournalLine, build_journals
+    from pooledledger.ledger import EntryConflictError, Ledger, LedgerError, Totals, pool_cost
+    from pooledledger.money import (
+        GBP,
+        Amount,
+        Rounding,
+        format_pence,
+        multiply,
+        parse_amount,
+        round_to_pence,
+        to_money,
+        to_pence,
+    )
+    from pooledledger.partners import Partner, PartnerKind, VatRegime
+    from pooledledger.periods import (
+        ENGLAND_AND_WALES,
+        DateRange,
+        FinancialYear,
+        Period,
+        PeriodKind,
+        WorkingCalendar,
+        monthly_dates,
+        quarterly_dates,
+    )
+    from pooledledger.reports.balances import AgreementOfBalances, agreement_of_balances
+    from pooledledger.reports.bundle import YearEndReports, year_end_reports
+    from pooledledger.reports.html import render_html, render_quarterly_html
+    from pooledledger.reports.memorandum import MemorandumAccount, memorandum_account
+    from pooledledger.reports.note import NotePolicy, PooledBudgetNote, pooled_budget_note
+    from pooledledger.reports.quarterly import QuarterlyReport, projection_window, quarterly_report
+    from pooledledger.reports.statements import PartnerStatement, partner_statements
+    from pooledledger.riskshare import BoardRuling
+    from pooledledger.rules import (
+        BoardDecision,
+        CappedShares,
+        FaultBearer,
+        FixedShares,
+        FixedVariableProfile,
+        NoRiskShare,
+        Offsetting,
+        OwnRisk,
+        ProRataCommissioned,
+        ProRataContributions,
+        RiskPool,
+        RiskShareRule,
+        Termination,
+        Threshold,
+        UnderspendDisposition,
+        UnderspendRule,
+        WindfallManaged,
+    )
+    from pooledledger.termination import CancelledContribution
+    from pooledledger.transfers import (
+        ClawbackSchedule,
+        Transfer,
+        TransferPower,
+        clawback_due,
+        transfer_journals,
+    )
+    from pooledledger.whatif import (
+        Change,
+        ContributionChange,
+        RuleChange,
+        SpendingChange,
+        WhatIf,
+        WhatIfError,
+        what_if,
+    )
+
+#: Each public name and the module it lives in; imported on first use.
+_EXPORTS: dict[str, str] = {
+    "ACCOUNT_LABELS": "pooledledger.journals",
+    "AGREEMENT_CHECKS": "pooledledger.checks_agreement",
+    "Account": "pooledledger.journals",
+    "AccountingModel": "pooledledger.agreement",
+    "Agent": "pooledledger.agreement",
+    "Agreement": "pooledledger.agreement",
+    "AgreementOfBalances": "pooledledger.reports.balances",
+    "AllocationError": "pooledledger.errors",
+    "AllocationTrail": "pooledledger.allocation",
+    "Amount": "pooledledger.money",
+    "Apportionment": "pooledledger.apportion",
+    "BoardDecision": "pooledledger.rules",
+    "BoardRuling": "pooledledger.riskshare",
+    "CancelledContribution": "pooledledger.termination",
+    "CappedShares": "pooledledger.rules",
+    "Change": "pooledledger.whatif",
+    "ClawbackSchedule": "pooledledger.transfers",
+    "CloseError": "pooledledger.close",
+    "ColumnMap": "pooledledger.io",
+    "Contribution": "pooledledger.entries",
+    "ContributionChange": "pooledledger.whatif",
+    "ContributionKind": "pooledledger.entries",
+    "CumulativeAllocator": "pooledledger.allocation",
+    "CurrencyMismatchError": "pooledledger.errors",
+    "DateRange": "pooledledger.periods",
+    "ENGLAND_AND_WALES": "pooledledger.periods",
+    "ENTRY_CHECKS": "pooledledger.entry_checks",
+    "Entry": "pooledledger.entries",
+    "EntryConflictError": "pooledledger.ledger",
+    "Expenditure": "pooledledger.entries",
+    "FaultBearer": "pooledledger.rules",
+    "FinancialYear": "pooledledger.periods",
+    "FixedShares": "pooledledger.rules",
+    "FixedVariableProfile": "pooledledger.rules",
+    "FundingType": "pooledledger.agreement",
+    "GBP": "pooledledger.money",
+    "Grid": "pooledledger.allocation",
+    "ISSUE_CODES": "pooledledger.errors",
+    "Income": "pooledledger.entries",
+    "Instalment": "pooledledger.entries",
+    "Issue": "pooledledger.errors",
+    "IssueError": "pooledledger.errors",
+    "JointOperation": "pooledledger.agreement",
+    "Journal": "pooledledger.journals",
+    "JournalLine": "pooledledger.journals",
+    "LEDGER_CHECKS": "pooledledger.checks",
+    "Ledger": "pooledledger.ledger",
+    "LedgerError": "pooledledger.ledger",
+    "LegalBasis": "pooledledger.agreement",
+    "LineShare": "pooledledger.apportion",
+    "Location": "pooledledger.errors",
+    "MemorandumAccount": "pooledledger.reports.memorandum",
+    "MoneyError": "pooledledger.errors",
+    "NoRiskShare": "pooledledger.rules",
+    "NotePolicy": "pooledledger.reports.note",
+    "Offsetting": "pooledledger.rules",
+    "OwnRisk": "pooledledger.rules",
+    "Partner": "pooledledger.partners",
+    "PartnerClose": "pooledledger.close",
+    "PartnerKind": "pooledledger.partners",
+    "PartnerStatement": "pooledledger.reports.statements",
+    "Period": "pooledledger.periods",
+    "PeriodError": "pooledledger.errors",
+    "PeriodKind": "pooledledger.periods",
+    "PlannedContribution": "pooledledger.agreement",
+    "PooledBudgetNote": "pooledledger.reports.note",
+    "PooledLedgerError": "pooledledger.errors",
+    "Principal": "pooledledger.agreement",
+    "ProRataCommissioned": "pooledledger.rules",
+    "ProRataContributions": "pooledledger.rules",
+    "QuarterlyReport": "pooledledger.reports.quarterly",
+    "Reversal": "pooledledger.entries",
+    "RiskPool": "pooledledger.rules",
+    "RiskPoolUse": "pooledledger.close",
+    "RiskShareRule": "pooledledger.rules",
+    "Rounding": "pooledledger.money",
+    "RuleChange": "pooledledger.whatif",
+    "Scheme": "pooledledger.agreement",
+    "SchemeClose": "pooledledger.close",
+    "SchemeShares": "pooledledger.apportion",
+    "Severity": "pooledledger.errors",
+    "SpendingChange": "pooledledger.whatif",
+    "Termination": "pooledledger.rules",
+    "Threshold": "pooledledger.rules",
+    "Totals": "pooledledger.ledger",
+    "Transfer": "pooledledger.transfers",
+    "TransferPower": "pooledledger.transfers",
+    "UnderspendDisposition": "pooledledger.rules",
+    "UnderspendRule": "pooledledger.rules",
+    "UnknownIdError": "pooledledger.agreement",
+    "VatModel": "pooledledger.agreement",
+    "VatRegime": "pooledledger.partners",
+    "WhatIf": "pooledledger.whatif",
+    "WhatIfError": "pooledledger.whatif",
+    "WindfallManaged": "pooledledger.rules",
+    "WorkingCalendar": "pooledledger.periods",
+    "YearEndClose": "pooledledger.close",
+    "YearEndReports": "pooledledger.reports.bundle",
+    "agreement_of_balances": "pooledledger.reports.balances",
+    "allocate": "pooledledger.allocation",
+    "allocate_2d": "pooledledger.allocation",
+    "allocate_cumulative": "pooledledger.allocation",
+    "apportion": "pooledledger.apportion",
+    "build_journals": "pooledledger.journals",
+    "check_entries": "pooledledger.entry_checks",
+    "check_ledger": "pooledledger.checks",
+    "clawback_due": "pooledledger.transfers",
+    "close_year": "pooledledger.close",
+    "dump_agreement_json": "pooledledger.io",
+    "dump_ledger_json": "pooledledger.io",
+    "explain_allocation": "pooledledger.allocation",
+    "format_pence": "pooledledger.money",
+    "load_agreement": "pooledledger.io",
+    "load_ledger": "pooledledger.io",
+    "load_ledger_csv": "pooledledger.io",
+    "load_ledger_excel": "pooledledger.io",
+    "load_ledger_source": "pooledledger.io",
+    "memorandum_account": "pooledledger.reports.memorandum",
+    "monthly_dates": "pooledledger.periods",
+    "multiply": "pooledledger.money",
+    "next_year_contributions": "pooledledger.budget",
+    "parse_amount": "pooledledger.money",
+    "partner_statements": "pooledledger.reports.statements",
+    "pool_cost": "pooledledger.ledger",
+    "pooled_budget_note": "pooledledger.reports.note",
+    "projection_window": "pooledledger.reports.quarterly",
+    "quarterly_dates": "pooledledger.periods",
+    "quarterly_report": "pooledledger.reports.quarterly",
+    "read_agreement": "pooledledger.io",
+    "read_ledger": "pooledledger.io",
+    "read_ledger_csv": "pooledledger.io",
+    "read_ledger_excel": "pooledledger.io",
+    "read_ledger_source": "pooledledger.io",
+    "render_html": "pooledledger.reports.html",
+    "render_quarterly_html": "pooledledger.reports.html",
+    "round_to_pence": "pooledledger.money",
+    "summarise_issues": "pooledledger.errors",
+    "terminate": "pooledledger.budget",
+    "to_money": "pooledledger.money",
+    "to_pence": "pooledledger.money",
+    "transfer_journals": "pooledledger.transfers",
+    "validate_agreement": "pooledledger.checks_agreement",
+    "what_if": "pooledledger.whatif",
+    "write_year_end_workbook": "pooledledger.io",
+    "year_end_reports": "pooledledger.reports.bundle",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value  # later look-ups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})
+
+
+class _Package(types.ModuleType):
+    """Keeps a public function named like its module (``apportion``) the function.
+
+    Importing a submodule sets it as an attribute of the package; eagerly imported,
+    the function's import ran afterwards and won.  Lazily, this keeps that meaning.
+    """
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if isinstance(value, types.ModuleType) and _EXPORTS.get(name) == value.__name__:
+            value = getattr(value, name)
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package
 
 __version__ = "0.1.0"
 

@@ -18,58 +18,20 @@ from typing import TYPE_CHECKING, NoReturn
 
 import click
 
-from pooledledger.agreement import Agreement
-from pooledledger.close import close_year
-from pooledledger.errors import (
-    Issue,
-    IssueError,
-    MoneyError,
-    PeriodError,
-    PooledLedgerError,
-    has_errors,
-    summarise_issues,
-)
-from pooledledger.io.agreement_files import agreement_json_schema, read_agreement
-from pooledledger.io.csv_files import parse_pounds
-from pooledledger.io.excel_out import LineSheets, line_sheets_plan
-from pooledledger.io.pipeline import (
-    FORMATS,
-    Inputs,
-    read_inputs,
-    write_balances,
-    write_quarterly,
-    write_year_end,
-)
-from pooledledger.io.sources import count_rows
-from pooledledger.io.upload_files import (
-    journal_mapping_json_schema,
-    read_journal_mapping,
-    read_upload_layout,
-    upload_layout_json_schema,
-    write_journal_uploads,
-)
-from pooledledger.io.what_if_out import write_what_if
-from pooledledger.money import format_pence, to_money
-from pooledledger.partners import SchemeId
-from pooledledger.periods import FinancialYear
-from pooledledger.reports.balances import agreement_of_balances
-from pooledledger.reports.bundle import YearEndReports, year_end_reports
-from pooledledger.reports.note import NotePolicy
-from pooledledger.reports.quarterly import projection_window, quarterly_report
-from pooledledger.riskshare import BoardRuling
-from pooledledger.rules import BoardDecision, RiskShareRule, UnderspendDisposition, WindfallManaged
-from pooledledger.termination import termination_date_issues
-from pooledledger.uploads import GENERIC_LAYOUT
-from pooledledger.whatif import (
-    Change,
-    ContributionChange,
-    RuleChange,
-    SpendingChange,
-    what_if,
-)
+from pooledledger.io.formats import FORMATS
 
 if TYPE_CHECKING:
+    # the rest is imported by the command that needs it: --help stays quick
+    from pooledledger.agreement import Agreement
+    from pooledledger.errors import Issue
+    from pooledledger.io.excel_out import LineSheets
+    from pooledledger.io.pipeline import Inputs
+    from pooledledger.partners import SchemeId
+    from pooledledger.periods import FinancialYear
+    from pooledledger.reports.bundle import YearEndReports
+    from pooledledger.riskshare import BoardRuling
     from pooledledger.store import PoolStore
+    from pooledledger.whatif import Change
 
 __all__ = ["main"]
 
@@ -105,6 +67,8 @@ _COLUMNS = click.option(
 )
 _SHEET = click.option("--sheet", help="Excel ledger: read only this worksheet.")
 _DATE = click.DateTime(formats=["%Y-%m-%d", "%d/%m/%Y"])
+#: The values of :class:`pooledledger.reports.note.NotePolicy`, for ``--note-policy``.
+NOTE_POLICIES = ("ROUNDING_LINE", "ADJUST_LARGEST")
 _ALL_ISSUES = click.option(
     "--all-issues",
     is_flag=True,
@@ -114,6 +78,8 @@ _ALL_ISSUES = click.option(
 
 
 def _report(issues: list[Issue] | tuple[Issue, ...]) -> None:
+    from pooledledger.errors import summarise_issues
+
     ctx = click.get_current_context(silent=True)
     list_all = ctx is not None and bool(ctx.params.get("all_issues"))
     shown = list(issues) if list_all else summarise_issues(issues)
@@ -162,6 +128,9 @@ def _check_ledger_options(ledger: Path, column_map: Path | None, sheet: str | No
 @contextmanager
 def _progress(ledger: Path) -> Iterator[Callable[[int], None] | None]:
     """A progress bar for a long CSV or Excel ledger when run in a terminal."""
+
+    from pooledledger.io.sources import count_rows
+
     if not sys.stderr.isatty() or ledger.suffix.lower() not in (".csv", ".xlsx"):
         yield None
         return
@@ -185,6 +154,8 @@ def _progress(ledger: Path) -> Iterator[Callable[[int], None] | None]:
 def _inputs(
     agreement: Path, ledger: Path, column_map: Path | None = None, sheet: str | None = None
 ) -> Inputs:
+    from pooledledger.io.pipeline import read_inputs
+
     _check_ledger_options(ledger, column_map, sheet)
     with _progress(ledger) as progress:
         inputs, issues = read_inputs(
@@ -198,6 +169,8 @@ def _inputs(
 
 
 def _year(inputs: Inputs, text: str | None) -> FinancialYear:
+    from pooledledger.errors import PeriodError
+
     try:
         year = inputs.year(text)
     except PeriodError as exc:
@@ -212,6 +185,9 @@ def _year(inputs: Inputs, text: str | None) -> FinancialYear:
 
 def _check_termination(inputs: Inputs, year: FinancialYear, end: date) -> None:
     """PL-TRM-001 as a usage error (exit 2): the date must be in the year and the term."""
+
+    from pooledledger.termination import termination_date_issues
+
     bad = termination_date_issues(inputs.agreement, year, end)
     if bad:
         raise click.BadParameter(
@@ -220,6 +196,9 @@ def _check_termination(inputs: Inputs, year: FinancialYear, end: date) -> None:
 
 
 def _rulings(values: tuple[str, ...]) -> dict[SchemeId, BoardRuling]:
+    from pooledledger.riskshare import BoardRuling
+    from pooledledger.rules import UnderspendDisposition
+
     out: dict[SchemeId, BoardRuling] = {}
     for value in values:
         scheme, sep, rest = value.partition("=")
@@ -244,6 +223,8 @@ def _rulings(values: tuple[str, ...]) -> dict[SchemeId, BoardRuling]:
 
 
 def _checked_rulings(agreement: Agreement, values: tuple[str, ...]) -> dict[SchemeId, BoardRuling]:
+    from pooledledger.rules import BoardDecision, WindfallManaged
+
     rulings = _rulings(values)
     for k in rulings:
         if k not in agreement.scheme_ids:
@@ -309,6 +290,11 @@ def check(
     is listed with its code, file, row and column. Exits with 1 if any problem is an
     error; warnings alone exit with 0.
     """
+
+    from pooledledger.errors import has_errors
+    from pooledledger.io.agreement_files import read_agreement
+    from pooledledger.io.pipeline import read_inputs
+
     del all_issues  # read by _report from the command's parameters
     if ledger is None:
         _, issues = read_agreement(agreement)
@@ -349,8 +335,8 @@ def check(
 )
 @click.option(
     "--note-policy",
-    type=click.Choice([p.value for p in NotePolicy], case_sensitive=False),
-    default=NotePolicy.ROUNDING_LINE.value.lower(),
+    type=click.Choice(NOTE_POLICIES, case_sensitive=False),
+    default=NOTE_POLICIES[0].lower(),
     show_default=True,
     help="How the £000 note is made to cast: a rounding line, or adjust the largest item.",
 )
@@ -418,6 +404,14 @@ def close(
     append (settlements, balances brought forward, the year-closed marker) are in
     the JSON. A store close adds them to the store.
     """
+
+    from pooledledger.errors import PooledLedgerError
+    from pooledledger.io.excel_out import line_sheets_plan
+    from pooledledger.io.pipeline import write_year_end
+    from pooledledger.periods import FinancialYear
+    from pooledledger.reports.bundle import year_end_reports
+    from pooledledger.reports.note import NotePolicy
+
     del all_issues  # read by _report from the command's parameters
     if _is_store(agreement):
         if ledger is not None:
@@ -526,6 +520,12 @@ def quarterly(
     the partners, and the date by which partners must be told. Writes JSON,
     Markdown and HTML to OUT and prints the Markdown.
     """
+
+    from pooledledger.errors import MoneyError
+    from pooledledger.io.csv_files import parse_pounds
+    from pooledledger.io.pipeline import write_quarterly
+    from pooledledger.reports.quarterly import projection_window, quarterly_report
+
     del all_issues  # read by _report from the command's parameters
     inputs = _inputs(agreement, ledger, column_map, sheet)
     fy = _year(inputs, year)
@@ -600,6 +600,10 @@ def balances(
     and expenditure) from its own journals, with the thresholds met. Writes JSON
     and Markdown to OUT and prints the Markdown.
     """
+
+    from pooledledger.io.pipeline import write_balances
+    from pooledledger.reports.balances import agreement_of_balances
+
     del all_issues  # read by _report from the command's parameters
     inputs = _inputs(agreement, ledger, column_map, sheet)
     fy = _year(inputs, year)
@@ -615,7 +619,14 @@ def _what_if_changes(
     spend: tuple[str, ...], rule: tuple[str, ...], contribution: tuple[str, ...]
 ) -> list[Change]:
     """Parse ``--spend``, ``--rule`` and ``--contribution`` into changes, in that order."""
+
     from pydantic import TypeAdapter, ValidationError
+
+    from pooledledger.errors import MoneyError
+    from pooledledger.io.csv_files import parse_pounds
+    from pooledledger.money import to_money
+    from pooledledger.rules import RiskShareRule
+    from pooledledger.whatif import ContributionChange, RuleChange, SpendingChange
 
     changes: list[Change] = []
     for value in spend:
@@ -724,6 +735,11 @@ def what_if_command(
     after, the host's net position included (docs/what-if.md). Nothing is written
     to the ledger.
     """
+
+    from pooledledger.errors import PooledLedgerError
+    from pooledledger.io.what_if_out import write_what_if
+    from pooledledger.whatif import what_if
+
     del all_issues  # read by _report from the command's parameters
     changes = _what_if_changes(spend, rule, contribution)
     if not changes:
@@ -782,6 +798,17 @@ def journals(
     given one. Nothing is written if any line cannot be mapped; every file is
     checked to balance first. Dates are the period's last day (31/03/YYYY).
     """
+
+    from pooledledger.close import close_year
+    from pooledledger.errors import PooledLedgerError, has_errors
+    from pooledledger.io.upload_files import (
+        read_journal_mapping,
+        read_upload_layout,
+        write_journal_uploads,
+    )
+    from pooledledger.money import format_pence
+    from pooledledger.uploads import GENERIC_LAYOUT
+
     del all_issues  # read by _report from the command's parameters
     inputs = _inputs(agreement, ledger, column_map, sheet)
     fy = _year(inputs, year)
@@ -825,6 +852,10 @@ def journals(
 )
 def schema(what: str) -> None:
     """Print the JSON Schema of an agreement, journal mapping or upload layout file."""
+
+    from pooledledger.io.agreement_files import agreement_json_schema
+    from pooledledger.io.upload_files import journal_mapping_json_schema, upload_layout_json_schema
+
     schemas = {
         "agreement": agreement_json_schema,
         "journal-mapping": journal_mapping_json_schema,
@@ -850,6 +881,12 @@ def demo(out: Path) -> None:
     report (JSON, Markdown, HTML, Excel, CSV), the quarterly reports for Q1-Q4 and
     the agreement-of-balances exports for months 6, 9 and 12 to OUT.
     """
+
+    from pooledledger.io.pipeline import write_balances, write_quarterly, write_year_end
+    from pooledledger.reports.balances import agreement_of_balances
+    from pooledledger.reports.bundle import year_end_reports
+    from pooledledger.reports.quarterly import quarterly_report
+
     with _writing(out):
         out.mkdir(parents=True, exist_ok=True)
     for agreement_name, ledger_name in EXAMPLES:
@@ -906,6 +943,8 @@ def _is_store(location: str) -> bool:
 @contextmanager
 def _store_errors(what: str) -> Iterator[None]:
     """Refusals and store problems as a readable list, exit 1; never a traceback."""
+
+    from pooledledger.errors import IssueError
     from pooledledger.store import StoreError
 
     try:
@@ -933,6 +972,9 @@ def _open_store(location: str, what: str) -> Iterator[PoolStore]:
 
 
 def _store_year(text: str) -> FinancialYear:
+    from pooledledger.errors import PeriodError
+    from pooledledger.periods import FinancialYear
+
     try:
         return FinancialYear.parse(text)
     except PeriodError as exc:
@@ -948,6 +990,11 @@ def _close_store(
     note_policy: str,
     by: str,
 ) -> None:
+    from pooledledger.errors import IssueError, PooledLedgerError
+    from pooledledger.io.pipeline import write_year_end
+    from pooledledger.reports.bundle import year_end_reports
+    from pooledledger.reports.note import NotePolicy
+
     if year is None:
         raise click.BadParameter("a store close needs the year, e.g. 2025-26", param_hint="--year")
     fy = _store_year(year)

@@ -28,15 +28,17 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
-from typing import Any, ClassVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
-import holidays
 from dateutil.relativedelta import relativedelta
 from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import core_schema
 
 from pooledledger.errors import PeriodError
+
+if TYPE_CHECKING:
+    import holidays
 
 __all__ = [
     "ENGLAND_AND_WALES",
@@ -543,18 +545,30 @@ class WorkingCalendar:
     holidays, or an organisation's own closure days, can be given as
     ``extra_closures``.  Scotland and Northern Ireland are not covered.
 
-    One ``holidays`` object is built per calendar and caches each year on first
-    use, so calls are cheap; share :data:`ENGLAND_AND_WALES` rather than building
-    calendars per call.
+    One ``holidays`` object is built per calendar, on its first question (so
+    importing pooledledger does not load the holiday tables), and caches each year
+    on first use, so calls are cheap; share :data:`ENGLAND_AND_WALES` rather than
+    building calendars per call.
     """
 
     extra_closures: frozenset[date]
-    _bank_holidays: holidays.HolidayBase = field(compare=False, hash=False)
+    _loaded: holidays.HolidayBase | None = field(compare=False, hash=False)
 
     def __init__(self, extra_closures: Iterable[date] = ()) -> None:
         closures = frozenset(_check_date(d, "closure") for d in extra_closures)
         object.__setattr__(self, "extra_closures", closures)
-        object.__setattr__(self, "_bank_holidays", holidays.country_holidays("GB", subdiv="ENG"))
+        object.__setattr__(self, "_loaded", None)
+
+    @property
+    def _bank_holidays(self) -> holidays.HolidayBase:
+        """The bank holidays, built on first use (``holidays`` is slow to import)."""
+        loaded = self._loaded
+        if loaded is None:
+            import holidays
+
+            loaded = holidays.country_holidays("GB", subdiv="ENG")
+            object.__setattr__(self, "_loaded", loaded)
+        return loaded
 
     def with_closures(self, *dates: date) -> WorkingCalendar:
         """A new calendar with ``dates`` closed as well."""

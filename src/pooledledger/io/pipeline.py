@@ -44,6 +44,7 @@ from pooledledger.errors import Issue, has_errors
 from pooledledger.io.agreement_files import read_agreement
 from pooledledger.io.csv_out import write_csv_tables
 from pooledledger.io.excel_out import LineSheets, write_year_end_workbook
+from pooledledger.io.formats import FORMATS
 from pooledledger.io.sources import read_ledger_source
 from pooledledger.ledger import Ledger
 from pooledledger.periods import FinancialYear
@@ -60,9 +61,6 @@ __all__ = [
     "write_quarterly",
     "write_year_end",
 ]
-
-#: Output formats of the year-end close, in the order they are written.
-FORMATS: tuple[str, ...] = ("json", "md", "html", "xlsx", "csv")
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,12 @@
+"""The year-end output formats, in the order they are written.
+
+A module of its own, with no imports, so the command line can list the formats
+in ``pooledledger close --help`` without loading the writers.
+"""
+
+from __future__ import annotations
+
+__all__ = ["FORMATS"]
+
+#: Output formats of the year-end close, in the order they are written.
+FORMATS: tuple[str, ...] = ("json", "md", "html", "xlsx", "csv")
