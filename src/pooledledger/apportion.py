@@ -38,6 +38,7 @@ from fractions import Fraction
 from typing import TYPE_CHECKING
 
 from pooledledger.allocation import CumulativeAllocator
+from pooledledger.allocation_columns import RunningAllocation, allocate_running
 from pooledledger.entries import Expenditure
 from pooledledger.errors import Issue, Location, Severity
 from pooledledger.ledger import Ledger
@@ -199,6 +200,36 @@ def _full(partners: tuple[PartnerId, ...], values: Mapping[PartnerId, int]) -> d
     return {p: values.get(p, 0) for p in partners}
 
 
+#: A scheme's expenditure (or income) lines are allocated with column arithmetic
+#: (:mod:`pooledledger.allocation_columns`) from this many lines; fewer go through
+#: :class:`~pooledledger.allocation.CumulativeAllocator` one by one.  Both give the
+#: same pence (docs/benchmarks.md#design-note-columns).
+COLUMNS_FROM = 512
+
+
+def _running(
+    amounts: list[int], weights: Mapping[PartnerId, Fraction], partners: tuple[PartnerId, ...]
+) -> RunningAllocation[PartnerId]:
+    """Each partner's allocation of every running total of ``amounts``, and its steps."""
+    if len(amounts) >= COLUMNS_FROM:
+        got = allocate_running(amounts, weights, partners)
+        if got is not None:
+            return got
+    acc = CumulativeAllocator(weights, partners)
+    keys = tuple(acc.running_parts)
+    steps: dict[PartnerId, list[int]] = {k: [] for k in keys}
+    running: dict[PartnerId, list[int]] = {k: [] for k in keys}
+    winners: list[tuple[PartnerId, ...]] = []
+    for amount in amounts:
+        step = acc.add(amount)
+        now = acc.running_parts
+        for k in keys:
+            steps[k].append(step[k])
+            running[k].append(now[k])
+        winners.append(acc.last_remainder_to)
+    return RunningAllocation(keys, running, steps, winners)
+
+
 def apportion(ledger: Ledger, year: FinancialYear, upto: date | None = None) -> Apportionment:
     """Each partner's share of each expenditure and income line of ``year`` before ``upto``.
 
@@ -209,24 +240,36 @@ def apportion(ledger: Ledger, year: FinancialYear, upto: date | None = None) -> 
     end = year.end if upto is None else min(upto, year.end)
     within = DateRange(year.start, max(end, year.start))
     weights, basis, issues = scheme_weights(ledger, year)
-    allocators: dict[tuple[SchemeId, str], CumulativeAllocator[PartnerId]] = {}
-    lines: list[LineShare] = []
-    by_id: dict[str, LineShare] = {}
     owners: dict[str, PartnerId] = {}
     for e in ledger.entries:
         if isinstance(e, Expenditure) and e.capital:
             owners[e.id] = e.procuring_partner or agreement.host
+    # The lines of each scheme and kind, in canonical order.  Every partner's share
+    # of a scheme's lines to date is the allocation of their running total after
+    # every line (a reversal's copied shares are brought back to it by its true-up
+    # line), so a whole group is allocated at once from its running totals.
+    included = []
+    amounts: dict[tuple[SchemeId, str], list[int]] = {}
+    ids: set[str] = set()
     for pl in ledger.pool_lines:
         if not within.contains(pl.date) or pl.scheme not in weights:
             continue  # outside the period, or an unknown scheme (reported by checks)
+        included.append(pl)
+        ids.add(pl.entry_id)
+        amounts.setdefault((pl.scheme, pl.kind), []).append(pl.amount)
+    runs = {key: _running(group, weights[key[0]], partners) for key, group in amounts.items()}
+    at = dict.fromkeys(runs, 0)
+    lines: list[LineShare] = []
+    by_id: dict[str, LineShare] = {}
+    for pl in included:
         key = (pl.scheme, pl.kind)
-        acc = allocators.get(key)
-        if acc is None:
-            acc = allocators[key] = CumulativeAllocator(weights[pl.scheme], partners)
-        if pl.reverses is not None and pl.reverses in by_id:
+        run = runs[key]
+        i = at[key]
+        at[key] = i + 1
+        step = {k: run.steps[k][i] for k in run.keys}
+        if pl.reverses is not None and pl.reverses in ids:
             original = by_id[pl.reverses]
             shares = {p: -v for p, v in original.shares.items()}
-            acc.apply(shares)
             line = LineShare(
                 pl.entry_id,
                 pl.scheme,
@@ -238,25 +281,11 @@ def apportion(ledger: Ledger, year: FinancialYear, upto: date | None = None) -> 
                 original.capital_owner,
                 pl.reverses,
             )
-        else:
-            shares = acc.add(pl.amount)
-            line = LineShare(
-                pl.entry_id,
-                pl.scheme,
-                pl.date,
-                pl.kind,
-                pl.amount,
-                shares,
-                acc.last_remainder_to,
-                owners.get(pl.reverses or pl.entry_id),
-                pl.reverses,
-            )
-        by_id[pl.entry_id] = line
-        lines.append(line)
-        if pl.reverses is not None and pl.reverses in by_id:
+            by_id[pl.entry_id] = line
+            lines.append(line)
             # the copied shares may leave the running shares off the allocation of the
             # running total; a zero-sum true-up line moves the pennies back at once
-            true_up = acc.add(0)
+            true_up = {k: v - shares.get(k, 0) for k, v in step.items()}
             if any(true_up.values()):
                 lines.append(
                     LineShare(
@@ -266,11 +295,25 @@ def apportion(ledger: Ledger, year: FinancialYear, upto: date | None = None) -> 
                         pl.kind,
                         0,
                         true_up,
-                        acc.last_remainder_to,
+                        run.winners[i],
                         None,
                         None,
                     )
                 )
+        else:
+            line = LineShare(
+                pl.entry_id,
+                pl.scheme,
+                pl.date,
+                pl.kind,
+                pl.amount,
+                step,
+                run.winners[i],
+                owners.get(pl.reverses or pl.entry_id),
+                pl.reverses,
+            )
+            by_id[pl.entry_id] = line
+            lines.append(line)
 
     capital_by_scheme: dict[SchemeId, dict[PartnerId, int]] = {}
     cost_by_scheme: dict[SchemeId, dict[PartnerId, int]] = {}
@@ -283,8 +326,8 @@ def apportion(ledger: Ledger, year: FinancialYear, upto: date | None = None) -> 
             cost[owner] = cost.get(owner, 0) + line.amount
     schemes: dict[SchemeId, SchemeShares] = {}
     for scheme in agreement.schemes:
-        exp = acc_parts(allocators.get((scheme.id, "expenditure")))
-        inc = acc_parts(allocators.get((scheme.id, "income")))
+        exp = _final(runs.get((scheme.id, "expenditure")))
+        inc = _final(runs.get((scheme.id, "income")))
         capital = capital_by_scheme.get(scheme.id, {})
         schemes[scheme.id] = SchemeShares(
             scheme.id,
@@ -296,6 +339,13 @@ def apportion(ledger: Ledger, year: FinancialYear, upto: date | None = None) -> 
             _full(partners, cost_by_scheme.get(scheme.id, {})),
         )
     return Apportionment(year, within, partners, schemes, tuple(lines), tuple(issues))
+
+
+def _final(run: RunningAllocation[PartnerId] | None) -> dict[PartnerId, int]:
+    """Each partner's share of all the group's lines: the last running allocation."""
+    if run is None or not run.winners:
+        return {}
+    return {k: run.running[k][-1] for k in run.keys}
 
 
 def acc_parts(acc: CumulativeAllocator[PartnerId] | None) -> dict[PartnerId, int]:

@@ -1,0 +1,154 @@
+"""Cumulative largest-remainder allocation of a whole column of amounts at once.
+
+The same arithmetic as :class:`~pooledledger.allocation.CumulativeAllocator`, to the
+penny, done with polars column expressions instead of one Python call per line
+(docs/benchmarks.md#design-note-columns): for running totals ``R_i`` of a column of
+amounts, each key's allocation of ``R_i`` is
+
+* ``floor(|R_i| × n_k / S)`` with remainder ``|R_i| × n_k mod S`` (exact ``Int128``
+  products of ``Int64`` values, so nothing can wrap),
+* plus one penny when fewer than ``|R_i| − Σ floors`` keys rank above it by
+  (larger remainder, then earlier in ``order``),
+* with the sign of ``R_i`` applied last;
+
+and each amount's parts are the differences of consecutive rows.  Values that do
+not fit ``Int64`` (running totals or scaled weights of 2**62 or more) are never
+wrapped: the caller gets ``None`` and uses the row allocator, whose Python
+integers have no bound.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Generic, TypeVar
+
+from pooledledger.allocation import Weight, _plan
+
+if TYPE_CHECKING:
+    import polars
+
+__all__ = ["RunningAllocation", "allocate_running"]
+
+K = TypeVar("K", bound=Hashable)
+
+#: Bound on running totals and scaled weights: products stay far inside Int128.
+LIMIT = 2**62
+
+
+@dataclass(frozen=True, slots=True)
+class RunningAllocation(Generic[K]):
+    """Each key's allocation of every running total, and the remainder pennies.
+
+    ``running[k][i]`` is ``allocate(R_i, weights, order)[k]``; ``steps[k][i]`` is
+    ``running[k][i] - running[k][i - 1]`` (what ``CumulativeAllocator.add`` returns);
+    ``winners[i]`` the keys that got a remainder penny in the allocation of ``R_i``,
+    in the order the pence were handed out (``last_remainder_to``).
+    """
+
+    keys: tuple[K, ...]
+    running: dict[K, list[int]]
+    steps: dict[K, list[int]]
+    winners: list[tuple[K, ...]]
+
+
+def allocate_running(
+    amounts: Sequence[int], weights: Mapping[K, Weight], order: Sequence[K] | None = None
+) -> RunningAllocation[K] | None:
+    """Allocate the running totals of ``amounts`` in one pass of column arithmetic.
+
+    ``None`` when a running total or a scaled weight is 2**62 or more (use
+    :class:`~pooledledger.allocation.CumulativeAllocator` then: it is exact at any size).
+    """
+    plan = _plan(weights, order)
+    s = plan.total_weight
+    if s >= LIMIT or not amounts:
+        return None if amounts else RunningAllocation(plan.keys, {}, {}, [])
+    # |R_i| <= Σ|a| <= len × max|a|: check the cheap bound first, then the exact one
+    if len(amounts) * max(max(amounts), -min(amounts)) >= LIMIT and (
+        sum(map(abs, amounts)) >= LIMIT
+    ):
+        return None
+
+    import polars as pl
+
+    keys = plan.keys
+    n = len(keys)
+    df = pl.DataFrame({"a": amounts}, schema={"a": pl.Int64})
+    r = pl.col("a").cum_sum()
+    t = r.abs().cast(pl.Int128)
+    df = df.select(
+        r.alias("R"),
+        *[(t * num // s).cast(pl.Int64).alias(f"q{i}") for i, num in enumerate(plan.numerators)],
+        *[(t * num % s).cast(pl.Int64).alias(f"m{i}") for i, num in enumerate(plan.numerators)],
+    )
+    left = pl.col("R").abs() - pl.sum_horizontal([pl.col(f"q{i}") for i in range(n)])
+    ranks = []
+    for i in range(n):
+        ahead = [
+            (pl.col(f"m{j}") > pl.col(f"m{i}")) | (pl.col(f"m{j}") == pl.col(f"m{i}"))
+            if j < i
+            else pl.col(f"m{j}") > pl.col(f"m{i}")
+            for j in range(n)
+            if j != i
+        ]
+        rank = pl.sum_horizontal([a.cast(pl.Int64) for a in ahead]) if ahead else pl.lit(0)
+        ranks.append(rank.alias(f"k{i}"))
+    df = df.with_columns(left.alias("left"), *ranks)
+    sign = pl.when(pl.col("R") < 0).then(-1).otherwise(1)
+    df = df.with_columns(
+        [
+            (sign * (pl.col(f"q{i}") + (pl.col(f"k{i}") < pl.col("left")).cast(pl.Int64))).alias(
+                f"A{i}"
+            )
+            for i in range(n)
+        ]
+    )
+    df = df.with_columns(
+        [
+            (pl.col(f"A{i}") - pl.col(f"A{i}").shift(1, fill_value=0)).alias(f"D{i}")
+            for i in range(n)
+        ]
+    )
+    running = {k: df.get_column(f"A{i}").to_list() for i, k in enumerate(keys)}
+    steps = {k: df.get_column(f"D{i}").to_list() for i, k in enumerate(keys)}
+    # who got the remainder pennies, in the order handed out, as one integer per row:
+    # Σ over winners of (index + 1) × base**rank, decoded once per distinct value
+    base = n + 1
+    if base**n >= LIMIT:  # never for a real agreement's partners; exact all the same
+        return _with_winners_by_row(df, keys, running, steps)
+    code = pl.sum_horizontal(
+        [
+            pl.when(pl.col(f"k{i}") < pl.col("left"))
+            .then((i + 1) * pl.lit(base, pl.Int64).pow(pl.col(f"k{i}")))
+            .otherwise(0)
+            for i in range(n)
+        ]
+    )
+    codes = df.select(code.alias("c")).get_column("c").to_list()
+    table = {c: _decode(c, base, keys) for c in set(codes)}
+    return RunningAllocation(keys, running, steps, [table[c] for c in codes])
+
+
+def _decode(code: int, base: int, keys: tuple[K, ...]) -> tuple[K, ...]:
+    out: list[K] = []
+    while code:
+        code, digit = divmod(code, base)
+        out.append(keys[digit - 1])
+    return tuple(out)
+
+
+def _with_winners_by_row(
+    df: polars.DataFrame,
+    keys: tuple[K, ...],
+    running: dict[K, list[int]],
+    steps: dict[K, list[int]],
+) -> RunningAllocation[K]:
+    n = len(keys)
+    lefts = df.get_column("left").to_list()
+    rank_cols = [df.get_column(f"k{i}").to_list() for i in range(n)]
+    winners: list[tuple[K, ...]] = []
+    for row, lo in enumerate(lefts):
+        got = sorted((rank_cols[i][row], i) for i in range(n) if rank_cols[i][row] < lo)
+        winners.append(tuple(keys[i] for _, i in got))
+    return RunningAllocation(keys, running, steps, winners)

@@ -1,0 +1,54 @@
+"""The column-allocated apportionment equals the row-by-row one it replaced, to the penny."""
+
+from __future__ import annotations
+
+import importlib
+from collections import Counter
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from apportion_oracle import row_apportion
+from pooledledger.agreement import Agreement
+from pooledledger.apportion import apportion
+from pooledledger.entries import Entry
+from pooledledger.ledger import Ledger
+from strategies import YEAR, agreements, entry_streams, random_pool
+
+# the module, not the function of the same name that the package exports
+apportion_module = importlib.import_module("pooledledger.apportion")
+
+
+def _same(ledger: Ledger) -> None:
+    for upto in (None, YEAR.quarter(2).end):
+        want = row_apportion(ledger, YEAR, upto)
+        got = apportion(ledger, YEAR, upto)
+        assert got.lines == want.lines
+        assert got.schemes == want.schemes
+        assert got.issues == want.issues
+        assert got == want
+
+
+@st.composite
+def pools(draw: st.DrawFn) -> tuple[Agreement, list[Entry]]:
+    agreement = draw(agreements(max_partners=5, max_schemes=3))
+    return agreement, draw(entry_streams(agreement, max_size=60))
+
+
+@settings(max_examples=60, deadline=None)
+@given(pool=pools(), columns_from=st.sampled_from([0, 1, 3]))
+def test_same_as_the_row_path(pool: tuple[Agreement, list[Entry]], columns_from: int) -> None:
+    agreement, entries = pool
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(apportion_module, "COLUMNS_FROM", columns_from)
+        _same(Ledger(agreement, entries))
+
+
+@pytest.mark.parametrize("seed", [7, 2025])
+def test_same_as_the_row_path_on_a_seeded_pool(seed: int) -> None:
+    agreement, entries = random_pool(seed, 5000, n_partners=6, n_schemes=3)
+    ledger = Ledger(agreement, entries)
+    sizes = Counter((line.scheme, line.kind) for line in ledger.pool_lines)
+    assert max(sizes.values()) >= apportion_module.COLUMNS_FROM  # columns are used
+    _same(ledger)
