@@ -98,11 +98,14 @@ def row_apportion(ledger: Ledger, year: FinancialYear, upto: date | None = None)
                 )
 
     capital_by_scheme: dict[SchemeId, dict[PartnerId, int]] = {}
+    cost_by_scheme: dict[SchemeId, dict[PartnerId, int]] = {}
     for line in lines:
         if line.capital_owner is not None:
             owned = capital_by_scheme.setdefault(line.scheme, {})
             owner = line.capital_owner
             owned[owner] = owned.get(owner, 0) + line.shares.get(owner, 0)
+            cost = cost_by_scheme.setdefault(line.scheme, {})
+            cost[owner] = cost.get(owner, 0) + line.amount
     schemes: dict[SchemeId, SchemeShares] = {}
     for scheme in agreement.schemes:
         exp = acc_parts(allocators.get((scheme.id, "expenditure")))
@@ -115,5 +118,6 @@ def row_apportion(ledger: Ledger, year: FinancialYear, upto: date | None = None)
             _full(partners, exp),
             _full(partners, inc),
             _full(partners, capital),
+            _full(partners, cost_by_scheme.get(scheme.id, {})),
         )
     return Apportionment(year, within, partners, schemes, tuple(lines), tuple(issues))

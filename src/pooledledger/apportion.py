@@ -31,8 +31,8 @@ Year-end shares under the risk-share rules are the close's job, not this module'
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import FrozenInstanceError, dataclass, field
 from datetime import date
 from fractions import Fraction
 from typing import TYPE_CHECKING
@@ -136,16 +136,87 @@ def scheme_weights(
     return weights, basis, issues
 
 
-@dataclass(frozen=True)
 class Apportionment:
-    """Every partner's share of every pool line of ``year`` dated inside ``within``."""
+    """Every partner's share of every pool line of ``year`` dated inside ``within``.
+
+    Immutable.  The scheme totals (``schemes``) are worked out from the running
+    totals of each scheme's lines; the per-line :class:`LineShare` objects are made
+    only when ``lines`` is first read (a close needs only the totals), and are then
+    kept (docs/benchmarks.md#design-note-columns).
+    """
+
+    __slots__ = ("_build", "_lines", "issues", "partners", "schemes", "within", "year")
 
     year: FinancialYear
     within: DateRange
     partners: tuple[PartnerId, ...]
     schemes: dict[SchemeId, SchemeShares]
-    lines: tuple[LineShare, ...]
-    issues: tuple[Issue, ...] = ()
+    issues: tuple[Issue, ...]
+    _lines: tuple[LineShare, ...] | None
+    _build: Callable[[], tuple[LineShare, ...]] | None
+
+    def __init__(
+        self,
+        year: FinancialYear,
+        within: DateRange,
+        partners: tuple[PartnerId, ...],
+        schemes: dict[SchemeId, SchemeShares],
+        lines: tuple[LineShare, ...] | Callable[[], tuple[LineShare, ...]],
+        issues: tuple[Issue, ...] = (),
+    ) -> None:
+        """``lines`` may be a function that makes them, called once, on first use."""
+        for name, value in (
+            ("year", year),
+            ("within", within),
+            ("partners", partners),
+            ("schemes", schemes),
+            ("issues", issues),
+        ):
+            object.__setattr__(self, name, value)
+        if callable(lines):
+            object.__setattr__(self, "_lines", None)
+            object.__setattr__(self, "_build", lines)
+        else:
+            object.__setattr__(self, "_lines", tuple(lines))
+            object.__setattr__(self, "_build", None)
+
+    @property
+    def lines(self) -> tuple[LineShare, ...]:
+        """Every pool line with each partner's share, in canonical order."""
+        made = self._lines
+        if made is None:
+            assert self._build is not None
+            made = self._build()
+            object.__setattr__(self, "_lines", made)
+            object.__setattr__(self, "_build", None)
+        return made
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise FrozenInstanceError(f"cannot assign to field {name!r}")
+
+    def __delattr__(self, name: str) -> None:
+        raise FrozenInstanceError(f"cannot delete field {name!r}")
+
+    def _fields(self) -> tuple[object, ...]:
+        return (self.year, self.within, self.partners, self.schemes, self.lines, self.issues)
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        assert isinstance(other, Apportionment)
+        return self._fields() == other._fields()
+
+    __hash__ = None  # type: ignore[assignment]  # holds dicts, as the dataclass did
+
+    def __repr__(self) -> str:
+        return (
+            f"Apportionment(year={self.year!r}, within={self.within!r}, "
+            f"partners={self.partners!r}, schemes={self.schemes!r}, lines={self.lines!r}, "
+            f"issues={self.issues!r})"
+        )
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (Apportionment, self._fields())
 
     def line(self, entry_id: str) -> LineShare:
         for line in self.lines:
@@ -258,72 +329,95 @@ def apportion(ledger: Ledger, year: FinancialYear, upto: date | None = None) -> 
         ids.add(pl.entry_id)
         amounts.setdefault((pl.scheme, pl.kind), []).append(pl.amount)
     runs = {key: _running(group, weights[key[0]], partners) for key, group in amounts.items()}
-    at = dict.fromkeys(runs, 0)
-    lines: list[LineShare] = []
-    by_id: dict[str, LineShare] = {}
-    for pl in included:
-        key = (pl.scheme, pl.kind)
-        run = runs[key]
-        i = at[key]
-        at[key] = i + 1
-        step = {k: run.steps[k][i] for k in run.keys}
-        if pl.reverses is not None and pl.reverses in ids:
-            original = by_id[pl.reverses]
-            shares = {p: -v for p, v in original.shares.items()}
-            line = LineShare(
-                pl.entry_id,
-                pl.scheme,
-                pl.date,
-                pl.kind,
-                pl.amount,
-                shares,
-                (),
-                original.capital_owner,
-                pl.reverses,
-            )
-            by_id[pl.entry_id] = line
-            lines.append(line)
-            # the copied shares may leave the running shares off the allocation of the
-            # running total; a zero-sum true-up line moves the pennies back at once
-            true_up = {k: v - shares.get(k, 0) for k, v in step.items()}
-            if any(true_up.values()):
-                lines.append(
-                    LineShare(
-                        f"{pl.entry_id}:true-up",
-                        pl.scheme,
-                        pl.date,
-                        pl.kind,
-                        0,
-                        true_up,
-                        run.winners[i],
-                        None,
-                        None,
-                    )
-                )
-        else:
-            line = LineShare(
-                pl.entry_id,
-                pl.scheme,
-                pl.date,
-                pl.kind,
-                pl.amount,
-                step,
-                run.winners[i],
-                owners.get(pl.reverses or pl.entry_id),
-                pl.reverses,
-            )
-            by_id[pl.entry_id] = line
-            lines.append(line)
+    # each group's steps as one tuple per line, in its partners' order
+    rows = {key: list(zip(*run.steps.values(), strict=True)) for key, run in runs.items()}
 
+    def make_lines() -> tuple[LineShare, ...]:
+        at = dict.fromkeys(runs, 0)
+        lines: list[LineShare] = []
+        by_id: dict[str, LineShare] = {}
+        for pl in included:
+            key = (pl.scheme, pl.kind)
+            run = runs[key]
+            i = at[key]
+            at[key] = i + 1
+            step = dict(zip(run.keys, rows[key][i], strict=True))
+            if pl.reverses is not None and pl.reverses in ids:
+                original = by_id[pl.reverses]
+                shares = {p: -v for p, v in original.shares.items()}
+                line = LineShare(
+                    pl.entry_id,
+                    pl.scheme,
+                    pl.date,
+                    pl.kind,
+                    pl.amount,
+                    shares,
+                    (),
+                    original.capital_owner,
+                    pl.reverses,
+                )
+                by_id[pl.entry_id] = line
+                lines.append(line)
+                # the copied shares may leave the running shares off the allocation of the
+                # running total; a zero-sum true-up line moves the pennies back at once
+                true_up = {k: v - shares.get(k, 0) for k, v in step.items()}
+                if any(true_up.values()):
+                    lines.append(
+                        LineShare(
+                            f"{pl.entry_id}:true-up",
+                            pl.scheme,
+                            pl.date,
+                            pl.kind,
+                            0,
+                            true_up,
+                            run.winners[i],
+                            None,
+                            None,
+                        )
+                    )
+            else:
+                line = LineShare(
+                    pl.entry_id,
+                    pl.scheme,
+                    pl.date,
+                    pl.kind,
+                    pl.amount,
+                    step,
+                    run.winners[i],
+                    owners.get(pl.reverses or pl.entry_id),
+                    pl.reverses,
+                )
+                by_id[pl.entry_id] = line
+                lines.append(line)
+
+        return tuple(lines)
+
+    # capital items (I-11, P8): only their lines' shares are needed for the totals
     capital_by_scheme: dict[SchemeId, dict[PartnerId, int]] = {}
     cost_by_scheme: dict[SchemeId, dict[PartnerId, int]] = {}
-    for line in lines:
-        if line.capital_owner is not None:
-            owned = capital_by_scheme.setdefault(line.scheme, {})
-            owner = line.capital_owner
-            owned[owner] = owned.get(owner, 0) + line.shares.get(owner, 0)
-            cost = cost_by_scheme.setdefault(line.scheme, {})
-            cost[owner] = cost.get(owner, 0) + line.amount
+    if owners:
+        at = dict.fromkeys(runs, 0)
+        owned_shares: dict[str, tuple[PartnerId, dict[PartnerId, int]]] = {}
+        for pl in included:
+            key = (pl.scheme, pl.kind)
+            i = at[key]
+            at[key] = i + 1
+            if pl.reverses is not None and pl.reverses in ids:
+                if pl.reverses not in owned_shares:
+                    continue
+                owner, original = owned_shares[pl.reverses]
+                shares = {p: -v for p, v in original.items()}
+            else:
+                found = owners.get(pl.reverses or pl.entry_id)
+                if found is None:
+                    continue
+                owner = found
+                shares = dict(zip(runs[key].keys, rows[key][i], strict=True))
+            owned_shares[pl.entry_id] = (owner, shares)
+            owned = capital_by_scheme.setdefault(pl.scheme, {})
+            owned[owner] = owned.get(owner, 0) + shares.get(owner, 0)
+            cost = cost_by_scheme.setdefault(pl.scheme, {})
+            cost[owner] = cost.get(owner, 0) + pl.amount
     schemes: dict[SchemeId, SchemeShares] = {}
     for scheme in agreement.schemes:
         exp = _final(runs.get((scheme.id, "expenditure")))
@@ -338,7 +432,7 @@ def apportion(ledger: Ledger, year: FinancialYear, upto: date | None = None) -> 
             _full(partners, capital),
             _full(partners, cost_by_scheme.get(scheme.id, {})),
         )
-    return Apportionment(year, within, partners, schemes, tuple(lines), tuple(issues))
+    return Apportionment(year, within, partners, schemes, make_lines, tuple(issues))
 
 
 def _final(run: RunningAllocation[PartnerId] | None) -> dict[PartnerId, int]:
