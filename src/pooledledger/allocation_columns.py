@@ -19,8 +19,7 @@ integers have no bound.
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from typing import TYPE_CHECKING, Generic, TypeVar
 
 from pooledledger.allocation import Weight, _plan
@@ -36,20 +35,58 @@ K = TypeVar("K", bound=Hashable)
 LIMIT = 2**62
 
 
-@dataclass(frozen=True, slots=True)
+_Lists = tuple[dict[K, list[int]], dict[K, list[int]]]
+
+
 class RunningAllocation(Generic[K]):
     """Each key's allocation of every running total, and the remainder pennies.
 
     ``running[k][i]`` is ``allocate(R_i, weights, order)[k]``; ``steps[k][i]`` is
     ``running[k][i] - running[k][i - 1]`` (what ``CumulativeAllocator.add`` returns);
     ``winners[i]`` the keys that got a remainder penny in the allocation of ``R_i``,
-    in the order the pence were handed out (``last_remainder_to``).
+    in the order the pence were handed out (``last_remainder_to``); ``final`` is the
+    allocation of the last running total.  ``final`` is ready at once; the per-row
+    lists are made the first time they are read.
     """
 
-    keys: tuple[K, ...]
-    running: dict[K, list[int]]
-    steps: dict[K, list[int]]
-    winners: list[tuple[K, ...]]
+    __slots__ = ("_lists", "_load_lists", "_load_winners", "_winners", "final", "keys")
+
+    def __init__(
+        self,
+        keys: tuple[K, ...],
+        final: dict[K, int],
+        lists: Callable[[], _Lists[K]],
+        winners: Callable[[], list[tuple[K, ...]]],
+    ) -> None:
+        self.keys = keys
+        self.final = final
+        self._load_lists: Callable[[], _Lists[K]] | None = lists
+        self._load_winners: Callable[[], list[tuple[K, ...]]] | None = winners
+        self._lists: _Lists[K] | None = None
+        self._winners: list[tuple[K, ...]] | None = None
+
+    def _made(self) -> _Lists[K]:
+        if self._lists is None:
+            assert self._load_lists is not None
+            self._lists = self._load_lists()
+            self._load_lists = None
+        return self._lists
+
+    @property
+    def running(self) -> dict[K, list[int]]:
+        return self._made()[0]
+
+    @property
+    def steps(self) -> dict[K, list[int]]:
+        return self._made()[1]
+
+    @property
+    def winners(self) -> list[tuple[K, ...]]:
+        if self._winners is None:
+            assert self._load_winners is not None
+            self._winners = self._load_winners()
+            self._load_winners = None
+        return self._winners
 
 
 def allocate_running(
@@ -63,7 +100,7 @@ def allocate_running(
     plan = _plan(weights, order)
     s = plan.total_weight
     if s >= LIMIT or not amounts:
-        return None if amounts else RunningAllocation(plan.keys, {}, {}, [])
+        return None if amounts else RunningAllocation(plan.keys, {}, lambda: ({}, {}), list)
     # |R_i| <= Σ|a| <= len × max|a|: check the cheap bound first, then the exact one
     if len(amounts) * max(max(amounts), -min(amounts)) >= LIMIT and (
         sum(map(abs, amounts)) >= LIMIT
@@ -110,13 +147,30 @@ def allocate_running(
             for i in range(n)
         ]
     )
+    last = df.row(df.height - 1, named=True)
+    final = {k: last[f"A{i}"] for i, k in enumerate(keys)}
+    return RunningAllocation(
+        keys, final, lambda: _lists(df, keys), lambda: _remainder_winners(df, keys)
+    )
+
+
+def _lists(df: polars.DataFrame, keys: tuple[K, ...]) -> _Lists[K]:
+    """The running allocations and steps of every row, as lists."""
     running = {k: df.get_column(f"A{i}").to_list() for i, k in enumerate(keys)}
     steps = {k: df.get_column(f"D{i}").to_list() for i, k in enumerate(keys)}
-    # who got the remainder pennies, in the order handed out, as one integer per row:
-    # Σ over winners of (index + 1) × base**rank, decoded once per distinct value
+    return running, steps
+
+
+def _remainder_winners(df: polars.DataFrame, keys: tuple[K, ...]) -> list[tuple[K, ...]]:
+    """Who got the remainder pennies of each row, in the order they were handed out."""
+    import polars as pl
+
+    n = len(keys)
+    # one integer per row: Σ over winners of (index + 1) × base**rank, decoded once
+    # per distinct value
     base = n + 1
     if base**n >= LIMIT:  # never for a real agreement's partners; exact all the same
-        return _with_winners_by_row(df, keys, running, steps)
+        return _winners_by_row(df, keys)
     code = pl.sum_horizontal(
         [
             pl.when(pl.col(f"k{i}") < pl.col("left"))
@@ -127,7 +181,7 @@ def allocate_running(
     )
     codes = df.select(code.alias("c")).get_column("c").to_list()
     table = {c: _decode(c, base, keys) for c in set(codes)}
-    return RunningAllocation(keys, running, steps, [table[c] for c in codes])
+    return [table[c] for c in codes]
 
 
 def _decode(code: int, base: int, keys: tuple[K, ...]) -> tuple[K, ...]:
@@ -138,12 +192,7 @@ def _decode(code: int, base: int, keys: tuple[K, ...]) -> tuple[K, ...]:
     return tuple(out)
 
 
-def _with_winners_by_row(
-    df: polars.DataFrame,
-    keys: tuple[K, ...],
-    running: dict[K, list[int]],
-    steps: dict[K, list[int]],
-) -> RunningAllocation[K]:
+def _winners_by_row(df: polars.DataFrame, keys: tuple[K, ...]) -> list[tuple[K, ...]]:
     n = len(keys)
     lefts = df.get_column("left").to_list()
     rank_cols = [df.get_column(f"k{i}").to_list() for i in range(n)]
@@ -151,4 +200,4 @@ def _with_winners_by_row(
     for row, lo in enumerate(lefts):
         got = sorted((rank_cols[i][row], i) for i in range(n) if rank_cols[i][row] < lo)
         winners.append(tuple(keys[i] for _, i in got))
-    return RunningAllocation(keys, running, steps, winners)
+    return winners

@@ -298,7 +298,7 @@ def _running(
             steps[k].append(step[k])
             running[k].append(now[k])
         winners.append(acc.last_remainder_to)
-    return RunningAllocation(keys, running, steps, winners)
+    return RunningAllocation(keys, acc.running_parts, lambda: (running, steps), lambda: winners)
 
 
 def apportion(ledger: Ledger, year: FinancialYear, upto: date | None = None) -> Apportionment:
@@ -320,19 +320,23 @@ def apportion(ledger: Ledger, year: FinancialYear, upto: date | None = None) -> 
     # every line (a reversal's copied shares are brought back to it by its true-up
     # line), so a whole group is allocated at once from its running totals.
     included = []
+    places: list[int] = []
     amounts: dict[tuple[SchemeId, str], list[int]] = {}
     ids: set[str] = set()
+    start, stop = within.start, within.end
     for pl in ledger.pool_lines:
-        if not within.contains(pl.date) or pl.scheme not in weights:
+        if not start <= pl.date < stop or pl.scheme not in weights:
             continue  # outside the period, or an unknown scheme (reported by checks)
+        group = amounts.setdefault((pl.scheme, pl.kind), [])
         included.append(pl)
+        places.append(len(group))  # the line's place in its group
         ids.add(pl.entry_id)
-        amounts.setdefault((pl.scheme, pl.kind), []).append(pl.amount)
+        group.append(pl.amount)
     runs = {key: _running(group, weights[key[0]], partners) for key, group in amounts.items()}
-    # each group's steps as one tuple per line, in its partners' order
-    rows = {key: list(zip(*run.steps.values(), strict=True)) for key, run in runs.items()}
 
     def make_lines() -> tuple[LineShare, ...]:
+        # each group's steps as one tuple per line, in its partners' order
+        rows = {key: list(zip(*run.steps.values(), strict=True)) for key, run in runs.items()}
         at = dict.fromkeys(runs, 0)
         lines: list[LineShare] = []
         by_id: dict[str, LineShare] = {}
@@ -396,12 +400,11 @@ def apportion(ledger: Ledger, year: FinancialYear, upto: date | None = None) -> 
     capital_by_scheme: dict[SchemeId, dict[PartnerId, int]] = {}
     cost_by_scheme: dict[SchemeId, dict[PartnerId, int]] = {}
     if owners:
-        at = dict.fromkeys(runs, 0)
         owned_shares: dict[str, tuple[PartnerId, dict[PartnerId, int]]] = {}
-        for pl in included:
+        for pl, i in zip(included, places, strict=True):
+            if (pl.reverses or pl.entry_id) not in owners:
+                continue  # neither a capital item nor a reversal of one
             key = (pl.scheme, pl.kind)
-            i = at[key]
-            at[key] = i + 1
             if pl.reverses is not None and pl.reverses in ids:
                 if pl.reverses not in owned_shares:
                     continue
@@ -412,7 +415,7 @@ def apportion(ledger: Ledger, year: FinancialYear, upto: date | None = None) -> 
                 if found is None:
                     continue
                 owner = found
-                shares = dict(zip(runs[key].keys, rows[key][i], strict=True))
+                shares = {k: v[i] for k, v in runs[key].steps.items()}
             owned_shares[pl.entry_id] = (owner, shares)
             owned = capital_by_scheme.setdefault(pl.scheme, {})
             owned[owner] = owned.get(owner, 0) + shares.get(owner, 0)
@@ -437,9 +440,7 @@ def apportion(ledger: Ledger, year: FinancialYear, upto: date | None = None) -> 
 
 def _final(run: RunningAllocation[PartnerId] | None) -> dict[PartnerId, int]:
     """Each partner's share of all the group's lines: the last running allocation."""
-    if run is None or not run.winners:
-        return {}
-    return {k: run.running[k][-1] for k in run.keys}
+    return {} if run is None else run.final
 
 
 def acc_parts(acc: CumulativeAllocator[PartnerId] | None) -> dict[PartnerId, int]:
