@@ -41,7 +41,7 @@ from pooledledger.allocation import CumulativeAllocator
 from pooledledger.allocation_columns import RunningAllocation, allocate_running
 from pooledledger.entries import Expenditure
 from pooledledger.errors import Issue, Location, Severity
-from pooledledger.ledger import Ledger
+from pooledledger.ledger import Ledger, PoolLine
 from pooledledger.partners import PartnerId, SchemeId
 from pooledledger.periods import DateRange, FinancialYear
 
@@ -319,7 +319,7 @@ def apportion(ledger: Ledger, year: FinancialYear, upto: date | None = None) -> 
     # of a scheme's lines to date is the allocation of their running total after
     # every line (a reversal's copied shares are brought back to it by its true-up
     # line), so a whole group is allocated at once from its running totals.
-    included = []
+    included: list[PoolLine] = []
     places: list[int] = []
     amounts: dict[tuple[SchemeId, str], list[int]] = {}
     ids: set[str] = set()
