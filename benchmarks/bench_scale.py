@@ -243,7 +243,9 @@ def _run(argv: list[str]) -> tuple[float, int, str]:
 
 def _cli() -> list[str]:
     script = Path(sys.executable).parent / "pooledledger"
-    return [str(script)] if script.exists() else [sys.executable, "-m", "pooledledger.cli"]
+    if script.exists():
+        return [str(script)]
+    return [sys.executable, "-c", "from pooledledger.cli import main; main()"]
 
 
 def _job(name: str, csv_path: Path) -> tuple[float, int, dict[str, Any]]:
