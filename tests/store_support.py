@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import os
+import time
 import uuid
 from collections import defaultdict
 from collections.abc import Iterator
@@ -60,8 +61,17 @@ def pg_database(server_url: str) -> Iterator[str]:
     try:
         yield base.set(drivername="postgresql", database=name).render_as_string(hide_password=False)
     finally:
-        with psycopg.connect(plain, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        # FORCE ends our own leftover sessions; a server process of another role (an
+        # autovacuum worker) cannot be ended by a plain role, so wait for it to go
+        for attempt in range(20):
+            try:
+                with psycopg.connect(plain, autocommit=True) as conn:
+                    conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+                break
+            except (psycopg.errors.InsufficientPrivilege, psycopg.errors.ObjectInUse):
+                if attempt == 19:
+                    raise
+                time.sleep(0.5)
 
 
 def pg_server() -> str | None:

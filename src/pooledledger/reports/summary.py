@@ -14,6 +14,12 @@ from pooledledger.periods import FinancialYear
 __all__ = ["agreement_summary", "issues_markdown", "journals_markdown", "shares_markdown"]
 
 
+def _one_line(text: str) -> str:
+    """Free text on one Markdown line: a line break in a name would start a new line,
+    which could read as a table row or a heading."""
+    return " ".join(text.splitlines())
+
+
 def _table(header: list[str], rows: list[list[str]], right_from: int = 1) -> list[str]:
     align = ["---" if i < right_from else "---:" for i in range(len(header))]
     out = ["| " + " | ".join(header) + " |", "| " + " | ".join(align) + " |"]
@@ -43,11 +49,12 @@ def agreement_summary(agreement: Agreement, year: FinancialYear | None = None) -
     years = [year] if year is not None else list(agreement.financial_years)
     host = agreement.host_partner
     lines = [
-        f"# {' '.join(agreement.name.splitlines())} ({agreement.id})",
+        f"# {_one_line(agreement.name)} ({agreement.id})",
         "",
         f"- Legal basis: {agreement.legal_basis.value}",
         f"- Term: {agreement.term_start} to {agreement.term_end}",
-        f"- Host: {host.name} ({host.id}); pooled fund manager: {agreement.pooled_fund_manager}",
+        f"- Host: {_one_line(host.name)} ({host.id}); "
+        f"pooled fund manager: {_one_line(agreement.pooled_fund_manager)}",
         "- Partners, in tie-break order: "
         + ", ".join(f"{p.name} ({p.id}, {p.kind.value})" for p in agreement.partners),
         "",
