@@ -251,11 +251,26 @@ def check_ledger(ledger: Ledger | None) -> None:
         assert line.scheme in known, line
 
 
+#: inputs each target has been given in this run (printed by the long run's report)
+TRIED: dict[str, int] = {}
+
+
 def call(reader: Callable[[], tuple[Any, list[Issue]]]) -> tuple[Any, list[Issue]]:
     """Call a reader with Python's warnings as errors, as the test suite runs."""
+    name = os.environ.get("PYTEST_CURRENT_TEST", "?").split(" ")[0]
+    TRIED[name] = TRIED.get(name, 0) + 1
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         return reader()
+
+
+def test_zz_report_inputs_tried() -> None:
+    """Writes how many inputs each target was given, when asked (docs/reliability.md)."""
+    out = os.environ.get("POOLEDLEDGER_FUZZ_REPORT")
+    if out:
+        Path(out).write_text(
+            "".join(f"{name}\t{n}\n" for name, n in sorted(TRIED.items())), encoding="utf-8"
+        )
 
 
 # -- targets ---------------------------------------------------------------------
