@@ -381,16 +381,19 @@ def _close_year(
     totals = ledger.totals_by_scheme(within)
     in_year = apportion(ledger, year, upto=within.end)
 
-    # facts per scheme
+    # facts per scheme, from the year's pool lines after reversals: a reversal dated in
+    # the year nets against its original (docs/year-end.md#rule-inputs)
     commissioned: dict[SchemeId, dict[PartnerId, int]] = defaultdict(lambda: dict(zero))
     unauthorised: dict[SchemeId, int] = defaultdict(int)
-    pool_line_cost = {pl.entry_id: pl for pl in ledger.pool_lines}
-    for e in ledger.entries:
-        if isinstance(e, Expenditure) and within.contains(e.date) and e.scheme in totals:
-            cost = pool_line_cost[e.id].amount
-            commissioned[e.scheme][e.procuring_partner or host] += cost
-            if e.unauthorised:
-                unauthorised[e.scheme] += cost
+    for pl in ledger.pool_lines:
+        if pl.kind != "expenditure" or not within.contains(pl.date) or pl.scheme not in totals:
+            continue
+        e = ledger.get(pl.reverses or pl.entry_id)
+        assert isinstance(e, Expenditure)
+        who = e.procuring_partner or host
+        commissioned[pl.scheme][who if who in zero else host] += pl.amount
+        if e.unauthorised:
+            unauthorised[pl.scheme] += pl.amount
 
     schemes = agreement.schemes
     C = {s.id: full(contributed.get(s.id, {})) for s in schemes}
@@ -407,7 +410,7 @@ def _close_year(
             else full({scheme.lead_commissioner: Inc[k]})
         )
         own = {p: commissioned[k][p] - inc_by_c.get(p, 0) for p in order}
-        return SchemeFacts(scheme, C[k], dict(commissioned[k]), own, unauthorised[k])
+        return SchemeFacts(scheme, C[k], dict(commissioned[k]), own, max(unauthorised[k], 0))
 
     def rule_shares(k: SchemeId, variance: int) -> tuple[dict[PartnerId, int], tuple[str, ...]]:
         scheme = agreement.scheme(k)
@@ -511,7 +514,7 @@ def _close_year(
         k = scheme.id
         residual = after[k]
         if isinstance(scheme.risk_share, NoRiskShare) and residual != V[k]:
-            shares, explanation = _no_risk_after_pool(residual, C[k], order)
+            shares, explanation = _no_risk_after_pool(residual, facts(k), order)
         else:
             shares, explanation = rule_shares(k, residual)
         deficit = {p: max(v, 0) for p, v in shares.items()}
@@ -535,17 +538,14 @@ def _close_year(
                     if ruling is None or ruling.windfall_pence is None
                     else (min(max(ruling.windfall_pence, 0), total_u))
                 )
-                wparts = full(
-                    allocate(
-                        windfall,
-                        {p: v for p, v in under.items() if v},
-                        [p for p in order if under[p]],
-                    )
-                )
-                dispositions[D.REFUND.value] = wparts
+                wparts = _windfall_parts(windfall, under, C[k], order)
                 managed = {p: under[p] - wparts[p] for p in order}
+                dispositions[D.REFUND.value] = wparts
                 if any(managed.values()):
-                    dispositions[scheme.risk_share.managed_disposition.value] = managed
+                    name = scheme.risk_share.managed_disposition.value
+                    # a refunded managed part joins the refunded windfall (one key each)
+                    into = dispositions.setdefault(name, dict(zero))
+                    dispositions[name] = {p: into.get(p, 0) + managed[p] for p in order}
             else:
                 dispositions[disposition.value] = dict(under)
             for name, parts in dispositions.items():
@@ -770,15 +770,65 @@ def _less(
 
 
 def _no_risk_after_pool(
-    residual: int, contributions: dict[PartnerId, int], order: tuple[str, ...]
+    residual: int, facts: SchemeFacts, order: tuple[str, ...]
 ) -> tuple[dict[PartnerId, int], tuple[str, ...]]:
-    """RS12 after the risk pool or offsets changed the variance: pro rata to contributions."""
-    weights = {p: v for p, v in contributions.items() if v > 0}
-    parts = allocate(residual, weights, [p for p in order if p in weights])
+    """RS12 after the risk pool or offsetting changed the variance.
+
+    Each partner's own variance is its own net spending less its own contribution;
+    what the pool-level steps took off the scheme's variance relieves only the
+    partners on that side (the overspenders, for the risk pool), pro rata to their
+    own variances; everyone else keeps its own figure (docs/risk-share/rs12-no-risk-share.md).
+    """
+    own = {p: facts.own_net.get(p, 0) - facts.contributions.get(p, 0) for p in order}
+    relief = sum(own.values()) - residual  # same sign as the variance
+    side = {p: abs(v) for p, v in own.items() if v and (v > 0) == (relief > 0)}
+    parts = allocate(relief, side, [p for p in order if p in side]) if relief else {}
     return (
-        {p: parts.get(p, 0) for p in order},
-        ("RS12 NO_RISK_SHARE", "after the risk pool, the residual is shared pro rata"),
+        {p: own[p] - parts.get(p, 0) for p in order},
+        (
+            "RS12 NO_RISK_SHARE",
+            "each partner bears its own spending less its own contribution, less its part of "
+            f"{format_pence(abs(relief))} covered first, pro rata to own "
+            + ("overspends" if relief > 0 else "underspends"),
+        ),
     )
+
+
+def _windfall_parts(
+    windfall: int,
+    under: dict[PartnerId, int],
+    contributions: dict[PartnerId, int],
+    order: tuple[str, ...],
+) -> dict[PartnerId, int]:
+    """RS11: the windfall refunded pro rata to contributions, by the allocator directly.
+
+    Only partners with an underspend share take part (the others' weight is 0).  Where
+    largest remainder gives a partner one penny more of the windfall than of the whole
+    underspend (the Alabama paradox, three or more partners), that penny goes to the
+    next largest remainder among the partners with room, so no managed part is negative.
+    """
+    weights = {
+        p: contributions.get(p, 0) for p in order if under[p] and contributions.get(p, 0) > 0
+    }
+    if not weights or sum(weights.values()) <= 0:
+        weights = {p: under[p] for p in order if under[p]}
+    parts = dict.fromkeys(order, 0) | allocate(
+        windfall, weights, [p for p in order if p in weights]
+    )
+    spare = sum(max(parts[p] - under[p], 0) for p in order)
+    if spare:
+        total = sum(weights.values())
+        for p in order:
+            parts[p] = min(parts[p], under[p])
+        room = sorted(
+            (p for p in order if parts[p] < under[p]),
+            key=lambda p: -(Fraction(windfall * weights.get(p, 0), total) - parts[p]),
+        )
+        for p in room:
+            give = min(spare, under[p] - parts[p])
+            parts[p] += give
+            spare -= give
+    return parts
 
 
 def _carry_target(agreement: Agreement, k: SchemeId, disposition: D) -> SchemeId | None:

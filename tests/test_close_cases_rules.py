@@ -1,0 +1,363 @@
+"""Year-end close cases where independent auditors' calculators disagreed with the close.
+
+Each test builds a small inline agreement and ledger that gives the auditors' quoted
+figures, and asserts the correct figure (worked out by hand with exact fractions and
+the largest-remainder allocator: floors first, leftover pence to the largest
+remainders, ties to the earlier partner).  Partners are ``COUNCIL`` (a local
+authority, the host), ``ICB`` and ``TRUST`` (NHS bodies), in that order; the year
+is 2025-26.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+from pooledledger import (
+    Agreement,
+    Entry,
+    Expenditure,
+    FinancialYear,
+    Income,
+    Instalment,
+    Ledger,
+    Reversal,
+)
+from pooledledger.agreement import LegalBasis, PlannedContribution, Scheme
+from pooledledger.close import YearEndClose, close_year
+from pooledledger.entries import Contribution, ContributionKind
+from pooledledger.journals import Account
+from pooledledger.partners import Partner, PartnerKind
+from pooledledger.reports.memorandum import memorandum_account
+from pooledledger.reports.note import pooled_budget_note
+from pooledledger.riskshare import BoardRuling
+from pooledledger.rules import (
+    CappedShares,
+    FaultBearer,
+    NoRiskShare,
+    PartnerCap,
+    PartnerShare,
+    ProRataCommissioned,
+    ProRataContributions,
+    RiskPool,
+    RiskShareRule,
+    UnderspendDisposition,
+    WindfallManaged,
+)
+
+Y = FinancialYear(2025)
+D = UnderspendDisposition
+
+PARTNERS = {
+    "COUNCIL": Partner(id="COUNCIL", name="Example Council", kind=PartnerKind.LOCAL_AUTHORITY),
+    "ICB": Partner(id="ICB", name="NHS Example ICB", kind=PartnerKind.NHS_BODY),
+    "TRUST": Partner(id="TRUST", name="Example NHS Trust", kind=PartnerKind.NHS_BODY),
+}
+
+
+def agreement(
+    rule: RiskShareRule,
+    contributions: dict[str, str],
+    *,
+    partners: Sequence[str] = ("COUNCIL", "ICB"),
+    risk_pool: dict[str, str] | None = None,
+    **scheme: object,
+) -> Agreement:
+    """One scheme ``S`` led by the council, with ``rule`` and these base contributions."""
+    planned = [
+        PlannedContribution(
+            id=f"{p}-S",
+            partner=p,
+            scheme="S",
+            year=Y,
+            amount=amount,
+            kind=ContributionKind.BASE,
+            approval_ref=f"{p} approval",
+        )
+        for p, amount in contributions.items()
+    ]
+    planned += [
+        PlannedContribution(
+            id=f"{p}-RP",
+            partner=p,
+            scheme="RP",
+            year=Y,
+            amount=amount,
+            kind=ContributionKind.RISK_POOL,
+            approval_ref=f"{p} approval",
+        )
+        for p, amount in (risk_pool or {}).items()
+    ]
+    return Agreement(
+        id="CASES",
+        name="Close cases",
+        legal_basis=LegalBasis.S75_NHSA2006,
+        term_start=Y.start,
+        term_end=Y.last_day,
+        partners=tuple(PARTNERS[p] for p in partners),
+        host="COUNCIL",
+        pooled_fund_manager="Head of Finance",
+        schemes=(
+            Scheme(id="S", name="Scheme", lead_commissioner="COUNCIL", risk_share=rule, **scheme),  # type: ignore[arg-type]
+        ),
+        contributions=tuple(planned),
+        risk_pool=RiskPool() if risk_pool else None,
+    )
+
+
+def spend(
+    entry_id: str,
+    net: str,
+    *,
+    by: str | None = None,
+    on: date = date(2025, 10, 1),
+    **fields: object,
+) -> Expenditure:
+    return Expenditure(id=entry_id, scheme="S", date=on, net=net, procuring_partner=by, **fields)  # type: ignore[arg-type]
+
+
+def reverse(entry_id: str, on: date = date(2025, 11, 1)) -> Reversal:
+    return Reversal(id=f"R-{entry_id}", reverses=entry_id, date=on, reason="posted in error")
+
+
+def close(ag: Agreement, entries: Sequence[Entry], **kwargs: object) -> YearEndClose:
+    return close_year(ag, Ledger(ag, entries), Y, **kwargs)  # type: ignore[arg-type]
+
+
+# ------------------------------------------------------------ 5. reversals in rule inputs
+
+
+def test_rs3_weights_leave_out_a_reversed_purchase() -> None:
+    """RS3: a reversed £200,000.00 ICB purchase is not commissioned spending.
+
+    Each partner contributes £500,000.00; the council commissions £600,000.00 and
+    the ICB £500,000.00 that stands (plus £200,000.00 posted and reversed), so the
+    scheme overspends by £100,000.00.  Shared 6:5 the council bears 54,545.45
+    (6/11 of 10,000,000p = 5,454,545.45p) and the ICB 45,454.55.  Counting the
+    reversed purchase (6:7) gave 46,153.85 / 53,846.15: 8,391.60 moved.
+    """
+    ag = agreement(ProRataCommissioned(), {"COUNCIL": "500000.00", "ICB": "500000.00"})
+    entries = [
+        spend("C1", "600000.00", by="COUNCIL"),
+        spend("I1", "500000.00", by="ICB"),
+        spend("I2", "200000.00", by="ICB"),
+        reverse("I2"),
+    ]
+    s = close(ag, entries).scheme("S")
+    assert s.variance == 10000000
+    assert s.deficit == {"COUNCIL": 5454545, "ICB": 4545455}
+
+
+def test_rs9_a_reversed_unauthorised_line_is_not_borne_by_the_bearer() -> None:
+    """RS9: the only unauthorised line (£30,000.00) was reversed, so nothing is at fault.
+
+    Contributions 600,000.00 / 400,000.00; authorised spending 1,020,000.00, an
+    overspend of 20,000.00 shared 3:2 by ``otherwise`` (RS1): 12,000.00 / 8,000.00.
+    Counting the reversed line put all 20,000.00 on the council.
+    """
+    ag = agreement(FaultBearer(bearer="COUNCIL"), {"COUNCIL": "600000.00", "ICB": "400000.00"})
+    entries = [
+        spend("A1", "1020000.00"),
+        spend("X1", "30000.00", unauthorised=True),
+        reverse("X1"),
+    ]
+    s = close(ag, entries).scheme("S")
+    assert s.variance == 2000000
+    assert s.deficit == {"COUNCIL": 1200000, "ICB": 800000}
+
+
+def test_rs12_with_a_reversed_line_closes() -> None:
+    """RS12: an ICB line posted in error and reversed no longer stops the close.
+
+    The docs/risk-share/rs12-no-risk-share.md example (council 520,000.00, ICB
+    490,000.00 on 500,000.00 each) plus an ICB line of 25,000.00 reversed: the council
+    bears its own 20,000.00 and the ICB's own 10,000.00 underspend is refunded.
+    """
+    ag = agreement(NoRiskShare(), {"COUNCIL": "500000.00", "ICB": "500000.00"})
+    entries = [
+        spend("C1", "520000.00", by="COUNCIL", agreement_ref="Cabinet item 3"),
+        spend("I1", "490000.00", by="ICB"),
+        spend("I2", "25000.00", by="ICB"),
+        reverse("I2"),
+    ]
+    s = close(ag, entries).scheme("S")
+    assert s.deficit == {"COUNCIL": 2000000, "ICB": 0}
+    assert s.underspend == {"COUNCIL": 0, "ICB": 1000000}
+    assert s.net_share == {"COUNCIL": 52000000, "ICB": 49000000}
+
+
+def test_rs12_after_the_risk_pool_the_other_partner_bears_none_of_an_own_overspend() -> None:
+    """RS12 after the risk pool: the pool relieves the partner that overspent.
+
+    Each partner contributes 500,000.00 and 10,000.00 to the risk pool.  The council
+    spends 540,000.00 and the ICB exactly 500,000.00: an overspend of 40,000.00, all
+    the council's own.  The risk pool covers 20,000.00; the residual 20,000.00 is the
+    council's (the ICB bears 0, not 10,000.00 pro rata to contributions).
+    """
+    ag = agreement(
+        NoRiskShare(),
+        {"COUNCIL": "500000.00", "ICB": "500000.00"},
+        risk_pool={"COUNCIL": "10000.00", "ICB": "10000.00"},
+    )
+    entries = [
+        spend("C1", "540000.00", by="COUNCIL", agreement_ref="Cabinet item 3"),
+        spend("I1", "500000.00", by="ICB"),
+    ]
+    r = close(ag, entries)
+    s = r.scheme("S")
+    assert s.residual == 2000000
+    assert s.deficit == {"COUNCIL": 2000000, "ICB": 0}
+    assert s.underspend == {"COUNCIL": 0, "ICB": 0}
+    assert r.conservation["in"] == r.conservation["out"]
+
+
+# ------------------------------------------------------------ 6. additional contributions
+
+
+def _additional_case() -> tuple[Agreement, list[Entry]]:
+    """RS1, 500,000.00 each; the ICB pays an ADDITIONAL 20,000.00 in year; net 1,050,000.00."""
+    ag = agreement(ProRataContributions(), {"COUNCIL": "500000.00", "ICB": "500000.00"})
+    entries: list[Entry] = [
+        Contribution(
+            id="ICB-ADD",
+            partner="ICB",
+            scheme="S",
+            year=Y,
+            amount="20000.00",
+            kind=ContributionKind.ADDITIONAL,
+            effective_date=date(2026, 2, 1),
+            approval_ref="ICB Board 2026-01-20 paper 4",
+        ),
+        Instalment(
+            id="ICB-I1",
+            partner="ICB",
+            scheme="S",
+            year=Y,
+            amount="500000.00",
+            due_date=date(2025, 4, 30),
+            paid_date=date(2025, 4, 30),
+        ),
+        Instalment(
+            id="ICB-I2",
+            partner="ICB",
+            scheme="S",
+            year=Y,
+            amount="20000.00",
+            due_date=date(2026, 2, 27),
+            paid_date=date(2026, 2, 27),
+        ),
+        spend("E1", "1080000.00"),
+        Income(id="N1", scheme="S", date=date(2025, 12, 1), amount="30000.00"),
+    ]
+    return ag, entries
+
+
+def test_an_additional_contribution_is_not_funding() -> None:
+    """RS1 weights stay 500:500 and the variance 50,000.00; the ICB's 20,000.00 pays towards D.
+
+    Treating it as funding moved the weights to 500:520 and 10,294.12 between partners
+    (the council bore 14,705.88 instead of 25,000.00).
+    """
+    ag, entries = _additional_case()
+    r = close(ag, entries)
+    s = r.scheme("S")
+    assert s.contributions == {"COUNCIL": 50000000, "ICB": 50000000}
+    assert s.variance == 5000000
+    assert s.deficit == {"COUNCIL": 2500000, "ICB": 2500000}
+    assert s.net_share == {"COUNCIL": 52500000, "ICB": 52500000}
+    icb = r.partner("ICB")
+    assert icb.additional_paid == 2000000
+    # it settles part of what the ICB owes: 25,000.00 less the 20,000.00 already paid
+    assert icb.balance == -500000
+    assert icb.settlement == -500000
+    j = r.journals["ICB"]
+    assert j.balance(Account.PAYABLE_TO_HOST) == -500000
+    assert j.balance(Account.HELD_BY_HOST) == 0
+    assert j.net_cost == 52500000
+    assert j.balance_with("COUNCIL") + r.journals["COUNCIL"].balance_with("ICB") == 0
+    assert r.conservation["in"] == r.conservation["out"]
+
+
+def test_the_note_shows_funding_without_additional_contributions() -> None:
+    """The £000 note: funding 1,000 and net deficit 50 (not 1,020 / 30); shares 25 / 25."""
+    ag, entries = _additional_case()
+    r = close(ag, entries)
+    note = pooled_budget_note(ag, r)
+    assert note.row("total_funding").thousands == 1000
+    assert note.row("net").thousands == 50
+    assert note.row("share:COUNCIL").pence == 2500000
+    assert note.row("share:ICB").pence == 2500000
+    assert note.casts()
+    memo = memorandum_account(ag, Ledger(ag, entries), r)
+    assert memo.ok, [c for c in memo.checks if not c.holds]
+
+
+# ------------------------------------------------------------------------------ 7. RS11
+
+
+def test_rs11_a_refunded_managed_part_keeps_the_whole_underspend() -> None:
+    """RS11 with ``managed_disposition = REFUND``: the windfall and managed parts are both
+    refunded; none of the 150,000.00 underspend is lost (it was 100,000.00 of 150,000.00).
+
+    Contributions 700,000.00 / 300,000.00, spending 850,000.00; the board rules
+    50,000.00 windfall.  Refunded: 105,000.00 / 45,000.00.
+    """
+    ag = agreement(
+        WindfallManaged(managed_disposition=D.REFUND),
+        {"COUNCIL": "700000.00", "ICB": "300000.00"},
+    )
+    entries = [spend("E1", "850000.00")]
+    rulings = {"S": BoardRuling(windfall_pence=5000000, reference="Board minute 4")}
+    r = close(ag, entries, rulings=rulings)
+    s = r.scheme("S")
+    assert s.underspend == {"COUNCIL": 10500000, "ICB": 4500000}
+    assert s.dispositions == {D.REFUND.value: {"COUNCIL": 10500000, "ICB": 4500000}}
+    assert r.partner("ICB").refunded == 4500000
+    assert r.partner("ICB").settlement == 4500000
+    memo = memorandum_account(ag, Ledger(ag, entries), r)
+    assert memo.ok, [c for c in memo.checks if not c.holds]
+
+
+def test_rs11_windfall_is_split_pro_rata_to_contributions() -> None:
+    """RS11: the windfall is allocated by contributions (7:3), not by the rounded shares.
+
+    Underspend 150,000.01 shared 7:3: 105,000.01 / 45,000.00 (exact 105,000.007 /
+    45,000.003).  Windfall 50,000.02 by 7:3: exact 35,000.014 / 15,000.006, so
+    35,000.01 / 15,000.01.  Split by the rounded shares it was 35,000.02 / 15,000.00.
+    """
+    ag = agreement(WindfallManaged(), {"COUNCIL": "700000.00", "ICB": "300000.00"})
+    entries = [spend("E1", "849999.99")]
+    rulings = {"S": BoardRuling(windfall_pence=5000002, reference="Board minute 4")}
+    s = close(ag, entries, rulings=rulings).scheme("S")
+    assert s.underspend == {"COUNCIL": 10500001, "ICB": 4500000}
+    assert s.dispositions[D.REFUND.value] == {"COUNCIL": 3500001, "ICB": 1500001}
+    assert s.dispositions[D.CARRY_FORWARD.value] == {"COUNCIL": 7000000, "ICB": 2999999}
+
+
+# ------------------------------------------------------------------------------- 8. RS5
+
+
+def test_rs5_two_underwriters_share_the_residual_in_one_split() -> None:
+    """RS5: shares council 4/10, ICB 5/10, trust 1/10; the ICB capped at 40,000.00; the
+    council and the trust underwrite.
+
+    Overspend 100,000.03: the ICB bears its cap, and the underwriters' 60,000.03 is split
+    once by their weights 4:1 (exact 48,000.024 / 12,000.006): 48,000.02 / 12,000.01.
+    Splitting first by the shares and then the excess gave 48,000.03 / 12,000.00.
+    """
+    rule = CappedShares(
+        shares=(
+            PartnerShare(partner="COUNCIL", share="4/10"),  # type: ignore[arg-type]
+            PartnerShare(partner="ICB", share="5/10"),  # type: ignore[arg-type]
+            PartnerShare(partner="TRUST", share="1/10"),  # type: ignore[arg-type]
+        ),
+        caps=(PartnerCap(partner="ICB", cap="40000.00"),),  # type: ignore[arg-type]
+        underwriters=("COUNCIL", "TRUST"),
+    )
+    ag = agreement(
+        rule,
+        {"COUNCIL": "400000.00", "ICB": "500000.00", "TRUST": "100000.00"},
+        partners=("COUNCIL", "ICB", "TRUST"),
+    )
+    s = close(ag, [spend("E1", "1100000.03")]).scheme("S")
+    assert s.deficit == {"COUNCIL": 4800002, "ICB": 4000000, "TRUST": 1200001}
