@@ -253,9 +253,7 @@ def _rule(
             shares=_fixed_shares(draw, members) if draw(st.booleans()) else (),
         )
     if code == "RS11":
-        # never REFUND: a partial windfall refund is then lost from the dispositions (report)
-        managed = [d for d in dispositions if d is not D.REFUND]
-        return WindfallManaged(managed_disposition=draw(st.sampled_from(managed)))
+        return WindfallManaged(managed_disposition=draw(st.sampled_from(dispositions)))
     if code == "RS12":
         return NoRiskShare()
     if code == "RS13":
@@ -368,8 +366,6 @@ def _agreement(
             allowed.append(D.REDEPLOY)
         disposition = D.REDEPLOY if redeploy_to else draw(st.sampled_from(allowed))
         rule = _rule(draw, members, host, sum(amounts), allowed, host_neutral)
-        if isinstance(rule, NoRiskShare) and not any(amounts):
-            amounts[0] = 1  # RS12 after the risk pool needs a contribution (see the report)
         schemes.append(
             Scheme(
                 id=sid,
@@ -537,7 +533,25 @@ def _entries(draw: st.DrawFn, agreement: Agreement, host_neutral: bool) -> tuple
                 )
             )
             contributed[p] += amount
-        instalments(k, contributed)
+        paying = dict(contributed)
+        if draw(st.integers(0, 4)) == 0:  # an in-year ADDITIONAL payment towards a deficit
+            p = draw(st.sampled_from(agreement.scheme_partners(k)))
+            amount = draw(st.integers(1, 10**6))
+            _, eff = when()
+            out.append(
+                Contribution(
+                    id=new_id("A"),
+                    partner=p,
+                    scheme=k,
+                    year=YEAR,
+                    amount=pence_text(amount),
+                    kind=ContributionKind.ADDITIONAL,
+                    effective_date=eff,
+                    approval_ref="JCB-ADD",
+                )
+            )
+            paying[p] += amount
+        instalments(k, paying)
 
         net = sum(contributed.values()) + _target_variance(draw, sum(contributed.values()))
         income = draw(
@@ -592,10 +606,8 @@ def _entries(draw: st.DrawFn, agreement: Agreement, host_neutral: bool) -> tuple
             if part:
                 _, on = when()
                 out.append(Income(id=new_id("N"), scheme=k, date=on, amount=pence_text(part)))
-        # a line posted in error and reversed; never an expenditure on RS12 (see the report)
+        # a line posted in error and reversed
         mistake = draw(st.sampled_from(("none", "none", "expenditure", "income")))
-        if mistake == "expenditure" and isinstance(scheme.risk_share, NoRiskShare):
-            mistake = "income"
         if mistake != "none":
             offset, on = when()
             wrong_amount = pence_text(draw(st.integers(1, 10**6)))

@@ -287,7 +287,7 @@ def test_the_note_shows_funding_without_additional_contributions() -> None:
     assert note.row("net").thousands == 50
     assert note.row("share:COUNCIL").pence == 2500000
     assert note.row("share:ICB").pence == 2500000
-    assert note.casts()
+    assert note.casts
     memo = memorandum_account(ag, Ledger(ag, entries), r)
     assert memo.ok, [c for c in memo.checks if not c.holds]
 

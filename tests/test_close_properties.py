@@ -11,8 +11,11 @@ it can from the agreement and the entries rather than trusting the close:
 The identity behind I-5, from :mod:`pooledledger.close`: for every partner
 
     X_i = C_i + RP_i − unused_RP_i + D_i − U_i          (offsets net to 0 per partner)
-    B_i = C_i + RP_i − X_i = unused_RP_i + U_i − D_i
-    settlement_i = B_i − held_i = refunded_i + unused_RP_i(if refunded) − D_i  (non-host)
+    B_i = C_i + RP_i + A_i − X_i = unused_RP_i + U_i − D_i + A_i
+    settlement_i = B_i − held_i = refunded_i + unused_RP_i(if refunded) − D_i + A_i  (non-host)
+
+where ``A_i`` is what the partner paid in year as ``ADDITIONAL`` contributions:
+a payment towards its deficit share, not funding (docs/year-end.md).
 
 and its journal's net cost (income and expenditure accounts) is X_i.
 
@@ -101,6 +104,7 @@ class Books:
     paid: dict[PartnerId, int]
     paid_directly: dict[PartnerId, int]  # spending a non-host partner paid (paid_by)
     vat_recharge: dict[PartnerId, int]  # VAT a non-host body recovered on others' payments
+    additional: dict[PartnerId, int]
 
     def net(self, k: SchemeId) -> int:
         return self.expenditure[k] - self.income[k]
@@ -131,6 +135,7 @@ def books(agreement: Agreement, case: CloseCase) -> Books:
     order = agreement.partner_order
     C = {k: dict.fromkeys(order, 0) for k in agreement.scheme_ids}  # noqa: N806 (§6 notation)
     rp = dict.fromkeys(order, 0)
+    additional = dict.fromkeys(order, 0)
     records = [(c.scheme, c.partner, c.year, c.kind, c.amount) for c in agreement.contributions]
     records += [
         (e.scheme, e.partner, e.year, e.kind, e.amount)
@@ -142,6 +147,8 @@ def books(agreement: Agreement, case: CloseCase) -> Books:
             continue
         if kind is ContributionKind.RISK_POOL:
             rp[partner] += to_pence(amount)
+        elif kind is ContributionKind.ADDITIONAL:  # towards a deficit share, not funding
+            additional[partner] += to_pence(amount)
         else:
             C[scheme][partner] += to_pence(amount)
     E = dict.fromkeys(agreement.scheme_ids, 0)  # noqa: N806
@@ -175,7 +182,7 @@ def books(agreement: Agreement, case: CloseCase) -> Books:
                 unauthorised[line.scheme] += cost
         elif isinstance(line, Income):
             Inc[line.scheme] += sign * to_pence(line.amount)
-    return Books(C, rp, E, Inc, unauthorised, paid, direct, recharge)
+    return Books(C, rp, E, Inc, unauthorised, paid, direct, recharge, additional)
 
 
 def carry_target(agreement: Agreement, k: SchemeId, disposition: str) -> SchemeId | None:
@@ -260,6 +267,7 @@ def test_i2_no_unattributed_residue(case: CloseCase) -> None:
     pool_cash = (
         sum(sum(c.values()) for c in b.contributions.values())
         + sum(b.risk_pool.values())
+        + sum(b.additional.values())
         + sum(b.income.values())
         - sum(b.expenditure.values())
     )
@@ -414,8 +422,11 @@ def test_i5_net_cost_identity(case: CloseCase) -> None:
         assert pc.risk_pool_used == pc.risk_pool_contribution - pc.unused_risk_pool
         assert pc.contributions == sum(c[p] for c in b.contributions.values())
         assert pc.risk_pool_contribution == b.risk_pool[p]
-        assert pc.balance == pc.contributions + pc.risk_pool_contribution - pc.net_share
-        assert pc.balance == pc.unused_risk_pool + pc.underspend - pc.deficit
+        assert pc.additional_paid == b.additional[p]
+        assert pc.balance == (
+            pc.contributions + pc.risk_pool_contribution + pc.additional_paid - pc.net_share
+        )
+        assert pc.balance == pc.unused_risk_pool + pc.underspend - pc.deficit + pc.additional_paid
         held = pc.carried_forward + pc.redeployed + pc.contingency
         held += 0 if refund_unused or ag.risk_pool is None else pc.unused_risk_pool
         assert pc.held == held
@@ -430,7 +441,12 @@ def test_i5_net_cost_identity(case: CloseCase) -> None:
         assert pc.settlement == pc.balance - pc.held + direct - recharge
         assert (
             pc.settlement
-            == (pc.refunded + (pc.unused_risk_pool if refund_unused else 0) - pc.deficit)
+            == (
+                pc.refunded
+                + (pc.unused_risk_pool if refund_unused else 0)
+                - pc.deficit
+                + pc.additional_paid
+            )
             + direct
             - recharge
         )
@@ -440,7 +456,7 @@ def test_i5_net_cost_identity(case: CloseCase) -> None:
         assert j.balance(Account.HELD_BY_HOST, counterparty=host) == pc.held
         # unpaid instalments are a debtor on their own line; P4 / P6 settle the rest
         # (before issue 9, P4/P6 netted the debtor into the settlement)
-        unpaid = pc.contributions + pc.risk_pool_contribution - b.paid[p]
+        unpaid = pc.contributions + pc.risk_pool_contribution + pc.additional_paid - b.paid[p]
         assert pc.unpaid_contributions == unpaid
         assert j.balance(Account.CONTRIBUTION_PAYABLE, counterparty=host) == -unpaid
         position = pc.balance - pc.held + direct

@@ -137,9 +137,12 @@ class RiskPoolUse(FrozenModel):
 class PartnerClose(FrozenModel):
     """One partner's year end, in pence (docs/year-end.md#the-settlement-schedule).
 
-    ``balance`` is ``contributions - net_share`` (contributions with the risk pool
-    and the balances brought forward, ``opening_balance``): positive, the host owes
-    the partner; negative, the partner owes the host.  ``held`` is what stays with
+    ``balance`` is ``contributions + additional_paid - net_share`` (contributions
+    with the risk pool and the balances brought forward, ``opening_balance``;
+    ``additional_paid`` is what the partner paid in year as ``ADDITIONAL``
+    contributions: not funding, but a payment towards its deficit share,
+    docs/year-end.md#additional-contributions): positive, the host owes the
+    partner; negative, the partner owes the host.  ``held`` is what stays with
     the host for next year (carried forward, redeployed, contingency, risk pool).
 
     The settlement schedule, for a non-host partner (the host's own row is nil):
@@ -164,6 +167,7 @@ class PartnerClose(FrozenModel):
     contributions: int
     risk_pool_contribution: int
     risk_pool_used: int
+    additional_paid: int = 0
     deficit: int
     underspend: int
     refunded: int
@@ -368,7 +372,12 @@ def _close_year(
     def full(values: Mapping[PartnerId, int]) -> dict[PartnerId, int]:
         return {p: values.get(p, 0) for p in order}
 
-    contributed = _less(ledger.approved_contributions(year), gone)
+    contributed = _less(ledger.approved_contributions(year, include_additional=False), gone)
+    # ADDITIONAL contributions are payments towards a deficit share, not funding
+    additional_paid = dict(zero)
+    for p, v in _additional(ledger, year).items():
+        if p in additional_paid:
+            additional_paid[p] += v
     if not any(within.contains(pl.date) for pl in ledger.pool_lines):
         issues.append(
             Issue(
@@ -649,7 +658,7 @@ def _close_year(
         contributions = sum(C[k][p] for k in C)
         rp_in = rp_avail.get(p, 0)
         net_share = tot("net_share")
-        balance = contributions + rp_in - net_share
+        balance = contributions + rp_in + additional_paid[p] - net_share
         unused_rp = rp_use.unused[p] if rp_use is not None else 0
         unused_cf = unused_rp if carry_unused else 0
         held = (
@@ -659,7 +668,11 @@ def _close_year(
         flows = {
             "paid_directly": paid_directly.get(p, 0),
             "vat_recharge": vat_recharge.get(p, 0),
-            "unpaid_contributions": contributions + rp_in - opening[p] - paid_in.get(p, 0),
+            "unpaid_contributions": contributions
+            + rp_in
+            + additional_paid[p]
+            - opening[p]
+            - paid_in.get(p, 0),
             "unpaid_earlier_years": arrears.get(p, 0),
             "paid_after_year_end": late.get(p, 0),
         }
@@ -687,6 +700,7 @@ def _close_year(
                 contributions=contributions,
                 risk_pool_contribution=rp_in,
                 risk_pool_used=rp_used.get(p, 0),
+                additional_paid=additional_paid[p],
                 deficit=tot("deficit"),
                 underspend=tot("underspend"),
                 refunded=disposed(D.REFUND),
@@ -767,6 +781,17 @@ def _less(
     return {
         k: {p: v - gone.get(k, {}).get(p, 0) for p, v in row.items()} for k, row in approved.items()
     }
+
+
+def _additional(ledger: Ledger, year: FinancialYear) -> dict[PartnerId, int]:
+    """Each partner's ``ADDITIONAL`` contributions for ``year`` (agreement and ledger), pence."""
+    every = ledger.approved_contributions(year, include_risk_pool=True)
+    funding = ledger.approved_contributions(year, include_risk_pool=True, include_additional=False)
+    out: dict[PartnerId, int] = defaultdict(int)
+    for k, row in every.items():
+        for p, v in row.items():
+            out[p] += v - funding.get(k, {}).get(p, 0)
+    return dict(out)
 
 
 def _no_risk_after_pool(

@@ -432,13 +432,20 @@ class Ledger:
     # -- contributions ---------------------------------------------------------
 
     def approved_contributions(
-        self, year: FinancialYear, *, include_risk_pool: bool = False
+        self,
+        year: FinancialYear,
+        *,
+        include_risk_pool: bool = False,
+        include_additional: bool = True,
     ) -> dict[SchemeId, dict[PartnerId, int]]:
         """Approved annual contributions in pence, scheme → partner (agreement order).
 
         The agreement's planned contributions for ``year`` plus the ledger's
         contribution entries for ``year`` (final approved annual figures, §11.2).
-        Risk-pool money is left out unless ``include_risk_pool``.
+        Risk-pool money is left out unless ``include_risk_pool``; ``ADDITIONAL``
+        contributions (paid in year towards a deficit share, not funding: see
+        docs/year-end.md#additional-contributions) are left out unless
+        ``include_additional`` (the default, as cash the partner pays in).
         """
         order = {p: i for i, p in enumerate(self.agreement.partner_order)}
         sums: dict[SchemeId, dict[PartnerId, int]] = defaultdict(lambda: defaultdict(int))
@@ -450,6 +457,8 @@ class Ledger:
         items += [(c.scheme, c.partner, c.pence, c.kind) for c in self.contributions(year)]
         for scheme, partner, pence, kind in items:
             if kind is ContributionKind.RISK_POOL and not include_risk_pool:
+                continue
+            if kind is ContributionKind.ADDITIONAL and not include_additional:
                 continue
             sums[scheme][partner] += pence
         return {

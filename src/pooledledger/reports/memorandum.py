@@ -7,8 +7,9 @@ integer pence:
 =====  ==============================================================================
 A      balances brought forward (``BROUGHT_FORWARD`` contributions), partner × scheme
 B      contributions, partner × scheme: base | uplift | variations | risk pool
-       (``VARIATION`` and in-year ``ADDITIONAL`` contributions are both "variations";
-       ``RISK_POOL`` money counts only on the risk pool's own column)
+       (``VARIATION`` contributions are "variations"; ``RISK_POOL`` money counts only
+       on the risk pool's own column; in-year ``ADDITIONAL`` contributions are not
+       funding but payments towards H, so they are left out here and shown in L)
 C      other income by scheme and by source (client charges, grants…)
 D      total resources ``A + B + C``
 E      gross expenditure (pool cost: net plus irrecoverable VAT) by scheme, by
@@ -219,8 +220,10 @@ class SchemeAccount(FrozenModel):
 class HostBalance(FrozenModel):
     """L: a partner's balance with the host at year end.
 
-    ``balance`` is contributions (with the risk pool) less the partner's net share:
-    positive, the host owes the partner; negative, the partner owes the host.
+    ``balance`` is contributions (with the risk pool) and ``additional_paid`` (in-year
+    ``ADDITIONAL`` contributions, paid towards the deficit share) less the partner's
+    net share: positive, the host owes the partner; negative, the partner owes the
+    host.
     ``held`` stays with the host for next year; ``settlement`` is the cash that moves
     (positive: host pays partner), due on ``settlement_due``: it counts spending the
     partner ``paid_directly`` and its ``vat_recharge``.  ``unpaid_contributions``
@@ -240,6 +243,7 @@ class HostBalance(FrozenModel):
     vat_recharge: int = 0
     unpaid_contributions: int = 0
     balance_with_host: int = 0
+    additional_paid: int = 0
 
 
 class CapitalItem(FrozenModel):
@@ -628,7 +632,6 @@ _KIND_FIELD = {
     ContributionKind.BASE: "base",
     ContributionKind.UPLIFT: "uplift",
     ContributionKind.VARIATION: "variations",
-    ContributionKind.ADDITIONAL: "variations",
     ContributionKind.RISK_POOL: "risk_pool",
 }
 
@@ -684,6 +687,8 @@ def memorandum_account(
             continue  # unknown ids are reported by the agreement and ledger checks
         if kind is ContributionKind.RISK_POOL and scheme != rp_id:
             continue  # as the close: risk-pool money counts only on the risk pool
+        if kind is ContributionKind.ADDITIONAL:
+            continue  # a payment towards the deficit share (H), not funding
         if kind is ContributionKind.BROUGHT_FORWARD:
             bf[partner][scheme] += pence
         else:
@@ -849,6 +854,7 @@ def memorandum_account(
             vat_recharge=pc.vat_recharge,
             unpaid_contributions=pc.unpaid_contributions + pc.unpaid_earlier_years,
             balance_with_host=pc.balance_with_host,
+            additional_paid=pc.additional_paid,
         )
         for pc in close.partners
     )
