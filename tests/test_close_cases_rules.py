@@ -361,3 +361,40 @@ def test_rs5_two_underwriters_share_the_residual_in_one_split() -> None:
     )
     s = close(ag, [spend("E1", "1100000.03")]).scheme("S")
     assert s.deficit == {"COUNCIL": 4800002, "ICB": 4000000, "TRUST": 1200001}
+
+
+# --------------------------------------------------------------- 9. presentation models
+
+
+def test_a_principal_that_is_not_the_host_warns_at_year_end() -> None:
+    """PRINCIPAL(ICB) with the council as host: shown as a joint operation at year end too,
+    as docs/ledger.md says, with the PL-JNL-001 warning (it was dropped at year end)."""
+    from pooledledger.agreement import Principal
+
+    ag = agreement(
+        ProRataContributions(),
+        {"COUNCIL": "500000.00", "ICB": "500000.00"},
+        accounting_model=Principal(partner="ICB"),
+    )
+    r = close(ag, [spend("E1", "1000000.00")])
+    assert "PL-JNL-001" in [i.code for i in r.issues]
+    # presented as a joint operation: each partner shows its own share gross
+    assert r.journals["ICB"].balance(Account.EXPENDITURE_SHARE) == 50000000
+    assert r.journals["COUNCIL"].balance(Account.EXPENDITURE_SHARE) == 50000000
+
+
+def test_a_host_that_is_agent_while_contributing_warns() -> None:
+    """AGENT(host) where the host contributes: PL-AGR-021 (an agent bears no outcome)."""
+    from pooledledger.agreement import Agent
+    from pooledledger.checks_agreement import validate_agreement
+
+    ag = agreement(
+        ProRataContributions(),
+        {"COUNCIL": "500000.00", "ICB": "500000.00"},
+        accounting_model=Agent(partner="COUNCIL"),
+    )
+    assert [i.code for i in validate_agreement(ag)] == ["PL-AGR-021"]
+    not_paying = agreement(
+        ProRataContributions(), {"ICB": "500000.00"}, accounting_model=Agent(partner="COUNCIL")
+    )
+    assert [i.code for i in validate_agreement(not_paying)] == []

@@ -723,7 +723,9 @@ def _close_year(
             )
         )
 
-    journals = _year_end_journals(ledger, year, scheme_results, partners, in_year.schemes, within)
+    journals = _year_end_journals(
+        ledger, year, scheme_results, partners, in_year.schemes, within, issues
+    )
     already = _is_closed(ledger, year)
     entries: list[Entry] = []
     if not already:
@@ -873,6 +875,7 @@ def _year_end_journals(
     partners: list[PartnerClose],
     in_year: Mapping[SchemeId, SchemeShares],
     within: DateRange,
+    issues: list[Issue],
 ) -> dict[PartnerId, Journal]:
     agreement = ledger.agreement
     host = agreement.host
@@ -892,7 +895,8 @@ def _year_end_journals(
             capital,
             in_year[s.scheme].capital_cost,
         )
-    book, _ = post_pool_lines(ledger, year, within, shares)
+    book, presentation = post_pool_lines(ledger, year, within, shares)
+    issues.extend(presentation)  # e.g. PL-JNL-001: shown as a joint operation, as in year
     for pc in partners:
         p = pc.partner
         if pc.is_host:

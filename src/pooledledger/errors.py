@@ -206,6 +206,7 @@ ISSUE_CODES: dict[str, str] = {
     "partner's year total for a scheme is negative",
     "PL-AGR-019": "a contribution's effective date lies outside its own financial year",
     "PL-AGR-020": "a partner's VAT regime or DHSC-group flag is unusual for its kind (warning)",
+    "PL-AGR-021": "the host is the AGENT of a scheme it also contributes to (warning)",
     "PL-AGR-023": "a partner, scheme or risk pool is called TOTAL, which reports use for "
     "their total rows",
     "PL-AGR-024": "a date or day count of the agreement is out of range (dates in 1990-91 to "
