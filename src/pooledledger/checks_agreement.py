@@ -50,6 +50,7 @@ __all__ = [
     "MAX_NOTICE_WORKING_DAYS",
     "RESERVED_IDS",
     "AgreementCheck",
+    "check_agent_host_contributes",
     "check_contribution_amounts",
     "check_contribution_partners",
     "check_contribution_schemes",
