@@ -51,6 +51,7 @@ from pooledledger.agreement import (
     AccountingModel,
     Agent,
     Agreement,
+    FundingType,
     JointOperation,
     LegalBasis,
     PlannedContribution,
@@ -372,6 +373,7 @@ def _agreement(
                 name=f"Scheme {k}",
                 lead_commissioner=lead,
                 accounting_model=_model(draw, host),
+                funding=draw(st.sampled_from(FundingType)),
                 ring_fenced=ring_fenced[k],
                 risk_share=rule,
                 underspend=UnderspendRule(
@@ -429,7 +431,12 @@ def _agreement(
         order: list[str] = []
         if len(open_) > 0 and draw(st.booleans()):
             order = list(draw(st.permutations(_subset(draw, open_))))
-        offsetting = Offsetting(allowed=True, order=tuple(order), agreement_ref="CL-8.2")
+        offsetting = Offsetting(
+            allowed=True,
+            order=tuple(order),
+            agreement_ref="CL-8.2",
+            capital_to_revenue=draw(st.booleans()),
+        )
 
     agreement = Agreement(
         id="CLOSEGEN",

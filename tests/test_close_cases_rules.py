@@ -398,3 +398,56 @@ def test_a_host_that_is_agent_while_contributing_warns() -> None:
         ProRataContributions(), {"ICB": "500000.00"}, accounting_model=Agent(partner="COUNCIL")
     )
     assert [i.code for i in validate_agreement(not_paying)] == []
+
+
+# ------------------------------------------------------------- 10. explicit judgements
+
+
+def _capital_and_revenue(capital_to_revenue: bool | None) -> tuple[Agreement, list[Entry]]:
+    """A capital scheme CAP (not ring-fenced) underspent by 30,000.00 and a revenue scheme
+    REV overspent by 20,000.00, each funded 500,000.00 / 500,000.00, offsetting allowed."""
+    from pooledledger.agreement import FundingType
+    from pooledledger.rules import Offsetting
+
+    base = agreement(ProRataContributions(), {"COUNCIL": "500000.00", "ICB": "500000.00"})
+    cap = Scheme(id="CAP", name="Capital", lead_commissioner="COUNCIL", funding=FundingType.CAPITAL)
+    rev = Scheme(id="REV", name="Revenue", lead_commissioner="COUNCIL")
+    planned = tuple(
+        c.model_copy(update={"id": f"{c.partner}-{k}", "scheme": k})
+        for k in ("CAP", "REV")
+        for c in base.contributions
+    )
+    extra = {} if capital_to_revenue is None else {"capital_to_revenue": capital_to_revenue}
+    ag = base.model_copy(
+        update={
+            "schemes": (cap, rev),
+            "contributions": planned,
+            "offsetting": Offsetting(allowed=True, agreement_ref="Clause 8.2", **extra),
+        }
+    )
+    entries: list[Entry] = [
+        Expenditure(id="E-CAP", scheme="CAP", date=date(2025, 9, 1), net="970000.00"),
+        Expenditure(id="E-REV", scheme="REV", date=date(2025, 9, 1), net="1020000.00"),
+    ]
+    return ag, entries
+
+
+def test_a_capital_underspend_does_not_offset_a_revenue_overspend_by_default() -> None:
+    """Judgement (c), default: capital money stays with its scheme; REV's 20,000.00 is shared
+    by its rule (10,000.00 each) and CAP's 30,000.00 underspend is refunded 15,000.00 each."""
+    ag, entries = _capital_and_revenue(None)
+    r = close(ag, entries)
+    assert r.scheme("REV").offset == {"COUNCIL": 0, "ICB": 0}
+    assert r.scheme("REV").deficit == {"COUNCIL": 1000000, "ICB": 1000000}
+    assert r.scheme("CAP").underspend == {"COUNCIL": 1500000, "ICB": 1500000}
+    assert "PL-CLS-010" not in [i.code for i in r.issues]
+
+
+def test_a_capital_underspend_offsets_a_revenue_overspend_only_when_allowed_and_warns() -> None:
+    """Judgement (c), ``capital_to_revenue = true``: the offset happens, with PL-CLS-010."""
+    ag, entries = _capital_and_revenue(True)
+    r = close(ag, entries)
+    assert r.scheme("REV").offset == {"COUNCIL": 1000000, "ICB": 1000000}
+    assert r.scheme("REV").deficit == {"COUNCIL": 0, "ICB": 0}
+    assert r.scheme("CAP").underspend == {"COUNCIL": 500000, "ICB": 500000}
+    assert [i.code for i in r.issues] == ["PL-CLS-010"]

@@ -43,7 +43,7 @@ from fractions import Fraction
 from typing import TYPE_CHECKING
 
 from pooledledger._model import FrozenModel
-from pooledledger.agreement import Agreement
+from pooledledger.agreement import Agreement, FundingType
 from pooledledger.allocation import allocate, allocate_2d, allocate_2d_fixed
 from pooledledger.apportion import SchemeShares, apportion
 from pooledledger.checks import require_no_errors
@@ -449,6 +449,12 @@ def _close_year(
             for source in sources:
                 if after[target] <= 0 or after[source] >= 0 or source == target:
                     continue
+                capital_to_revenue = (
+                    agreement.scheme(source).funding is FundingType.CAPITAL
+                    and agreement.scheme(target).funding is FundingType.REVENUE
+                )
+                if capital_to_revenue and not off.capital_to_revenue:
+                    continue  # docs/year-end.md#judgements
                 used = min(after[target], -after[source])
                 givers, _ = rule_shares(source, V[source])
                 weights = {p: -v for p, v in givers.items() if v < 0}
@@ -460,6 +466,18 @@ def _close_year(
                     offset[target][p] += v
                 after[target] -= used
                 after[source] += used
+                if capital_to_revenue:
+                    issues.append(
+                        Issue(
+                            code="PL-CLS-010",
+                            severity=Severity.WARNING,
+                            message=f"the underspend of capital scheme {source} offsets "
+                            f"{format_pence(used)} of the overspend of revenue scheme {target} "
+                            "(offsetting.capital_to_revenue): check the capital money may meet "
+                            "revenue spending",
+                            location=Location(field="offsetting.capital_to_revenue"),
+                        )
+                    )
 
     # 3. risk pool (RS7)
     rp_use: RiskPoolUse | None = None

@@ -292,6 +292,8 @@ ISSUE_CODES: dict[str, str] = {
     "PL-CLS-003": "the year closed has no spending or income lines in the ledger (warning)",
     "PL-CLS-004": "a partner's contributions for the year closed are not all paid by 31 "
     "March: the unpaid instalments are a debtor in the settlement (warning)",
+    "PL-CLS-010": "a capital scheme's underspend offsets a revenue scheme's overspend, as the "
+    "agreement allows (warning)",
     # termination
     "PL-TRM-001": "the termination date is outside the financial year or the agreement's term",
     "PL-TRM-002": "spending or income lines dated after the termination date are left out of "

@@ -610,6 +610,13 @@ class Offsetting(FrozenModel):
     it needs explicit permission: ``allowed``, the ``agreement_ref`` that allows it,
     and the ``order`` in which underspent schemes are used (empty: agreement order).
     Ring-fenced schemes never offset.
+
+    ``capital_to_revenue`` lets the underspend of a ``CAPITAL`` scheme offset the
+    overspend of a ``REVENUE`` scheme.  Default ``False``: capital money (such as the
+    Disabled Facilities Grant) is given for capital spending, and using it to meet
+    revenue spending breaks the capital/revenue split the partners account by, so an
+    agreement must say so expressly; when allowed, each such offset is reported
+    (``PL-CLS-010``).  See docs/year-end.md#judgements.
     """
 
     code: ClassVar[str] = "RS8"
@@ -617,3 +624,4 @@ class Offsetting(FrozenModel):
     allowed: bool = False
     order: tuple[SchemeId, ...] = ()
     agreement_ref: str | None = None
+    capital_to_revenue: bool = False
