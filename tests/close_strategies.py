@@ -19,17 +19,15 @@ Per scheme, a target variance (overspend, underspend, exact, or free,
 including net income) is drawn first; expenditure lines (VAT none, 20% by policy
 or with explicit recoverable VAT, capital items, unauthorised spending, named or
 default procuring partner) and income lines are then drawn so the net comes out
-at contributions plus that variance.  Some schemes get an in-year VARIATION and an
-expenditure or income line posted in error and reversed.  Non-host partners pay
-instalments in full, in part or not at all (for schemes and the risk pool).
+at contributions plus that variance.  Some schemes get an in-year VARIATION, an
+in-year ADDITIONAL payment towards a deficit (not funding), and an expenditure
+(sometimes unauthorised) or income line posted in error and reversed.  Schemes are
+revenue or capital; offsetting may allow capital underspends to meet revenue
+overspends.  Non-host partners pay instalments in full, in part or not at all (for
+schemes and the risk pool).
 
-Known source defects the generator steers round (see the report): expenditure
-reversals are not generated on RS12 schemes (the close raises ``ValueError``),
-RS12 schemes always have some contribution (``AllocationError`` after the risk
-pool), RS5 underwriters are never also capped (their cap can be exceeded),
-unauthorised lines always cost the pool something (a credit shifts cost onto the
-other partners) and RS11's managed disposition is never REFUND (a partial windfall
-refund then drops out of the dispositions).
+Known source defect the generator steers round (see the report): RS5 underwriters
+are never also capped (their cap can be exceeded).
 
 ``host_neutral=True`` draws cases for I-16: at least three partners, ``alt_host``
 of the same kind as the host, rules that never name the host implicitly (RS6 and
@@ -601,9 +599,8 @@ def _entries(draw: st.DrawFn, agreement: Agreement, host_neutral: bool) -> tuple
                         draw(st.integers(min(0, vat), max(0, vat)))
                     )
             entry_id = new_id("E")
+            fields["unauthorised"] = draw(st.integers(0, 5)) == 0
             cost = pool_cost(agreement, Expenditure(id=entry_id, **fields))
-            # unauthorised lines always cost something (see the report)
-            fields["unauthorised"] = cost > 0 and draw(st.integers(0, 5)) == 0
             e = Expenditure(id=entry_id, **fields)
             out.append(e)
             to_spend -= cost
@@ -626,6 +623,7 @@ def _entries(draw: st.DrawFn, agreement: Agreement, host_neutral: bool) -> tuple
                     date=on,
                     net=wrong_amount,
                     procuring_partner=draw(st.sampled_from(procurers)),
+                    unauthorised=draw(st.booleans()),
                     agreement_ref="JCB-XSUB",
                 )
             else:

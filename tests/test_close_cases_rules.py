@@ -451,3 +451,44 @@ def test_a_capital_underspend_offsets_a_revenue_overspend_only_when_allowed_and_
     assert r.scheme("REV").deficit == {"COUNCIL": 0, "ICB": 0}
     assert r.scheme("CAP").underspend == {"COUNCIL": 500000, "ICB": 500000}
     assert [i.code for i in r.issues] == ["PL-CLS-010"]
+
+
+def test_rs9_unauthorised_spending_inside_an_underspend_does_not_cut_the_innocent_refund() -> None:
+    """Judgement (a), default ``charge = ALL_UNAUTHORISED``.
+
+    Contributions 600,000.00 / 400,000.00; authorised spending 970,000.00 and 10,000.00
+    unauthorised: an underspend of 20,000.00.  Without the unauthorised line it would be
+    30,000.00, shared 3:2 (18,000.00 / 12,000.00); the council bears its 10,000.00, so
+    its underspend share is 8,000.00 and the ICB keeps its whole 12,000.00.  With
+    ``OVERSPEND_ONLY`` the 20,000.00 is shared 3:2 and the ICB gets only 8,000.00.
+    """
+    from pooledledger.rules import FaultCharge
+
+    contributions = {"COUNCIL": "600000.00", "ICB": "400000.00"}
+    entries = [spend("A1", "970000.00"), spend("X1", "10000.00", unauthorised=True)]
+    s = close(agreement(FaultBearer(bearer="COUNCIL"), contributions), entries).scheme("S")
+    assert s.underspend == {"COUNCIL": 800000, "ICB": 1200000}
+    old = FaultBearer(bearer="COUNCIL", charge=FaultCharge.OVERSPEND_ONLY)
+    s = close(agreement(old, contributions), entries).scheme("S")
+    assert s.underspend == {"COUNCIL": 1200000, "ICB": 800000}
+
+
+def test_rs9_unauthorised_spending_never_draws_on_the_joint_risk_pool() -> None:
+    """Judgement (a), default: the risk pool (15,000.00 each) meets only the authorised
+    overspend of 15,000.00; the council bears its 10,000.00 of unauthorised spending and
+    15,000.00 of the risk pool is unused.  With ``OVERSPEND_ONLY`` the pool met all 25,000.00.
+    """
+    from pooledledger.rules import FaultCharge
+
+    contributions = {"COUNCIL": "600000.00", "ICB": "400000.00"}
+    pool = {"COUNCIL": "15000.00", "ICB": "15000.00"}
+    entries = [spend("A1", "1015000.00"), spend("X1", "10000.00", unauthorised=True)]
+    ag = agreement(FaultBearer(bearer="COUNCIL"), contributions, risk_pool=pool)
+    r = close(ag, entries)
+    assert r.scheme("S").deficit == {"COUNCIL": 1000000, "ICB": 0}
+    assert r.risk_pool is not None
+    assert sum(r.risk_pool.used.values()) == 1500000
+    assert r.conservation["in"] == r.conservation["out"]
+    old = FaultBearer(bearer="COUNCIL", charge=FaultCharge.OVERSPEND_ONLY)
+    r = close(agreement(old, contributions, risk_pool=pool), entries)
+    assert r.scheme("S").deficit == {"COUNCIL": 0, "ICB": 0}

@@ -61,6 +61,7 @@ from pooledledger.rules import (
     CappedShares,
     CapScope,
     FaultBearer,
+    FaultCharge,
     FixedVariableProfile,
     OwnRisk,
     RiskPoolUnused,
@@ -178,8 +179,8 @@ def books(agreement: Agreement, case: CloseCase) -> Books:
                 direct[payer] += sign * (cost + (rec if body != payer else 0))
             if body not in (host, payer):
                 recharge[body] += sign * rec
-            if line.unauthorised and sign == 1:
-                unauthorised[line.scheme] += cost
+            if line.unauthorised:  # net of reversals dated in the year
+                unauthorised[line.scheme] += sign * cost
         elif isinstance(line, Income):
             Inc[line.scheme] += sign * to_pence(line.amount)
     return Books(C, rp, E, Inc, unauthorised, paid, direct, recharge, additional)
@@ -485,11 +486,18 @@ def test_i7_risk_rules(case: CloseCase) -> None:
             assert not (s.deficit[p] and s.underspend[p]), p
         res = s.residual
         assert sum(s.deficit.values()) - sum(s.underspend.values()) == res
-        # offsetting and the risk pool reduce a variance, never turn it round
-        assert (0 <= res <= s.variance) or (s.variance <= res <= 0)
-        if any(s.risk_pool.values()):
-            assert s.variance > 0
         rule = scheme.risk_share
+        # RS9 ALL_UNAUTHORISED: the bearer's unauthorised spending is taken out first
+        fault = (
+            max(b.unauthorised[s.scheme], 0)
+            if isinstance(rule, FaultBearer) and rule.charge is FaultCharge.ALL_UNAUTHORISED
+            else 0
+        )
+        # offsetting and the risk pool reduce a variance, never turn it round
+        v, r_ = s.variance - fault, res - fault
+        assert (0 <= r_ <= v) or (v <= r_ <= 0)
+        if any(s.risk_pool.values()):
+            assert v > 0
         if isinstance(rule, CappedShares):
             for cap in rule.caps:
                 limit = to_pence(cap.cap)
@@ -506,8 +514,12 @@ def test_i7_risk_rules(case: CloseCase) -> None:
             owner = rule.owner or scheme.lead_commissioner
             bearing = {p for p in ag.partner_order if s.deficit[p] or s.underspend[p]}
             assert bearing <= {owner}
+        elif isinstance(rule, FaultBearer) and fault:
+            # the bearer bears all of it, plus (or less) its share of the rest
+            bearer = s.deficit[rule.bearer] - s.underspend[rule.bearer]
+            assert bearer >= fault if r_ >= 0 else bearer <= fault
         elif isinstance(rule, FaultBearer) and res > 0:
-            assert s.deficit[rule.bearer] >= min(res, b.unauthorised[s.scheme])
+            assert s.deficit[rule.bearer] >= min(res, max(b.unauthorised[s.scheme], 0))
         elif isinstance(rule, Threshold):
             others = sum(v for p, v in s.contributions.items() if p != rule.protected and v > 0)
             capacity = math.floor(others * rule.threshold)

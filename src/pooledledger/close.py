@@ -64,6 +64,8 @@ from pooledledger.periods import ENGLAND_AND_WALES, DateRange, FinancialYear
 from pooledledger.riskshare import BoardRuling, SchemeFacts, share_variance
 from pooledledger.rules import (
     BoardDecision,
+    FaultBearer,
+    FaultCharge,
     NoRiskShare,
     RiskPoolSpread,
     RiskPoolUnused,
@@ -437,9 +439,19 @@ def _close_year(
             )
         return outcome.shares, outcome.explanation
 
+    # RS9 with charge ALL_UNAUTHORISED: the unauthorised spending is the bearer's, so it
+    # is taken out before offsetting and the risk pool and charged back by the rule
+    fault: dict[SchemeId, int] = {
+        s.id: max(unauthorised[s.id], 0)
+        if isinstance(s.risk_share, FaultBearer)
+        and s.risk_share.charge is FaultCharge.ALL_UNAUTHORISED
+        else 0
+        for s in schemes
+    }
+
     # 2. offsetting (RS8)
     offset: dict[SchemeId, dict[PartnerId, int]] = {s.id: dict(zero) for s in schemes}
-    after = dict(V)
+    after = {k: v - fault[k] for k, v in V.items()}
     off = agreement.offsetting
     if off.allowed:
         sources = [
@@ -539,7 +551,7 @@ def _close_year(
     carry: dict[tuple[SchemeId, PartnerId], int] = defaultdict(int)  # b/f next year
     for scheme in schemes:
         k = scheme.id
-        residual = after[k]
+        residual = after[k] + fault[k]
         if isinstance(scheme.risk_share, NoRiskShare) and residual != V[k]:
             shares, explanation = _no_risk_after_pool(residual, facts(k), order)
         else:

@@ -30,6 +30,7 @@ from pooledledger.rules import (
     CapScope,
     FallbackRule,
     FaultBearer,
+    FaultCharge,
     FixedShares,
     FixedVariableProfile,
     NoRiskShare,
@@ -205,7 +206,10 @@ def share_variance(
         if moved:
             notes.append(f"fixed partners' {format_pence(moved)} borne by {bearer}")
     elif isinstance(rule, FaultBearer):
-        fault = min(variance, facts.unauthorised) if variance > 0 else 0
+        if rule.charge is FaultCharge.ALL_UNAUTHORISED:
+            fault = max(facts.unauthorised, 0)
+        else:
+            fault = min(variance, facts.unauthorised) if variance > 0 else 0
         inner = share_variance(rule.otherwise, variance - fault, facts, order, host)
         shares = dict(inner.shares)
         shares[rule.bearer] += fault

@@ -64,6 +64,7 @@ __all__ = [
     "CappedShares",
     "FallbackRule",
     "FaultBearer",
+    "FaultCharge",
     "FixedShares",
     "FixedVariableProfile",
     "NoRiskShare",
@@ -458,16 +459,35 @@ class FixedVariableProfile(_Rule):
 FallbackRule = Annotated[ProRataContributions | OwnRisk | FixedShares, Field(discriminator="rule")]
 
 
-class FaultBearer(_Rule):
-    """RS9: an overspend from unauthorised spending falls on ``bearer``, whatever the split.
+class FaultCharge(DomainEnum):
+    """How much of a scheme's unauthorised spending RS9's bearer bears.
 
-    Any other variance is shared by ``otherwise`` (RS1, RS2 or RS4; default RS1).
+    * ``ALL_UNAUTHORISED`` (default): all of it (net of reversals), in an overspend
+      or an underspend.  It is charged to the bearer before offsetting and the risk
+      pool, so the other partners' underspend shares are not cut and the joint risk
+      pool never meets it.
+    * ``OVERSPEND_ONLY``: only the part of the residual overspend (after offsetting
+      and the risk pool) that the unauthorised spending explains, at most that
+      overspend; inside an underspend the bearer bears nothing extra.
+    """
+
+    ALL_UNAUTHORISED = "ALL_UNAUTHORISED"
+    OVERSPEND_ONLY = "OVERSPEND_ONLY"
+
+
+class FaultBearer(_Rule):
+    """RS9: unauthorised spending falls on ``bearer``, whatever the split.
+
+    ``charge`` says how much of it (default all of it: see :class:`FaultCharge` and
+    docs/year-end.md#judgements for why).  Any other variance is shared by
+    ``otherwise`` (RS1, RS2 or RS4; default RS1).
     """
 
     code: ClassVar[str] = "RS9"
     rule: Literal["MALADMINISTRATION"] = "MALADMINISTRATION"
     bearer: PartnerId
     otherwise: FallbackRule = ProRataContributions()
+    charge: FaultCharge = FaultCharge.ALL_UNAUTHORISED
 
     def _refs(self) -> Iterator[PartnerRef]:
         yield "bearer", self.bearer
