@@ -36,6 +36,7 @@ from hypothesis import HealthCheck, given, settings
 
 from close_strategies import CloseCase, close_cases, two_year_cases, with_host, with_models
 from pooledledger.agreement import Agent, Agreement, JointOperation, Principal, VatModel
+from pooledledger.allocation import allocate
 from pooledledger.checks_agreement import validate_agreement
 from pooledledger.close import YearEndClose, close_year
 from pooledledger.entries import (
@@ -114,22 +115,30 @@ class Books:
         return self.net(k) - sum(self.contributions[k].values())
 
 
-def _vat_body(agreement: Agreement, e: Expenditure) -> PartnerId:
-    if agreement.vat_model is VatModel.AGENT:
-        return agreement.scheme(e.scheme).lead_commissioner
-    return e.procuring_partner or agreement.host
-
-
-def _recoverable(agreement: Agreement, e: Expenditure) -> int:
-    """§11.4: explicit, else the regime of the procurer (or host), or of the lead (AGENT)."""
-    if e.vat_recoverable is not None:
-        return to_pence(e.vat_recoverable)
-    body = _vat_body(agreement, e)
-    regime = agreement.partner(body).vat_regime
+def _vat_parts(
+    agreement: Agreement, e: Expenditure, weights: Mapping[PartnerId, int]
+) -> dict[PartnerId, int]:
+    """§11.4: recoverable VAT per recovering body.  Explicit, else the regime of the
+    procurer (or host); under AGENT each partner's regime on its share of the VAT by
+    the scheme's contributions ``weights`` (the lead commissioner's on all of it, or
+    on an explicit amount, when there are none)."""
     vat = to_pence(e.vat)
-    if regime is VatRegime.LA_S33 or (regime is VatRegime.NHS_S41_COS and e.cos_listed):
-        return vat
-    return 0
+
+    def recovers(body: PartnerId) -> bool:
+        regime = agreement.partner(body).vat_regime
+        return regime is VatRegime.LA_S33 or (regime is VatRegime.NHS_S41_COS and e.cos_listed)
+
+    if agreement.vat_model is VatModel.AGENT:
+        body = agreement.scheme(e.scheme).lead_commissioner
+        usable = {p: w for p, w in weights.items() if w > 0}
+        if e.vat_recoverable is None and usable and all(w >= 0 for w in weights.values()):
+            parts = allocate(vat, usable, [p for p in agreement.partner_order if p in usable])
+            return {p: v if recovers(p) else 0 for p, v in parts.items()}
+    else:
+        body = e.procuring_partner or agreement.host
+    if e.vat_recoverable is not None:
+        return {body: to_pence(e.vat_recoverable)}
+    return {body: vat if recovers(body) else 0}
 
 
 def books(agreement: Agreement, case: CloseCase) -> Books:
@@ -170,20 +179,31 @@ def books(agreement: Agreement, case: CloseCase) -> Books:
         if date is None or not YEAR.contains(date):
             continue
         if isinstance(line, Expenditure):
-            rec = _recoverable(agreement, line)
+            parts = _vat_parts(agreement, line, C[line.scheme])
+            rec = sum(parts.values())
             cost = to_pence(line.net) + to_pence(line.vat) - rec
             E[line.scheme] += sign * cost
             # who paid the supplier, and who gets the VAT back (docs/year-end.md)
-            payer, body = line.paid_by or host, _vat_body(agreement, line)
+            payer = line.paid_by or host
             if payer != host:
-                direct[payer] += sign * (cost + (rec if body != payer else 0))
-            if body not in (host, payer):
-                recharge[body] += sign * rec
+                direct[payer] += sign * (cost + sum(r for p, r in parts.items() if p != payer))
+            for body, r in parts.items():
+                if body not in (host, payer):
+                    recharge[body] += sign * r
             if line.unauthorised:  # net of reversals dated in the year
                 unauthorised[line.scheme] += sign * cost
         elif isinstance(line, Income):
             Inc[line.scheme] += sign * to_pence(line.amount)
     return Books(C, rp, E, Inc, unauthorised, paid, direct, recharge, additional)
+
+
+def fault(agreement: Agreement, b: Books, k: SchemeId) -> int:
+    """RS9 ``ALL_UNAUTHORISED``: the bearer's unauthorised spending, taken out of the
+    variance before offsetting and the risk pool (docs/year-end.md#judgements)."""
+    rule = agreement.scheme(k).risk_share
+    if isinstance(rule, FaultBearer) and rule.charge is FaultCharge.ALL_UNAUTHORISED:
+        return max(b.unauthorised[k], 0)
+    return 0
 
 
 def carry_target(agreement: Agreement, k: SchemeId, disposition: str) -> SchemeId | None:
@@ -242,7 +262,7 @@ def test_i1_conservation(case: CloseCase) -> None:
         assert r.risk_pool is not None
         assert r.risk_pool.available == b.risk_pool
         scope = rp.schemes or ag.scheme_ids
-        over = sum(max(b.variance(k), 0) for k in scope)
+        over = sum(max(b.variance(k) - fault(ag, b, k), 0) for k in scope)
         if ag.offsetting.allowed:
             assert 0 <= used <= min(rp_in, over)
         else:
@@ -303,9 +323,12 @@ def test_i2_no_unattributed_residue(case: CloseCase) -> None:
             windfall = total_u
             if ruling is not None and ruling.windfall_pence is not None:
                 windfall = min(max(ruling.windfall_pence, 0), total_u)
-            assert sum(s.dispositions.get(D.REFUND.value, {}).values()) == windfall
+            refunded = sum(s.dispositions.get(D.REFUND.value, {}).values())
             managed = s.dispositions.get(rule.managed_disposition.value, {})
-            if rule.managed_disposition is not D.REFUND:
+            if rule.managed_disposition is D.REFUND:  # both parts refunded, none lost
+                assert refunded == total_u
+            else:
+                assert refunded == windfall
                 assert sum(managed.values()) == total_u - windfall
         else:
             chosen = scheme.underspend.disposition
@@ -392,9 +415,10 @@ def test_i3_shares_sum_to_totals(case: CloseCase) -> None:
     # offsets move money between schemes, never between partners
     for p in order:
         assert sum(s.offset[p] for s in r.schemes) == 0
+    b = books(ag, case)
     for s in r.schemes:
         moved = sum(s.offset.values())
-        assert moved == 0 or (moved > 0) == (s.variance > 0)
+        assert moved == 0 or (moved > 0) == (s.variance - fault(ag, b, s.scheme) > 0)
 
 
 # --------------------------------------------------------------------- I-5 (I-4, I-6)
@@ -488,13 +512,9 @@ def test_i7_risk_rules(case: CloseCase) -> None:
         assert sum(s.deficit.values()) - sum(s.underspend.values()) == res
         rule = scheme.risk_share
         # RS9 ALL_UNAUTHORISED: the bearer's unauthorised spending is taken out first
-        fault = (
-            max(b.unauthorised[s.scheme], 0)
-            if isinstance(rule, FaultBearer) and rule.charge is FaultCharge.ALL_UNAUTHORISED
-            else 0
-        )
+        charged = fault(ag, b, s.scheme)
         # offsetting and the risk pool reduce a variance, never turn it round
-        v, r_ = s.variance - fault, res - fault
+        v, r_ = s.variance - charged, res - charged
         assert (0 <= r_ <= v) or (v <= r_ <= 0)
         if any(s.risk_pool.values()):
             assert v > 0
@@ -514,10 +534,10 @@ def test_i7_risk_rules(case: CloseCase) -> None:
             owner = rule.owner or scheme.lead_commissioner
             bearing = {p for p in ag.partner_order if s.deficit[p] or s.underspend[p]}
             assert bearing <= {owner}
-        elif isinstance(rule, FaultBearer) and fault:
+        elif isinstance(rule, FaultBearer) and charged:
             # the bearer bears all of it, plus (or less) its share of the rest
             bearer = s.deficit[rule.bearer] - s.underspend[rule.bearer]
-            assert bearer >= fault if r_ >= 0 else bearer <= fault
+            assert bearer >= charged if r_ >= 0 else bearer <= charged
         elif isinstance(rule, FaultBearer) and res > 0:
             assert s.deficit[rule.bearer] >= min(res, max(b.unauthorised[s.scheme], 0))
         elif isinstance(rule, Threshold):

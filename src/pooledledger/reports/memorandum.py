@@ -54,7 +54,7 @@ from pooledledger.checks import require_no_errors
 from pooledledger.close import YearEndClose
 from pooledledger.entries import ContributionKind, Expenditure, Income
 from pooledledger.errors import PooledLedgerError
-from pooledledger.ledger import Ledger, vat_body
+from pooledledger.ledger import Ledger
 from pooledledger.money import format_pence
 from pooledledger.partners import PartnerId, SchemeId
 from pooledledger.periods import FinancialYear
@@ -724,9 +724,9 @@ def memorandum_account(
                 by_commissioner[line.scheme][who] += line.amount
             cat = original.category or "uncategorised"
             by_category[line.scheme][cat] = by_category[line.scheme].get(cat, 0) + line.amount
-            if line.vat_recovered:
-                body = vat_body(agreement, original)
-                vat[body] = vat.get(body, 0) + line.vat_recovered
+            for body, _, recovered in line.vat_by_body:  # AGENT: each partner on its share
+                if recovered:
+                    vat[body] = vat.get(body, 0) + recovered
             if original.capital:
                 capital.append(
                     CapitalItem(
