@@ -492,3 +492,27 @@ def test_rs9_unauthorised_spending_never_draws_on_the_joint_risk_pool() -> None:
     old = FaultBearer(bearer="COUNCIL", charge=FaultCharge.OVERSPEND_ONLY)
     r = close(agreement(old, contributions, risk_pool=pool), entries)
     assert r.scheme("S").deficit == {"COUNCIL": 0, "ICB": 0}
+
+
+def test_agent_vat_applies_each_partners_own_regime_to_its_share() -> None:
+    """VAT model AGENT: the council (s33) and the ICB (s41) fund 1:1 and the ICB leads.
+
+    A purchase of 100,000.00 + VAT 20,000.00 (not a listed contracted-out service):
+    the VAT splits 10,000.00 / 10,000.00; the council recovers its 10,000.00, the ICB
+    none, so the pool cost is 110,000.00 (not 120,000.00 under the lead
+    commissioner's regime) and the council's journal recovers 10,000.00.
+    """
+    from pooledledger.agreement import VatModel
+
+    ag = agreement(ProRataContributions(), {"COUNCIL": "55000.00", "ICB": "55000.00"}).model_copy(
+        update={"vat_model": VatModel.AGENT}
+    )
+    ag = ag.model_copy(
+        update={"schemes": (ag.schemes[0].model_copy(update={"lead_commissioner": "ICB"}),)}
+    )
+    r = close(ag, [spend("E1", "100000.00", vat="20000.00")])
+    s = r.scheme("S")
+    assert s.expenditure == 11000000
+    assert s.variance == 0
+    assert r.journals["COUNCIL"].balance(Account.VAT_RECOVERABLE) == 1000000
+    assert r.journals["ICB"].balance(Account.VAT_RECOVERABLE) == 0
