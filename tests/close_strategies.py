@@ -50,6 +50,7 @@ from pooledledger.agreement import (
     Agent,
     Agreement,
     FundingType,
+    IrrecoverableVat,
     JointOperation,
     LegalBasis,
     PlannedContribution,
@@ -450,6 +451,7 @@ def _agreement(
         risk_pool=risk_pool,
         offsetting=offsetting,
         vat_model=draw(st.sampled_from(VatModel)),
+        irrecoverable_vat=draw(st.sampled_from(IrrecoverableVat)),
     )
     issues = validate_agreement(agreement)
     assert not has_errors(issues), issues  # the generator itself must be right

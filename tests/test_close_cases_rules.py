@@ -516,3 +516,27 @@ def test_agent_vat_applies_each_partners_own_regime_to_its_share() -> None:
     assert s.variance == 0
     assert r.journals["COUNCIL"].balance(Account.VAT_RECOVERABLE) == 1000000
     assert r.journals["ICB"].balance(Account.VAT_RECOVERABLE) == 0
+
+
+def test_irrecoverable_vat_on_a_partners_own_purchase() -> None:
+    """Judgement (b): the ICB (s41) buys 100,000.00 + VAT 20,000.00 itself, not a listed
+    service, so 20,000.00 of VAT is irrecoverable.  Contributions 500,000.00 each; the
+    council's authorised spending 900,000.00; pool cost 1,020,000.00, overspend 20,000.00.
+
+    ``SHARED`` (default): the 20,000.00 is shared 1:1 (10,000.00 each).  ``PROCURER``:
+    the ICB bears its own irrecoverable VAT; the rest of the variance (nil) is shared.
+    """
+    from pooledledger.agreement import IrrecoverableVat
+
+    ag = agreement(ProRataContributions(), {"COUNCIL": "500000.00", "ICB": "500000.00"})
+    entries = [
+        spend("C1", "900000.00"),
+        spend("I1", "100000.00", by="ICB", vat="20000.00", agreement_ref="JCB 4"),
+    ]
+    s = close(ag, entries).scheme("S")
+    assert s.variance == 2000000
+    assert s.deficit == {"COUNCIL": 1000000, "ICB": 1000000}
+    own = ag.model_copy(update={"irrecoverable_vat": IrrecoverableVat.PROCURER})
+    s = close(own, entries).scheme("S")
+    assert s.deficit == {"COUNCIL": 0, "ICB": 2000000}
+    assert s.residual == 2000000

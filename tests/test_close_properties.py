@@ -35,7 +35,14 @@ from fractions import Fraction
 from hypothesis import HealthCheck, given, settings
 
 from close_strategies import CloseCase, close_cases, two_year_cases, with_host, with_models
-from pooledledger.agreement import Agent, Agreement, JointOperation, Principal, VatModel
+from pooledledger.agreement import (
+    Agent,
+    Agreement,
+    IrrecoverableVat,
+    JointOperation,
+    Principal,
+    VatModel,
+)
 from pooledledger.allocation import allocate
 from pooledledger.checks_agreement import validate_agreement
 from pooledledger.close import YearEndClose, close_year
@@ -64,6 +71,7 @@ from pooledledger.rules import (
     FaultBearer,
     FaultCharge,
     FixedVariableProfile,
+    NoRiskShare,
     OwnRisk,
     RiskPoolUnused,
     Threshold,
@@ -107,6 +115,7 @@ class Books:
     paid_directly: dict[PartnerId, int]  # spending a non-host partner paid (paid_by)
     vat_recharge: dict[PartnerId, int]  # VAT a non-host body recovered on others' payments
     additional: dict[PartnerId, int]
+    own_vat: dict[SchemeId, dict[PartnerId, int]]  # irrecoverable VAT on own purchases
 
     def net(self, k: SchemeId) -> int:
         return self.expenditure[k] - self.income[k]
@@ -164,6 +173,7 @@ def books(agreement: Agreement, case: CloseCase) -> Books:
     E = dict.fromkeys(agreement.scheme_ids, 0)  # noqa: N806
     Inc = dict.fromkeys(agreement.scheme_ids, 0)  # noqa: N806
     unauthorised = dict.fromkeys(agreement.scheme_ids, 0)
+    own_vat = {k: dict.fromkeys(order, 0) for k in agreement.scheme_ids}
     paid = dict.fromkeys(order, 0)
     direct = dict.fromkeys(order, 0)
     recharge = dict.fromkeys(order, 0)
@@ -192,18 +202,32 @@ def books(agreement: Agreement, case: CloseCase) -> Books:
                     recharge[body] += sign * r
             if line.unauthorised:  # net of reversals dated in the year
                 unauthorised[line.scheme] += sign * cost
+            if line.procuring_partner is not None:
+                own_vat[line.scheme][line.procuring_partner] += sign * (to_pence(line.vat) - rec)
         elif isinstance(line, Income):
             Inc[line.scheme] += sign * to_pence(line.amount)
-    return Books(C, rp, E, Inc, unauthorised, paid, direct, recharge, additional)
+    return Books(C, rp, E, Inc, unauthorised, paid, direct, recharge, additional, own_vat)
+
+
+def vat_charges(agreement: Agreement, b: Books, k: SchemeId) -> dict[PartnerId, int]:
+    """``irrecoverable_vat = PROCURER``: each partner's irrecoverable VAT on its own
+    purchases, charged to it (never on RS12, where it is its own spending anyway)."""
+    if agreement.irrecoverable_vat is IrrecoverableVat.PROCURER and not isinstance(
+        agreement.scheme(k).risk_share, NoRiskShare
+    ):
+        return b.own_vat[k]
+    return dict.fromkeys(agreement.partner_order, 0)
 
 
 def fault(agreement: Agreement, b: Books, k: SchemeId) -> int:
-    """RS9 ``ALL_UNAUTHORISED``: the bearer's unauthorised spending, taken out of the
-    variance before offsetting and the risk pool (docs/year-end.md#judgements)."""
+    """What is taken out of a scheme's variance before offsetting and the risk pool and
+    charged to named partners (docs/year-end.md#judgements): RS9 ``ALL_UNAUTHORISED``'s
+    unauthorised spending and the irrecoverable VAT of ``vat_charges``."""
     rule = agreement.scheme(k).risk_share
+    out = sum(vat_charges(agreement, b, k).values())
     if isinstance(rule, FaultBearer) and rule.charge is FaultCharge.ALL_UNAUTHORISED:
-        return max(b.unauthorised[k], 0)
-    return 0
+        out += max(b.unauthorised[k], 0)
+    return out
 
 
 def carry_target(agreement: Agreement, k: SchemeId, disposition: str) -> SchemeId | None:
@@ -518,33 +542,41 @@ def test_i7_risk_rules(case: CloseCase) -> None:
         assert (0 <= r_ <= v) or (v <= r_ <= 0)
         if any(s.risk_pool.values()):
             assert v > 0
+        # what the scheme's rule itself gave each partner: its signed share less the
+        # irrecoverable VAT on its own purchases charged to it (irrecoverable_vat=PROCURER)
+        vc = vat_charges(ag, b, s.scheme)
+        part = {p: s.deficit[p] - s.underspend[p] - vc[p] for p in ag.partner_order}
+        rd = {p: max(v, 0) for p, v in part.items()}
+        ru = {p: max(-v, 0) for p, v in part.items()}
+        rres = res - sum(vc.values())
         if isinstance(rule, CappedShares):
             for cap in rule.caps:
                 limit = to_pence(cap.cap)
-                if res > 0:
-                    assert s.deficit[cap.partner] <= limit, cap
-                if res < 0 and rule.caps_apply_to is CapScope.BOTH:
-                    assert s.underspend[cap.partner] <= limit, cap
+                if rres > 0:
+                    assert rd[cap.partner] <= limit, cap
+                if rres < 0 and rule.caps_apply_to is CapScope.BOTH:
+                    assert ru[cap.partner] <= limit, cap
         elif isinstance(rule, FixedVariableProfile):
             bearer = rule.bearer or ag.host
             for p in rule.fixed:
                 if p != bearer:
-                    assert s.deficit[p] == s.underspend[p] == 0, p
+                    assert rd[p] == ru[p] == 0, p
         elif isinstance(rule, OwnRisk):
             owner = rule.owner or scheme.lead_commissioner
-            bearing = {p for p in ag.partner_order if s.deficit[p] or s.underspend[p]}
+            bearing = {p for p in ag.partner_order if rd[p] or ru[p]}
             assert bearing <= {owner}
-        elif isinstance(rule, FaultBearer) and charged:
+        elif isinstance(rule, FaultBearer) and rule.charge is FaultCharge.ALL_UNAUTHORISED:
             # the bearer bears all of it, plus (or less) its share of the rest
-            bearer = s.deficit[rule.bearer] - s.underspend[rule.bearer]
-            assert bearer >= charged if r_ >= 0 else bearer <= charged
-        elif isinstance(rule, FaultBearer) and res > 0:
-            assert s.deficit[rule.bearer] >= min(res, max(b.unauthorised[s.scheme], 0))
+            own = max(b.unauthorised[s.scheme], 0)
+            bearer = part[rule.bearer]
+            assert bearer >= own if r_ >= 0 else bearer <= own
+        elif isinstance(rule, FaultBearer) and rres > 0:
+            assert rd[rule.bearer] >= min(rres, max(b.unauthorised[s.scheme], 0))
         elif isinstance(rule, Threshold):
             others = sum(v for p, v in s.contributions.items() if p != rule.protected and v > 0)
             capacity = math.floor(others * rule.threshold)
-            if others and abs(res) <= capacity:
-                assert s.deficit[rule.protected] == s.underspend[rule.protected] == 0
+            if others and abs(rres) <= capacity:
+                assert rd[rule.protected] == ru[rule.protected] == 0
 
 
 # -------------------------------------------------------------------------- I-10

@@ -43,7 +43,7 @@ from fractions import Fraction
 from typing import TYPE_CHECKING
 
 from pooledledger._model import FrozenModel
-from pooledledger.agreement import Agreement, FundingType
+from pooledledger.agreement import Agreement, FundingType, IrrecoverableVat
 from pooledledger.allocation import allocate, allocate_2d, allocate_2d_fixed
 from pooledledger.apportion import SchemeShares, apportion
 from pooledledger.checks import require_no_errors
@@ -396,6 +396,7 @@ def _close_year(
     # the year nets against its original (docs/year-end.md#rule-inputs)
     commissioned: dict[SchemeId, dict[PartnerId, int]] = defaultdict(lambda: dict(zero))
     unauthorised: dict[SchemeId, int] = defaultdict(int)
+    own_vat: dict[SchemeId, dict[PartnerId, int]] = defaultdict(lambda: dict(zero))
     for pl in ledger.pool_lines:
         if pl.kind != "expenditure" or not within.contains(pl.date) or pl.scheme not in totals:
             continue
@@ -405,6 +406,8 @@ def _close_year(
         commissioned[pl.scheme][who if who in zero else host] += pl.amount
         if e.unauthorised:
             unauthorised[pl.scheme] += pl.amount
+        if e.procuring_partner in zero:  # the irrecoverable VAT on a partner's own purchase
+            own_vat[pl.scheme][e.procuring_partner] += sum(v - r for _, v, r in pl.vat_by_body)
 
     schemes = agreement.schemes
     C = {s.id: full(contributed.get(s.id, {})) for s in schemes}
@@ -449,9 +452,19 @@ def _close_year(
         for s in schemes
     }
 
+    # irrecoverable VAT on partners' own purchases, charged to them (judgement, not RS12,
+    # where each partner bears its own spending anyway): docs/year-end.md#judgements
+    vat_charge: dict[SchemeId, dict[PartnerId, int]] = {
+        s.id: dict(own_vat[s.id])
+        if agreement.irrecoverable_vat is IrrecoverableVat.PROCURER
+        and not isinstance(s.risk_share, NoRiskShare)
+        else dict(zero)
+        for s in schemes
+    }
+
     # 2. offsetting (RS8)
     offset: dict[SchemeId, dict[PartnerId, int]] = {s.id: dict(zero) for s in schemes}
-    after = {k: v - fault[k] for k, v in V.items()}
+    after = {k: v - fault[k] - sum(vat_charge[k].values()) for k, v in V.items()}
     off = agreement.offsetting
     if off.allowed:
         sources = [
@@ -468,8 +481,9 @@ def _close_year(
                 if capital_to_revenue and not off.capital_to_revenue:
                     continue  # docs/year-end.md#judgements
                 used = min(after[target], -after[source])
-                givers, _ = rule_shares(source, V[source])
-                weights = {p: -v for p, v in givers.items() if v < 0}
+                givers, _ = rule_shares(source, V[source] - sum(vat_charge[source].values()))
+                weights = {p: -v - vat_charge[source][p] for p, v in givers.items()}
+                weights = {p: w for p, w in weights.items() if w > 0}
                 if not weights:
                     continue
                 parts = allocate(used, weights, [p for p in order if p in weights])
@@ -556,6 +570,14 @@ def _close_year(
             shares, explanation = _no_risk_after_pool(residual, facts(k), order)
         else:
             shares, explanation = rule_shares(k, residual)
+        if any(vat_charge[k].values()):
+            shares = {p: shares[p] + vat_charge[k][p] for p in order}
+            residual += sum(vat_charge[k].values())
+            explanation = (
+                *explanation,
+                "irrecoverable VAT on own purchases borne by the procurer: "
+                + ", ".join(f"{p} {format_pence(v)}" for p, v in vat_charge[k].items() if v),
+            )
         deficit = {p: max(v, 0) for p, v in shares.items()}
         under = {p: max(-v, 0) for p, v in shares.items()}
         dispositions: dict[str, dict[PartnerId, int]] = {}
