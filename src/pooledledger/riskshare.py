@@ -188,7 +188,11 @@ def share_variance(
                 notes.append(
                     f"{format_pence(excess)} above the caps to the underwriter(s) "
                     + ", ".join(rule.underwriters)
-                    + f"; their {format_pence(residual)} split by their own weights"
+                    + (
+                        f"; their {format_pence(residual)} split once by their own weights"
+                        if len(under) > 1
+                        else ""
+                    )
                 )
                 for p in rule.underwriters:
                     shares[p] = 0
