@@ -98,7 +98,7 @@ def agreement(
         host="COUNCIL",
         pooled_fund_manager="Head of Finance",
         schemes=(
-            Scheme(id="S", name="Scheme", lead_commissioner="COUNCIL", risk_share=rule, **scheme),  # type: ignore[arg-type]
+            Scheme(id="S", name="Scheme", lead_commissioner="COUNCIL", risk_share=rule, **scheme),
         ),
         contributions=tuple(planned),
         risk_pool=RiskPool() if risk_pool else None,
@@ -113,7 +113,7 @@ def spend(
     on: date = date(2025, 10, 1),
     **fields: object,
 ) -> Expenditure:
-    return Expenditure(id=entry_id, scheme="S", date=on, net=net, procuring_partner=by, **fields)  # type: ignore[arg-type]
+    return Expenditure(id=entry_id, scheme="S", date=on, net=net, procuring_partner=by, **fields)
 
 
 def reverse(entry_id: str, on: date = date(2025, 11, 1)) -> Reversal:
@@ -137,7 +137,7 @@ def test_rs3_weights_leave_out_a_reversed_purchase() -> None:
     reversed purchase (6:7) gave 46,153.85 / 53,846.15: 8,391.60 moved.
     """
     ag = agreement(ProRataCommissioned(), {"COUNCIL": "500000.00", "ICB": "500000.00"})
-    entries = [
+    entries: list[Entry] = [
         spend("C1", "600000.00", by="COUNCIL"),
         spend("I1", "500000.00", by="ICB"),
         spend("I2", "200000.00", by="ICB"),
@@ -156,7 +156,7 @@ def test_rs9_a_reversed_unauthorised_line_is_not_borne_by_the_bearer() -> None:
     Counting the reversed line put all 20,000.00 on the council.
     """
     ag = agreement(FaultBearer(bearer="COUNCIL"), {"COUNCIL": "600000.00", "ICB": "400000.00"})
-    entries = [
+    entries: list[Entry] = [
         spend("A1", "1020000.00"),
         spend("X1", "30000.00", unauthorised=True),
         reverse("X1"),
@@ -174,7 +174,7 @@ def test_rs12_with_a_reversed_line_closes() -> None:
     bears its own 20,000.00 and the ICB's own 10,000.00 underspend is refunded.
     """
     ag = agreement(NoRiskShare(), {"COUNCIL": "500000.00", "ICB": "500000.00"})
-    entries = [
+    entries: list[Entry] = [
         spend("C1", "520000.00", by="COUNCIL", agreement_ref="Cabinet item 3"),
         spend("I1", "490000.00", by="ICB"),
         spend("I2", "25000.00", by="ICB"),
@@ -199,7 +199,7 @@ def test_rs12_after_the_risk_pool_the_other_partner_bears_none_of_an_own_overspe
         {"COUNCIL": "500000.00", "ICB": "500000.00"},
         risk_pool={"COUNCIL": "10000.00", "ICB": "10000.00"},
     )
-    entries = [
+    entries: list[Entry] = [
         spend("C1", "540000.00", by="COUNCIL", agreement_ref="Cabinet item 3"),
         spend("I1", "500000.00", by="ICB"),
     ]
@@ -347,11 +347,11 @@ def test_rs5_two_underwriters_share_the_residual_in_one_split() -> None:
     """
     rule = CappedShares(
         shares=(
-            PartnerShare(partner="COUNCIL", share="4/10"),  # type: ignore[arg-type]
-            PartnerShare(partner="ICB", share="5/10"),  # type: ignore[arg-type]
-            PartnerShare(partner="TRUST", share="1/10"),  # type: ignore[arg-type]
+            PartnerShare(partner="COUNCIL", share="4/10"),
+            PartnerShare(partner="ICB", share="5/10"),
+            PartnerShare(partner="TRUST", share="1/10"),
         ),
-        caps=(PartnerCap(partner="ICB", cap="40000.00"),),  # type: ignore[arg-type]
+        caps=(PartnerCap(partner="ICB", cap="40000.00"),),
         underwriters=("COUNCIL", "TRUST"),
     )
     ag = agreement(
@@ -529,7 +529,7 @@ def test_irrecoverable_vat_on_a_partners_own_purchase() -> None:
     from pooledledger.agreement import IrrecoverableVat
 
     ag = agreement(ProRataContributions(), {"COUNCIL": "500000.00", "ICB": "500000.00"})
-    entries = [
+    entries: list[Entry] = [
         spend("C1", "900000.00"),
         spend("I1", "100000.00", by="ICB", vat="20000.00", agreement_ref="JCB 4"),
     ]

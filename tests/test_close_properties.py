@@ -568,8 +568,8 @@ def test_i7_risk_rules(case: CloseCase) -> None:
         elif isinstance(rule, FaultBearer) and rule.charge is FaultCharge.ALL_UNAUTHORISED:
             # the bearer bears all of it, plus (or less) its share of the rest
             own = max(b.unauthorised[s.scheme], 0)
-            bearer = part[rule.bearer]
-            assert bearer >= own if r_ >= 0 else bearer <= own
+            mine = part[rule.bearer]
+            assert mine >= own if r_ >= 0 else mine <= own
         elif isinstance(rule, FaultBearer) and rres > 0:
             assert rd[rule.bearer] >= min(rres, max(b.unauthorised[s.scheme], 0))
         elif isinstance(rule, Threshold):
