@@ -321,6 +321,7 @@ CLOSE_SCHEME_MEASURES: tuple[str, ...] = (
 CLOSE_PARTNER_MEASURES: tuple[str, ...] = (
     "risk_pool_contribution",
     "unused_risk_pool",
+    "additional_paid",
     "balance",
     "held",
     "settlement",
