@@ -292,6 +292,18 @@ def test_the_note_shows_funding_without_additional_contributions() -> None:
     assert memo.ok, [c for c in memo.checks if not c.holds]
 
 
+def test_the_quarterly_projection_does_not_count_an_additional_contribution_as_funding() -> None:
+    """The Q4 report's projected variance is 50,000.00, as the close's, not 30,000.00."""
+    from pooledledger.reports.quarterly import quarterly_report
+
+    ag, entries = _additional_case()
+    q = quarterly_report(ag, Ledger(ag, entries), Y, 4, forecast={"S": 105000000})
+    (s,) = q.schemes
+    assert s.annual_funding == 100000000
+    assert s.projected_variance == 5000000
+    assert s.projected_deficit == {"COUNCIL": 2500000, "ICB": 2500000}
+
+
 # ------------------------------------------------------------------------------ 7. RS11
 
 
