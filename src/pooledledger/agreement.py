@@ -192,7 +192,9 @@ class VatModel(DomainEnum):
 
     * ``LEAD_PARTNER_REGIME``: VAT is recovered under the regime of the partner
       that procures (pooled funding).
-    * ``AGENT``: the host acts as agent; VAT follows the delegating partner.
+    * ``AGENT``: the host acts as agent for the partners, each the principal for
+      VAT on its own share: the VAT is split by the scheme's contributions and each
+      partner recovers its part under its own regime (docs/ledger.md#vat).
     """
 
     LEAD_PARTNER_REGIME = "LEAD_PARTNER_REGIME"

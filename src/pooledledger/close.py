@@ -4,11 +4,18 @@
 of domain.md §10:
 
 1. the variance of each scheme, ``V_k = N_k - Σ_i C_ik`` (net expenditure less the
-   approved annual contributions; positive is an overspend);
+   approved annual contributions, without ``ADDITIONAL`` ones, which pay towards a
+   deficit share; positive is an overspend).  Rule inputs (commissioned and own
+   spending, unauthorised spending) come from the year's pool lines after
+   reversals; RS9's unauthorised spending (``charge = ALL_UNAUTHORISED``) and, with
+   ``irrecoverable_vat = PROCURER``, the irrecoverable VAT on partners' own
+   purchases are charged to those partners and left out of steps 2-3
+   (docs/year-end.md#judgements);
 2. offsetting (RS8), only where the agreement allows it: underspends of schemes
    that are not ring-fenced, in the agreement's order, reduce overspends (in scheme
    order); the partners whose underspend is used are credited with funding the
-   overspending scheme;
+   overspending scheme; a capital scheme's underspend meets a revenue overspend
+   only with ``offsetting.capital_to_revenue`` (PL-CLS-010);
 3. the risk pool (RS7): ``used = min(available, Σ overspends in scope)``; each
    partner's part of ``used`` is allocated by its risk-pool contributions, then
    spread across the overspending schemes by overspend weights (partner totals are
