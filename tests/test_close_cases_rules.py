@@ -552,3 +552,31 @@ def test_irrecoverable_vat_on_a_partners_own_purchase() -> None:
     s = close(own, entries).scheme("S")
     assert s.deficit == {"COUNCIL": 0, "ICB": 2000000}
     assert s.residual == 2000000
+
+
+def test_the_judgement_options_are_in_the_agreement_and_its_json_schema() -> None:
+    """Each judgement is an agreement option, read from a file and described by the schema."""
+    import json
+
+    from pooledledger.agreement import IrrecoverableVat
+    from pooledledger.io.agreement_files import agreement_from_data, agreement_json_schema
+    from pooledledger.rules import FaultCharge
+
+    text = json.dumps(agreement_json_schema())
+    for name in ("irrecoverable_vat", "capital_to_revenue", "ALL_UNAUTHORISED", "PROCURER"):
+        assert name in text, name
+    ag = agreement(FaultBearer(bearer="COUNCIL"), {"COUNCIL": "600000.00", "ICB": "400000.00"})
+    data = ag.model_dump(mode="json") | {"irrecoverable_vat": "PROCURER"}
+    data["offsetting"] = {"allowed": True, "agreement_ref": "8.2", "capital_to_revenue": True}
+    data["schemes"][0]["risk_share"]["charge"] = "OVERSPEND_ONLY"
+    loaded, issues = agreement_from_data(json.loads(json.dumps(data)), file="a.json")
+    assert loaded is not None, [str(i) for i in issues]
+    assert loaded.irrecoverable_vat is IrrecoverableVat.PROCURER
+    assert loaded.offsetting.capital_to_revenue
+    rule = loaded.schemes[0].risk_share
+    assert isinstance(rule, FaultBearer)
+    assert rule.charge is FaultCharge.OVERSPEND_ONLY
+    # the defaults, with their reasons in docs/year-end.md#judgements
+    assert ag.irrecoverable_vat is IrrecoverableVat.SHARED
+    assert not ag.offsetting.capital_to_revenue
+    assert FaultBearer(bearer="COUNCIL").charge is FaultCharge.ALL_UNAUTHORISED
