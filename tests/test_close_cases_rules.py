@@ -138,9 +138,9 @@ def test_rs3_weights_leave_out_a_reversed_purchase() -> None:
     """
     ag = agreement(ProRataCommissioned(), {"COUNCIL": "500000.00", "ICB": "500000.00"})
     entries: list[Entry] = [
-        spend("C1", "600000.00", by="COUNCIL"),
+        spend("C1", "600000.00", by="COUNCIL", agreement_ref="JCB 4"),
         spend("I1", "500000.00", by="ICB"),
-        spend("I2", "200000.00", by="ICB"),
+        spend("I2", "200000.00", by="ICB", agreement_ref="JCB 4"),
         reverse("I2"),
     ]
     s = close(ag, entries).scheme("S")
@@ -177,7 +177,7 @@ def test_rs12_with_a_reversed_line_closes() -> None:
     entries: list[Entry] = [
         spend("C1", "520000.00", by="COUNCIL", agreement_ref="Cabinet item 3"),
         spend("I1", "490000.00", by="ICB"),
-        spend("I2", "25000.00", by="ICB"),
+        spend("I2", "25000.00", by="ICB", agreement_ref="JCB 4"),
         reverse("I2"),
     ]
     s = close(ag, entries).scheme("S")
@@ -462,7 +462,7 @@ def test_a_capital_underspend_offsets_a_revenue_overspend_only_when_allowed_and_
     assert r.scheme("REV").offset == {"COUNCIL": 1000000, "ICB": 1000000}
     assert r.scheme("REV").deficit == {"COUNCIL": 0, "ICB": 0}
     assert r.scheme("CAP").underspend == {"COUNCIL": 500000, "ICB": 500000}
-    assert [i.code for i in r.issues] == ["PL-CLS-010"]
+    assert [i.code for i in r.issues if i.code.startswith("PL-CLS")] == ["PL-CLS-010"]
 
 
 def test_rs9_unauthorised_spending_inside_an_underspend_does_not_cut_the_innocent_refund() -> None:
