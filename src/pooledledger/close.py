@@ -381,12 +381,24 @@ def _close_year(
     def full(values: Mapping[PartnerId, int]) -> dict[PartnerId, int]:
         return {p: values.get(p, 0) for p in order}
 
-    contributed = _less(ledger.approved_contributions(year, include_additional=False), gone)
     # ADDITIONAL contributions are payments towards a deficit share, not funding
+    # (docs/year-end.md#additional-contributions); on termination a cancelled part of
+    # a cell cancels its additional contribution first, then its funding
+    additional = _additional(ledger, year)
+    gone_additional = {
+        k: {p: min(max(gone.get(k, {}).get(p, 0), 0), max(v, 0)) for p, v in row.items()}
+        for k, row in additional.items()
+    }
+    gone = {
+        k: {p: v - gone_additional.get(k, {}).get(p, 0) for p, v in row.items()}
+        for k, row in gone.items()
+    }
+    contributed = _less(ledger.approved_contributions(year, include_additional=False), gone)
     additional_paid = dict(zero)
-    for p, v in _additional(ledger, year).items():
-        if p in additional_paid:
-            additional_paid[p] += v
+    for k, row in additional.items():
+        for p, v in row.items():
+            if p in additional_paid:
+                additional_paid[p] += v - gone_additional[k][p]
     if not any(within.contains(pl.date) for pl in ledger.pool_lines):
         issues.append(
             Issue(
@@ -519,7 +531,11 @@ def _close_year(
     rp_used = dict(zero)
     rp = agreement.risk_pool
     if rp is not None:
-        rp_avail = full(ledger.approved_contributions(year, include_risk_pool=True).get(rp.id, {}))
+        rp_avail = full(
+            ledger.approved_contributions(
+                year, include_risk_pool=True, include_additional=False
+            ).get(rp.id, {})
+        )
         rp_avail = {p: v - gone.get(rp.id, {}).get(p, 0) for p, v in rp_avail.items()}
         scope = [k for k in (rp.schemes or agreement.scheme_ids) if after.get(k, 0) > 0]
         overspend = sum(after[k] for k in scope)
@@ -844,15 +860,13 @@ def _less(
     }
 
 
-def _additional(ledger: Ledger, year: FinancialYear) -> dict[PartnerId, int]:
-    """Each partner's ``ADDITIONAL`` contributions for ``year`` (agreement and ledger), pence."""
+def _additional(ledger: Ledger, year: FinancialYear) -> dict[SchemeId, dict[PartnerId, int]]:
+    """``ADDITIONAL`` contributions for ``year`` (agreement and ledger), scheme → partner, pence."""
     every = ledger.approved_contributions(year, include_risk_pool=True)
     funding = ledger.approved_contributions(year, include_risk_pool=True, include_additional=False)
-    out: dict[PartnerId, int] = defaultdict(int)
-    for k, row in every.items():
-        for p, v in row.items():
-            out[p] += v - funding.get(k, {}).get(p, 0)
-    return dict(out)
+    return {
+        k: {p: v - funding.get(k, {}).get(p, 0) for p, v in row.items()} for k, row in every.items()
+    }
 
 
 def _no_risk_after_pool(

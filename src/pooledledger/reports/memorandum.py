@@ -674,6 +674,7 @@ def memorandum_account(
 
     # A and B: contributions by kind (the agreement's planned ones plus ledger entries)
     bf = zeros()
+    additional = zeros()
     parts: dict[PartnerId, dict[SchemeId, dict[str, int]]] = {
         p: {c: {"base": 0, "uplift": 0, "variations": 0, "risk_pool": 0} for c in cols}
         for p in order
@@ -688,6 +689,7 @@ def memorandum_account(
         if kind is ContributionKind.RISK_POOL and scheme != rp_id:
             continue  # as the close: risk-pool money counts only on the risk pool
         if kind is ContributionKind.ADDITIONAL:
+            additional[partner][scheme] += pence
             continue  # a payment towards the deficit share (H), not funding
         if kind is ContributionKind.BROUGHT_FORWARD:
             bf[partner][scheme] += pence
@@ -697,6 +699,9 @@ def memorandum_account(
     for x in close.cancelled:
         if x.partner in cancel and x.scheme in cancel[x.partner]:
             cancel[x.partner][x.scheme] += x.amount
+    for p, row in cancel.items():  # as the close: termination cancels additional first
+        for c, v in row.items():
+            row[c] = v - min(max(v, 0), max(additional[p][c], 0))
     contributions = {
         p: {
             c: ContributionSplit(**v, cancelled=cancel[p][c], total=sum(v.values()) - cancel[p][c])
