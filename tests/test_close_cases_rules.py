@@ -580,3 +580,19 @@ def test_the_judgement_options_are_in_the_agreement_and_its_json_schema() -> Non
     assert ag.irrecoverable_vat is IrrecoverableVat.SHARED
     assert not ag.offsetting.capital_to_revenue
     assert FaultBearer(bearer="COUNCIL").charge is FaultCharge.ALL_UNAUTHORISED
+
+
+def test_the_note_keeps_a_name_with_a_line_break_on_one_line() -> None:
+    """Found by the termination output property after the generators drew more cases: a
+    partner name with a line break and a ``|`` no longer starts a broken table row."""
+    ag, entries = _additional_case()
+    named = ag.model_copy(
+        update={
+            "partners": (
+                ag.partners[0].model_copy(update={"name": "Council\n|# North"}),
+                ag.partners[1],
+            )
+        }
+    )
+    text = pooled_budget_note(named, close(named, entries)).to_markdown()
+    assert all(line.endswith("|") for line in text.splitlines() if line.startswith("|"))

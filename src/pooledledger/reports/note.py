@@ -157,9 +157,9 @@ class PooledBudgetNote(FrozenModel):
 
     def to_markdown(self) -> str:
         out = [
-            f"## Pooled budgets — {self.agreement_name}",
+            f"## Pooled budgets — {_md_text(self.agreement_name)}",
             "",
-            f"Note to the accounts of {self.partner_name}, "
+            f"Note to the accounts of {_md_text(self.partner_name)}, "
             f"{_year_ended(self.year, self.terminated_on)}. "
             "Figures in £000, each rounded half up; exact figures in £ beside them. "
             f"Casting policy: {self.policy.value}."

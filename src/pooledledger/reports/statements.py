@@ -141,8 +141,8 @@ class PartnerStatement(FrozenModel):
             f"# Partner statement — {_md_text(self.partner_name)} ({self.partner}) — "
             f"{_md_text(self.agreement_name)} — {_year_ended(self.year, self.terminated_on)}",
             "",
-            f"- Partner: {self.partner_name} ({self.partner})",
-            f"- Host: {self.host_name} ({self.host})",
+            f"- Partner: {_md_text(self.partner_name)} ({self.partner})",
+            f"- Host: {_md_text(self.host_name)} ({self.host})",
             f"- Role: {role}",
             "- Amounts in £; negatives in brackets.",
             "",
