@@ -19,17 +19,15 @@ Per scheme, a target variance (overspend, underspend, exact, or free,
 including net income) is drawn first; expenditure lines (VAT none, 20% by policy
 or with explicit recoverable VAT, capital items, unauthorised spending, named or
 default procuring partner) and income lines are then drawn so the net comes out
-at contributions plus that variance.  Some schemes get an in-year VARIATION and an
-expenditure or income line posted in error and reversed.  Non-host partners pay
-instalments in full, in part or not at all (for schemes and the risk pool).
+at contributions plus that variance.  Some schemes get an in-year VARIATION, an
+in-year ADDITIONAL payment towards a deficit (not funding), and an expenditure
+(sometimes unauthorised) or income line posted in error and reversed.  Schemes are
+revenue or capital; offsetting may allow capital underspends to meet revenue
+overspends.  Non-host partners pay instalments in full, in part or not at all (for
+schemes and the risk pool).
 
-Known source defects the generator steers round (see the report): expenditure
-reversals are not generated on RS12 schemes (the close raises ``ValueError``),
-RS12 schemes always have some contribution (``AllocationError`` after the risk
-pool), RS5 underwriters are never also capped (their cap can be exceeded),
-unauthorised lines always cost the pool something (a credit shifts cost onto the
-other partners) and RS11's managed disposition is never REFUND (a partial windfall
-refund then drops out of the dispositions).
+Known source defect the generator steers round (see the report): RS5 underwriters
+are never also capped (their cap can be exceeded).
 
 ``host_neutral=True`` draws cases for I-16: at least three partners, ``alt_host``
 of the same kind as the host, rules that never name the host implicitly (RS6 and
@@ -51,6 +49,8 @@ from pooledledger.agreement import (
     AccountingModel,
     Agent,
     Agreement,
+    FundingType,
+    IrrecoverableVat,
     JointOperation,
     LegalBasis,
     PlannedContribution,
@@ -253,9 +253,7 @@ def _rule(
             shares=_fixed_shares(draw, members) if draw(st.booleans()) else (),
         )
     if code == "RS11":
-        # never REFUND: a partial windfall refund is then lost from the dispositions (report)
-        managed = [d for d in dispositions if d is not D.REFUND]
-        return WindfallManaged(managed_disposition=draw(st.sampled_from(managed)))
+        return WindfallManaged(managed_disposition=draw(st.sampled_from(dispositions)))
     if code == "RS12":
         return NoRiskShare()
     if code == "RS13":
@@ -368,14 +366,13 @@ def _agreement(
             allowed.append(D.REDEPLOY)
         disposition = D.REDEPLOY if redeploy_to else draw(st.sampled_from(allowed))
         rule = _rule(draw, members, host, sum(amounts), allowed, host_neutral)
-        if isinstance(rule, NoRiskShare) and not any(amounts):
-            amounts[0] = 1  # RS12 after the risk pool needs a contribution (see the report)
         schemes.append(
             Scheme(
                 id=sid,
                 name=f"Scheme {k}",
                 lead_commissioner=lead,
                 accounting_model=_model(draw, host),
+                funding=draw(st.sampled_from(FundingType)),
                 ring_fenced=ring_fenced[k],
                 risk_share=rule,
                 underspend=UnderspendRule(
@@ -433,7 +430,12 @@ def _agreement(
         order: list[str] = []
         if len(open_) > 0 and draw(st.booleans()):
             order = list(draw(st.permutations(_subset(draw, open_))))
-        offsetting = Offsetting(allowed=True, order=tuple(order), agreement_ref="CL-8.2")
+        offsetting = Offsetting(
+            allowed=True,
+            order=tuple(order),
+            agreement_ref="CL-8.2",
+            capital_to_revenue=draw(st.booleans()),
+        )
 
     agreement = Agreement(
         id="CLOSEGEN",
@@ -449,6 +451,7 @@ def _agreement(
         risk_pool=risk_pool,
         offsetting=offsetting,
         vat_model=draw(st.sampled_from(VatModel)),
+        irrecoverable_vat=draw(st.sampled_from(IrrecoverableVat)),
     )
     issues = validate_agreement(agreement)
     assert not has_errors(issues), issues  # the generator itself must be right
@@ -537,7 +540,25 @@ def _entries(draw: st.DrawFn, agreement: Agreement, host_neutral: bool) -> tuple
                 )
             )
             contributed[p] += amount
-        instalments(k, contributed)
+        paying = dict(contributed)
+        if draw(st.integers(0, 4)) == 0:  # an in-year ADDITIONAL payment towards a deficit
+            p = draw(st.sampled_from(agreement.scheme_partners(k)))
+            amount = draw(st.integers(1, 10**6))
+            _, eff = when()
+            out.append(
+                Contribution(
+                    id=new_id("A"),
+                    partner=p,
+                    scheme=k,
+                    year=YEAR,
+                    amount=pence_text(amount),
+                    kind=ContributionKind.ADDITIONAL,
+                    effective_date=eff,
+                    approval_ref="JCB-ADD",
+                )
+            )
+            paying[p] += amount
+        instalments(k, paying)
 
         net = sum(contributed.values()) + _target_variance(draw, sum(contributed.values()))
         income = draw(
@@ -580,9 +601,8 @@ def _entries(draw: st.DrawFn, agreement: Agreement, host_neutral: bool) -> tuple
                         draw(st.integers(min(0, vat), max(0, vat)))
                     )
             entry_id = new_id("E")
+            fields["unauthorised"] = draw(st.integers(0, 5)) == 0
             cost = pool_cost(agreement, Expenditure(id=entry_id, **fields))
-            # unauthorised lines always cost something (see the report)
-            fields["unauthorised"] = cost > 0 and draw(st.integers(0, 5)) == 0
             e = Expenditure(id=entry_id, **fields)
             out.append(e)
             to_spend -= cost
@@ -592,10 +612,8 @@ def _entries(draw: st.DrawFn, agreement: Agreement, host_neutral: bool) -> tuple
             if part:
                 _, on = when()
                 out.append(Income(id=new_id("N"), scheme=k, date=on, amount=pence_text(part)))
-        # a line posted in error and reversed; never an expenditure on RS12 (see the report)
+        # a line posted in error and reversed
         mistake = draw(st.sampled_from(("none", "none", "expenditure", "income")))
-        if mistake == "expenditure" and isinstance(scheme.risk_share, NoRiskShare):
-            mistake = "income"
         if mistake != "none":
             offset, on = when()
             wrong_amount = pence_text(draw(st.integers(1, 10**6)))
@@ -607,6 +625,7 @@ def _entries(draw: st.DrawFn, agreement: Agreement, host_neutral: bool) -> tuple
                     date=on,
                     net=wrong_amount,
                     procuring_partner=draw(st.sampled_from(procurers)),
+                    unauthorised=draw(st.booleans()),
                     agreement_ref="JCB-XSUB",
                 )
             else:

@@ -369,7 +369,9 @@ def vat_case(model: VatModel) -> tuple[Agreement, Ledger]:
     LEAD_PARTNER_REGIME: one invoice procured by the ICB, net 40,000.00 + VAT
     8,000.00 on a contracted-out service; the host pays it and the ICB recovers
     the 8,000.00 under s41, so owes it to the host.  AGENT: the ICB is the scheme's
-    lead commissioner; 90,000.00 + VAT 18,000.00 is recovered by the ICB.
+    lead commissioner; on 90,000.00 + VAT 18,000.00 each partner recovers its own
+    half under its own regime (the council 9,000.00 under s33, the ICB 9,000.00
+    under s41, which it owes the host).
     """
     ag = agreement(
         [scheme("S1")],
@@ -413,12 +415,14 @@ class TestVatRecharge:
         assert icb_row["vat_recharge_pence"] == 800000
         assert icb_row["settlement_pence"] == -800000
 
-    def test_18000_recharge_under_the_agent_model(self) -> None:
+    def test_9000_recharge_under_the_agent_model(self) -> None:
+        # each partner is the principal for VAT on its share (issue 9, point 9): the
+        # ICB recovers 9,000.00 of the 18,000.00, not all of it (18,000.00 before)
         ag, ledger = vat_case(VatModel.AGENT)
         r = close_year(ag, ledger, Y25)
-        assert r.partner("ICB").vat_recharge == 1800000
-        assert r.partner("ICB").settlement == -1800000
-        assert reconciles(ag, ledger, r) == -1800000
+        assert r.partner("ICB").vat_recharge == 900000
+        assert r.partner("ICB").settlement == -900000
+        assert reconciles(ag, ledger, r) == -900000
 
 
 # ------------------------------------------------------------- 10d/e. capital, paid by

@@ -384,7 +384,8 @@ def test_terminated_pools_conserve_share_and_settle(drawn: tuple[CloseCase, date
     for pc in r.partners:
         p = pc.partner
         assert pc.held == pc.carried_forward == pc.redeployed == pc.contingency == 0
-        counted = pc.contributions + pc.risk_pool_contribution
+        # ADDITIONAL contributions count towards the deficit share, not as funding
+        counted = pc.contributions + pc.risk_pool_contribution + pc.additional_paid
         assert counted + pc.cancelled == sum(row.get(p, 0) for row in approved.values())
         assert schedule[p] == pc.settlement
         j = r.journals[p]

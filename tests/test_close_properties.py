@@ -11,8 +11,11 @@ it can from the agreement and the entries rather than trusting the close:
 The identity behind I-5, from :mod:`pooledledger.close`: for every partner
 
     X_i = C_i + RP_i − unused_RP_i + D_i − U_i          (offsets net to 0 per partner)
-    B_i = C_i + RP_i − X_i = unused_RP_i + U_i − D_i
-    settlement_i = B_i − held_i = refunded_i + unused_RP_i(if refunded) − D_i  (non-host)
+    B_i = C_i + RP_i + A_i − X_i = unused_RP_i + U_i − D_i + A_i
+    settlement_i = B_i − held_i = refunded_i + unused_RP_i(if refunded) − D_i + A_i  (non-host)
+
+where ``A_i`` is what the partner paid in year as ``ADDITIONAL`` contributions:
+a payment towards its deficit share, not funding (docs/year-end.md).
 
 and its journal's net cost (income and expenditure accounts) is X_i.
 
@@ -32,7 +35,15 @@ from fractions import Fraction
 from hypothesis import HealthCheck, given, settings
 
 from close_strategies import CloseCase, close_cases, two_year_cases, with_host, with_models
-from pooledledger.agreement import Agent, Agreement, JointOperation, Principal, VatModel
+from pooledledger.agreement import (
+    Agent,
+    Agreement,
+    IrrecoverableVat,
+    JointOperation,
+    Principal,
+    VatModel,
+)
+from pooledledger.allocation import allocate
 from pooledledger.checks_agreement import validate_agreement
 from pooledledger.close import YearEndClose, close_year
 from pooledledger.entries import (
@@ -58,7 +69,9 @@ from pooledledger.rules import (
     CappedShares,
     CapScope,
     FaultBearer,
+    FaultCharge,
     FixedVariableProfile,
+    NoRiskShare,
     OwnRisk,
     RiskPoolUnused,
     Threshold,
@@ -101,6 +114,8 @@ class Books:
     paid: dict[PartnerId, int]
     paid_directly: dict[PartnerId, int]  # spending a non-host partner paid (paid_by)
     vat_recharge: dict[PartnerId, int]  # VAT a non-host body recovered on others' payments
+    additional: dict[PartnerId, int]
+    own_vat: dict[SchemeId, dict[PartnerId, int]]  # irrecoverable VAT on own purchases
 
     def net(self, k: SchemeId) -> int:
         return self.expenditure[k] - self.income[k]
@@ -109,28 +124,37 @@ class Books:
         return self.net(k) - sum(self.contributions[k].values())
 
 
-def _vat_body(agreement: Agreement, e: Expenditure) -> PartnerId:
-    if agreement.vat_model is VatModel.AGENT:
-        return agreement.scheme(e.scheme).lead_commissioner
-    return e.procuring_partner or agreement.host
-
-
-def _recoverable(agreement: Agreement, e: Expenditure) -> int:
-    """§11.4: explicit, else the regime of the procurer (or host), or of the lead (AGENT)."""
-    if e.vat_recoverable is not None:
-        return to_pence(e.vat_recoverable)
-    body = _vat_body(agreement, e)
-    regime = agreement.partner(body).vat_regime
+def _vat_parts(
+    agreement: Agreement, e: Expenditure, weights: Mapping[PartnerId, int]
+) -> dict[PartnerId, int]:
+    """§11.4: recoverable VAT per recovering body.  Explicit, else the regime of the
+    procurer (or host); under AGENT each partner's regime on its share of the VAT by
+    the scheme's contributions ``weights`` (the lead commissioner's on all of it, or
+    on an explicit amount, when there are none)."""
     vat = to_pence(e.vat)
-    if regime is VatRegime.LA_S33 or (regime is VatRegime.NHS_S41_COS and e.cos_listed):
-        return vat
-    return 0
+
+    def recovers(body: PartnerId) -> bool:
+        regime = agreement.partner(body).vat_regime
+        return regime is VatRegime.LA_S33 or (regime is VatRegime.NHS_S41_COS and e.cos_listed)
+
+    if agreement.vat_model is VatModel.AGENT:
+        body = agreement.scheme(e.scheme).lead_commissioner
+        usable = {p: w for p, w in weights.items() if w > 0}
+        if e.vat_recoverable is None and usable and all(w >= 0 for w in weights.values()):
+            parts = allocate(vat, usable, [p for p in agreement.partner_order if p in usable])
+            return {p: v if recovers(p) else 0 for p, v in parts.items()}
+    else:
+        body = e.procuring_partner or agreement.host
+    if e.vat_recoverable is not None:
+        return {body: to_pence(e.vat_recoverable)}
+    return {body: vat if recovers(body) else 0}
 
 
 def books(agreement: Agreement, case: CloseCase) -> Books:
     order = agreement.partner_order
     C = {k: dict.fromkeys(order, 0) for k in agreement.scheme_ids}  # noqa: N806 (§6 notation)
     rp = dict.fromkeys(order, 0)
+    additional = dict.fromkeys(order, 0)
     records = [(c.scheme, c.partner, c.year, c.kind, c.amount) for c in agreement.contributions]
     records += [
         (e.scheme, e.partner, e.year, e.kind, e.amount)
@@ -142,11 +166,14 @@ def books(agreement: Agreement, case: CloseCase) -> Books:
             continue
         if kind is ContributionKind.RISK_POOL:
             rp[partner] += to_pence(amount)
+        elif kind is ContributionKind.ADDITIONAL:  # towards a deficit share, not funding
+            additional[partner] += to_pence(amount)
         else:
             C[scheme][partner] += to_pence(amount)
     E = dict.fromkeys(agreement.scheme_ids, 0)  # noqa: N806
     Inc = dict.fromkeys(agreement.scheme_ids, 0)  # noqa: N806
     unauthorised = dict.fromkeys(agreement.scheme_ids, 0)
+    own_vat = {k: dict.fromkeys(order, 0) for k in agreement.scheme_ids}
     paid = dict.fromkeys(order, 0)
     direct = dict.fromkeys(order, 0)
     recharge = dict.fromkeys(order, 0)
@@ -162,20 +189,45 @@ def books(agreement: Agreement, case: CloseCase) -> Books:
         if date is None or not YEAR.contains(date):
             continue
         if isinstance(line, Expenditure):
-            rec = _recoverable(agreement, line)
+            parts = _vat_parts(agreement, line, C[line.scheme])
+            rec = sum(parts.values())
             cost = to_pence(line.net) + to_pence(line.vat) - rec
             E[line.scheme] += sign * cost
             # who paid the supplier, and who gets the VAT back (docs/year-end.md)
-            payer, body = line.paid_by or host, _vat_body(agreement, line)
+            payer = line.paid_by or host
             if payer != host:
-                direct[payer] += sign * (cost + (rec if body != payer else 0))
-            if body not in (host, payer):
-                recharge[body] += sign * rec
-            if line.unauthorised and sign == 1:
-                unauthorised[line.scheme] += cost
+                direct[payer] += sign * (cost + sum(r for p, r in parts.items() if p != payer))
+            for body, r in parts.items():
+                if body not in (host, payer):
+                    recharge[body] += sign * r
+            if line.unauthorised:  # net of reversals dated in the year
+                unauthorised[line.scheme] += sign * cost
+            if line.procuring_partner is not None:
+                own_vat[line.scheme][line.procuring_partner] += sign * (to_pence(line.vat) - rec)
         elif isinstance(line, Income):
             Inc[line.scheme] += sign * to_pence(line.amount)
-    return Books(C, rp, E, Inc, unauthorised, paid, direct, recharge)
+    return Books(C, rp, E, Inc, unauthorised, paid, direct, recharge, additional, own_vat)
+
+
+def vat_charges(agreement: Agreement, b: Books, k: SchemeId) -> dict[PartnerId, int]:
+    """``irrecoverable_vat = PROCURER``: each partner's irrecoverable VAT on its own
+    purchases, charged to it (never on RS12, where it is its own spending anyway)."""
+    if agreement.irrecoverable_vat is IrrecoverableVat.PROCURER and not isinstance(
+        agreement.scheme(k).risk_share, NoRiskShare
+    ):
+        return b.own_vat[k]
+    return dict.fromkeys(agreement.partner_order, 0)
+
+
+def fault(agreement: Agreement, b: Books, k: SchemeId) -> int:
+    """What is taken out of a scheme's variance before offsetting and the risk pool and
+    charged to named partners (docs/year-end.md#judgements): RS9 ``ALL_UNAUTHORISED``'s
+    unauthorised spending and the irrecoverable VAT of ``vat_charges``."""
+    rule = agreement.scheme(k).risk_share
+    out = sum(vat_charges(agreement, b, k).values())
+    if isinstance(rule, FaultBearer) and rule.charge is FaultCharge.ALL_UNAUTHORISED:
+        out += max(b.unauthorised[k], 0)
+    return out
 
 
 def carry_target(agreement: Agreement, k: SchemeId, disposition: str) -> SchemeId | None:
@@ -234,7 +286,7 @@ def test_i1_conservation(case: CloseCase) -> None:
         assert r.risk_pool is not None
         assert r.risk_pool.available == b.risk_pool
         scope = rp.schemes or ag.scheme_ids
-        over = sum(max(b.variance(k), 0) for k in scope)
+        over = sum(max(b.variance(k) - fault(ag, b, k), 0) for k in scope)
         if ag.offsetting.allowed:
             assert 0 <= used <= min(rp_in, over)
         else:
@@ -260,6 +312,7 @@ def test_i2_no_unattributed_residue(case: CloseCase) -> None:
     pool_cash = (
         sum(sum(c.values()) for c in b.contributions.values())
         + sum(b.risk_pool.values())
+        + sum(b.additional.values())
         + sum(b.income.values())
         - sum(b.expenditure.values())
     )
@@ -294,9 +347,12 @@ def test_i2_no_unattributed_residue(case: CloseCase) -> None:
             windfall = total_u
             if ruling is not None and ruling.windfall_pence is not None:
                 windfall = min(max(ruling.windfall_pence, 0), total_u)
-            assert sum(s.dispositions.get(D.REFUND.value, {}).values()) == windfall
+            refunded = sum(s.dispositions.get(D.REFUND.value, {}).values())
             managed = s.dispositions.get(rule.managed_disposition.value, {})
-            if rule.managed_disposition is not D.REFUND:
+            if rule.managed_disposition is D.REFUND:  # both parts refunded, none lost
+                assert refunded == total_u
+            else:
+                assert refunded == windfall
                 assert sum(managed.values()) == total_u - windfall
         else:
             chosen = scheme.underspend.disposition
@@ -383,9 +439,10 @@ def test_i3_shares_sum_to_totals(case: CloseCase) -> None:
     # offsets move money between schemes, never between partners
     for p in order:
         assert sum(s.offset[p] for s in r.schemes) == 0
+    b = books(ag, case)
     for s in r.schemes:
         moved = sum(s.offset.values())
-        assert moved == 0 or (moved > 0) == (s.variance > 0)
+        assert moved == 0 or (moved > 0) == (s.variance - fault(ag, b, s.scheme) > 0)
 
 
 # --------------------------------------------------------------------- I-5 (I-4, I-6)
@@ -414,8 +471,11 @@ def test_i5_net_cost_identity(case: CloseCase) -> None:
         assert pc.risk_pool_used == pc.risk_pool_contribution - pc.unused_risk_pool
         assert pc.contributions == sum(c[p] for c in b.contributions.values())
         assert pc.risk_pool_contribution == b.risk_pool[p]
-        assert pc.balance == pc.contributions + pc.risk_pool_contribution - pc.net_share
-        assert pc.balance == pc.unused_risk_pool + pc.underspend - pc.deficit
+        assert pc.additional_paid == b.additional[p]
+        assert pc.balance == (
+            pc.contributions + pc.risk_pool_contribution + pc.additional_paid - pc.net_share
+        )
+        assert pc.balance == pc.unused_risk_pool + pc.underspend - pc.deficit + pc.additional_paid
         held = pc.carried_forward + pc.redeployed + pc.contingency
         held += 0 if refund_unused or ag.risk_pool is None else pc.unused_risk_pool
         assert pc.held == held
@@ -430,7 +490,12 @@ def test_i5_net_cost_identity(case: CloseCase) -> None:
         assert pc.settlement == pc.balance - pc.held + direct - recharge
         assert (
             pc.settlement
-            == (pc.refunded + (pc.unused_risk_pool if refund_unused else 0) - pc.deficit)
+            == (
+                pc.refunded
+                + (pc.unused_risk_pool if refund_unused else 0)
+                - pc.deficit
+                + pc.additional_paid
+            )
             + direct
             - recharge
         )
@@ -440,7 +505,7 @@ def test_i5_net_cost_identity(case: CloseCase) -> None:
         assert j.balance(Account.HELD_BY_HOST, counterparty=host) == pc.held
         # unpaid instalments are a debtor on their own line; P4 / P6 settle the rest
         # (before issue 9, P4/P6 netted the debtor into the settlement)
-        unpaid = pc.contributions + pc.risk_pool_contribution - b.paid[p]
+        unpaid = pc.contributions + pc.risk_pool_contribution + pc.additional_paid - b.paid[p]
         assert pc.unpaid_contributions == unpaid
         assert j.balance(Account.CONTRIBUTION_PAYABLE, counterparty=host) == -unpaid
         position = pc.balance - pc.held + direct
@@ -469,34 +534,49 @@ def test_i7_risk_rules(case: CloseCase) -> None:
             assert not (s.deficit[p] and s.underspend[p]), p
         res = s.residual
         assert sum(s.deficit.values()) - sum(s.underspend.values()) == res
-        # offsetting and the risk pool reduce a variance, never turn it round
-        assert (0 <= res <= s.variance) or (s.variance <= res <= 0)
-        if any(s.risk_pool.values()):
-            assert s.variance > 0
         rule = scheme.risk_share
+        # RS9 ALL_UNAUTHORISED: the bearer's unauthorised spending is taken out first
+        charged = fault(ag, b, s.scheme)
+        # offsetting and the risk pool reduce a variance, never turn it round
+        v, r_ = s.variance - charged, res - charged
+        assert (0 <= r_ <= v) or (v <= r_ <= 0)
+        if any(s.risk_pool.values()):
+            assert v > 0
+        # what the scheme's rule itself gave each partner: its signed share less the
+        # irrecoverable VAT on its own purchases charged to it (irrecoverable_vat=PROCURER)
+        vc = vat_charges(ag, b, s.scheme)
+        part = {p: s.deficit[p] - s.underspend[p] - vc[p] for p in ag.partner_order}
+        rd = {p: max(v, 0) for p, v in part.items()}
+        ru = {p: max(-v, 0) for p, v in part.items()}
+        rres = res - sum(vc.values())
         if isinstance(rule, CappedShares):
             for cap in rule.caps:
                 limit = to_pence(cap.cap)
-                if res > 0:
-                    assert s.deficit[cap.partner] <= limit, cap
-                if res < 0 and rule.caps_apply_to is CapScope.BOTH:
-                    assert s.underspend[cap.partner] <= limit, cap
+                if rres > 0:
+                    assert rd[cap.partner] <= limit, cap
+                if rres < 0 and rule.caps_apply_to is CapScope.BOTH:
+                    assert ru[cap.partner] <= limit, cap
         elif isinstance(rule, FixedVariableProfile):
             bearer = rule.bearer or ag.host
             for p in rule.fixed:
                 if p != bearer:
-                    assert s.deficit[p] == s.underspend[p] == 0, p
+                    assert rd[p] == ru[p] == 0, p
         elif isinstance(rule, OwnRisk):
             owner = rule.owner or scheme.lead_commissioner
-            bearing = {p for p in ag.partner_order if s.deficit[p] or s.underspend[p]}
+            bearing = {p for p in ag.partner_order if rd[p] or ru[p]}
             assert bearing <= {owner}
-        elif isinstance(rule, FaultBearer) and res > 0:
-            assert s.deficit[rule.bearer] >= min(res, b.unauthorised[s.scheme])
+        elif isinstance(rule, FaultBearer) and rule.charge is FaultCharge.ALL_UNAUTHORISED:
+            # the bearer bears all of it, plus (or less) its share of the rest
+            own = max(b.unauthorised[s.scheme], 0)
+            mine = part[rule.bearer]
+            assert mine >= own if r_ >= 0 else mine <= own
+        elif isinstance(rule, FaultBearer) and rres > 0:
+            assert rd[rule.bearer] >= min(rres, max(b.unauthorised[s.scheme], 0))
         elif isinstance(rule, Threshold):
             others = sum(v for p, v in s.contributions.items() if p != rule.protected and v > 0)
             capacity = math.floor(others * rule.threshold)
-            if others and abs(res) <= capacity:
-                assert s.deficit[rule.protected] == s.underspend[rule.protected] == 0
+            if others and abs(rres) <= capacity:
+                assert rd[rule.protected] == ru[rule.protected] == 0
 
 
 # -------------------------------------------------------------------------- I-10

@@ -349,15 +349,20 @@ class TestVat:
         host = build_journals(led, ap)[0]["COUNCIL"]
         assert host.balance(Account.VAT_RECOVERABLE) == 20000
 
-    def test_agent_model_icb_regime_cannot_recover(self) -> None:
+    def test_agent_model_each_partner_recovers_on_its_own_share(self) -> None:
+        # the VAT of 200.00 is split 1:1; the council (s33) recovers its 100.00, the
+        # ICB (s41, not a listed service) none of its 100.00.  Before: the lead
+        # commissioner's regime (the ICB's) was applied to the whole line, cost 1,200.00
         ag = _vat_agreement(VatModel.AGENT)
         led = Ledger(ag, [self.spend])
-        assert pool_cost(ag, self.spend) == 120000
+        assert pool_cost(ag, self.spend) == 110000
+        assert led.pool_cost(self.spend) == 110000
         ap = apportion(led, FinancialYear(2025))
-        assert ap.by_partner()["ICB"]["expenditure"] == 60000
-        assert ap.by_partner()["COUNCIL"]["expenditure"] == 60000
+        assert ap.by_partner()["ICB"]["expenditure"] == 55000
+        assert ap.by_partner()["COUNCIL"]["expenditure"] == 55000
         journals = build_journals(led, ap)[0]
-        assert journals["COUNCIL"].balance(Account.VAT_RECOVERABLE) == 0
+        assert journals["COUNCIL"].balance(Account.VAT_RECOVERABLE) == 10000
+        assert journals["ICB"].balance(Account.VAT_RECOVERABLE) == 0
 
     def test_agent_model_listed_cos_recovered_by_icb_via_recharge(self) -> None:
         ag = _vat_agreement(VatModel.AGENT)
@@ -366,8 +371,8 @@ class TestVat:
         ap = apportion(led, FinancialYear(2025))
         assert ap.by_partner()["ICB"]["expenditure"] == 50000
         journals = build_journals(led, ap)[0]
-        assert journals["ICB"].balance(Account.VAT_RECOVERABLE) == 20000
-        assert journals["COUNCIL"].balance(Account.VAT_RECOVERABLE) == 0
+        assert journals["ICB"].balance(Account.VAT_RECOVERABLE) == 10000
+        assert journals["COUNCIL"].balance(Account.VAT_RECOVERABLE) == 10000
         assert (
             journals["COUNCIL"].balance_with("ICB") + journals["ICB"].balance_with("COUNCIL") == 0
         )

@@ -148,7 +148,7 @@ class MLine:
     kind: str  # "expenditure" or "income"
     amount: int  # pool cost or income, signed
     recovered: int  # recoverable VAT (0 for income)
-    vat_body: PartnerId | None
+    vat_by_body: tuple[tuple[PartnerId, int], ...]  # recoverable VAT per recovering body
     reverses: str | None
 
 
@@ -201,8 +201,8 @@ class ExactModel:
             if isinstance(e, Contribution) and e.year == YEAR
         ]
         for scheme, partner, amount, kind in records:
-            if kind is ContributionKind.RISK_POOL:
-                continue
+            if kind in (ContributionKind.RISK_POOL, ContributionKind.ADDITIONAL):
+                continue  # neither is a scheme weight
             row = sums.setdefault(scheme, {})
             row[partner] = row.get(partner, 0) + amount
         return sums
@@ -237,37 +237,61 @@ class ExactModel:
 
     # -- VAT and pool lines
 
-    def recovered(self, e: Expenditure) -> tuple[int, PartnerId]:
-        """Recoverable VAT in pence (domain.md §11.4) and the body that recovers it."""
-        if self.agreement.vat_model is VatModel.AGENT:
-            body = self.agreement.scheme(e.scheme).lead_commissioner
-        else:
-            body = e.procuring_partner or self.host
+    def recovered(self, e: Expenditure) -> dict[PartnerId, int]:
+        """Recoverable VAT in pence per recovering body (domain.md §11.4).
+
+        Under AGENT each partner is the principal for VAT on its share: the VAT is split
+        by the scheme's weights and each share recovered under its own regime (the lead
+        commissioner takes an explicit recoverable amount, and all of it on a scheme
+        charged to its lead commissioner).
+        """
         vat = pence(e.vat)
+
+        def recovers(body: PartnerId) -> bool:
+            regime = self.agreement.partner(body).vat_regime
+            return regime is VatRegime.LA_S33 or (regime is VatRegime.NHS_S41_COS and e.cos_listed)
+
+        if self.agreement.vat_model is VatModel.AGENT:
+            lead = self.agreement.scheme(e.scheme).lead_commissioner
+            if e.vat_recoverable is not None:
+                return {lead: pence(e.vat_recoverable)}
+            weights, fallback = self.weights()
+            if e.scheme in fallback:
+                return {lead: vat if recovers(lead) else 0}
+            parts = hamilton(vat, weights[e.scheme], self.agreement.partner_order)
+            return {p: v for p, v in parts.items() if v and recovers(p)}
+        body = e.procuring_partner or self.host
         if e.vat_recoverable is not None:
-            return pence(e.vat_recoverable), body
-        regime = self.agreement.partner(body).vat_regime
-        if regime is VatRegime.LA_S33 or (regime is VatRegime.NHS_S41_COS and e.cos_listed):
-            return vat, body
-        return 0, body
+            return {body: pence(e.vat_recoverable)}
+        return {body: vat if recovers(body) else 0}
 
     def lines(self) -> list[MLine]:
         """Every pool line of the year, in canonical order (date, kind, id)."""
         by_id: dict[str, MLine] = {}
         for e in self.entries:
             if isinstance(e, Expenditure):
-                rec, body = self.recovered(e)
+                bodies = self.recovered(e)
+                rec = sum(bodies.values())
+                body = tuple(bodies.items())
                 cost = pence(e.net) + pence(e.vat) - rec  # I-13
                 by_id[e.id] = MLine(e.id, e.scheme, e.date, 3, "expenditure", cost, rec, body, None)
             elif isinstance(e, Income):
                 by_id[e.id] = MLine(
-                    e.id, e.scheme, e.date, 2, "income", pence(e.amount), 0, None, None
+                    e.id, e.scheme, e.date, 2, "income", pence(e.amount), 0, (), None
                 )
         for e in self.entries:
             if isinstance(e, Reversal):
                 o = by_id[e.reverses]
                 by_id[e.id] = MLine(
-                    e.id, o.scheme, e.date, 4, o.kind, -o.amount, -o.recovered, o.vat_body, o.id
+                    e.id,
+                    o.scheme,
+                    e.date,
+                    4,
+                    o.kind,
+                    -o.amount,
+                    -o.recovered,
+                    tuple((b, -v) for b, v in o.vat_by_body),
+                    o.id,
                 )
         return sorted(by_id.values(), key=lambda m: (m.date, m.rank, m.id))
 
@@ -423,9 +447,9 @@ def _check_journals(
     # recoverable VAT in the window, by recovering body (reversals carry the original's body)
     vat_by_body: Counter[PartnerId] = Counter()
     for m in replay.lines:
-        if m.kind == "expenditure" and m.recovered:
-            assert m.vat_body is not None
-            vat_by_body[m.vat_body] += m.recovered
+        if m.kind == "expenditure":
+            for body, recovered in m.vat_by_body:
+                vat_by_body[body] += recovered
     total_vat = sum(vat_by_body.values())
     total_exp = sum(m.amount for m in replay.lines if m.kind == "expenditure")
     assert sum(j.balance(Account.VAT_RECOVERABLE) for j in journals.values()) == total_vat, "I-13"

@@ -220,6 +220,12 @@ WORKED: list[tuple[str, list[Spend], dict[str, Any], Shares]] = [
         {"HC": {"COUNCIL": (1900000, 0), "ICB": (600000, 0)}},
     ),
     (
+        "rs09",
+        [("HC", "980000.00", None, False), ("HC", "10000.00", None, True)],
+        {},
+        {"HC": {"COUNCIL": (0, 200000), "ICB": (0, 800000)}},
+    ),
+    (
         "rs10",
         [("CHC", "1030000.00", None, False)],
         {},

@@ -21,6 +21,7 @@ from pooledledger.rules import (
     CapScope,
     FallbackRule,
     FaultBearer,
+    FaultCharge,
     FixedShares,
     FixedVariableProfile,
     NoRiskShare,
@@ -291,13 +292,28 @@ class TestRS9FaultBearer:
         out = share(FaultBearer(bearer="LA"), 1000, facts(EQUAL, unauthorised=300))
         assert out.shares == {"LA": 650, "ICB": 350, "TR": 0}
 
+    # OVERSPEND_ONLY: the bearer bears at most the overspend (the default before the
+    # judgement in docs/year-end.md#judgements was made explicit)
+    only = FaultBearer(bearer="LA", charge=FaultCharge.OVERSPEND_ONLY)
+
     def test_unauthorised_above_the_overspend(self) -> None:
-        out = share(FaultBearer(bearer="LA"), 1000, facts(EQUAL, unauthorised=1500))
+        out = share(self.only, 1000, facts(EQUAL, unauthorised=1500))
         assert out.shares == {"LA": 1000, "ICB": 0, "TR": 0}
 
     def test_underspend_shared_normally(self) -> None:
-        out = share(FaultBearer(bearer="LA"), -1000, facts(EQUAL, unauthorised=300))
+        out = share(self.only, -1000, facts(EQUAL, unauthorised=300))
         assert out.shares == {"LA": -500, "ICB": -500, "TR": 0}
+
+    # ALL_UNAUTHORISED (default): the bearer bears all of it, over- or underspend
+    def test_all_unauthorised_above_the_overspend(self) -> None:
+        # 15.00 to LA; the other -5.00 pro rata 1:1
+        out = share(FaultBearer(bearer="LA"), 1000, facts(EQUAL, unauthorised=1500))
+        assert out.shares == {"LA": 1250, "ICB": -250, "TR": 0}
+
+    def test_all_unauthorised_inside_an_underspend(self) -> None:
+        # 3.00 to LA; the other -13.00 pro rata 1:1: the ICB keeps its whole 6.50
+        out = share(FaultBearer(bearer="LA"), -1000, facts(EQUAL, unauthorised=300))
+        assert out.shares == {"LA": -350, "ICB": -650, "TR": 0}
 
     def test_otherwise_rule(self) -> None:
         rule = FaultBearer(bearer="LA", otherwise=OwnRisk(owner="ICB"))

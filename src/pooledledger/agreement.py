@@ -50,6 +50,7 @@ __all__ = [
     "ContributionId",
     "ContributionKind",
     "FundingType",
+    "IrrecoverableVat",
     "JointOperation",
     "LegalBasis",
     "PlannedContribution",
@@ -191,11 +192,33 @@ class VatModel(DomainEnum):
 
     * ``LEAD_PARTNER_REGIME``: VAT is recovered under the regime of the partner
       that procures (pooled funding).
-    * ``AGENT``: the host acts as agent; VAT follows the delegating partner.
+    * ``AGENT``: the host acts as agent for the partners, each the principal for
+      VAT on its own share: the VAT is split by the scheme's contributions and each
+      partner recovers its part under its own regime (docs/ledger.md#vat).
     """
 
     LEAD_PARTNER_REGIME = "LEAD_PARTNER_REGIME"
     AGENT = "AGENT"
+
+
+class IrrecoverableVat(DomainEnum):
+    """Who bears the VAT nobody can recover on a purchase a partner made itself.
+
+    A purchase with a named ``procuring_partner`` is that partner's own purchase for
+    the pool; whether its VAT is recoverable depends on that partner's regime.
+
+    * ``SHARED`` (default): it is pool cost (net plus irrecoverable VAT, I-13) like
+      any other, shared by the scheme's risk-share rule.  Under pooled funding the
+      partner buys for the pooled service with pooled money, and the partners agreed
+      to share that service's cost.
+    * ``PROCURER``: the procuring partner bears it, before offsetting, the risk pool
+      and the scheme's rule, so no partner pays for another's VAT regime.
+
+    See docs/year-end.md#judgements.
+    """
+
+    SHARED = "SHARED"
+    PROCURER = "PROCURER"
 
 
 def _as_year(year: FinancialYear | str) -> FinancialYear:
@@ -211,7 +234,8 @@ class Agreement(FrozenModel):
     the host who manages the fund. ``term_end`` is the last day of the term,
     inclusive. ``notify_within_working_days`` is how soon partners must be told
     of a projected overspend. ``cross_subsidy_allowed`` permits one partner's
-    money to fund another's share across the pool.
+    money to fund another's share across the pool. ``irrecoverable_vat`` says who
+    bears the irrecoverable VAT on a partner's own purchase (:class:`IrrecoverableVat`).
 
     Structure only is checked here; call
     :func:`~pooledledger.checks_agreement.validate_agreement` for the rest.
@@ -231,6 +255,7 @@ class Agreement(FrozenModel):
     offsetting: Offsetting = Offsetting()
     cross_subsidy_allowed: bool = False
     vat_model: VatModel = VatModel.LEAD_PARTNER_REGIME
+    irrecoverable_vat: IrrecoverableVat = IrrecoverableVat.SHARED
     notify_within_working_days: int = Field(default=5, ge=0)
     schema_version: Literal[1] = 1
 

@@ -8,7 +8,9 @@ Method:
 
 * Weights per scheme are the partners' *approved annual contributions* to it for
   the year (the agreement's planned contributions plus contribution entries;
-  final annual figures, §11.2 default).  Risk-pool money is not a scheme weight.
+  final annual figures, §11.2 default).  Risk-pool money is not a scheme weight,
+  nor is an ``ADDITIONAL`` contribution (a payment towards a deficit share,
+  docs/year-end.md#additional-contributions).
 * A scheme with no contributions (or whose contributions do not give usable
   weights) is charged to its lead commissioner, with a warning (§14.5).
 * Within a scheme, expenditure lines and income lines each go through a
@@ -108,7 +110,7 @@ def scheme_weights(
 ) -> tuple[dict[SchemeId, dict[PartnerId, Fraction]], dict[SchemeId, str], list[Issue]]:
     """Apportionment weights per scheme, the basis of each, and any warnings."""
     agreement = ledger.agreement
-    contributed = ledger.approved_contributions(year)
+    contributed = ledger.approved_contributions(year, include_additional=False)
     weights: dict[SchemeId, dict[PartnerId, Fraction]] = {}
     basis: dict[SchemeId, str] = {}
     issues: list[Issue] = []

@@ -48,7 +48,7 @@ from pooledledger.apportion import scheme_weights
 from pooledledger.entries import Expenditure
 from pooledledger.entry_checks import ENTRY_CHECKS, check_entries
 from pooledledger.errors import Issue, IssueError, Location, Severity, has_errors
-from pooledledger.ledger import Ledger, pool_cost
+from pooledledger.ledger import Ledger
 from pooledledger.money import format_pence
 from pooledledger.partners import SchemeId
 from pooledledger.periods import FinancialYear
@@ -143,7 +143,7 @@ def check_cross_subsidy(ledger: Ledger) -> list[Issue]:
             approved[year] = ledger.approved_contributions(year)
         own = approved[year].get(e.scheme, {}).get(e.procuring_partner, 0)
         key = (e.scheme, e.procuring_partner, year)
-        spent[key] += pool_cost(agreement, e)
+        spent[key] += ledger.pool_cost(e)
         if spent[key] > own and not e.agreement_ref:
             out.append(
                 _issue(

@@ -17,7 +17,7 @@ in the financial years 1990-91 to 2099-00 (:data:`EARLIEST_DATE` to
 read (PL-AGR-002) and shares lie between 0 and 1 by their type.  While a date is
 out of range, the checks that work with dates (:data:`DATE_CHECKS`) are skipped.
 
-Codes used: PL-AGR-003 to PL-AGR-020, PL-AGR-023 and PL-AGR-024 (see
+Codes used: PL-AGR-003 to PL-AGR-021, PL-AGR-023 and PL-AGR-024 (see
 :data:`~pooledledger.errors.ISSUE_CODES`).
 """
 
@@ -50,6 +50,7 @@ __all__ = [
     "MAX_NOTICE_WORKING_DAYS",
     "RESERVED_IDS",
     "AgreementCheck",
+    "check_agent_host_contributes",
     "check_contribution_amounts",
     "check_contribution_partners",
     "check_contribution_schemes",
@@ -864,7 +865,37 @@ def check_risk_pool(agreement: Agreement) -> list[Issue]:
     return issues
 
 
+def check_agent_host_contributes(agreement: Agreement) -> list[Issue]:
+    """PL-AGR-021 (warning): the host is the AGENT of a scheme it also contributes to.
+
+    An agent only administers the money and bears none of the outcome
+    (docs/concepts.md); a contributing host has a share of the outcome, so the
+    scheme is better presented as a joint operation or with the host as principal.
+    """
+    issues: list[Issue] = []
+    for k, scheme in enumerate(agreement.schemes):
+        model = scheme.accounting_model
+        if not isinstance(model, Agent) or model.partner != agreement.host:
+            continue
+        if any(
+            c.partner == agreement.host and c.scheme == scheme.id and c.pence != 0
+            for c in agreement.contributions
+        ):
+            issues.append(
+                _warning(
+                    "PL-AGR-021",
+                    f"schemes[{k}].accounting_model",
+                    f"scheme {scheme.id!r} has the host {agreement.host!r} as AGENT, but the "
+                    "host also contributes to it, so it bears part of the outcome: an agent "
+                    "bears none. Present the scheme as a JOINT_OPERATION (or PRINCIPAL), "
+                    "or confirm the host's contribution is intended",
+                )
+            )
+    return issues
+
+
 # ---------------------------------------------------------------------------- runner
+
 
 #: Every agreement check, in the order :func:`validate_agreement` runs them.
 AGREEMENT_CHECKS: tuple[AgreementCheck, ...] = (
@@ -888,6 +919,7 @@ AGREEMENT_CHECKS: tuple[AgreementCheck, ...] = (
     check_underspend_rules,
     check_offsetting,
     check_risk_pool,
+    check_agent_host_contributes,
 )
 
 

@@ -4,11 +4,18 @@
 of domain.md §10:
 
 1. the variance of each scheme, ``V_k = N_k - Σ_i C_ik`` (net expenditure less the
-   approved annual contributions; positive is an overspend);
+   approved annual contributions, without ``ADDITIONAL`` ones, which pay towards a
+   deficit share; positive is an overspend).  Rule inputs (commissioned and own
+   spending, unauthorised spending) come from the year's pool lines after
+   reversals; RS9's unauthorised spending (``charge = ALL_UNAUTHORISED``) and, with
+   ``irrecoverable_vat = PROCURER``, the irrecoverable VAT on partners' own
+   purchases are charged to those partners and left out of steps 2-3
+   (docs/year-end.md#judgements);
 2. offsetting (RS8), only where the agreement allows it: underspends of schemes
    that are not ring-fenced, in the agreement's order, reduce overspends (in scheme
    order); the partners whose underspend is used are credited with funding the
-   overspending scheme;
+   overspending scheme; a capital scheme's underspend meets a revenue overspend
+   only with ``offsetting.capital_to_revenue`` (PL-CLS-010);
 3. the risk pool (RS7): ``used = min(available, Σ overspends in scope)``; each
    partner's part of ``used`` is allocated by its risk-pool contributions, then
    spread across the overspending schemes by overspend weights (partner totals are
@@ -43,7 +50,7 @@ from fractions import Fraction
 from typing import TYPE_CHECKING
 
 from pooledledger._model import FrozenModel
-from pooledledger.agreement import Agreement
+from pooledledger.agreement import Agreement, FundingType, IrrecoverableVat
 from pooledledger.allocation import allocate, allocate_2d, allocate_2d_fixed
 from pooledledger.apportion import SchemeShares, apportion
 from pooledledger.checks import require_no_errors
@@ -64,6 +71,8 @@ from pooledledger.periods import ENGLAND_AND_WALES, DateRange, FinancialYear
 from pooledledger.riskshare import BoardRuling, SchemeFacts, share_variance
 from pooledledger.rules import (
     BoardDecision,
+    FaultBearer,
+    FaultCharge,
     NoRiskShare,
     RiskPoolSpread,
     RiskPoolUnused,
@@ -137,9 +146,12 @@ class RiskPoolUse(FrozenModel):
 class PartnerClose(FrozenModel):
     """One partner's year end, in pence (docs/year-end.md#the-settlement-schedule).
 
-    ``balance`` is ``contributions - net_share`` (contributions with the risk pool
-    and the balances brought forward, ``opening_balance``): positive, the host owes
-    the partner; negative, the partner owes the host.  ``held`` is what stays with
+    ``balance`` is ``contributions + additional_paid - net_share`` (contributions
+    with the risk pool and the balances brought forward, ``opening_balance``;
+    ``additional_paid`` is what the partner paid in year as ``ADDITIONAL``
+    contributions: not funding, but a payment towards its deficit share,
+    docs/year-end.md#additional-contributions): positive, the host owes the
+    partner; negative, the partner owes the host.  ``held`` is what stays with
     the host for next year (carried forward, redeployed, contingency, risk pool).
 
     The settlement schedule, for a non-host partner (the host's own row is nil):
@@ -164,6 +176,7 @@ class PartnerClose(FrozenModel):
     contributions: int
     risk_pool_contribution: int
     risk_pool_used: int
+    additional_paid: int = 0
     deficit: int
     underspend: int
     refunded: int
@@ -368,7 +381,24 @@ def _close_year(
     def full(values: Mapping[PartnerId, int]) -> dict[PartnerId, int]:
         return {p: values.get(p, 0) for p in order}
 
-    contributed = _less(ledger.approved_contributions(year), gone)
+    # ADDITIONAL contributions are payments towards a deficit share, not funding
+    # (docs/year-end.md#additional-contributions); on termination a cancelled part of
+    # a cell cancels its additional contribution first, then its funding
+    additional = _additional(ledger, year)
+    gone_additional = {
+        k: {p: min(max(gone.get(k, {}).get(p, 0), 0), max(v, 0)) for p, v in row.items()}
+        for k, row in additional.items()
+    }
+    gone = {
+        k: {p: v - gone_additional.get(k, {}).get(p, 0) for p, v in row.items()}
+        for k, row in gone.items()
+    }
+    contributed = _less(ledger.approved_contributions(year, include_additional=False), gone)
+    additional_paid = dict(zero)
+    for k, row in additional.items():
+        for p, v in row.items():
+            if p in additional_paid:
+                additional_paid[p] += v - gone_additional[k][p]
     if not any(within.contains(pl.date) for pl in ledger.pool_lines):
         issues.append(
             Issue(
@@ -381,16 +411,22 @@ def _close_year(
     totals = ledger.totals_by_scheme(within)
     in_year = apportion(ledger, year, upto=within.end)
 
-    # facts per scheme
+    # facts per scheme, from the year's pool lines after reversals: a reversal dated in
+    # the year nets against its original (docs/year-end.md#rule-inputs)
     commissioned: dict[SchemeId, dict[PartnerId, int]] = defaultdict(lambda: dict(zero))
     unauthorised: dict[SchemeId, int] = defaultdict(int)
-    pool_line_cost = {pl.entry_id: pl for pl in ledger.pool_lines}
-    for e in ledger.entries:
-        if isinstance(e, Expenditure) and within.contains(e.date) and e.scheme in totals:
-            cost = pool_line_cost[e.id].amount
-            commissioned[e.scheme][e.procuring_partner or host] += cost
-            if e.unauthorised:
-                unauthorised[e.scheme] += cost
+    own_vat: dict[SchemeId, dict[PartnerId, int]] = defaultdict(lambda: dict(zero))
+    for pl in ledger.pool_lines:
+        if pl.kind != "expenditure" or not within.contains(pl.date) or pl.scheme not in totals:
+            continue
+        e = ledger.get(pl.reverses or pl.entry_id)
+        assert isinstance(e, Expenditure)
+        who = e.procuring_partner or host
+        commissioned[pl.scheme][who if who in zero else host] += pl.amount
+        if e.unauthorised:
+            unauthorised[pl.scheme] += pl.amount
+        if e.procuring_partner in zero:  # the irrecoverable VAT on a partner's own purchase
+            own_vat[pl.scheme][e.procuring_partner] += sum(v - r for _, v, r in pl.vat_by_body)
 
     schemes = agreement.schemes
     C = {s.id: full(contributed.get(s.id, {})) for s in schemes}
@@ -407,7 +443,7 @@ def _close_year(
             else full({scheme.lead_commissioner: Inc[k]})
         )
         own = {p: commissioned[k][p] - inc_by_c.get(p, 0) for p in order}
-        return SchemeFacts(scheme, C[k], dict(commissioned[k]), own, unauthorised[k])
+        return SchemeFacts(scheme, C[k], dict(commissioned[k]), own, max(unauthorised[k], 0))
 
     def rule_shares(k: SchemeId, variance: int) -> tuple[dict[PartnerId, int], tuple[str, ...]]:
         scheme = agreement.scheme(k)
@@ -425,9 +461,29 @@ def _close_year(
             )
         return outcome.shares, outcome.explanation
 
+    # RS9 with charge ALL_UNAUTHORISED: the unauthorised spending is the bearer's, so it
+    # is taken out before offsetting and the risk pool and charged back by the rule
+    fault: dict[SchemeId, int] = {
+        s.id: max(unauthorised[s.id], 0)
+        if isinstance(s.risk_share, FaultBearer)
+        and s.risk_share.charge is FaultCharge.ALL_UNAUTHORISED
+        else 0
+        for s in schemes
+    }
+
+    # irrecoverable VAT on partners' own purchases, charged to them (judgement, not RS12,
+    # where each partner bears its own spending anyway): docs/year-end.md#judgements
+    vat_charge: dict[SchemeId, dict[PartnerId, int]] = {
+        s.id: dict(own_vat[s.id])
+        if agreement.irrecoverable_vat is IrrecoverableVat.PROCURER
+        and not isinstance(s.risk_share, NoRiskShare)
+        else dict(zero)
+        for s in schemes
+    }
+
     # 2. offsetting (RS8)
     offset: dict[SchemeId, dict[PartnerId, int]] = {s.id: dict(zero) for s in schemes}
-    after = dict(V)
+    after = {k: v - fault[k] - sum(vat_charge[k].values()) for k, v in V.items()}
     off = agreement.offsetting
     if off.allowed:
         sources = [
@@ -437,9 +493,16 @@ def _close_year(
             for source in sources:
                 if after[target] <= 0 or after[source] >= 0 or source == target:
                     continue
+                capital_to_revenue = (
+                    agreement.scheme(source).funding is FundingType.CAPITAL
+                    and agreement.scheme(target).funding is FundingType.REVENUE
+                )
+                if capital_to_revenue and not off.capital_to_revenue:
+                    continue  # docs/year-end.md#judgements
                 used = min(after[target], -after[source])
-                givers, _ = rule_shares(source, V[source])
-                weights = {p: -v for p, v in givers.items() if v < 0}
+                givers, _ = rule_shares(source, V[source] - sum(vat_charge[source].values()))
+                weights = {p: -v - vat_charge[source][p] for p, v in givers.items()}
+                weights = {p: w for p, w in weights.items() if w > 0}
                 if not weights:
                     continue
                 parts = allocate(used, weights, [p for p in order if p in weights])
@@ -448,6 +511,18 @@ def _close_year(
                     offset[target][p] += v
                 after[target] -= used
                 after[source] += used
+                if capital_to_revenue:
+                    issues.append(
+                        Issue(
+                            code="PL-CLS-010",
+                            severity=Severity.WARNING,
+                            message=f"the underspend of capital scheme {source} offsets "
+                            f"{format_pence(used)} of the overspend of revenue scheme {target} "
+                            "(offsetting.capital_to_revenue): check the capital money may meet "
+                            "revenue spending",
+                            location=Location(field="offsetting.capital_to_revenue"),
+                        )
+                    )
 
     # 3. risk pool (RS7)
     rp_use: RiskPoolUse | None = None
@@ -456,7 +531,11 @@ def _close_year(
     rp_used = dict(zero)
     rp = agreement.risk_pool
     if rp is not None:
-        rp_avail = full(ledger.approved_contributions(year, include_risk_pool=True).get(rp.id, {}))
+        rp_avail = full(
+            ledger.approved_contributions(
+                year, include_risk_pool=True, include_additional=False
+            ).get(rp.id, {})
+        )
         rp_avail = {p: v - gone.get(rp.id, {}).get(p, 0) for p, v in rp_avail.items()}
         scope = [k for k in (rp.schemes or agreement.scheme_ids) if after.get(k, 0) > 0]
         overspend = sum(after[k] for k in scope)
@@ -509,11 +588,19 @@ def _close_year(
     carry: dict[tuple[SchemeId, PartnerId], int] = defaultdict(int)  # b/f next year
     for scheme in schemes:
         k = scheme.id
-        residual = after[k]
+        residual = after[k] + fault[k]
         if isinstance(scheme.risk_share, NoRiskShare) and residual != V[k]:
-            shares, explanation = _no_risk_after_pool(residual, C[k], order)
+            shares, explanation = _no_risk_after_pool(residual, facts(k), order)
         else:
             shares, explanation = rule_shares(k, residual)
+        if any(vat_charge[k].values()):
+            shares = {p: shares[p] + vat_charge[k][p] for p in order}
+            residual += sum(vat_charge[k].values())
+            explanation = (
+                *explanation,
+                "irrecoverable VAT on own purchases borne by the procurer: "
+                + ", ".join(f"{p} {format_pence(v)}" for p, v in vat_charge[k].items() if v),
+            )
         deficit = {p: max(v, 0) for p, v in shares.items()}
         under = {p: max(-v, 0) for p, v in shares.items()}
         dispositions: dict[str, dict[PartnerId, int]] = {}
@@ -535,17 +622,14 @@ def _close_year(
                     if ruling is None or ruling.windfall_pence is None
                     else (min(max(ruling.windfall_pence, 0), total_u))
                 )
-                wparts = full(
-                    allocate(
-                        windfall,
-                        {p: v for p, v in under.items() if v},
-                        [p for p in order if under[p]],
-                    )
-                )
-                dispositions[D.REFUND.value] = wparts
+                wparts = _windfall_parts(windfall, under, C[k], order)
                 managed = {p: under[p] - wparts[p] for p in order}
+                dispositions[D.REFUND.value] = wparts
                 if any(managed.values()):
-                    dispositions[scheme.risk_share.managed_disposition.value] = managed
+                    name = scheme.risk_share.managed_disposition.value
+                    # a refunded managed part joins the refunded windfall (one key each)
+                    into = dispositions.setdefault(name, dict(zero))
+                    dispositions[name] = {p: into.get(p, 0) + managed[p] for p in order}
             else:
                 dispositions[disposition.value] = dict(under)
             for name, parts in dispositions.items():
@@ -649,7 +733,7 @@ def _close_year(
         contributions = sum(C[k][p] for k in C)
         rp_in = rp_avail.get(p, 0)
         net_share = tot("net_share")
-        balance = contributions + rp_in - net_share
+        balance = contributions + rp_in + additional_paid[p] - net_share
         unused_rp = rp_use.unused[p] if rp_use is not None else 0
         unused_cf = unused_rp if carry_unused else 0
         held = (
@@ -659,7 +743,11 @@ def _close_year(
         flows = {
             "paid_directly": paid_directly.get(p, 0),
             "vat_recharge": vat_recharge.get(p, 0),
-            "unpaid_contributions": contributions + rp_in - opening[p] - paid_in.get(p, 0),
+            "unpaid_contributions": contributions
+            + rp_in
+            + additional_paid[p]
+            - opening[p]
+            - paid_in.get(p, 0),
             "unpaid_earlier_years": arrears.get(p, 0),
             "paid_after_year_end": late.get(p, 0),
         }
@@ -687,6 +775,7 @@ def _close_year(
                 contributions=contributions,
                 risk_pool_contribution=rp_in,
                 risk_pool_used=rp_used.get(p, 0),
+                additional_paid=additional_paid[p],
                 deficit=tot("deficit"),
                 underspend=tot("underspend"),
                 refunded=disposed(D.REFUND),
@@ -709,7 +798,9 @@ def _close_year(
             )
         )
 
-    journals = _year_end_journals(ledger, year, scheme_results, partners, in_year.schemes, within)
+    journals = _year_end_journals(
+        ledger, year, scheme_results, partners, in_year.schemes, within, issues
+    )
     already = _is_closed(ledger, year)
     entries: list[Entry] = []
     if not already:
@@ -769,16 +860,75 @@ def _less(
     }
 
 
+def _additional(ledger: Ledger, year: FinancialYear) -> dict[SchemeId, dict[PartnerId, int]]:
+    """``ADDITIONAL`` contributions for ``year`` (agreement and ledger), scheme → partner, pence."""
+    every = ledger.approved_contributions(year, include_risk_pool=True)
+    funding = ledger.approved_contributions(year, include_risk_pool=True, include_additional=False)
+    return {
+        k: {p: v - funding.get(k, {}).get(p, 0) for p, v in row.items()} for k, row in every.items()
+    }
+
+
 def _no_risk_after_pool(
-    residual: int, contributions: dict[PartnerId, int], order: tuple[str, ...]
+    residual: int, facts: SchemeFacts, order: tuple[str, ...]
 ) -> tuple[dict[PartnerId, int], tuple[str, ...]]:
-    """RS12 after the risk pool or offsets changed the variance: pro rata to contributions."""
-    weights = {p: v for p, v in contributions.items() if v > 0}
-    parts = allocate(residual, weights, [p for p in order if p in weights])
+    """RS12 after the risk pool or offsetting changed the variance.
+
+    Each partner's own variance is its own net spending less its own contribution;
+    what the pool-level steps took off the scheme's variance relieves only the
+    partners on that side (the overspenders, for the risk pool), pro rata to their
+    own variances; everyone else keeps its own figure (docs/risk-share/rs12-no-risk-share.md).
+    """
+    own = {p: facts.own_net.get(p, 0) - facts.contributions.get(p, 0) for p in order}
+    relief = sum(own.values()) - residual  # same sign as the variance
+    side = {p: abs(v) for p, v in own.items() if v and (v > 0) == (relief > 0)}
+    parts = allocate(relief, side, [p for p in order if p in side]) if relief else {}
     return (
-        {p: parts.get(p, 0) for p in order},
-        ("RS12 NO_RISK_SHARE", "after the risk pool, the residual is shared pro rata"),
+        {p: own[p] - parts.get(p, 0) for p in order},
+        (
+            "RS12 NO_RISK_SHARE",
+            "each partner bears its own spending less its own contribution, less its part of "
+            f"{format_pence(abs(relief))} covered first, pro rata to own "
+            + ("overspends" if relief > 0 else "underspends"),
+        ),
     )
+
+
+def _windfall_parts(
+    windfall: int,
+    under: dict[PartnerId, int],
+    contributions: dict[PartnerId, int],
+    order: tuple[str, ...],
+) -> dict[PartnerId, int]:
+    """RS11: the windfall refunded pro rata to contributions, by the allocator directly.
+
+    Only partners with an underspend share take part (the others' weight is 0).  Where
+    largest remainder gives a partner one penny more of the windfall than of the whole
+    underspend (the Alabama paradox, three or more partners), that penny goes to the
+    next largest remainder among the partners with room, so no managed part is negative.
+    """
+    weights = {
+        p: contributions.get(p, 0) for p in order if under[p] and contributions.get(p, 0) > 0
+    }
+    if not weights or sum(weights.values()) <= 0:
+        weights = {p: under[p] for p in order if under[p]}
+    parts = dict.fromkeys(order, 0) | allocate(
+        windfall, weights, [p for p in order if p in weights]
+    )
+    spare = sum(max(parts[p] - under[p], 0) for p in order)
+    if spare:
+        total = sum(weights.values())
+        for p in order:
+            parts[p] = min(parts[p], under[p])
+        room = sorted(
+            (p for p in order if parts[p] < under[p]),
+            key=lambda p: -(Fraction(windfall * weights.get(p, 0), total) - parts[p]),
+        )
+        for p in room:
+            give = min(spare, under[p] - parts[p])
+            parts[p] += give
+            spare -= give
+    return parts
 
 
 def _carry_target(agreement: Agreement, k: SchemeId, disposition: D) -> SchemeId | None:
@@ -798,6 +948,7 @@ def _year_end_journals(
     partners: list[PartnerClose],
     in_year: Mapping[SchemeId, SchemeShares],
     within: DateRange,
+    issues: list[Issue],
 ) -> dict[PartnerId, Journal]:
     agreement = ledger.agreement
     host = agreement.host
@@ -817,7 +968,8 @@ def _year_end_journals(
             capital,
             in_year[s.scheme].capital_cost,
         )
-    book, _ = post_pool_lines(ledger, year, within, shares)
+    book, presentation = post_pool_lines(ledger, year, within, shares)
+    issues.extend(presentation)  # e.g. PL-JNL-001: shown as a joint operation, as in year
     for pc in partners:
         p = pc.partner
         if pc.is_host:

@@ -206,6 +206,7 @@ ISSUE_CODES: dict[str, str] = {
     "partner's year total for a scheme is negative",
     "PL-AGR-019": "a contribution's effective date lies outside its own financial year",
     "PL-AGR-020": "a partner's VAT regime or DHSC-group flag is unusual for its kind (warning)",
+    "PL-AGR-021": "the host is the AGENT of a scheme it also contributes to (warning)",
     "PL-AGR-023": "a partner, scheme or risk pool is called TOTAL, which reports use for "
     "their total rows",
     "PL-AGR-024": "a date or day count of the agreement is out of range (dates in 1990-91 to "
@@ -291,6 +292,8 @@ ISSUE_CODES: dict[str, str] = {
     "PL-CLS-003": "the year closed has no spending or income lines in the ledger (warning)",
     "PL-CLS-004": "a partner's contributions for the year closed are not all paid by 31 "
     "March: the unpaid instalments are a debtor in the settlement (warning)",
+    "PL-CLS-010": "a capital scheme's underspend offsets a revenue scheme's overspend, as the "
+    "agreement allows (warning)",
     # termination
     "PL-TRM-001": "the termination date is outside the financial year or the agreement's term",
     "PL-TRM-002": "spending or income lines dated after the termination date are left out of "

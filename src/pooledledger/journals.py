@@ -38,9 +38,8 @@ from pydantic import Field
 from pooledledger._model import DomainEnum, FrozenModel
 from pooledledger.agreement import Agent, Principal
 from pooledledger.apportion import Apportionment, SchemeShares
-from pooledledger.entries import Expenditure
 from pooledledger.errors import Issue, Location, Severity
-from pooledledger.ledger import Ledger, vat_body
+from pooledledger.ledger import Ledger
 from pooledledger.money import format_pence
 from pooledledger.partners import PartnerId, SchemeId
 from pooledledger.periods import DateRange, FinancialYear
@@ -607,11 +606,9 @@ def line_flows(
         payer = line.paid_by if line.paid_by in known else host
         if payer != host and line.amount:
             direct[line.scheme][payer] += line.amount
-        if line.vat_recovered:
-            original = ledger.get(line.reverses or line.entry_id)
-            assert isinstance(original, Expenditure)
-            body = vat_body(agreement, original)
-            vat[line.scheme][(body if body in known else host, payer)] += line.vat_recovered
+        for body, _, recovered in line.vat_by_body:  # AGENT: each partner on its share
+            if recovered:
+                vat[line.scheme][(body if body in known else host, payer)] += recovered
     return (
         {k: {key: v for key, v in d.items() if v} for k, d in vat.items()},
         {k: {p: v for p, v in d.items() if v} for k, d in direct.items()},

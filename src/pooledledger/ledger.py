@@ -12,8 +12,11 @@ agreement's :class:`~pooledledger.agreement.VatModel`:
 * ``LEAD_PARTNER_REGIME``: the body that procures (the expenditure's
   ``procuring_partner``, or the host when none is named) recovers under its own
   regime;
-* ``AGENT``: the host buys as agent for the scheme's lead commissioner, whose
-  regime applies.
+* ``AGENT``: the host buys as agent for the partners, each the principal for VAT
+  on its own share: the VAT is split by the scheme's contribution weights for the
+  line's financial year (approved contributions, neither risk-pool nor
+  ``ADDITIONAL`` money; the lead commissioner takes it all if there are none) and
+  each partner recovers its part under its own regime (docs/ledger.md#vat).
 
 Under a regime, a local authority (``LA_S33``) recovers all VAT; an NHS body
 (``NHS_S41_COS``) recovers only on contracted-out services listed for s41
@@ -33,6 +36,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from pooledledger.agreement import Agreement, VatModel
+from pooledledger.allocation import allocate
 from pooledledger.entries import (
     Contribution,
     ContributionKind,
@@ -63,6 +67,7 @@ __all__ = [
     "pool_cost",
     "recoverable_vat",
     "vat_body",
+    "vat_shares",
 ]
 
 
@@ -131,7 +136,12 @@ def _in_order(found: list[tuple[int, Issue]], by_id: Mapping[str, Entry]) -> Non
 
 
 def vat_body(agreement: Agreement, expenditure: Expenditure) -> PartnerId:
-    """The partner whose VAT regime decides recovery on ``expenditure`` (§11.4)."""
+    """The partner whose VAT regime decides recovery on ``expenditure`` (§11.4).
+
+    Under ``AGENT`` this is the scheme's lead commissioner, which takes an explicit
+    ``vat_recoverable`` and the whole VAT when the scheme has no contribution
+    weights; otherwise each partner recovers on its own share (:func:`vat_shares`).
+    """
     if agreement.vat_model is VatModel.AGENT:
         for scheme in agreement.schemes:
             if scheme.id == expenditure.scheme:
@@ -140,24 +150,78 @@ def vat_body(agreement: Agreement, expenditure: Expenditure) -> PartnerId:
     return expenditure.procuring_partner or agreement.host
 
 
-def recoverable_vat(agreement: Agreement, expenditure: Expenditure) -> int:
-    """Pence of VAT on ``expenditure`` that the recovering body gets back."""
-    if expenditure.vat_recoverable is not None:
-        return to_pence(expenditure.vat_recoverable)
-    body = vat_body(agreement, expenditure)
+#: Contribution weights of one scheme for one year, in pence (positive only).
+VatWeights = Mapping[PartnerId, int]
+
+
+def _planned_weights(agreement: Agreement, expenditure: Expenditure) -> dict[PartnerId, int]:
+    """The agreement's planned funding of the line's scheme for the line's year."""
+    year = FinancialYear.for_date(expenditure.date)
+    out: dict[PartnerId, int] = defaultdict(int)
+    for c in agreement.contributions:
+        if (
+            c.year == year
+            and c.scheme == expenditure.scheme
+            and c.kind not in (ContributionKind.RISK_POOL, ContributionKind.ADDITIONAL)
+        ):
+            out[c.partner] += c.pence
+    return dict(out)
+
+
+def _recovers(agreement: Agreement, body: PartnerId, expenditure: Expenditure) -> bool:
     if body not in agreement.partner_order:
-        return 0  # unknown partner: reported by check_unknown_partners
+        return False  # unknown partner: reported by check_unknown_partners
     regime = agreement.partner(body).vat_regime
-    if regime is VatRegime.LA_S33:
-        return expenditure.vat_pence
-    if regime is VatRegime.NHS_S41_COS and expenditure.cos_listed:
-        return expenditure.vat_pence
-    return 0
+    return regime is VatRegime.LA_S33 or (
+        regime is VatRegime.NHS_S41_COS and expenditure.cos_listed
+    )
 
 
-def pool_cost(agreement: Agreement, expenditure: Expenditure) -> int:
+def vat_shares(
+    agreement: Agreement, expenditure: Expenditure, weights: VatWeights | None = None
+) -> dict[PartnerId, tuple[int, int]]:
+    """Each VAT body's ``(VAT, recoverable VAT)`` on ``expenditure``, in pence (§11.4).
+
+    One body (the procurer, or the host) under ``LEAD_PARTNER_REGIME``, and under
+    ``AGENT`` when ``vat_recoverable`` is given or the scheme has no contribution
+    weights.  Otherwise, under ``AGENT``, every partner with a weight: its share of
+    the VAT by the allocator, recoverable if its own regime recovers it.
+    ``weights`` are the scheme's contributions for the line's year (the ledger
+    passes its approved contributions; default: the agreement's planned ones).
+    """
+    vat = expenditure.vat_pence
+    if agreement.vat_model is VatModel.AGENT and expenditure.vat_recoverable is None:
+        given = weights if weights is not None else _planned_weights(agreement, expenditure)
+        usable = {p: w for p, w in given.items() if w > 0}
+        if usable and all(w >= 0 for w in given.values()):  # as the apportionment weights
+            order = [p for p in agreement.partner_order if p in usable]
+            order += [p for p in usable if p not in order]
+            parts = allocate(vat, usable, order)
+            return {
+                p: (v, v if _recovers(agreement, p, expenditure) else 0) for p, v in parts.items()
+            }
+    body = vat_body(agreement, expenditure)
+    if expenditure.vat_recoverable is not None:
+        return {body: (vat, to_pence(expenditure.vat_recoverable))}
+    return {body: (vat, vat if _recovers(agreement, body, expenditure) else 0)}
+
+
+def recoverable_vat(
+    agreement: Agreement, expenditure: Expenditure, weights: VatWeights | None = None
+) -> int:
+    """Pence of VAT on ``expenditure`` that the recovering bodies get back (:func:`vat_shares`)."""
+    return sum(rec for _, rec in vat_shares(agreement, expenditure, weights).values())
+
+
+def pool_cost(
+    agreement: Agreement, expenditure: Expenditure, weights: VatWeights | None = None
+) -> int:
     """Net plus irrecoverable VAT, in pence: what the expenditure costs the pool (I-13)."""
-    return expenditure.net_pence + expenditure.vat_pence - recoverable_vat(agreement, expenditure)
+    return (
+        expenditure.net_pence
+        + expenditure.vat_pence
+        - recoverable_vat(agreement, expenditure, weights)
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,6 +260,8 @@ class PoolLine:
     vat_recovered: int
     reverses: str | None = None
     paid_by: PartnerId | None = None  # the payer of an expenditure line; None is the host
+    #: ``(body, VAT, recoverable VAT)`` per VAT body, signed like ``amount``
+    vat_by_body: tuple[tuple[PartnerId, int, int], ...] = ()
 
 
 class Ledger:
@@ -297,6 +363,7 @@ class Ledger:
                     raise LedgerError(f"{entry.reverses!r} is reversed more than once", entry.id)
                 reversed_ids.add(entry.reverses)
         self._by_id = by_id
+        self._vat_weights: dict[FinancialYear, dict[SchemeId, dict[PartnerId, int]]] = {}
         self.entries = ordered
 
     @classmethod
@@ -399,7 +466,8 @@ class Ledger:
         for e in self.entries:
             line: PoolLine
             if isinstance(e, Expenditure):
-                rec = recoverable_vat(self.agreement, e)
+                parts = self.vat_shares(e)
+                rec = sum(r for _, r in parts.values())
                 line = PoolLine(
                     e.id,
                     e.scheme,
@@ -408,6 +476,7 @@ class Ledger:
                     e.net_pence + e.vat_pence - rec,
                     rec,
                     paid_by=None if e.paid_by == self.agreement.host else e.paid_by,
+                    vat_by_body=tuple((p, v, r) for p, (v, r) in parts.items()),
                 )
             elif isinstance(e, Income):
                 line = PoolLine(e.id, e.scheme, e.date, "income", e.pence, 0)
@@ -422,6 +491,7 @@ class Ledger:
                     -o.vat_recovered,
                     o.entry_id,
                     o.paid_by,
+                    tuple((p, -v, -r) for p, v, r in o.vat_by_body),
                 )
             else:
                 continue
@@ -429,16 +499,43 @@ class Ledger:
             out.append(line)
         return tuple(out)
 
+    # -- VAT -------------------------------------------------------------------
+
+    def vat_shares(self, expenditure: Expenditure) -> dict[PartnerId, tuple[int, int]]:
+        """Each VAT body's ``(VAT, recoverable VAT)`` on ``expenditure`` (:func:`vat_shares`),
+        under ``AGENT`` split by the scheme's approved contributions for the line's year."""
+        weights = None
+        if self.agreement.vat_model is VatModel.AGENT:
+            year = FinancialYear.for_date(expenditure.date)
+            if year not in self._vat_weights:
+                self._vat_weights[year] = self.approved_contributions(
+                    year, include_additional=False
+                )
+            weights = self._vat_weights[year].get(expenditure.scheme, {})
+        return vat_shares(self.agreement, expenditure, weights)
+
+    def pool_cost(self, expenditure: Expenditure) -> int:
+        """Net plus irrecoverable VAT of ``expenditure`` in this ledger, in pence (I-13)."""
+        parts = self.vat_shares(expenditure)
+        return expenditure.net_pence + expenditure.vat_pence - sum(r for _, r in parts.values())
+
     # -- contributions ---------------------------------------------------------
 
     def approved_contributions(
-        self, year: FinancialYear, *, include_risk_pool: bool = False
+        self,
+        year: FinancialYear,
+        *,
+        include_risk_pool: bool = False,
+        include_additional: bool = True,
     ) -> dict[SchemeId, dict[PartnerId, int]]:
         """Approved annual contributions in pence, scheme → partner (agreement order).
 
         The agreement's planned contributions for ``year`` plus the ledger's
         contribution entries for ``year`` (final approved annual figures, §11.2).
-        Risk-pool money is left out unless ``include_risk_pool``.
+        Risk-pool money is left out unless ``include_risk_pool``; ``ADDITIONAL``
+        contributions (paid in year towards a deficit share, not funding: see
+        docs/year-end.md#additional-contributions) are left out unless
+        ``include_additional`` (the default, as cash the partner pays in).
         """
         order = {p: i for i, p in enumerate(self.agreement.partner_order)}
         sums: dict[SchemeId, dict[PartnerId, int]] = defaultdict(lambda: defaultdict(int))
@@ -450,6 +547,8 @@ class Ledger:
         items += [(c.scheme, c.partner, c.pence, c.kind) for c in self.contributions(year)]
         for scheme, partner, pence, kind in items:
             if kind is ContributionKind.RISK_POOL and not include_risk_pool:
+                continue
+            if kind is ContributionKind.ADDITIONAL and not include_additional:
                 continue
             sums[scheme][partner] += pence
         return {

@@ -30,6 +30,7 @@ from pooledledger.rules import (
     CapScope,
     FallbackRule,
     FaultBearer,
+    FaultCharge,
     FixedShares,
     FixedVariableProfile,
     NoRiskShare,
@@ -177,16 +178,26 @@ def share_variance(
                     )
                     shares[cap.partner] = sign * limit
             if excess:
+                # the underwriters' own shares and the excess are split once, together,
+                # by the underwriters' weights (docs/risk-share/rs05-capped-shares.md)
                 under = {p: base.get(p, 0) for p in rule.underwriters}
                 if not any(w > 0 for w in under.values()):
                     under = dict.fromkeys(rule.underwriters, 1)
-                extra = allocate(sign * excess, under, [p for p in order if p in under])
+                under = {p: w for p, w in under.items() if w > 0}
+                residual = variance - sum(v for p, v in shares.items() if p not in under)
                 notes.append(
                     f"{format_pence(excess)} above the caps to the underwriter(s) "
                     + ", ".join(rule.underwriters)
+                    + (
+                        f"; their {format_pence(residual)} split once by their own weights"
+                        if len(under) > 1
+                        else ""
+                    )
                 )
-                for p, v in extra.items():
-                    shares[p] += v
+                for p in rule.underwriters:
+                    shares[p] = 0
+                for p, v in allocate(residual, under, [p for p in order if p in under]).items():
+                    shares[p] = v
     elif isinstance(rule, FixedVariableProfile):
         base = _shares(rule.variable_shares) if rule.variable_shares else contributions
         shares, fallback = _split(variance, base, order, scheme, "variable share", notes)
@@ -199,7 +210,10 @@ def share_variance(
         if moved:
             notes.append(f"fixed partners' {format_pence(moved)} borne by {bearer}")
     elif isinstance(rule, FaultBearer):
-        fault = min(variance, facts.unauthorised) if variance > 0 else 0
+        if rule.charge is FaultCharge.ALL_UNAUTHORISED:
+            fault = max(facts.unauthorised, 0)
+        else:
+            fault = min(variance, facts.unauthorised) if variance > 0 else 0
         inner = share_variance(rule.otherwise, variance - fault, facts, order, host)
         shares = dict(inner.shares)
         shares[rule.bearer] += fault

@@ -64,6 +64,7 @@ __all__ = [
     "CappedShares",
     "FallbackRule",
     "FaultBearer",
+    "FaultCharge",
     "FixedShares",
     "FixedVariableProfile",
     "NoRiskShare",
@@ -458,16 +459,35 @@ class FixedVariableProfile(_Rule):
 FallbackRule = Annotated[ProRataContributions | OwnRisk | FixedShares, Field(discriminator="rule")]
 
 
-class FaultBearer(_Rule):
-    """RS9: an overspend from unauthorised spending falls on ``bearer``, whatever the split.
+class FaultCharge(DomainEnum):
+    """How much of a scheme's unauthorised spending RS9's bearer bears.
 
-    Any other variance is shared by ``otherwise`` (RS1, RS2 or RS4; default RS1).
+    * ``ALL_UNAUTHORISED`` (default): all of it (net of reversals), in an overspend
+      or an underspend.  It is charged to the bearer before offsetting and the risk
+      pool, so the other partners' underspend shares are not cut and the joint risk
+      pool never meets it.
+    * ``OVERSPEND_ONLY``: only the part of the residual overspend (after offsetting
+      and the risk pool) that the unauthorised spending explains, at most that
+      overspend; inside an underspend the bearer bears nothing extra.
+    """
+
+    ALL_UNAUTHORISED = "ALL_UNAUTHORISED"
+    OVERSPEND_ONLY = "OVERSPEND_ONLY"
+
+
+class FaultBearer(_Rule):
+    """RS9: unauthorised spending falls on ``bearer``, whatever the split.
+
+    ``charge`` says how much of it (default all of it: see :class:`FaultCharge` and
+    docs/year-end.md#judgements for why).  Any other variance is shared by
+    ``otherwise`` (RS1, RS2 or RS4; default RS1).
     """
 
     code: ClassVar[str] = "RS9"
     rule: Literal["MALADMINISTRATION"] = "MALADMINISTRATION"
     bearer: PartnerId
     otherwise: FallbackRule = ProRataContributions()
+    charge: FaultCharge = FaultCharge.ALL_UNAUTHORISED
 
     def _refs(self) -> Iterator[PartnerRef]:
         yield "bearer", self.bearer
@@ -610,6 +630,13 @@ class Offsetting(FrozenModel):
     it needs explicit permission: ``allowed``, the ``agreement_ref`` that allows it,
     and the ``order`` in which underspent schemes are used (empty: agreement order).
     Ring-fenced schemes never offset.
+
+    ``capital_to_revenue`` lets the underspend of a ``CAPITAL`` scheme offset the
+    overspend of a ``REVENUE`` scheme.  Default ``False``: capital money (such as the
+    Disabled Facilities Grant) is given for capital spending, and using it to meet
+    revenue spending breaks the capital/revenue split the partners account by, so an
+    agreement must say so expressly; when allowed, each such offset is reported
+    (``PL-CLS-010``).  See docs/year-end.md#judgements.
     """
 
     code: ClassVar[str] = "RS8"
@@ -617,3 +644,4 @@ class Offsetting(FrozenModel):
     allowed: bool = False
     order: tuple[SchemeId, ...] = ()
     agreement_ref: str | None = None
+    capital_to_revenue: bool = False

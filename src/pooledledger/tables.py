@@ -50,7 +50,7 @@ from pooledledger.entries import (
 )
 from pooledledger.errors import Issue
 from pooledledger.journals import ACCOUNT_LABELS, Journal
-from pooledledger.ledger import Ledger, entry_date, recoverable_vat
+from pooledledger.ledger import Ledger, entry_date
 from pooledledger.money import GBP, pence_to_decimal, to_pence
 from pooledledger.partners import PartnerId
 from pooledledger.periods import FinancialYear
@@ -180,7 +180,6 @@ def ledger_table(ledger: Ledger) -> Table:
     I-13) are set for expenditure and are 0 otherwise.  A reversal's row is the row
     of the entry it reverses, negated.  ``kind`` is a contribution's kind.
     """
-    agreement = ledger.agreement
     rows: list[Row] = []
     for e in ledger.entries:
         when = entry_date(e)
@@ -207,7 +206,7 @@ def ledger_table(ledger: Ledger) -> Table:
             scheme, partner = source.scheme, source.procuring_partner
             party, category, capital = source.supplier, source.category, source.capital
             face, vat, description = source.net_pence, source.vat_pence, source.description
-            rec = recoverable_vat(agreement, source)
+            rec = sum(r for _, r in ledger.vat_shares(source).values())
             cost = face + vat - rec
         elif isinstance(source, Income):
             scheme, party, category = source.scheme, source.source, source.category
@@ -322,6 +321,7 @@ CLOSE_SCHEME_MEASURES: tuple[str, ...] = (
 CLOSE_PARTNER_MEASURES: tuple[str, ...] = (
     "risk_pool_contribution",
     "unused_risk_pool",
+    "additional_paid",
     "balance",
     "held",
     "settlement",

@@ -7,8 +7,9 @@ integer pence:
 =====  ==============================================================================
 A      balances brought forward (``BROUGHT_FORWARD`` contributions), partner × scheme
 B      contributions, partner × scheme: base | uplift | variations | risk pool
-       (``VARIATION`` and in-year ``ADDITIONAL`` contributions are both "variations";
-       ``RISK_POOL`` money counts only on the risk pool's own column)
+       (``VARIATION`` contributions are "variations"; ``RISK_POOL`` money counts only
+       on the risk pool's own column; in-year ``ADDITIONAL`` contributions are not
+       funding but payments towards H, so they are left out here and shown in L)
 C      other income by scheme and by source (client charges, grants…)
 D      total resources ``A + B + C``
 E      gross expenditure (pool cost: net plus irrecoverable VAT) by scheme, by
@@ -53,7 +54,7 @@ from pooledledger.checks import require_no_errors
 from pooledledger.close import YearEndClose
 from pooledledger.entries import ContributionKind, Expenditure, Income
 from pooledledger.errors import PooledLedgerError
-from pooledledger.ledger import Ledger, vat_body
+from pooledledger.ledger import Ledger
 from pooledledger.money import format_pence
 from pooledledger.partners import PartnerId, SchemeId
 from pooledledger.periods import FinancialYear
@@ -219,8 +220,10 @@ class SchemeAccount(FrozenModel):
 class HostBalance(FrozenModel):
     """L: a partner's balance with the host at year end.
 
-    ``balance`` is contributions (with the risk pool) less the partner's net share:
-    positive, the host owes the partner; negative, the partner owes the host.
+    ``balance`` is contributions (with the risk pool) and ``additional_paid`` (in-year
+    ``ADDITIONAL`` contributions, paid towards the deficit share) less the partner's
+    net share: positive, the host owes the partner; negative, the partner owes the
+    host.
     ``held`` stays with the host for next year; ``settlement`` is the cash that moves
     (positive: host pays partner), due on ``settlement_due``: it counts spending the
     partner ``paid_directly`` and its ``vat_recharge``.  ``unpaid_contributions``
@@ -240,6 +243,7 @@ class HostBalance(FrozenModel):
     vat_recharge: int = 0
     unpaid_contributions: int = 0
     balance_with_host: int = 0
+    additional_paid: int = 0
 
 
 class CapitalItem(FrozenModel):
@@ -628,7 +632,6 @@ _KIND_FIELD = {
     ContributionKind.BASE: "base",
     ContributionKind.UPLIFT: "uplift",
     ContributionKind.VARIATION: "variations",
-    ContributionKind.ADDITIONAL: "variations",
     ContributionKind.RISK_POOL: "risk_pool",
 }
 
@@ -671,6 +674,7 @@ def memorandum_account(
 
     # A and B: contributions by kind (the agreement's planned ones plus ledger entries)
     bf = zeros()
+    additional = zeros()
     parts: dict[PartnerId, dict[SchemeId, dict[str, int]]] = {
         p: {c: {"base": 0, "uplift": 0, "variations": 0, "risk_pool": 0} for c in cols}
         for p in order
@@ -684,6 +688,9 @@ def memorandum_account(
             continue  # unknown ids are reported by the agreement and ledger checks
         if kind is ContributionKind.RISK_POOL and scheme != rp_id:
             continue  # as the close: risk-pool money counts only on the risk pool
+        if kind is ContributionKind.ADDITIONAL:
+            additional[partner][scheme] += pence
+            continue  # a payment towards the deficit share (H), not funding
         if kind is ContributionKind.BROUGHT_FORWARD:
             bf[partner][scheme] += pence
         else:
@@ -692,6 +699,9 @@ def memorandum_account(
     for x in close.cancelled:
         if x.partner in cancel and x.scheme in cancel[x.partner]:
             cancel[x.partner][x.scheme] += x.amount
+    for p, row in cancel.items():  # as the close: termination cancels additional first
+        for c, v in row.items():
+            row[c] = v - min(max(v, 0), max(additional[p][c], 0))
     contributions = {
         p: {
             c: ContributionSplit(**v, cancelled=cancel[p][c], total=sum(v.values()) - cancel[p][c])
@@ -719,9 +729,9 @@ def memorandum_account(
                 by_commissioner[line.scheme][who] += line.amount
             cat = original.category or "uncategorised"
             by_category[line.scheme][cat] = by_category[line.scheme].get(cat, 0) + line.amount
-            if line.vat_recovered:
-                body = vat_body(agreement, original)
-                vat[body] = vat.get(body, 0) + line.vat_recovered
+            for body, _, recovered in line.vat_by_body:  # AGENT: each partner on its share
+                if recovered:
+                    vat[body] = vat.get(body, 0) + recovered
             if original.capital:
                 capital.append(
                     CapitalItem(
@@ -849,6 +859,7 @@ def memorandum_account(
             vat_recharge=pc.vat_recharge,
             unpaid_contributions=pc.unpaid_contributions + pc.unpaid_earlier_years,
             balance_with_host=pc.balance_with_host,
+            additional_paid=pc.additional_paid,
         )
         for pc in close.partners
     )

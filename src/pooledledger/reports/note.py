@@ -206,7 +206,12 @@ def pooled_budget_note(
     policy = NotePolicy(policy)
     names = {p.id: p.name for p in agreement.partners}
     funding = {pc.partner: pc.contributions + pc.risk_pool_contribution for pc in close.partners}
-    shares = {pc.partner: -pc.balance for pc in close.partners}
+    # a partner's share of the net (surplus)/deficit is its net share less its funding;
+    # ADDITIONAL contributions are payments towards that share, not funding
+    shares = {
+        pc.partner: pc.net_share - pc.contributions - pc.risk_pool_contribution
+        for pc in close.partners
+    }
     total_funding = sum(funding.values())
     expenditure = sum(s.net for s in close.schemes)
     net = expenditure - total_funding

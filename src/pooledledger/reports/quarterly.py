@@ -308,7 +308,7 @@ def quarterly_report(
             "projection is made from the quarter's first day until the next quarter ends"
         )
 
-    contributed = ledger.approved_contributions(year)
+    contributed = ledger.approved_contributions(year, include_additional=False)
     ytd = {k: ledger.year_to_date(year, upto, scheme=k) for k in agreement.scheme_ids}
     outturn: dict[SchemeId, int] = {}
     method: dict[SchemeId, str] = {}

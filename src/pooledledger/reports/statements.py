@@ -62,8 +62,9 @@ class StatementLine(FrozenModel):
 class PartnerStatement(FrozenModel):
     """A partner's year-end statement (same layout for the host and every partner).
 
-    ``balance`` is contributions (with the risk pool) less the net share: positive,
-    the host owes the partner; negative, the partner owes the host.  ``held`` stays
+    ``balance`` is contributions (with the risk pool) and ``additional_paid`` (in-year
+    ``ADDITIONAL`` contributions, paid towards the deficit share) less the net share:
+    positive, the host owes the partner; negative, the partner owes the host.  ``held`` stays
     with the host for next year; ``settlement`` is the cash that moves (positive:
     host pays partner; always nil for the host itself), due on ``settlement_due``.
     ``host_position`` is, on the host's own statement, its net position on
@@ -84,6 +85,7 @@ class PartnerStatement(FrozenModel):
     risk_pool_used: int
     risk_pool_unused: int
     risk_pool_unused_disposition: str | None
+    additional_paid: int = 0
     lines: tuple[StatementLine, ...]
     total: StatementLine
     balance: int
@@ -221,6 +223,11 @@ class PartnerStatement(FrozenModel):
                 format_pence(self.contributions + self.risk_pool_paid),
             ],
             ["of which balances brought forward, already held", format_pence(self.opening_balance)],
+            *(
+                [["Additional contributions paid in year", format_pence(self.additional_paid)]]
+                if self.additional_paid
+                else []
+            ),
             ["Less share of net expenditure", format_pence(-self.total.net_share)],
             [
                 "**Balance (+ host owes partner, − partner owes host)**",
@@ -401,6 +408,7 @@ def partner_statements(
             risk_pool_used=pc.risk_pool_used,
             risk_pool_unused=pc.unused_risk_pool,
             risk_pool_unused_disposition=_unused_disposition(close, pc),
+            additional_paid=pc.additional_paid,
             lines=lines,
             total=total,
             balance=pc.balance,
