@@ -367,3 +367,19 @@ class TestMessages:
         assert repr(pence_to_decimal(-5)) == "Decimal('-0.05')"
         assert repr(pence_to_decimal(0)) == "Decimal('0.00')"
         assert repr(pence_to_decimal(123456)) == "Decimal('1234.56')"
+
+
+@pytest.mark.parametrize("mode", list(Rounding))
+def test_whole_pence_stay_as_they_are_in_every_mode(mode: Rounding) -> None:
+    """An amount already in whole pence is never moved by rounding (a surviving mutant
+    showed that no test rounded an exact amount with UP, CEILING or FLOOR)."""
+    for text, pence in (("0.02", 2), ("-0.02", -2), ("0", 0), ("1234.56", 123456)):
+        assert round_to_pence(Decimal(text), mode) == pence
+        assert multiply(pence, 1, mode) == pence
+
+
+def test_multiply_uses_the_mode_it_is_given() -> None:
+    """12.5p: half up gives 13, half even 12 (a surviving mutant dropped the mode)."""
+    assert multiply(100, "0.125", Rounding.HALF_UP) == 13
+    assert multiply(100, "0.125", Rounding.HALF_DOWN) == 12
+    assert multiply(-100, "0.125", Rounding.UP) == -13
