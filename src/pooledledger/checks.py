@@ -46,7 +46,7 @@ from datetime import date
 from pooledledger import entry_checks
 from pooledledger.apportion import scheme_weights
 from pooledledger.entries import Expenditure
-from pooledledger.entry_checks import ENTRY_CHECKS, check_entries
+from pooledledger.entry_checks import ENTRY_CHECKS, _issue, check_entries
 from pooledledger.errors import Issue, IssueError, Location, Severity, has_errors
 from pooledledger.ledger import Ledger
 from pooledledger.money import format_pence
@@ -70,21 +70,6 @@ __all__ = [
     "check_unknown_schemes",
     "require_no_errors",
 ]
-
-
-def _issue(
-    code: str,
-    entry_id: str,
-    message: str,
-    field: str | None = None,
-    severity: Severity = Severity.ERROR,
-) -> Issue:
-    return Issue(
-        code=code,
-        severity=severity,
-        message=message,
-        location=Location(entry_id=entry_id, field=field),
-    )
 
 
 def check_unknown_schemes(ledger: Ledger) -> list[Issue]:
