@@ -255,22 +255,17 @@ def check_ledger(ledger: Ledger | None) -> None:
 TRIED: dict[str, int] = {}
 
 
-def call(reader: Callable[[], tuple[Any, list[Issue]]]) -> tuple[Any, list[Issue]]:
-    """Call a reader with Python's warnings as errors, as the test suite runs."""
+def count_input() -> None:
     name = os.environ.get("PYTEST_CURRENT_TEST", "?").split(" ")[0]
     TRIED[name] = TRIED.get(name, 0) + 1
+
+
+def call(reader: Callable[[], tuple[Any, list[Issue]]]) -> tuple[Any, list[Issue]]:
+    """Call a reader with Python's warnings as errors, as the test suite runs."""
+    count_input()
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         return reader()
-
-
-def test_zz_report_inputs_tried() -> None:
-    """Writes how many inputs each target was given, when asked (docs/reliability.md)."""
-    out = os.environ.get("POOLEDLEDGER_FUZZ_REPORT")
-    if out:
-        Path(out).write_text(
-            "".join(f"{name}\t{n}\n" for name, n in sorted(TRIED.items())), encoding="utf-8"
-        )
 
 
 # -- targets ---------------------------------------------------------------------
@@ -387,6 +382,7 @@ def test_fuzz_column_map_reader() -> None:
     @fuzz_settings
     @given(data=inputs(COLUMN_MAP), suffix=st.sampled_from([".toml", ".json"]))
     def target(data: bytes, suffix: str) -> None:
+        count_input()
         with written(data, "map" + suffix) as path:
             try:
                 column_map = load_column_map(path)
@@ -396,9 +392,9 @@ def test_fuzz_column_map_reader() -> None:
                 assert problems
                 return
             csv_path = DATA / "finance_export.csv"
-            ledger, issues = call(
-                lambda: read_ledger_csv(AGREEMENT, csv_path, column_map=column_map)
-            )
+            with warnings.catch_warnings():
+                warnings.simplefilter("error")
+                ledger, issues = read_ledger_csv(AGREEMENT, csv_path, column_map=column_map)
             check_result(ledger, issues, Ledger)
 
     target()
@@ -430,3 +426,14 @@ def test_damaged_workbook_part_is_a_coded_issue_not_a_traceback() -> None:
         assert ledger is None
         assert [i.code for i in issues] == ["PL-CSV-001"], (victim, issues)
         assert "damaged" in issues[0].message
+
+
+def test_zz_report_inputs_tried() -> None:
+    """Writes how many inputs each target was given, when asked (docs/reliability.md).
+
+    Last in the file, so it runs after every target."""
+    out = os.environ.get("POOLEDLEDGER_FUZZ_REPORT")
+    if out:
+        Path(out).write_text(
+            "".join(f"{name}\t{n}\n" for name, n in sorted(TRIED.items())), encoding="utf-8"
+        )
