@@ -459,3 +459,74 @@ def test_zero_weights_fall_to_lead_commissioner(rule: RiskShareRule, variance: i
     assert out.shares == {"LA": 0, "ICB": variance, "TR": 0}
     assert out.fallback
     assert any("lead commissioner ICB" in line for line in out.explanation)
+
+
+# --------------------------------------------------- found by mutation testing
+
+
+def test_rs5_two_partners_capped_at_once() -> None:
+    """Each capped partner's excess adds up for the underwriter: 10.00 a third each;
+    ICB capped at 5.00 (5.00 over), TR at 2.00 (8.00 over), so LA bears 10.00 + 13.00."""
+    rule = CappedShares(
+        caps=(PartnerCap(partner="ICB", cap="5.00"), PartnerCap(partner="TR", cap="2.00")),
+        underwriters=("LA",),
+    )
+    out = share(rule, 3000, facts(C111))
+    assert out.shares == {"LA": 2300, "ICB": 500, "TR": 200}
+    assert out.explanation[-1] == "13.00 above the caps to the underwriter(s) LA"
+
+
+def test_rs5_an_underwriter_with_no_weight_takes_none_of_the_excess() -> None:
+    """LA and ICB underwrite; ICB contributes nothing, so LA takes all 9.00 over TR's cap."""
+    rule = CappedShares(caps=(PartnerCap(partner="TR", cap="1.00"),), underwriters=("LA", "ICB"))
+    out = share(rule, 3000, facts({"LA": 20000, "TR": 10000}))
+    assert out.shares == {"LA": 2900, "ICB": 0, "TR": 100}
+
+
+@pytest.mark.parametrize(
+    ("rule", "variance", "f", "explanation"),
+    [
+        (
+            ProRataContributions(),
+            1001,
+            facts(C631),
+            (
+                "RS1 PRO_RATA_CONTRIBUTIONS",
+                "pro rata to contributions: 10.01 split LA 3/5, ICB 3/10, TR 1/10",
+            ),
+        ),
+        (OwnRisk(), -500, facts(C631), ("RS2 OWN_RISK", "LA bears its own variance of (5.00)")),
+        (
+            ProRataCommissioned(),
+            999,
+            facts(C631, commissioned={"LA": 2, "ICB": 1}),
+            (
+                "RS3 PRO_RATA_COMMISSIONED",
+                "pro rata to spending commissioned: 9.99 split LA 2/3, ICB 1/3",
+            ),
+        ),
+        (
+            FixedShares(shares=shares(("LA", "0.6"), ("ICB", "0.4"))),
+            1000,
+            facts(C64),
+            ("RS4 FIXED_SHARES", "fixed shares: 10.00 split LA 3/5, ICB 2/5"),
+        ),
+        (
+            CappedShares(caps=(PartnerCap(partner="ICB", cap="10.00"),), underwriters=("LA",)),
+            3001,
+            facts(HALF),
+            (
+                "RS5 CAPPED_SHARES",
+                "before caps: 30.01 split LA 1/2, ICB 1/2",
+                "ICB capped at 10.00 (share was 15.00)",
+                "5.00 above the caps to the underwriter(s) LA",
+            ),
+        ),
+    ],
+    ids=["RS1", "RS2", "RS3", "RS4", "RS5"],
+)
+def test_the_explanation_an_auditor_reads(
+    rule: RiskShareRule, variance: int, f: SchemeFacts, explanation: tuple[str, ...]
+) -> None:
+    """The words of each rule's trail, as the memorandum account and statements show them."""
+    assert share(rule, variance, f).explanation == explanation
