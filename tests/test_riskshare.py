@@ -530,3 +530,110 @@ def test_the_explanation_an_auditor_reads(
 ) -> None:
     """The words of each rule's trail, as the memorandum account and statements show them."""
     assert share(rule, variance, f).explanation == explanation
+
+
+@pytest.mark.parametrize(
+    ("rule", "variance", "f", "terminating", "shares_", "explanation"),
+    [
+        (
+            FixedVariableProfile(fixed=("ICB",)),
+            1000,
+            facts(C64),
+            False,
+            {"LA": 1000, "ICB": 0, "TR": 0},
+            (
+                "RS6 FIXED_VARIABLE_PROFILE",
+                "variable share: 10.00 split LA 3/5, ICB 2/5",
+                "fixed partners' 4.00 borne by LA",
+            ),
+        ),
+        (
+            FaultBearer(bearer="LA"),
+            1000,
+            facts(EQUAL, unauthorised=300),
+            False,
+            {"LA": 650, "ICB": 350, "TR": 0},
+            (
+                "RS9 MALADMINISTRATION",
+                "unauthorised spending of 3.00 borne by LA",
+                "RS1 PRO_RATA_CONTRIBUTIONS",
+                "pro rata to contributions: 7.00 split LA 1/2, ICB 1/2",
+            ),
+        ),
+        (
+            Threshold(protected="LA", threshold=Fraction(1, 10)),
+            1000,
+            facts(C_THRESHOLD),
+            False,
+            {"LA": 0, "ICB": 600, "TR": 400},
+            (
+                "RS10 THRESHOLD",
+                "first 1/10 of the others' contributions: 10.00 split ICB 3/5, TR 2/5",
+            ),
+        ),
+        (
+            WindfallManaged(),
+            -1001,
+            facts(C31),
+            False,
+            {"LA": -751, "ICB": -250, "TR": 0},
+            (
+                "RS11 WINDFALL_MANAGED",
+                "pro rata to contributions: (10.01) split LA 3/4, ICB 1/4",
+            ),
+        ),
+        (
+            NoRiskShare(),
+            500,
+            facts({"LA": 6000, "ICB": 5500}, own_net={"LA": 7000, "ICB": 5000}),
+            False,
+            {"LA": 1000, "ICB": -500, "TR": 0},
+            ("RS12 NO_RISK_SHARE", "each partner bears its own spending less its own contribution"),
+        ),
+        (
+            BoardDecision(default=UnderspendDisposition.REFUND),
+            1000,
+            facts(C631),
+            False,
+            {"LA": 600, "ICB": 300, "TR": 100},
+            (
+                "RS13 BOARD_DECISION",
+                "no board decision: the agreement's default applies",
+                "RS1 PRO_RATA_CONTRIBUTIONS",
+                "pro rata to contributions: 10.00 split LA 3/5, ICB 3/10, TR 1/10",
+            ),
+        ),
+        (
+            Termination(in_year=OwnRisk(owner="ICB")),
+            1000,
+            facts(C631),
+            True,
+            {"LA": 600, "ICB": 300, "TR": 100},
+            (
+                "RS14 TERMINATION",
+                "RS1 PRO_RATA_CONTRIBUTIONS",
+                "pro rata to contributions: 10.00 split LA 3/5, ICB 3/10, TR 1/10",
+            ),
+        ),
+        (
+            Termination(in_year=OwnRisk(owner="ICB")),
+            1000,
+            facts(C631),
+            False,
+            {"LA": 0, "ICB": 1000, "TR": 0},
+            ("RS14 TERMINATION", "RS2 OWN_RISK", "ICB bears its own variance of 10.00"),
+        ),
+    ],
+    ids=["RS6", "RS9", "RS10", "RS11", "RS12", "RS13", "RS14", "RS14-in-year"],
+)
+def test_the_trail_of_the_other_rules(
+    rule: RiskShareRule,
+    variance: int,
+    f: SchemeFacts,
+    terminating: bool,
+    shares_: dict[str, int],
+    explanation: tuple[str, ...],
+) -> None:
+    out = share(rule, variance, f, terminating=terminating)
+    assert out.shares == shares_
+    assert out.explanation == explanation
