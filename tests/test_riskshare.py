@@ -637,3 +637,41 @@ def test_the_trail_of_the_other_rules(
     out = share(rule, variance, f, terminating=terminating)
     assert out.shares == shares_
     assert out.explanation == explanation
+
+
+def test_not_terminating_unless_told() -> None:
+    """``share_variance`` settles by the in-year rule unless the close says it terminates."""
+    out = share_variance(Termination(in_year=OwnRisk(owner="ICB")), 1000, facts(C631), ORDER, HOST)
+    assert out.shares == {"LA": 0, "ICB": 1000, "TR": 0}
+    assert out.fallback is False
+
+
+def test_no_fallback_is_reported_where_none_was_taken() -> None:
+    assert share(OwnRisk(), 500, facts(C631)).fallback is False
+    fixed = FixedShares(shares=shares(("LA", "0.6"), ("ICB", "0.4")))
+    assert share(fixed, 1000, facts(C64)).fallback is False
+    zero = share(ProRataContributions(), 0, facts(C631))
+    assert zero.explanation == ("RS1 PRO_RATA_CONTRIBUTIONS", "no variance")
+    assert zero.fallback is False
+
+
+def test_rs10_trail_beyond_the_threshold() -> None:
+    out = share(Threshold(protected="LA", threshold=Fraction(1, 10)), 30000, facts(C_THRESHOLD))
+    assert out.explanation == (
+        "RS10 THRESHOLD",
+        "first 1/10 of the others' contributions: 100.00 split ICB 3/5, TR 2/5",
+        "beyond the threshold: 200.00 split LA 1/2, ICB 3/10, TR 1/5",
+    )
+
+
+def test_ties_go_to_the_agreement_order_not_the_order_a_rule_lists() -> None:
+    """A rule listing ICB before LA still breaks a tie in the agreement's order (LA first)."""
+    fixed = FixedShares(shares=shares(("ICB", "1/2"), ("LA", "1/2")))
+    assert share(fixed, 1, facts(C631)).shares == {"LA": 1, "ICB": 0, "TR": 0}
+    capped = CappedShares(caps=(PartnerCap(partner="TR", cap="0.00"),), underwriters=("ICB", "LA"))
+    out = share(capped, 3, facts({"LA": 1, "ICB": 1, "TR": 1}))
+    assert out.shares == {"LA": 2, "ICB": 1, "TR": 0}
+    assert out.explanation[-1] == (
+        "0.01 above the caps to the underwriter(s) ICB, LA; "
+        "their 0.03 split once by their own weights"
+    )
