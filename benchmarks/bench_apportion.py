@@ -51,7 +51,11 @@ from typing import TypeVar
 
 from moneyed import Money
 
-from pooledledger.agreement import (
+from pooledledger.books.apportion import Apportionment, apportion
+from pooledledger.books.journals import Journal, build_journals
+from pooledledger.books.ledger import Ledger
+from pooledledger.core.periods import FinancialYear
+from pooledledger.model.agreement import (
     Agent,
     Agreement,
     JointOperation,
@@ -61,8 +65,7 @@ from pooledledger.agreement import (
     Scheme,
     VatModel,
 )
-from pooledledger.apportion import Apportionment, apportion
-from pooledledger.entries import (
+from pooledledger.model.entries import (
     Contribution,
     Entry,
     Expenditure,
@@ -70,10 +73,7 @@ from pooledledger.entries import (
     Instalment,
     Reversal,
 )
-from pooledledger.journals import Journal, build_journals
-from pooledledger.ledger import Ledger
-from pooledledger.partners import Partner, PartnerKind, VatRegime
-from pooledledger.periods import FinancialYear
+from pooledledger.model.partners import Partner, PartnerKind, VatRegime
 
 __all__ = ["Verification", "generate", "main", "verify"]
 

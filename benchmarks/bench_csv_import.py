@@ -15,9 +15,9 @@ stderr, and prints, with ``time.perf_counter``:
 
 * generating the file;
 * parsing the rows into entries (cells checked, entries built);
-* building the :class:`~pooledledger.ledger.Ledger` (canonical order, ids, and the
+* building the :class:`~pooledledger.books.ledger.Ledger` (canonical order, ids, and the
   entry-level checks, once per entry: docs/ledger.md#the-gate);
-* running :func:`~pooledledger.checks.check_ledger` (the checks of the ledger as a
+* running :func:`~pooledledger.yearend.checks.check_ledger` (the checks of the ledger as a
   whole; the entry-level issues are kept from the build);
 * and the whole import again in one call of ``read_ledger_csv``, as the command
   line makes it;
@@ -44,10 +44,9 @@ from typing import Any
 
 import click
 
-from pooledledger.agreement import Agreement
-from pooledledger.checks import check_ledger
-from pooledledger.entries import Expenditure
-from pooledledger.errors import has_errors
+from pooledledger.books.ledger import Ledger
+from pooledledger.core.errors import has_errors
+from pooledledger.core.money import format_pence, pence_to_decimal, to_pence
 from pooledledger.io.agreement_files import load_agreement
 from pooledledger.io.csv_files import (
     ENTRY_FIELDS,
@@ -58,8 +57,9 @@ from pooledledger.io.csv_files import (
     read_ledger_csv,
 )
 from pooledledger.io.ledger_files import load_ledger
-from pooledledger.ledger import Ledger
-from pooledledger.money import format_pence, pence_to_decimal, to_pence
+from pooledledger.model.agreement import Agreement
+from pooledledger.model.entries import Expenditure
+from pooledledger.yearend.checks import check_ledger
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "src" / "pooledledger" / "examples"
 

@@ -55,8 +55,8 @@ def job_polars(agreement_path: Path, csv_path: Path) -> dict[str, Any]:
     t0 = time.perf_counter()
     import polars as pl
 
+    from pooledledger.core.money import to_pence
     from pooledledger.io.agreement_files import load_agreement
-    from pooledledger.money import to_pence
 
     agreement = load_agreement(agreement_path)
     partners = list(agreement.partner_order)
@@ -191,11 +191,11 @@ def job_polars(agreement_path: Path, csv_path: Path) -> dict[str, Any]:
 def job_api(agreement_path: Path, csv_path: Path) -> dict[str, Any]:
     """The library in memory: read the CSV, close the year; per-scheme shares back."""
     t0 = time.perf_counter()
-    from pooledledger.apportion import apportion
-    from pooledledger.close import close_year
+    from pooledledger.books.apportion import apportion
+    from pooledledger.core.periods import FinancialYear
     from pooledledger.io.agreement_files import load_agreement
     from pooledledger.io.csv_files import read_ledger_csv
-    from pooledledger.periods import FinancialYear
+    from pooledledger.yearend.close import close_year
 
     agreement = load_agreement(agreement_path)
     ledger, issues = read_ledger_csv(agreement, csv_path)

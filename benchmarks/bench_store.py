@@ -26,13 +26,13 @@ from datetime import date
 from importlib.resources import files
 from pathlib import Path
 
-from pooledledger.allocation import allocate
-from pooledledger.entries import Entry, Expenditure
+from pooledledger.books.ledger import Ledger, entry_date
+from pooledledger.core.allocation import allocate
+from pooledledger.core.money import to_money
+from pooledledger.core.periods import FinancialYear
 from pooledledger.io.agreement_files import load_agreement
 from pooledledger.io.ledger_files import dump_ledger_json, load_ledger
-from pooledledger.ledger import Ledger, entry_date
-from pooledledger.money import to_money
-from pooledledger.periods import FinancialYear
+from pooledledger.model.entries import Entry, Expenditure
 from pooledledger.store import PoolStore
 
 

@@ -6,7 +6,7 @@ Usage::
 
 Writes the seeded Better Care Fund ledger CSV of ``bench_csv_import.py`` (``--rows``
 data rows), reads it, and closes the year twice: once as the library does (each
-scheme's lines allocated in columns, ``pooledledger.allocation_columns``) and once
+scheme's lines allocated in columns, ``pooledledger.core.allocation_columns``) and once
 with the row-by-row apportionment kept in ``tests/apportion_oracle.py`` (one
 ``CumulativeAllocator`` call per line) patched in.  It asserts that the
 apportionment (every line's shares, true-ups, remainder pennies, scheme totals), the
@@ -28,14 +28,14 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from apportion_oracle import row_apportion  # noqa: E402
 from benchmarks.bench_csv_import import generate  # noqa: E402
-from pooledledger.apportion import apportion  # noqa: E402
+from pooledledger.books.apportion import apportion  # noqa: E402
+from pooledledger.core.periods import FinancialYear  # noqa: E402
 from pooledledger.io.agreement_files import load_agreement  # noqa: E402
 from pooledledger.io.csv_files import read_ledger_csv  # noqa: E402
-from pooledledger.periods import FinancialYear  # noqa: E402
 from pooledledger.reports.bundle import year_end_reports  # noqa: E402
 
 AGREEMENT = ROOT / "src" / "pooledledger" / "examples" / "example2_bcf.toml"
-PATCHED = ("pooledledger.close", "pooledledger.reports.balances")
+PATCHED = ("pooledledger.yearend.close", "pooledledger.reports.balances")
 
 
 def main(argv: list[str] | None = None) -> int:

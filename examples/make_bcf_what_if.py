@@ -41,7 +41,7 @@ import pandas as pd
 from IPython.display import Image, display
 
 from pooledledger import FinancialYear, format_pence
-from pooledledger.close import close_year
+from pooledledger.yearend.close import close_year
 from pooledledger.io import load_agreement, load_ledger
 from pooledledger.io.agreement_files import agreement_from_data
 

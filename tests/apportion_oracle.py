@@ -1,6 +1,6 @@
 """The row-by-row apportionment that the column path replaced: the oracle in tests.
 
-A copy of ``pooledledger.apportion.apportion`` as it was before its lines were
+A copy of ``pooledledger.books.apportion.apportion`` as it was before its lines were
 allocated in columns: one :class:`CumulativeAllocator` per scheme and kind, fed line
 by line, a reversal's shares copied and negated and a true-up line after it.
 """
@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from pooledledger.allocation import CumulativeAllocator
-from pooledledger.apportion import (
+from pooledledger.books.apportion import (
     Apportionment,
     LineShare,
     SchemeShares,
@@ -18,10 +17,11 @@ from pooledledger.apportion import (
     acc_parts,
     scheme_weights,
 )
-from pooledledger.entries import Expenditure
-from pooledledger.ledger import Ledger
-from pooledledger.partners import PartnerId, SchemeId
-from pooledledger.periods import DateRange, FinancialYear
+from pooledledger.books.ledger import Ledger
+from pooledledger.core.allocation import CumulativeAllocator
+from pooledledger.core.periods import DateRange, FinancialYear
+from pooledledger.model.entries import Expenditure
+from pooledledger.model.partners import PartnerId, SchemeId
 
 
 def row_apportion(ledger: Ledger, year: FinancialYear, upto: date | None = None) -> Apportionment:

@@ -45,7 +45,10 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from pooledledger.agreement import (
+from pooledledger.books.ledger import Ledger, pool_cost
+from pooledledger.books.riskshare import BoardRuling
+from pooledledger.core.errors import has_errors
+from pooledledger.model.agreement import (
     AccountingModel,
     Agent,
     Agreement,
@@ -58,8 +61,8 @@ from pooledledger.agreement import (
     Scheme,
     VatModel,
 )
-from pooledledger.checks_agreement import validate_agreement
-from pooledledger.entries import (
+from pooledledger.model.checks_agreement import validate_agreement
+from pooledledger.model.entries import (
     Contribution,
     ContributionKind,
     Entry,
@@ -68,11 +71,8 @@ from pooledledger.entries import (
     Instalment,
     Reversal,
 )
-from pooledledger.errors import has_errors
-from pooledledger.ledger import Ledger, pool_cost
-from pooledledger.partners import Partner, PartnerId, PartnerKind, SchemeId, VatRegime
-from pooledledger.riskshare import BoardRuling
-from pooledledger.rules import (
+from pooledledger.model.partners import Partner, PartnerId, PartnerKind, SchemeId, VatRegime
+from pooledledger.model.rules import (
     BoardDecision,
     CappedShares,
     CapScope,

@@ -18,10 +18,10 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
-from pooledledger.entries import Expenditure, Income, Instalment
-from pooledledger.ledger import Ledger
-from pooledledger.money import to_pence
-from pooledledger.periods import FinancialYear
+from pooledledger.books.ledger import Ledger
+from pooledledger.core.money import to_pence
+from pooledledger.core.periods import FinancialYear
+from pooledledger.model.entries import Expenditure, Income, Instalment
 
 MAP = Path(__file__).resolve().parent / "data" / "gl_export_map.toml"
 SCHEME_CODES = {"S1": "BCF01", "S2": "BCF02", "S3": "BCF03", "S4": "BCF04", "S5": "BCF05"}

@@ -22,10 +22,14 @@ from datetime import date
 from importlib.resources import files
 from pathlib import Path
 
-from pooledledger.agreement import Agreement
-from pooledledger.allocation import allocate
-from pooledledger.budget import next_year_contributions
-from pooledledger.entries import (
+from pooledledger.books.ledger import Ledger, entry_date
+from pooledledger.core.allocation import allocate
+from pooledledger.core.money import to_money
+from pooledledger.core.periods import FinancialYear
+from pooledledger.io.agreement_files import load_agreement
+from pooledledger.io.ledger_files import dump_ledger_json, load_ledger
+from pooledledger.model.agreement import Agreement
+from pooledledger.model.entries import (
     Contribution,
     ContributionKind,
     Entry,
@@ -33,11 +37,7 @@ from pooledledger.entries import (
     Income,
     Instalment,
 )
-from pooledledger.io.agreement_files import load_agreement
-from pooledledger.io.ledger_files import dump_ledger_json, load_ledger
-from pooledledger.ledger import Ledger, entry_date
-from pooledledger.money import to_money
-from pooledledger.periods import FinancialYear
+from pooledledger.yearend.budget import next_year_contributions
 
 PG_ENV = "POOLEDLEDGER_TEST_PG"
 EXAMPLES = files("pooledledger") / "examples"

@@ -22,7 +22,9 @@ from datetime import date, timedelta
 
 from hypothesis import strategies as st
 
-from pooledledger.agreement import (
+from pooledledger.core.errors import has_errors
+from pooledledger.core.periods import FinancialYear
+from pooledledger.model.agreement import (
     Agent,
     Agreement,
     JointOperation,
@@ -32,8 +34,8 @@ from pooledledger.agreement import (
     Scheme,
     VatModel,
 )
-from pooledledger.checks_agreement import validate_agreement
-from pooledledger.entries import (
+from pooledledger.model.checks_agreement import validate_agreement
+from pooledledger.model.entries import (
     Contribution,
     ContributionKind,
     Entry,
@@ -42,9 +44,7 @@ from pooledledger.entries import (
     Instalment,
     Reversal,
 )
-from pooledledger.errors import has_errors
-from pooledledger.partners import Partner, PartnerKind, VatRegime
-from pooledledger.periods import FinancialYear
+from pooledledger.model.partners import Partner, PartnerKind, VatRegime
 
 __all__ = [
     "YEAR",

@@ -15,15 +15,9 @@ import jsonschema  # type: ignore[import-untyped]
 import pytest
 import yaml
 
-from pooledledger.agreement import (
-    Agreement,
-    ContributionKind,
-    LegalBasis,
-    Principal,
-    UnknownIdError,
-)
-from pooledledger.checks_agreement import AGREEMENT_CHECKS, validate_agreement
-from pooledledger.errors import ISSUE_CODES, Issue, IssueError, Severity
+from pooledledger.core.errors import ISSUE_CODES, Issue, IssueError, Severity
+from pooledledger.core.money import Rounding, multiply, to_pence
+from pooledledger.core.periods import FinancialYear
 from pooledledger.io import (
     agreement_from_data,
     agreement_json_schema,
@@ -31,9 +25,15 @@ from pooledledger.io import (
     load_agreement,
     read_agreement,
 )
-from pooledledger.money import Rounding, multiply, to_pence
-from pooledledger.periods import FinancialYear
-from pooledledger.rules import CappedShares, OwnRisk, ProRataContributions
+from pooledledger.model.agreement import (
+    Agreement,
+    ContributionKind,
+    LegalBasis,
+    Principal,
+    UnknownIdError,
+)
+from pooledledger.model.checks_agreement import AGREEMENT_CHECKS, validate_agreement
+from pooledledger.model.rules import CappedShares, OwnRisk, ProRataContributions
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "src" / "pooledledger" / "examples"
 EXAMPLE1 = EXAMPLES / "example1_la_two_pcts.toml"
@@ -463,7 +463,7 @@ def test_partner_attribute_warning_does_not_block_loading() -> None:
 
 
 def test_every_code_used_is_catalogued_and_every_check_is_listed() -> None:
-    import pooledledger.checks_agreement as checks
+    import pooledledger.model.checks_agreement as checks
 
     listed = {c.__name__ for c in AGREEMENT_CHECKS}
     defined = {name for name in checks.__all__ if name.startswith("check_")}

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from pooledledger.allocation import (
+from pooledledger.core.allocation import (
     CumulativeAllocator,
     allocate,
     allocate_2d,
@@ -18,7 +18,7 @@ from pooledledger.allocation import (
     allocate_cumulative,
     explain_allocation,
 )
-from pooledledger.errors import AllocationError
+from pooledledger.core.errors import AllocationError
 
 KEYS = ["LA", "PCT1", "PCT2", "ICB", "TRUST", "POLICE", "PROB", "OTHER"]
 

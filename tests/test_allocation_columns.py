@@ -8,8 +8,8 @@ from fractions import Fraction
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from pooledledger.allocation import CumulativeAllocator, _plan
-from pooledledger.allocation_columns import LIMIT, allocate_running
+from pooledledger.core.allocation import CumulativeAllocator, _plan
+from pooledledger.core.allocation_columns import LIMIT, allocate_running
 
 KEYS = ["LA", "PCT1", "PCT2", "ICB", "TRUST", "POLICE"]
 

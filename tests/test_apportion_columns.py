@@ -12,14 +12,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from apportion_oracle import row_apportion
-from pooledledger.agreement import Agreement
-from pooledledger.apportion import apportion
-from pooledledger.entries import Entry
-from pooledledger.ledger import Ledger
+from pooledledger.books.apportion import apportion
+from pooledledger.books.ledger import Ledger
+from pooledledger.model.agreement import Agreement
+from pooledledger.model.entries import Entry
 from strategies import YEAR, agreements, entry_streams, random_pool
 
 # the module, not the function of the same name that the package exports
-apportion_module = importlib.import_module("pooledledger.apportion")
+apportion_module = importlib.import_module("pooledledger.books.apportion")
 
 
 def _same(ledger: Ledger) -> None:

@@ -41,12 +41,12 @@ from fractions import Fraction
 import pytest
 from moneyed import Money
 
-from pooledledger.agreement import Agreement, LegalBasis, PlannedContribution, Scheme
-from pooledledger.apportion import Apportionment, apportion
-from pooledledger.entries import Contribution, Entry, Expenditure, Income, Reversal
-from pooledledger.journals import build_journals
-from pooledledger.ledger import Ledger
-from pooledledger.partners import Partner, PartnerKind
+from pooledledger.books.apportion import Apportionment, apportion
+from pooledledger.books.journals import build_journals
+from pooledledger.books.ledger import Ledger
+from pooledledger.model.agreement import Agreement, LegalBasis, PlannedContribution, Scheme
+from pooledledger.model.entries import Contribution, Entry, Expenditure, Income, Reversal
+from pooledledger.model.partners import Partner, PartnerKind
 from strategies import YEAR, random_pool
 
 N_TRANSACTIONS = 5_000

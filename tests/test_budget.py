@@ -9,16 +9,16 @@ from importlib.resources import files
 import pytest
 
 from pooledledger import FinancialYear, Ledger, LedgerError, load_agreement, load_ledger
-from pooledledger.budget import next_year_contributions, terminate
-from pooledledger.close import close_year
-from pooledledger.journals import Account
-from pooledledger.transfers import (
+from pooledledger.books.journals import Account
+from pooledledger.books.transfers import (
     ClawbackSchedule,
     Transfer,
     TransferPower,
     clawback_due,
     transfer_journals,
 )
+from pooledledger.yearend.budget import next_year_contributions, terminate
+from pooledledger.yearend.close import close_year
 
 EXAMPLES = files("pooledledger") / "examples"
 Y25 = FinancialYear(2025)

@@ -19,9 +19,8 @@ import pytest
 import yaml
 from click.testing import CliRunner, Result
 
-from pooledledger.agreement import Agreement
 from pooledledger.cli import main
-from pooledledger.errors import ISSUE_CODES, Issue
+from pooledledger.core.errors import ISSUE_CODES, Issue
 from pooledledger.io.agreement_files import (
     MAX_PENCE,
     dump_agreement_json,
@@ -38,6 +37,7 @@ from pooledledger.io.csv_files import (
 from pooledledger.io.excel_files import read_ledger_excel
 from pooledledger.io.ledger_files import read_ledger
 from pooledledger.io.sources import read_ledger_source
+from pooledledger.model.agreement import Agreement
 
 EXAMPLES = files("pooledledger") / "examples"
 HEADER = ["entry", "id", "scheme", "date", "net"]

@@ -21,8 +21,8 @@ from pooledledger import (
     load_agreement,
     load_ledger,
 )
-from pooledledger.close import YearEndClose, close_year
-from pooledledger.journals import Account
+from pooledledger.books.journals import Account
+from pooledledger.yearend.close import YearEndClose, close_year
 
 EXAMPLES = files("pooledledger") / "examples"
 Y7 = FinancialYear(2007)

@@ -23,15 +23,12 @@ from pooledledger import (
     Ledger,
     Reversal,
 )
-from pooledledger.agreement import LegalBasis, PlannedContribution, Scheme
-from pooledledger.close import YearEndClose, close_year
-from pooledledger.entries import Contribution, ContributionKind
-from pooledledger.journals import Account
-from pooledledger.partners import Partner, PartnerKind
-from pooledledger.reports.memorandum import memorandum_account
-from pooledledger.reports.note import pooled_budget_note
-from pooledledger.riskshare import BoardRuling
-from pooledledger.rules import (
+from pooledledger.books.journals import Account
+from pooledledger.books.riskshare import BoardRuling
+from pooledledger.model.agreement import LegalBasis, PlannedContribution, Scheme
+from pooledledger.model.entries import Contribution, ContributionKind
+from pooledledger.model.partners import Partner, PartnerKind
+from pooledledger.model.rules import (
     CappedShares,
     FaultBearer,
     NoRiskShare,
@@ -44,6 +41,9 @@ from pooledledger.rules import (
     UnderspendDisposition,
     WindfallManaged,
 )
+from pooledledger.reports.memorandum import memorandum_account
+from pooledledger.reports.note import pooled_budget_note
+from pooledledger.yearend.close import YearEndClose, close_year
 
 Y = FinancialYear(2025)
 D = UnderspendDisposition
@@ -381,7 +381,7 @@ def test_rs5_two_underwriters_share_the_residual_in_one_split() -> None:
 def test_a_principal_that_is_not_the_host_warns_at_year_end() -> None:
     """PRINCIPAL(ICB) with the council as host: shown as a joint operation at year end too,
     as docs/ledger.md says, with the PL-JNL-001 warning (it was dropped at year end)."""
-    from pooledledger.agreement import Principal
+    from pooledledger.model.agreement import Principal
 
     ag = agreement(
         ProRataContributions(),
@@ -397,8 +397,8 @@ def test_a_principal_that_is_not_the_host_warns_at_year_end() -> None:
 
 def test_a_host_that_is_agent_while_contributing_warns() -> None:
     """AGENT(host) where the host contributes: PL-AGR-021 (an agent bears no outcome)."""
-    from pooledledger.agreement import Agent
-    from pooledledger.checks_agreement import validate_agreement
+    from pooledledger.model.agreement import Agent
+    from pooledledger.model.checks_agreement import validate_agreement
 
     ag = agreement(
         ProRataContributions(),
@@ -418,8 +418,8 @@ def test_a_host_that_is_agent_while_contributing_warns() -> None:
 def _capital_and_revenue(capital_to_revenue: bool | None) -> tuple[Agreement, list[Entry]]:
     """A capital scheme CAP (not ring-fenced) underspent by 30,000.00 and a revenue scheme
     REV overspent by 20,000.00, each funded 500,000.00 / 500,000.00, offsetting allowed."""
-    from pooledledger.agreement import FundingType
-    from pooledledger.rules import Offsetting
+    from pooledledger.model.agreement import FundingType
+    from pooledledger.model.rules import Offsetting
 
     base = agreement(ProRataContributions(), {"COUNCIL": "500000.00", "ICB": "500000.00"})
     cap = Scheme(id="CAP", name="Capital", lead_commissioner="COUNCIL", funding=FundingType.CAPITAL)
@@ -474,7 +474,7 @@ def test_rs9_unauthorised_spending_inside_an_underspend_does_not_cut_the_innocen
     its underspend share is 8,000.00 and the ICB keeps its whole 12,000.00.  With
     ``OVERSPEND_ONLY`` the 20,000.00 is shared 3:2 and the ICB gets only 8,000.00.
     """
-    from pooledledger.rules import FaultCharge
+    from pooledledger.model.rules import FaultCharge
 
     contributions = {"COUNCIL": "600000.00", "ICB": "400000.00"}
     entries = [spend("A1", "970000.00"), spend("X1", "10000.00", unauthorised=True)]
@@ -490,7 +490,7 @@ def test_rs9_unauthorised_spending_never_draws_on_the_joint_risk_pool() -> None:
     overspend of 15,000.00; the council bears its 10,000.00 of unauthorised spending and
     15,000.00 of the risk pool is unused.  With ``OVERSPEND_ONLY`` the pool met all 25,000.00.
     """
-    from pooledledger.rules import FaultCharge
+    from pooledledger.model.rules import FaultCharge
 
     contributions = {"COUNCIL": "600000.00", "ICB": "400000.00"}
     pool = {"COUNCIL": "15000.00", "ICB": "15000.00"}
@@ -514,7 +514,7 @@ def test_agent_vat_applies_each_partners_own_regime_to_its_share() -> None:
     none, so the pool cost is 110,000.00 (not 120,000.00 under the lead
     commissioner's regime) and the council's journal recovers 10,000.00.
     """
-    from pooledledger.agreement import VatModel
+    from pooledledger.model.agreement import VatModel
 
     ag = agreement(ProRataContributions(), {"COUNCIL": "55000.00", "ICB": "55000.00"}).model_copy(
         update={"vat_model": VatModel.AGENT}
@@ -538,7 +538,7 @@ def test_irrecoverable_vat_on_a_partners_own_purchase() -> None:
     ``SHARED`` (default): the 20,000.00 is shared 1:1 (10,000.00 each).  ``PROCURER``:
     the ICB bears its own irrecoverable VAT; the rest of the variance (nil) is shared.
     """
-    from pooledledger.agreement import IrrecoverableVat
+    from pooledledger.model.agreement import IrrecoverableVat
 
     ag = agreement(ProRataContributions(), {"COUNCIL": "500000.00", "ICB": "500000.00"})
     entries: list[Entry] = [
@@ -558,9 +558,9 @@ def test_the_judgement_options_are_in_the_agreement_and_its_json_schema() -> Non
     """Each judgement is an agreement option, read from a file and described by the schema."""
     import json
 
-    from pooledledger.agreement import IrrecoverableVat
     from pooledledger.io.agreement_files import agreement_from_data, agreement_json_schema
-    from pooledledger.rules import FaultCharge
+    from pooledledger.model.agreement import IrrecoverableVat
+    from pooledledger.model.rules import FaultCharge
 
     text = json.dumps(agreement_json_schema())
     for name in ("irrecoverable_vat", "capital_to_revenue", "ALL_UNAUTHORISED", "PROCURER"):

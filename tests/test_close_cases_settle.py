@@ -15,32 +15,38 @@ from pathlib import Path
 
 import pytest
 
-from pooledledger.agreement import Agreement, LegalBasis, PlannedContribution, Scheme, VatModel
-from pooledledger.checks import check_ledger
-from pooledledger.close import YearEndClose, close_year
-from pooledledger.entries import (
+from pooledledger.books.journals import Account
+from pooledledger.books.ledger import Ledger
+from pooledledger.core.errors import IssueError, has_errors
+from pooledledger.core.periods import FinancialYear
+from pooledledger.io.csv_files import read_ledger_csv
+from pooledledger.model.agreement import (
+    Agreement,
+    LegalBasis,
+    PlannedContribution,
+    Scheme,
+    VatModel,
+)
+from pooledledger.model.entries import (
     ContributionKind,
     Entry,
     Expenditure,
     Instalment,
 )
-from pooledledger.errors import IssueError, has_errors
-from pooledledger.io.csv_files import read_ledger_csv
-from pooledledger.journals import Account
-from pooledledger.ledger import Ledger
-from pooledledger.partners import Partner, PartnerKind
-from pooledledger.periods import FinancialYear
-from pooledledger.reports.balances import agreement_of_balances
-from pooledledger.reports.memorandum import memorandum_account
-from pooledledger.reports.quarterly import quarterly_report
-from pooledledger.reports.statements import partner_statements
-from pooledledger.rules import (
+from pooledledger.model.partners import Partner, PartnerKind
+from pooledledger.model.rules import (
     RiskPool,
     RiskPoolUnused,
     UnderspendDisposition,
     UnderspendRule,
 )
+from pooledledger.reports.balances import agreement_of_balances
+from pooledledger.reports.memorandum import memorandum_account
+from pooledledger.reports.quarterly import quarterly_report
+from pooledledger.reports.statements import partner_statements
 from pooledledger.tables import settlement_table
+from pooledledger.yearend.checks import check_ledger
+from pooledledger.yearend.close import YearEndClose, close_year
 
 Y25 = FinancialYear(2025)
 Y26 = FinancialYear(2026)

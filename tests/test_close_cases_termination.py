@@ -31,18 +31,18 @@ from openpyxl import load_workbook
 
 from close_strategies import CloseCase, close_cases
 from pooledledger import FinancialYear, Ledger, load_agreement, load_ledger
-from pooledledger.agreement import Agreement
-from pooledledger.budget import terminate
+from pooledledger.books.journals import Account
+from pooledledger.books.termination import CancelledContribution, up_to
 from pooledledger.cli import main
-from pooledledger.close import CloseError, YearEndClose, close_year
-from pooledledger.entries import Expenditure, Instalment, Settlement, YearClosed
 from pooledledger.io.excel_out import write_year_end_workbook
-from pooledledger.journals import Account
+from pooledledger.model.agreement import Agreement
+from pooledledger.model.entries import Expenditure, Instalment, Settlement, YearClosed
 from pooledledger.reports.balances import agreement_of_balances
 from pooledledger.reports.bundle import YearEndReports, year_end_reports
 from pooledledger.reports.html import render_html
 from pooledledger.tables import settlement_table
-from pooledledger.termination import CancelledContribution, up_to
+from pooledledger.yearend.budget import terminate
+from pooledledger.yearend.close import CloseError, YearEndClose, close_year
 from strategies import YEAR
 from test_outputs_properties import (
     check_csv,

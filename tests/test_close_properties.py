@@ -8,7 +8,7 @@ it can from the agreement and the entries rather than trusting the close:
 * I-5 the net cost identity (with I-4 balanced journals and I-6 mirror balances),
 * I-7 risk rules, I-10 model invariance, I-12 idempotent close, I-16 host neutrality.
 
-The identity behind I-5, from :mod:`pooledledger.close`: for every partner
+The identity behind I-5, from :mod:`pooledledger.yearend.close`: for every partner
 
     X_i = C_i + RP_i − unused_RP_i + D_i − U_i          (offsets net to 0 per partner)
     B_i = C_i + RP_i + A_i − X_i = unused_RP_i + U_i − D_i + A_i
@@ -35,7 +35,13 @@ from fractions import Fraction
 from hypothesis import HealthCheck, given, settings
 
 from close_strategies import CloseCase, close_cases, two_year_cases, with_host, with_models
-from pooledledger.agreement import (
+from pooledledger.books.journals import Account
+from pooledledger.books.ledger import Ledger
+from pooledledger.core.allocation import allocate
+from pooledledger.core.errors import has_errors
+from pooledledger.core.money import to_pence
+from pooledledger.core.periods import FinancialYear
+from pooledledger.model.agreement import (
     Agent,
     Agreement,
     IrrecoverableVat,
@@ -43,10 +49,8 @@ from pooledledger.agreement import (
     Principal,
     VatModel,
 )
-from pooledledger.allocation import allocate
-from pooledledger.checks_agreement import validate_agreement
-from pooledledger.close import YearEndClose, close_year
-from pooledledger.entries import (
+from pooledledger.model.checks_agreement import validate_agreement
+from pooledledger.model.entries import (
     Contribution,
     ContributionKind,
     Entry,
@@ -57,14 +61,8 @@ from pooledledger.entries import (
     Settlement,
     YearClosed,
 )
-from pooledledger.errors import has_errors
-from pooledledger.journals import Account
-from pooledledger.ledger import Ledger
-from pooledledger.money import to_pence
-from pooledledger.partners import PartnerId, SchemeId, VatRegime
-from pooledledger.periods import FinancialYear
-from pooledledger.reports.balances import agreement_of_balances
-from pooledledger.rules import (
+from pooledledger.model.partners import PartnerId, SchemeId, VatRegime
+from pooledledger.model.rules import (
     BoardDecision,
     CappedShares,
     CapScope,
@@ -78,6 +76,8 @@ from pooledledger.rules import (
     UnderspendDisposition,
     WindfallManaged,
 )
+from pooledledger.reports.balances import agreement_of_balances
+from pooledledger.yearend.close import YearEndClose, close_year
 from strategies import YEAR
 
 D = UnderspendDisposition

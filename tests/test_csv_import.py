@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 from pydantic import TypeAdapter
 
-from pooledledger.agreement import Agreement
-from pooledledger.entries import Entry, Expenditure, Income, Reversal
-from pooledledger.errors import Issue, IssueError, Severity, has_errors
+from pooledledger.books.ledger import Ledger
+from pooledledger.core.errors import Issue, IssueError, Severity, has_errors
+from pooledledger.core.money import pence_to_decimal, to_pence
 from pooledledger.io.agreement_files import load_agreement
 from pooledledger.io.csv_files import (
     ENTRY_FIELDS,
@@ -27,8 +27,8 @@ from pooledledger.io.csv_files import (
 )
 from pooledledger.io.ledger_files import load_ledger
 from pooledledger.io.sources import count_rows, load_ledger_source, read_ledger_source
-from pooledledger.ledger import Ledger
-from pooledledger.money import pence_to_decimal, to_pence
+from pooledledger.model.agreement import Agreement
+from pooledledger.model.entries import Entry, Expenditure, Income, Reversal
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "src" / "pooledledger" / "examples"
 DATA = Path(__file__).resolve().parent / "data"

@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from pooledledger.entries import Expenditure
+from pooledledger.books.ledger import Ledger
 from pooledledger.io import load_agreement, load_ledger
 from pooledledger.io._cells import neutralise
 from pooledledger.io.csv_out import write_csv_tables, write_table_csv
-from pooledledger.ledger import Ledger
+from pooledledger.model.entries import Expenditure
 from pooledledger.reports.bundle import YearEndReports, year_end_reports
 from pooledledger.tables import Column, Table
 

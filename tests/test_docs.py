@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from pooledledger.errors import ISSUE_CODES
+from pooledledger.core.errors import ISSUE_CODES
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -11,16 +11,16 @@ from typing import Any
 import openpyxl
 import pytest
 
-from pooledledger.agreement import Agreement
-from pooledledger.entries import Contribution, Expenditure, Instalment
-from pooledledger.errors import Issue, Severity
+from pooledledger.books.ledger import Ledger
+from pooledledger.core.errors import Issue, Severity
+from pooledledger.core.money import pence_to_decimal, to_pence
 from pooledledger.io.agreement_files import load_agreement
 from pooledledger.io.csv_files import ENTRY_FIELDS, ColumnMap
 from pooledledger.io.excel_files import count_excel_rows, load_ledger_excel, read_ledger_excel
 from pooledledger.io.ledger_files import load_ledger
 from pooledledger.io.sources import count_rows, load_ledger_source
-from pooledledger.ledger import Ledger
-from pooledledger.money import pence_to_decimal, to_pence
+from pooledledger.model.agreement import Agreement
+from pooledledger.model.entries import Contribution, Expenditure, Instalment
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "src" / "pooledledger" / "examples"
 

@@ -16,8 +16,7 @@ import pytest
 from openpyxl import load_workbook
 from openpyxl.workbook.workbook import Workbook
 
-from pooledledger.agreement import Agreement
-from pooledledger.entries import Expenditure
+from pooledledger.books.ledger import Ledger
 from pooledledger.io import excel_out, load_agreement, load_ledger
 from pooledledger.io.excel_out import (
     DATE_FORMAT,
@@ -29,7 +28,8 @@ from pooledledger.io.excel_out import (
     line_sheets_plan,
     write_year_end_workbook,
 )
-from pooledledger.ledger import Ledger
+from pooledledger.model.agreement import Agreement
+from pooledledger.model.entries import Expenditure
 from pooledledger.reports.bundle import YearEndReports, year_end_reports
 from workbook_blocks import cell_pence, records, table, tables, tidy
 

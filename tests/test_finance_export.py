@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from gl_export import MAP, gl_export_rows, write_csv, write_xlsx
 from pooledledger import FinancialYear, close_year
-from pooledledger.errors import Severity
+from pooledledger.core.errors import Severity
 from pooledledger.io import load_agreement, load_column_map, load_ledger, read_ledger
 from pooledledger.io.csv_files import ColumnMap, read_ledger_csv
 
@@ -183,7 +183,7 @@ def test_debit_credit_layouts_give_back_the_signed_amounts(
     other one), or with an indicator, reads back as the same signed pence."""
     import tempfile
 
-    from pooledledger.money import to_pence
+    from pooledledger.core.money import to_pence
 
     agreement = load_agreement(EXAMPLES / "example2_bcf.toml")
     header = "Ref,Type,CC,Date," + ("Value,DC" if indicator else "Dr,Cr")

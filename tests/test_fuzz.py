@@ -31,14 +31,14 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pooledledger.agreement import Agreement
-from pooledledger.errors import ISSUE_CODES, Issue, IssueError, Severity
+from pooledledger.books.ledger import Ledger
+from pooledledger.core.errors import ISSUE_CODES, Issue, IssueError, Severity
+from pooledledger.core.money import pence_to_decimal, to_pence
 from pooledledger.io.agreement_files import dump_agreement_json, load_agreement, read_agreement
 from pooledledger.io.csv_files import ENTRY_FIELDS, load_column_map, read_ledger_csv
 from pooledledger.io.excel_files import read_ledger_excel
 from pooledledger.io.ledger_files import load_ledger, read_ledger
-from pooledledger.ledger import Ledger
-from pooledledger.money import pence_to_decimal, to_pence
+from pooledledger.model.agreement import Agreement
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "src" / "pooledledger" / "examples"
 DATA = Path(__file__).resolve().parent / "data"

@@ -21,7 +21,7 @@ import pytest
 from click.testing import CliRunner
 from openpyxl import load_workbook
 
-import pooledledger.ledger as ledger_module
+import pooledledger.books.ledger as ledger_module
 from pooledledger import (
     Agreement,
     Contribution,
@@ -37,22 +37,22 @@ from pooledledger import (
     load_ledger,
     read_ledger_csv,
 )
-from pooledledger.budget import terminate
-from pooledledger.checks import LEDGER_CHECKS
+from pooledledger.books.ledger import LedgerError
 from pooledledger.cli import main
-from pooledledger.entries import Entry, Settlement
-from pooledledger.errors import ISSUE_CODES, Issue, Severity
+from pooledledger.core.errors import ISSUE_CODES, Issue, Severity
 from pooledledger.io.ledger_files import read_ledger
 from pooledledger.io.pipeline import write_year_end
-from pooledledger.ledger import LedgerError
+from pooledledger.model.entries import Entry, Settlement
 from pooledledger.reports.balances import agreement_of_balances
 from pooledledger.reports.bundle import year_end_reports
 from pooledledger.reports.html import render_html, render_quarterly_html
 from pooledledger.reports.memorandum import memorandum_account
 from pooledledger.reports.quarterly import quarterly_report
+from pooledledger.yearend.budget import terminate
+from pooledledger.yearend.checks import LEDGER_CHECKS
 
 if TYPE_CHECKING:
-    from pooledledger.entry_checks import EntryCheck
+    from pooledledger.model.entry_checks import EntryCheck
 
 EXAMPLES = files("pooledledger") / "examples"
 Y25 = FinancialYear(2025)
@@ -127,7 +127,7 @@ def test_post_checks_only_the_new_entries(
     bcf: tuple[Agreement, Ledger], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Entries already in the ledger are not checked again (the CSV path posts 10^6)."""
-    from pooledledger.entry_checks import ENTRY_CHECKS
+    from pooledledger.model.entry_checks import ENTRY_CHECKS
 
     _, led = bcf
     seen: list[str] = []
@@ -225,7 +225,7 @@ def test_check_ledger_is_cached(
         runs.append(1)
         return []
 
-    monkeypatch.setattr("pooledledger.checks.LEDGER_CHECKS", (counted, *LEDGER_CHECKS))
+    monkeypatch.setattr("pooledledger.yearend.checks.LEDGER_CHECKS", (counted, *LEDGER_CHECKS))
     assert check_ledger(fresh) == first
     close_year(ag, fresh, Y25)
     assert runs == []

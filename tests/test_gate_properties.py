@@ -16,12 +16,12 @@ from datetime import date
 from hypothesis import event, given
 from hypothesis import strategies as st
 
-from pooledledger.agreement import Agreement
-from pooledledger.checks import check_ledger
-from pooledledger.close import close_year
-from pooledledger.entries import Entry, Expenditure, Income, Instalment, Reversal
-from pooledledger.errors import ISSUE_CODES, IssueError
-from pooledledger.ledger import Ledger, LedgerError
+from pooledledger.books.ledger import Ledger, LedgerError
+from pooledledger.core.errors import ISSUE_CODES, IssueError
+from pooledledger.model.agreement import Agreement
+from pooledledger.model.entries import Entry, Expenditure, Income, Instalment, Reversal
+from pooledledger.yearend.checks import check_ledger
+from pooledledger.yearend.close import close_year
 from strategies import YEAR, agreements, entry_streams
 
 #: Dates no ledger accepts (PL-LED-011) and two outside every generated term (PL-LED-003).

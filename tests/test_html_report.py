@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from pooledledger.core.money import format_pence
 from pooledledger.io import load_agreement, load_ledger
-from pooledledger.money import format_pence
 from pooledledger.reports.bundle import YearEndReports, year_end_reports
 from pooledledger.reports.html import render_html, render_quarterly_html
 from pooledledger.reports.quarterly import quarterly_report

@@ -27,9 +27,8 @@ from click.testing import CliRunner, Result
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pooledledger.agreement import Agreement
 from pooledledger.cli import main
-from pooledledger.errors import Issue
+from pooledledger.core.errors import Issue
 from pooledledger.io.agreement_files import (
     dump_agreement_json,
     load_agreement,
@@ -40,6 +39,7 @@ from pooledledger.io.csv_files import read_ledger_csv
 from pooledledger.io.excel_files import read_ledger_excel
 from pooledledger.io.ledger_files import dump_ledger_json, read_ledger
 from pooledledger.io.sources import read_ledger_source
+from pooledledger.model.agreement import Agreement
 
 EXAMPLES = files("pooledledger") / "examples"
 HEADER = ["entry", "id", "scheme", "date", "net", "supplier", "description"]
@@ -418,8 +418,8 @@ def test_the_range_bounds_themselves_are_accepted(tmp_path: Path) -> None:
 
 def test_working_days_past_the_calendar_are_a_period_error() -> None:
     # was: OverflowError from the working-day arithmetic an unchecked agreement reaches
-    from pooledledger.errors import PeriodError
-    from pooledledger.periods import ENGLAND_AND_WALES
+    from pooledledger.core.errors import PeriodError
+    from pooledledger.core.periods import ENGLAND_AND_WALES
 
     with pytest.raises(PeriodError, match="past year 9999"):
         ENGLAND_AND_WALES.add_working_days(date(2025, 4, 1), 10_000_000_000)
@@ -470,7 +470,7 @@ def test_projection_date_inside_its_window_is_reported(
 def test_quarterly_report_refuses_a_projection_date_outside_its_window(
     example2: tuple[Path, Path], bcf: Agreement
 ) -> None:
-    from pooledledger.periods import FinancialYear
+    from pooledledger.core.periods import FinancialYear
     from pooledledger.reports.memorandum import ReportError
     from pooledledger.reports.quarterly import quarterly_report
 

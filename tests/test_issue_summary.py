@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from pooledledger.cli import main
-from pooledledger.errors import Issue, IssueError, Location, Severity, summarise_issues
+from pooledledger.core.errors import Issue, IssueError, Location, Severity, summarise_issues
 from pooledledger.io import load_agreement, load_ledger
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "src" / "pooledledger" / "examples"

@@ -6,10 +6,10 @@ from datetime import date
 from importlib.resources import files
 
 from pooledledger import FinancialYear, apportion, build_journals, load_agreement, load_ledger
-from pooledledger.close import close_year
 from pooledledger.reports.bundle import year_end_reports
 from pooledledger.reports.summary import journals_markdown
 from pooledledger.tables import journal_table
+from pooledledger.yearend.close import close_year
 
 EXAMPLES = files("pooledledger") / "examples"
 Y25 = FinancialYear(2025)

@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 
 from close_strategies import CloseCase, close_cases
 from pooledledger import FinancialYear, close_year
+from pooledledger.books.journals import Journal
 from pooledledger.cli import main
-from pooledledger.close import YearEndClose
 from pooledledger.io import load_agreement, load_ledger
 from pooledledger.io.upload_files import (
     load_journal_mapping,
@@ -23,8 +23,8 @@ from pooledledger.io.upload_files import (
     read_upload_layout,
     write_journal_uploads,
 )
-from pooledledger.journals import Journal
-from pooledledger.uploads import (
+from pooledledger.yearend.close import YearEndClose
+from pooledledger.yearend.uploads import (
     GENERIC_LAYOUT,
     JournalMapping,
     UploadError,
@@ -273,8 +273,8 @@ def test_a_mapping_that_joins_two_keys_cannot_be_read_back(tmp_path: Path) -> No
 
 def _mapping_for(agreement_partners: tuple[str, ...]) -> JournalMapping:
     """A mapping that gives every key, scheme and counterparty its own segments."""
-    from pooledledger.journals import Account
-    from pooledledger.uploads import PartnerMapping
+    from pooledledger.books.journals import Account
+    from pooledledger.yearend.uploads import PartnerMapping
 
     return JournalMapping(
         partners={

@@ -76,9 +76,9 @@ def test_the_command_line_lists_what_the_library_accepts() -> None:
 
 def test_a_function_named_like_its_module_stays_the_function() -> None:
     code = (
-        "import pooledledger.close\nimport pooledledger, pooledledger.apportion\n"
+        "import pooledledger.yearend.close\nimport pooledledger, pooledledger.books.apportion\n"
         "from pooledledger import apportion\n"
         "assert callable(apportion) and callable(pooledledger.apportion), apportion\n"
-        "assert apportion.__module__ == 'pooledledger.apportion'\n"
+        "assert apportion.__module__ == 'pooledledger.books.apportion'\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)

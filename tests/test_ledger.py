@@ -12,7 +12,12 @@ from fractions import Fraction
 import pytest
 from moneyed import Money
 
-from pooledledger.agreement import (
+from pooledledger.books.apportion import apportion
+from pooledledger.books.journals import Account, build_journals
+from pooledledger.books.ledger import EntryConflictError, Ledger, LedgerError, pool_cost
+from pooledledger.core.errors import IssueError
+from pooledledger.core.periods import FinancialYear
+from pooledledger.model.agreement import (
     Agent,
     Agreement,
     JointOperation,
@@ -21,14 +26,16 @@ from pooledledger.agreement import (
     Scheme,
     VatModel,
 )
-from pooledledger.apportion import apportion
-from pooledledger.checks import check_ledger
-from pooledledger.entries import Contribution, Entry, Expenditure, Income, Instalment, Reversal
-from pooledledger.errors import IssueError
-from pooledledger.journals import Account, build_journals
-from pooledledger.ledger import EntryConflictError, Ledger, LedgerError, pool_cost
-from pooledledger.partners import Partner, PartnerKind, VatRegime
-from pooledledger.periods import FinancialYear
+from pooledledger.model.entries import (
+    Contribution,
+    Entry,
+    Expenditure,
+    Income,
+    Instalment,
+    Reversal,
+)
+from pooledledger.model.partners import Partner, PartnerKind, VatRegime
+from pooledledger.yearend.checks import check_ledger
 
 Y = FinancialYear(2007)
 QUARTER_DAYS = [date(2007, 4, 15), date(2007, 7, 15), date(2007, 10, 15), date(2008, 1, 15)]

@@ -65,7 +65,11 @@ from hypothesis.stateful import (
 )
 from moneyed import Money
 
-from pooledledger.agreement import (
+from pooledledger.books.apportion import Apportionment, apportion
+from pooledledger.books.journals import Account, Journal, build_journals
+from pooledledger.books.ledger import Ledger
+from pooledledger.core.allocation import CumulativeAllocator, allocate
+from pooledledger.model.agreement import (
     Agent,
     Agreement,
     JointOperation,
@@ -75,9 +79,7 @@ from pooledledger.agreement import (
     Scheme,
     VatModel,
 )
-from pooledledger.allocation import CumulativeAllocator, allocate
-from pooledledger.apportion import Apportionment, apportion
-from pooledledger.entries import (
+from pooledledger.model.entries import (
     Contribution,
     ContributionKind,
     Entry,
@@ -86,9 +88,7 @@ from pooledledger.entries import (
     Instalment,
     Reversal,
 )
-from pooledledger.journals import Account, Journal, build_journals
-from pooledledger.ledger import Ledger
-from pooledledger.partners import Partner, PartnerKind, VatRegime
+from pooledledger.model.partners import Partner, PartnerKind, VatRegime
 from strategies import (
     YEAR,
     YEAR_DAYS,

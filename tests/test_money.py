@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 from moneyed import Money
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from pooledledger.errors import CurrencyMismatchError, MoneyError
-from pooledledger.money import (
+from pooledledger.core.errors import CurrencyMismatchError, MoneyError
+from pooledledger.core.money import (
     Amount,
     Rounding,
     format_pence,

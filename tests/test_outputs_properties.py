@@ -12,7 +12,7 @@ schemes awkward names (formula triggers, very long text, markup) and checks:
 2. the CSV tables: amount columns parse to ``Decimal`` and sum to the close;
 3. the pandas and polars frames: pence columns sum to the close;
 4. the HTML page renders and shows every scheme id and every partner's
-   settlement as the Markdown formats it (:func:`~pooledledger.money.format_pence`);
+   settlement as the Markdown formats it (:func:`~pooledledger.core.money.format_pence`);
 5. the Markdown of the memorandum, the note, the statements and the balances
    render, and the memorandum's self-checks hold;
 6. names that start with ``=``, ``+``, ``-`` or ``@`` come out inert in Excel and CSV.
@@ -43,20 +43,20 @@ from openpyxl import load_workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell, MergedCell
 
 from close_strategies import CloseCase, close_cases
-from pooledledger.agreement import Agreement
-from pooledledger.apportion import apportion
-from pooledledger.close import YearEndClose, close_year
-from pooledledger.entries import Income
+from pooledledger.books.apportion import apportion
+from pooledledger.books.ledger import Ledger
+from pooledledger.core.money import format_pence
 from pooledledger.io import load_agreement, load_ledger
 from pooledledger.io._cells import FORMULA_TRIGGERS, neutralise
 from pooledledger.io.csv_out import write_csv_tables
 from pooledledger.io.excel_out import SHEETS, statement_sheet_names, write_year_end_workbook
-from pooledledger.ledger import Ledger
-from pooledledger.money import format_pence
+from pooledledger.model.agreement import Agreement
+from pooledledger.model.entries import Income
 from pooledledger.reports.bundle import YearEndReports, year_end_reports
 from pooledledger.reports.html import render_html, render_quarterly_html
 from pooledledger.reports.quarterly import quarterly_report
 from pooledledger.tables import CLOSE_PARTNER_MEASURES, CLOSE_SCHEME_MEASURES
+from pooledledger.yearend.close import YearEndClose, close_year
 from strategies import YEAR
 from workbook_blocks import records as wb_records
 from workbook_blocks import table as wb_table

@@ -1,4 +1,4 @@
-"""Tests for pooledledger.periods: financial years, periods, schedules, working days.
+"""Tests for pooledledger.core.periods: financial years, periods, schedules, working days.
 
 Expected dates are worked out from the calendar by hand (see the comments), not
 copied from the functions' output.
@@ -18,8 +18,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import BaseModel, ValidationError
 
-from pooledledger.errors import PeriodError, PooledLedgerError
-from pooledledger.periods import (
+from pooledledger.core.errors import PeriodError, PooledLedgerError
+from pooledledger.core.periods import (
     ENGLAND_AND_WALES,
     DateRange,
     FinancialYear,

@@ -24,8 +24,8 @@ from pooledledger import (
     load_agreement,
     load_ledger,
 )
-from pooledledger.close import YearEndClose, close_year
-from pooledledger.money import to_money
+from pooledledger.core.money import to_money
+from pooledledger.model.rules import RiskPoolUnused
 from pooledledger.reports.balances import (
     AgreementOfBalances,
     AobExercise,
@@ -42,7 +42,7 @@ from pooledledger.reports.note import (
 )
 from pooledledger.reports.quarterly import QuarterlyReport, quarterly_report
 from pooledledger.reports.statements import PartnerStatement, partner_statements
-from pooledledger.rules import RiskPoolUnused
+from pooledledger.yearend.close import YearEndClose, close_year
 
 EXAMPLES = files("pooledledger") / "examples"
 Y7 = FinancialYear(2007)

@@ -27,12 +27,12 @@ from pooledledger import (
     UnderspendDisposition,
     format_pence,
 )
-from pooledledger.close import YearEndClose, close_year
-from pooledledger.errors import Severity
+from pooledledger.books.riskshare import BoardRuling
+from pooledledger.core.errors import Severity
 from pooledledger.io import read_ledger
 from pooledledger.io.agreement_files import agreement_from_data
-from pooledledger.riskshare import BoardRuling
-from pooledledger.rules import PartnerShare
+from pooledledger.model.rules import PartnerShare
+from pooledledger.yearend.close import YearEndClose, close_year
 
 PAGES = Path(__file__).resolve().parents[1] / "docs" / "risk-share"
 RULE_PAGES = sorted(PAGES.glob("rs[0-9][0-9]-*.md"))

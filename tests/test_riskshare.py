@@ -1,4 +1,4 @@
-"""Unit tests for :func:`pooledledger.riskshare.share_variance`, rule by rule (domain.md §10).
+"""Unit tests for :func:`pooledledger.books.riskshare.share_variance`, rule by rule (domain.md §10).
 
 Every expected figure is worked out by hand in pence with the largest-remainder
 allocator of §12 (floors first, leftover pence to the largest fractional
@@ -12,10 +12,10 @@ from fractions import Fraction
 
 import pytest
 
-from pooledledger.agreement import Scheme
-from pooledledger.partners import PartnerId
-from pooledledger.riskshare import BoardRuling, RuleOutcome, SchemeFacts, share_variance
-from pooledledger.rules import (
+from pooledledger.books.riskshare import BoardRuling, RuleOutcome, SchemeFacts, share_variance
+from pooledledger.model.agreement import Scheme
+from pooledledger.model.partners import PartnerId
+from pooledledger.model.rules import (
     BoardDecision,
     CappedShares,
     CapScope,

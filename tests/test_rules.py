@@ -10,8 +10,8 @@ import pytest
 from moneyed import Money
 from pydantic import TypeAdapter, ValidationError
 
-from pooledledger import rules
-from pooledledger.rules import (
+from pooledledger.model import rules
+from pooledledger.model.rules import (
     BoardDecision,
     CappedShares,
     CapScope,

@@ -15,15 +15,15 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
-from pooledledger.close import close_year
-from pooledledger.entries import Contribution, ContributionKind, Reversal
-from pooledledger.errors import IssueError
+from pooledledger.books.ledger import Ledger
+from pooledledger.core.errors import IssueError
 from pooledledger.io.agreement_files import load_agreement
 from pooledledger.io.ledger_files import dump_ledger_json
 from pooledledger.io.pipeline import read_inputs
-from pooledledger.ledger import Ledger
+from pooledledger.model.entries import Contribution, ContributionKind, Reversal
 from pooledledger.store import PoolStore, StoreError
 from pooledledger.store import schema as store_schema
+from pooledledger.yearend.close import close_year
 from store_support import (
     AGREEMENT,
     LEDGER,

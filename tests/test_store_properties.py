@@ -23,14 +23,14 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from close_strategies import CloseCase, close_cases
-from pooledledger.agreement import Agreement
-from pooledledger.checks import check_ledger
-from pooledledger.close import close_year
-from pooledledger.entries import Entry
+from pooledledger.books.ledger import Ledger
 from pooledledger.io.ledger_files import dump_ledger_json
-from pooledledger.ledger import Ledger
+from pooledledger.model.agreement import Agreement
+from pooledledger.model.entries import Entry
 from pooledledger.store import PoolStore
 from pooledledger.store.rows import entry_from_row, entry_row
+from pooledledger.yearend.checks import check_ledger
+from pooledledger.yearend.close import close_year
 from store_support import AGREEMENT, Y1, year1
 from strategies import YEAR, agreements, entry_streams
 

@@ -14,10 +14,10 @@ import pandas as pd
 import polars as pl
 import pytest
 
-from pooledledger.apportion import Apportionment, apportion
-from pooledledger.entries import Expenditure, Reversal
+from pooledledger.books.apportion import Apportionment, apportion
+from pooledledger.books.ledger import Ledger
 from pooledledger.io import load_agreement, load_ledger
-from pooledledger.ledger import Ledger
+from pooledledger.model.entries import Expenditure, Reversal
 from pooledledger.reports.bundle import YearEndReports, year_end_reports
 from pooledledger.tables import (
     CLOSE_PARTNER_MEASURES,

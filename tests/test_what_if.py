@@ -23,8 +23,8 @@ from pooledledger import (
     to_money,
     what_if,
 )
-from pooledledger.agreement import Agreement
-from pooledledger.ledger import Ledger
+from pooledledger.books.ledger import Ledger
+from pooledledger.model.agreement import Agreement
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "src" / "pooledledger" / "examples"
 Y25 = FinancialYear(2025)

@@ -22,16 +22,16 @@ from pooledledger.io.formats import FORMATS
 
 if TYPE_CHECKING:
     # the rest is imported by the command that needs it: --help stays quick
-    from pooledledger.agreement import Agreement
-    from pooledledger.errors import Issue
+    from pooledledger.books.riskshare import BoardRuling
+    from pooledledger.core.errors import Issue
+    from pooledledger.core.periods import FinancialYear
     from pooledledger.io.excel_out import LineSheets
     from pooledledger.io.pipeline import Inputs
-    from pooledledger.partners import SchemeId
-    from pooledledger.periods import FinancialYear
+    from pooledledger.model.agreement import Agreement
+    from pooledledger.model.partners import SchemeId
     from pooledledger.reports.bundle import YearEndReports
-    from pooledledger.riskshare import BoardRuling
     from pooledledger.store import PoolStore
-    from pooledledger.whatif import Change
+    from pooledledger.yearend.whatif import Change
 
 __all__ = ["main"]
 
@@ -78,7 +78,7 @@ _ALL_ISSUES = click.option(
 
 
 def _report(issues: list[Issue] | tuple[Issue, ...]) -> None:
-    from pooledledger.errors import summarise_issues
+    from pooledledger.core.errors import summarise_issues
 
     ctx = click.get_current_context(silent=True)
     list_all = ctx is not None and bool(ctx.params.get("all_issues"))
@@ -169,7 +169,7 @@ def _inputs(
 
 
 def _year(inputs: Inputs, text: str | None) -> FinancialYear:
-    from pooledledger.errors import PeriodError
+    from pooledledger.core.errors import PeriodError
 
     try:
         year = inputs.year(text)
@@ -186,7 +186,7 @@ def _year(inputs: Inputs, text: str | None) -> FinancialYear:
 def _check_termination(inputs: Inputs, year: FinancialYear, end: date) -> None:
     """PL-TRM-001 as a usage error (exit 2): the date must be in the year and the term."""
 
-    from pooledledger.termination import termination_date_issues
+    from pooledledger.books.termination import termination_date_issues
 
     bad = termination_date_issues(inputs.agreement, year, end)
     if bad:
@@ -196,8 +196,8 @@ def _check_termination(inputs: Inputs, year: FinancialYear, end: date) -> None:
 
 
 def _rulings(values: tuple[str, ...]) -> dict[SchemeId, BoardRuling]:
-    from pooledledger.riskshare import BoardRuling
-    from pooledledger.rules import UnderspendDisposition
+    from pooledledger.books.riskshare import BoardRuling
+    from pooledledger.model.rules import UnderspendDisposition
 
     out: dict[SchemeId, BoardRuling] = {}
     for value in values:
@@ -223,7 +223,7 @@ def _rulings(values: tuple[str, ...]) -> dict[SchemeId, BoardRuling]:
 
 
 def _checked_rulings(agreement: Agreement, values: tuple[str, ...]) -> dict[SchemeId, BoardRuling]:
-    from pooledledger.rules import BoardDecision, WindfallManaged
+    from pooledledger.model.rules import BoardDecision, WindfallManaged
 
     rulings = _rulings(values)
     for k in rulings:
@@ -291,7 +291,7 @@ def check(
     error; warnings alone exit with 0.
     """
 
-    from pooledledger.errors import has_errors
+    from pooledledger.core.errors import has_errors
     from pooledledger.io.agreement_files import read_agreement
     from pooledledger.io.pipeline import read_inputs
 
@@ -405,10 +405,10 @@ def close(
     the JSON. A store close adds them to the store.
     """
 
-    from pooledledger.errors import PooledLedgerError
+    from pooledledger.core.errors import PooledLedgerError
+    from pooledledger.core.periods import FinancialYear
     from pooledledger.io.excel_out import line_sheets_plan
     from pooledledger.io.pipeline import write_year_end
-    from pooledledger.periods import FinancialYear
     from pooledledger.reports.bundle import year_end_reports
     from pooledledger.reports.note import NotePolicy
 
@@ -521,7 +521,7 @@ def quarterly(
     Markdown and HTML to OUT and prints the Markdown.
     """
 
-    from pooledledger.errors import MoneyError
+    from pooledledger.core.errors import MoneyError
     from pooledledger.io.csv_files import parse_pounds
     from pooledledger.io.pipeline import write_quarterly
     from pooledledger.reports.quarterly import projection_window, quarterly_report
@@ -622,11 +622,11 @@ def _what_if_changes(
 
     from pydantic import TypeAdapter, ValidationError
 
-    from pooledledger.errors import MoneyError
+    from pooledledger.core.errors import MoneyError
+    from pooledledger.core.money import to_money
     from pooledledger.io.csv_files import parse_pounds
-    from pooledledger.money import to_money
-    from pooledledger.rules import RiskShareRule
-    from pooledledger.whatif import ContributionChange, RuleChange, SpendingChange
+    from pooledledger.model.rules import RiskShareRule
+    from pooledledger.yearend.whatif import ContributionChange, RuleChange, SpendingChange
 
     changes: list[Change] = []
     for value in spend:
@@ -736,9 +736,9 @@ def what_if_command(
     to the ledger.
     """
 
-    from pooledledger.errors import PooledLedgerError
+    from pooledledger.core.errors import PooledLedgerError
     from pooledledger.io.what_if_out import write_what_if
-    from pooledledger.whatif import what_if
+    from pooledledger.yearend.whatif import what_if
 
     del all_issues  # read by _report from the command's parameters
     changes = _what_if_changes(spend, rule, contribution)
@@ -799,15 +799,15 @@ def journals(
     checked to balance first. Dates are the period's last day (31/03/YYYY).
     """
 
-    from pooledledger.close import close_year
-    from pooledledger.errors import PooledLedgerError, has_errors
+    from pooledledger.core.errors import PooledLedgerError, has_errors
+    from pooledledger.core.money import format_pence
     from pooledledger.io.upload_files import (
         read_journal_mapping,
         read_upload_layout,
         write_journal_uploads,
     )
-    from pooledledger.money import format_pence
-    from pooledledger.uploads import GENERIC_LAYOUT
+    from pooledledger.yearend.close import close_year
+    from pooledledger.yearend.uploads import GENERIC_LAYOUT
 
     del all_issues  # read by _report from the command's parameters
     inputs = _inputs(agreement, ledger, column_map, sheet)
@@ -944,7 +944,7 @@ def _is_store(location: str) -> bool:
 def _store_errors(what: str) -> Iterator[None]:
     """Refusals and store problems as a readable list, exit 1; never a traceback."""
 
-    from pooledledger.errors import IssueError
+    from pooledledger.core.errors import IssueError
     from pooledledger.store import StoreError
 
     try:
@@ -972,8 +972,8 @@ def _open_store(location: str, what: str) -> Iterator[PoolStore]:
 
 
 def _store_year(text: str) -> FinancialYear:
-    from pooledledger.errors import PeriodError
-    from pooledledger.periods import FinancialYear
+    from pooledledger.core.errors import PeriodError
+    from pooledledger.core.periods import FinancialYear
 
     try:
         return FinancialYear.parse(text)
@@ -990,7 +990,7 @@ def _close_store(
     note_policy: str,
     by: str,
 ) -> None:
-    from pooledledger.errors import IssueError, PooledLedgerError
+    from pooledledger.core.errors import IssueError, PooledLedgerError
     from pooledledger.io.pipeline import write_year_end
     from pooledledger.reports.bundle import year_end_reports
     from pooledledger.reports.note import NotePolicy

@@ -37,9 +37,13 @@ from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Literal
 
-from pooledledger.apportion import Apportionment
-from pooledledger.close import YearEndClose
-from pooledledger.entries import (
+from pooledledger.books.apportion import Apportionment
+from pooledledger.books.journals import ACCOUNT_LABELS, Journal
+from pooledledger.books.ledger import Ledger, entry_date
+from pooledledger.core.errors import Issue
+from pooledledger.core.money import GBP, pence_to_decimal, to_pence
+from pooledledger.core.periods import FinancialYear
+from pooledledger.model.entries import (
     Contribution,
     Entry,
     Expenditure,
@@ -48,12 +52,8 @@ from pooledledger.entries import (
     Reversal,
     Settlement,
 )
-from pooledledger.errors import Issue
-from pooledledger.journals import ACCOUNT_LABELS, Journal
-from pooledledger.ledger import Ledger, entry_date
-from pooledledger.money import GBP, pence_to_decimal, to_pence
-from pooledledger.partners import PartnerId
-from pooledledger.periods import FinancialYear
+from pooledledger.model.partners import PartnerId
+from pooledledger.yearend.close import YearEndClose
 
 if TYPE_CHECKING:
     import pandas

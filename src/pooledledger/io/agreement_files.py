@@ -9,7 +9,7 @@
   invalid value, unknown field), located by the field's path in the file, e.g.
   ``schemes[2].risk_share.caps[0].cap``.
 * then, if the structure is sound, every issue from
-  :func:`~pooledledger.checks_agreement.validate_agreement` (PL-AGR-003 onwards).
+  :func:`~pooledledger.model.checks_agreement.validate_agreement` (PL-AGR-003 onwards).
 
 Money and shares must be written as text: ``amount = "600000.00"``,
 ``share = "1/2"``. A bare ``600000.00`` in TOML, YAML or JSON is a binary
@@ -17,7 +17,7 @@ float, which cannot hold money exactly, and is refused with PL-AGR-002. Dates
 may be native TOML/YAML dates or ISO text (``2025-04-01``).
 
 :func:`load_agreement` is the strict form: it returns the agreement or raises
-:class:`~pooledledger.errors.IssueError` listing every issue.
+:class:`~pooledledger.core.errors.IssueError` listing every issue.
 """
 
 from __future__ import annotations
@@ -36,9 +36,9 @@ from moneyed import Money
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
-from pooledledger.agreement import Agreement
-from pooledledger.checks_agreement import validate_agreement
-from pooledledger.errors import Issue, IssueError, Location, MoneyError, Severity, has_errors
+from pooledledger.core.errors import Issue, IssueError, Location, MoneyError, Severity, has_errors
+from pooledledger.model.agreement import Agreement
+from pooledledger.model.checks_agreement import validate_agreement
 
 __all__ = [
     "MAX_AMOUNT_TEXT",
@@ -417,7 +417,7 @@ def read_agreement(
 
 
 def load_agreement(source: str | os.PathLike[str], *, format: str | None = None) -> Agreement:
-    """Read an agreement, raising :class:`~pooledledger.errors.IssueError` on any error.
+    """Read an agreement, raising :class:`~pooledledger.core.errors.IssueError` on any error.
 
     The exception's ``issues`` holds every issue found, not just the first.
     Warnings alone do not raise.

@@ -3,7 +3,7 @@
 The layout is documented in docs/csv-import.md.  In short: a header row, then one
 row per entry; the ``entry`` column names the kind (``contribution``,
 ``instalment``, ``expenditure``, ``income``, ``reversal``) and the other columns
-are the entry fields of :mod:`pooledledger.entries` under their own names
+are the entry fields of :mod:`pooledledger.model.entries` under their own names
 (``id``, ``scheme``, ``partner``, ``date``, ``net``, ``vat``, ...).  An empty cell
 means "not given".  A :class:`ColumnMap` renames columns for a file laid out
 differently (a finance-system export), fixes values for every row (e.g. every
@@ -12,8 +12,8 @@ row is an ``expenditure``) and can name a day-first date format.
 :func:`read_ledger_csv` never raises on bad data.  It reports every bad row, each
 with the file, its physical line (the header is line 1), the column and a
 ``PL-CSV-0xx`` code, and imports nothing (``None``) if any is an error.  If every
-row is good it builds the :class:`~pooledledger.ledger.Ledger` and runs
-:func:`~pooledledger.checks.check_ledger`, naming each issue's file and line.
+row is good it builds the :class:`~pooledledger.books.ledger.Ledger` and runs
+:func:`~pooledledger.yearend.checks.check_ledger`, naming each issue's file and line.
 
 A cell may hold at most :data:`MAX_CELL_CHARS` (32,767) characters, as an Excel
 cell does; a longer one is ``PL-CSV-043`` (docs/csv-import.md#limits).
@@ -53,9 +53,27 @@ from pydantic import (
     model_validator,
 )
 
-from pooledledger.agreement import Agreement
-from pooledledger.checks import check_ledger
-from pooledledger.entries import (
+from pooledledger.books.ledger import Ledger, LedgerError, entry_date
+from pooledledger.core.errors import (
+    Issue,
+    IssueError,
+    Location,
+    MoneyError,
+    PeriodError,
+    Severity,
+    has_errors,
+)
+from pooledledger.core.money import GBP as _GBP
+from pooledledger.core.money import parse_amount, pence_to_decimal
+from pooledledger.core.periods import FinancialYear
+from pooledledger.io.agreement_files import (
+    MAX_AMOUNT_TEXT,
+    MAX_PENCE,
+    loads_json,
+    parse_failure,
+)
+from pooledledger.model.agreement import Agreement
+from pooledledger.model.entries import (
     Contribution,
     ContributionKind,
     Entry,
@@ -65,26 +83,8 @@ from pooledledger.entries import (
     Reversal,
     YearClosed,
 )
-from pooledledger.errors import (
-    Issue,
-    IssueError,
-    Location,
-    MoneyError,
-    PeriodError,
-    Severity,
-    has_errors,
-)
-from pooledledger.io.agreement_files import (
-    MAX_AMOUNT_TEXT,
-    MAX_PENCE,
-    loads_json,
-    parse_failure,
-)
-from pooledledger.ledger import Ledger, LedgerError, entry_date
-from pooledledger.money import GBP as _GBP
-from pooledledger.money import parse_amount, pence_to_decimal
-from pooledledger.partners import ID_PATTERN
-from pooledledger.periods import FinancialYear
+from pooledledger.model.partners import ID_PATTERN
+from pooledledger.yearend.checks import check_ledger
 
 __all__ = [
     "ENTRY_FIELDS",
@@ -105,7 +105,7 @@ __all__ = [
 ]
 
 #: The ledger checks a reader runs on what it read (default
-#: :func:`~pooledledger.checks.check_ledger`); the pool store defers the checks of
+#: :func:`~pooledledger.yearend.checks.check_ledger`); the pool store defers the checks of
 #: a whole year (instalment totals) to the close.
 LedgerChecks = Callable[[Ledger], list[Issue]]
 
@@ -444,7 +444,7 @@ class ColumnMap(BaseModel):
 def load_column_map(path: str | os.PathLike[str]) -> ColumnMap:
     """Read a :class:`ColumnMap` from a TOML or JSON file (JSON if named ``.json``).
 
-    Raises :class:`~pooledledger.errors.IssueError` (code ``PL-CSV-008``) if the
+    Raises :class:`~pooledledger.core.errors.IssueError` (code ``PL-CSV-008``) if the
     file cannot be read or is not a valid column map.
     """
     p = Path(path)
@@ -574,7 +574,7 @@ def parse_amount_cell(value: object) -> int:
 def parse_pounds(text: str) -> int:
     """Amount text, read as a ledger cell is (docs/csv-import.md#amounts), as exact pence.
 
-    Raises :class:`~pooledledger.errors.MoneyError` with the message the cell would get.
+    Raises :class:`~pooledledger.core.errors.MoneyError` with the message the cell would get.
 
     >>> parse_pounds("£1,234.56"), parse_pounds("(12.50)")
     (123456, -1250)
@@ -1628,7 +1628,7 @@ def read_ledger_csv(
     ``progress``, if given, is called with the number of data rows read so far
     every 10,000 rows and once at the end (see :func:`count_csv_rows` for the total).
     ``checks`` are the ledger checks run on the entries read (default: all of
-    :func:`~pooledledger.checks.check_ledger`).
+    :func:`~pooledledger.yearend.checks.check_ledger`).
     """
     path = Path(source)
     file = str(path)
@@ -1726,7 +1726,7 @@ def load_ledger_csv(
     column_map: ColumnMap | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> Ledger:
-    """Read a ledger CSV file, raising :class:`~pooledledger.errors.IssueError` on any error."""
+    """Read a ledger CSV file; any error raises :class:`~pooledledger.core.errors.IssueError`."""
     ledger, issues = read_ledger_csv(agreement, source, column_map=column_map, progress=progress)
     if ledger is None:
         raise IssueError(issues, what=f"ledger {source}")

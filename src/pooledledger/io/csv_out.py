@@ -31,9 +31,9 @@ from decimal import Decimal
 from os import PathLike
 from pathlib import Path
 
-from pooledledger.apportion import apportion
+from pooledledger.books.apportion import apportion
+from pooledledger.books.ledger import Ledger
 from pooledledger.io._cells import neutralise
-from pooledledger.ledger import Ledger
 from pooledledger.reports.bundle import YearEndReports
 from pooledledger.tables import (
     Cell,

@@ -39,11 +39,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pooledledger.agreement import Agreement
-from pooledledger.checks import check_ledger
-from pooledledger.errors import Issue, IssueError, Location, Severity, has_errors
+from pooledledger.books.ledger import Ledger
+from pooledledger.core.errors import Issue, IssueError, Location, Severity, has_errors
 from pooledledger.io.csv_files import ColumnMap, LedgerChecks, RowParser, gc_paused
-from pooledledger.ledger import Ledger
+from pooledledger.model.agreement import Agreement
+from pooledledger.yearend.checks import check_ledger
 
 __all__ = ["count_excel_rows", "load_ledger_excel", "read_ledger_excel"]
 
@@ -387,7 +387,7 @@ def load_ledger_excel(
     column_map: ColumnMap | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> Ledger:
-    """Read a workbook, raising :class:`~pooledledger.errors.IssueError` on any error."""
+    """Read a workbook, raising :class:`~pooledledger.core.errors.IssueError` on any error."""
     ledger, issues = read_ledger_excel(
         agreement, source, sheet=sheet, column_map=column_map, progress=progress
     )

@@ -57,15 +57,15 @@ from os import PathLike
 from pathlib import Path
 from typing import Any, Literal
 
-from pooledledger.agreement import LegalBasis
-from pooledledger.apportion import apportion
-from pooledledger.errors import Issue, PooledLedgerError
+from pooledledger.books.apportion import apportion
+from pooledledger.books.journals import ACCOUNT_LABELS, Journal
+from pooledledger.books.ledger import Ledger
+from pooledledger.core.errors import Issue, PooledLedgerError
+from pooledledger.core.money import format_pence, pence_to_decimal
+from pooledledger.core.periods import FinancialYear
 from pooledledger.io._cells import neutralise
-from pooledledger.journals import ACCOUNT_LABELS, Journal
-from pooledledger.ledger import Ledger
-from pooledledger.money import format_pence, pence_to_decimal
-from pooledledger.partners import PartnerId
-from pooledledger.periods import FinancialYear
+from pooledledger.model.agreement import LegalBasis
+from pooledledger.model.partners import PartnerId
 from pooledledger.reports.bundle import YearEndReports
 from pooledledger.reports.memorandum import MemorandumAccount
 from pooledledger.reports.memorandum import _year_ended as _period

@@ -20,7 +20,7 @@ nothing is half-imported.  Codes:
   number in ``row`` (1-based) and the field);
 * ``PL-LED-103``: the entries cannot form a ledger (an id reused with different
   content, a bad reversal);
-* then every issue of :func:`~pooledledger.checks.check_ledger`.
+* then every issue of :func:`~pooledledger.yearend.checks.check_ledger`.
 """
 
 from __future__ import annotations
@@ -34,12 +34,12 @@ from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 
-from pooledledger.agreement import Agreement
-from pooledledger.checks import check_ledger
-from pooledledger.entries import Entry
-from pooledledger.errors import Issue, IssueError, Location, Severity, has_errors
+from pooledledger.books.ledger import Ledger, LedgerError
+from pooledledger.core.errors import Issue, IssueError, Location, Severity, has_errors
 from pooledledger.io.agreement_files import loads_json, parse_failure, too_large_amounts
-from pooledledger.ledger import Ledger, LedgerError
+from pooledledger.model.agreement import Agreement
+from pooledledger.model.entries import Entry
+from pooledledger.yearend.checks import check_ledger
 
 __all__ = ["dump_ledger_json", "load_ledger", "read_ledger"]
 
@@ -123,7 +123,7 @@ def read_ledger(
 
 
 def load_ledger(agreement: Agreement, source: str | os.PathLike[str]) -> Ledger:
-    """Read a ledger file, raising :class:`~pooledledger.errors.IssueError` on any error."""
+    """Read a ledger file, raising :class:`~pooledledger.core.errors.IssueError` on any error."""
     ledger, issues = read_ledger(agreement, source)
     if ledger is None:
         raise IssueError(issues, what=f"ledger {source}")

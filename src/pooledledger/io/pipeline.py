@@ -38,20 +38,20 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pooledledger.agreement import Agreement
-from pooledledger.checks import require_no_errors
-from pooledledger.errors import Issue, has_errors
+from pooledledger.books.ledger import Ledger
+from pooledledger.core.errors import Issue, has_errors
+from pooledledger.core.periods import FinancialYear
 from pooledledger.io.agreement_files import read_agreement
 from pooledledger.io.csv_out import write_csv_tables
 from pooledledger.io.excel_out import LineSheets, write_year_end_workbook
 from pooledledger.io.formats import FORMATS
 from pooledledger.io.sources import read_ledger_source
-from pooledledger.ledger import Ledger
-from pooledledger.periods import FinancialYear
+from pooledledger.model.agreement import Agreement
 from pooledledger.reports.balances import AgreementOfBalances
 from pooledledger.reports.bundle import YearEndReports
 from pooledledger.reports.html import render_html, render_quarterly_html
 from pooledledger.reports.quarterly import QuarterlyReport
+from pooledledger.yearend.checks import require_no_errors
 
 __all__ = [
     "FORMATS",

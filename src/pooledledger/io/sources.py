@@ -16,9 +16,8 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
-from pooledledger.agreement import Agreement
-from pooledledger.checks import check_ledger
-from pooledledger.errors import Issue, IssueError, Location, Severity
+from pooledledger.books.ledger import Ledger, LedgerError
+from pooledledger.core.errors import Issue, IssueError, Location, Severity
 from pooledledger.io.csv_files import (
     ColumnMap,
     LedgerChecks,
@@ -28,7 +27,8 @@ from pooledledger.io.csv_files import (
 )
 from pooledledger.io.excel_files import count_excel_rows, read_ledger_excel
 from pooledledger.io.ledger_files import read_ledger as read_ledger_entries_file
-from pooledledger.ledger import Ledger, LedgerError
+from pooledledger.model.agreement import Agreement
+from pooledledger.yearend.checks import check_ledger
 
 __all__ = [
     "LEDGER_SUFFIXES",
@@ -57,7 +57,7 @@ def read_ledger_source(
     ``column_map`` (a :class:`~pooledledger.io.csv_files.ColumnMap` or the path of
     a TOML/JSON column-map file) and ``progress`` apply to CSV and Excel files,
     ``sheet`` to Excel only; ``checks`` are the ledger checks run on the entries
-    read (default: all of :func:`~pooledledger.checks.check_ledger`).  An unknown
+    read (default: all of :func:`~pooledledger.yearend.checks.check_ledger`).  An unknown
     suffix is reported as ``PL-CSV-001``, a bad column-map file as ``PL-CSV-008``.
     """
     if column_map is not None and not isinstance(column_map, ColumnMap):
@@ -117,7 +117,7 @@ def load_ledger_source(
     sheet: str | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> Ledger:
-    """As :func:`read_ledger_source`, raising :class:`~pooledledger.errors.IssueError`."""
+    """As :func:`read_ledger_source`, raising :class:`~pooledledger.core.errors.IssueError`."""
     ledger, issues = read_ledger_source(
         agreement, source, column_map=column_map, sheet=sheet, progress=progress
     )
@@ -150,12 +150,12 @@ def read_ledger(
     """Read a ledger from a TOML, JSON, CSV or ``.xlsx`` file; never raises on bad data.
 
     Returns ``(ledger, issues)`` with **every** issue found (the command line
-    summarises repeated ones; :func:`~pooledledger.errors.summarise_issues` does the
+    summarises repeated ones; :func:`~pooledledger.core.errors.summarise_issues` does the
     same); the ledger is ``None`` if any issue is an error.  ``columns`` is a
     :class:`~pooledledger.io.csv_files.ColumnMap` or the path of a column-map file
     (docs/csv-import.md#column-maps) for a CSV or Excel ledger; ``sheet`` names one
     worksheet of a workbook.  Giving either for a TOML or JSON ledger raises
-    :class:`~pooledledger.ledger.LedgerError`.
+    :class:`~pooledledger.books.ledger.LedgerError`.
     """
     suffix = Path(source).suffix.lower()
     if suffix in (".toml", ".json") and (columns is not None or sheet is not None):
@@ -175,7 +175,7 @@ def load_ledger(
     sheet: str | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> Ledger:
-    """As :func:`read_ledger`, raising :class:`~pooledledger.errors.IssueError` on any error.
+    """As :func:`read_ledger`, raising :class:`~pooledledger.core.errors.IssueError` on any error.
 
     The exception's message lists repeated issues once each, with their count and
     first rows; its ``issues`` holds every one.

@@ -4,9 +4,9 @@ docs/journal-uploads.md describes the files.  In short:
 
 * a **journal mapping** (TOML, or JSON if named ``.json``) gives each partner's
   chart-of-accounts segments per account key and scheme
-  (:class:`~pooledledger.uploads.JournalMapping`);
+  (:class:`~pooledledger.yearend.uploads.JournalMapping`);
 * an **upload layout** (TOML/JSON) gives a finance system's upload columns and
-  formats (:class:`~pooledledger.uploads.UploadLayout`); without one the generic
+  formats (:class:`~pooledledger.yearend.uploads.UploadLayout`); without one the generic
   layout is used;
 * :func:`write_journal_uploads` writes one file per mapped partner, each journal
   checked to balance before anything is written, and nothing written if any
@@ -27,12 +27,12 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from pooledledger.agreement import Agreement
-from pooledledger.close import YearEndClose
-from pooledledger.errors import Issue, IssueError, Location, Severity, has_errors
+from pooledledger.core.errors import Issue, IssueError, Location, Severity, has_errors
 from pooledledger.io.agreement_files import loads_json, parse_failure
-from pooledledger.partners import PartnerId
-from pooledledger.uploads import (
+from pooledledger.model.agreement import Agreement
+from pooledledger.model.partners import PartnerId
+from pooledledger.yearend.close import YearEndClose
+from pooledledger.yearend.uploads import (
     GENERIC_LAYOUT,
     JournalMapping,
     UploadLayout,
@@ -97,7 +97,7 @@ def read_journal_mapping(
 
     Never raises on bad data: ``(None, issues)`` if any issue is an error
     (``PL-JUP-001`` unreadable or invalid; ``PL-JUP-002``-``004`` from
-    :func:`~pooledledger.uploads.check_mapping`).
+    :func:`~pooledledger.yearend.uploads.check_mapping`).
     """
     mapping, issues = _read_model(JournalMapping, source, "PL-JUP-001", "journal mapping")
     if mapping is not None and agreement is not None:
@@ -112,7 +112,7 @@ def read_journal_mapping(
 def load_journal_mapping(
     source: str | os.PathLike[str], agreement: Agreement | None = None
 ) -> JournalMapping:
-    """As :func:`read_journal_mapping`, raising :class:`~pooledledger.errors.IssueError`."""
+    """As :func:`read_journal_mapping`, raising :class:`~pooledledger.core.errors.IssueError`."""
     mapping, issues = read_journal_mapping(source, agreement)
     if mapping is None:
         raise IssueError(issues, what=f"journal mapping {source}")
@@ -125,7 +125,7 @@ def read_upload_layout(source: str | os.PathLike[str]) -> tuple[UploadLayout | N
 
 
 def load_upload_layout(source: str | os.PathLike[str]) -> UploadLayout:
-    """As :func:`read_upload_layout`, raising :class:`~pooledledger.errors.IssueError`."""
+    """As :func:`read_upload_layout`, raising :class:`~pooledledger.core.errors.IssueError`."""
     layout, issues = read_upload_layout(source)
     if layout is None:
         raise IssueError(issues, what=f"upload layout {source}")

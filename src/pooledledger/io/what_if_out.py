@@ -7,7 +7,7 @@ from os import PathLike
 from pathlib import Path
 
 from pooledledger.io.csv_out import write_table_csv
-from pooledledger.whatif import WhatIf
+from pooledledger.yearend.whatif import WhatIf
 
 __all__ = ["write_what_if"]
 
@@ -16,7 +16,7 @@ def write_what_if(result: WhatIf, folder: str | PathLike[str]) -> list[Path]:
     """Write ``what-if.md``, ``what-if.csv`` and ``what-if.json`` into ``folder``.
 
     The JSON holds the changes and each partner's figures before and after, in
-    pence; the CSV is :meth:`~pooledledger.whatif.WhatIf.to_table`.
+    pence; the CSV is :meth:`~pooledledger.yearend.whatif.WhatIf.to_table`.
     """
     where = Path(folder)
     where.mkdir(parents=True, exist_ok=True)

@@ -55,18 +55,18 @@ from __future__ import annotations
 
 from datetime import date
 
-from pooledledger._model import DomainEnum, FrozenModel
-from pooledledger.agreement import Agreement
-from pooledledger.apportion import apportion
-from pooledledger.checks import require_no_errors
-from pooledledger.close import YearEndClose, close_year
-from pooledledger.errors import Issue
-from pooledledger.journals import Account, Journal, build_journals
-from pooledledger.ledger import Ledger
-from pooledledger.partners import PartnerId
-from pooledledger.periods import FinancialYear
+from pooledledger.books.apportion import apportion
+from pooledledger.books.journals import Account, Journal, build_journals
+from pooledledger.books.ledger import Ledger
+from pooledledger.core._model import DomainEnum, FrozenModel
+from pooledledger.core.errors import Issue
+from pooledledger.core.periods import FinancialYear
+from pooledledger.model.agreement import Agreement
+from pooledledger.model.partners import PartnerId
 from pooledledger.reports.memorandum import ReportError, _cell, _md_text, _year_ended
 from pooledledger.reports.summary import _table, issues_markdown
+from pooledledger.yearend.checks import require_no_errors
+from pooledledger.yearend.close import YearEndClose, close_year
 
 __all__ = [
     "AOB_2022_23",
@@ -277,7 +277,7 @@ def agreement_of_balances(
 ) -> AgreementOfBalances:
     """Receivables and payables (and I&E at months 9 and 12) per host–partner pair.
 
-    A ledger with errors is refused (:class:`~pooledledger.errors.IssueError`;
+    A ledger with errors is refused (:class:`~pooledledger.core.errors.IssueError`;
     docs/ledger.md#the-gate); its warnings come first in ``issues``.
     """
     if ledger.agreement != agreement:

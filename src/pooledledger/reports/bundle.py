@@ -14,18 +14,18 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date
 
-from pooledledger._model import FrozenModel
-from pooledledger.agreement import Agreement
-from pooledledger.close import YearEndClose, close_year
-from pooledledger.ledger import Ledger
-from pooledledger.partners import PartnerId, SchemeId
-from pooledledger.periods import FinancialYear
+from pooledledger.books.ledger import Ledger
+from pooledledger.books.riskshare import BoardRuling
+from pooledledger.core._model import FrozenModel
+from pooledledger.core.periods import FinancialYear
+from pooledledger.model.agreement import Agreement
+from pooledledger.model.partners import PartnerId, SchemeId
 from pooledledger.reports.balances import AgreementOfBalances, agreement_of_balances
 from pooledledger.reports.memorandum import MemorandumAccount, memorandum_account
 from pooledledger.reports.note import NotePolicy, PooledBudgetNote, pooled_budget_note
 from pooledledger.reports.statements import PartnerStatement, partner_statements
 from pooledledger.reports.summary import issues_markdown
-from pooledledger.riskshare import BoardRuling
+from pooledledger.yearend.close import YearEndClose, close_year
 
 __all__ = ["YearEndReports", "year_end_reports"]
 
@@ -70,7 +70,7 @@ def year_end_reports(
     """Close ``year`` (unless ``close`` is given) and build every year-end report.
 
     ``terminate_on`` closes the year as the agreement's last (see
-    :func:`~pooledledger.close.close_year`); the reports then cover the part year to
+    :func:`~pooledledger.yearend.close.close_year`); the reports then cover the part year to
     that date, "period 1 April 2025 to 1 October 2025 (terminated)".
     """
     if close is None:

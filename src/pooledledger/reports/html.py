@@ -37,11 +37,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from typing import NamedTuple
 
-from pooledledger.agreement import LegalBasis
-from pooledledger.journals import ACCOUNT_LABELS, Journal
-from pooledledger.money import format_pence
-from pooledledger.partners import PartnerId
-from pooledledger.periods import FinancialYear
+from pooledledger.books.journals import ACCOUNT_LABELS, Journal
+from pooledledger.core.money import format_pence
+from pooledledger.core.periods import FinancialYear
+from pooledledger.model.agreement import LegalBasis
+from pooledledger.model.partners import PartnerId
 from pooledledger.reports.bundle import YearEndReports
 from pooledledger.reports.memorandum import MemorandumAccount
 from pooledledger.reports.note import NoteRowKind, PooledBudgetNote

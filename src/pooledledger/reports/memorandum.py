@@ -1,7 +1,7 @@
 """The pooled fund memorandum account (domain.md §9.2), built from a year-end close.
 
 :func:`memorandum_account` reads the agreement, the ledger and the result of
-:func:`~pooledledger.close.close_year` and lays the year out as §9.2 does, in
+:func:`~pooledledger.yearend.close.close_year` and lays the year out as §9.2 does, in
 integer pence:
 
 =====  ==============================================================================
@@ -48,18 +48,18 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import date
 
-from pooledledger._model import FrozenModel
-from pooledledger.agreement import Agreement
-from pooledledger.checks import require_no_errors
-from pooledledger.close import YearEndClose
-from pooledledger.entries import ContributionKind, Expenditure, Income
-from pooledledger.errors import PooledLedgerError
-from pooledledger.ledger import Ledger
-from pooledledger.money import format_pence
-from pooledledger.partners import PartnerId, SchemeId
-from pooledledger.periods import FinancialYear
+from pooledledger.books.ledger import Ledger
+from pooledledger.core._model import FrozenModel
+from pooledledger.core.errors import PooledLedgerError
+from pooledledger.core.money import format_pence
+from pooledledger.core.periods import FinancialYear
+from pooledledger.model.agreement import Agreement
+from pooledledger.model.entries import ContributionKind, Expenditure, Income
+from pooledledger.model.partners import PartnerId, SchemeId
+from pooledledger.model.rules import UnderspendDisposition
 from pooledledger.reports.summary import _table
-from pooledledger.rules import UnderspendDisposition
+from pooledledger.yearend.checks import require_no_errors
+from pooledledger.yearend.close import YearEndClose
 
 __all__ = [
     "CapitalItem",
@@ -653,7 +653,7 @@ def memorandum_account(
 
     ``close`` must be the agreement's close of that year from this ledger; the
     account's checks show any figure that disagrees.  A ledger with errors is
-    refused (:class:`~pooledledger.errors.IssueError`; docs/ledger.md#the-gate).
+    refused (:class:`~pooledledger.core.errors.IssueError`; docs/ledger.md#the-gate).
     """
     if close.agreement != agreement.id:
         raise ReportError(f"the close is for agreement {close.agreement!r}, not {agreement.id!r}")

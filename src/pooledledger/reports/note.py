@@ -52,14 +52,14 @@ from collections.abc import Sequence
 from datetime import date
 from fractions import Fraction
 
-from pooledledger._model import DomainEnum, FrozenModel
-from pooledledger.agreement import Agreement
-from pooledledger.close import YearEndClose
-from pooledledger.money import Rounding, format_pence, multiply
-from pooledledger.partners import PartnerId
-from pooledledger.periods import FinancialYear
+from pooledledger.core._model import DomainEnum, FrozenModel
+from pooledledger.core.money import Rounding, format_pence, multiply
+from pooledledger.core.periods import FinancialYear
+from pooledledger.model.agreement import Agreement
+from pooledledger.model.partners import PartnerId
 from pooledledger.reports.memorandum import ReportError, _md_text, _year_ended
 from pooledledger.reports.summary import _table
+from pooledledger.yearend.close import YearEndClose
 
 __all__ = [
     "NotePolicy",

@@ -43,18 +43,18 @@ from collections.abc import Mapping
 from datetime import date
 from fractions import Fraction
 
-from pooledledger._model import FrozenModel
-from pooledledger.agreement import Agreement
-from pooledledger.checks import require_no_errors
-from pooledledger.close import _close_year
-from pooledledger.entries import Entry, Expenditure, Income, Reversal, YearClosed
-from pooledledger.errors import Issue
-from pooledledger.ledger import Ledger
-from pooledledger.money import Rounding, format_pence, multiply, to_money
-from pooledledger.partners import PartnerId, SchemeId
-from pooledledger.periods import ENGLAND_AND_WALES, FinancialYear
+from pooledledger.books.ledger import Ledger
+from pooledledger.core._model import FrozenModel
+from pooledledger.core.errors import Issue
+from pooledledger.core.money import Rounding, format_pence, multiply, to_money
+from pooledledger.core.periods import ENGLAND_AND_WALES, FinancialYear
+from pooledledger.model.agreement import Agreement
+from pooledledger.model.entries import Entry, Expenditure, Income, Reversal, YearClosed
+from pooledledger.model.partners import PartnerId, SchemeId
 from pooledledger.reports.memorandum import ReportError, _cell, _md_text
 from pooledledger.reports.summary import _table, issues_markdown
+from pooledledger.yearend.checks import require_no_errors
+from pooledledger.yearend.close import _close_year
 
 __all__ = [
     "FORECAST_ROUNDING",

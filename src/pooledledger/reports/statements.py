@@ -1,6 +1,6 @@
 """Each partner's year-end statement, in one layout whoever hosts (I-16).
 
-:func:`partner_statements` turns a :class:`~pooledledger.close.YearEndClose` into one
+:func:`partner_statements` turns a :class:`~pooledledger.yearend.close.YearEndClose` into one
 :class:`PartnerStatement` per partner, in agreement order.  Every statement has the
 same sections and rows, host or not:
 
@@ -28,17 +28,17 @@ from __future__ import annotations
 
 from datetime import date
 
-from pooledledger._model import FrozenModel
-from pooledledger.agreement import Agreement
-from pooledledger.close import PartnerClose, YearEndClose
-from pooledledger.journals import ACCOUNT_LABELS, Journal
-from pooledledger.money import format_pence
-from pooledledger.partners import PartnerId, SchemeId
-from pooledledger.periods import FinancialYear
+from pooledledger.books.journals import ACCOUNT_LABELS, Journal
+from pooledledger.books.termination import CancelledContribution
+from pooledledger.core._model import FrozenModel
+from pooledledger.core.money import format_pence
+from pooledledger.core.periods import FinancialYear
+from pooledledger.model.agreement import Agreement
+from pooledledger.model.partners import PartnerId, SchemeId
+from pooledledger.model.rules import UnderspendDisposition
 from pooledledger.reports.memorandum import ReportError, UnderspendUse, _cell, _md_text, _year_ended
 from pooledledger.reports.summary import _table
-from pooledledger.rules import UnderspendDisposition
-from pooledledger.termination import CancelledContribution
+from pooledledger.yearend.close import PartnerClose, YearEndClose
 
 __all__ = ["PartnerStatement", "StatementLine", "partner_statements"]
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from pooledledger.agreement import Agreement
-from pooledledger.apportion import Apportionment
-from pooledledger.errors import Issue
-from pooledledger.journals import ACCOUNT_LABELS, Journal
-from pooledledger.money import format_pence
-from pooledledger.periods import FinancialYear
+from pooledledger.books.apportion import Apportionment
+from pooledledger.books.journals import ACCOUNT_LABELS, Journal
+from pooledledger.core.errors import Issue
+from pooledledger.core.money import format_pence
+from pooledledger.core.periods import FinancialYear
+from pooledledger.model.agreement import Agreement
 
 __all__ = ["agreement_summary", "issues_markdown", "journals_markdown", "shares_markdown"]
 

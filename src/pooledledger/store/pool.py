@@ -32,10 +32,17 @@ from alembic.script import ScriptDirectory
 from pydantic import TypeAdapter
 from sqlalchemy.engine import Connection, Engine
 
-from pooledledger.agreement import Agreement
-from pooledledger.checks import check_ledger
-from pooledledger.close import YearEndClose, close_year
-from pooledledger.entries import (
+from pooledledger.books.ledger import Ledger, LedgerError
+from pooledledger.books.riskshare import BoardRuling
+from pooledledger.core.errors import Issue, IssueError, Location, PooledLedgerError, Severity
+from pooledledger.core.money import to_money
+from pooledledger.core.periods import FinancialYear
+from pooledledger.io.agreement_files import dump_agreement_json, read_agreement
+from pooledledger.io.csv_files import ColumnMap, load_column_map
+from pooledledger.io.ledger_files import dump_ledger_json
+from pooledledger.io.sources import read_ledger_source
+from pooledledger.model.agreement import Agreement
+from pooledledger.model.entries import (
     Contribution,
     Entry,
     Expenditure,
@@ -44,20 +51,13 @@ from pooledledger.entries import (
     Settlement,
     YearClosed,
 )
-from pooledledger.errors import Issue, IssueError, Location, PooledLedgerError, Severity
-from pooledledger.io.agreement_files import dump_agreement_json, read_agreement
-from pooledledger.io.csv_files import ColumnMap, load_column_map
-from pooledledger.io.ledger_files import dump_ledger_json
-from pooledledger.io.sources import read_ledger_source
-from pooledledger.ledger import Ledger, LedgerError
-from pooledledger.money import to_money
-from pooledledger.partners import SchemeId
-from pooledledger.periods import FinancialYear
-from pooledledger.riskshare import BoardRuling
-from pooledledger.rules import FallbackRule, UnderspendDisposition
+from pooledledger.model.partners import SchemeId
+from pooledledger.model.rules import FallbackRule, UnderspendDisposition
 from pooledledger.store import schema
 from pooledledger.store.chain import GENESIS, canonical, event_hash, sha256_hex
 from pooledledger.store.rows import entry_from_row, entry_row, entry_year
+from pooledledger.yearend.checks import check_ledger
+from pooledledger.yearend.close import YearEndClose, close_year
 
 __all__ = [
     "PAUSE_ENV",
@@ -317,7 +317,7 @@ class PoolStore:
     Make one with :meth:`init`, open it again with :meth:`open`; ``location`` is a
     file path (SQLite) or a ``postgresql://`` URL.  Use it as a context manager (or
     call :meth:`dispose`) to release its connections.  Problems in the data raise
-    :class:`~pooledledger.errors.IssueError` listing every issue (codes
+    :class:`~pooledledger.core.errors.IssueError` listing every issue (codes
     ``PL-STO-…``, docs/issue-codes.md) and leave the store as it was.
     """
 

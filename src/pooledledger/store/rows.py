@@ -12,7 +12,10 @@ from typing import Any
 
 from pydantic import TypeAdapter
 
-from pooledledger.entries import (
+from pooledledger.books.ledger import entry_date
+from pooledledger.core.money import to_money, to_pence
+from pooledledger.core.periods import FinancialYear
+from pooledledger.model.entries import (
     Contribution,
     Entry,
     Expenditure,
@@ -20,9 +23,6 @@ from pooledledger.entries import (
     Settlement,
     YearClosed,
 )
-from pooledledger.ledger import entry_date
-from pooledledger.money import to_money, to_pence
-from pooledledger.periods import FinancialYear
 from pooledledger.store.chain import canonical
 
 __all__ = ["entry_from_row", "entry_row", "entry_year"]

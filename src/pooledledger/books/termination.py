@@ -1,7 +1,7 @@
 """Termination inside a financial year: the part year and the cancelled contributions.
 
 When an agreement terminates on a date ``D`` inside a financial year, the close of
-that year (:func:`~pooledledger.close.close_year` with ``terminate_on=D``) runs on
+that year (:func:`~pooledledger.yearend.close.close_year` with ``terminate_on=D``) runs on
 the *part year* from 1 April to ``D``.  ``D`` is the agreement's **last day**: it
 counts, like ``term_end`` (docs/year-end.md#termination-and-withdrawal).
 
@@ -26,15 +26,22 @@ from datetime import date, timedelta
 from fractions import Fraction
 from typing import Literal
 
-from pooledledger._model import FrozenModel
-from pooledledger.agreement import Agreement
-from pooledledger.allocation import allocate
-from pooledledger.entries import ContributionKind, Entry, Expenditure, Income, Instalment, Reversal
-from pooledledger.errors import Issue, Location, Severity
-from pooledledger.ledger import Ledger, entry_date
-from pooledledger.money import Rounding, format_pence, multiply
-from pooledledger.partners import PartnerId, SchemeId
-from pooledledger.periods import DateRange, FinancialYear
+from pooledledger.books.ledger import Ledger, entry_date
+from pooledledger.core._model import FrozenModel
+from pooledledger.core.allocation import allocate
+from pooledledger.core.errors import Issue, Location, Severity
+from pooledledger.core.money import Rounding, format_pence, multiply
+from pooledledger.core.periods import DateRange, FinancialYear
+from pooledledger.model.agreement import Agreement
+from pooledledger.model.entries import (
+    ContributionKind,
+    Entry,
+    Expenditure,
+    Income,
+    Instalment,
+    Reversal,
+)
+from pooledledger.model.partners import PartnerId, SchemeId
 
 __all__ = [
     "CancelledContribution",

@@ -17,7 +17,7 @@ The pool ledger records what happened during the year (domain.md §5, §6):
   negating its stored shares; it never re-allocates.
 
 Entries never change.  Posting an identical entry twice is a no-op; the same id
-with different content is an error.  Amounts are GBP :data:`~pooledledger.money.Amount`
+with different content is an error.  Amounts are GBP :data:`~pooledledger.core.money.Amount`
 fields at this boundary; the ledger turns them into integer pence once.
 """
 
@@ -29,10 +29,10 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints, model_validator
 
-from pooledledger._model import DomainEnum, FrozenModel
-from pooledledger.money import Amount, to_money, to_pence
-from pooledledger.partners import ID_PATTERN, PartnerId, SchemeId
-from pooledledger.periods import FinancialYear
+from pooledledger.core._model import DomainEnum, FrozenModel
+from pooledledger.core.money import Amount, to_money, to_pence
+from pooledledger.core.periods import FinancialYear
+from pooledledger.model.partners import ID_PATTERN, PartnerId, SchemeId
 
 __all__ = [
     "Contribution",

@@ -5,7 +5,7 @@
     C(y+1) = C_initial(y) + recurrent in-year changes(y) + uplift(y+1)
              ± planned changes(y+1) - efficiencies(y+1)
 
-for each partner and scheme, as dated, approved :class:`~pooledledger.entries.Contribution`
+for each partner and scheme, as dated, approved :class:`~pooledledger.model.entries.Contribution`
 entries (one per term, so every change is traceable to the agreement, reg 7(3)(b)).
 ``C_initial`` is the year's BASE and UPLIFT contributions; in-year VARIATION
 contributions are recurrent unless their id is listed in ``non_recurrent``.  The
@@ -13,7 +13,7 @@ uplift is applied to ``C_initial + recurrent changes`` and rounded once, half up
 (R6).
 
 :func:`terminate` settles the pool when the agreement ends or a partner withdraws:
-it is :func:`~pooledledger.close.close_year` with ``terminate_on``, on the year
+it is :func:`~pooledledger.yearend.close.close_year` with ``terminate_on``, on the year
 containing the termination date (the agreement's last day, which counts).
 """
 
@@ -24,13 +24,13 @@ from collections.abc import Collection, Mapping
 from datetime import date
 from decimal import Decimal
 
-from pooledledger.agreement import Agreement
-from pooledledger.close import YearEndClose, close_year
-from pooledledger.entries import Contribution, ContributionKind
-from pooledledger.ledger import Ledger
-from pooledledger.money import Rounding, multiply, to_money
-from pooledledger.partners import PartnerId, SchemeId
-from pooledledger.periods import FinancialYear
+from pooledledger.books.ledger import Ledger
+from pooledledger.core.money import Rounding, multiply, to_money
+from pooledledger.core.periods import FinancialYear
+from pooledledger.model.agreement import Agreement
+from pooledledger.model.entries import Contribution, ContributionKind
+from pooledledger.model.partners import PartnerId, SchemeId
+from pooledledger.yearend.close import YearEndClose, close_year
 
 __all__ = ["next_year_contributions", "terminate"]
 

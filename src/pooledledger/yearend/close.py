@@ -20,7 +20,7 @@ of domain.md §10:
    partner's part of ``used`` is allocated by its risk-pool contributions, then
    spread across the overspending schemes by overspend weights (partner totals are
    contractual, scheme totals derived: R4) or in priority order;
-4. the scheme's rule on the residual (:func:`~pooledledger.riskshare.share_variance`);
+4. the scheme's rule on the residual (:func:`~pooledledger.books.riskshare.share_variance`);
 5. the underspend disposition (refund, carry forward, redeploy, contingency);
 6. the unused risk pool (refund or carry forward);
 7. shares of net ``X_ik = C_ik + RP_ik + offset_ik + D_ik - U_ik``; shares of
@@ -38,7 +38,7 @@ a year, reverse its marker.
 
 ``terminate_on=D`` closes the year as the agreement's last, on the part year to ``D``
 inclusive, with the contributions due after ``D`` cancelled
-(:mod:`pooledledger.termination`, docs/year-end.md#termination-and-withdrawal).
+(:mod:`pooledledger.books.termination`, docs/year-end.md#termination-and-withdrawal).
 """
 
 from __future__ import annotations
@@ -49,12 +49,25 @@ from datetime import date
 from fractions import Fraction
 from typing import TYPE_CHECKING
 
-from pooledledger._model import FrozenModel
-from pooledledger.agreement import Agreement, FundingType, IrrecoverableVat
-from pooledledger.allocation import allocate, allocate_2d, allocate_2d_fixed
-from pooledledger.apportion import SchemeShares, apportion
-from pooledledger.checks import require_no_errors
-from pooledledger.entries import (
+from pooledledger.books.apportion import SchemeShares, apportion
+from pooledledger.books.journals import Account, Journal, post_pool_lines, settlement_flows
+from pooledledger.books.ledger import Ledger
+from pooledledger.books.riskshare import BoardRuling, SchemeFacts, share_variance
+from pooledledger.books.termination import (
+    CancelledContribution,
+    cancelled_by_cell,
+    cancelled_contributions,
+    period_to,
+    termination_date_issues,
+    up_to,
+)
+from pooledledger.core._model import FrozenModel
+from pooledledger.core.allocation import allocate, allocate_2d, allocate_2d_fixed
+from pooledledger.core.errors import Issue, Location, PooledLedgerError, Severity
+from pooledledger.core.money import format_pence, to_money
+from pooledledger.core.periods import ENGLAND_AND_WALES, DateRange, FinancialYear
+from pooledledger.model.agreement import Agreement, FundingType, IrrecoverableVat
+from pooledledger.model.entries import (
     Contribution,
     ContributionKind,
     Entry,
@@ -62,14 +75,8 @@ from pooledledger.entries import (
     Settlement,
     YearClosed,
 )
-from pooledledger.errors import Issue, Location, PooledLedgerError, Severity
-from pooledledger.journals import Account, Journal, post_pool_lines, settlement_flows
-from pooledledger.ledger import Ledger
-from pooledledger.money import format_pence, to_money
-from pooledledger.partners import PartnerId, SchemeId
-from pooledledger.periods import ENGLAND_AND_WALES, DateRange, FinancialYear
-from pooledledger.riskshare import BoardRuling, SchemeFacts, share_variance
-from pooledledger.rules import (
+from pooledledger.model.partners import PartnerId, SchemeId
+from pooledledger.model.rules import (
     BoardDecision,
     FaultBearer,
     FaultCharge,
@@ -79,14 +86,7 @@ from pooledledger.rules import (
     UnderspendDisposition,
     WindfallManaged,
 )
-from pooledledger.termination import (
-    CancelledContribution,
-    cancelled_by_cell,
-    cancelled_contributions,
-    period_to,
-    termination_date_issues,
-    up_to,
-)
+from pooledledger.yearend.checks import require_no_errors
 
 if TYPE_CHECKING:
     import pandas
@@ -321,8 +321,8 @@ def close_year(
     term's last day when the term ends earlier in the year).  A ``terminate_on``
     outside the year or the agreement's term raises :class:`CloseError` (PL-TRM-001).
 
-    The ledger must pass :func:`~pooledledger.checks.check_ledger` with no errors,
-    or :class:`~pooledledger.errors.IssueError` lists them and nothing is closed
+    The ledger must pass :func:`~pooledledger.yearend.checks.check_ledger` with no errors,
+    or :class:`~pooledledger.core.errors.IssueError` lists them and nothing is closed
     (docs/ledger.md#the-gate).  Its warnings come first in the close's ``issues``.
     """
     if ledger.agreement != agreement:

@@ -18,7 +18,7 @@ read (PL-AGR-002) and shares lie between 0 and 1 by their type.  While a date is
 out of range, the checks that work with dates (:data:`DATE_CHECKS`) are skipped.
 
 Codes used: PL-AGR-003 to PL-AGR-021, PL-AGR-023 and PL-AGR-024 (see
-:data:`~pooledledger.errors.ISSUE_CODES`).
+:data:`~pooledledger.core.errors.ISSUE_CODES`).
 """
 
 from __future__ import annotations
@@ -28,11 +28,11 @@ from collections.abc import Callable, Iterator
 from datetime import date
 from fractions import Fraction
 
-from pooledledger.agreement import Agent, Agreement, ContributionKind, LegalBasis, Principal
-from pooledledger.errors import Issue, Location, Severity
-from pooledledger.money import to_pence
-from pooledledger.partners import PartnerKind, VatRegime
-from pooledledger.rules import (
+from pooledledger.core.errors import Issue, Location, Severity
+from pooledledger.core.money import to_pence
+from pooledledger.model.agreement import Agent, Agreement, ContributionKind, LegalBasis, Principal
+from pooledledger.model.partners import PartnerKind, VatRegime
+from pooledledger.model.rules import (
     CappedShares,
     FaultBearer,
     FixedVariableProfile,
@@ -934,7 +934,7 @@ def validate_agreement(agreement: Agreement) -> list[Issue]:
     """Run every check in :data:`AGREEMENT_CHECKS` and return all the issues found.
 
     An empty list means the agreement is consistent. Errors block loading;
-    warnings do not (see :func:`~pooledledger.errors.has_errors`).
+    warnings do not (see :func:`~pooledledger.core.errors.has_errors`).
     """
     issues: list[Issue] = []
     dates_ok = _dates_in_range(agreement)

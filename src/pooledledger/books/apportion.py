@@ -14,7 +14,7 @@ Method:
 * A scheme with no contributions (or whose contributions do not give usable
   weights) is charged to its lead commissioner, with a warning (§14.5).
 * Within a scheme, expenditure lines and income lines each go through a
-  :class:`~pooledledger.allocation.CumulativeAllocator`, so each partner's share of
+  :class:`~pooledledger.core.allocation.CumulativeAllocator`, so each partner's share of
   the lines to date is always the allocation of the running total: within 1p of
   its exact share after every line, and its shares of a year's lines add up to its
   share of the year's total.
@@ -39,13 +39,13 @@ from datetime import date
 from fractions import Fraction
 from typing import TYPE_CHECKING
 
-from pooledledger.allocation import CumulativeAllocator
-from pooledledger.allocation_columns import RunningAllocation, allocate_running
-from pooledledger.entries import Expenditure
-from pooledledger.errors import Issue, Location, Severity
-from pooledledger.ledger import Ledger, PoolLine
-from pooledledger.partners import PartnerId, SchemeId
-from pooledledger.periods import DateRange, FinancialYear
+from pooledledger.books.ledger import Ledger, PoolLine
+from pooledledger.core.allocation import CumulativeAllocator
+from pooledledger.core.allocation_columns import RunningAllocation, allocate_running
+from pooledledger.core.errors import Issue, Location, Severity
+from pooledledger.core.periods import DateRange, FinancialYear
+from pooledledger.model.entries import Expenditure
+from pooledledger.model.partners import PartnerId, SchemeId
 
 if TYPE_CHECKING:
     import pandas
@@ -274,8 +274,8 @@ def _full(partners: tuple[PartnerId, ...], values: Mapping[PartnerId, int]) -> d
 
 
 #: A scheme's expenditure (or income) lines are allocated with column arithmetic
-#: (:mod:`pooledledger.allocation_columns`) from this many lines; fewer go through
-#: :class:`~pooledledger.allocation.CumulativeAllocator` one by one.  Both give the
+#: (:mod:`pooledledger.core.allocation_columns`) from this many lines; fewer go through
+#: :class:`~pooledledger.core.allocation.CumulativeAllocator` one by one.  Both give the
 #: same pence (docs/benchmarks.md#design-note-columns).
 COLUMNS_FROM = 512
 

@@ -24,10 +24,10 @@ input                         meaning
 ``Money("1.50", "GBP")``      as is
 ============================  =========================================
 
-Refused with :class:`~pooledledger.errors.MoneyError`: floats (use a string),
+Refused with :class:`~pooledledger.core.errors.MoneyError`: floats (use a string),
 ``bool``, NaN and infinities, exponents (``"1e3"``), European separators
 (``"1.234,56"``), badly grouped commas (``"1,23"``), a currency other than GBP
-(:class:`~pooledledger.errors.CurrencyMismatchError`), and amounts with more than
+(:class:`~pooledledger.core.errors.CurrencyMismatchError`), and amounts with more than
 two decimal places unless a :class:`Rounding` mode is passed.
 """
 
@@ -44,7 +44,7 @@ from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler, ValidationInfo
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import core_schema
 
-from pooledledger.errors import CurrencyMismatchError, MoneyError
+from pooledledger.core.errors import CurrencyMismatchError, MoneyError
 
 __all__ = [
     "GBP",

@@ -35,14 +35,14 @@ from datetime import timedelta
 
 from pydantic import Field
 
-from pooledledger._model import DomainEnum, FrozenModel
-from pooledledger.agreement import Agent, Principal
-from pooledledger.apportion import Apportionment, SchemeShares
-from pooledledger.errors import Issue, Location, Severity
-from pooledledger.ledger import Ledger
-from pooledledger.money import format_pence
-from pooledledger.partners import PartnerId, SchemeId
-from pooledledger.periods import DateRange, FinancialYear
+from pooledledger.books.apportion import Apportionment, SchemeShares
+from pooledledger.books.ledger import Ledger
+from pooledledger.core._model import DomainEnum, FrozenModel
+from pooledledger.core.errors import Issue, Location, Severity
+from pooledledger.core.money import format_pence
+from pooledledger.core.periods import DateRange, FinancialYear
+from pooledledger.model.agreement import Agent, Principal
+from pooledledger.model.partners import PartnerId, SchemeId
 
 __all__ = ["ACCOUNT_LABELS", "Account", "Journal", "JournalLine", "build_journals"]
 

@@ -53,10 +53,10 @@ from pydantic import (
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import core_schema
 
-from pooledledger._model import DomainEnum, FrozenModel, require_tag_in_schema
-from pooledledger.errors import PooledLedgerError
-from pooledledger.money import Amount, to_pence
-from pooledledger.partners import PartnerId, SchemeId
+from pooledledger.core._model import DomainEnum, FrozenModel, require_tag_in_schema
+from pooledledger.core.errors import PooledLedgerError
+from pooledledger.core.money import Amount, to_pence
+from pooledledger.model.partners import PartnerId, SchemeId
 
 __all__ = [
     "BoardDecision",

@@ -3,7 +3,7 @@
 A transfer is a payment from one body towards the *recipient's own* functions: an
 ICB paying a council under s256, or a council paying an NHS body under s76.  It
 has no host, no shares and no memorandum account, so it is not a ledger entry and
-a :class:`~pooledledger.ledger.Ledger` never sees it.  The payer records a grant
+a :class:`~pooledledger.books.ledger.Ledger` never sees it.  The payer records a grant
 paid; the recipient records grant income once the conditions are met (until then,
 a receipt in advance).
 
@@ -22,11 +22,11 @@ from typing import Literal
 from dateutil.relativedelta import relativedelta
 from pydantic import Field, model_validator
 
-from pooledledger._model import DomainEnum, FrozenModel
-from pooledledger.journals import Account, Journal, JournalLine
-from pooledledger.money import Amount, Rounding, multiply, to_pence
-from pooledledger.partners import PartnerId
-from pooledledger.rules import Share
+from pooledledger.books.journals import Account, Journal, JournalLine
+from pooledledger.core._model import DomainEnum, FrozenModel
+from pooledledger.core.money import Amount, Rounding, multiply, to_pence
+from pooledledger.model.partners import PartnerId
+from pooledledger.model.rules import Share
 
 __all__ = ["ClawbackSchedule", "Transfer", "TransferPower", "clawback_due", "transfer_journals"]
 

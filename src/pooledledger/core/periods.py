@@ -15,7 +15,7 @@ Conventions:
   a time of day never silently decides which period a date falls in.
 
 Misuse (a month 13, text that is not a financial year, a date outside the year)
-raises :class:`~pooledledger.errors.PeriodError`, which is also a ``ValueError``.
+raises :class:`~pooledledger.core.errors.PeriodError`, which is also a ``ValueError``.
 
 Working days follow the bank holidays of England and Wales (which share them),
 taken from the ``holidays`` library; see :class:`WorkingCalendar`.
@@ -35,7 +35,7 @@ from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import core_schema
 
-from pooledledger.errors import PeriodError
+from pooledledger.core.errors import PeriodError
 
 if TYPE_CHECKING:
     import holidays

@@ -37,19 +37,25 @@ from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import Field, model_validator
 
-from pooledledger._model import FrozenModel
-from pooledledger.agreement import Agreement
-from pooledledger.checks_agreement import validate_agreement
-from pooledledger.close import YearEndClose, close_year
-from pooledledger.entries import Contribution, ContributionKind, Entry, Expenditure, Instalment
-from pooledledger.errors import IssueError, PooledLedgerError
-from pooledledger.ledger import Ledger
-from pooledledger.money import Amount, Rounding, format_pence, multiply, to_money, to_pence
-from pooledledger.partners import PartnerId, SchemeId
-from pooledledger.periods import FinancialYear
-from pooledledger.riskshare import BoardRuling
-from pooledledger.rules import RiskShareRule
+from pooledledger.books.ledger import Ledger
+from pooledledger.books.riskshare import BoardRuling
+from pooledledger.core._model import FrozenModel
+from pooledledger.core.errors import IssueError, PooledLedgerError
+from pooledledger.core.money import Amount, Rounding, format_pence, multiply, to_money, to_pence
+from pooledledger.core.periods import FinancialYear
+from pooledledger.model.agreement import Agreement
+from pooledledger.model.checks_agreement import validate_agreement
+from pooledledger.model.entries import (
+    Contribution,
+    ContributionKind,
+    Entry,
+    Expenditure,
+    Instalment,
+)
+from pooledledger.model.partners import PartnerId, SchemeId
+from pooledledger.model.rules import RiskShareRule
 from pooledledger.tables import CURRENCY, Column, Row, Table, to_pandas, to_polars
+from pooledledger.yearend.close import YearEndClose, close_year
 
 if TYPE_CHECKING:
     import pandas
@@ -180,7 +186,7 @@ class WhatIf(FrozenModel):
 
     def to_table(self) -> Table:
         """One row per partner and measure: before, after and change, pence and pounds."""
-        from pooledledger.money import pence_to_decimal
+        from pooledledger.core.money import pence_to_decimal
 
         rows: list[Row] = []
         for p in self.partners:

@@ -1,13 +1,13 @@
 """The pool ledger: an immutable, canonically ordered collection of entries.
 
-A :class:`Ledger` pairs an :class:`~pooledledger.agreement.Agreement` with the
+A :class:`Ledger` pairs an :class:`~pooledledger.model.agreement.Agreement` with the
 entries recorded against it.  It never changes: :meth:`Ledger.post` returns a new
 ledger.  Entries are kept in a *canonical order* (date, then kind, then id), so
 the order in which they were given never changes any result.
 
 VAT (domain.md §11.4, I-13): an expenditure's *pool cost* is its net amount plus
 the VAT that nobody recovers.  Which body recovers VAT, and how much, follows the
-agreement's :class:`~pooledledger.agreement.VatModel`:
+agreement's :class:`~pooledledger.model.agreement.VatModel`:
 
 * ``LEAD_PARTNER_REGIME``: the body that procures (the expenditure's
   ``procuring_partner``, or the host when none is named) recovers under its own
@@ -35,9 +35,12 @@ from datetime import date
 from functools import cached_property
 from typing import TYPE_CHECKING
 
-from pooledledger.agreement import Agreement, VatModel
-from pooledledger.allocation import allocate
-from pooledledger.entries import (
+from pooledledger.core.allocation import allocate
+from pooledledger.core.errors import Issue, IssueError, Location, PooledLedgerError, Severity
+from pooledledger.core.money import to_pence
+from pooledledger.core.periods import DateRange, FinancialYear
+from pooledledger.model.agreement import Agreement, VatModel
+from pooledledger.model.entries import (
     Contribution,
     ContributionKind,
     Entry,
@@ -48,11 +51,8 @@ from pooledledger.entries import (
     Settlement,
     YearClosed,
 )
-from pooledledger.entry_checks import ENTRY_CHECKS, check_dates, check_reversal_dates
-from pooledledger.errors import Issue, IssueError, Location, PooledLedgerError, Severity
-from pooledledger.money import to_pence
-from pooledledger.partners import PartnerId, SchemeId, VatRegime
-from pooledledger.periods import DateRange, FinancialYear
+from pooledledger.model.entry_checks import ENTRY_CHECKS, check_dates, check_reversal_dates
+from pooledledger.model.partners import PartnerId, SchemeId, VatRegime
 
 if TYPE_CHECKING:
     import pandas
@@ -267,14 +267,14 @@ class PoolLine:
 class Ledger:
     """An agreement plus its entries, immutable, in canonical order.
 
-    Every entry passes the entry-level checks of :mod:`pooledledger.entry_checks`
+    Every entry passes the entry-level checks of :mod:`pooledledger.model.entry_checks`
     once, when it is posted (here or by :meth:`post`): an unknown scheme or partner,
     a date outside the term or the supported range, a category the scheme does not
     permit, a capital item with no owner.  If any of them is an error the entries
-    are refused with :class:`~pooledledger.errors.IssueError` listing every problem
+    are refused with :class:`~pooledledger.core.errors.IssueError` listing every problem
     of the entries given at once, and no ledger is made (docs/ledger.md#the-gate).
     Their warnings stay with the ledger and come back from
-    :func:`pooledledger.checks.check_ledger`, which adds the checks of the ledger as
+    :func:`pooledledger.yearend.checks.check_ledger`, which adds the checks of the ledger as
     a whole (instalments, cross-subsidy, weights).
 
     Raises :class:`EntryConflictError` if an id is reused with different content and
@@ -383,7 +383,7 @@ class Ledger:
     def post(self, *entries: Entry) -> Ledger:
         """A new ledger with ``entries`` added (identical re-posts change nothing).
 
-        Only the new entries are checked; :class:`~pooledledger.errors.IssueError`
+        Only the new entries are checked; :class:`~pooledledger.core.errors.IssueError`
         lists every entry-level error among them, and this ledger is unchanged.
         """
         return Ledger._derived(self.agreement, (*self.entries, *entries), self)

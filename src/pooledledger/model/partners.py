@@ -2,7 +2,7 @@
 
 A *partner* is a body that contributes to the pooled fund and bears a share of
 its outcome (domain.md §2). One partner is the *host*, responsible for the pool's
-accounts and audit; that is a property of the :class:`~pooledledger.agreement.Agreement`,
+accounts and audit; that is a property of the :class:`~pooledledger.model.agreement.Agreement`,
 not of the partner.
 
 Ids (:data:`PartnerId`, :data:`SchemeId`) are short codes such as ``"ICB"`` or
@@ -15,7 +15,7 @@ from typing import Annotated, Any
 
 from pydantic import Field, StringConstraints
 
-from pooledledger._model import DomainEnum, FrozenModel
+from pooledledger.core._model import DomainEnum, FrozenModel
 
 __all__ = [
     "ID_PATTERN",

@@ -4,10 +4,10 @@
 residual variance ``V`` (positive: overspend; negative: underspend) and returns
 each partner's *signed* share ``A_i`` with ``Σ A_i = V`` exactly.  The close turns
 these into deficit shares ``D = max(A, 0)`` and underspend shares
-``U = max(-A, 0)`` (I-7).  Every split goes through :func:`~pooledledger.allocation.allocate`.
+``U = max(-A, 0)`` (I-7).  Every split goes through :func:`~pooledledger.core.allocation.allocate`.
 
 The pool-level steps (RS7 risk pool, RS8 offsetting) are applied by the close
-before this; see :mod:`pooledledger.close`.
+before this; see :mod:`pooledledger.yearend.close`.
 
 Where a rule's weights are all zero (e.g. pro rata to contributions on a scheme
 with no contributions) the variance falls on the scheme's lead commissioner and
@@ -20,11 +20,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 
-from pooledledger.agreement import Scheme
-from pooledledger.allocation import allocate
-from pooledledger.money import Rounding, format_pence, multiply, to_pence
-from pooledledger.partners import PartnerId
-from pooledledger.rules import (
+from pooledledger.core.allocation import allocate
+from pooledledger.core.money import Rounding, format_pence, multiply, to_pence
+from pooledledger.model.agreement import Scheme
+from pooledledger.model.partners import PartnerId
+from pooledledger.model.rules import (
     BoardDecision,
     CappedShares,
     CapScope,

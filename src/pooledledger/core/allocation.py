@@ -36,7 +36,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Generic, TypeVar
 
-from pooledledger.errors import AllocationError
+from pooledledger.core.errors import AllocationError
 
 __all__ = [
     "AllocationTrail",

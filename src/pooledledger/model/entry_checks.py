@@ -1,9 +1,9 @@
 """Checks on one ledger entry at a time, run where an entry enters a ledger.
 
 Every check here looks at a single entry against the agreement, never at the
-ledger as a whole, so :class:`~pooledledger.ledger.Ledger` runs them once per entry
+ledger as a whole, so :class:`~pooledledger.books.ledger.Ledger` runs them once per entry
 when the entry is posted (``Ledger(...)`` or ``ledger.post(...)``) and refuses the
-entries with :class:`~pooledledger.errors.IssueError` if any problem is an error.
+entries with :class:`~pooledledger.core.errors.IssueError` if any problem is an error.
 Entries already in a ledger are never checked again.  See docs/ledger.md#the-gate.
 
 Each check is ``check_<rule>(agreement, entries) -> list[Issue]``, listed in
@@ -31,8 +31,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from datetime import date
 
-from pooledledger.agreement import Agreement
-from pooledledger.entries import (
+from pooledledger.core.errors import Issue, Location, Severity
+from pooledledger.core.money import format_pence
+from pooledledger.core.periods import DateRange, FinancialYear
+from pooledledger.model.agreement import Agreement
+from pooledledger.model.entries import (
     Contribution,
     Entry,
     Expenditure,
@@ -41,9 +44,6 @@ from pooledledger.entries import (
     Settlement,
     YearClosed,
 )
-from pooledledger.errors import Issue, Location, Severity
-from pooledledger.money import format_pence
-from pooledledger.periods import DateRange, FinancialYear
 
 __all__ = [
     "ENTRY_CHECKS",

@@ -1,6 +1,6 @@
 """Journal uploads: each partner's journals in its own chart of accounts (layer L3).
 
-The close's journals (:class:`~pooledledger.journals.Journal`) name pooledledger's
+The close's journals (:class:`~pooledledger.books.journals.Journal`) name pooledledger's
 own accounts (``HELD_BY_HOST``, ``EXPENDITURE_SHARE``...).  A partner posts them
 in its own ledger under its own codes, so a :class:`JournalMapping` gives, per
 partner, the **segments** of its chart of accounts (entity, cost centre, account,
@@ -25,13 +25,13 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints, field_validator, model_validator
 
-from pooledledger._model import FrozenModel
-from pooledledger.agreement import Agreement
-from pooledledger.errors import Issue, Location, PooledLedgerError, Severity
-from pooledledger.journals import ACCOUNT_LABELS, COUNTERPARTY, Account, Journal, JournalLine
-from pooledledger.money import pence_to_decimal
-from pooledledger.partners import PartnerId
-from pooledledger.periods import FinancialYear
+from pooledledger.books.journals import ACCOUNT_LABELS, COUNTERPARTY, Account, Journal, JournalLine
+from pooledledger.core._model import FrozenModel
+from pooledledger.core.errors import Issue, Location, PooledLedgerError, Severity
+from pooledledger.core.money import pence_to_decimal
+from pooledledger.core.periods import FinancialYear
+from pooledledger.model.agreement import Agreement
+from pooledledger.model.partners import PartnerId
 
 __all__ = [
     "ANY_SCHEME",
@@ -67,7 +67,7 @@ class PartnerMapping(FrozenModel):
     * ``segments``: the names of its account segments, in its order, e.g.
       ``["entity", "cost_centre", "account"]``;
     * ``fixed``: segment values for every line (e.g. the entity code);
-    * ``accounts``: account key (:class:`~pooledledger.journals.Account`) → scheme
+    * ``accounts``: account key (:class:`~pooledledger.books.journals.Account`) → scheme
       id, or ``"*"`` for every scheme and for lines with no scheme → segment values.
       A scheme's entry is laid over the ``"*"`` entry, which is laid over ``fixed``.
 

@@ -11,8 +11,8 @@ offsetting (RS8) settings.
 The models here check structure only: types, required fields, ids that look
 like ids, amounts that are exact money. Whether the agreement makes sense (the
 host is a partner, shares sum to 1, contributions name real schemes…) is checked
-by :func:`pooledledger.checks_agreement.validate_agreement`, which reports every
-problem at once as :class:`~pooledledger.errors.Issue` values. Loaders call it.
+by :func:`pooledledger.model.checks_agreement.validate_agreement`, which reports every
+problem at once as :class:`~pooledledger.core.errors.Issue` values. Loaders call it.
 
 Dates:
 
@@ -29,13 +29,13 @@ from typing import Annotated, Literal
 
 from pydantic import ConfigDict, Field, StringConstraints
 
-from pooledledger._model import DomainEnum, FrozenModel, require_tag_in_schema
-from pooledledger.entries import ContributionKind
-from pooledledger.errors import PooledLedgerError
-from pooledledger.money import Amount, to_pence
-from pooledledger.partners import ID_PATTERN, Partner, PartnerId, SchemeId
-from pooledledger.periods import DateRange, FinancialYear
-from pooledledger.rules import (
+from pooledledger.core._model import DomainEnum, FrozenModel, require_tag_in_schema
+from pooledledger.core.errors import PooledLedgerError
+from pooledledger.core.money import Amount, to_pence
+from pooledledger.core.periods import DateRange, FinancialYear
+from pooledledger.model.entries import ContributionKind
+from pooledledger.model.partners import ID_PATTERN, Partner, PartnerId, SchemeId
+from pooledledger.model.rules import (
     Offsetting,
     ProRataContributions,
     RiskPool,
@@ -138,7 +138,7 @@ class Scheme(FrozenModel):
     """A pooled service budget inside the pool, with its own cost centre and rules.
 
     * ``lead_commissioner``: the partner that commissions the scheme; an
-      :class:`~pooledledger.rules.OwnRisk` rule without an owner falls on it.
+      :class:`~pooledledger.model.rules.OwnRisk` rule without an owner falls on it.
     * ``ring_fenced``: the scheme's money may not be offset or redeployed.
     * ``no_cross_subsidy``: no partner's contribution may fund another partner's
       share without an agreement reference (I-8).
@@ -238,7 +238,7 @@ class Agreement(FrozenModel):
     bears the irrecoverable VAT on a partner's own purchase (:class:`IrrecoverableVat`).
 
     Structure only is checked here; call
-    :func:`~pooledledger.checks_agreement.validate_agreement` for the rest.
+    :func:`~pooledledger.model.checks_agreement.validate_agreement` for the rest.
     """
 
     id: Annotated[str, StringConstraints(pattern=ID_PATTERN)]
@@ -277,7 +277,7 @@ class Agreement(FrozenModel):
 
     @property
     def host_partner(self) -> Partner:
-        """The host as a :class:`~pooledledger.partners.Partner`."""
+        """The host as a :class:`~pooledledger.model.partners.Partner`."""
         return self.partner(self.host)
 
     @property

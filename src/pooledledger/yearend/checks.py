@@ -2,7 +2,7 @@
 
 Two kinds of check (docs/ledger.md#the-gate):
 
-* entry-level checks (:mod:`pooledledger.entry_checks`) look at one entry at a
+* entry-level checks (:mod:`pooledledger.model.entry_checks`) look at one entry at a
   time and run once per entry when it is posted; a ledger never holds an entry
   that fails one of them with an error.  The ``check_<rule>(ledger)`` functions
   of the same names here run them over a whole ledger;
@@ -43,15 +43,15 @@ from collections import defaultdict
 from collections.abc import Callable
 from datetime import date
 
-from pooledledger import entry_checks
-from pooledledger.apportion import scheme_weights
-from pooledledger.entries import Expenditure
-from pooledledger.entry_checks import ENTRY_CHECKS, _issue, check_entries
-from pooledledger.errors import Issue, IssueError, Location, Severity, has_errors
-from pooledledger.ledger import Ledger
-from pooledledger.money import format_pence
-from pooledledger.partners import SchemeId
-from pooledledger.periods import FinancialYear
+from pooledledger.books.apportion import scheme_weights
+from pooledledger.books.ledger import Ledger
+from pooledledger.core.errors import Issue, IssueError, Location, Severity, has_errors
+from pooledledger.core.money import format_pence
+from pooledledger.core.periods import FinancialYear
+from pooledledger.model import entry_checks
+from pooledledger.model.entries import Expenditure
+from pooledledger.model.entry_checks import ENTRY_CHECKS, _issue, check_entries
+from pooledledger.model.partners import SchemeId
 
 __all__ = [
     "ENTRY_CHECKS",
@@ -91,7 +91,7 @@ def check_dates(ledger: Ledger) -> list[Issue]:
 
 def check_permitted_categories(ledger: Ledger) -> list[Issue]:
     """PL-LED-005 over a whole ledger (see
-    :func:`pooledledger.entry_checks.check_permitted_categories`)."""
+    :func:`pooledledger.model.entry_checks.check_permitted_categories`)."""
     return entry_checks.check_permitted_categories(ledger.agreement, ledger.entries)
 
 
@@ -255,7 +255,7 @@ def check_scheme_weights(ledger: Ledger) -> list[Issue]:
 
 
 #: The checks of the ledger as a whole, in the order they run (the entry-level checks
-#: of :data:`pooledledger.entry_checks.ENTRY_CHECKS` run when entries are posted).
+#: of :data:`pooledledger.model.entry_checks.ENTRY_CHECKS` run when entries are posted).
 LEDGER_CHECKS: tuple[Callable[[Ledger], list[Issue]], ...] = (
     check_cross_subsidy,
     check_contribution_totals,
@@ -266,7 +266,7 @@ LEDGER_CHECKS: tuple[Callable[[Ledger], list[Issue]], ...] = (
 
 def check_ledger(ledger: Ledger) -> list[Issue]:
     """Every issue of ``ledger``: the entry-level issues found when its entries were
-    posted (:attr:`~pooledledger.ledger.Ledger.entry_issues`), then every check in
+    posted (:attr:`~pooledledger.books.ledger.Ledger.entry_issues`), then every check in
     :data:`LEDGER_CHECKS`, in check order.
 
     The result is kept on the (immutable) ledger, so asking again costs nothing.
@@ -284,7 +284,7 @@ def check_ledger(ledger: Ledger) -> list[Issue]:
 def require_no_errors(ledger: Ledger) -> tuple[Issue, ...]:
     """The gate of every close and report: :func:`check_ledger` with no errors.
 
-    Raises :class:`~pooledledger.errors.IssueError` with every issue if any is an
+    Raises :class:`~pooledledger.core.errors.IssueError` with every issue if any is an
     error, so no figures are ever made from a ledger the command line would refuse;
     otherwise returns the warnings (and notes), which travel with the result.
     See docs/ledger.md#the-gate.

@@ -1,6 +1,6 @@
 """Cumulative largest-remainder allocation of a whole column of amounts at once.
 
-The same arithmetic as :class:`~pooledledger.allocation.CumulativeAllocator`, to the
+The same arithmetic as :class:`~pooledledger.core.allocation.CumulativeAllocator`, to the
 penny, done with polars column expressions instead of one Python call per line
 (docs/benchmarks.md#design-note-columns): for running totals ``R_i`` of a column of
 amounts, each key's allocation of ``R_i`` is
@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from typing import TYPE_CHECKING, Generic, TypeVar
 
-from pooledledger.allocation import Weight, _plan
+from pooledledger.core.allocation import Weight, _plan
 
 if TYPE_CHECKING:
     import polars
@@ -95,7 +95,7 @@ def allocate_running(
     """Allocate the running totals of ``amounts`` in one pass of column arithmetic.
 
     ``None`` when a running total or a scaled weight is 2**62 or more (use
-    :class:`~pooledledger.allocation.CumulativeAllocator` then: it is exact at any size).
+    :class:`~pooledledger.core.allocation.CumulativeAllocator` then: it is exact at any size).
     """
     plan = _plan(weights, order)
     s = plan.total_weight
