@@ -248,23 +248,25 @@ class Apportionment:
 
     def to_pandas(self) -> pandas.DataFrame:
         """Each partner's share of each pool line as a pandas DataFrame, one row per
-        line × partner (see :func:`pooledledger.tables.apportionment_table`).
+        line × partner (see :func:`pooledledger.books.tables.apportionment_table`).
 
         Pence are ``int64``, amounts ``decimal.Decimal``; never a float.  Needs
         ``pip install pooledledger[pandas]``.
         """
-        from pooledledger.tables import apportionment_table, to_pandas
+        from pooledledger.books.tables import apportionment_table
+        from pooledledger.core.tables import to_pandas
 
         return to_pandas(apportionment_table(self))
 
     def to_polars(self) -> polars.DataFrame:
         """Each partner's share of each pool line as a polars DataFrame, one row per
-        line × partner (see :func:`pooledledger.tables.apportionment_table`).
+        line × partner (see :func:`pooledledger.books.tables.apportionment_table`).
 
         Pence are ``Int64``, amounts ``Decimal(38, 2)``; never a float.  Needs
         ``pip install pooledledger[polars]``.
         """
-        from pooledledger.tables import apportionment_table, to_polars
+        from pooledledger.books.tables import apportionment_table
+        from pooledledger.core.tables import to_polars
 
         return to_polars(apportionment_table(self))
 

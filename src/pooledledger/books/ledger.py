@@ -415,22 +415,24 @@ class Ledger:
         return f"Ledger({self.agreement.id!r}, {len(self.entries)} entries)"
 
     def to_pandas(self) -> pandas.DataFrame:
-        """One row per entry as a pandas DataFrame (see :func:`pooledledger.tables.ledger_table`).
+        """One row per entry as a pandas DataFrame (see :func:`.tables.ledger_table`).
 
         Pence are ``int64``, amounts ``decimal.Decimal``; never a float.  Needs
         ``pip install pooledledger[pandas]``.
         """
-        from pooledledger.tables import ledger_table, to_pandas
+        from pooledledger.books.tables import ledger_table
+        from pooledledger.core.tables import to_pandas
 
         return to_pandas(ledger_table(self))
 
     def to_polars(self) -> polars.DataFrame:
-        """One row per entry as a polars DataFrame (see :func:`pooledledger.tables.ledger_table`).
+        """One row per entry as a polars DataFrame (see :func:`.tables.ledger_table`).
 
         Pence are ``Int64``, amounts ``Decimal(38, 2)``; never a float.  Needs
         ``pip install pooledledger[polars]``.
         """
-        from pooledledger.tables import ledger_table, to_polars
+        from pooledledger.books.tables import ledger_table
+        from pooledledger.core.tables import to_polars
 
         return to_polars(ledger_table(self))
 

@@ -33,19 +33,11 @@ from pathlib import Path
 
 from pooledledger.books.apportion import apportion
 from pooledledger.books.ledger import Ledger
+from pooledledger.books.tables import apportionment_table, journal_table, ledger_table
+from pooledledger.core.tables import Cell, Column, Table, issues_table
 from pooledledger.io._cells import neutralise
 from pooledledger.reports.bundle import YearEndReports
-from pooledledger.tables import (
-    Cell,
-    Column,
-    Table,
-    apportionment_table,
-    close_table,
-    issues_table,
-    journal_table,
-    ledger_table,
-    settlement_table,
-)
+from pooledledger.yearend.tables import close_table, settlement_table
 
 __all__ = ["csv_cell", "write_csv_tables", "write_table_csv"]
 

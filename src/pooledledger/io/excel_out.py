@@ -60,9 +60,11 @@ from typing import Any, Literal
 from pooledledger.books.apportion import apportion
 from pooledledger.books.journals import ACCOUNT_LABELS, Journal
 from pooledledger.books.ledger import Ledger
+from pooledledger.books.tables import apportionment_table, journal_table, ledger_table
 from pooledledger.core.errors import Issue, PooledLedgerError
 from pooledledger.core.money import format_pence, pence_to_decimal
 from pooledledger.core.periods import FinancialYear
+from pooledledger.core.tables import Cell, Table
 from pooledledger.io._cells import neutralise
 from pooledledger.model.agreement import LegalBasis
 from pooledledger.model.partners import PartnerId
@@ -72,15 +74,7 @@ from pooledledger.reports.memorandum import _year_ended as _period
 from pooledledger.reports.note import NoteRowKind
 from pooledledger.reports.quarterly import QuarterlyReport
 from pooledledger.reports.statements import PartnerStatement
-from pooledledger.tables import (
-    Cell,
-    Table,
-    apportionment_table,
-    close_table,
-    journal_table,
-    ledger_table,
-    settlement_table,
-)
+from pooledledger.yearend.tables import close_table, settlement_table
 
 __all__ = [
     "DATE_FORMAT",

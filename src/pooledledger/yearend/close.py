@@ -267,23 +267,25 @@ class YearEndClose(FrozenModel):
 
     def to_pandas(self) -> pandas.DataFrame:
         """The close as a pandas DataFrame: scheme × partner × measure rows, then partner
-        rows (see :func:`pooledledger.tables.close_table`).
+        rows (see :func:`pooledledger.yearend.tables.close_table`).
 
         Pence are ``int64``, amounts ``decimal.Decimal``; never a float.  Needs
         ``pip install pooledledger[pandas]``.
         """
-        from pooledledger.tables import close_table, to_pandas
+        from pooledledger.core.tables import to_pandas
+        from pooledledger.yearend.tables import close_table
 
         return to_pandas(close_table(self))
 
     def to_polars(self) -> polars.DataFrame:
         """The close as a polars DataFrame: scheme × partner × measure rows, then partner
-        rows (see :func:`pooledledger.tables.close_table`).
+        rows (see :func:`pooledledger.yearend.tables.close_table`).
 
         Pence are ``Int64``, amounts ``Decimal(38, 2)``; never a float.  Needs
         ``pip install pooledledger[polars]``.
         """
-        from pooledledger.tables import close_table, to_polars
+        from pooledledger.core.tables import to_polars
+        from pooledledger.yearend.tables import close_table
 
         return to_polars(close_table(self))
 

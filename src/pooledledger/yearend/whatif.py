@@ -43,6 +43,7 @@ from pooledledger.core._model import FrozenModel
 from pooledledger.core.errors import IssueError, PooledLedgerError
 from pooledledger.core.money import Amount, Rounding, format_pence, multiply, to_money, to_pence
 from pooledledger.core.periods import FinancialYear
+from pooledledger.core.tables import CURRENCY, Column, Row, Table, to_pandas, to_polars
 from pooledledger.model.agreement import Agreement
 from pooledledger.model.checks_agreement import validate_agreement
 from pooledledger.model.entries import (
@@ -54,7 +55,6 @@ from pooledledger.model.entries import (
 )
 from pooledledger.model.partners import PartnerId, SchemeId
 from pooledledger.model.rules import RiskShareRule
-from pooledledger.tables import CURRENCY, Column, Row, Table, to_pandas, to_polars
 from pooledledger.yearend.close import YearEndClose, close_year
 
 if TYPE_CHECKING:

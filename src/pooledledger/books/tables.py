@@ -1,0 +1,248 @@
+"""Tidy tables of a ledger, an apportionment and journals (layer L2).
+
+Each function turns a result into a :class:`~pooledledger.core.tables.Table`; nothing
+here does I/O and nothing is rounded (docs/excel-and-dataframes.md).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+
+from pooledledger.books.apportion import Apportionment
+from pooledledger.books.journals import ACCOUNT_LABELS, Journal
+from pooledledger.books.ledger import Ledger, entry_date
+from pooledledger.core.money import pence_to_decimal, to_pence
+from pooledledger.core.periods import FinancialYear
+from pooledledger.core.tables import (
+    AMOUNT_COLUMNS,
+    CURRENCY,
+    CURRENCY_COLUMN,
+    Column,
+    Row,
+    Table,
+    make_table,
+    money_columns,
+)
+from pooledledger.model.entries import (
+    Contribution,
+    Entry,
+    Expenditure,
+    Income,
+    Instalment,
+    Reversal,
+    Settlement,
+)
+from pooledledger.model.partners import PartnerId
+
+__all__ = [
+    "APPORTIONMENT_COLUMNS",
+    "JOURNAL_COLUMNS",
+    "LEDGER_COLUMNS",
+    "apportionment_table",
+    "journal_table",
+    "ledger_table",
+]
+
+# -- ledger ------------------------------------------------------------------------
+
+LEDGER_COLUMNS: tuple[Column, ...] = (
+    Column("entry_id", "str"),
+    Column("entry", "str"),
+    Column("date", "date"),
+    Column("year", "str"),
+    Column("scheme", "str", nullable=True),
+    Column("partner", "str", nullable=True),
+    Column("kind", "str", nullable=True),
+    Column("party", "str", nullable=True),
+    Column("category", "str", nullable=True),
+    Column("description", "str", nullable=True),
+    Column("reverses", "str", nullable=True),
+    Column("capital", "bool"),
+    *AMOUNT_COLUMNS,
+    *money_columns("vat"),
+    *money_columns("recoverable_vat"),
+    *money_columns("pool_cost"),
+    CURRENCY_COLUMN,
+)
+
+
+def ledger_table(ledger: Ledger) -> Table:
+    """One row per entry of ``ledger``, in canonical order.
+
+    ``pence`` is the entry's face amount (net for an expenditure); ``vat_pence``,
+    ``recoverable_vat_pence`` and ``pool_cost_pence`` (net plus irrecoverable VAT,
+    I-13) are set for expenditure and are 0 otherwise.  A reversal's row is the row
+    of the entry it reverses, negated.  ``kind`` is a contribution's kind.
+    """
+    rows: list[Row] = []
+    for e in ledger.entries:
+        when = entry_date(e)
+        year = getattr(e, "year", None) or FinancialYear.for_date(when)
+        scheme: str | None = None
+        partner: str | None = None
+        kind: str | None = None
+        party: str | None = None
+        category: str | None = None
+        reverses: str | None = None
+        description = ""
+        capital = False
+        face = vat = rec = cost = 0
+        source: Entry = e
+        sign = 1
+        if isinstance(e, Reversal):
+            reverses, source, sign = e.reverses, ledger.get(e.reverses), -1
+        if isinstance(source, Contribution):
+            scheme, partner, kind = source.scheme, source.partner, source.kind.value
+            description, face = source.description, source.pence
+        elif isinstance(source, Instalment):
+            scheme, partner, face = source.scheme, source.partner, source.pence
+        elif isinstance(source, Expenditure):
+            scheme, partner = source.scheme, source.procuring_partner
+            party, category, capital = source.supplier, source.category, source.capital
+            face, vat, description = source.net_pence, source.vat_pence, source.description
+            rec = sum(r for _, r in ledger.vat_shares(source).values())
+            cost = face + vat - rec
+        elif isinstance(source, Income):
+            scheme, party, category = source.scheme, source.source, source.category
+            description, face = source.description, source.pence
+        elif isinstance(source, Settlement):
+            partner, description = source.partner, source.description
+            face = to_pence(source.amount)
+        if isinstance(e, Reversal):
+            description = e.reason
+        face, vat, rec, cost = (sign * v for v in (face, vat, rec, cost))
+        rows.append(
+            {
+                "entry_id": e.id,
+                "entry": e.entry,
+                "date": when,
+                "year": str(year),
+                "scheme": scheme,
+                "partner": partner,
+                "kind": kind,
+                "party": party or None,
+                "category": category,
+                "description": description or None,
+                "reverses": reverses,
+                "capital": capital,
+                "pence": face,
+                "amount": pence_to_decimal(face),
+                "vat_pence": vat,
+                "vat": pence_to_decimal(vat),
+                "recoverable_vat_pence": rec,
+                "recoverable_vat": pence_to_decimal(rec),
+                "pool_cost_pence": cost,
+                "pool_cost": pence_to_decimal(cost),
+                "currency": CURRENCY,
+            }
+        )
+    return make_table("ledger", LEDGER_COLUMNS, rows)
+
+
+# -- apportionment -----------------------------------------------------------------
+
+APPORTIONMENT_COLUMNS: tuple[Column, ...] = (
+    Column("year", "str"),
+    Column("entry_id", "str"),
+    Column("scheme", "str"),
+    Column("date", "date"),
+    Column("kind", "str"),
+    Column("reverses", "str", nullable=True),
+    Column("capital_owner", "str", nullable=True),
+    *money_columns("line"),
+    Column("partner", "str"),
+    Column("remainder_penny", "bool"),
+    *AMOUNT_COLUMNS,
+    CURRENCY_COLUMN,
+)
+
+
+def apportionment_table(apportionment: Apportionment) -> Table:
+    """One row per pool line × partner: the partner's share in pence (the pence trail).
+
+    ``line_pence`` is the whole line; ``pence`` is this partner's share; the shares
+    of a line sum to ``line_pence`` and, per scheme and kind, to the scheme's
+    totals.  ``remainder_penny`` marks a partner that held a remainder penny in the
+    running allocation after this line.
+    """
+    rows: list[Row] = []
+    year = str(apportionment.year)
+    for line in apportionment.lines:
+        for p in apportionment.partners:
+            share = line.shares.get(p, 0)
+            rows.append(
+                {
+                    "year": year,
+                    "entry_id": line.entry_id,
+                    "scheme": line.scheme,
+                    "date": line.date,
+                    "kind": line.kind,
+                    "reverses": line.reverses,
+                    "capital_owner": line.capital_owner,
+                    "line_pence": line.amount,
+                    "line": pence_to_decimal(line.amount),
+                    "partner": p,
+                    "remainder_penny": p in line.remainder_to,
+                    "pence": share,
+                    "amount": pence_to_decimal(share),
+                    "currency": CURRENCY,
+                }
+            )
+    return make_table("apportionment", APPORTIONMENT_COLUMNS, rows)
+
+
+# -- journals ----------------------------------------------------------------------
+
+JOURNAL_COLUMNS: tuple[Column, ...] = (
+    Column("partner", "str"),
+    Column("start", "date"),
+    Column("end", "date"),
+    Column("line", "int"),
+    Column("ref", "str"),
+    Column("account", "str"),
+    Column("account_label", "str"),
+    Column("scheme", "str", nullable=True),
+    Column("counterparty", "str", nullable=True),
+    Column("memo", "str", nullable=True),
+    *money_columns("debit"),
+    *money_columns("credit"),
+    *AMOUNT_COLUMNS,
+    CURRENCY_COLUMN,
+)
+
+
+def journal_table(journals: Mapping[PartnerId, Journal]) -> Table:
+    """One row per line of each partner's journal (partners in the mapping's order).
+
+    ``line`` numbers the lines from 1 within a partner's journal; ``start`` and
+    ``end`` are the first and last days of the journal's period (both inclusive);
+    ``pence`` is ``debit − credit``.
+    """
+    rows: list[Row] = []
+    for p, j in journals.items():
+        start, end = date.fromisoformat(j.start), date.fromisoformat(j.end)
+        for n, x in enumerate(j.lines, start=1):
+            signed = x.debit - x.credit
+            rows.append(
+                {
+                    "partner": p,
+                    "start": start,
+                    "end": end,
+                    "line": n,
+                    "ref": x.ref,
+                    "account": x.account.value,
+                    "account_label": ACCOUNT_LABELS[x.account],
+                    "scheme": x.scheme,
+                    "counterparty": x.counterparty,
+                    "memo": x.memo or None,
+                    "debit_pence": x.debit,
+                    "debit": pence_to_decimal(x.debit),
+                    "credit_pence": x.credit,
+                    "credit": pence_to_decimal(x.credit),
+                    "pence": signed,
+                    "amount": pence_to_decimal(signed),
+                    "currency": CURRENCY,
+                }
+            )
+    return make_table("journals", JOURNAL_COLUMNS, rows)

@@ -1,0 +1,204 @@
+"""Tidy tables and their DataFrames (layer L0): the shape every result's table takes.
+
+A :class:`Table` is named, typed columns and one row per fact (a ``dict`` per row),
+ready for a spreadsheet, a CSV file or a DataFrame.  No value is ever a float: an
+amount is integer pence (``pence`` columns) with an exact ``Decimal`` twin in
+pounds (``amount`` columns, two decimal places) and a ``currency`` column
+(``"GBP"``).
+
+:func:`to_pandas` and :func:`to_polars` build a DataFrame from any table (``pence``
+as ``int64``, ``amount`` as ``Decimal``: ``object`` holding ``decimal.Decimal`` in
+pandas, ``Decimal(38, 2)`` in polars); they import pandas or polars only when
+called.  The tables of a ledger, an apportionment and journals are built in
+:mod:`pooledledger.books.tables`, those of a close in
+:mod:`pooledledger.yearend.tables`; :mod:`pooledledger.tables` gathers them all
+(docs/excel-and-dataframes.md).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, Literal
+
+from pooledledger.core.errors import Issue
+from pooledledger.core.money import GBP
+
+if TYPE_CHECKING:
+    import pandas
+    import polars
+
+__all__ = [
+    "AMOUNT_COLUMNS",
+    "CURRENCY",
+    "CURRENCY_COLUMN",
+    "ISSUE_COLUMNS",
+    "Cell",
+    "Column",
+    "ColumnKind",
+    "Row",
+    "Table",
+    "issues_table",
+    "make_table",
+    "money_columns",
+    "to_pandas",
+    "to_polars",
+]
+
+#: What a column holds: text, a whole number (not money), integer pence, exact
+#: pounds (``Decimal``, two places), a date or a flag.
+ColumnKind = Literal["str", "int", "pence", "decimal", "date", "bool"]
+
+#: One cell: never a float.
+Cell = str | int | Decimal | date | bool | None
+
+#: One row: column name → cell.
+Row = dict[str, Cell]
+
+CURRENCY = GBP.code
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    """A column's name, what it holds and whether it may be empty (``None``)."""
+
+    name: str
+    kind: ColumnKind
+    nullable: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Table:
+    """A tidy table: its name, its columns in order, and one ``dict`` per row."""
+
+    name: str
+    columns: tuple[Column, ...]
+    rows: tuple[Row, ...]
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns)
+
+    def records(self) -> list[Row]:
+        """The rows as a list of fresh dicts (one fact per row)."""
+        return [dict(r) for r in self.rows]
+
+    def column(self, name: str) -> list[Cell]:
+        """Every value of one column, in row order."""
+        return [r[name] for r in self.rows]
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __repr__(self) -> str:
+        return f"Table({self.name!r}, {len(self.columns)} columns, {len(self.rows)} rows)"
+
+
+def money_columns(prefix: str) -> tuple[Column, Column]:
+    """A ``<prefix>_pence`` int column and its exact ``<prefix>`` Decimal twin."""
+    return Column(f"{prefix}_pence", "pence"), Column(prefix, "decimal")
+
+
+AMOUNT_COLUMNS = (Column("pence", "pence"), Column("amount", "decimal"))
+CURRENCY_COLUMN = Column("currency", "str")
+
+
+def make_table(name: str, columns: Sequence[Column], rows: Sequence[Row]) -> Table:
+    names = [c.name for c in columns]
+    for r in rows:  # pragma: no branch - a guard on this module's own code
+        if list(r) != names:  # pragma: no cover
+            raise AssertionError(f"row {r!r} does not match the columns of {name}")
+    return Table(name, tuple(columns), tuple(rows))
+
+
+# -- issues ---------------------------------------------------------------------------
+
+ISSUE_COLUMNS: tuple[Column, ...] = (
+    Column("code", "str"),
+    Column("severity", "str"),
+    Column("file", "str", nullable=True),
+    Column("row", "int", nullable=True),
+    Column("column", "str", nullable=True),
+    Column("field", "str", nullable=True),
+    Column("entry_id", "str", nullable=True),
+    Column("message", "str"),
+)
+
+
+def issues_table(issues: Sequence[Issue]) -> Table:
+    """One row per issue (e.g. the warnings a close carries), in the given order."""
+    rows: list[Row] = [
+        {
+            "code": i.code,
+            "severity": i.severity.value,
+            "file": i.location.file,
+            "row": i.location.row,
+            "column": i.location.column,
+            "field": i.location.field,
+            "entry_id": i.location.entry_id,
+            "message": i.message,
+        }
+        for i in issues
+    ]
+    return make_table("issues", ISSUE_COLUMNS, rows)
+
+
+# -- DataFrames ----------------------------------------------------------------------
+
+
+def _missing(package: str, extra: str) -> ImportError:
+    return ImportError(
+        f"{package} is not installed; install it with: pip install pooledledger[{extra}]"
+    )
+
+
+def to_pandas(table: Table) -> pandas.DataFrame:
+    """``table`` as a pandas DataFrame: ``pence`` and ``int`` columns ``int64``,
+    ``decimal`` columns ``object`` holding ``decimal.Decimal``, dates
+    ``datetime64[ns]`` (``NaT`` when empty), flags ``bool``, text ``object``.
+
+    Raises :class:`ImportError` (``pip install pooledledger[pandas]``) without pandas.
+    """
+    try:
+        import pandas as pd
+    except ImportError as exc:  # pragma: no cover - pandas is a dev dependency
+        raise _missing("pandas", "pandas") from exc
+    data: dict[str, Any] = {}
+    for c in table.columns:
+        values = table.column(c.name)
+        if c.kind in ("pence", "int"):
+            data[c.name] = pd.Series(values, dtype="int64")
+        elif c.kind == "bool":
+            data[c.name] = pd.Series(values, dtype="bool")
+        elif c.kind == "date":
+            data[c.name] = pd.Series(pd.to_datetime(pd.Series(values, dtype="object")))
+        else:
+            data[c.name] = pd.Series(values, dtype="object")
+    return pd.DataFrame(data, columns=list(table.names))
+
+
+def to_polars(table: Table) -> polars.DataFrame:
+    """``table`` as a polars DataFrame: ``pence`` and ``int`` columns ``Int64``,
+    ``decimal`` columns ``Decimal(38, 2)``, dates ``Date``, flags ``Boolean``, text
+    ``String``.
+
+    Raises :class:`ImportError` (``pip install pooledledger[polars]``) without polars.
+    """
+    try:
+        import polars as pl
+    except ImportError as exc:  # pragma: no cover - polars is a dev dependency
+        raise _missing("polars", "polars") from exc
+    dtypes: dict[str, Any] = {
+        "str": pl.String,
+        "int": pl.Int64,
+        "pence": pl.Int64,
+        "decimal": pl.Decimal(38, 2),
+        "date": pl.Date,
+        "bool": pl.Boolean,
+    }
+    schema = {c.name: dtypes[c.kind] for c in table.columns}
+    return pl.DataFrame(
+        {c.name: table.column(c.name) for c in table.columns}, schema=schema, strict=True
+    )
