@@ -47,3 +47,16 @@ def store_location(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[s
         pytest.skip(f"{PG_ENV} is not set (a postgresql:// URL of a server to test against)")
     with pg_database(server) as url:
         yield url
+
+
+if os.environ.get("HYPOTHESIS_PROFILE") == "mutation":
+    # mutmut forks one child per mutant from a process that has already run the
+    # tests; polars' thread pool does not survive a fork, so a child that reaches
+    # polars would wait for it forever.  Under mutation testing every scheme takes
+    # the row allocator (the same pence: tests/test_allocation_columns.py) and the
+    # DataFrame checks of tests/test_outputs_properties.py leave polars out.
+    import sys
+
+    import pooledledger.books.apportion as _apportion
+
+    _apportion.COLUMNS_FROM = sys.maxsize
