@@ -35,7 +35,8 @@ if TYPE_CHECKING:
 
 __all__ = ["main"]
 
-#: The bundled examples: (agreement file, ledger file), domain.md §7 and §8.
+#: The bundled examples: (agreement file, ledger file), worked examples 1 and 2
+#: (docs/tutorial.md).
 EXAMPLES = (
     ("example1_la_two_pcts.toml", "example1_ledger.toml"),
     ("example2_bcf.toml", "example2_ledger.toml"),
@@ -874,7 +875,7 @@ def _summary(reports: YearEndReports) -> str:
 @main.command()
 @_OUT
 def demo(out: Path) -> None:
-    """Run the bundled worked examples (domain.md §7 and §8) end to end.
+    """Run the two bundled worked examples end to end (docs/tutorial.md).
 
     For each example: check the agreement and its ledger, close the year by the
     agreement's rules and print the memorandum account; write every year-end

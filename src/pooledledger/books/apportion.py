@@ -1,4 +1,6 @@
-"""In-year apportionment: every partner's share of every pool line (domain.md §6, §12).
+"""In-year apportionment: every partner's share of every pool line.
+
+See docs/ledger.md#in-year-apportionment.
 
 A pool is not an entity, so every pound charged to it belongs to a partner.
 :func:`apportion` gives each partner its share of each expenditure and income line
@@ -8,11 +10,12 @@ Method:
 
 * Weights per scheme are the partners' *approved annual contributions* to it for
   the year (the agreement's planned contributions plus contribution entries;
-  final annual figures, §11.2 default).  Risk-pool money is not a scheme weight,
-  nor is an ``ADDITIONAL`` contribution (a payment towards a deficit share,
-  docs/year-end.md#additional-contributions).
+  final annual figures, docs/ledger.md#weights-approved-annual-contributions).
+  Risk-pool money is not a scheme weight, nor is an ``ADDITIONAL`` contribution
+  (a payment towards a deficit share, docs/year-end.md#additional-contributions).
 * A scheme with no contributions (or whose contributions do not give usable
-  weights) is charged to its lead commissioner, with a warning (§14.5).
+  weights) is charged to its lead commissioner, with a warning
+  (docs/reports.md#edge-cases-with-defined-results).
 * Within a scheme, expenditure lines and income lines each go through a
   :class:`~pooledledger.core.allocation.CumulativeAllocator`, so each partner's share of
   the lines to date is always the allocation of the running total: within 1p of

@@ -1,18 +1,20 @@
-"""The journals each partner posts for a period to date (domain.md §6.1-§6.5).
+"""The journals each partner posts for a period to date (docs/ledger.md#journals).
 
 For each scheme, the journals follow its accounting model:
 
-* ``JOINT_OPERATION`` (§6.1, §6.2): every partner recognises its own share of gross
-  expenditure and income.  A non-host partner posts P1 (instalments paid), P2
-  (share of expenditure) and P3 (share of income) against its "Pooled fund - held
-  by host" balance; the host posts H1 (instalments received), H3 (pool spend into
-  a clearing account), H4 (VAT it recovers), H5 (pool income into a clearing
-  account), and H6/H7, which empty the clearing accounts into its own share and
-  into "Pool funds held for" each partner.
-* ``PRINCIPAL(host)`` (§6.4): the host shows the scheme 100% gross and the other
-  partners' shares of net expenditure as its income; each other partner shows its
-  share of net expenditure as a contribution to the host.
-* ``AGENT(host)`` (§6.5): the host keeps the money in balance-sheet agency
+* ``JOINT_OPERATION`` (docs/ledger.md#journal-references): every partner
+  recognises its own share of gross expenditure and income.  A non-host partner
+  posts P1 (instalments paid), P2 (share of expenditure) and P3 (share of
+  income) against its "Pooled fund - held by host" balance; the host posts H1
+  (instalments received), H3 (pool spend into a clearing account), H4 (VAT it
+  recovers), H5 (pool income into a clearing account), and H6/H7, which empty the
+  clearing accounts into its own share and into "Pool funds held for" each
+  partner.
+* ``PRINCIPAL(host)`` (docs/concepts.md#three-accounting-models): the host shows
+  the scheme 100% gross and the other partners' shares of net expenditure as its
+  income; each other partner shows its share of net expenditure as a contribution
+  to the host.
+* ``AGENT(host)``: the host keeps the money in balance-sheet agency
   accounts and shows in income and expenditure only its own share of net
   expenditure; the other partners show their shares gross.
 
@@ -146,7 +148,10 @@ COUNTERPARTY = frozenset(
 
 
 class JournalLine(FrozenModel):
-    """One debit or credit, in pence, with the §6 reference (``P2``, ``H6``…)."""
+    """One debit or credit, in pence, with its reference (``P2``, ``H6``…).
+
+    The references are listed in docs/ledger.md#journal-references.
+    """
 
     ref: str
     account: Account

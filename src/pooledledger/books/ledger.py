@@ -5,7 +5,7 @@ entries recorded against it.  It never changes: :meth:`Ledger.post` returns a ne
 ledger.  Entries are kept in a *canonical order* (date, then kind, then id), so
 the order in which they were given never changes any result.
 
-VAT (domain.md §11.4, I-13): an expenditure's *pool cost* is its net amount plus
+VAT (docs/ledger.md#vat, I-13): an expenditure's *pool cost* is its net amount plus
 the VAT that nobody recovers.  Which body recovers VAT, and how much, follows the
 agreement's :class:`~pooledledger.model.agreement.VatModel`:
 
@@ -136,7 +136,7 @@ def _in_order(found: list[tuple[int, Issue]], by_id: Mapping[str, Entry]) -> Non
 
 
 def vat_body(agreement: Agreement, expenditure: Expenditure) -> PartnerId:
-    """The partner whose VAT regime decides recovery on ``expenditure`` (§11.4).
+    """The partner whose VAT regime decides recovery on ``expenditure`` (docs/ledger.md#vat).
 
     Under ``AGENT`` this is the scheme's lead commissioner, which takes an explicit
     ``vat_recoverable`` and the whole VAT when the scheme has no contribution
@@ -180,7 +180,7 @@ def _recovers(agreement: Agreement, body: PartnerId, expenditure: Expenditure) -
 def vat_shares(
     agreement: Agreement, expenditure: Expenditure, weights: VatWeights | None = None
 ) -> dict[PartnerId, tuple[int, int]]:
-    """Each VAT body's ``(VAT, recoverable VAT)`` on ``expenditure``, in pence (§11.4).
+    """Each VAT body's ``(VAT, recoverable VAT)`` on ``expenditure``, in pence (docs/ledger.md#vat).
 
     One body (the procurer, or the host) under ``LEAD_PARTNER_REGIME``, and under
     ``AGENT`` when ``vat_recoverable`` is given or the scheme has no contribution
@@ -533,7 +533,8 @@ class Ledger:
         """Approved annual contributions in pence, scheme → partner (agreement order).
 
         The agreement's planned contributions for ``year`` plus the ledger's
-        contribution entries for ``year`` (final approved annual figures, §11.2).
+        contribution entries for ``year`` (final approved annual figures,
+        docs/ledger.md#weights-approved-annual-contributions).
         Risk-pool money is left out unless ``include_risk_pool``; ``ADDITIONAL``
         contributions (paid in year towards a deficit share, not funding: see
         docs/year-end.md#additional-contributions) are left out unless

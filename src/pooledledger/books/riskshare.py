@@ -1,4 +1,4 @@
-"""Risk-share arithmetic: who bears a scheme's over- or underspend (domain.md §10).
+"""Risk-share arithmetic: who bears a scheme's over- or underspend (docs/risk-share/index.md).
 
 :func:`share_variance` applies one scheme's rule (RS1-RS6, RS9-RS14) to its
 residual variance ``V`` (positive: overspend; negative: underspend) and returns
@@ -11,7 +11,7 @@ before this; see :mod:`pooledledger.yearend.close`.
 
 Where a rule's weights are all zero (e.g. pro rata to contributions on a scheme
 with no contributions) the variance falls on the scheme's lead commissioner and
-the explanation says so (§14.5).
+the explanation says so (docs/reports.md#edge-cases-with-defined-results).
 """
 
 from __future__ import annotations
@@ -131,7 +131,7 @@ def share_variance(
     ruling: BoardRuling | None = None,
     terminating: bool = False,
 ) -> RuleOutcome:
-    """Each partner's signed share of ``variance`` under ``rule`` (§10)."""
+    """Each partner's signed share of ``variance`` under ``rule`` (docs/risk-share/index.md)."""
     scheme = facts.scheme
     notes: list[str] = [f"{rule.code} {rule.rule}"]
     contributions = facts.contributions

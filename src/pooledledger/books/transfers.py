@@ -1,4 +1,6 @@
-"""Transfers under s256 / s76 NHS Act 2006: grants, never pools (domain.md §1, §11.6, I-15).
+"""Transfers under s256 / s76 NHS Act 2006: grants, never pools (I-15).
+
+See docs/year-end.md#transfers-are-not-pools.
 
 A transfer is a payment from one body towards the *recipient's own* functions: an
 ICB paying a council under s256, or a council paying an NHS body under s76.  It

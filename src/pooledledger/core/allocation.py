@@ -1,4 +1,4 @@
-"""The allocator: the one way money is ever split (domain.md §12 R1-R4, R9).
+"""The allocator: the one way money is ever split (docs/money.md, R1-R4 and R9).
 
 Largest remainder (Hamilton) on exact rational weights, in integer pence:
 
@@ -17,7 +17,8 @@ Variants:
 
 * :func:`allocate_2d` splits contractual row totals (e.g. each partner's risk
   pool) across columns (e.g. schemes) and derives the column totals by
-  summation, never rounding both sides (R4, the §8.3 trap).
+  summation, never rounding both sides (R4; the trap is shown in
+  docs/money.md#two-dimensions-the-rounding-trap-of-worked-example-2).
 * :class:`CumulativeAllocator` / :func:`allocate_cumulative` split a sequence of
   amounts so each key's running total is always the allocation of the running
   total, so within 1p of its exact running share at every step.
@@ -235,7 +236,7 @@ def allocate_2d(
 
     Each row is allocated on its own, so every row total is kept to the penny;
     column totals are the sums of the cells.  This is how a partner's risk-pool
-    money is spread over the overspending schemes (§8.3): rounding per scheme
+    money is spread over the overspending schemes (worked example 2): rounding per scheme
     first and then splitting by partner would break a partner's contractual total.
 
     >>> g = allocate_2d({"council": 15000000, "icb": 15000000},
@@ -252,7 +253,9 @@ def allocate_2d(
 
 
 class CumulativeAllocator(Generic[K]):
-    """Splits a sequence of amounts so running totals never drift (§12, issue 3).
+    """Splits a sequence of amounts so running totals never drift.
+
+    See docs/money.md#running-totals-the-cumulative-form.
 
     After each :meth:`add`, every key's running total equals
     ``allocate(running_total, weights, order)[key]``, so it lies within 1p of its

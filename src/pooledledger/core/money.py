@@ -1,6 +1,6 @@
 """Exact money: integer pence inside, py-moneyed ``Money`` at the boundary.
 
-Conventions (domain.md §12 R1, R6):
+Conventions (R1 and R6 of docs/money.md#the-rounding-rules):
 
 * Inside the library every amount is an ``int`` number of pence.  Nothing is ever
   a float.

@@ -1,7 +1,7 @@
 """The pooled fund agreement: legal basis, partners, host, schemes and contributions.
 
 An :class:`Agreement` is the written partnership agreement of a pooled fund
-(reg 7(3), domain.md §1, §5): who the partners are and in what order, which of
+(reg 7(3); docs/agreements.md): who the partners are and in what order, which of
 them is the *host* (responsible for the pool's accounts and audit), who the
 *pooled fund manager* is, the *schemes* (pooled service budgets) with their lead
 commissioner, accounting model and risk-share and underspend rules, each
@@ -74,7 +74,7 @@ class UnknownIdError(PooledLedgerError, KeyError):
 
 
 class LegalBasis(DomainEnum):
-    """The statute under which the partners pool their money (domain.md §1).
+    """The statute under which the partners pool their money (docs/concepts.md).
 
     * ``S75_NHSA2006``: NHS Act 2006 s75 (NHS bodies with local authorities; the BCF).
     * ``S31_HA1999``: Health Act 1999 s31, the predecessor of s75.
@@ -102,7 +102,7 @@ class JointOperation(_Tagged):
 class Principal(_Tagged):
     """Individual control (IFRS 10): ``partner`` shows the whole scheme gross.
 
-    The other partners' contributions are its income (domain.md §6.4).
+    The other partners' contributions are its income (docs/concepts.md#three-accounting-models).
     """
 
     model: Literal["PRINCIPAL"] = "PRINCIPAL"
@@ -110,7 +110,9 @@ class Principal(_Tagged):
 
 
 class Agent(_Tagged):
-    """``partner`` (the host) only administers the money, as agent (domain.md §6.5).
+    """``partner`` (the host) only administers the money, as agent.
+
+    See docs/concepts.md#three-accounting-models.
 
     The host keeps the money in balance-sheet agency accounts and shows in income
     and expenditure only its own share of net expenditure, as a contribution; every
@@ -188,7 +190,7 @@ class PlannedContribution(FrozenModel):
 
 
 class VatModel(DomainEnum):
-    """How VAT on pool spending is treated (domain.md §11.4).
+    """How VAT on pool spending is treated (docs/ledger.md#vat).
 
     * ``LEAD_PARTNER_REGIME``: VAT is recovered under the regime of the partner
       that procures (pooled funding).

@@ -272,7 +272,7 @@ def check_named_partners_known(agreement: Agreement) -> list[Issue]:
 
 
 def check_legal_basis(agreement: Agreement) -> list[Issue]:
-    """PL-AGR-010: the legal basis allows these kinds of partner (domain.md §1).
+    """PL-AGR-010: the legal basis allows these kinds of partner (docs/concepts.md).
 
     * s75 NHS Act 2006 and s31 Health Act 1999: at least one NHS body and one local
       authority, and no other kind of body.
@@ -713,7 +713,7 @@ def check_offsetting(agreement: Agreement) -> list[Issue]:
     """PL-AGR-013: offsetting (RS8) is consistent.
 
     When not allowed, no ``order`` or ``agreement_ref`` may be given. When allowed,
-    an ``agreement_ref`` is required (offsetting is a cross-subsidy, §11.1) and
+    an ``agreement_ref`` is required (offsetting is a cross-subsidy, docs/invariants.md#i-8) and
     the order may name only known, non-ring-fenced schemes.
     """
     off = agreement.offsetting

@@ -1,6 +1,6 @@
 """Ledger entries: frozen, append-only facts, each with a caller-supplied id.
 
-The pool ledger records what happened during the year (domain.md §5, §6):
+The pool ledger records what happened during the year (docs/ledger.md#entry-kinds):
 
 * :class:`Contribution`: money a partner commits to a scheme (base, uplift,
   in-year variation, risk pool, additional contribution, brought-forward balance),
@@ -52,7 +52,7 @@ EntryId = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
 
 
 class ContributionKind(DomainEnum):
-    """Why a contribution was made (domain.md §5)."""
+    """Why a contribution was made (docs/concepts.md#contributions-and-instalments)."""
 
     BASE = "BASE"
     UPLIFT = "UPLIFT"
@@ -114,7 +114,7 @@ class Expenditure(_Entry):
 
     ``vat_recoverable`` is the part of ``vat`` that the recovering body gets back;
     leave it ``None`` to have it worked out from the agreement's VAT model and the
-    procuring partner's VAT regime (domain.md §11.4).  ``procuring_partner`` is the
+    procuring partner's VAT regime (docs/ledger.md#vat).  ``procuring_partner`` is the
     body that contracts with the supplier (``None`` means the host).  ``paid_by`` is
     the partner that pays the supplier; ``None`` means the host, which pays for the
     pool from the money it holds.  A non-host partner that pays directly puts its

@@ -1,9 +1,9 @@
 """Partners of a pooled fund: the councils, NHS bodies and others that pay into it.
 
 A *partner* is a body that contributes to the pooled fund and bears a share of
-its outcome (domain.md §2). One partner is the *host*, responsible for the pool's
-accounts and audit; that is a property of the :class:`~pooledledger.model.agreement.Agreement`,
-not of the partner.
+its outcome (docs/concepts.md#host-partner-and-pooled-fund-manager). One partner is
+the *host*, responsible for the pool's accounts and audit; that is a property of
+the :class:`~pooledledger.model.agreement.Agreement`, not of the partner.
 
 Ids (:data:`PartnerId`, :data:`SchemeId`) are short codes such as ``"ICB"`` or
 ``"S2"``: a letter or digit, then letters, digits, ``_``, ``.`` or ``-``.
@@ -51,7 +51,7 @@ class PartnerKind(DomainEnum):
 
 
 class VatRegime(DomainEnum):
-    """How a partner recovers VAT (domain.md §11.4).
+    """How a partner recovers VAT (docs/ledger.md#vat).
 
     * ``LA_S33``: a local authority under VATA 1994 s33, generally full recovery.
     * ``NHS_S41_COS``: an NHS body under s41 (contracted-out services), limited recovery.
@@ -91,7 +91,8 @@ class Partner(FrozenModel):
     (``LA_S33``), an NHS body under s41 (``NHS_S41_COS``), any other body not at all
     (``NONE``). Give it explicitly when a partner's position differs.
     ``dhsc_group`` marks bodies in the DHSC group that agree balances through the
-    NHS agreement-of-balances exercise (domain.md §11.5).
+    NHS agreement-of-balances exercise
+    (docs/reports.md#agreement-of-balances-months-6-9-and-12).
 
     >>> Partner(id="ICB", name="NHS Example ICB", kind=PartnerKind.NHS_BODY).vat_regime
     VatRegime.NHS_S41_COS

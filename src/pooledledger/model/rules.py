@@ -1,4 +1,6 @@
-"""Risk-share and underspend rules: their parameters and their validation (domain.md §10).
+"""Risk-share and underspend rules: their parameters and their validation.
+
+See docs/risk-share/index.md.
 
 A scheme's *risk-share rule* says who bears the scheme's variance V_k (an
 overspend, V > 0, or an underspend, V < 0) once the risk pool has been used.
@@ -244,7 +246,7 @@ class PartnerAmount(FrozenModel):
 
 
 class UnderspendDisposition(DomainEnum):
-    """What happens to a partner's share of an underspend (domain.md §10).
+    """What happens to a partner's share of an underspend (docs/year-end.md#the-order-of-the-rules).
 
     * ``REFUND``: paid back to the partner (pro rata).
     * ``CARRY_FORWARD``: kept for the partner and brought forward next year.
@@ -404,7 +406,7 @@ class CappedShares(_Rule):
     """RS5: shares with caps; what the capped partners do not bear goes to the underwriters.
 
     ``shares`` empty means pro rata to contributions. Each capped partner bears at
-    most its ``cap`` (compared after rounding to pence, domain.md §12 R7); the
+    most its ``cap`` (compared after rounding to pence, R7 in docs/money.md#the-rounding-rules); the
     residual falls on the ``underwriters`` by their own weights. ``caps_apply_to``
     says whether caps limit overspends only (the default) or underspends too.
     """
@@ -434,7 +436,7 @@ class FixedVariableProfile(_Rule):
     The variance is first split by ``variable_shares`` (empty: pro rata to
     contributions); the portions that would fall on ``fixed`` partners are borne
     by ``bearer`` instead (``None`` means the host). With a host and one fixed
-    partner, the host bears the whole variance (domain.md §10 RS6).
+    partner, the host bears the whole variance (docs/risk-share/rs06-fixed-variable-profile.md).
     """
 
     code: ClassVar[str] = "RS6"

@@ -1,4 +1,4 @@
-"""Agreement-of-balances exports between the host and each partner (§4, §11.5, I-6).
+"""Agreement-of-balances exports between the host and each partner (I-6, docs/reports.md).
 
 :func:`agreement_of_balances` gives, for month 6, 9 or 12 of a year, one row per
 host–partner pair with each side's receivable and payable at the month end and,
@@ -109,8 +109,8 @@ class AobThresholds(FrozenModel):
     agreement_ie: int
 
 
-#: The 2022/23 thresholds (§4): statements over £2,500 R&P or £2m I&E; agreement
-#: required over £300k R&P or £3m I&E.
+#: The 2022/23 thresholds of the DHSC agreement-of-balances guidance: statements
+#: over £2,500 R&P or £2m I&E; agreement required over £300k R&P or £3m I&E.
 AOB_2022_23 = AobThresholds(
     label="2022/23",
     statement_rp=2_500_00,

@@ -1,7 +1,7 @@
 """Every year-end report of one close, built once and shared by every renderer.
 
 :func:`year_end_reports` closes a year (or takes a close already made) and builds
-the reports of domain.md §9 from it: the memorandum account, one statement per
+the reports of docs/reports.md from it: the memorandum account, one statement per
 partner, the "Pooled budgets" note for the host and the agreement-of-balances
 export at month 12.  The Markdown, JSON, HTML and Excel outputs all render this one
 :class:`YearEndReports`, so they can never disagree with one another.

@@ -1,7 +1,7 @@
-"""The pooled fund memorandum account (domain.md §9.2), built from a year-end close.
+"""The pooled fund memorandum account (docs/reports.md#the-memorandum-account), built from a close.
 
 :func:`memorandum_account` reads the agreement, the ledger and the result of
-:func:`~pooledledger.yearend.close.close_year` and lays the year out as §9.2 does, in
+:func:`~pooledledger.yearend.close.close_year` and lays the year out in sections A to M, in
 integer pence:
 
 =====  ==============================================================================
@@ -284,7 +284,7 @@ class ReportCheck(FrozenModel):
 
 
 class MemorandumAccount(FrozenModel):
-    """The pooled fund memorandum account for one year (domain.md §9.2), in pence.
+    """The pooled fund memorandum account for one year (sections A to M), in pence.
 
     ``columns`` are the schemes in agreement order, then the risk pool's id.
     Grids are ``partner → column → pence`` with every partner and column present.
@@ -649,7 +649,7 @@ def _position(balance: int, is_host: bool) -> str:
 def memorandum_account(
     agreement: Agreement, ledger: Ledger, close: YearEndClose
 ) -> MemorandumAccount:
-    """The §9.2 memorandum account of ``close.year``, from the ledger and the close.
+    """The memorandum account of ``close.year``, from the ledger and the close.
 
     ``close`` must be the agreement's close of that year from this ledger; the
     account's checks show any figure that disagrees.  A ledger with errors is

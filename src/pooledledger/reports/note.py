@@ -1,4 +1,4 @@
-"""The "Pooled budgets" note to a partner's statement of accounts, in £000 (§8.9, §9.4).
+"""The "Pooled budgets" note to a partner's statement of accounts, in £000 (docs/reports.md).
 
 :func:`pooled_budget_note` builds the note from a year-end close:
 
@@ -15,7 +15,7 @@ Net (surplus)/deficit arising on the pooled budget          expenditure − tota
 ==========================================================  ==========================
 
 The shares come from the risk-share rules, not from a percentage: a partner's share
-is its close balance with the sign flipped (§8.9: the council's −175,789.48 is shown
+is its close balance with the sign flipped (worked example 2: the council's −175,789.48 is shown
 as (176), the ICB's +45,789.48 as 46).  The shares sum exactly to the net figure in
 pence (I-3).  Deficits are positive, surpluses in brackets.
 
@@ -116,7 +116,7 @@ def to_thousands(pence: int) -> int:
 
 
 class PooledBudgetNote(FrozenModel):
-    """The "Pooled budgets" note for one partner's accounts (§8.9), pence and £000."""
+    """The "Pooled budgets" note for one partner's accounts, pence and £000."""
 
     agreement: str
     agreement_name: str

@@ -1,4 +1,6 @@
-"""The quarterly monitoring report: actuals to date, forecast outturn, projected shares (§9.3).
+"""The quarterly monitoring report: actuals to date, forecast outturn, projected shares.
+
+See docs/reports.md#the-quarterly-monitoring-report.
 
 :func:`quarterly_report` reports, for quarter ``q`` of a year:
 
@@ -22,7 +24,7 @@
   ledger is thrown away;
 * **the date by which partners must be told** of a projected overspend, when any
   scheme projects one: ``ENGLAND_AND_WALES.add_working_days(projection_date or the
-  quarter's last day, agreement.notify_within_working_days)`` (§4, one agreement
+  quarter's last day, agreement.notify_within_working_days)`` (one published agreement
   says 5 working days).
 
 ``projection_date`` is when the projection was made.  It must lie in
@@ -33,8 +35,8 @@ and no later than the last day of the next quarter, by when the next report is
 due (for quarter 4, 30 June after the year: the year-end report is made in the
 spring).  A date outside it raises :class:`ReportError`.
 
-Projected underspends should go to non-recurrent spending only (§9.3); the report
-says so when any scheme projects one.
+Projected underspends should go to non-recurrent spending only, as risk-sharing
+clauses say; the report says so when any scheme projects one.
 """
 
 from __future__ import annotations
@@ -102,7 +104,7 @@ class QuarterPartner(FrozenModel):
 
 
 class QuarterlyReport(FrozenModel):
-    """The quarterly report for quarter ``quarter`` of ``year`` (§9.3), in pence."""
+    """The quarterly report for quarter ``quarter`` of ``year``, in pence."""
 
     agreement: str
     agreement_name: str

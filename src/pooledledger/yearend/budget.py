@@ -1,4 +1,4 @@
-"""Next year's contributions (domain.md §11.2) and termination (§11.8, RS14).
+"""Next year's contributions and termination (docs/year-end.md, RS14).
 
 :func:`next_year_contributions` builds next year's fund the way agreements say:
 

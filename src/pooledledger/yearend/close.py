@@ -1,7 +1,7 @@
 """Year-end close: variances, risk pool, risk shares, dispositions, balances, journals.
 
 :func:`close_year` settles a financial year by the agreement's rules, in the order
-of domain.md §10:
+of docs/year-end.md#the-order-of-the-rules:
 
 1. the variance of each scheme, ``V_k = N_k - Σ_i C_ik`` (net expenditure less the
    approved annual contributions, without ``ADDITIONAL`` ones, which pay towards a
@@ -19,14 +19,14 @@ of domain.md §10:
 3. the risk pool (RS7): ``used = min(available, Σ overspends in scope)``; each
    partner's part of ``used`` is allocated by its risk-pool contributions, then
    spread across the overspending schemes by overspend weights (partner totals are
-   contractual, scheme totals derived: R4) or in priority order;
+   contractual, scheme totals derived: R4, docs/money.md#the-rounding-rules) or in priority order;
 4. the scheme's rule on the residual (:func:`~pooledledger.books.riskshare.share_variance`);
 5. the underspend disposition (refund, carry forward, redeploy, contingency);
 6. the unused risk pool (refund or carry forward);
 7. shares of net ``X_ik = C_ik + RP_ik + offset_ik + D_ik - U_ik``; shares of
    income by the ``X`` weights; shares of gross derived ``E = X + I`` (R5).  A
    scheme with net income, or with a negative ``X``, shares income by contribution
-   weights instead (§14.5), with a warning;
+   weights instead (docs/reports.md#edge-cases-with-defined-results), with a warning;
 8. balances ``B_i = C_i - X_i`` (contributions including the risk pool), the cash
    settlement with each non-host partner (what is not carried forward), due dates
    in working days, year-end journals (P4/H8 deficits, P6/H9 refunds, H11 the
@@ -615,7 +615,8 @@ def _close_year(
                     if ruling and ruling.disposition
                     else scheme.risk_share.default
                 )
-            if terminating:  # §11.8: on termination everything is paid out
+            # on termination everything is paid out (docs/year-end.md#termination-and-withdrawal)
+            if terminating:
                 dispositions[D.REFUND.value] = dict(under)
             elif isinstance(scheme.risk_share, WindfallManaged):
                 total_u = sum(under.values())
