@@ -19,16 +19,30 @@ from __future__ import annotations
 
 import click
 
-from pooledledger.cli import store_commands
 from pooledledger.cli.closing import close
 from pooledledger.cli.common import PROGRESS_FROM_ROWS
 from pooledledger.cli.first_steps import EXAMPLES, check, demo, schema
 from pooledledger.cli.in_year import balances, report_group
+from pooledledger.cli.in_year import quarterly as quarterly  # the subcommand, as before
 from pooledledger.cli.journal_uploads import journals
 from pooledledger.cli.options import NOTE_POLICIES
+from pooledledger.cli.store_commands import (
+    amend,
+    export,
+    history,
+    import_file,
+    init,
+    rebuild,
+    reopen,
+    signoff,
+    verify,
+)
 from pooledledger.cli.what_if import what_if_command
 
 __all__ = ["EXAMPLES", "NOTE_POLICIES", "PROGRESS_FROM_ROWS", "main"]
+
+#: The command objects keep the names they had when the command line was one module.
+report = report_group
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -54,6 +68,14 @@ for _command in (
     journals,
     schema,
     demo,
-    *store_commands.COMMANDS,
+    init,
+    amend,
+    import_file,
+    history,
+    verify,
+    export,
+    signoff,
+    reopen,
+    rebuild,
 ):
     main.add_command(_command)

@@ -31,10 +31,18 @@ if TYPE_CHECKING:
     from pooledledger.store import PoolStore
 
 __all__ = [
-    "COMMANDS",
+    "amend",
+    "export",
+    "history",
+    "import_file",
+    "init",
     "is_store",
     "open_store",
+    "rebuild",
+    "reopen",
+    "signoff",
     "store_year",
+    "verify",
 ]
 
 _SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -260,7 +268,3 @@ def rebuild(store: str, folder: Path) -> None:
     events = len(made.history())
     made.dispose()
     click.echo(f"rebuilt {store} from {folder}: {events} events")
-
-
-#: The store commands, in the order of docs/cli.md.
-COMMANDS = (init, amend, import_file, history, verify, export, signoff, reopen, rebuild)
