@@ -216,6 +216,79 @@ def _column_letter(n: int) -> str:
     return letters
 
 
+def _column_name(names: Sequence[str], col: int) -> str:
+    """The header name of 1-based column ``col``, or ``#col`` if it has none."""
+    return names[col - 1] if 0 < col <= len(names) and names[col - 1] else f"#{col}"
+
+
+def _formula_issues(
+    scan: _SheetScan,
+    where: str,
+    names: Sequence[str],
+    used: set[int],
+    parser: RowParser,
+    first_data: int,
+) -> list[Issue]:
+    """``PL-CSV-042`` for formulas without a value; a missing-value issue names its formula."""
+    required = {
+        (i.location.row, i.location.column): n
+        for n, i in enumerate(parser.issues)
+        if i.code in ("PL-CSV-012", "PL-CSV-013") and i.location.file == where
+    }
+    out: list[Issue] = []
+    for (row, col), formula in sorted(scan.uncached.items()):
+        if row < first_data or col not in used:
+            continue
+        at = required.get((row, _column_name(names, col)))
+        shown = f"the formula ={formula}" if formula else "a shared formula"
+        message = (
+            f"the cell holds {shown} but no calculated value: "
+            "open the workbook in Excel and save it, or type the value"
+        )
+        if at is not None:
+            old = parser.issues[at]
+            parser.issues[at] = old.model_copy(update={"message": message})
+            continue
+        out.append(
+            Issue(
+                code="PL-CSV-042",
+                severity=Severity.ERROR,
+                message=message,
+                location=Location(file=where, row=row, column=_column_name(names, col)),
+            )
+        )
+    return out
+
+
+def _merged_issues(
+    scan: _SheetScan,
+    where: str,
+    names: Sequence[str],
+    used: set[int],
+    last_line: int,
+    first_data: int,
+) -> list[Issue]:
+    """``PL-CSV-041`` for merged ranges over data rows in ledger columns."""
+    out: list[Issue] = []
+    for r1, c1, r2, c2 in sorted(scan.merged):
+        if r2 < first_data or r1 > last_line or not any(c in used for c in range(c1, c2 + 1)):
+            continue
+        first, last = max(r1, first_data), r2
+        cells = f"{_column_letter(c1)}{r1}:{_column_letter(c2)}{r2}"
+        rows = f"row {first}" if first == last else f"rows {first} to {last}"
+        out.append(
+            Issue(
+                code="PL-CSV-041",
+                severity=Severity.ERROR,
+                message=f"the cells {cells} are merged, over {rows}: only the top-left "
+                "cell holds the value, so the others would read as empty; unmerge the "
+                "cells and fill in every row",
+                location=Location(file=where, row=first, column=_column_name(names, c1)),
+            )
+        )
+    return out
+
+
 def _sheet_issues(
     scan: _SheetScan,
     where: str,
@@ -234,58 +307,8 @@ def _sheet_issues(
     the first data row (the row after the column map's ``header_row``).
     """
     names = ["" if h is None else str(h).strip() for h in header]
-
-    def name(col: int) -> str:
-        return names[col - 1] if 0 < col <= len(names) and names[col - 1] else f"#{col}"
-
-    required = {
-        (i.location.row, i.location.column): n
-        for n, i in enumerate(parser.issues)
-        if i.code in ("PL-CSV-012", "PL-CSV-013") and i.location.file == where
-    }
-    out: list[Issue] = []
-    for (row, col), formula in sorted(scan.uncached.items()):
-        if row < first_data or col not in used:
-            continue
-        at = required.get((row, name(col)))
-        shown = f"the formula ={formula}" if formula else "a shared formula"
-        message = (
-            f"the cell holds {shown} but no calculated value: "
-            "open the workbook in Excel and save it, or type the value"
-        )
-        if at is not None:
-            old = parser.issues[at]
-            parser.issues[at] = old.model_copy(update={"message": message})
-            continue
-        out.append(
-            Issue(
-                code="PL-CSV-042",
-                severity=Severity.ERROR,
-                message=message,
-                location=Location(file=where, row=row, column=name(col)),
-            )
-        )
-    for r1, c1, r2, c2 in sorted(scan.merged):
-        if (
-            r2 < first_data
-            or r1 > parser.last_line
-            or not any(c in used for c in range(c1, c2 + 1))
-        ):
-            continue
-        first, last = max(r1, first_data), r2
-        cells = f"{_column_letter(c1)}{r1}:{_column_letter(c2)}{r2}"
-        rows = f"row {first}" if first == last else f"rows {first} to {last}"
-        out.append(
-            Issue(
-                code="PL-CSV-041",
-                severity=Severity.ERROR,
-                message=f"the cells {cells} are merged, over {rows}: only the top-left "
-                "cell holds the value, so the others would read as empty; unmerge the "
-                "cells and fill in every row",
-                location=Location(file=where, row=first, column=name(c1)),
-            )
-        )
-    return out
+    out = _formula_issues(scan, where, names, used, parser, first_data)
+    return out + _merged_issues(scan, where, names, used, parser.last_line, first_data)
 
 
 def _padded(rows: Iterable[Sequence[Any]], width: int) -> Iterator[Sequence[Any]]:
@@ -293,6 +316,79 @@ def _padded(rows: Iterable[Sequence[Any]], width: int) -> Iterator[Sequence[Any]
     for row in rows:
         n = len(row)
         yield row if n >= width else (*row, *((None,) * (width - n)))
+
+
+def _scan_issues(
+    parser: RowParser, book: Any, ws: Any, where: str, header: Sequence[Any], header_row: int
+) -> list[Issue]:
+    """The issues of a read sheet's formulas and merged cells (its XML scanned)."""
+    table = parser.table
+    used = {pos + 1 for pos in table.index.values()} if table is not None else set()
+    try:
+        scan = _scan_sheet(book, ws)
+    except (OSError, EOFError, zipfile.BadZipFile, zlib.error) as exc:
+        return [_issue("PL-CSV-001", f"cannot read the workbook: {exc}", where)]
+    return _sheet_issues(scan, where, header, used, parser, header_row + 1)
+
+
+def _read_sheet(
+    parser: RowParser,
+    book: Any,
+    name: str,
+    file: str,
+    pick: bool,
+    progress: Callable[[int], None] | None,
+    done: int,
+    extra: list[Issue],
+) -> tuple[bool, int]:
+    """Read one sheet's rows; ``(whether it was read, the running row count)``.
+
+    With ``pick`` (no sheet named) a sheet without a ledger header is skipped.
+    """
+    ws = book[name]
+    where = f"{file}[{name}]"
+    # the declared used range (<dimension ref=...>) may stop short of the data
+    # or be just "A1": read every row the sheet holds instead
+    ws.reset_dimensions()
+    rows = _guarded(iter(ws.iter_rows(values_only=True)))
+    header_row = parser.column_map.header_row  # rows above it: a title block
+    for _ in range(header_row - 1):
+        next(rows, None)
+    header = next(rows, None)
+    if pick and (header is None or not parser.header_matches(header)):
+        parser.issues.append(
+            _issue(
+                "PL-CSV-035",
+                "sheet skipped: its first row is not a ledger header "
+                "(it needs 'id' and 'entry' columns)",
+                where,
+                Severity.INFO,
+            )
+        )
+        return False, done
+    if header is None:
+        parser.start_table(where, ())
+        return True, done
+    if parser.start_table(where, header, header_row):
+        done = parser.add_rows(
+            _numbered(_padded(rows, len(header)), header_row + 1), progress, done
+        )
+        extra += _scan_issues(parser, book, ws, where, header, header_row)
+    return True, done
+
+
+def _finish(
+    parser: RowParser, agreement: Agreement, checks: LedgerChecks, extra: list[Issue]
+) -> tuple[Ledger | None, list[Issue]]:
+    """The parser's ledger and issues, with the sheets' own issues merged in."""
+    if extra:
+        parser.note_errors(len([i for i in extra if i.is_error]))
+    ledger, issues = parser.finish(agreement, checks)
+    if extra:
+        issues = RowParser.sorted_issues(issues + extra)
+        if has_errors(issues):
+            ledger = None
+    return ledger, issues
 
 
 def _read_book(
@@ -307,6 +403,7 @@ def _read_book(
     parser = RowParser(column_map)
     done = 0
     extra: list[Issue] = []
+    read_any = False
     try:
         if sheet is not None and sheet not in book.sheetnames:
             return None, [
@@ -317,45 +414,9 @@ def _read_book(
                 )
             ]
         names = [sheet] if sheet is not None else list(book.sheetnames)
-        read_any = False
         for name in names:
-            ws = book[name]
-            where = f"{file}[{name}]"
-            # the declared used range (<dimension ref=...>) may stop short of the data
-            # or be just "A1": read every row the sheet holds instead
-            ws.reset_dimensions()
-            rows = _guarded(iter(ws.iter_rows(values_only=True)))
-            header_row = parser.column_map.header_row  # rows above it: a title block
-            for _ in range(header_row - 1):
-                next(rows, None)
-            header = next(rows, None)
-            if sheet is None and (header is None or not parser.header_matches(header)):
-                parser.issues.append(
-                    _issue(
-                        "PL-CSV-035",
-                        "sheet skipped: its first row is not a ledger header "
-                        "(it needs 'id' and 'entry' columns)",
-                        where,
-                        Severity.INFO,
-                    )
-                )
-                continue
-            read_any = True
-            if header is None:
-                parser.start_table(where, ())
-                continue
-            if parser.start_table(where, header, header_row):
-                done = parser.add_rows(
-                    _numbered(_padded(rows, len(header)), header_row + 1), progress, done
-                )
-                table = parser.table
-                used = {pos + 1 for pos in table.index.values()} if table is not None else set()
-                try:
-                    scan = _scan_sheet(book, ws)
-                except (OSError, EOFError, zipfile.BadZipFile, zlib.error) as exc:
-                    extra.append(_issue("PL-CSV-001", f"cannot read the workbook: {exc}", where))
-                else:
-                    extra += _sheet_issues(scan, where, header, used, parser, header_row + 1)
+            read, done = _read_sheet(parser, book, name, file, sheet is None, progress, done, extra)
+            read_any = read_any or read
     finally:
         book.close()
     if progress is not None:
@@ -369,14 +430,7 @@ def _read_book(
             )
         )
         return None, parser.issues
-    if extra:
-        parser.note_errors(len([i for i in extra if i.is_error]))
-    ledger, issues = parser.finish(agreement, checks)
-    if extra:
-        issues = RowParser.sorted_issues(issues + extra)
-        if has_errors(issues):
-            ledger = None
-    return ledger, issues
+    return _finish(parser, agreement, checks, extra)
 
 
 def load_ledger_excel(

@@ -1,0 +1,169 @@
+"""What every ``pooledledger`` command shares: reading inputs, printing issues (layer L6).
+
+The commands of docs/cli.md read an agreement and a ledger the same way (with a
+progress bar for a long CSV or Excel ledger in a terminal), list issues the same
+way (repeats summarised unless ``--all-issues``), fail the same way (exit 1 with
+every problem listed, docs/cli.md#exit-codes) and report an output folder that
+cannot be written as a bad ``--out`` (exit 2).  The library is imported inside
+each helper, so ``pooledledger --help`` loads none of it.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, NoReturn
+
+import click
+
+if TYPE_CHECKING:
+    from pooledledger.core.errors import Issue
+    from pooledledger.core.periods import FinancialYear
+    from pooledledger.io.pipeline import Inputs
+
+__all__ = [
+    "PROGRESS_FROM_ROWS",
+    "check_ledger_options",
+    "echo_written",
+    "fail",
+    "financial_year",
+    "not_yet_reported",
+    "progress_bar",
+    "read_files",
+    "report",
+    "writing",
+]
+
+#: Ledgers longer than this get a progress bar when standard error is a terminal.
+PROGRESS_FROM_ROWS = 100_000
+
+
+def report(issues: list[Issue] | tuple[Issue, ...]) -> None:
+    """Print ``issues`` to standard error, repeats summarised unless ``--all-issues``."""
+    from pooledledger.core.errors import summarise_issues
+
+    ctx = click.get_current_context(silent=True)
+    list_all = ctx is not None and bool(ctx.params.get("all_issues"))
+    shown = list(issues) if list_all else summarise_issues(issues)
+    for issue in shown:
+        click.echo(f"  {issue}", err=True)
+    if len(shown) < len(issues):
+        click.echo(
+            f"  ({len(issues)} issues in all, repeats summarised; --all-issues lists each)",
+            err=True,
+        )
+
+
+def not_yet_reported(
+    issues: list[Issue] | tuple[Issue, ...], reported: tuple[Issue, ...]
+) -> list[Issue]:
+    """``issues`` less those already printed with the inputs' warnings.
+
+    A close (or report) carries the ledger's warnings; the command line printed them
+    already, with their file and row, when it read the ledger.
+    """
+    seen = {(i.code, i.location.entry_id, i.message) for i in reported}
+    return [i for i in issues if (i.code, i.location.entry_id, i.message) not in seen]
+
+
+def fail(message: str, issues: list[Issue] | tuple[Issue, ...] = ()) -> NoReturn:
+    """Print ``message`` and ``issues``; exit 1."""
+    click.echo(message, err=True)
+    report(issues)
+    sys.exit(1)
+
+
+def check_ledger_options(ledger: Path, column_map: Path | None, sheet: str | None) -> None:
+    """Refuse options that would be ignored for this kind of ledger file."""
+    suffix = ledger.suffix.lower()
+    if sheet is not None and suffix != ".xlsx":
+        raise click.BadParameter(
+            f"{ledger.name} is not an Excel workbook (.xlsx); --sheet is for workbooks",
+            param_hint="--sheet",
+        )
+    if column_map is not None and suffix not in (".csv", ".xlsx"):
+        raise click.BadParameter(
+            f"{ledger.name} is not a CSV or Excel ledger; a column map is for those",
+            param_hint="--columns",
+        )
+
+
+@contextmanager
+def progress_bar(ledger: Path) -> Iterator[Callable[[int], None] | None]:
+    """A progress bar for a long CSV or Excel ledger when run in a terminal."""
+
+    from pooledledger.io.sources import count_rows
+
+    if not sys.stderr.isatty() or ledger.suffix.lower() not in (".csv", ".xlsx"):
+        yield None
+        return
+    total = count_rows(ledger)
+    if total < PROGRESS_FROM_ROWS:
+        yield None
+        return
+    with click.progressbar(
+        length=total, label=f"reading {ledger.name}", file=sys.stderr, show_pos=True
+    ) as bar:
+        done = 0
+
+        def advance(rows: int) -> None:
+            nonlocal done
+            bar.update(rows - done)
+            done = rows
+
+        yield advance
+
+
+def read_files(
+    agreement: Path, ledger: Path, column_map: Path | None = None, sheet: str | None = None
+) -> Inputs:
+    """The agreement and ledger, checked; exit 1 listing every error if any."""
+    from pooledledger.io.pipeline import read_inputs
+
+    check_ledger_options(ledger, column_map, sheet)
+    with progress_bar(ledger) as progress:
+        inputs, issues = read_inputs(
+            agreement, ledger, column_map=column_map, sheet=sheet, progress=progress
+        )
+    if inputs is None:
+        errors = [i for i in issues if i.is_error]
+        fail(f"{len(errors)} error(s); nothing was imported:", issues)
+    report(inputs.warnings)
+    return inputs
+
+
+def financial_year(inputs: Inputs, text: str | None) -> FinancialYear:
+    """``--year`` (default: the agreement's last year); a year outside the term is exit 2."""
+    from pooledledger.core.errors import PeriodError
+
+    try:
+        year = inputs.year(text)
+    except PeriodError as exc:
+        raise click.BadParameter(str(exc), param_hint="--year") from exc
+    if year not in inputs.agreement.financial_years:
+        years = ", ".join(str(y) for y in inputs.agreement.financial_years)
+        raise click.BadParameter(
+            f"{year} is not a financial year of the agreement ({years})", param_hint="--year"
+        )
+    return year
+
+
+def echo_written(paths: list[Path]) -> None:
+    """One ``wrote`` line per file or folder written."""
+    for path in paths:
+        click.echo(f"  wrote {path}{'/' if path.is_dir() else ''}")
+
+
+@contextmanager
+def writing(out: Path) -> Iterator[None]:
+    """Report a folder or file that cannot be written as a bad ``--out`` (exit 2)."""
+    try:
+        yield
+    except OSError as exc:
+        where = f": {exc.filename}" if exc.filename else ""
+        raise click.BadParameter(
+            f"cannot write the reports to {out}: {exc.strerror or exc}{where}",
+            param_hint="--out",
+        ) from exc
