@@ -45,7 +45,6 @@ Reports read results and never write entries (layer L4).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
 from datetime import date
 
 from pooledledger.books.ledger import Ledger
@@ -100,31 +99,6 @@ def _md_text(text: str) -> str:
     other becomes a space; everything else is left as it is.
     """
     return " ".join(text.replace("|", "\\|").splitlines())
-
-
-def _nil(pence: int) -> str:
-    """An amount where zero reads "nil" (closing balances)."""
-    return "nil" if pence == 0 else format_pence(pence)
-
-
-def _grid_rows(
-    grid: Mapping[PartnerId, Mapping[SchemeId, int]],
-    rows: Iterable[PartnerId],
-    columns: Iterable[SchemeId],
-) -> tuple[list[str], list[list[str]]]:
-    """Partner rows × column cells with row and column totals, as table text."""
-    cols = list(columns)
-    out: list[list[str]] = []
-    col_totals = dict.fromkeys(cols, 0)
-    for r in rows:
-        values = [grid.get(r, {}).get(c, 0) for c in cols]
-        for c, v in zip(cols, values, strict=True):
-            col_totals[c] += v
-        out.append([r, *[_cell(v) for v in values], _cell(sum(values))])
-    out.append(
-        ["**Total**", *[_cell(col_totals[c]) for c in cols], _cell(sum(col_totals.values()))]
-    )
-    return ["", *cols, "Total"], out
 
 
 def _long_date(d: date) -> str:

@@ -54,6 +54,14 @@ def text(value: str | Alt[str], *, strong: bool = False) -> Cell:
     return Cell(value, strong=strong)
 
 
+def one_line(value: str) -> str:
+    """Free text on one line, as Markdown needs it (line ends become spaces).
+
+    Applied to a part of a text, before the whole is escaped, so a name ending in a
+    line break reads as it always has."""
+    return " ".join(value.splitlines())
+
+
 def money(pence: int, *, zero: Zero = "–", strong: bool = False, sum: Terms = ()) -> Cell:
     """An amount in pence; ``sum`` is how the workbook works it out."""
     return Cell(pence, "amount", zero=zero, strong=strong, sum=sum)
@@ -235,7 +243,12 @@ def _summary(m: MemorandumAccount) -> Table:
     for label, pence in m.contribution_rows():
         add(label, pence)
     sources = sorted({i.source for i in m.other_income})
-    add("Other income" + (f" ({', '.join(sources)})" if sources else ""), t.other_income)
+    joined = ", ".join(sources)
+    income = Alt(
+        "Other income" + (f" ({joined})" if sources else ""),
+        markdown="Other income" + (f" ({one_line(joined)})" if sources else ""),
+    )
+    add(income, t.other_income)
     sub: Alt[RowKind] = Alt("subtotal", html="total")
     d = add("Total income (resources)", t.total_resources, sub, sum=column_sum(len(rows), 1))
     e = add("Gross expenditure", t.gross_expenditure)
@@ -516,15 +529,16 @@ def memorandum_document(m: MemorandumAccount) -> Document:
     p, cols = m.partners, list(m.columns)
     period = _year_ended_text(m.year, m.terminated_on)
     host = f"Host: {m.host}; pooled fund manager: {m.pooled_fund_manager}. "
+    md_host = f"Host: {one_line(m.host)}; pooled fund manager: {one_line(m.pooled_fund_manager)}. "
     title = Alt(
         f"Pooled fund memorandum account — {m.name} — {period}",
-        markdown=f"POOLED FUND MEMORANDUM ACCOUNT — {m.name} — {period}",
+        markdown=f"POOLED FUND MEMORANDUM ACCOUNT — {one_line(m.name)} — {period}",
         html="Pooled fund memorandum account",
     )
     closes = host + "Amounts in £; negatives in brackets; every column closes to nil."
     description = Alt(
         closes,
-        markdown=host + "Amounts in £; negatives in brackets.",
+        markdown=md_host + "Amounts in £; negatives in brackets.",
         html=f"{m.name} — {period_title(m.year, m.terminated_on)}. {closes}",
     )
     by_partner = {q: {k: v[q] for k, v in m.expenditure_by_commissioner.items()} for q in p}
