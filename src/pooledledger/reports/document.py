@@ -41,11 +41,18 @@ __all__ = [
     "Section",
     "Series",
     "Table",
+    "Terms",
     "amount_text",
+    "column_sum",
+    "head",
+    "money",
+    "one_line",
     "pick",
     "render_markdown",
     "shown",
+    "text",
     "thousands_text",
+    "total_row",
 ]
 
 Format = Literal["markdown", "html", "workbook"]
@@ -55,6 +62,15 @@ RowKind = Literal["heading", "item", "subtotal", "total"]
 #: shows a dash unless "nil").
 Zero = Literal["–", "nil", "0.00"]
 NUMERIC: frozenset[str] = frozenset({"amount", "thousands", "percent", "count"})
+
+#: Where a block, column or row is shown, when not in every format.
+MARKDOWN: frozenset[Format] = frozenset({"markdown"})
+WORKBOOK: frozenset[Format] = frozenset({"workbook"})
+NOT_MARKDOWN: frozenset[Format] = frozenset({"html", "workbook"})
+NOT_WORKBOOK: frozenset[Format] = frozenset({"markdown", "html"})
+
+#: A workbook formula's terms: (row, column, sign) within a table.
+Terms: TypeAlias = tuple[tuple[int, int, int], ...]
 
 T = TypeVar("T")
 
@@ -191,6 +207,43 @@ class Document:
     sections: tuple[Section, ...]
     description: tuple[str | Alt[str], ...] = ()
     id: str = ""
+
+
+# -- building documents ----------------------------------------------------------------------------
+
+
+def text(value: str | Alt[str], *, strong: bool = False) -> Cell:
+    """A text cell; an :class:`Alt` is shown per format (the workbook writes its own)."""
+    if isinstance(value, Alt):
+        return Cell(value.get("workbook"), text=value, strong=strong)
+    return Cell(value, strong=strong)
+
+
+def one_line(value: str) -> str:
+    """Free text on one line, as Markdown needs it (line ends become spaces).
+
+    Applied to a part of a text, before the whole is escaped, so a name ending in a
+    line break reads as it always has."""
+    return " ".join(value.splitlines())
+
+
+def money(pence: int, *, zero: Zero = "–", strong: bool = False, sum: Terms = ()) -> Cell:
+    """An amount in pence; ``sum`` is how the workbook works it out."""
+    return Cell(pence, "amount", zero=zero, strong=strong, sum=sum)
+
+
+def column_sum(rows: int, col: int) -> Terms:
+    """The workbook's ``SUM`` of a column over the first ``rows`` rows."""
+    return tuple((x, col, 1) for x in range(rows))
+
+
+def head(title: str) -> Alt[str]:
+    """A column header: capitalised, lower case in Markdown."""
+    return Alt(title[:1].upper() + title[1:], markdown=title)
+
+
+def total_row(label: str, *cells: Cell, only: frozenset[Format] | None = None) -> Row:
+    return Row((text(label, strong=True), *cells), "total", only)
 
 
 # -- cell text ------------------------------------------------------------------------

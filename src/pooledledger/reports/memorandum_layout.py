@@ -19,6 +19,10 @@ from pooledledger.core.money import format_pence
 from pooledledger.core.periods import FinancialYear
 from pooledledger.model.partners import PartnerId
 from pooledledger.reports.document import (
+    MARKDOWN,
+    NOT_MARKDOWN,
+    NOT_WORKBOOK,
+    WORKBOOK,
     Alt,
     Cell,
     Column,
@@ -29,56 +33,19 @@ from pooledledger.reports.document import (
     RowKind,
     Section,
     Table,
+    Terms,
     Zero,
+    column_sum,
+    head,
+    money,
+    one_line,
+    text,
+    total_row,
 )
 from pooledledger.reports.memorandum import MemorandumAccount
 from pooledledger.reports.memorandum import _year_ended as _year_ended_text
 
 __all__ = ["balances_table", "grid_table", "memorandum_document"]
-
-MARKDOWN: frozenset[Format] = frozenset({"markdown"})
-WORKBOOK: frozenset[Format] = frozenset({"workbook"})
-NOT_MARKDOWN: frozenset[Format] = frozenset({"html", "workbook"})
-NOT_WORKBOOK: frozenset[Format] = frozenset({"markdown", "html"})
-
-Terms = tuple[tuple[int, int, int], ...]
-
-
-# -- cells ----------------------------------------------------------------------------
-
-
-def text(value: str | Alt[str], *, strong: bool = False) -> Cell:
-    """A text cell; an :class:`Alt` is shown per format (the workbook writes its own)."""
-    if isinstance(value, Alt):
-        return Cell(value.get("workbook"), text=value, strong=strong)
-    return Cell(value, strong=strong)
-
-
-def one_line(value: str) -> str:
-    """Free text on one line, as Markdown needs it (line ends become spaces).
-
-    Applied to a part of a text, before the whole is escaped, so a name ending in a
-    line break reads as it always has."""
-    return " ".join(value.splitlines())
-
-
-def money(pence: int, *, zero: Zero = "–", strong: bool = False, sum: Terms = ()) -> Cell:
-    """An amount in pence; ``sum`` is how the workbook works it out."""
-    return Cell(pence, "amount", zero=zero, strong=strong, sum=sum)
-
-
-def column_sum(rows: int, col: int) -> Terms:
-    """The workbook's ``SUM`` of a column over the first ``rows`` rows."""
-    return tuple((x, col, 1) for x in range(rows))
-
-
-def head(title: str) -> Alt[str]:
-    """A column header: capitalised, lower case in Markdown."""
-    return Alt(title[:1].upper() + title[1:], markdown=title)
-
-
-def total_row(label: str, *cells: Cell, only: frozenset[Format] | None = None) -> Row:
-    return Row((text(label, strong=True), *cells), "total", only)
 
 
 def long_date(d: date | None) -> str:
@@ -526,7 +493,6 @@ def _checks(m: MemorandumAccount) -> Table:
 
 def memorandum_document(m: MemorandumAccount) -> Document:
     """The memorandum account (docs/reports.md#the-memorandum-account) as a document."""
-    p, cols = m.partners, list(m.columns)
     period = _year_ended_text(m.year, m.terminated_on)
     host = f"Host: {m.host}; pooled fund manager: {m.pooled_fund_manager}. "
     md_host = f"Host: {one_line(m.host)}; pooled fund manager: {one_line(m.pooled_fund_manager)}. "
@@ -541,6 +507,12 @@ def memorandum_document(m: MemorandumAccount) -> Document:
         markdown=md_host + "Amounts in £; negatives in brackets.",
         html=f"{m.name} — {period_title(m.year, m.terminated_on)}. {closes}",
     )
+    return Document(title, (Section(tuple(_blocks(m))),), (description,), id="memorandum")
+
+
+def _blocks(m: MemorandumAccount) -> list[Table | Paragraph]:
+    """The account's tables and paragraphs, in order."""
+    p, cols = m.partners, list(m.columns)
     by_partner = {q: {k: v[q] for k, v in m.expenditure_by_commissioner.items()} for q in p}
     categories = [
         (k, c, v) for k, cats in m.expenditure_by_category.items() for c, v in cats.items()
@@ -599,4 +571,4 @@ def memorandum_document(m: MemorandumAccount) -> Document:
         _conservation(m),
         _checks(m),
     ]
-    return Document(title, (Section(tuple(blocks)),), (description,), id="memorandum")
+    return blocks
