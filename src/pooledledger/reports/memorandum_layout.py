@@ -450,6 +450,21 @@ def _memorandum_items(m: MemorandumAccount) -> list[Paragraph | Table]:
     return [*blocks, Paragraph(f"{what}:", only=MARKDOWN), table, Paragraph(m.transfers_excluded)]
 
 
+def _balances(m: MemorandumAccount) -> list[Table | Paragraph]:
+    """L: the host–partner balances, and the host's net position (Markdown)."""
+    at = "at year end" if m.terminated_on is None else f"at {m.terminated_on}"
+    caption = "L. Host–partner balances at year end and settlement dates"
+    position = (
+        "Host's net position on settlement (minus the partners' settlements; + the host "
+        f"receives, − it pays): {'–' if m.host_position == 0 else format_pence(m.host_position)}"
+    )
+    return [
+        balances_table(m, Alt(caption, markdown=f"L. Host–partner balances {at}")),
+        balances_workbook_table(m, caption),
+        Paragraph(position, only=MARKDOWN),
+    ]
+
+
 def _conservation(m: MemorandumAccount) -> Table:
     """I-1 as a table (Markdown; the HTML page and the workbook show it with the checks)."""
     c = m.conservation
@@ -518,12 +533,6 @@ def _blocks(m: MemorandumAccount) -> list[Table | Paragraph]:
         (k, c, v) for k, cats in m.expenditure_by_category.items() for c, v in cats.items()
     ]
     income = [(i.scheme, i.source, i.amount) for i in m.other_income]
-    at = "at year end" if m.terminated_on is None else f"at {m.terminated_on}"
-    l_caption = "L. Host–partner balances at year end and settlement dates"
-    position = (
-        "Host's net position on settlement (minus the partners' settlements; + the host "
-        f"receives, − it pays): {'–' if m.host_position == 0 else format_pence(m.host_position)}"
-    )
     blocks: list[Table | Paragraph] = [
         _summary(m),
         _account(m),
@@ -564,9 +573,7 @@ def _blocks(m: MemorandumAccount) -> list[Table | Paragraph]:
         _underspend(m),
         grid_table("J. Balances carried forward (partner × scheme)", m.carried_forward, p, cols),
         _shares(m),
-        balances_table(m, Alt(l_caption, markdown=f"L. Host–partner balances {at}")),
-        balances_workbook_table(m, l_caption),
-        Paragraph(position, only=MARKDOWN),
+        *_balances(m),
         *_memorandum_items(m),
         _conservation(m),
         _checks(m),
