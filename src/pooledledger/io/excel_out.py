@@ -68,9 +68,11 @@ from pooledledger.core.tables import Cell, Table
 from pooledledger.io._cells import neutralise
 from pooledledger.model.agreement import LegalBasis
 from pooledledger.model.partners import PartnerId
+from pooledledger.reports import document as rd
 from pooledledger.reports.bundle import YearEndReports
 from pooledledger.reports.memorandum import MemorandumAccount
 from pooledledger.reports.memorandum import _year_ended as _period
+from pooledledger.reports.memorandum_layout import memorandum_document
 from pooledledger.reports.note import NoteRowKind
 from pooledledger.reports.quarterly import QuarterlyReport
 from pooledledger.reports.statements import PartnerStatement
@@ -793,273 +795,75 @@ def _settlement_text(partner: str, is_host: bool, settlement: int, due: date | N
     return f"{partner}: nothing to pay."
 
 
-# -- Memorandum account ---------------------------------------------------------------------
+# -- sheets written from a report document ------------------------------------------------
 
-_Style = Literal["", "sub", "total"]
-_ACCOUNT_LINES: tuple[tuple[str, str, _Style], ...] = (
-    ("A. Balances brought forward", "brought_forward", ""),
-    ("B. Contributions", "contributions", ""),
-    ("C. Other income", "other_income", ""),
-    ("D. Total resources (A + B + C)", "total_resources", "sub"),
-    ("E. Gross expenditure", "gross_expenditure", ""),
-    ("F. Net surplus/(deficit) (D − E)", "net", "sub"),
-    ("G. Risk pool applied", "risk_pool", ""),
-    ("G. Offsetting between schemes", "offset", ""),
-    ("H. Additional contributions", "additional_contributions", ""),
-    ("I. Underspend disposed of", "underspend", ""),
-    ("Balance after allocation (F + G + H − I)", "closing", "total"),
-    ("J. Balances carried forward", "carried_forward", ""),
-)
-#: Lines of the account worked out from the lines above: (line, [(line, sign)…]).
-_ACCOUNT_SUMS = {
-    "total_resources": (("brought_forward", 1), ("contributions", 1), ("other_income", 1)),
-    "net": (("total_resources", 1), ("gross_expenditure", -1)),
-    "closing": (
-        ("net", 1),
-        ("risk_pool", 1),
-        ("offset", 1),
-        ("additional_contributions", 1),
-        ("underspend", -1),
-    ),
+_DOC_KINDS: dict[str, Kind] = {
+    "text": "text",
+    "amount": "money",
+    "thousands": "thousands",
+    "count": "int",
+    "percent": "int",
+    "date": "date",
+    "flag": "flag",
+}
+_DOC_STYLES: dict[str, Literal["", "sub", "total"]] = {
+    "item": "",
+    "heading": "",
+    "subtotal": "sub",
+    "total": "total",
 }
 
 
-def _grid(
-    s: _Sheet,
-    caption: str,
-    grid: Mapping[str, Mapping[str, int]],
-    rows: Sequence[str],
-    cols: Sequence[str],
-    corner: str = "Partner",
-) -> None:
-    """Rows × columns of pence with a Total column and a Total row, both formulas."""
-    s.table(
-        caption,
-        [_Col(corner, "text"), *_money_cols(cols), _Col("Total")],
-        [
-            [
-                q,
-                *[grid.get(q, {}).get(k, 0) for k in cols],
-                sum(grid.get(q, {}).get(k, 0) for k in cols),
-            ]
-            for q in rows
-        ],
-        total="Total",
-        row_totals=True,
-    )
+def _document_table(s: _Sheet, table: rd.Table) -> _Block:
+    """A document's table: its cells typed by column, its worked-out cells formulas."""
+    caption = rd.pick(table.caption, "workbook")
+    cols = table.shown_columns("workbook")
+    col_at = {i: n for n, i in enumerate(cols)}
+    rows = [(i, r) for i, r in enumerate(table.rows) if rd.shown(r.only, "workbook")]
+    first = _first_row(s, caption)
+    row_at = {i: first + n for n, (i, _) in enumerate(rows)}
+    written = []
+    for _, row in rows:
+        cells: list[Any] = []
+        for c in cols:
+            cell = row.cells[c]
+            if cell.sum and isinstance(cell.value, int):
+                terms = tuple((row_at[x], col_at[y], sign) for x, y, sign in cell.sum)
+                cells.append(_Calc(terms, cell.value))
+            else:
+                cells.append(cell.value)
+        kind = row.kind.get("workbook") if isinstance(row.kind, rd.Alt) else row.kind
+        written.append(_Row(cells, _DOC_STYLES[kind]))
+    columns = [
+        _Col(rd.pick(table.columns[c].header, "workbook"), _DOC_KINDS[table.columns[c].kind])
+        for c in cols
+    ]
+    return s.table(caption, columns, written)
+
+
+def _document_sheet(book: _Book, name: str, doc: rd.Document) -> None:
+    """A sheet from a report document: its title, description, tables and paragraphs."""
+    s = _Sheet(book, name, rd.pick(doc.title, "workbook"))
+    for line in doc.description:
+        s.para(rd.pick(line, "workbook"))
+    for section in doc.sections:
+        for block in section.blocks:
+            if not rd.shown(block.only, "workbook"):
+                continue
+            if isinstance(block, rd.Paragraph):
+                s.para(rd.pick(block.text, "workbook"))
+            elif isinstance(block, rd.Table):
+                _document_table(s, block)
+            else:
+                _document_table(s, block.table)
+    s.finish()
+
+
+# -- Memorandum account ---------------------------------------------------------------------
 
 
 def _memorandum(book: _Book, r: YearEndReports) -> None:
-    m = r.memorandum
-    p, cols = list(m.partners), list(m.columns)
-    t = m.total
-    s = _Sheet(
-        book,
-        MEMORANDUM,
-        f"Pooled fund memorandum account — {m.name} — {_year_ended(m.year, m.terminated_on)}",
-    )
-    s.para(
-        f"Host: {m.host}; pooled fund manager: {m.pooled_fund_manager}. Amounts in £; "
-        "negatives in brackets; every column closes to nil."
-    )
-
-    # summary of the account
-    caption = "Summary of the account"
-    first = _first_row(s, caption)
-    rows: list[Any] = []
-    at: dict[str, int] = {}
-
-    def add(key: str, label: str, value: Any, style: Literal["", "sub", "total"] = "") -> None:
-        at[key] = first + len(rows)
-        rows.append(_Row((label, value), style))
-
-    for q in p:
-        bf = sum(m.brought_forward[q].values())
-        if bf:
-            add(f"bf:{q}", f"Balance brought forward – {q}", bf)
-    for n, (label, pence) in enumerate(m.contribution_rows()):
-        add(f"b:{n}", label, pence)
-    sources = sorted({i.source for i in m.other_income})
-    add("c", "Other income" + (f" ({', '.join(sources)})" if sources else ""), t.other_income)
-    add(
-        "d",
-        "Total income (resources)",
-        _Calc(tuple((at[k], 1, 1) for k in list(at)), t.total_resources),
-        "sub",
-    )
-    add("e", "Gross expenditure", t.gross_expenditure)
-    add(
-        "f",
-        "Net surplus/(deficit) for the year",
-        _Calc(((at["d"], 1, 1), (at["e"], 1, -1)), t.net),
-        "sub",
-    )
-    for q in p:
-        add(
-            f"h:{q}",
-            f"Additional contributions – {q}",
-            m.partner_total("additional_contributions", q),
-        )
-    for q in p:
-        refunded = sum(u.refunded for u in m.underspend[q].values())
-        if refunded:
-            add(f"i:{q}", f"Underspend returned – {q}", -refunded)
-    add("j", "Balance carried forward", t.carried_forward, "total")
-    s.table(caption, [_Col("Item", "text"), _Col("£")], rows)
-
-    # the account by scheme, A–J
-    caption = "Account by scheme (A–J)"
-    first = _first_row(s, caption)
-    line_row = {field: first + i for i, (_, field, _) in enumerate(_ACCOUNT_LINES)}
-    accounts = (*m.lines, t)
-    n = len(accounts)
-    rows = []
-    for label, field, style in _ACCOUNT_LINES:
-        row = line_row[field]
-        cells: list[Any] = [label]
-        for j, x in enumerate(accounts):
-            figure = getattr(x, field)
-            if j == n - 1:  # the Total column: the sum of the columns before it
-                cells.append(_Calc(tuple((row, 1 + k, 1) for k in range(n - 1)), figure))
-            elif field in _ACCOUNT_SUMS:
-                terms = tuple((line_row[f], 1 + j, sign) for f, sign in _ACCOUNT_SUMS[field])
-                cells.append(_Calc(terms, figure))
-            else:
-                cells.append(figure)
-        rows.append(_Row(cells, style))
-    # "Total", never the total's id: a scheme may be called "TOTAL"
-    s.table(caption, [_Col("Line", "text"), *_money_cols(cols), _Col("Total")], rows)
-
-    _grid(s, "A. Balances brought forward (partner × scheme)", m.brought_forward, p, cols)
-
-    kinds = m.contribution_kinds()  # a terminated agreement adds "cancelled", negative
-    fields = [f for f, _ in kinds]
-    rows = [
-        [q, k, *[m.contributions[q][k].signed(f) for f in fields], m.contributions[q][k].total]
-        for q in p
-        for k in cols
-        if m.contributions[q][k].total or any(getattr(m.contributions[q][k], f) for f in fields)
-    ]
-    s.table(
-        "B. Contributions (partner × scheme)",
-        [
-            _Col("Partner", "text"),
-            _Col("Scheme", "text"),
-            *_money_cols(h[:1].upper() + h[1:] for _, h in kinds),
-            _Col("Total"),
-        ],
-        rows,
-        total="Total",
-        row_totals=True,
-    )
-    s.table(
-        "C. Other income by scheme and source",
-        [_Col("Scheme", "text"), _Col("Source", "text"), _Col("£")],
-        [[i.scheme, i.source, i.amount] for i in m.other_income],
-        total="Total",
-    )
-    by_partner = {q: {k: v[q] for k, v in m.expenditure_by_commissioner.items()} for q in p}
-    _grid(
-        s,
-        "E. Gross expenditure by commissioning partner",
-        by_partner,
-        p,
-        list(m.expenditure_by_commissioner),
-    )
-    s.table(
-        "E. Gross expenditure by category (subjective analysis)",
-        [_Col("Scheme", "text"), _Col("Category", "text"), _Col("£")],
-        [[k, cat, v] for k, cats in m.expenditure_by_category.items() for cat, v in cats.items()],
-        total="Total",
-    )
-    _grid(s, "G. Risk pool applied (partner × scheme)", m.risk_pool_applied, p, cols)
-    if any(v for row in m.offset.values() for v in row.values()):
-        _grid(s, "G. Offsetting between schemes (partner × scheme)", m.offset, p, cols)
-    _grid(s, "H. Additional contributions (partner × scheme)", m.additional_contributions, p, cols)
-    ufields = ("refunded", "carried_forward", "redeployed", "contingency", "total")
-    s.table(
-        "I. Underspend disposition (partner × scheme)",
-        [
-            _Col("Partner", "text"),
-            _Col("Scheme", "text"),
-            *_money_cols(["Refunded", "Carried forward", "Redeployed", "Contingency", "Total"]),
-        ],
-        [
-            [q, k, *[getattr(m.underspend[q][k], f) for f in ufields]]
-            for q in p
-            for k in cols
-            if m.underspend[q][k].total
-        ],
-        total="Total",
-        row_totals=True,
-    )
-    _grid(s, "J. Balances carried forward (partner × scheme)", m.carried_forward, p, cols)
-
-    caption = "K. Partners' shares of gross expenditure, income and net"
-    first = _first_row(s, caption)
-    rows = []
-    where: dict[str, list[int]] = {q: [] for q in p}
-    for k in cols:
-        if not any(k in m.shares[q] for q in p):
-            continue
-        for q in p:
-            sh = m.shares[q][k]
-            where[q].append(first + len(rows))
-            rows.append([k, q, sh.gross, sh.income, sh.net])
-    for q in p:
-        figures = [
-            sum(getattr(sh, f) for sh in m.shares[q].values()) for f in ("gross", "income", "net")
-        ]
-        rows.append(
-            _Row(
-                [
-                    "All schemes",
-                    q,
-                    *[
-                        _Calc(tuple((x, 2 + j, 1) for x in where[q]), figure)
-                        for j, figure in enumerate(figures)
-                    ],
-                ],
-                "sub",
-            )
-        )
-    s.table(
-        caption,
-        [
-            _Col("Scheme", "text"),
-            _Col("Partner", "text"),
-            *_money_cols(["Gross expenditure", "Income", "Net"]),
-        ],
-        rows,
-    )
-    _balances_table(s, m, "L. Host–partner balances at year end and settlement dates")
-    s.table(
-        "M. VAT recovered",
-        [_Col("Recovered by", "text"), _Col("£")],
-        [[q, v] for q, v in m.vat_recovered.items()],
-        total="Total",
-    )
-    if m.capital_items:
-        s.table(
-            "M. Capital items bought with pool money (owned by the procuring partner)",
-            [
-                _Col("Entry", "text"),
-                _Col("Scheme", "text"),
-                _Col("Date", "date"),
-                _Col("Owner", "text"),
-                _Col("Description", "text"),
-                _Col("£"),
-            ],
-            [
-                [ci.entry_id, ci.scheme, ci.date, ci.owner, ci.description, ci.amount]
-                for ci in m.capital_items
-            ],
-            total="Total",
-        )
-    else:
-        s.para("M. Capital items bought with pool money: none.")
-    s.para(m.transfers_excluded)
-    s.finish()
+    _document_sheet(book, MEMORANDUM, memorandum_document(r.memorandum))
 
 
 def _balances_table(s: _Sheet, m: MemorandumAccount, caption: str) -> _Block:

@@ -44,9 +44,11 @@ from pooledledger.model.agreement import LegalBasis
 from pooledledger.model.partners import PartnerId
 from pooledledger.reports.bundle import YearEndReports
 from pooledledger.reports.memorandum import MemorandumAccount
+from pooledledger.reports.memorandum_layout import memorandum_document
 from pooledledger.reports.note import NoteRowKind, PooledBudgetNote
 from pooledledger.reports.quarterly import QuarterlyReport
 from pooledledger.reports.statements import PartnerStatement
+from pooledledger.reports.templating import html_document, html_page
 
 __all__ = ["PARTNER_COLOURS", "render_html", "render_quarterly_html"]
 
@@ -76,88 +78,7 @@ _LEGAL_BASIS = {
     LegalBasis.S65Z5_NHSA2006: "Section 65Z5, National Health Service Act 2006",
 }
 
-_FONT = '"Segoe UI", "Helvetica Neue", Helvetica, Arial, "Liberation Sans", sans-serif'
-
-_CSS = f"""
-@page {{ size: A4; margin: 14mm 12mm 16mm 12mm; }}
-* {{ box-sizing: border-box; }}
-html {{ -webkit-print-color-adjust: exact; print-color-adjust: exact; }}
-body {{ margin: 0; background: #F4F6F8; color: {_INK}; font: 14px/1.45 {_FONT}; }}
-main {{ max-width: 1120px; margin: 0 auto; padding: 28px 36px 48px; background: #fff;
-  overflow-wrap: anywhere; }}
-header.report {{ border-bottom: 3px solid {_OUTTURN}; padding-bottom: 14px; margin-bottom: 18px; }}
-header.report .kicker {{ text-transform: uppercase; letter-spacing: .08em; font-size: 12px;
-  color: {_MUTED}; margin: 0 0 4px; }}
-h1 {{ font-size: 26px; line-height: 1.2; margin: 0 0 4px; color: {_OUTTURN}; }}
-h1 .year {{ font-weight: 400; color: {_MUTED}; }}
-h2 {{ font-size: 19px; margin: 30px 0 8px; padding-bottom: 4px; color: {_OUTTURN};
-  border-bottom: 1px solid {_RULE}; }}
-h3 {{ font-size: 15px; margin: 20px 0 6px; }}
-p {{ margin: 6px 0; }}
-.muted, .lead {{ color: {_MUTED}; }}
-.lead {{ font-size: 13px; }}
-dl.facts {{ display: grid; grid-template-columns: max-content 1fr; gap: 2px 16px; margin: 10px 0 0;
-  font-size: 13px; }}
-dl.facts dt {{ color: {_MUTED}; }}
-dl.facts dd {{ margin: 0; }}
-nav.toc {{ font-size: 13px; margin: 8px 0 0; }}
-nav.toc a {{ color: {_OUTTURN}; margin-right: 14px; text-decoration: none;
-  border-bottom: 1px dotted {_OUTTURN}; }}
-.figures {{ display: grid; grid-template-columns: repeat(auto-fill, minmax(200px, 1fr));
-  gap: 10px; margin: 10px 0 14px; }}
-.figure {{ border: 1px solid {_RULE}; border-left: 4px solid {_OUTTURN}; padding: 8px 10px; }}
-.figure .label {{ font-size: 12px; color: {_MUTED}; }}
-.figure .value {{ font-size: 17px; font-weight: 600; font-variant-numeric: tabular-nums; }}
-.status {{ display: flex; flex-wrap: wrap; gap: 8px; margin: 8px 0 4px; padding: 0;
-  list-style: none; font-size: 13px; }}
-.status li {{ padding: 2px 10px; border-radius: 10px; border: 1px solid; }}
-.status .ok {{ color: #1A6B36; border-color: #1A6B36; background: #EEF7F0; }}
-.status .bad {{ color: #A4141A; border-color: #A4141A; background: #FCEDEE; font-weight: 600; }}
-.status .info {{ color: {_MUTED}; border-color: {_RULE}; }}
-.wrap {{ overflow-x: auto; }}
-table {{ border-collapse: collapse; margin: 6px 0 14px; font-size: 13px; min-width: 50%; }}
-caption {{ caption-side: top; text-align: left; font-weight: 600; padding: 14px 0 4px;
-  font-size: 14px; }}
-th, td {{ padding: 3px 9px; border-bottom: 1px solid #E6EAEE; vertical-align: top; }}
-thead th {{ background: #EEF1F4; border-bottom: 1px solid #9AA5B1; font-weight: 600;
-  text-align: left; font-size: 12px; }}
-th.num, td.num {{ text-align: right; white-space: nowrap; font-variant-numeric: tabular-nums; }}
-thead th.num {{ white-space: normal; }}
-thead th {{ overflow-wrap: normal; }}
-td.num:not(.neg)::after {{ content: ")"; visibility: hidden; }}
-tr.total td, tr.total th {{ font-weight: 700; border-top: 1px solid {_INK};
-  border-bottom: 2px solid {_INK}; }}
-tr.sub td {{ font-weight: 600; }}
-td.nowrap {{ white-space: nowrap; }}
-td.fail {{ color: #A4141A; font-weight: 700; }}
-td.pass {{ color: #1A6B36; }}
-tbody th {{ text-align: left; font-weight: 400; }}
-figure {{ margin: 12px 0 18px; }}
-figcaption {{ font-weight: 600; margin-bottom: 4px; }}
-figure .how {{ font-size: 12px; color: {_MUTED}; margin: 2px 0 6px; }}
-svg {{ display: block; max-width: 100%; height: auto; }}
-svg text {{ font-family: {_FONT}; font-size: 11px; fill: {_INK};
-  font-variant-numeric: tabular-nums; }}
-svg text.axis {{ fill: {_MUTED}; font-size: 10px; }}
-svg text.head {{ font-weight: 600; font-size: 12px; }}
-svg text.id {{ font-weight: 700; }}
-section.major {{ margin-top: 36px; }}
-.statement-head {{ font-size: 13px; color: {_MUTED}; }}
-footer {{ margin-top: 32px; font-size: 12px; color: {_MUTED}; border-top: 1px solid {_RULE};
-  padding-top: 8px; }}
-@media print {{
-  body {{ background: #fff; font-size: 10pt; }}
-  main {{ max-width: none; padding: 0; }}
-  nav.toc {{ display: none; }}
-  section.major {{ break-before: page; margin-top: 0; }}
-  h2, h3, caption, figcaption {{ break-after: avoid; }}
-  table {{ font-size: 8.5pt; }}
-  th, td {{ padding: 2px 6px; }}
-  tr, figure, .figure {{ break-inside: avoid; }}
-  thead {{ display: table-header-group; }}
-  .wrap {{ overflow: visible; }}
-}}
-"""
+# The stylesheet is templates/report.css, inlined into the page by page.html.j2.
 
 
 # -- small helpers ----------------------------------------------------------------------
@@ -250,31 +171,6 @@ def _section(key: str, title: str, body: str, *, lead: str = "", major: bool = T
     )
 
 
-def _grid(
-    grid: Mapping[PartnerId, Mapping[str, int]],
-    partners: Sequence[PartnerId],
-    columns: Sequence[str],
-    caption: str,
-) -> str:
-    """Partner rows × columns of pence, with row and column totals."""
-    rows: list[_Row] = []
-    totals = dict.fromkeys(columns, 0)
-    for p in partners:
-        values = [grid.get(p, {}).get(c, 0) for c in columns]
-        for c, v in zip(columns, values, strict=True):
-            totals[c] += v
-        rows.append(_row(_txt(p), *[_num(v) for v in values], _num(sum(values))))
-    rows.append(
-        _row(
-            _txt("Total"),
-            *[_num(totals[c]) for c in columns],
-            _num(sum(totals.values())),
-            kind="total",
-        )
-    )
-    return _table(["Partner", *columns, "Total"], rows, caption=caption)
-
-
 def _year_ended(year: FinancialYear, terminated_on: date | None = None) -> str:
     if terminated_on is not None:
         return f"Period {_day(year.start)} to {_day(terminated_on)} (terminated)"
@@ -287,13 +183,7 @@ def _day(d: date | None) -> str:
 
 
 def _page(title: str, body: str) -> str:
-    return (
-        "<!DOCTYPE html>\n"
-        '<html lang="en-GB">\n<head>\n<meta charset="utf-8">\n'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        f"<title>{_e(title)}</title>\n<style>{_CSS}</style>\n</head>\n"
-        f"<body>\n<main>\n{body}\n</main>\n</body>\n</html>\n"
-    )
+    return html_page(title, body)
 
 
 def _status(items: Iterable[tuple[str, bool | None]]) -> str:
@@ -858,244 +748,7 @@ def _settlement_text(partner: str, is_host: bool, settlement: int, due: date | N
 
 
 def _memorandum(m: MemorandumAccount) -> str:
-    p, cols = list(m.partners), list(m.columns)
-    t = m.total
-    out: list[str] = []
-    # summary
-    rows: list[_Row] = []
-    for q in p:
-        bf = sum(m.brought_forward[q].values())
-        if bf:
-            rows.append(_row(_txt(f"Balance brought forward – {q}"), _num(bf)))
-    rows += [_row(_txt(label), _num(v)) for label, v in m.contribution_rows()]
-    sources = sorted({i.source for i in m.other_income})
-    rows.append(
-        _row(
-            _txt("Other income" + (f" ({', '.join(sources)})" if sources else "")),
-            _num(t.other_income),
-        )
-    )
-    rows.append(_row(_txt("Total income (resources)"), _num(t.total_resources), kind="total"))
-    rows.append(_row(_txt("Gross expenditure"), _num(t.gross_expenditure)))
-    span = "year" if m.terminated_on is None else "period"
-    rows.append(_row(_txt(f"Net surplus/(deficit) for the {span}"), _num(t.net), kind="total"))
-    for q in p:
-        rows.append(
-            _row(
-                _txt(f"Additional contributions – {q}"),
-                _num(m.partner_total("additional_contributions", q)),
-            )
-        )
-    for q in p:
-        refunded = sum(u.refunded for u in m.underspend[q].values())
-        if refunded:
-            rows.append(_row(_txt(f"Underspend returned – {q}"), _num(-refunded)))
-    rows.append(
-        _row(_txt("Balance carried forward"), _num(t.carried_forward, nil=True), kind="total")
-    )
-    out.append(_table(["", "£"], rows, caption="Summary of the account"))
-
-    labels = [
-        ("A. Balances brought forward", "brought_forward", ""),
-        ("B. Contributions", "contributions", ""),
-        ("C. Other income", "other_income", ""),
-        ("D. Total resources (A + B + C)", "total_resources", "sub"),
-        ("E. Gross expenditure", "gross_expenditure", ""),
-        ("F. Net surplus/(deficit) (D − E)", "net", "sub"),
-        ("G. Risk pool applied", "risk_pool", ""),
-        ("G. Offsetting between schemes", "offset", ""),
-        ("H. Additional contributions", "additional_contributions", ""),
-        ("I. Underspend disposed of", "underspend", ""),
-        ("Balance after allocation (F + G + H − I)", "closing", "total"),
-        ("J. Balances carried forward", "carried_forward", ""),
-    ]
-    lines = (*m.lines, t)
-    out.append(
-        _table(
-            ["", *cols, "Total"],
-            [
-                _row(
-                    _txt(label),
-                    *[_num(getattr(x, f), nil=f == "closing") for x in lines],
-                    kind=kind,
-                )
-                for label, f, kind in labels
-            ],
-            caption="Account by scheme (A–J)",
-        )
-    )
-    out.append(_grid(m.brought_forward, p, cols, "A. Balances brought forward (partner × scheme)"))
-
-    rows = []
-    kinds = [f for f, _ in m.contribution_kinds()]
-    heads = [h[0].upper() + h[1:] for _, h in m.contribution_kinds()]
-    for q in p:
-        for c in cols:
-            s = m.contributions[q][c]
-            if s.total or any(getattr(s, f) for f in kinds):
-                rows.append(
-                    _row(_txt(q), _txt(c), *[_num(s.signed(f)) for f in kinds], _num(s.total))
-                )
-    splits = [s for q in p for s in m.contributions[q].values()]
-    rows.append(
-        _row(
-            _txt("Total"),
-            _txt(""),
-            *[_num(sum(s.signed(f) for s in splits)) for f in [*kinds, "total"]],
-            kind="total",
-        )
-    )
-    out.append(
-        _table(
-            ["Partner", "Scheme", *heads, "Total"],
-            rows,
-            caption="B. Contributions (partner × scheme)",
-            num_from=2,
-        )
-    )
-
-    rows = [_row(_txt(i.scheme), _txt(i.source), _num(i.amount)) for i in m.other_income]
-    rows.append(_row(_txt("Total"), _txt(""), _num(t.other_income), kind="total"))
-    out.append(
-        _table(
-            ["Scheme", "Source", "£"],
-            rows,
-            caption="C. Other income by scheme and source",
-            num_from=2,
-        )
-    )
-
-    by_partner = {q: {k: v[q] for k, v in m.expenditure_by_commissioner.items()} for q in p}
-    out.append(
-        _grid(
-            by_partner,
-            p,
-            list(m.expenditure_by_commissioner),
-            "E. Gross expenditure by commissioning partner",
-        )
-    )
-    rows = [
-        _row(_txt(k), _txt(cat), _num(v))
-        for k, cats in m.expenditure_by_category.items()
-        for cat, v in cats.items()
-    ]
-    rows.append(_row(_txt("Total"), _txt(""), _num(t.gross_expenditure), kind="total"))
-    out.append(
-        _table(
-            ["Scheme", "Category", "£"],
-            rows,
-            caption="E. Gross expenditure by category (subjective analysis)",
-            num_from=2,
-        )
-    )
-
-    out.append(_grid(m.risk_pool_applied, p, cols, "G. Risk pool applied (partner × scheme)"))
-    if any(v for row in m.offset.values() for v in row.values()):
-        out.append(_grid(m.offset, p, cols, "G. Offsetting between schemes (partner × scheme)"))
-
-    out.append(
-        _grid(m.additional_contributions, p, cols, "H. Additional contributions (partner × scheme)")
-    )
-
-    fields = ("refunded", "carried_forward", "redeployed", "contingency", "total")
-    rows = []
-    for q in p:
-        for c in cols:
-            u = m.underspend[q][c]
-            if u.total:
-                rows.append(_row(_txt(q), _txt(c), *[_num(getattr(u, f)) for f in fields]))
-    uses = [u for q in p for u in m.underspend[q].values()]
-    rows.append(
-        _row(
-            _txt("Total"),
-            _txt(""),
-            *[_num(sum(getattr(u, f) for u in uses)) for f in fields],
-            kind="total",
-        )
-    )
-    out.append(
-        _table(
-            [
-                "Partner",
-                "Scheme",
-                "Refunded",
-                "Carried forward",
-                "Redeployed",
-                "Contingency",
-                "Total",
-            ],
-            rows,
-            caption="I. Underspend disposition (partner × scheme)",
-            num_from=2,
-        )
-    )
-
-    out.append(_grid(m.carried_forward, p, cols, "J. Balances carried forward (partner × scheme)"))
-
-    rows = []
-    for c in cols:
-        if not any(c in m.shares[q] for q in p):
-            continue
-        for q in p:
-            sh = m.shares[q][c]
-            rows.append(_row(_txt(c), _txt(q), _num(sh.gross), _num(sh.income), _num(sh.net)))
-    for q in p:
-        rows.append(
-            _row(
-                _txt("All schemes"),
-                _txt(q),
-                *[
-                    _num(sum(getattr(sh, f) for sh in m.shares[q].values()))
-                    for f in ("gross", "income", "net")
-                ],
-                kind="sub",
-            )
-        )
-    out.append(
-        _table(
-            ["Scheme", "Partner", "Gross expenditure", "Income", "Net"],
-            rows,
-            caption="K. Partners' shares of gross expenditure, income and net",
-            num_from=2,
-        )
-    )
-
-    out.append(_balances_table(m, "L. Host–partner balances at year end and settlement dates"))
-
-    rows = [_row(_txt(f"VAT recovered by {q}"), _num(v)) for q, v in m.vat_recovered.items()]
-    out.append(_table(["", "£"], rows, caption="M. VAT recovered"))
-    if m.capital_items:
-        rows = [
-            _row(
-                _txt(ci.entry_id),
-                _txt(ci.scheme),
-                _txt(ci.date.isoformat()),
-                _txt(ci.owner),
-                _txt(ci.description),
-                _num(ci.amount),
-            )
-            for ci in m.capital_items
-        ]
-        out.append(
-            _table(
-                ["Entry", "Scheme", "Date", "Owner", "Description", "£"],
-                rows,
-                caption="M. Capital items bought with pool money (owned by the procuring partner)",
-                num_from=5,
-            )
-        )
-    else:
-        out.append("<p>Capital items bought with pool money: none.</p>")
-    out.append(f"<p>{_e(m.transfers_excluded)}</p>")
-    return _section(
-        "memorandum",
-        "Pooled fund memorandum account",
-        "\n".join(out),
-        lead=f"{m.name} — {_year_ended(m.year, m.terminated_on)}. Host: {m.host}; "
-        "pooled fund manager: "
-        f"{m.pooled_fund_manager}. Amounts in £; negatives in brackets; every column "
-        "closes to nil.",
-    )
+    return html_document(memorandum_document(m))
 
 
 def _balances_table(m: MemorandumAccount, caption: str) -> str:

@@ -45,7 +45,6 @@ Reports read results and never write entries (layer L4).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
 from datetime import date
 
 from pooledledger.books.ledger import Ledger
@@ -57,7 +56,6 @@ from pooledledger.model.agreement import Agreement
 from pooledledger.model.entries import ContributionKind, Expenditure, Income
 from pooledledger.model.partners import PartnerId, SchemeId
 from pooledledger.model.rules import UnderspendDisposition
-from pooledledger.reports.summary import _table
 from pooledledger.yearend.checks import require_no_errors
 from pooledledger.yearend.close import YearEndClose
 
@@ -101,31 +99,6 @@ def _md_text(text: str) -> str:
     other becomes a space; everything else is left as it is.
     """
     return " ".join(text.replace("|", "\\|").splitlines())
-
-
-def _nil(pence: int) -> str:
-    """An amount where zero reads "nil" (closing balances)."""
-    return "nil" if pence == 0 else format_pence(pence)
-
-
-def _grid_rows(
-    grid: Mapping[PartnerId, Mapping[SchemeId, int]],
-    rows: Iterable[PartnerId],
-    columns: Iterable[SchemeId],
-) -> tuple[list[str], list[list[str]]]:
-    """Partner rows × column cells with row and column totals, as table text."""
-    cols = list(columns)
-    out: list[list[str]] = []
-    col_totals = dict.fromkeys(cols, 0)
-    for r in rows:
-        values = [grid.get(r, {}).get(c, 0) for c in cols]
-        for c, v in zip(cols, values, strict=True):
-            col_totals[c] += v
-        out.append([r, *[_cell(v) for v in values], _cell(sum(values))])
-    out.append(
-        ["**Total**", *[_cell(col_totals[c]) for c in cols], _cell(sum(col_totals.values()))]
-    )
-    return ["", *cols, "Total"], out
 
 
 def _long_date(d: date) -> str:
@@ -366,264 +339,12 @@ class MemorandumAccount(FrozenModel):
     # -- text
 
     def to_markdown(self) -> str:
-        p, cols = list(self.partners), list(self.columns)
-        t = self.total
-        title = (
-            "# POOLED FUND MEMORANDUM ACCOUNT — "
-            f"{_md_text(self.name)} — {_year_ended(self.year, self.terminated_on)}\n\n"
-            f"Host: {_md_text(self.host)}; pooled fund manager: "
-            f"{_md_text(self.pooled_fund_manager)}. "
-            "Amounts in £; negatives in brackets.\n"
-        )
-        out = [title, "## Summary", ""]
-        rows: list[list[str]] = []
-        for q in p:
-            bf = sum(self.brought_forward[q].values())
-            if bf:
-                rows.append([f"Balance brought forward – {q}", format_pence(bf)])
-        rows += [[label, format_pence(v)] for label, v in self.contribution_rows()]
-        sources = sorted({i.source for i in self.other_income})
-        rows.append(
-            [
-                "Other income" + (f" ({_md_text(', '.join(sources))})" if sources else ""),
-                format_pence(t.other_income),
-            ]
-        )
-        rows.append(["**Total income (resources)**", f"**{format_pence(t.total_resources)}**"])
-        rows.append(["Gross expenditure", format_pence(t.gross_expenditure)])
-        span = "period" if self.terminated_on is not None else "year"
-        rows.append([f"**Net surplus/(deficit) for the {span}**", f"**{format_pence(t.net)}**"])
-        for q in p:
-            h = self.partner_total("additional_contributions", q)
-            rows.append([f"Additional contributions – {q}", format_pence(h)])
-        for q in p:
-            refunded = sum(u.refunded for u in self.underspend[q].values())
-            if refunded:
-                rows.append([f"Underspend returned – {q}", format_pence(-refunded)])
-        rows.append(["**Balance carried forward**", f"**{_nil(t.carried_forward)}**"])
-        out += _table(["", "£"], rows)
+        """The account as Markdown, from its one layout
+        (:func:`~pooledledger.reports.memorandum_layout.memorandum_document`)."""
+        from pooledledger.reports.document import render_markdown
+        from pooledledger.reports.memorandum_layout import memorandum_document
 
-        out += ["", "## Account by scheme (A–J)", ""]
-        labels = [
-            ("A. Balances brought forward", "brought_forward"),
-            ("B. Contributions", "contributions"),
-            ("C. Other income", "other_income"),
-            ("D. Total resources (A + B + C)", "total_resources"),
-            ("E. Gross expenditure", "gross_expenditure"),
-            ("F. Net surplus/(deficit) (D − E)", "net"),
-            ("G. Risk pool applied", "risk_pool"),
-            ("G. Offsetting between schemes", "offset"),
-            ("H. Additional contributions", "additional_contributions"),
-            ("I. Underspend disposed of", "underspend"),
-            ("Balance after allocation (F + G + H − I)", "closing"),
-            ("J. Balances carried forward", "carried_forward"),
-        ]
-        table = [
-            [label, *[_cell(getattr(x, field)) for x in (*self.lines, t)]]
-            for label, field in labels
-        ]
-        out += _table(["", *cols, "Total"], table)
-
-        out += ["", "## A. Balances brought forward (partner × scheme)", ""]
-        out += _table(*_grid_rows(self.brought_forward, p, cols))
-
-        out += ["", "## B. Contributions (partner × scheme)", ""]
-        splits = [s for q in p for s in self.contributions[q].values()]
-        kinds = [f for f, _ in self.contribution_kinds()]
-        heads = [h for _, h in self.contribution_kinds()]
-        rows = []
-        for q in p:
-            for c in cols:
-                s = self.contributions[q][c]
-                if s.total or any(getattr(s, f) for f in kinds):
-                    rows.append(
-                        [
-                            q,
-                            c,
-                            *[_cell(s.signed(f)) for f in kinds],
-                            _cell(s.total),
-                        ]
-                    )
-        rows.append(
-            [
-                "**Total**",
-                "",
-                *[_cell(sum(s.signed(f) for s in splits)) for f in [*kinds, "total"]],
-            ]
-        )
-        out += _table(["partner", "scheme", *heads, "total"], rows, right_from=2)
-
-        out += ["", "## C. Other income (by scheme and source)", ""]
-        rows = [[i.scheme, _md_text(i.source), _cell(i.amount)] for i in self.other_income]
-        rows.append(["**Total**", "", _cell(t.other_income)])
-        out += _table(["scheme", "source", "£"], rows, right_from=2)
-
-        out += ["", "## E. Gross expenditure by commissioning partner", ""]
-        by_partner = {q: {k: v[q] for k, v in self.expenditure_by_commissioner.items()} for q in p}
-        out += _table(*_grid_rows(by_partner, p, list(self.expenditure_by_commissioner)))
-        out += ["", "## E. Gross expenditure by category (subjective analysis)", ""]
-        rows = [
-            [k, _md_text(cat), _cell(v)]
-            for k, cats in self.expenditure_by_category.items()
-            for cat, v in cats.items()
-        ]
-        out += _table(["scheme", "category", "£"], rows, right_from=2)
-
-        out += ["", "## G. Risk pool applied (partner × scheme)", ""]
-        out += _table(*_grid_rows(self.risk_pool_applied, p, cols))
-        if any(v for row in self.offset.values() for v in row.values()):
-            out += ["", "## G. Offsetting between schemes (partner × scheme)", ""]
-            out += _table(*_grid_rows(self.offset, p, cols))
-
-        out += ["", "## H. Additional contributions (partner × scheme)", ""]
-        out += _table(*_grid_rows(self.additional_contributions, p, cols))
-
-        out += ["", "## I. Underspend disposition (partner × scheme)", ""]
-        rows = []
-        for q in p:
-            for c in cols:
-                u = self.underspend[q][c]
-                if u.total:
-                    rows.append(
-                        [
-                            q,
-                            c,
-                            _cell(u.refunded),
-                            _cell(u.carried_forward),
-                            _cell(u.redeployed),
-                            _cell(u.contingency),
-                            _cell(u.total),
-                        ]
-                    )
-        uses = [u for q in p for u in self.underspend[q].values()]
-        rows.append(
-            [
-                "**Total**",
-                "",
-                *[
-                    _cell(sum(getattr(u, f) for u in uses))
-                    for f in ("refunded", "carried_forward", "redeployed", "contingency", "total")
-                ],
-            ]
-        )
-        out += _table(
-            [
-                "partner",
-                "scheme",
-                "refunded",
-                "carried forward",
-                "redeployed",
-                "contingency",
-                "total",
-            ],
-            rows,
-            right_from=2,
-        )
-
-        out += ["", "## J. Balances carried forward (partner × scheme)", ""]
-        out += _table(*_grid_rows(self.carried_forward, p, cols))
-
-        out += ["", "## K. Partners' shares: gross expenditure / income / net", ""]
-        rows = []
-        schemes = [c for c in cols if any(c in self.shares[q] for q in p)]
-        for c in schemes:
-            for q in p:
-                sh = self.shares[q][c]
-                rows.append([c, q, _cell(sh.gross), _cell(sh.income), _cell(sh.net)])
-        for q in p:
-            rows.append(
-                [
-                    "**All**",
-                    q,
-                    *[
-                        _cell(sum(getattr(sh, f) for sh in self.shares[q].values()))
-                        for f in ("gross", "income", "net")
-                    ],
-                ]
-            )
-        out += _table(["scheme", "partner", "gross", "income", "net"], rows, right_from=2)
-
-        at = "at year end" if self.terminated_on is None else f"at {self.terminated_on}"
-        out += ["", f"## L. Host–partner balances {at}", ""]
-        rows = [
-            [
-                b.partner + (" (host)" if b.is_host else ""),
-                b.position,
-                _cell(b.balance),
-                _cell(b.held),
-                _cell(b.paid_directly),
-                _cell(b.vat_recharge),
-                _cell(b.settlement),
-                b.settlement_due.isoformat() if b.settlement_due else "–",
-                _cell(b.unpaid_contributions),
-                _cell(b.balance_with_host),
-            ]
-            for b in self.balances
-        ]
-        out += _table(
-            [
-                "partner",
-                "position",
-                "balance",
-                "held for next year",
-                "paid directly",
-                "VAT recharge",
-                "settlement",
-                "due",
-                "unpaid instalments",
-                "balance with host at 31 March",
-            ],
-            rows,
-            right_from=2,
-        )
-        out += [
-            "",
-            "Host's net position on settlement (minus the partners' settlements; + the host "
-            f"receives, − it pays): {_cell(self.host_position)}",
-        ]
-
-        out += ["", "## M. Memorandum items", ""]
-        rows = [[f"VAT recovered by {q}", _cell(v)] for q, v in self.vat_recovered.items()]
-        out += _table(["", "£"], rows)
-        if self.capital_items:
-            out += [
-                "",
-                "Capital items bought with pool money (owned by the procuring partner):",
-                "",
-            ]
-            rows = [
-                [c.entry_id, c.scheme, c.date.isoformat(), c.owner, _cell(c.amount)]
-                for c in self.capital_items
-            ]
-            out += _table(["entry", "scheme", "date", "owner", "£"], rows, right_from=4)
-        else:
-            out += ["", "Capital items bought with pool money: none."]
-        out += ["", self.transfers_excluded]
-
-        cons = self.conservation
-        out += ["", "## Conservation (I-1)", ""]
-        rows = [
-            ["Balances brought forward", format_pence(cons.brought_forward)],
-            ["Contributions (including the risk pool)", format_pence(cons.contributions)],
-            ["Additional contributions", format_pence(cons.additional_contributions)],
-            ["Other income", format_pence(cons.other_income)],
-            ["**Resources in**", f"**{format_pence(cons.inflow)}**"],
-            ["Gross expenditure", format_pence(cons.gross_expenditure)],
-            ["Underspends returned", format_pence(cons.underspends_returned)],
-            ["Unused risk pool returned", format_pence(cons.unused_risk_pool_returned)],
-            ["Carried forward", format_pence(cons.carried_forward)],
-            ["**Resources applied**", f"**{format_pence(cons.outflow)}**"],
-            ["In = applied", "yes" if cons.holds else "**NO**"],
-        ]
-        out += _table(["", "£"], rows)
-
-        out += ["", "## Checks", ""]
-        rows = [
-            [x.name, format_pence(x.left), format_pence(x.right), "✓" if x.holds else "✗ FAILED"]
-            for x in self.checks
-        ]
-        out += _table(["check", "left", "right", ""], rows, right_from=1)
-        return "\n".join(out) + "\n"
+        return render_markdown(memorandum_document(self))
 
 
 # -- building it ------------------------------------------------------------------------

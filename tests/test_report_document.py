@@ -1,0 +1,184 @@
+"""The report document model and its renderers (reports/document.py, templating.py).
+
+The golden files (tests/test_golden_outputs.py) hold the rendered reports byte for
+byte; these tests pin the renderers' own rules on small documents.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from importlib.resources import files
+
+import pytest
+
+from pooledledger.reports.document import (
+    Alt,
+    Cell,
+    Column,
+    Document,
+    Paragraph,
+    Row,
+    Section,
+    Table,
+    money,
+    render_markdown,
+    text,
+    total_row,
+)
+from pooledledger.reports.templating import html_document, html_page, html_table
+
+EVIL = "<script>alert('x & y')</script>"
+
+
+def _table(*rows: Row, caption: str | Alt[str] = "Table 1. Figures (£)") -> Table:
+    columns = (Column(Alt("Partner", markdown="partner"), "text"), Column("£"))
+    return Table(caption, columns, rows)
+
+
+def _doc(*blocks: Table | Paragraph) -> Document:
+    return Document(
+        "A report", (Section(blocks),), ("Amounts in £; negatives in brackets.",), id="rep"
+    )
+
+
+def test_a_negative_amount_is_in_brackets_in_markdown_and_html() -> None:
+    table = _table(Row((text("ICB"), money(-123456))))
+    md = render_markdown(_doc(table))
+    assert "| ICB | (1,234.56) |" in md
+    assert '<td class="num neg">(1,234.56)</td>' in html_table(table)
+
+
+def test_zero_is_a_dash_or_nil_and_markdown_may_show_pence() -> None:
+    rows = (
+        Row((text("a"), money(0))),
+        Row((text("b"), money(0, zero="nil"))),
+        Row((text("c"), money(0, zero="0.00"))),
+    )
+    md = render_markdown(_doc(_table(*rows)))
+    assert "| a | – |" in md
+    assert "| b | nil |" in md
+    assert "| c | 0.00 |" in md
+    html = html_table(_table(*rows))
+    assert html.count('<td class="num">–</td>') == 2  # HTML shows "0.00" as a dash
+    assert '<td class="num">nil</td>' in html
+
+
+def test_markdown_table_under_its_caption_numbers_right_aligned() -> None:
+    md = render_markdown(_doc(_table(Row((text("ICB"), money(100))))))
+    assert md.splitlines() == [
+        "# A report",
+        "",
+        "Amounts in £; negatives in brackets.",
+        "",
+        "## Table 1. Figures (£)",
+        "",
+        "| partner | £ |",
+        "| --- | ---: |",
+        "| ICB | 1.00 |",
+    ]
+
+
+def test_html_table_has_its_caption_and_column_scopes() -> None:
+    html = html_table(_table(Row((text("ICB"), money(100)))))
+    assert html.startswith(
+        '<div class="wrap"><table><caption>Table 1. Figures (£)</caption><thead><tr>'
+        '<th scope="col">Partner</th><th scope="col" class="num">£</th></tr></thead><tbody>\n'
+    )
+    assert html.endswith("\n</tbody></table></div>")
+
+
+def test_html_escapes_a_partner_called_script() -> None:
+    table = _table(Row((text(EVIL), money(1))), caption=EVIL)
+    doc = _doc(table, Paragraph(EVIL))
+    out = html_document(doc)
+    assert "<script>" not in out
+    assert "&lt;script&gt;alert(&#x27;x &amp; y&#x27;)&lt;/script&gt;" in out
+    page = html_page(EVIL, out)
+    assert "<script>" not in page
+    assert page.startswith("<!DOCTYPE html>")
+
+
+def test_markdown_escapes_a_pipe_and_a_line_break_in_a_cell() -> None:
+    md = render_markdown(_doc(_table(Row((text("a|b\nc"), money(1))))))
+    assert "| a\\|b c | 0.01 |" in md
+
+
+def test_total_rows_are_emphasised_in_markdown_and_classed_in_html() -> None:
+    table = _table(Row((text("ICB"), money(5))), total_row("Total", money(5, strong=True)))
+    assert "| **Total** | **0.05** |" in render_markdown(_doc(table))
+    assert '<tr class="total"><td>Total</td>' in html_table(table)
+
+
+def test_only_and_alt_state_a_difference_between_formats() -> None:
+    rows = (
+        Row((text(Alt("All schemes", markdown="All")), money(1))),
+        Row((text("workbook only"), money(2)), only=frozenset({"workbook"})),
+    )
+    table = _table(*rows, caption=Alt("In HTML", markdown="In Markdown"))
+    md = render_markdown(_doc(table))
+    assert "## In Markdown" in md
+    assert "| All | 0.01 |" in md
+    assert "workbook only" not in md
+    html = html_table(table)
+    assert "<caption>In HTML</caption>" in html
+    assert "All schemes" in html
+    assert "workbook only" not in html
+
+
+def test_dates_and_flags() -> None:
+    table = Table(
+        "Dates",
+        (Column("Due", "date"), Column("Host", "flag")),
+        (
+            Row((Cell(date(2026, 4, 30), "date"), Cell(True, "flag"))),
+            Row((Cell(None, "date", text=Alt("–", html="never")), Cell(False, "flag"))),
+        ),
+    )
+    md = render_markdown(_doc(table))
+    assert "| 2026-04-30 | yes |" in md
+    assert "| – | no |" in md
+    html = html_table(table)
+    assert '<td class="pass">✓ yes</td>' in html
+    assert "<td>never</td>" in html
+    assert '<td class="fail">✗ NO</td>' in html
+
+
+def test_the_templates_and_stylesheet_ship_in_the_package() -> None:
+    templates = files("pooledledger.reports") / "templates"
+    for name in ("page.html.j2", "blocks.html.j2", "report.css"):
+        assert (templates / name).is_file(), name
+    css = (templates / "report.css").read_text(encoding="utf-8")
+    page = html_page("t", "<p>x</p>")
+    assert f"<style>\n{css}</style>" in page
+    assert "http://" not in page
+    assert "https://" not in page
+
+
+@pytest.fixture(scope="module")
+def memorandum_doc() -> Document:
+    from pooledledger.io import load_agreement, load_ledger
+    from pooledledger.reports.bundle import year_end_reports
+    from pooledledger.reports.memorandum_layout import memorandum_document
+
+    examples = files("pooledledger") / "examples"
+    ag = load_agreement(str(examples / "example2_bcf.toml"))
+    led = load_ledger(ag, str(examples / "example2_ledger.toml"))
+    return memorandum_document(year_end_reports(ag, led, ag.financial_years[0]).memorandum)
+
+
+def test_the_memorandum_account_is_one_document_for_every_format(
+    memorandum_doc: Document,
+) -> None:
+    from pooledledger.reports.document import pick
+
+    tables = [b for s in memorandum_doc.sections for b in s.blocks if isinstance(b, Table)]
+    captions = [pick(t.caption, "html") for t in tables]
+    assert captions[:2] == ["Summary of the account", "Account by scheme (A–J)"]
+    for table in tables:
+        for row in table.rows:
+            assert len(row.cells) == len(table.columns), pick(table.caption, "html")
+            for cell in row.cells:  # a worked-out cell refers to rows above it
+                assert all(0 <= r < len(table.rows) for r, _, _ in cell.sum)
+    md = render_markdown(memorandum_doc)
+    assert md.startswith("# POOLED FUND MEMORANDUM ACCOUNT — ")
+    assert html_document(memorandum_doc).startswith('<section id="memorandum" class="major"')
