@@ -28,9 +28,12 @@ from pooledledger.core.errors import Issue, Location, Severity
 from pooledledger.core.periods import FinancialYear
 from pooledledger.model.agreement import Agreement
 from pooledledger.model.partners import PartnerId
-from pooledledger.yearend.upload_format import balance_issues as balance_issues
-from pooledledger.yearend.upload_format import headers as headers
-from pooledledger.yearend.upload_format import parse_upload_rows, upload_rows
+from pooledledger.yearend.upload_format import (
+    balance_issues,
+    headers,
+    parse_upload_rows,
+    upload_rows,
+)
 from pooledledger.yearend.upload_models import (
     ANY_SCHEME,
     GENERIC_LAYOUT,
@@ -51,7 +54,9 @@ __all__ = [
     "UploadError",
     "UploadLayout",
     "UploadLine",
+    "balance_issues",
     "check_mapping",
+    "headers",
     "journal_from_upload",
     "parse_upload_rows",
     "upload_lines",
