@@ -322,112 +322,19 @@ def apportion(ledger: Ledger, year: FinancialYear, upto: date | None = None) -> 
     for e in ledger.entries:
         if isinstance(e, Expenditure) and e.capital:
             owners[e.id] = e.procuring_partner or agreement.host
-    # The lines of each scheme and kind, in canonical order.  Every partner's share
-    # of a scheme's lines to date is the allocation of their running total after
-    # every line (a reversal's copied shares are brought back to it by its true-up
-    # line), so a whole group is allocated at once from its running totals.
-    included: list[PoolLine] = []
-    places: list[int] = []
-    amounts: dict[tuple[SchemeId, str], list[int]] = {}
-    ids: set[str] = set()
-    start, stop = within.start, within.end
-    for pl in ledger.pool_lines:
-        if not start <= pl.date < stop or pl.scheme not in weights:
-            continue  # outside the period, or an unknown scheme (reported by checks)
-        group = amounts.setdefault((pl.scheme, pl.kind), [])
-        included.append(pl)
-        places.append(len(group))  # the line's place in its group
-        ids.add(pl.entry_id)
-        group.append(pl.amount)
-    runs = {key: _running(group, weights[key[0]], partners) for key, group in amounts.items()}
+    groups = _group_lines(ledger, within, weights)
+    runs = {
+        key: _running(group, weights[key[0]], partners) for key, group in groups.amounts.items()
+    }
 
     def make_lines() -> tuple[LineShare, ...]:
-        # each group's steps as one tuple per line, in its partners' order
-        rows = {key: list(zip(*run.steps.values(), strict=True)) for key, run in runs.items()}
-        at = dict.fromkeys(runs, 0)
-        lines: list[LineShare] = []
-        by_id: dict[str, LineShare] = {}
-        for pl in included:
-            key = (pl.scheme, pl.kind)
-            run = runs[key]
-            i = at[key]
-            at[key] = i + 1
-            step = dict(zip(run.keys, rows[key][i], strict=True))
-            if pl.reverses is not None and pl.reverses in ids:
-                original = by_id[pl.reverses]
-                shares = {p: -v for p, v in original.shares.items()}
-                line = LineShare(
-                    pl.entry_id,
-                    pl.scheme,
-                    pl.date,
-                    pl.kind,
-                    pl.amount,
-                    shares,
-                    (),
-                    original.capital_owner,
-                    pl.reverses,
-                )
-                by_id[pl.entry_id] = line
-                lines.append(line)
-                # the copied shares may leave the running shares off the allocation of the
-                # running total; a zero-sum true-up line moves the pennies back at once
-                true_up = {k: v - shares.get(k, 0) for k, v in step.items()}
-                if any(true_up.values()):
-                    lines.append(
-                        LineShare(
-                            f"{pl.entry_id}:true-up",
-                            pl.scheme,
-                            pl.date,
-                            pl.kind,
-                            0,
-                            true_up,
-                            run.winners[i],
-                            None,
-                            None,
-                        )
-                    )
-            else:
-                line = LineShare(
-                    pl.entry_id,
-                    pl.scheme,
-                    pl.date,
-                    pl.kind,
-                    pl.amount,
-                    step,
-                    run.winners[i],
-                    owners.get(pl.reverses or pl.entry_id),
-                    pl.reverses,
-                )
-                by_id[pl.entry_id] = line
-                lines.append(line)
-
-        return tuple(lines)
+        return _line_shares(groups, runs, owners)
 
     # capital items (I-11, P8): only their lines' shares are needed for the totals
     capital_by_scheme: dict[SchemeId, dict[PartnerId, int]] = {}
     cost_by_scheme: dict[SchemeId, dict[PartnerId, int]] = {}
     if owners:
-        owned_shares: dict[str, tuple[PartnerId, dict[PartnerId, int]]] = {}
-        for pl, i in zip(included, places, strict=True):
-            if (pl.reverses or pl.entry_id) not in owners:
-                continue  # neither a capital item nor a reversal of one
-            key = (pl.scheme, pl.kind)
-            if pl.reverses is not None and pl.reverses in ids:
-                if pl.reverses not in owned_shares:
-                    continue
-                owner, original = owned_shares[pl.reverses]
-                shares = {p: -v for p, v in original.items()}
-            else:
-                found = owners.get(pl.reverses or pl.entry_id)
-                if found is None:
-                    continue
-                owner = found
-                shares = {k: v[i] for k, v in runs[key].steps.items()}
-            owned_shares[pl.entry_id] = (owner, shares)
-            owned = capital_by_scheme.setdefault(pl.scheme, {})
-            owned[owner] = owned.get(owner, 0) + shares.get(owner, 0)
-            cost = cost_by_scheme.setdefault(pl.scheme, {})
-            cost[owner] = cost.get(owner, 0) + pl.amount
+        capital_by_scheme, cost_by_scheme = _capital_shares(groups, runs, owners)
     schemes: dict[SchemeId, SchemeShares] = {}
     for scheme in agreement.schemes:
         exp = _final(runs.get((scheme.id, "expenditure")))
@@ -443,6 +350,153 @@ def apportion(ledger: Ledger, year: FinancialYear, upto: date | None = None) -> 
             _full(partners, cost_by_scheme.get(scheme.id, {})),
         )
     return Apportionment(year, within, partners, schemes, make_lines, tuple(issues))
+
+
+@dataclass(frozen=True)
+class _Groups:
+    """The period's lines of each scheme and kind, in canonical order.
+
+    ``included`` are the lines apportioned, ``places`` each one's place in its group,
+    ``amounts`` each group's amounts and ``ids`` the included entries' ids.
+    """
+
+    included: list[PoolLine]
+    places: list[int]
+    amounts: dict[tuple[SchemeId, str], list[int]]
+    ids: set[str]
+
+
+def _group_lines(ledger: Ledger, within: DateRange, weights: Mapping[SchemeId, object]) -> _Groups:
+    """The lines of each scheme and kind, in canonical order.
+
+    Every partner's share of a scheme's lines to date is the allocation of their
+    running total after every line (a reversal's copied shares are brought back to it
+    by its true-up line), so a whole group is allocated at once from its running totals.
+    """
+    included: list[PoolLine] = []
+    places: list[int] = []
+    amounts: dict[tuple[SchemeId, str], list[int]] = {}
+    ids: set[str] = set()
+    start, stop = within.start, within.end
+    for pl in ledger.pool_lines:
+        if not start <= pl.date < stop or pl.scheme not in weights:
+            continue  # outside the period, or an unknown scheme (reported by checks)
+        group = amounts.setdefault((pl.scheme, pl.kind), [])
+        included.append(pl)
+        places.append(len(group))  # the line's place in its group
+        ids.add(pl.entry_id)
+        group.append(pl.amount)
+    return _Groups(included, places, amounts, ids)
+
+
+def _line_shares(
+    groups: _Groups,
+    runs: Mapping[tuple[SchemeId, str], RunningAllocation[PartnerId]],
+    owners: Mapping[str, PartnerId],
+) -> tuple[LineShare, ...]:
+    """Every line's shares (with true-up lines after reversals), in canonical order."""
+    # each group's steps as one tuple per line, in its partners' order
+    rows = {key: list(zip(*run.steps.values(), strict=True)) for key, run in runs.items()}
+    at = dict.fromkeys(runs, 0)
+    lines: list[LineShare] = []
+    by_id: dict[str, LineShare] = {}
+    for pl in groups.included:
+        key = (pl.scheme, pl.kind)
+        run = runs[key]
+        i = at[key]
+        at[key] = i + 1
+        step = dict(zip(run.keys, rows[key][i], strict=True))
+        if pl.reverses is not None and pl.reverses in groups.ids:
+            made = _reversal_shares(pl, by_id[pl.reverses], step, run.winners[i])
+        else:
+            made = [
+                LineShare(
+                    pl.entry_id,
+                    pl.scheme,
+                    pl.date,
+                    pl.kind,
+                    pl.amount,
+                    step,
+                    run.winners[i],
+                    owners.get(pl.reverses or pl.entry_id),
+                    pl.reverses,
+                )
+            ]
+        by_id[pl.entry_id] = made[0]
+        lines += made
+    return tuple(lines)
+
+
+def _reversal_shares(
+    pl: PoolLine,
+    original: LineShare,
+    step: Mapping[PartnerId, int],
+    winners: tuple[PartnerId, ...],
+) -> list[LineShare]:
+    """A reversal's line, with the original's shares negated, and its true-up line."""
+    shares = {p: -v for p, v in original.shares.items()}
+    line = LineShare(
+        pl.entry_id,
+        pl.scheme,
+        pl.date,
+        pl.kind,
+        pl.amount,
+        shares,
+        (),
+        original.capital_owner,
+        pl.reverses,
+    )
+    # the copied shares may leave the running shares off the allocation of the
+    # running total; a zero-sum true-up line moves the pennies back at once
+    true_up = {k: v - shares.get(k, 0) for k, v in step.items()}
+    if not any(true_up.values()):
+        return [line]
+    return [
+        line,
+        LineShare(
+            f"{pl.entry_id}:true-up",
+            pl.scheme,
+            pl.date,
+            pl.kind,
+            0,
+            true_up,
+            winners,
+            None,
+            None,
+        ),
+    ]
+
+
+def _capital_shares(
+    groups: _Groups,
+    runs: Mapping[tuple[SchemeId, str], RunningAllocation[PartnerId]],
+    owners: Mapping[str, PartnerId],
+) -> tuple[dict[SchemeId, dict[PartnerId, int]], dict[SchemeId, dict[PartnerId, int]]]:
+    """Per scheme, each owner's share of its capital items and their cost (I-11, P8)."""
+    capital_by_scheme: dict[SchemeId, dict[PartnerId, int]] = {}
+    cost_by_scheme: dict[SchemeId, dict[PartnerId, int]] = {}
+    owned_shares: dict[str, tuple[PartnerId, dict[PartnerId, int]]] = {}
+    for pl, i in zip(groups.included, groups.places, strict=True):
+        if (pl.reverses or pl.entry_id) not in owners:
+            continue  # neither a capital item nor a reversal of one
+        key = (pl.scheme, pl.kind)
+        if pl.reverses is not None and pl.reverses in groups.ids:
+            if pl.reverses not in owned_shares:
+                continue
+            owner, original = owned_shares[pl.reverses]
+            shares = {p: -v for p, v in original.items()}
+        else:
+            found = owners.get(pl.reverses or pl.entry_id)
+            if found is None:
+                continue
+            owner = found
+            shares = {k: v[i] for k, v in runs[key].steps.items()}
+        owned_shares[pl.entry_id] = (owner, shares)
+        owned = capital_by_scheme.setdefault(pl.scheme, {})
+        owned[owner] = owned.get(owner, 0) + shares.get(owner, 0)
+        cost = cost_by_scheme.setdefault(pl.scheme, {})
+        cost[owner] = cost.get(owner, 0) + pl.amount
+    return capital_by_scheme, cost_by_scheme
 
 
 def _final(run: RunningAllocation[PartnerId] | None) -> dict[PartnerId, int]:

@@ -21,7 +21,8 @@ agreement's :class:`~pooledledger.model.agreement.VatModel`:
 Under a regime, a local authority (``LA_S33``) recovers all VAT; an NHS body
 (``NHS_S41_COS``) recovers only on contracted-out services listed for s41
 (``cos_listed``); ``NONE`` recovers nothing.  An explicit ``vat_recoverable`` on
-the entry overrides the policy.
+the entry overrides the policy.  These VAT functions are in
+:mod:`pooledledger.books.vat` and importable from here too.
 
 Dates: a query ``upto`` is exclusive (half-open ranges, as everywhere).
 """
@@ -35,7 +36,8 @@ from datetime import date
 from functools import cached_property
 from typing import TYPE_CHECKING
 
-from pooledledger.core.allocation import allocate
+from pooledledger.books.vat import VatWeights as VatWeights
+from pooledledger.books.vat import pool_cost, recoverable_vat, vat_body, vat_shares
 from pooledledger.core.errors import Issue, IssueError, Location, PooledLedgerError, Severity
 from pooledledger.core.money import to_pence
 from pooledledger.core.periods import DateRange, FinancialYear
@@ -52,7 +54,7 @@ from pooledledger.model.entries import (
     YearClosed,
 )
 from pooledledger.model.entry_checks import ENTRY_CHECKS, check_dates, check_reversal_dates
-from pooledledger.model.partners import PartnerId, SchemeId, VatRegime
+from pooledledger.model.partners import PartnerId, SchemeId
 
 if TYPE_CHECKING:
     import pandas
@@ -123,6 +125,52 @@ def entry_date(entry: Entry) -> date:
     return entry.date
 
 
+def _collect(entries: Iterable[Entry]) -> dict[str, Entry]:
+    """Entries by id: refuses what is not a pool entry, and an id reused differently."""
+    by_id: dict[str, Entry] = {}
+    for entry in entries:
+        if not isinstance(entry, _ENTRY_TYPES):
+            raise LedgerError(
+                f"{entry!r} is not a pool ledger entry; s256/s76 transfers are grants, "
+                "never pooled (I-15)"
+                if getattr(entry, "kind", None) == "transfer"
+                else f"{entry!r} is not a pool ledger entry"
+            )
+        seen = by_id.get(entry.id)
+        if seen is None:
+            by_id[entry.id] = entry
+        elif seen != entry:
+            raise EntryConflictError(
+                f"entry id {entry.id!r} was posted twice with different content:\n"
+                f"  first:  {seen!r}\n  second: {entry!r}",
+                entry.id,
+            )
+    return by_id
+
+
+def _check_reversals(by_id: Mapping[str, Entry]) -> None:
+    """Every reversal reverses one earlier line of this ledger, once (LedgerError)."""
+    reversed_ids: set[str] = set()
+    for entry in by_id.values():
+        if isinstance(entry, Reversal):
+            original = by_id.get(entry.reverses)
+            if not isinstance(original, Expenditure | Income | YearClosed):
+                raise LedgerError(
+                    f"reversal {entry.id!r} reverses {entry.reverses!r}, which is not an "
+                    "expenditure, income or year-closed entry in this ledger",
+                    entry.id,
+                )
+            if entry.date < entry_date(original):
+                raise LedgerError(
+                    f"reversal {entry.id!r} is dated {entry.date}, before the entry it "
+                    f"reverses ({entry_date(original)})",
+                    entry.id,
+                )
+            if entry.reverses in reversed_ids:
+                raise LedgerError(f"{entry.reverses!r} is reversed more than once", entry.id)
+            reversed_ids.add(entry.reverses)
+
+
 def _sort_key(entry: Entry) -> tuple[date, int, str]:
     return (entry_date(entry), _KIND_RANK[entry.entry], entry.id)
 
@@ -133,95 +181,6 @@ def _in_order(found: list[tuple[int, Issue]], by_id: Mapping[str, Entry]) -> Non
         named = {issue.location.entry_id or "" for _, issue in found}
         rank_of = {i: _sort_key(by_id[i]) for i in named}
         found.sort(key=lambda pair: (pair[0], rank_of[pair[1].location.entry_id or ""]))
-
-
-def vat_body(agreement: Agreement, expenditure: Expenditure) -> PartnerId:
-    """The partner whose VAT regime decides recovery on ``expenditure`` (docs/ledger.md#vat).
-
-    Under ``AGENT`` this is the scheme's lead commissioner, which takes an explicit
-    ``vat_recoverable`` and the whole VAT when the scheme has no contribution
-    weights; otherwise each partner recovers on its own share (:func:`vat_shares`).
-    """
-    if agreement.vat_model is VatModel.AGENT:
-        for scheme in agreement.schemes:
-            if scheme.id == expenditure.scheme:
-                return scheme.lead_commissioner
-        return agreement.host  # unknown scheme: reported by check_unknown_schemes
-    return expenditure.procuring_partner or agreement.host
-
-
-#: Contribution weights of one scheme for one year, in pence (positive only).
-VatWeights = Mapping[PartnerId, int]
-
-
-def _planned_weights(agreement: Agreement, expenditure: Expenditure) -> dict[PartnerId, int]:
-    """The agreement's planned funding of the line's scheme for the line's year."""
-    year = FinancialYear.for_date(expenditure.date)
-    out: dict[PartnerId, int] = defaultdict(int)
-    for c in agreement.contributions:
-        if (
-            c.year == year
-            and c.scheme == expenditure.scheme
-            and c.kind not in (ContributionKind.RISK_POOL, ContributionKind.ADDITIONAL)
-        ):
-            out[c.partner] += c.pence
-    return dict(out)
-
-
-def _recovers(agreement: Agreement, body: PartnerId, expenditure: Expenditure) -> bool:
-    if body not in agreement.partner_order:
-        return False  # unknown partner: reported by check_unknown_partners
-    regime = agreement.partner(body).vat_regime
-    return regime is VatRegime.LA_S33 or (
-        regime is VatRegime.NHS_S41_COS and expenditure.cos_listed
-    )
-
-
-def vat_shares(
-    agreement: Agreement, expenditure: Expenditure, weights: VatWeights | None = None
-) -> dict[PartnerId, tuple[int, int]]:
-    """Each VAT body's ``(VAT, recoverable VAT)`` on ``expenditure``, in pence (docs/ledger.md#vat).
-
-    One body (the procurer, or the host) under ``LEAD_PARTNER_REGIME``, and under
-    ``AGENT`` when ``vat_recoverable`` is given or the scheme has no contribution
-    weights.  Otherwise, under ``AGENT``, every partner with a weight: its share of
-    the VAT by the allocator, recoverable if its own regime recovers it.
-    ``weights`` are the scheme's contributions for the line's year (the ledger
-    passes its approved contributions; default: the agreement's planned ones).
-    """
-    vat = expenditure.vat_pence
-    if agreement.vat_model is VatModel.AGENT and expenditure.vat_recoverable is None:
-        given = weights if weights is not None else _planned_weights(agreement, expenditure)
-        usable = {p: w for p, w in given.items() if w > 0}
-        if usable and all(w >= 0 for w in given.values()):  # as the apportionment weights
-            order = [p for p in agreement.partner_order if p in usable]
-            order += [p for p in usable if p not in order]
-            parts = allocate(vat, usable, order)
-            return {
-                p: (v, v if _recovers(agreement, p, expenditure) else 0) for p, v in parts.items()
-            }
-    body = vat_body(agreement, expenditure)
-    if expenditure.vat_recoverable is not None:
-        return {body: (vat, to_pence(expenditure.vat_recoverable))}
-    return {body: (vat, vat if _recovers(agreement, body, expenditure) else 0)}
-
-
-def recoverable_vat(
-    agreement: Agreement, expenditure: Expenditure, weights: VatWeights | None = None
-) -> int:
-    """Pence of VAT on ``expenditure`` that the recovering bodies get back (:func:`vat_shares`)."""
-    return sum(rec for _, rec in vat_shares(agreement, expenditure, weights).values())
-
-
-def pool_cost(
-    agreement: Agreement, expenditure: Expenditure, weights: VatWeights | None = None
-) -> int:
-    """Net plus irrecoverable VAT, in pence: what the expenditure costs the pool (I-13)."""
-    return (
-        expenditure.net_pence
-        + expenditure.vat_pence
-        - recoverable_vat(agreement, expenditure, weights)
-    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -307,24 +266,7 @@ class Ledger:
         the issues of a file; such a ledger is never handed to a user."""
         self.agreement = agreement
         self._checked = None
-        by_id: dict[str, Entry] = {}
-        for entry in entries:
-            if not isinstance(entry, _ENTRY_TYPES):
-                raise LedgerError(
-                    f"{entry!r} is not a pool ledger entry; s256/s76 transfers are grants, "
-                    "never pooled (I-15)"
-                    if getattr(entry, "kind", None) == "transfer"
-                    else f"{entry!r} is not a pool ledger entry"
-                )
-            seen = by_id.get(entry.id)
-            if seen is None:
-                by_id[entry.id] = entry
-            elif seen != entry:
-                raise EntryConflictError(
-                    f"entry id {entry.id!r} was posted twice with different content:\n"
-                    f"  first:  {seen!r}\n  second: {entry!r}",
-                    entry.id,
-                )
+        by_id = _collect(entries)
         known = base._by_id if base is not None and base.agreement == agreement else {}
         ordered = tuple(sorted(by_id.values(), key=_sort_key))
         fresh = [e for e in ordered if known.get(e.id) is not e] if known else ordered
@@ -343,25 +285,7 @@ class Ledger:
             found += [pair for pair in base._entry_issues if pair[1].location.entry_id in by_id]
             _in_order(found, by_id)
         self._entry_issues = tuple(found)
-        reversed_ids: set[str] = set()
-        for entry in by_id.values():
-            if isinstance(entry, Reversal):
-                original = by_id.get(entry.reverses)
-                if not isinstance(original, Expenditure | Income | YearClosed):
-                    raise LedgerError(
-                        f"reversal {entry.id!r} reverses {entry.reverses!r}, which is not an "
-                        "expenditure, income or year-closed entry in this ledger",
-                        entry.id,
-                    )
-                if entry.date < entry_date(original):
-                    raise LedgerError(
-                        f"reversal {entry.id!r} is dated {entry.date}, before the entry it "
-                        f"reverses ({entry_date(original)})",
-                        entry.id,
-                    )
-                if entry.reverses in reversed_ids:
-                    raise LedgerError(f"{entry.reverses!r} is reversed more than once", entry.id)
-                reversed_ids.add(entry.reverses)
+        _check_reversals(by_id)
         self._by_id = by_id
         self._vat_weights: dict[FinancialYear, dict[SchemeId, dict[PartnerId, int]]] = {}
         self.entries = ordered

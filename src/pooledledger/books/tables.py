@@ -7,6 +7,7 @@ here does I/O and nothing is rounded (docs/excel-and-dataframes.md).
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date
 
 from pooledledger.books.apportion import Apportionment
@@ -75,69 +76,85 @@ def ledger_table(ledger: Ledger) -> Table:
     I-13) are set for expenditure and are 0 otherwise.  A reversal's row is the row
     of the entry it reverses, negated.  ``kind`` is a contribution's kind.
     """
-    rows: list[Row] = []
-    for e in ledger.entries:
-        when = entry_date(e)
-        year = getattr(e, "year", None) or FinancialYear.for_date(when)
-        scheme: str | None = None
-        partner: str | None = None
-        kind: str | None = None
-        party: str | None = None
-        category: str | None = None
-        reverses: str | None = None
-        description = ""
-        capital = False
-        face = vat = rec = cost = 0
-        source: Entry = e
-        sign = 1
-        if isinstance(e, Reversal):
-            reverses, source, sign = e.reverses, ledger.get(e.reverses), -1
-        if isinstance(source, Contribution):
-            scheme, partner, kind = source.scheme, source.partner, source.kind.value
-            description, face = source.description, source.pence
-        elif isinstance(source, Instalment):
-            scheme, partner, face = source.scheme, source.partner, source.pence
-        elif isinstance(source, Expenditure):
-            scheme, partner = source.scheme, source.procuring_partner
-            party, category, capital = source.supplier, source.category, source.capital
-            face, vat, description = source.net_pence, source.vat_pence, source.description
-            rec = sum(r for _, r in ledger.vat_shares(source).values())
-            cost = face + vat - rec
-        elif isinstance(source, Income):
-            scheme, party, category = source.scheme, source.source, source.category
-            description, face = source.description, source.pence
-        elif isinstance(source, Settlement):
-            partner, description = source.partner, source.description
-            face = to_pence(source.amount)
-        if isinstance(e, Reversal):
-            description = e.reason
-        face, vat, rec, cost = (sign * v for v in (face, vat, rec, cost))
-        rows.append(
-            {
-                "entry_id": e.id,
-                "entry": e.entry,
-                "date": when,
-                "year": str(year),
-                "scheme": scheme,
-                "partner": partner,
-                "kind": kind,
-                "party": party or None,
-                "category": category,
-                "description": description or None,
-                "reverses": reverses,
-                "capital": capital,
-                "pence": face,
-                "amount": pence_to_decimal(face),
-                "vat_pence": vat,
-                "vat": pence_to_decimal(vat),
-                "recoverable_vat_pence": rec,
-                "recoverable_vat": pence_to_decimal(rec),
-                "pool_cost_pence": cost,
-                "pool_cost": pence_to_decimal(cost),
-                "currency": CURRENCY,
-            }
-        )
+    rows = [_ledger_row(ledger, e) for e in ledger.entries]
     return make_table("ledger", LEDGER_COLUMNS, rows)
+
+
+def _ledger_row(ledger: Ledger, e: Entry) -> Row:
+    """One entry's row of :func:`ledger_table` (a reversal: its original's, negated)."""
+    when = entry_date(e)
+    year = getattr(e, "year", None) or FinancialYear.for_date(when)
+    source: Entry = e
+    sign = 1
+    reverses: str | None = None
+    if isinstance(e, Reversal):
+        reverses, source, sign = e.reverses, ledger.get(e.reverses), -1
+    f = _source_fields(ledger, source)
+    description = e.reason if isinstance(e, Reversal) else f.description
+    face, vat, rec, cost = (sign * v for v in (f.face, f.vat, f.rec, f.cost))
+    return {
+        "entry_id": e.id,
+        "entry": e.entry,
+        "date": when,
+        "year": str(year),
+        "scheme": f.scheme,
+        "partner": f.partner,
+        "kind": f.kind,
+        "party": f.party or None,
+        "category": f.category,
+        "description": description or None,
+        "reverses": reverses,
+        "capital": f.capital,
+        "pence": face,
+        "amount": pence_to_decimal(face),
+        "vat_pence": vat,
+        "vat": pence_to_decimal(vat),
+        "recoverable_vat_pence": rec,
+        "recoverable_vat": pence_to_decimal(rec),
+        "pool_cost_pence": cost,
+        "pool_cost": pence_to_decimal(cost),
+        "currency": CURRENCY,
+    }
+
+
+@dataclass
+class _Fields:
+    """What a ledger row shows of one entry, unsigned (the pence are its face value)."""
+
+    scheme: str | None = None
+    partner: str | None = None
+    kind: str | None = None
+    party: str | None = None
+    category: str | None = None
+    description: str = ""
+    capital: bool = False
+    face: int = 0
+    vat: int = 0
+    rec: int = 0
+    cost: int = 0
+
+
+def _source_fields(ledger: Ledger, source: Entry) -> _Fields:
+    """The row fields of an entry (for a reversal, of the entry it reverses)."""
+    f = _Fields()
+    if isinstance(source, Contribution):
+        f.scheme, f.partner, f.kind = source.scheme, source.partner, source.kind.value
+        f.description, f.face = source.description, source.pence
+    elif isinstance(source, Instalment):
+        f.scheme, f.partner, f.face = source.scheme, source.partner, source.pence
+    elif isinstance(source, Expenditure):
+        f.scheme, f.partner = source.scheme, source.procuring_partner
+        f.party, f.category, f.capital = source.supplier, source.category, source.capital
+        f.face, f.vat, f.description = source.net_pence, source.vat_pence, source.description
+        f.rec = sum(r for _, r in ledger.vat_shares(source).values())
+        f.cost = f.face + f.vat - f.rec
+    elif isinstance(source, Income):
+        f.scheme, f.party, f.category = source.scheme, source.source, source.category
+        f.description, f.face = source.description, source.pence
+    elif isinstance(source, Settlement):
+        f.partner, f.description = source.partner, source.description
+        f.face = to_pence(source.amount)
+    return f
 
 
 # -- apportionment -----------------------------------------------------------------

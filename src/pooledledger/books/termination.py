@@ -171,41 +171,51 @@ def cancelled_contributions(
                 if (x[1] is ContributionKind.RISK_POOL) == (k == rp_id)
             ]
             if key in schedule:
-                gone = [
-                    i
-                    for i in schedule[key]
-                    if i.due_date > on and (i.paid_date is None or i.paid_date > on)
-                ]
-                for i in gone:
-                    if i.paid_date is not None:
-                        issues.append(
-                            Issue(
-                                code="PL-TRM-003",
-                                severity=Severity.WARNING,
-                                message=f"instalment {i.id} of {format_pence(i.pence)} was "
-                                f"due and paid after the termination date {on}: it is "
-                                "cancelled, so its cash is not part of the close and goes "
-                                f"back to {p}",
-                                location=Location(entry_id=i.id, field="paid_date"),
-                            )
-                        )
-                amount = sum(i.pence for i in gone)
-                if amount:
-                    out.append(
-                        CancelledContribution(
-                            partner=p,
-                            scheme=k,
-                            amount=amount,
-                            basis="instalments",
-                            instalments=tuple(i.id for i in gone),
-                        )
-                    )
+                found, late = _cancelled_instalments(k, p, schedule[key], on)
+                issues += late
+                if found is not None:
+                    out.append(found)
                 continue
             cancelled = sum((_after(x, first, last, on) for x in mine), Fraction(0))
             amount = _split(sum(x[0] for x in mine), cancelled) if cancelled else 0
             if amount:
                 out.append(CancelledContribution(partner=p, scheme=k, amount=amount, basis="days"))
     return tuple(out), issues
+
+
+def _cancelled_instalments(
+    k: SchemeId, p: PartnerId, schedule: list[Instalment], on: date
+) -> tuple[CancelledContribution | None, list[Issue]]:
+    """The instalments of one contribution cancelled by terminating on ``on``, and a
+    PL-TRM-003 warning for each that was paid after ``on``."""
+    issues: list[Issue] = []
+    gone = [i for i in schedule if i.due_date > on and (i.paid_date is None or i.paid_date > on)]
+    for i in gone:
+        if i.paid_date is not None:
+            issues.append(
+                Issue(
+                    code="PL-TRM-003",
+                    severity=Severity.WARNING,
+                    message=f"instalment {i.id} of {format_pence(i.pence)} was "
+                    f"due and paid after the termination date {on}: it is "
+                    "cancelled, so its cash is not part of the close and goes "
+                    f"back to {p}",
+                    location=Location(entry_id=i.id, field="paid_date"),
+                )
+            )
+    amount = sum(i.pence for i in gone)
+    if not amount:
+        return None, issues
+    return (
+        CancelledContribution(
+            partner=p,
+            scheme=k,
+            amount=amount,
+            basis="instalments",
+            instalments=tuple(i.id for i in gone),
+        ),
+        issues,
+    )
 
 
 def _after(

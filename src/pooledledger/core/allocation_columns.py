@@ -120,18 +120,7 @@ def allocate_running(
         *[(t * num % s).cast(pl.Int64).alias(f"m{i}") for i, num in enumerate(plan.numerators)],
     )
     left = pl.col("R").abs() - pl.sum_horizontal([pl.col(f"q{i}") for i in range(n)])
-    ranks = []
-    for i in range(n):
-        ahead = [
-            (pl.col(f"m{j}") > pl.col(f"m{i}")) | (pl.col(f"m{j}") == pl.col(f"m{i}"))
-            if j < i
-            else pl.col(f"m{j}") > pl.col(f"m{i}")
-            for j in range(n)
-            if j != i
-        ]
-        rank = pl.sum_horizontal([a.cast(pl.Int64) for a in ahead]) if ahead else pl.lit(0)
-        ranks.append(rank.alias(f"k{i}"))
-    df = df.with_columns(left.alias("left"), *ranks)
+    df = df.with_columns(left.alias("left"), *_ranks(n))
     sign = pl.when(pl.col("R") < 0).then(-1).otherwise(1)
     df = df.with_columns(
         [
@@ -152,6 +141,25 @@ def allocate_running(
     return RunningAllocation(
         keys, final, lambda: _lists(df, keys), lambda: _remainder_winners(df, keys)
     )
+
+
+def _ranks(n: int) -> list[polars.Expr]:
+    """Column ``k{i}``: how many keys come before key ``i`` for a remainder penny (a
+    larger remainder ``m``, or an equal one earlier in the order)."""
+    import polars as pl
+
+    ranks = []
+    for i in range(n):
+        ahead = [
+            (pl.col(f"m{j}") > pl.col(f"m{i}")) | (pl.col(f"m{j}") == pl.col(f"m{i}"))
+            if j < i
+            else pl.col(f"m{j}") > pl.col(f"m{i}")
+            for j in range(n)
+            if j != i
+        ]
+        rank = pl.sum_horizontal([a.cast(pl.Int64) for a in ahead]) if ahead else pl.lit(0)
+        ranks.append(rank.alias(f"k{i}"))
+    return ranks
 
 
 def _lists(df: polars.DataFrame, keys: tuple[K, ...]) -> _Lists[K]:

@@ -18,7 +18,9 @@ read (PL-AGR-002) and shares lie between 0 and 1 by their type.  While a date is
 out of range, the checks that work with dates (:data:`DATE_CHECKS`) are skipped.
 
 Codes used: PL-AGR-003 to PL-AGR-021, PL-AGR-023 and PL-AGR-024 (see
-:data:`~pooledledger.core.errors.ISSUE_CODES`).
+:data:`~pooledledger.core.errors.ISSUE_CODES`).  The checks of the risk-share
+rules, underspends, the risk pool and offsetting are in
+:mod:`pooledledger.model.checks_rules`; they are listed and importable here too.
 """
 
 from __future__ import annotations
@@ -26,21 +28,19 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterator
 from datetime import date
-from fractions import Fraction
 
-from pooledledger.core.errors import Issue, Location, Severity
-from pooledledger.core.money import to_pence
+from pooledledger.core.errors import Issue
 from pooledledger.model.agreement import Agent, Agreement, ContributionKind, LegalBasis, Principal
-from pooledledger.model.partners import PartnerKind, VatRegime
-from pooledledger.model.rules import (
-    CappedShares,
-    FaultBearer,
-    FixedVariableProfile,
-    ProRataCommissioned,
-    RiskPoolSpread,
-    UnderspendDisposition,
-    format_share,
+from pooledledger.model.checks_common import error, rule_refs, warning
+from pooledledger.model.checks_rules import (
+    check_offsetting,
+    check_risk_pool,
+    check_rule_lists,
+    check_rule_partners_in_scheme,
+    check_share_sums,
+    check_underspend_rules,
 )
+from pooledledger.model.partners import PartnerKind, VatRegime
 
 __all__ = [
     "AGREEMENT_CHECKS",
@@ -78,25 +78,6 @@ __all__ = [
 AgreementCheck = Callable[[Agreement], list[Issue]]
 
 
-def _error(code: str, field: str, message: str) -> Issue:
-    return Issue(
-        code=code, severity=Severity.ERROR, message=message, location=Location(field=field)
-    )
-
-
-def _warning(code: str, field: str, message: str) -> Issue:
-    return Issue(
-        code=code, severity=Severity.WARNING, message=message, location=Location(field=field)
-    )
-
-
-def _rule_refs(agreement: Agreement) -> Iterator[tuple[int, str, str, str]]:
-    """(scheme index, field path, partner id, rule-relative path) for every partner a rule names."""
-    for k, scheme in enumerate(agreement.schemes):
-        for rel, partner in scheme.risk_share.partner_refs():
-            yield k, f"schemes[{k}].risk_share.{rel}", partner, rel
-
-
 #: Ids the reports use for their own rows ("TOTAL"), refused in any case (PL-AGR-023).
 RESERVED_IDS: frozenset[str] = frozenset({"total"})
 
@@ -125,7 +106,7 @@ def check_reserved_ids(agreement: Agreement) -> list[Issue]:
     if agreement.risk_pool is not None:
         named.append(("risk_pool.id", agreement.risk_pool.id))
     return [
-        _error(
+        error(
             "PL-AGR-023",
             field,
             f"the id {id_!r} is reserved: reports use it for their total rows; choose another id",
@@ -157,7 +138,7 @@ def check_ranges(agreement: Agreement) -> list[Issue]:
     :data:`MAX_NOTICE_WORKING_DAYS` working days.
     """
     issues = [
-        _error(
+        error(
             "PL-AGR-024",
             field,
             f"{d} is out of range: dates must lie between {EARLIEST_DATE} and "
@@ -170,7 +151,7 @@ def check_ranges(agreement: Agreement) -> list[Issue]:
     if not 0 <= days <= MAX_NOTICE_WORKING_DAYS:
         shown = f"{days:,}" if abs(days) < 10**40 else f"a number of {len(str(abs(days)))} digits"
         issues.append(
-            _error(
+            error(
                 "PL-AGR-024",
                 "notify_within_working_days",
                 f"a notice period of {shown} working days is out of range: give 0 to "
@@ -188,7 +169,7 @@ def check_host(agreement: Agreement) -> list[Issue]:
     if agreement.host in agreement.partner_order:
         return []
     return [
-        _error(
+        error(
             "PL-AGR-003",
             "host",
             f"host {agreement.host!r} is not one of the partners "
@@ -214,7 +195,7 @@ def check_duplicate_ids(agreement: Agreement) -> list[Issue]:
         for i, id_ in enumerate(ids):
             if id_ in first:
                 issues.append(
-                    _error(
+                    error(
                         "PL-AGR-004",
                         f"{field}[{i}].id",
                         f"{what} id {id_!r} is already used by {field}[{first[id_]}]",
@@ -225,7 +206,7 @@ def check_duplicate_ids(agreement: Agreement) -> list[Issue]:
     rp = agreement.risk_pool
     if rp is not None and rp.id in agreement.scheme_ids:
         issues.append(
-            _error(
+            error(
                 "PL-AGR-004",
                 "risk_pool.id",
                 f"the risk pool's id {rp.id!r} is also a scheme's id; give it its own id",
@@ -241,7 +222,7 @@ def check_named_partners_known(agreement: Agreement) -> list[Issue]:
     for k, scheme in enumerate(agreement.schemes):
         if scheme.lead_commissioner not in known:
             issues.append(
-                _error(
+                error(
                     "PL-AGR-012",
                     f"schemes[{k}].lead_commissioner",
                     f"lead commissioner {scheme.lead_commissioner!r} of scheme {scheme.id!r} "
@@ -251,17 +232,17 @@ def check_named_partners_known(agreement: Agreement) -> list[Issue]:
         model = scheme.accounting_model
         if isinstance(model, Principal | Agent) and model.partner not in known:
             issues.append(
-                _error(
+                error(
                     "PL-AGR-012",
                     f"schemes[{k}].accounting_model.partner",
                     f"{model.model.lower()} {model.partner!r} of scheme {scheme.id!r} "
                     "is not a partner",
                 )
             )
-    for k, path, partner, _ in _rule_refs(agreement):
+    for k, path, partner, _ in rule_refs(agreement):
         if partner not in known:
             issues.append(
-                _error(
+                error(
                     "PL-AGR-012",
                     path,
                     f"the risk-share rule of scheme {agreement.schemes[k].id!r} names "
@@ -284,7 +265,7 @@ def check_legal_basis(agreement: Agreement) -> list[Issue]:
     kinds = [p.kind for p in agreement.partners]
     issues: list[Issue] = []
     if len(kinds) < 2:
-        issues.append(_error("PL-AGR-010", "partners", "a pooled fund needs at least two partners"))
+        issues.append(error("PL-AGR-010", "partners", "a pooled fund needs at least two partners"))
     allowed: set[PartnerKind]
     needed: tuple[PartnerKind, ...]
     if basis in (LegalBasis.S75_NHSA2006, LegalBasis.S31_HA1999):
@@ -299,7 +280,7 @@ def check_legal_basis(agreement: Agreement) -> list[Issue]:
     for i, p in enumerate(agreement.partners):
         if p.kind not in allowed:
             issues.append(
-                _error(
+                error(
                     "PL-AGR-010",
                     f"partners[{i}].kind",
                     f"partner {p.id!r} is {p.kind.value}, which cannot join a pool under "
@@ -309,7 +290,7 @@ def check_legal_basis(agreement: Agreement) -> list[Issue]:
     for kind in needed:
         if kind not in kinds:
             issues.append(
-                _error(
+                error(
                     "PL-AGR-010",
                     "legal_basis",
                     f"a pool under {basis.value} needs at least one {kind.value} partner",
@@ -329,7 +310,7 @@ def check_partner_attributes(agreement: Agreement) -> list[Issue]:
         kind = expected_kind.get(p.vat_regime)
         if kind is not None and p.kind is not kind:
             issues.append(
-                _warning(
+                warning(
                     "PL-AGR-020",
                     f"partners[{i}].vat_regime",
                     f"partner {p.id!r} is {p.kind.value} but has VAT regime "
@@ -338,7 +319,7 @@ def check_partner_attributes(agreement: Agreement) -> list[Issue]:
             )
         if p.dhsc_group and p.kind is not PartnerKind.NHS_BODY:
             issues.append(
-                _warning(
+                warning(
                     "PL-AGR-020",
                     f"partners[{i}].dhsc_group",
                     f"partner {p.id!r} is {p.kind.value} but is marked as a DHSC group body",
@@ -363,7 +344,7 @@ def check_contribution_schemes(agreement: Agreement) -> list[Issue]:
             continue
         if c.scheme not in schemes:
             issues.append(
-                _error(
+                error(
                     "PL-AGR-005",
                     f"contributions[{i}].scheme",
                     f"contribution {c.id!r} names scheme {c.scheme!r}, which is not a scheme "
@@ -377,7 +358,7 @@ def check_contribution_partners(agreement: Agreement) -> list[Issue]:
     """PL-AGR-006: a contribution names a partner of the agreement."""
     known = set(agreement.partner_order)
     return [
-        _error(
+        error(
             "PL-AGR-006",
             f"contributions[{i}].partner",
             f"contribution {c.id!r} names partner {c.partner!r}, which is not a partner",
@@ -401,7 +382,7 @@ def check_contribution_amounts(agreement: Agreement) -> list[Issue]:
         last_index[key] = i
         if c.pence < 0 and c.kind is not ContributionKind.VARIATION:
             issues.append(
-                _error(
+                error(
                     "PL-AGR-018",
                     f"contributions[{i}].amount",
                     f"contribution {c.id!r} is negative; only a VARIATION may reduce a "
@@ -412,7 +393,7 @@ def check_contribution_amounts(agreement: Agreement) -> list[Issue]:
         if total < 0:
             partner, scheme, year = key
             issues.append(
-                _error(
+                error(
                     "PL-AGR-018",
                     f"contributions[{last_index[key]}].amount",
                     f"{partner}'s contributions to {scheme} for {year} add up to a negative amount",
@@ -425,7 +406,7 @@ def check_scheme_contributors(agreement: Agreement) -> list[Issue]:
     """PL-AGR-009: every scheme has at least one planned contribution."""
     funded = {c.scheme for c in agreement.contributions}
     return [
-        _error(
+        error(
             "PL-AGR-009",
             f"schemes[{k}]",
             f"scheme {s.id!r} has no planned contribution from any partner",
@@ -440,7 +421,7 @@ def check_term(agreement: Agreement) -> list[Issue]:
     issues: list[Issue] = []
     if agreement.term_end < agreement.term_start:
         issues.append(
-            _error(
+            error(
                 "PL-AGR-011",
                 "term_end",
                 f"the term ends ({agreement.term_end}) before it starts ({agreement.term_start})",
@@ -451,7 +432,7 @@ def check_term(agreement: Agreement) -> list[Issue]:
         d = c.effective_date
         if d is not None and not agreement.term_start <= d <= agreement.term_end:
             issues.append(
-                _error(
+                error(
                     "PL-AGR-011",
                     f"contributions[{i}].effective_date",
                     f"contribution {c.id!r} takes effect on {d}, outside the term "
@@ -467,7 +448,7 @@ def check_contribution_years(agreement: Agreement) -> list[Issue]:
     if not years:  # a reversed term is reported by check_term
         return []
     return [
-        _error(
+        error(
             "PL-AGR-014",
             f"contributions[{i}].year",
             f"contribution {c.id!r} is for {c.year}, which lies outside the term "
@@ -481,7 +462,7 @@ def check_contribution_years(agreement: Agreement) -> list[Issue]:
 def check_effective_dates(agreement: Agreement) -> list[Issue]:
     """PL-AGR-019: a contribution's effective date lies within its own financial year."""
     return [
-        _error(
+        error(
             "PL-AGR-019",
             f"contributions[{i}].effective_date",
             f"contribution {c.id!r} for {c.year} takes effect on {c.effective_date}, "
@@ -490,379 +471,6 @@ def check_effective_dates(agreement: Agreement) -> list[Issue]:
         for i, c in enumerate(agreement.contributions)
         if c.effective_date is not None and not c.year.contains(c.effective_date)
     ]
-
-
-# --------------------------------------------------------------------- risk-share rules
-
-
-def check_share_sums(agreement: Agreement) -> list[Issue]:
-    """PL-AGR-007: fixed shares (RS4, and RS5/RS6/RS10/nested ones when given) sum to exactly 1."""
-    issues: list[Issue] = []
-    for k, scheme in enumerate(agreement.schemes):
-        for rel, shares in scheme.risk_share.share_sets():
-            total = sum((s.share for s in shares), Fraction(0))
-            if total != 1:
-                issues.append(
-                    _error(
-                        "PL-AGR-007",
-                        f"schemes[{k}].risk_share.{rel}",
-                        f"the shares of scheme {scheme.id!r} sum to {format_share(total)} "
-                        f"({_percent(total)}), not exactly 1 (100%)",
-                    )
-                )
-    return issues
-
-
-def _percent(f: Fraction) -> str:
-    value = f * 100
-    if value.denominator == 1:
-        return f"{value.numerator}%"
-    return f"about {float(value):.4g}%"
-
-
-def check_rule_partners_in_scheme(agreement: Agreement) -> list[Issue]:
-    """PL-AGR-008: a partner a rule names (cap, underwriter, owner, bearer, protected,
-    share) is in the scheme: it contributes to it or is its lead commissioner.
-
-    The bearer of RS6 and RS9 may also be the host. An RS6 rule without a bearer
-    means the host, which must then be in the scheme too. Partners that are not
-    partners at all are reported by :func:`check_named_partners_known`.
-    """
-    known = set(agreement.partner_order)
-    issues: list[Issue] = []
-    for k, path, partner, rel in _rule_refs(agreement):
-        scheme = agreement.schemes[k]
-        members = set(agreement.scheme_partners(scheme.id))
-        rule = scheme.risk_share
-        if rel == "bearer" and isinstance(rule, FixedVariableProfile | FaultBearer):
-            members.add(agreement.host)
-        if partner in known and partner not in members:
-            issues.append(
-                _error(
-                    "PL-AGR-008",
-                    path,
-                    f"{partner!r} is named by the risk-share rule of scheme {scheme.id!r} but "
-                    "neither contributes to it nor is its lead commissioner",
-                )
-            )
-    for k, scheme in enumerate(agreement.schemes):
-        rule = scheme.risk_share
-        if (
-            isinstance(rule, FixedVariableProfile)
-            and rule.bearer is None
-            and agreement.host in known
-            and agreement.host not in agreement.scheme_partners(scheme.id)
-        ):
-            issues.append(
-                _error(
-                    "PL-AGR-008",
-                    f"schemes[{k}].risk_share.bearer",
-                    f"no bearer is given, so the host {agreement.host!r} bears the variance of "
-                    f"scheme {scheme.id!r}, but it is not in that scheme; name a bearer",
-                )
-            )
-    return issues
-
-
-def check_rule_lists(agreement: Agreement) -> list[Issue]:
-    """PL-AGR-016: a rule's lists are usable.
-
-    No partner twice in one list (shares, caps, underwriters, fixed, commissioned);
-    RS3 commissioned amounts not all zero; an RS6 bearer not also fixed.
-    """
-    issues: list[Issue] = []
-    for k, scheme in enumerate(agreement.schemes):
-        base = f"schemes[{k}].risk_share"
-        lists: dict[str, dict[str, int]] = {}
-        for rel, partner in scheme.risk_share.partner_refs():
-            head = rel.rsplit("[", 1)[0] if "[" in rel else None
-            if head is None:
-                continue
-            seen = lists.setdefault(head, {})
-            if partner in seen:
-                issues.append(
-                    _error(
-                        "PL-AGR-016",
-                        f"{base}.{rel}",
-                        f"{partner!r} is listed twice in {head} of scheme {scheme.id!r}",
-                    )
-                )
-            else:
-                seen[partner] = 1
-        rule = scheme.risk_share
-        if (
-            isinstance(rule, ProRataCommissioned)
-            and rule.commissioned
-            and all(to_pence(c.amount) == 0 for c in rule.commissioned)
-        ):
-            issues.append(
-                _error(
-                    "PL-AGR-016",
-                    f"{base}.commissioned",
-                    f"the commissioned amounts of scheme {scheme.id!r} are all zero, so no "
-                    "shares can be worked out from them",
-                )
-            )
-        if isinstance(rule, FixedVariableProfile):
-            bearer = rule.bearer if rule.bearer is not None else agreement.host
-            if bearer in rule.fixed:
-                issues.append(
-                    _error(
-                        "PL-AGR-016",
-                        f"{base}.bearer",
-                        f"{bearer!r} bears the variance of scheme {scheme.id!r} but is also "
-                        "listed as fixed",
-                    )
-                )
-        if isinstance(rule, CappedShares):
-            capped = {c.partner for c in rule.caps}
-            if capped >= set(rule.underwriters):
-                issues.append(
-                    _error(
-                        "PL-AGR-016",
-                        f"{base}.underwriters",
-                        f"every underwriter of scheme {scheme.id!r} is also capped, so "
-                        "nobody bears the residual above the caps",
-                    )
-                )
-    return issues
-
-
-# -------------------------------------------------------------- dispositions, RS7, RS8
-
-
-def _dispositions(agreement: Agreement, k: int) -> Iterator[tuple[str, UnderspendDisposition]]:
-    scheme = agreement.schemes[k]
-    yield f"schemes[{k}].underspend.disposition", scheme.underspend.disposition
-    for rel, d in scheme.risk_share.dispositions():
-        yield f"schemes[{k}].risk_share.{rel}", d
-
-
-def check_underspend_rules(agreement: Agreement) -> list[Issue]:
-    """PL-AGR-017: a REDEPLOY disposition names another, known scheme to receive the money.
-
-    Also refused: ``redeploy_to`` with no REDEPLOY disposition, and redeploying a
-    ring-fenced scheme's underspend. A REDEPLOY without an ``agreement_ref`` is a
-    warning (redeployment needs the partners' agreement).
-    """
-    schemes = set(agreement.scheme_ids)
-    issues: list[Issue] = []
-    for k, scheme in enumerate(agreement.schemes):
-        u = scheme.underspend
-        target_field = f"schemes[{k}].underspend.redeploy_to"
-        redeploys = [
-            p for p, d in _dispositions(agreement, k) if d is UnderspendDisposition.REDEPLOY
-        ]
-        if redeploys and scheme.ring_fenced:
-            issues.extend(
-                _error(
-                    "PL-AGR-017",
-                    path,
-                    f"scheme {scheme.id!r} is ring-fenced, so its underspend cannot be redeployed",
-                )
-                for path in redeploys
-            )
-        if redeploys and u.redeploy_to is None:
-            issues.append(
-                _error(
-                    "PL-AGR-017",
-                    target_field,
-                    f"scheme {scheme.id!r} redeploys its underspend but does not say to which "
-                    "scheme: give redeploy_to",
-                )
-            )
-        if u.redeploy_to is not None:
-            if not redeploys:
-                issues.append(
-                    _error(
-                        "PL-AGR-017",
-                        target_field,
-                        f"scheme {scheme.id!r} names redeploy_to but no disposition is REDEPLOY",
-                    )
-                )
-            elif u.redeploy_to == scheme.id:
-                issues.append(
-                    _error(
-                        "PL-AGR-017",
-                        target_field,
-                        f"scheme {scheme.id!r} cannot redeploy its underspend to itself",
-                    )
-                )
-            elif u.redeploy_to not in schemes:
-                issues.append(
-                    _error(
-                        "PL-AGR-017",
-                        target_field,
-                        f"scheme {scheme.id!r} redeploys to {u.redeploy_to!r}, which is not a "
-                        "scheme",
-                    )
-                )
-        if u.disposition is UnderspendDisposition.REDEPLOY and not u.agreement_ref:
-            issues.append(
-                _warning(
-                    "PL-AGR-017",
-                    f"schemes[{k}].underspend.agreement_ref",
-                    f"redeploying the underspend of scheme {scheme.id!r} needs the partners' "
-                    "agreement: cite it in agreement_ref",
-                )
-            )
-    return issues
-
-
-def check_offsetting(agreement: Agreement) -> list[Issue]:
-    """PL-AGR-013: offsetting (RS8) is consistent.
-
-    When not allowed, no ``order`` or ``agreement_ref`` may be given. When allowed,
-    an ``agreement_ref`` is required (offsetting is a cross-subsidy, docs/invariants.md#i-8) and
-    the order may name only known, non-ring-fenced schemes.
-    """
-    off = agreement.offsetting
-    issues: list[Issue] = []
-    if not off.allowed:
-        if off.order:
-            issues.append(
-                _error(
-                    "PL-AGR-013",
-                    "offsetting.order",
-                    "an offset order is given but offsetting is not allowed",
-                )
-            )
-        if off.agreement_ref is not None:
-            issues.append(
-                _error(
-                    "PL-AGR-013",
-                    "offsetting.agreement_ref",
-                    "an agreement reference for offsetting is given but offsetting is not "
-                    "allowed; set allowed = true or remove it",
-                )
-            )
-    elif not off.agreement_ref:
-        issues.append(
-            _error(
-                "PL-AGR-013",
-                "offsetting.agreement_ref",
-                "offsetting underspends against overspends moves one partner's money to "
-                "another's scheme: cite the clause that allows it in agreement_ref",
-            )
-        )
-    ring_fenced = {s.id for s in agreement.schemes if s.ring_fenced}
-    schemes = set(agreement.scheme_ids)
-    for j, sid in enumerate(off.order):
-        if sid not in schemes:
-            issues.append(
-                _error(
-                    "PL-AGR-013",
-                    f"offsetting.order[{j}]",
-                    f"the offset order names {sid!r}, which is not a scheme",
-                )
-            )
-        elif sid in ring_fenced:
-            issues.append(
-                _error(
-                    "PL-AGR-013",
-                    f"offsetting.order[{j}]",
-                    f"scheme {sid!r} is ring-fenced and cannot be offset",
-                )
-            )
-    return issues
-
-
-def check_risk_pool(agreement: Agreement) -> list[Issue]:
-    """PL-AGR-015: the risk pool (RS7) and its contributions are consistent.
-
-    ``RISK_POOL`` contributions need a risk pool and must name its id; other
-    contributions must not name it; a risk pool needs contributions; its
-    ``schemes`` and ``priority`` name known schemes; a ``PRIORITY`` spread needs a
-    priority order; a ``CONTINGENCY`` underspend disposition needs a risk pool.
-    """
-    rp = agreement.risk_pool
-    schemes = set(agreement.scheme_ids)
-    issues: list[Issue] = []
-    for i, c in enumerate(agreement.contributions):
-        if c.kind is ContributionKind.RISK_POOL:
-            if rp is None:
-                issues.append(
-                    _error(
-                        "PL-AGR-015",
-                        f"contributions[{i}].kind",
-                        f"contribution {c.id!r} is to a risk pool, but the agreement has none",
-                    )
-                )
-            elif c.scheme != rp.id:
-                issues.append(
-                    _error(
-                        "PL-AGR-015",
-                        f"contributions[{i}].scheme",
-                        f"risk-pool contribution {c.id!r} must name the risk pool {rp.id!r}, "
-                        f"not {c.scheme!r}",
-                    )
-                )
-        elif rp is not None and c.scheme == rp.id:
-            issues.append(
-                _error(
-                    "PL-AGR-015",
-                    f"contributions[{i}].kind",
-                    f"contribution {c.id!r} is to the risk pool, so its kind must be RISK_POOL",
-                )
-            )
-    for k in range(len(agreement.schemes)):
-        for path, d in _dispositions(agreement, k):
-            if d is UnderspendDisposition.CONTINGENCY and rp is None:
-                issues.append(
-                    _error(
-                        "PL-AGR-015",
-                        path,
-                        "a CONTINGENCY disposition holds the underspend in the risk pool, but "
-                        "the agreement has none",
-                    )
-                )
-    if rp is None:
-        return issues
-    if not any(c.kind is ContributionKind.RISK_POOL for c in agreement.contributions):
-        issues.append(
-            _error(
-                "PL-AGR-015",
-                "risk_pool",
-                f"risk pool {rp.id!r} has no RISK_POOL contributions from any partner",
-            )
-        )
-    for field, ids in (("schemes", rp.schemes), ("priority", rp.priority)):
-        for j, sid in enumerate(ids):
-            if sid not in schemes:
-                issues.append(
-                    _error(
-                        "PL-AGR-015",
-                        f"risk_pool.{field}[{j}]",
-                        f"the risk pool's {field} names {sid!r}, which is not a scheme",
-                    )
-                )
-            elif field == "priority" and rp.schemes and sid not in rp.schemes:
-                issues.append(
-                    _error(
-                        "PL-AGR-015",
-                        f"risk_pool.priority[{j}]",
-                        f"the risk pool's priority names {sid!r}, which the risk pool does not "
-                        "cover",
-                    )
-                )
-    if rp.spread is RiskPoolSpread.PRIORITY and not rp.priority:
-        issues.append(
-            _error(
-                "PL-AGR-015",
-                "risk_pool.priority",
-                "the risk pool is spread in PRIORITY order but no priority order is given",
-            )
-        )
-    elif rp.spread is not RiskPoolSpread.PRIORITY and rp.priority:
-        issues.append(
-            _warning(
-                "PL-AGR-015",
-                "risk_pool.priority",
-                "a priority order is given but the risk pool is spread by overspend weights, "
-                "so it is not used",
-            )
-        )
-    return issues
 
 
 def check_agent_host_contributes(agreement: Agreement) -> list[Issue]:
@@ -882,7 +490,7 @@ def check_agent_host_contributes(agreement: Agreement) -> list[Issue]:
             for c in agreement.contributions
         ):
             issues.append(
-                _warning(
+                warning(
                     "PL-AGR-021",
                     f"schemes[{k}].accounting_model",
                     f"scheme {scheme.id!r} has the host {agreement.host!r} as AGENT, but the "

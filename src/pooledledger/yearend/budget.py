@@ -55,30 +55,10 @@ def next_year_contributions(
     """
     agreement = ledger.agreement
     nxt = year.next()
-    base: dict[Key, int] = defaultdict(int)
-    recurrent: dict[Key, int] = defaultdict(int)
-    planned = [
-        (c.id, c.scheme, c.partner, c.pence, c.kind)
-        for c in agreement.contributions
-        if c.year == year
-    ]
-    planned += [(c.id, c.scheme, c.partner, c.pence, c.kind) for c in ledger.contributions(year)]
-    for cid, scheme, partner, pence, kind in planned:
-        if kind in (ContributionKind.BASE, ContributionKind.UPLIFT):
-            base[(scheme, partner)] += pence
-        elif kind is ContributionKind.VARIATION and cid not in non_recurrent:
-            recurrent[(scheme, partner)] += pence
+    base, recurrent = _this_year(ledger, year, non_recurrent)
     changes = dict(planned_changes or {})
     cuts = dict(efficiencies or {})
-    keys = sorted(
-        {*base, *recurrent, *changes, *cuts},
-        key=lambda k: (
-            agreement.scheme_ids.index(k[0])
-            if k[0] in agreement.scheme_ids
-            else len(agreement.scheme_ids),
-            agreement.partner_order.index(k[1]),
-        ),
-    )
+    keys = _in_order(agreement, {*base, *recurrent, *changes, *cuts})
     out: list[Contribution] = []
 
     def add(key: Key, kind: ContributionKind, pence: int, what: str) -> None:
@@ -111,6 +91,40 @@ def next_year_contributions(
         add(key, ContributionKind.VARIATION, changes.get(key, 0), "PLANNED")
         add(key, ContributionKind.VARIATION, -cuts.get(key, 0), "EFFICIENCY")
     return tuple(out)
+
+
+def _this_year(
+    ledger: Ledger, year: FinancialYear, non_recurrent: Collection[str]
+) -> tuple[defaultdict[Key, int], defaultdict[Key, int]]:
+    """This year's base (BASE and UPLIFT) and recurrent variations, per (scheme, partner)."""
+    agreement = ledger.agreement
+    base: defaultdict[Key, int] = defaultdict(int)
+    recurrent: defaultdict[Key, int] = defaultdict(int)
+    planned = [
+        (c.id, c.scheme, c.partner, c.pence, c.kind)
+        for c in agreement.contributions
+        if c.year == year
+    ]
+    planned += [(c.id, c.scheme, c.partner, c.pence, c.kind) for c in ledger.contributions(year)]
+    for cid, scheme, partner, pence, kind in planned:
+        if kind in (ContributionKind.BASE, ContributionKind.UPLIFT):
+            base[(scheme, partner)] += pence
+        elif kind is ContributionKind.VARIATION and cid not in non_recurrent:
+            recurrent[(scheme, partner)] += pence
+    return base, recurrent
+
+
+def _in_order(agreement: Agreement, keys: set[Key]) -> list[Key]:
+    """(scheme, partner) keys in the agreement's scheme, then partner, order."""
+    return sorted(
+        keys,
+        key=lambda k: (
+            agreement.scheme_ids.index(k[0])
+            if k[0] in agreement.scheme_ids
+            else len(agreement.scheme_ids),
+            agreement.partner_order.index(k[1]),
+        ),
+    )
 
 
 def terminate(

@@ -344,40 +344,54 @@ def _apply(
                 )
             )
         else:
-            if change.partner not in agreement.partner_order:
-                raise WhatIfError(
-                    f"change {n} ({change.describe()}): no partner {change.partner!r}"
-                )
-            extra.append(
-                Contribution(
-                    id=f"WHAT-IF-{year}-{n}",
-                    partner=change.partner,
-                    scheme=change.scheme,
-                    year=year,
-                    amount=change.amount,
-                    kind=ContributionKind.VARIATION,
-                    effective_date=last,
-                    approval_ref="what if",
-                    description=f"what if: {change.describe()}",
-                )
-            )
-            if change.partner != agreement.host:
-                extra.append(
-                    Instalment(
-                        id=f"WHAT-IF-{year}-{n}-PAID",
-                        partner=change.partner,
-                        scheme=change.scheme,
-                        year=year,
-                        amount=change.amount,
-                        due_date=last,
-                        paid_date=last,
-                    )
-                )
+            extra += _contribution_change(agreement, year, n, change)
     new = agreement.model_copy(update={"schemes": tuple(schemes[s.id] for s in agreement.schemes)})
     checked = Agreement.model_validate(new.model_dump())
     problems = [str(i) for i in validate_agreement(checked) if i.is_error]
     if problems:
         raise WhatIfError("the changed agreement is not valid: " + "; ".join(problems))
+    _refuse_negative(ledger, year, extra)
+    return checked, extra, added
+
+
+def _contribution_change(
+    agreement: Agreement, year: FinancialYear, n: int, change: ContributionChange
+) -> list[Entry]:
+    """Change ``n`` to a contribution: a variation, paid at once unless it is the host's."""
+    last: date = year.last_day
+    extra: list[Entry] = []
+    if change.partner not in agreement.partner_order:
+        raise WhatIfError(f"change {n} ({change.describe()}): no partner {change.partner!r}")
+    extra.append(
+        Contribution(
+            id=f"WHAT-IF-{year}-{n}",
+            partner=change.partner,
+            scheme=change.scheme,
+            year=year,
+            amount=change.amount,
+            kind=ContributionKind.VARIATION,
+            effective_date=last,
+            approval_ref="what if",
+            description=f"what if: {change.describe()}",
+        )
+    )
+    if change.partner != agreement.host:
+        extra.append(
+            Instalment(
+                id=f"WHAT-IF-{year}-{n}-PAID",
+                partner=change.partner,
+                scheme=change.scheme,
+                year=year,
+                amount=change.amount,
+                due_date=last,
+                paid_date=last,
+            )
+        )
+    return extra
+
+
+def _refuse_negative(ledger: Ledger, year: FinancialYear, extra: Sequence[Entry]) -> None:
+    """WhatIfError if a changed contribution would leave a partner's total negative."""
     totals = ledger.approved_contributions(year)
     for c in extra:
         if isinstance(c, Contribution):
@@ -388,4 +402,3 @@ def _apply(
                     f"{c.description}: {c.partner}'s contribution to {c.scheme} for {year} "
                     f"would be negative ({format_pence(total)})"
                 )
-    return checked, extra, added
