@@ -285,6 +285,8 @@ def _close_year(
         if already
         else close_entries(year, settled.partners, carry, settled.due, within, ctx.terminating)
     )
+    issues = (*carried, *period.issues, *no_lines, *offsetting.issues)  # in the steps' order
+    issues += (*(i for s in schemes for i in s.issues), *settled.issues, *presented)
     return YearEndClose(
         agreement=agreement.id,
         year=year,
@@ -294,15 +296,7 @@ def _close_year(
         partners=settled.partners,
         journals=journals,
         entries=entries,
-        issues=(
-            *carried,
-            *period.issues,
-            *no_lines,
-            *offsetting.issues,
-            *(i for s in schemes for i in s.issues),
-            *settled.issues,
-            *presented,
-        ),
+        issues=issues,
         terminated_on=period.terminate_on,
         cancelled=cancelled,
     )

@@ -105,6 +105,28 @@ def _unpaid(ctx: CloseContext, p: PartnerId, unpaid: int, within: DateRange) -> 
     )
 
 
+SCHEDULE = (
+    "paid_directly",
+    "vat_recharge",
+    "unpaid_contributions",
+    "unpaid_earlier_years",
+    "paid_after_year_end",
+)
+
+
+def _schedule(p: PartnerId, paid_in_total: int, flows: Flows) -> dict[str, int]:
+    """A non-host partner's reconciling items (docs/year-end.md#the-settlement-schedule);
+    ``paid_in_total`` is what it should have paid in: contributions, risk pool and
+    additional contributions."""
+    return {
+        "paid_directly": flows.paid_directly.get(p, 0),
+        "vat_recharge": flows.vat_recharge.get(p, 0),
+        "unpaid_contributions": paid_in_total - flows.opening[p] - flows.paid_in.get(p, 0),
+        "unpaid_earlier_years": flows.arrears.get(p, 0),
+        "paid_after_year_end": flows.late.get(p, 0),
+    }
+
+
 def settle_partner(
     ctx: CloseContext,
     p: PartnerId,
@@ -132,19 +154,8 @@ def settle_partner(
     unused_cf = unused_rp if carries_unused_pool(ctx) else 0
     held = disposed(D.CARRY_FORWARD) + disposed(D.REDEPLOY) + disposed(D.CONTINGENCY) + unused_cf
     is_host = p == ctx.host
-    items = {
-        "paid_directly": flows.paid_directly.get(p, 0),
-        "vat_recharge": flows.vat_recharge.get(p, 0),
-        "unpaid_contributions": contributions
-        + rp_in
-        + additional
-        - flows.opening[p]
-        - flows.paid_in.get(p, 0),
-        "unpaid_earlier_years": flows.arrears.get(p, 0),
-        "paid_after_year_end": flows.late.get(p, 0),
-    }
-    if is_host:
-        items = dict.fromkeys(items, 0)
+    items = _schedule(p, contributions + rp_in + additional, flows) if not is_host else {}
+    items = {k: items.get(k, 0) for k in SCHEDULE}  # the host's own row is nil
     settlement = 0 if is_host else balance - held + items["paid_directly"] - items["vat_recharge"]
     debtor = items["unpaid_contributions"] + items["unpaid_earlier_years"]
     return PartnerClose(
