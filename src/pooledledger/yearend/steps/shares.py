@@ -77,7 +77,7 @@ def share_scheme(
                 code="PL-CLS-002",
                 severity=Severity.WARNING,
                 message=f"scheme {k}: net expenditure is {net}p or a partner's net share "
-                "is negative, so income is shared by contributions (§14.5)",
+                "is negative, so income is shared by contributions",
                 location=Location(field=f"schemes[{k}]"),
             ),
         )
