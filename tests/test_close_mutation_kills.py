@@ -27,6 +27,7 @@ from pooledledger import Entry, Instalment
 from pooledledger.books.riskshare import BoardRuling
 from pooledledger.model.rules import NoRiskShare, WindfallManaged
 from pooledledger.yearend.close import YearEndClose, close_year
+from pooledledger.yearend.steps.underspend import _windfall_parts
 from test_close import Y7, Y25, example
 from test_close_cases_rules import Y, agreement, close, spend
 
@@ -1601,3 +1602,84 @@ def test_the_frozen_journals_make_accounting_sense(name: str) -> None:
         theirs = sum(d - c for _, _, d, c, _, cp, _ in lines if cp == host)
         ours = sum(d - c for _, _, d, c, _, cp, _ in journals[host] if cp == partner)
         assert theirs + ours == 0
+
+
+# ---------------------------------------------------------------- 2. the RS11 windfall split
+
+FOUR = ("COUNCIL", "ICB", "TRUST", "CCG")
+
+
+def by(order: tuple[str, ...], *pence: int) -> dict[str, int]:
+    return dict(zip(order, pence, strict=True))
+
+
+@pytest.mark.parametrize(
+    ("windfall", "under", "contributions", "expected"),
+    [
+        # 10p by 3:3:1 is 4.29 / 4.29 / 1.43: floors 4 / 4 / 1, the odd penny to the
+        # trust (.43), 2p > its 1p underspend; the spare penny to the council (.29,
+        # tied with the ICB, earlier first)
+        pytest.param(
+            10, by(THREE, 5, 5, 1), by(THREE, 3, 3, 1), by(THREE, 5, 4, 1), id="3-alabama"
+        ),
+        # 8p by 7:5:3:2 is 3.29 / 2.35 / 1.41 / 0.94: 3 / 2 / 2 / 1 and the trust's 2p
+        # exceeds its 1p; the spare penny to the ICB (.35 beats the council's .29)
+        pytest.param(
+            8, by(FOUR, 4, 3, 1, 1), by(FOUR, 7, 5, 3, 2), by(FOUR, 3, 3, 1, 1), id="4-alabama"
+        ),
+        # 17p by 4:4:4:1 is 5.23 x3 / 1.31: the CCG's 2p exceeds its 1p; the trust has
+        # no room (5 of 5), the council takes the penny
+        pytest.param(
+            17, by(FOUR, 6, 6, 5, 1), by(FOUR, 4, 4, 4, 1), by(FOUR, 6, 5, 5, 1), id="4-no-room"
+        ),
+        # pro rata to contributions (1:1:1), not to the underspend shares (5:3:2)
+        pytest.param(7, by(THREE, 5, 3, 2), by(THREE, 1, 1, 1), by(THREE, 3, 2, 2), id="3-odd"),
+        # the ICB contributes nothing: no windfall weight (6p by 10:0:10 = 3 / 0 / 3);
+        # the trust's 3p exceeds its 2p, the council (first with room) takes it
+        pytest.param(6, by(THREE, 5, 3, 2), by(THREE, 10, 0, 10), by(THREE, 4, 0, 2), id="zero"),
+        # the council has no underspend share: its contribution does not count;
+        # 5p by 1:1 is 2.5 / 2.5, the odd penny to the earlier ICB
+        pytest.param(5, by(THREE, 0, 3, 2), by(THREE, 100, 1, 1), by(THREE, 0, 3, 2), id="none"),
+        # no contributions: pro rata to the underspend shares 5:3:2 (3.5 / 2.1 / 1.4)
+        pytest.param(7, by(THREE, 5, 3, 2), {}, by(THREE, 4, 2, 1), id="fallback-missing"),
+        pytest.param(7, by(THREE, 5, 3, 2), by(THREE, 0, 0, 0), by(THREE, 4, 2, 1), id="fallback"),
+        pytest.param(0, by(THREE, 5, 3, 2), by(THREE, 1, 1, 1), by(THREE, 0, 0, 0), id="nil"),
+        # the whole underspend as windfall: 3.33 each gives 4 / 3 / 3, the trust's 3p
+        # exceeds its 2p and the council takes it back: every partner all its share
+        pytest.param(10, by(THREE, 5, 3, 2), by(THREE, 1, 1, 1), by(THREE, 5, 3, 2), id="all"),
+        # two partners: 5p by 2:1 is 3.33 / 1.67, the odd penny to the ICB
+        pytest.param(5, by(THREE[:2], 6, 3), by(THREE[:2], 2, 1), by(THREE[:2], 3, 2), id="2-odd"),
+    ],
+)
+def test_the_rs11_windfall_split_to_the_penny(
+    windfall: int,
+    under: dict[str, int],
+    contributions: dict[str, int],
+    expected: dict[str, int],
+) -> None:
+    order = tuple(under)
+    parts = _windfall_parts(windfall, under, contributions, order)
+    assert parts == expected
+    assert sum(parts.values()) == windfall
+    assert all(0 <= parts[p] <= under[p] for p in order)
+
+
+def test_rs11_through_the_close_pins_refund_and_managed_parts() -> None:
+    """The RS11 case of the snapshots, field by field: refund 5 / 4 / 1, the ICB's
+    managed penny carried forward and brought forward into 2026-27."""
+    r = close_rs11_alabama()
+    s = r.scheme("S")
+    assert s.underspend == {"COUNCIL": 5, "ICB": 5, "TRUST": 1}
+    assert s.dispositions == {
+        "REFUND": {"COUNCIL": 5, "ICB": 4, "TRUST": 1},
+        "CARRY_FORWARD": {"COUNCIL": 0, "ICB": 1, "TRUST": 0},
+    }
+    assert {
+        p.partner: (p.refunded, p.carried_forward, p.held, p.settlement) for p in r.partners
+    } == {
+        "COUNCIL": (5, 0, 0, 0),
+        "ICB": (4, 1, 1, 4),
+        "TRUST": (1, 0, 0, 1),
+    }
+    bf = [(e.id, e.pence) for e in r.entries if e.entry == "contribution"]
+    assert bf == [("BF-2026-27-S-ICB", 1)]
