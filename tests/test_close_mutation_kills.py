@@ -24,9 +24,10 @@ from typing import Any
 import pytest
 
 from pooledledger import Entry, Instalment
-from pooledledger.books.riskshare import BoardRuling
+from pooledledger.books.riskshare import BoardRuling, SchemeFacts
 from pooledledger.model.rules import NoRiskShare, WindfallManaged
 from pooledledger.yearend.close import YearEndClose, close_year
+from pooledledger.yearend.steps.risk_share import _no_risk_after_pool
 from pooledledger.yearend.steps.underspend import _windfall_parts
 from test_close import Y7, Y25, example
 from test_close_cases_rules import Y, agreement, close, spend
@@ -1683,3 +1684,87 @@ def test_rs11_through_the_close_pins_refund_and_managed_parts() -> None:
     }
     bf = [(e.id, e.pence) for e in r.entries if e.entry == "contribution"]
     assert bf == [("BF-2026-27-S-ICB", 1)]
+
+
+# ------------------------------------------------------- 1. RS12 after the risk pool covered
+
+RS12_TRAIL = (
+    "each partner bears its own spending less its own contribution, less its part of "
+    "{} covered first, pro rata to own {}"
+)
+
+
+def test_rs12_after_the_pool_relieves_the_overspenders_pro_rata_to_own_overspends() -> None:
+    """The RS12 case of the snapshots: the trust, with no own variance, bears nothing
+    and gets none of the relief; the odd penny of the relief goes to the council."""
+    r = close_rs12_after_pool()
+    s = r.scheme("S")
+    assert (s.variance, s.residual) == (3000001, 1500001)
+    assert s.risk_pool == {"COUNCIL": 500000, "ICB": 500000, "TRUST": 500000}
+    assert s.deficit == {"COUNCIL": 1000000, "ICB": 500001, "TRUST": 0}
+    assert s.underspend == {"COUNCIL": 0, "ICB": 0, "TRUST": 0}
+    assert s.rule == "RS12 NO_RISK_SHARE"
+    assert s.explanation == ("RS12 NO_RISK_SHARE", RS12_TRAIL.format("15,000.00", "overspends"))
+
+
+def test_rs12_after_the_pool_leaves_an_own_underspend_alone() -> None:
+    """Offsetting own variances: the council overspends 40,000.00 of its own, the ICB
+    underspends 10,000.00 of its own (variance 30,000.00).  The pool covers 20,000.00,
+    all the council's relief: the council bears 20,000.00, the ICB keeps its own
+    10,000.00 underspend, refunded."""
+    ag = agreement(
+        NoRiskShare(),
+        {"COUNCIL": "500000.00", "ICB": "500000.00"},
+        risk_pool={"COUNCIL": "10000.00", "ICB": "10000.00"},
+    )
+    entries: list[Entry] = [
+        spend("C1", "540000.00", by="COUNCIL", agreement_ref="Board 1"),
+        spend("I1", "490000.00", by="ICB"),
+    ]
+    s = close(ag, entries).scheme("S")
+    assert (s.variance, s.residual) == (3000000, 1000000)
+    assert s.risk_pool == {"COUNCIL": 1000000, "ICB": 1000000}
+    assert s.deficit == {"COUNCIL": 2000000, "ICB": 0}
+    assert s.underspend == {"COUNCIL": 0, "ICB": 1000000}
+    assert s.dispositions == {"REFUND": {"COUNCIL": 0, "ICB": 1000000}}
+    assert s.explanation == ("RS12 NO_RISK_SHARE", RS12_TRAIL.format("20,000.00", "overspends"))
+
+
+def _facts(contributions: tuple[int, ...], own_net: tuple[int, ...]) -> SchemeFacts:
+    scheme = agreement(NoRiskShare(), {"COUNCIL": "1.00"}).schemes[0]
+    return SchemeFacts(
+        scheme,
+        dict(zip(THREE, contributions, strict=True)),
+        own_net=dict(zip(THREE, own_net, strict=True)),
+    )
+
+
+def test_rs12_an_underspend_used_by_offsetting_is_taken_pro_rata_to_own_underspends() -> None:
+    """Underspend side: own variances -1,000.00 / -999.99 / +500.00 (sum -1,499.99);
+    offsetting used 1,000.00 of it, so the residual is -499.99.  The 1,000.00 comes off
+    the two underspenders 100,000 : 99,999 (exact 500.0025 / 499.9975: floors 500.00 /
+    499.99, the odd penny to the ICB): -500.00 / -499.99; the trust, on the other side,
+    keeps its own +500.00."""
+    facts = _facts((500000, 300000, 200000), (400000, 200001, 250000))
+    shares, trail = _no_risk_after_pool(-49999, facts, THREE)
+    assert shares == {"COUNCIL": -50000, "ICB": -49999, "TRUST": 50000}
+    assert trail == ("RS12 NO_RISK_SHARE", RS12_TRAIL.format("1,000.00", "underspends"))
+
+
+def test_rs12_an_overspend_relief_skips_a_partner_with_no_own_variance() -> None:
+    """Own variances +300.00 / 0 / +100.01 (sum 400.01), residual 200.00: relief
+    200.01 by 30,000 : 10,001 (exact 150.00375 / 50.00625: floors 150.00 / 50.00, the
+    odd penny to the trust): relief 150.00 / 50.01, so 150.00 / 0 / 50.00 are left."""
+    facts = _facts((100000, 100000, 100000), (130000, 100000, 110001))
+    shares, trail = _no_risk_after_pool(20000, facts, THREE)
+    assert shares == {"COUNCIL": 15000, "ICB": 0, "TRUST": 5000}
+    assert trail == ("RS12 NO_RISK_SHARE", RS12_TRAIL.format("200.01", "overspends"))
+
+
+def test_rs12_with_nothing_covered_each_bears_its_own() -> None:
+    """No relief (residual = the sum of own variances): each its own figure, and the
+    trail names 0.00 (and, with no relief to be positive, underspends)."""
+    facts = _facts((100000, 100000, 100000), (130000, 90000, 100000))
+    shares, trail = _no_risk_after_pool(20000, facts, THREE)
+    assert shares == {"COUNCIL": 30000, "ICB": -10000, "TRUST": 0}
+    assert trail == ("RS12 NO_RISK_SHARE", RS12_TRAIL.format("0.00", "underspends"))
