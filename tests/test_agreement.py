@@ -471,7 +471,7 @@ def test_every_code_used_is_catalogued_and_every_check_is_listed() -> None:
     assert listed == defined
     # the checks of the rules, underspends, the risk pool and offsetting are in a sibling
     source = "".join(
-        Path(module.__file__).read_text(encoding="utf-8") for module in (checks, checks_rules)
+        Path(str(module.__file__)).read_text(encoding="utf-8") for module in (checks, checks_rules)
     )
     for n in range(3, 22):
         code = f"PL-AGR-{n:03d}"

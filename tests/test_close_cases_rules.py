@@ -121,7 +121,7 @@ def reverse(entry_id: str, on: date = date(2025, 11, 1)) -> Reversal:
 
 
 def close(ag: Agreement, entries: Sequence[Entry], **kwargs: object) -> YearEndClose:
-    return close_year(ag, Ledger(ag, entries), Y, **kwargs)  # type: ignore[arg-type]
+    return close_year(ag, Ledger(ag, entries), Y, **kwargs)  # type: ignore[call-overload,no-any-return]
 
 
 # ------------------------------------------------------------ 5. reversals in rule inputs
