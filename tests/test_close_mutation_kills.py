@@ -1763,8 +1763,44 @@ def test_rs12_an_overspend_relief_skips_a_partner_with_no_own_variance() -> None
 
 def test_rs12_with_nothing_covered_each_bears_its_own() -> None:
     """No relief (residual = the sum of own variances): each its own figure, and the
-    trail names 0.00 (and, with no relief to be positive, underspends)."""
+    trail names no relief (it said "less its part of 0.00 ... underspends")."""
     facts = _facts((100000, 100000, 100000), (130000, 90000, 100000))
     shares, trail = _no_risk_after_pool(20000, facts, THREE)
     assert shares == {"COUNCIL": 30000, "ICB": -10000, "TRUST": 0}
-    assert trail == ("RS12 NO_RISK_SHARE", RS12_TRAIL.format("0.00", "underspends"))
+    assert trail == (
+        "RS12 NO_RISK_SHARE",
+        "each partner bears its own spending less its own contribution",
+    )
+
+
+def test_rs12_a_relief_with_no_partner_on_its_side_goes_pro_rata_to_contributions() -> None:
+    """Own variances 0 / 0 / 0 and a residual of -100.01: 100.01 of relief with no
+    overspender to take it (it raised AllocationError).  It is spread pro rata to the
+    contributions 5 : 3 : 2 (exact 50.005 / 30.003 / 20.002: floors 50.00 / 30.00 /
+    20.00, the odd penny to the council), every penny of it placed."""
+    facts = _facts((500000, 300000, 200000), (500000, 300000, 200000))
+    shares, trail = _no_risk_after_pool(-10001, facts, THREE)
+    assert shares == {"COUNCIL": -5001, "ICB": -3000, "TRUST": -2000}
+    assert sum(shares.values()) == -10001
+    assert trail == (
+        "RS12 NO_RISK_SHARE",
+        "each partner bears its own spending less its own contribution, less its part of "
+        "100.01 covered first, pro rata to contributions",
+    )
+
+
+def test_the_rs11_fix_up_penny_stays_with_the_partners_that_contributed() -> None:
+    """Helper finding: the Alabama fix-up gave its spare penny by remainder alone, so a
+    partner with an underspend share but no contribution (weight 0, remainder 0) took
+    it ahead of a contributor whose remainder was negative.  Windfall 5 by
+    contributions 1 : 1 : 1 (the fourth partner contributed nothing) is 1.67 each:
+    2 / 2 / 1.  The first has only 1p of underspend, so one penny is spare; the second
+    (1p of room, remainder -0.33) takes it, not the non-contributor (it took it)."""
+    order = ("A", "B", "C", "D")
+    under = {"A": 1, "B": 3, "C": 1, "D": 5}
+    contributions = {"A": 1, "B": 1, "C": 1, "D": 0}
+    parts = _windfall_parts(5, under, contributions, order)
+    assert parts == {"A": 1, "B": 3, "C": 1, "D": 0}
+    # with no contributor left with room, the non-contributor takes it
+    parts = _windfall_parts(6, under, contributions, order)
+    assert parts == {"A": 1, "B": 3, "C": 1, "D": 1}

@@ -71,15 +71,21 @@ def _no_risk_after_pool(
     """
     own = {p: facts.own_net.get(p, 0) - facts.contributions.get(p, 0) for p in order}
     relief = sum(own.values()) - residual  # same sign as the variance
+    bears = "each partner bears its own spending less its own contribution"
+    if not relief:
+        return own, ("RS12 NO_RISK_SHARE", bears)
     side = {p: abs(v) for p, v in own.items() if v and (v > 0) == (relief > 0)}
-    parts = allocate(relief, side, [p for p in order if p in side]) if relief else {}
+    basis = "own " + ("overspends" if relief > 0 else "underspends")
+    if not side:  # no partner on the relief's side: pro rata to contributions
+        side = {p: c for p, c in facts.contributions.items() if c > 0} or dict.fromkeys(order, 1)
+        basis = "contributions"
+    parts = allocate(relief, side, [p for p in order if p in side])
     return (
         {p: own[p] - parts.get(p, 0) for p in order},
         (
             "RS12 NO_RISK_SHARE",
-            "each partner bears its own spending less its own contribution, less its part of "
-            f"{format_pence(abs(relief))} covered first, pro rata to own "
-            + ("overspends" if relief > 0 else "underspends"),
+            f"{bears}, less its part of {format_pence(abs(relief))} covered first, "
+            f"pro rata to {basis}",
         ),
     )
 

@@ -77,9 +77,14 @@ def _windfall_parts(
         total = sum(weights.values())
         for p in order:
             parts[p] = min(parts[p], under[p])
+        # partners that take part in the windfall first, largest remainder first; a
+        # partner outside it (no contribution) only if no one inside has room
         room = sorted(
             (p for p in order if parts[p] < under[p]),
-            key=lambda p: -(Fraction(windfall * weights.get(p, 0), total) - parts[p]),
+            key=lambda p: (
+                p not in weights,
+                -(Fraction(windfall * weights.get(p, 0), total) - parts[p]),
+            ),
         )
         for p in room:
             give = min(spare, under[p] - parts[p])
