@@ -25,8 +25,10 @@ import pytest
 
 from pooledledger import Entry, Instalment
 from pooledledger.books.riskshare import BoardRuling, SchemeFacts
-from pooledledger.model.rules import NoRiskShare, WindfallManaged
+from pooledledger.model.rules import NoRiskShare, RiskPoolSpread, WindfallManaged
+from pooledledger.model.rules import RiskPool as RiskPoolTerms
 from pooledledger.yearend.close import YearEndClose, close_year
+from pooledledger.yearend.steps.risk_pool import _spread
 from pooledledger.yearend.steps.risk_share import _no_risk_after_pool
 from pooledledger.yearend.steps.underspend import _windfall_parts
 from test_close import Y7, Y25, example
@@ -1804,3 +1806,44 @@ def test_the_rs11_fix_up_penny_stays_with_the_partners_that_contributed() -> Non
     # with no contributor left with room, the non-contributor takes it
     parts = _windfall_parts(6, under, contributions, order)
     assert parts == {"A": 1, "B": 3, "C": 1, "D": 1}
+
+
+# ----------------------------------------------- the risk pool's spread across schemes (RS7)
+
+
+def test_the_pro_rata_spread_falls_back_when_rows_round_onto_one_scheme() -> None:
+    """Two schemes overspent by 1p each and a pool of 2p, 1p from each partner: split
+    row by row, each partner's penny goes to the first scheme (a tie), which would be
+    covered 2p for a 1p overspend.  The spread then fixes the scheme totals at 1p / 1p
+    and keeps each partner's 1p: one scheme each."""
+    rp = RiskPoolTerms(schemes=("S1", "S2"))
+    grid = _spread(rp, {"COUNCIL": 1, "ICB": 1}, 2, ["S1", "S2"], {"S1": 1, "S2": 1})
+    assert grid == {"COUNCIL": {"S1": 1, "S2": 0}, "ICB": {"S1": 0, "S2": 1}}
+
+
+def test_the_pro_rata_spread_keeps_both_totals_when_nothing_rounds_over() -> None:
+    """Overspends 300.00 and 100.00, a pool use of 200.00 from 150.00 and 50.00: each
+    row by 3 : 1, no scheme covered beyond its overspend, so no fix-up."""
+    rp = RiskPoolTerms()
+    grid = _spread(
+        rp, {"COUNCIL": 15000, "ICB": 5000}, 20000, ["S1", "S2"], {"S1": 30000, "S2": 10000}
+    )
+    assert grid == {"COUNCIL": {"S1": 11250, "S2": 3750}, "ICB": {"S1": 3750, "S2": 1250}}
+
+
+def test_the_priority_spread_fills_the_listed_schemes_then_the_rest_in_order() -> None:
+    """Priority S2 then the others in scope order (S1, S3); S4, listed but out of scope,
+    is skipped.  6.00 of use: S2 takes its 3.00, S1 the other 3.00 of its 5.00, S3
+    nothing.  Both sets of totals hold: partners 4.00 / 2.00, schemes 3.00 / 3.00."""
+    rp = RiskPoolTerms(spread=RiskPoolSpread.PRIORITY, priority=("S4", "S2"))
+    grid = _spread(
+        rp,
+        {"COUNCIL": 400, "ICB": 200},
+        600,
+        ["S1", "S2", "S3"],
+        {"S1": 500, "S2": 300, "S3": 400, "S4": 900},
+    )
+    assert {p: sum(row.values()) for p, row in grid.items()} == {"COUNCIL": 400, "ICB": 200}
+    columns = {k: sum(row.get(k, 0) for row in grid.values()) for k in ("S1", "S2", "S3", "S4")}
+    assert columns == {"S1": 300, "S2": 300, "S3": 0, "S4": 0}
+    assert list(grid["COUNCIL"]) == ["S2", "S1"]
