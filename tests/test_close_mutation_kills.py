@@ -1847,3 +1847,20 @@ def test_the_priority_spread_fills_the_listed_schemes_then_the_rest_in_order() -
     columns = {k: sum(row.get(k, 0) for row in grid.values()) for k in ("S1", "S2", "S3", "S4")}
     assert columns == {"S1": 300, "S2": 300, "S3": 0, "S4": 0}
     assert list(grid["COUNCIL"]) == ["S2", "S1"]
+
+
+def test_rs12_a_one_penny_relief_and_a_one_penny_overspender() -> None:
+    """Own variances +1p / -2.00 / +3p (sum -1.96) and a residual of -1.97: a relief of
+    1p, an overspend relief, goes to the overspenders 1 : 3, the odd penny to the
+    larger (exact 0.25 / 0.75); the underspender keeps its own -2.00."""
+    facts = _facts((100000, 100000, 100000), (100001, 99800, 100003))
+    shares, trail = _no_risk_after_pool(-197, facts, THREE)
+    assert shares == {"COUNCIL": 1, "ICB": -200, "TRUST": 2}
+    assert trail[1].endswith("less its part of 0.01 covered first, pro rata to own overspends")
+
+
+def test_rs12_a_relief_with_no_side_and_no_contributions_is_shared_equally() -> None:
+    """No own variances and no contributions: a 3p relief goes 1p to each partner."""
+    facts = _facts((0, 0, 0), (0, 0, 0))
+    shares, _ = _no_risk_after_pool(-3, facts, THREE)
+    assert shares == {"COUNCIL": -1, "ICB": -1, "TRUST": -1}
