@@ -23,7 +23,7 @@ from typing import Any
 
 import pytest
 
-from pooledledger import Entry, Instalment
+from pooledledger import Entry, Instalment, Ledger
 from pooledledger.books.riskshare import BoardRuling, SchemeFacts
 from pooledledger.model.rules import NoRiskShare, RiskPoolSpread, WindfallManaged
 from pooledledger.model.rules import RiskPool as RiskPoolTerms
@@ -1864,3 +1864,98 @@ def test_rs12_a_relief_with_no_side_and_no_contributions_is_shared_equally() -> 
     facts = _facts((0, 0, 0), (0, 0, 0))
     shares, _ = _no_risk_after_pool(-3, facts, THREE)
     assert shares == {"COUNCIL": -1, "ICB": -1, "TRUST": -1}
+
+
+# ------------------------------------------------------------------- offsetting (RS8)
+
+
+def _offsetting_case() -> YearEndClose:
+    """Five schemes, each shared pro rata to contributions, offsetting allowed in the
+    order D, C, B (B is ring-fenced, so never a source):
+
+    ====  ===================  =========  =====================================
+    A     500,000 / 500,000    +30,000    met by D's 8,000 (1:1) then C's 22,000 (3:2)
+    B     100,000 / 100,000    -10,000    ring-fenced: kept, never offsets
+    C     600,000 / 400,000    -25,000    gives 22,000 to A, then 3,000 to E
+    D     200,000 / 200,000     -8,000    gives all 8,000 to A
+    E     250,000 / 250,000     +5,000    D has nothing left; C's last 3,000; 2,000 left
+    ====  ===================  =========  =====================================
+    """
+    from pooledledger.model.agreement import Agreement, PlannedContribution, Scheme
+    from pooledledger.model.entries import ContributionKind, Expenditure
+    from pooledledger.model.rules import Offsetting, ProRataContributions
+
+    base = agreement(ProRataContributions(), {"COUNCIL": "1.00", "ICB": "1.00"})
+    table = {
+        "A": ("500000.00", "500000.00", "1030000.00", False),
+        "B": ("100000.00", "100000.00", "190000.00", True),
+        "C": ("600000.00", "400000.00", "975000.00", False),
+        "D": ("200000.00", "200000.00", "392000.00", False),
+        "E": ("250000.00", "250000.00", "505000.00", False),
+    }
+    schemes = tuple(
+        Scheme(id=k, name=f"Scheme {k}", lead_commissioner="COUNCIL", ring_fenced=rf)
+        for k, (_, _, _, rf) in table.items()
+    )
+    planned = tuple(
+        PlannedContribution(
+            id=f"{p}-{k}",
+            partner=p,
+            scheme=k,
+            year=Y,
+            amount=amount,
+            kind=ContributionKind.BASE,
+            approval_ref=f"{p} approval",
+        )
+        for k, (council, icb, _, _) in table.items()
+        for p, amount in (("COUNCIL", council), ("ICB", icb))
+    )
+    ag: Agreement = base.model_copy(
+        update={
+            "schemes": schemes,
+            "contributions": planned,
+            "offsetting": Offsetting(allowed=True, agreement_ref="8.2", order=("D", "C", "B")),
+        }
+    )
+    entries: list[Entry] = [
+        Expenditure(id=f"E-{k}", scheme=k, date=date(2025, 9, 1), net=net)
+        for k, (_, _, net, _) in table.items()
+    ]
+    return close_year(ag, Ledger(ag, entries), Y)
+
+
+def test_offsetting_moves_each_partners_underspend_to_the_overspends_in_order() -> None:
+    r = _offsetting_case()
+    offsets = {s.scheme: dict(s.offset) for s in r.schemes}
+    assert offsets == {
+        "A": {"COUNCIL": 1720000, "ICB": 1280000},
+        "B": {"COUNCIL": 0, "ICB": 0},
+        "C": {"COUNCIL": -1500000, "ICB": -1000000},
+        "D": {"COUNCIL": -400000, "ICB": -400000},
+        "E": {"COUNCIL": 180000, "ICB": 120000},
+    }
+    assert {s.scheme: s.residual for s in r.schemes} == {
+        "A": 0,
+        "B": -1000000,
+        "C": 0,
+        "D": 0,
+        "E": 200000,
+    }
+    assert r.scheme("E").deficit == {"COUNCIL": 100000, "ICB": 100000}
+    assert r.scheme("B").underspend == {"COUNCIL": 500000, "ICB": 500000}
+    assert r.scheme("C").underspend == {"COUNCIL": 0, "ICB": 0}
+
+
+def test_the_capital_to_revenue_warning_names_both_schemes_and_the_option() -> None:
+    from test_close_cases_rules import _capital_and_revenue
+
+    ag, entries = _capital_and_revenue(True)
+    (issue,) = [i for i in close(ag, entries).issues if i.code == "PL-CLS-010"]
+    assert issue.severity.value == "warning"
+    assert issue.message == (
+        "the underspend of capital scheme CAP offsets 20,000.00 of the overspend of revenue "
+        "scheme REV (offsetting.capital_to_revenue): check the capital money may meet "
+        "revenue spending"
+    )
+    assert issue.location is not None and issue.location.field == "offsetting.capital_to_revenue"
+    assert close(ag, entries).scheme("CAP").offset == {"COUNCIL": -1000000, "ICB": -1000000}
