@@ -1957,5 +1957,6 @@ def test_the_capital_to_revenue_warning_names_both_schemes_and_the_option() -> N
         "scheme REV (offsetting.capital_to_revenue): check the capital money may meet "
         "revenue spending"
     )
-    assert issue.location is not None and issue.location.field == "offsetting.capital_to_revenue"
+    assert issue.location is not None
+    assert issue.location.field == "offsetting.capital_to_revenue"
     assert close(ag, entries).scheme("CAP").offset == {"COUNCIL": -1000000, "ICB": -1000000}
