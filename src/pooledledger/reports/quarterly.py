@@ -48,13 +48,12 @@ from fractions import Fraction
 from pooledledger.books.ledger import Ledger, Totals
 from pooledledger.core._model import FrozenModel
 from pooledledger.core.errors import Issue
-from pooledledger.core.money import Rounding, format_pence, multiply, to_money
+from pooledledger.core.money import Rounding, multiply, to_money
 from pooledledger.core.periods import ENGLAND_AND_WALES, FinancialYear
 from pooledledger.model.agreement import Agreement
 from pooledledger.model.entries import Entry, Expenditure, Income, Reversal, YearClosed
 from pooledledger.model.partners import PartnerId, SchemeId
-from pooledledger.reports.memorandum import ReportError, _cell, _md_text
-from pooledledger.reports.summary import _table, issues_markdown
+from pooledledger.reports.memorandum import ReportError
 from pooledledger.yearend.checks import require_no_errors
 from pooledledger.yearend.close import YearEndClose, _close_year
 
@@ -137,116 +136,12 @@ class QuarterlyReport(FrozenModel):
         raise KeyError(partner_id)
 
     def to_markdown(self) -> str:
-        out = [
-            f"# Quarterly report — {_md_text(self.agreement_name)} — {self.year} Q{self.quarter}",
-            "",
-            f"Actuals from {self.period_start} to {self.period_last_day} "
-            f"({self.months_elapsed} months). Amounts in £; negatives in brackets; "
-            "variance: overspend positive.",
-            "",
-            "## Actuals to date and forecast outturn",
-            "",
-        ]
-        rows = [
-            [
-                s.scheme,
-                _cell(s.annual_funding),
-                _cell(s.ytd_expenditure),
-                _cell(s.ytd_income),
-                _cell(s.ytd_net),
-                _cell(s.forecast_net),
-                s.forecast_method,
-                _cell(s.projected_variance),
-            ]
-            for s in self.schemes
-        ]
-        rows.append(
-            [
-                "**Total**",
-                *[
-                    _cell(sum(getattr(s, f) for s in self.schemes))
-                    for f in (
-                        "annual_funding",
-                        "ytd_expenditure",
-                        "ytd_income",
-                        "ytd_net",
-                        "forecast_net",
-                    )
-                ],
-                "",
-                _cell(sum(s.projected_variance for s in self.schemes)),
-            ]
-        )
-        out += _table(
-            [
-                "scheme",
-                "annual funding",
-                "YTD gross",
-                "YTD income",
-                "YTD net",
-                "forecast net outturn",
-                "method",
-                "projected variance",
-            ],
-            rows,
-        )
-        partners = [p.partner for p in self.partners]
-        out += ["", "## Projected allocation under the rules (partner × scheme)", ""]
-        rows = []
-        for s in self.schemes:
-            for label, values in (
-                ("risk pool", s.projected_risk_pool),
-                ("deficit share", s.projected_deficit),
-                ("underspend share", s.projected_underspend),
-            ):
-                if any(values.values()):
-                    rows.append([s.scheme, label, *[_cell(values.get(p, 0)) for p in partners]])
-        out += _table(["scheme", "", *partners], rows, right_from=2)
-        out += ["", "## Projected year end by partner", ""]
-        rows = [
-            [
-                p.partner,
-                _cell(p.contributions + p.risk_pool_contribution),
-                _cell(p.risk_pool_used),
-                _cell(p.deficit),
-                _cell(p.underspend),
-                _cell(p.net_share),
-                _cell(p.balance),
-                _cell(p.settlement),
-            ]
-            for p in self.partners
-        ]
-        out += _table(
-            [
-                "partner",
-                "paid in",
-                "risk pool used",
-                "deficit share",
-                "underspend share",
-                "net share",
-                "balance",
-                "settlement",
-            ],
-            rows,
-        )
-        out += ["", "## Action plan", ""]
-        if self.notify_by is not None:
-            over = ", ".join(
-                f"{s.scheme} {format_pence(s.projected_variance)}"
-                for s in self.schemes
-                if s.projected_variance > 0
-            )
-            out.append(
-                f"- Projected overspend ({over}): tell the partners by **{self.notify_by}** "
-                f"({self.notify_within_working_days} working days after {self.projection_date}), "
-                "with reasons and corrective actions."
-            )
-        else:
-            out.append("- No scheme projects an overspend.")
-        out += [f"- {n}" for n in self.notes]
-        if self.issues:
-            out += ["", *issues_markdown(self.issues)]
-        return "\n".join(out) + "\n"
+        """The report as Markdown, from its one layout
+        (:func:`~pooledledger.reports.quarterly_layout.quarterly_document`)."""
+        from pooledledger.reports.document import render_markdown
+        from pooledledger.reports.quarterly_layout import quarterly_document
+
+        return render_markdown(quarterly_document(self))
 
 
 def _unique_id(ledger: Ledger, wanted: str) -> str:
@@ -416,7 +311,8 @@ def _quarter_partners(projected: YearEndClose) -> tuple[QuarterPartner, ...]:
     )
 
 
-#: The note shown when any scheme projects an underspend (docs/reports.md#projected-underspends).
+#: The note shown when any scheme projects an underspend
+#: (docs/reports.md#the-quarterly-monitoring-report).
 UNDERSPEND_NOTE = "Projected underspends should be committed to non-recurrent spending only (§9.3)."
 
 
