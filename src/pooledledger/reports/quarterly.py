@@ -36,7 +36,8 @@ due (for quarter 4, 30 June after the year: the year-end report is made in the
 spring).  A date outside it raises :class:`ReportError`.
 
 Projected underspends should go to non-recurrent spending only, as risk-sharing
-clauses say; the report says so when any scheme projects one.
+clauses say; the report says so when any scheme projects one
+(docs/reports.md#projected-underspends).
 """
 
 from __future__ import annotations
@@ -311,9 +312,9 @@ def _quarter_partners(projected: YearEndClose) -> tuple[QuarterPartner, ...]:
     )
 
 
-#: The note shown when any scheme projects an underspend
-#: (docs/reports.md#the-quarterly-monitoring-report).
-UNDERSPEND_NOTE = "Projected underspends should be committed to non-recurrent spending only (§9.3)."
+#: The note shown when any scheme projects an underspend; what it means is told in
+#: docs/reports.md#projected-underspends.
+UNDERSPEND_NOTE = "Projected underspends should be committed to non-recurrent spending only."
 
 
 def quarterly_report(
