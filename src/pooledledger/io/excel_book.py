@@ -552,11 +552,9 @@ def document_table(s: Sheet, table: rd.Table) -> Block:
     return s.table(caption, columns, written)
 
 
-def document_sheet(book: Book, name: str, doc: rd.Document) -> None:
-    """A sheet from a report document: its title, description, tables and paragraphs."""
-    s = Sheet(book, name, rd.pick(doc.title, "workbook"))
-    for line in doc.description:
-        s.para(rd.pick(line, "workbook"))
+def document_blocks(s: Sheet, doc: rd.Document) -> None:
+    """A document's tables, paragraphs and item lists (not its title or description),
+    written on ``s`` from its current row; an information item is a muted line."""
     for section in doc.sections:
         for block in section.blocks:
             if not rd.shown(block.only, "workbook"):
@@ -565,6 +563,19 @@ def document_sheet(book: Book, name: str, doc: rd.Document) -> None:
                 s.para(rd.pick(block.text, "workbook"))
             elif isinstance(block, rd.Table):
                 document_table(s, block)
+            elif isinstance(block, rd.Items):
+                s.lines(
+                    (rd.pick(i.text, "workbook"), "muted" if i.status == "info" else "text")
+                    for i in block.shown_items("workbook")
+                )
             else:
                 document_table(s, block.table)
+
+
+def document_sheet(book: Book, name: str, doc: rd.Document) -> None:
+    """A sheet from a report document: its title, description, tables and paragraphs."""
+    s = Sheet(book, name, rd.pick(doc.title, "workbook"))
+    for line in doc.description:
+        s.para(rd.pick(line, "workbook"))
+    document_blocks(s, doc)
     s.finish()

@@ -97,6 +97,7 @@ from pooledledger.io.excel_book import (
     WorkbookError,
     cell_ref,
     cell_text,
+    document_blocks,
     document_sheet,
     exact_in_a_spreadsheet,
     first_row,
@@ -112,6 +113,7 @@ from pooledledger.reports.memorandum import MemorandumAccount
 from pooledledger.reports.memorandum_layout import memorandum_document
 from pooledledger.reports.note import NoteRowKind
 from pooledledger.reports.quarterly import QuarterlyReport
+from pooledledger.reports.quarterly_layout import quarterly_document
 from pooledledger.reports.statements import PartnerStatement
 from pooledledger.yearend.tables import close_table, settlement_table
 
@@ -868,6 +870,7 @@ def _settlement(book: Book, r: YearEndReports) -> None:
 
 
 def _quarterly(book: Book, r: YearEndReports, quarters: Sequence[QuarterlyReport]) -> None:
+    """Q1–Q4 one after another, each from its one layout (:func:`quarterly_document`)."""
     s = Sheet(book, QUARTERLY, f"Quarterly monitoring — {r.agreement.name} — {r.year}")
     if not quarters:
         s.para(
@@ -875,88 +878,7 @@ def _quarterly(book: Book, r: YearEndReports, quarters: Sequence[QuarterlyReport
             "(or pass the quarterly reports) to have them here."
         )
     for q in quarters:
-        caption = (
-            f"Q{q.quarter}: actuals {q.period_start:%d/%m/%Y} to {q.period_last_day:%d/%m/%Y} "
-            f"({q.months_elapsed} months) and forecast outturn (£; variance: overspend positive)"
-        )
-        first = first_row(s, caption)
-        rows = []
-        for i, x in enumerate(q.schemes):
-            row = first + i
-            rows.append(
-                [
-                    x.scheme,
-                    x.name,
-                    x.annual_funding,
-                    x.ytd_expenditure,
-                    x.ytd_income,
-                    Calc(((row, 3, 1), (row, 4, -1)), x.ytd_net),
-                    x.forecast_net,
-                    x.forecast_method,
-                    Calc(((row, 6, 1), (row, 2, -1)), x.projected_variance),
-                ]
-            )
-        s.table(
-            caption,
-            [
-                Col("Scheme", "text"),
-                Col("Name", "text"),
-                Col("Annual funding"),
-                Col("YTD gross"),
-                Col("YTD income"),
-                Col("YTD net"),
-                Col("Forecast net outturn"),
-                Col("Method", "text"),
-                Col("Projected variance"),
-            ],
-            rows,
-            total="Total",
-        )
-        s.table(
-            f"Q{q.quarter}: projected year end by partner (£)",
-            [
-                Col("Partner", "text"),
-                *money_cols(
-                    [
-                        "Paid in",
-                        "Risk pool used",
-                        "Deficit share",
-                        "Underspend share",
-                        "Net share",
-                        "Balance",
-                        "Settlement",
-                    ]
-                ),
-            ],
-            [
-                [
-                    x.partner,
-                    x.contributions + x.risk_pool_contribution,
-                    x.risk_pool_used,
-                    x.deficit,
-                    x.underspend,
-                    x.net_share,
-                    x.balance,
-                    x.settlement,
-                ]
-                for x in q.partners
-            ],
-            total="Total",
-        )
-        if q.notify_by is not None:
-            over = ", ".join(
-                f"{x.scheme} {pounds(x.projected_variance)}"
-                for x in q.schemes
-                if x.projected_variance > 0
-            )
-            action = (
-                f"Q{q.quarter} projected overspend ({over}): tell the partners by "
-                f"{q.notify_by:%d/%m/%Y} ({q.notify_within_working_days} working days after "
-                f"{q.projection_date:%d/%m/%Y})."
-            )
-        else:
-            action = f"Q{q.quarter}: no scheme projects an overspend."
-        s.lines([(action, "text"), *[(note, "muted") for note in q.notes]])
+        document_blocks(s, quarterly_document(q))
     s.finish()
 
 

@@ -32,16 +32,19 @@ Reports read results and never write entries (layer L4); this module is pure.
 
 from __future__ import annotations
 
+import html
+from collections.abc import Iterable
+
 from pooledledger.books.journals import ACCOUNT_LABELS, Journal
-from pooledledger.core.money import format_pence
 from pooledledger.reports.bundle import YearEndReports
+from pooledledger.reports.document import Block, ChartSpec, Document, Items, Table, pick, shown
 from pooledledger.reports.html_charts import (
     HOW_BUDGET,
-    HOW_FORECAST,
     HOW_VARIANCE,
     BudgetBar,
     budget_chart,
     chart_figure,
+    spec_figure,
     variance_bar_svg,
     variance_chart,
     variance_table,
@@ -70,8 +73,10 @@ from pooledledger.reports.memorandum import MemorandumAccount
 from pooledledger.reports.memorandum_layout import memorandum_document
 from pooledledger.reports.note import NoteRowKind, PooledBudgetNote
 from pooledledger.reports.quarterly import QuarterlyReport
+from pooledledger.reports.quarterly_layout import quarterly_document
 from pooledledger.reports.statements import PartnerStatement
-from pooledledger.reports.templating import html_document
+from pooledledger.reports.templating import html_document, html_items
+from pooledledger.reports.templating import html_table as document_table
 
 __all__ = ["PARTNER_COLOURS", "render_html", "render_quarterly_html"]
 
@@ -642,60 +647,42 @@ def render_html(reports: YearEndReports) -> str:
 # -- the quarterly page ---------------------------------------------------------------------
 
 
-def render_quarterly_html(report: QuarterlyReport) -> str:
-    """The quarterly monitoring report as one self-contained HTML page."""
-    q = report
-    partners = [p.partner for p in q.partners]
+def _quarterly_header(q: QuarterlyReport, doc: Document) -> str:
+    """The page's header: the agreement, the quarter, the period and the facts."""
     when = "" if str(q.year) in q.agreement_name else f" {esc(q.year)}"
-    head = (
+    return (
         '<header class="report">'
         '<p class="kicker">Pooled fund quarterly monitoring report</p>'
         f'<h1>{esc(q.agreement_name)} <span class="year">Q{q.quarter}{when}</span></h1>'
-        f'<p class="muted">Actuals from {esc(day_text(q.period_start))} to '
-        f"{esc(day_text(q.period_last_day))} ({q.months_elapsed} months); forecast outturn and "
-        "projected shares under the agreement's rules.</p>"
+        # element content: quotes need no escaping (the page has always shown them as they are)
+        f'<p class="muted">{html.escape(pick(doc.description[0], "html"), quote=False)}</p>'
         f'<dl class="facts"><dt>Agreement</dt><dd>{esc(q.agreement_name)} ({esc(q.agreement)})</dd>'
         f"<dt>Projection date</dt><dd>{esc(day_text(q.projection_date))}</dd>"
         "<dt>Figures</dt><dd>£ and pence; negatives in brackets; variance: overspend "
         "positive</dd></dl></header>"
     )
-    over = ", ".join(
-        f"{s.scheme} £{format_pence(s.projected_variance)}"
-        for s in q.schemes
-        if s.projected_variance > 0
-    )
-    status = status_list(
-        [
-            (
-                f"Projected overspend ({over}): tell the partners by {day_text(q.notify_by)}"
-                if q.notify_by is not None
-                else "No scheme projects an overspend",
-                q.notify_by is None,
-            ),
-            *[(n, None) for n in q.notes],
-            (f"{len(q.issues)} issue(s)" if q.issues else "No issues", None),
-        ]
-    )
-    figures = figure_list(
-        [
-            ("Annual funding", sum(s.annual_funding for s in q.schemes)),
-            ("Net to date", sum(s.ytd_net for s in q.schemes)),
-            ("Forecast net outturn", sum(s.forecast_net for s in q.schemes)),
-            ("Projected variance (+ over)", sum(s.projected_variance for s in q.schemes)),
-        ]
-    )
-    budget = [BudgetBar(s.scheme, s.name, s.annual_funding, s.forecast_net) for s in q.schemes]
-    chart_a = chart_figure(
-        budget_chart(
-            "chart-budget",
-            budget,
-            f"Annual funding against forecast outturn by scheme, {q.year} Q{q.quarter}",
-            ("Annual funding", "Forecast net outturn"),
-        ),
-        "Chart 1. Annual funding against forecast outturn by scheme",
-        HOW_FORECAST,
-        "",
-    )
+
+
+def _quarterly_blocks(blocks: Iterable[Block]) -> str:
+    """A section's blocks the page shows: tables, status chips, charts with their tables."""
+    out = []
+    for b in blocks:
+        if not shown(b.only, "html"):
+            continue
+        if isinstance(b, ChartSpec):
+            out.append(spec_figure(b))
+        elif isinstance(b, Items):
+            out.append(html_items(b))
+        elif isinstance(b, Table):
+            out.append(document_table(b))
+        else:
+            out.append(f"<p>{esc(pick(b.text, 'html'))}</p>")
+    return "".join(out)
+
+
+def _projected_shares(q: QuarterlyReport) -> str:
+    """Chart 2: how each scheme's projected variance would be shared, and its table."""
+    partners = [p.partner for p in q.partners]
     bars = [
         variance_bar_svg(
             s.scheme,
@@ -709,7 +696,7 @@ def render_quarterly_html(report: QuarterlyReport) -> str:
         )
         for s in q.schemes
     ]
-    chart_b = chart_figure(
+    return chart_figure(
         variance_chart(
             "chart-variance",
             bars,
@@ -720,100 +707,31 @@ def render_quarterly_html(report: QuarterlyReport) -> str:
         HOW_VARIANCE,
         variance_table(bars, partners, "Projected variance and how it would be shared (£)"),
     )
-    fields = ("annual_funding", "ytd_expenditure", "ytd_income", "ytd_net", "forecast_net")
-    rows = [
-        html_row(
-            text_cell(s.scheme),
-            text_cell(s.name),
-            *[num_cell(getattr(s, f)) for f in fields],
-            text_cell(s.forecast_method, "nowrap"),
-            num_cell(s.projected_variance),
-        )
-        for s in q.schemes
-    ]
-    rows.append(
-        html_row(
-            text_cell("Total"),
-            text_cell(""),
-            *[num_cell(sum(getattr(s, f) for s in q.schemes)) for f in fields],
-            text_cell(""),
-            num_cell(sum(s.projected_variance for s in q.schemes)),
-            kind="total",
-        )
-    )
-    actuals = html_table(
+
+
+def render_quarterly_html(report: QuarterlyReport) -> str:
+    """The quarterly monitoring report as one self-contained HTML page, from its one
+    layout (:func:`~pooledledger.reports.quarterly_layout.quarterly_document`)."""
+    q, doc = report, quarterly_document(report)
+    part = {s.id: s.blocks for s in doc.sections}
+    figures = figure_list(
         [
-            "Scheme",
-            "Name",
-            "Annual funding",
-            "YTD gross",
-            "YTD income",
-            "YTD net",
-            "Forecast net outturn",
-            "Method",
-            "Projected variance",
-        ],
-        rows,
-        caption="Actuals to date and forecast outturn",
-        num_from=2,
-        text_cols=(7,),
+            ("Annual funding", sum(s.annual_funding for s in q.schemes)),
+            ("Net to date", sum(s.ytd_net for s in q.schemes)),
+            ("Forecast net outturn", sum(s.forecast_net for s in q.schemes)),
+            ("Projected variance (+ over)", sum(s.projected_variance for s in q.schemes)),
+        ]
     )
-    rows = [
-        html_row(
-            text_cell(p.partner),
-            *[
-                num_cell(v)
-                for v in (
-                    p.contributions + p.risk_pool_contribution,
-                    p.risk_pool_used,
-                    p.deficit,
-                    p.underspend,
-                    p.net_share,
-                    p.balance,
-                    p.settlement,
-                )
-            ],
-        )
-        for p in q.partners
-    ]
-    by_partner = html_table(
-        [
-            "Partner",
-            "Paid in",
-            "Risk pool used",
-            "Deficit share",
-            "Underspend share",
-            "Net share",
-            "Balance",
-            "Settlement",
-        ],
-        rows,
-        caption="Projected year end by partner",
-    )
-    issues = ""
-    if q.issues:
-        issues = html_table(
-            ["Code", "Severity", "Where", "Message"],
-            [
-                html_row(
-                    text_cell(i.code),
-                    text_cell(i.severity.value),
-                    text_cell(i.location),
-                    text_cell(i.message),
-                )
-                for i in q.issues
-            ],
-            caption="Issues",
-            num_from=99,
-        )
+    summary = figures + _quarterly_blocks((*part["action"], *part["actuals"]))
+    projection = _projected_shares(q) + _quarterly_blocks((*part["projection"], *part["issues"]))
     body = "\n".join(
         [
-            head,
-            html_section("summary", "Summary", figures + status + chart_a + actuals, major=False),
+            _quarterly_header(q, doc),
+            html_section("summary", "Summary", summary, major=False),
             html_section(
                 "projection",
                 "Projected outcome under the rules",
-                chart_b + by_partner + issues,
+                projection,
                 lead="The agreement's year-end close run on the actuals plus the forecast "
                 "remainder; nothing is posted.",
             ),
@@ -821,4 +739,4 @@ def render_quarterly_html(report: QuarterlyReport) -> str:
             "Produced by pooledledger.</footer>",
         ]
     )
-    return report_page(f"{q.agreement_name} — quarterly report {q.year} Q{q.quarter}", body)
+    return report_page(pick(doc.title, "html"), body)

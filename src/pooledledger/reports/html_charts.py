@@ -1,7 +1,8 @@
 """The HTML report's charts as static SVG (layer L4), with their text alternatives.
 
-*Budget against outturn* (:func:`budget_chart`) and *how the variance was shared*
-(:func:`variance_chart`): bar lengths are pixel positions worked out from integer
+*Budget against outturn* (:func:`budget_chart`, or :func:`spec_figure` from a
+document's :class:`~pooledledger.reports.document.ChartSpec`) and *how the variance
+was shared* (:func:`variance_chart`): bar lengths are pixel positions worked out from integer
 pence and rounded to whole pixels; the money shown is never rounded.  Every chart
 has a ``<title>``, a ``<desc>`` and a table beside it with the same figures
 (:func:`chart_figure`).  Reports read results and never write entries; this module
@@ -15,6 +16,7 @@ from typing import NamedTuple
 
 from pooledledger.core.money import format_pence
 from pooledledger.model.partners import PartnerId
+from pooledledger.reports.document import ChartSpec
 from pooledledger.reports.html_parts import (
     BUDGET_COLOUR,
     INK_COLOUR,
@@ -32,6 +34,7 @@ from pooledledger.reports.html_parts import (
     pounds_text,
     text_cell,
 )
+from pooledledger.reports.templating import html_table as table_html
 
 # -- charts -----------------------------------------------------------------------------
 
@@ -114,75 +117,109 @@ def svg_open(key: str, width: int, height: int, title: str, desc: str) -> str:
     )
 
 
-def budget_chart(key: str, bars: Sequence[BudgetBar], title: str, labels: tuple[str, str]) -> str:
-    """Grouped horizontal bars: budget and outturn per scheme, each with its value."""
-    label_w, bar_w, value_w, variance_w = 200, 460, 110, 130
-    width = label_w + bar_w + value_w + variance_w
-    bar_h, gap, group_gap, top = 14, 3, 16, 48
-    group_h = 2 * bar_h + gap
-    height = top + len(bars) * (group_h + group_gap) + 6
-    axis_top = max([1, *[max(b.budget, b.outturn) for b in bars]])
-    step = nice_step(axis_top)
-    desc = "; ".join(
+#: The budget chart's geometry in pixels: label, bar, value and variance columns;
+#: bar height, gap between a scheme's bars and between schemes; the top margin.
+_LABEL_W, _BAR_W, _VALUE_W, _VARIANCE_W = 200, 460, 110, 130
+_BAR_H, _GAP, _GROUP_GAP, _TOP = 14, 3, 16, 48
+_GROUP_H = 2 * _BAR_H + _GAP
+_BUDGET_W = _LABEL_W + _BAR_W + _VALUE_W + _VARIANCE_W
+
+
+def budget_desc(bars: Sequence[BudgetBar], labels: tuple[str, str]) -> str:
+    """The budget chart's ``<desc>``: each scheme's two figures."""
+    return "; ".join(
         f"{b.scheme} {b.name}: {labels[0].lower()} {pounds_text(b.budget)}, "
         f"{labels[1].lower()} {pounds_text(b.outturn)}"
         for b in bars
     )
-    out = [svg_open(key, width, height, title, desc)]
-    # legend
+
+
+def _budget_frame(height: int, axis_top: int, labels: tuple[str, str]) -> list[str]:
+    """The legend, the variance column's heading, and the grid lines with their labels."""
+    out = []
     for i, (text, colour) in enumerate(zip(labels, (BUDGET_COLOUR, OUTTURN_COLOUR), strict=True)):
-        x = label_w + i * 200
+        x = _LABEL_W + i * 200
         out.append(f'<rect x="{x}" y="4" width="12" height="12" fill="{colour}"/>')
         out.append(f'<text x="{x + 18}" y="14">{esc(text)}</text>')
-    out.append(f'<text class="axis" x="{width}" y="{top - 12}" text-anchor="end">variance</text>')
-    # grid lines and axis labels
-    tick = 0
+    out.append(
+        f'<text class="axis" x="{_BUDGET_W}" y="{_TOP - 12}" text-anchor="end">variance</text>'
+    )
+    step, tick = nice_step(axis_top), 0
     while tick <= axis_top:
-        x = label_w + px_scale(tick, axis_top, bar_w)
+        x = _LABEL_W + px_scale(tick, axis_top, _BAR_W)
         out.append(
-            f'<line x1="{x}" y1="{top - 8}" x2="{x}" y2="{height - 6}" stroke="{RULE_COLOUR}" '
+            f'<line x1="{x}" y1="{_TOP - 8}" x2="{x}" y2="{height - 6}" stroke="{RULE_COLOUR}" '
             'stroke-width="1"/>'
         )
         out.append(
-            f'<text class="axis" x="{x}" y="{top - 12}" text-anchor="middle">'
+            f'<text class="axis" x="{x}" y="{_TOP - 12}" text-anchor="middle">'
             f"{esc(axis_label(tick))}</text>"
         )
         tick += step
-    for n, b in enumerate(bars):
-        y = top + n * (group_h + group_gap)
-        out.append(f'<g class="scheme" data-scheme="{esc(b.scheme)}">')
+    return out
+
+
+def _budget_group(b: BudgetBar, y: int, axis_top: int, labels: tuple[str, str]) -> list[str]:
+    """One scheme: its id and name, its two bars with their values, its variance."""
+    out = [
+        f'<g class="scheme" data-scheme="{esc(b.scheme)}">'
+        f'<text class="id" x="0" y="{y + _BAR_H - 2}"><title>{esc(b.scheme)}</title>'
+        f"{esc(short_label(b.scheme, _BUDGET_ID_CHARS))}</text>"
+        f'<text x="0" y="{y + 2 * _BAR_H + _GAP - 2}" fill="{MUTED_COLOUR}">'
+        f"<title>{esc(b.name)}</title>{esc(short_label(b.name, 34))}</text>"
+    ]
+    for i, (value, colour, what) in enumerate(
+        ((b.budget, BUDGET_COLOUR, labels[0]), (b.outturn, OUTTURN_COLOUR, labels[1]))
+    ):
+        yy = y + i * (_BAR_H + _GAP)
+        w = px_scale(value, axis_top, _BAR_W)
+        shown = pounds_text(value)
         out.append(
-            f'<text class="id" x="0" y="{y + bar_h - 2}"><title>{esc(b.scheme)}</title>'
-            f"{esc(short_label(b.scheme, _BUDGET_ID_CHARS))}</text>"
-            f'<text x="0" y="{y + 2 * bar_h + gap - 2}" fill="{MUTED_COLOUR}">'
-            f"<title>{esc(b.name)}</title>{esc(short_label(b.name, 34))}</text>"
+            f'<rect class="bar" x="{_LABEL_W}" y="{yy}" width="{w}" height="{_BAR_H}" '
+            f'fill="{colour}"><title>{esc(b.scheme)} {esc(what.lower())}: '
+            f"{esc(shown)}</title></rect>"
+            f'<text x="{_LABEL_W + w + 5}" y="{yy + _BAR_H - 3}">{esc(shown)}</text>'
         )
-        for i, (value, colour, what) in enumerate(
-            ((b.budget, BUDGET_COLOUR, labels[0]), (b.outturn, OUTTURN_COLOUR, labels[1]))
-        ):
-            yy = y + i * (bar_h + gap)
-            w = px_scale(value, axis_top, bar_w)
-            shown = pounds_text(value)
-            out.append(
-                f'<rect class="bar" x="{label_w}" y="{yy}" width="{w}" height="{bar_h}" '
-                f'fill="{colour}"><title>{esc(b.scheme)} {esc(what.lower())}: '
-                f"{esc(shown)}</title></rect>"
-            )
-            out.append(f'<text x="{label_w + w + 5}" y="{yy + bar_h - 3}">{esc(shown)}</text>')
-        variance = b.outturn - b.budget
-        if variance:
-            word = "over" if variance > 0 else "under"
-            out.append(
-                f'<text x="{width}" y="{y + group_h - 2}" text-anchor="end" fill="{MUTED_COLOUR}">'
-                f"{word} £{esc(format_pence(abs(variance)))}</text>"
-            )
-        out.append("</g>")
+    variance = b.outturn - b.budget
+    if variance:
+        word = "over" if variance > 0 else "under"
+        out.append(
+            f'<text x="{_BUDGET_W}" y="{y + _GROUP_H - 2}" text-anchor="end" '
+            f'fill="{MUTED_COLOUR}">{word} £{esc(format_pence(abs(variance)))}</text>'
+        )
+    out.append("</g>")
+    return out
+
+
+def budget_chart(key: str, bars: Sequence[BudgetBar], title: str, labels: tuple[str, str]) -> str:
+    """Grouped horizontal bars: budget and outturn per scheme, each with its value."""
+    height = _TOP + len(bars) * (_GROUP_H + _GROUP_GAP) + 6
+    axis_top = max([1, *[max(b.budget, b.outturn) for b in bars]])
+    out = [svg_open(key, _BUDGET_W, height, title, budget_desc(bars, labels))]
+    out += _budget_frame(height, axis_top, labels)
+    for n, b in enumerate(bars):
+        out += _budget_group(b, _TOP + n * (_GROUP_H + _GROUP_GAP), axis_top, labels)
     out.append(
-        f'<line x1="{label_w}" y1="{top - 8}" x2="{label_w}" y2="{height - 6}" '
+        f'<line x1="{_LABEL_W}" y1="{_TOP - 8}" x2="{_LABEL_W}" y2="{height - 6}" '
         f'stroke="{INK_COLOUR}" stroke-width="1"/>'
     )
     out.append("</svg>")
     return "".join(out)
+
+
+def spec_figure(spec: ChartSpec) -> str:
+    """A budget chart from its :class:`~pooledledger.reports.document.ChartSpec`: the
+    figure (caption, how to read it, the drawing) and its table beside it."""
+    if spec.kind != "budget" or len(spec.series) != 2:
+        raise ValueError(f"a {spec.kind} chart with {len(spec.series)} series is not drawn here")
+    budget, outturn = spec.series
+    names = spec.names or ("",) * len(spec.categories)
+    bars = [
+        BudgetBar(*bar)
+        for bar in zip(spec.categories, names, budget.values, outturn.values, strict=True)
+    ]
+    svg = budget_chart(f"chart-{spec.kind}", bars, spec.title, (budget.name, outturn.name))
+    return chart_figure(svg, spec.caption or spec.title, spec.description, table_html(spec.table))
 
 
 def partner_colour(key: str, partners: Sequence[PartnerId]) -> str:
@@ -386,11 +423,6 @@ HOW_BUDGET = (
     "Each scheme has two bars on one scale: the light bar is its budget (the partners' "
     "contributions), the dark bar its outturn (net expenditure: gross expenditure less "
     "income). The figure at the right is the overspend or underspend."
-)
-HOW_FORECAST = (
-    "Each scheme has two bars on one scale: the light bar is its annual funding (the "
-    "partners' approved contributions), the dark bar its forecast net outturn. The figure "
-    "at the right is the projected overspend or underspend."
 )
 HOW_VARIANCE = (
     "Each scheme's variance is one bar from the centre line. To the right, what met an "
