@@ -552,9 +552,15 @@ def document_table(s: Sheet, table: rd.Table) -> Block:
     return s.table(caption, columns, written)
 
 
-def document_sheet(book: Book, name: str, doc: rd.Document) -> None:
-    """A sheet from a report document: its title, description, tables and paragraphs."""
-    s = Sheet(book, name, rd.pick(doc.title, "workbook"))
+def document_paragraph(s: Sheet, block: rd.Paragraph) -> None:
+    """A paragraph in its format (muted unless styled); a joined one on the next row."""
+    if block.joined:
+        s.row -= 1
+    s.para(rd.pick(block.text, "workbook"), rd.pick(block.style, "workbook") or "muted")
+
+
+def document_blocks(s: Sheet, doc: rd.Document) -> None:
+    """A document's description, tables and paragraphs, from the sheet's next row."""
     for line in doc.description:
         s.para(rd.pick(line, "workbook"))
     for section in doc.sections:
@@ -562,9 +568,15 @@ def document_sheet(book: Book, name: str, doc: rd.Document) -> None:
             if not rd.shown(block.only, "workbook"):
                 continue
             if isinstance(block, rd.Paragraph):
-                s.para(rd.pick(block.text, "workbook"))
+                document_paragraph(s, block)
             elif isinstance(block, rd.Table):
                 document_table(s, block)
             else:
                 document_table(s, block.table)
+
+
+def document_sheet(book: Book, name: str, doc: rd.Document) -> None:
+    """A sheet from a report document: its title, description, tables and paragraphs."""
+    s = Sheet(book, name, rd.pick(doc.title, "workbook"))
+    document_blocks(s, doc)
     s.finish()

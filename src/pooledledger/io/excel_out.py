@@ -53,7 +53,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime
 from os import PathLike
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from pooledledger.books.apportion import apportion
 from pooledledger.books.journals import ACCOUNT_LABELS, Journal
@@ -110,7 +110,7 @@ from pooledledger.model.partners import PartnerId
 from pooledledger.reports.bundle import YearEndReports
 from pooledledger.reports.memorandum import MemorandumAccount
 from pooledledger.reports.memorandum_layout import memorandum_document
-from pooledledger.reports.note import NoteRowKind
+from pooledledger.reports.note_layout import note_document
 from pooledledger.reports.quarterly import QuarterlyReport
 from pooledledger.reports.statements import PartnerStatement
 from pooledledger.yearend.tables import close_table, settlement_table
@@ -383,62 +383,7 @@ def _balances_table(s: Sheet, m: MemorandumAccount, caption: str) -> Block:
 
 
 def _note(book: Book, r: YearEndReports) -> None:
-    n = r.note
-    s = Sheet(
-        book,
-        NOTE,
-        f"Pooled budgets (£000) — note to the accounts of {n.partner_name} — "
-        f"{year_ended(n.year, r.close.terminated_on)}",
-    )
-    s.para(
-        f"{n.agreement_name}. Figures in £000, each rounded half up, with the exact figures "
-        f"in £ beside them; deficits positive, surpluses in brackets. Casting policy: "
-        f"{n.policy.value}."
-    )
-    caption = f"Pooled budgets — {n.agreement_name}"
-    first = first_row(s, caption)
-    index = {row.key: first + i for i, row in enumerate(n.rows)}
-    funding = [k for k in index if k.startswith("funding:")]
-    sums: dict[str, tuple[tuple[str, int], ...]] = {
-        "total_funding": tuple((k, 1) for k in funding),
-        "net": (
-            ("expenditure", 1),
-            ("total_funding", -1),
-            *((("net:rounding", 1),) if "net:rounding" in index else ()),
-        ),
-    }
-    rows: list[Any] = []
-    for row in n.rows:
-        label = row.label + (f" (adjusted by {row.adjustment:+d})" if row.adjustment else "")
-        thousands: Any = row.thousands
-        exact: Any = None if row.kind is NoteRowKind.ROUNDING else row.pence
-        if row.key in sums:
-            terms = sums[row.key]
-            thousands = Calc(tuple((index[k], 1, sign) for k, sign in terms), row.thousands)
-            exact_terms = tuple((index[k], 3, sign) for k, sign in terms if ":rounding" not in k)
-            exact = Calc(exact_terms, row.pence)
-        style: Literal["", "total"] = "total" if row.kind is NoteRowKind.TOTAL else ""
-        rows.append(
-            SheetRow((label, thousands, row.adjustment or None, exact, row.kind.value), style)
-        )
-    s.table(
-        caption,
-        [
-            Col("Row", "text"),
-            Col("£000", "thousands"),
-            Col("Adjustment (£000)", "thousands"),
-            Col("Exact £"),
-            Col("Kind", "text"),
-        ],
-        rows,
-    )
-    s.lines(
-        [
-            (f"The £000 column casts: {yes_no(n.casts)}.", "muted"),
-            (f"The exact column casts: {yes_no(n.casts_exactly)}.", "muted"),
-        ]
-    )
-    s.finish()
+    document_sheet(book, NOTE, note_document(r.note))
 
 
 # -- statements ----------------------------------------------------------------------------------

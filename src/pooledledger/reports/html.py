@@ -62,13 +62,13 @@ from pooledledger.reports.html_parts import (
     settlement_text,
     status_list,
     text_cell,
-    thousands_cell,
     year_ended,
     yes_no,
 )
 from pooledledger.reports.memorandum import MemorandumAccount
 from pooledledger.reports.memorandum_layout import memorandum_document
-from pooledledger.reports.note import NoteRowKind, PooledBudgetNote
+from pooledledger.reports.note import PooledBudgetNote
+from pooledledger.reports.note_layout import note_document
 from pooledledger.reports.quarterly import QuarterlyReport
 from pooledledger.reports.statements import PartnerStatement
 from pooledledger.reports.templating import html_document
@@ -273,30 +273,7 @@ def _balances_table(m: MemorandumAccount, caption: str) -> str:
 
 
 def _note(n: PooledBudgetNote) -> str:
-    rows = []
-    for r in n.rows:
-        label = r.label + (f" (adjusted by {r.adjustment:+d})" if r.adjustment else "")
-        exact = '<td class="num">–</td>' if r.kind is NoteRowKind.ROUNDING else num_cell(r.pence)
-        kind = "total" if r.kind is NoteRowKind.TOTAL else ""
-        rows.append(html_row(text_cell(label), thousands_cell(r.thousands), exact, kind=kind))
-    table = html_table(
-        ["", "£000", "£ (exact)"], rows, caption=f"Pooled budgets — {n.agreement_name}"
-    )
-    return html_section(
-        "note",
-        "Pooled budgets note (£000)",
-        table + f'<p class="muted">Casting policy: {esc(n.policy.value)}. The £000 column casts: '
-        f"{'yes' if n.casts else 'NO'}; the exact column casts: "
-        f"{'yes' if n.casts_exactly else 'NO'}.</p>",
-        lead=f"Note to the accounts of {n.partner_name}, "
-        + (
-            f"year ended {day_text(n.year.last_day)}. "
-            if n.terminated_on is None
-            else f"p{year_ended(n.year, n.terminated_on)[1:]}. "
-        )
-        + "Figures in £000, each rounded half up, with the exact figures in £ beside them; "
-        "deficits positive, surpluses in brackets.",
-    )
+    return html_document(note_document(n))
 
 
 def _balances(r: YearEndReports) -> str:

@@ -54,12 +54,11 @@ from datetime import date
 from fractions import Fraction
 
 from pooledledger.core._model import DomainEnum, FrozenModel
-from pooledledger.core.money import Rounding, format_pence, multiply
+from pooledledger.core.money import Rounding, multiply
 from pooledledger.core.periods import FinancialYear
 from pooledledger.model.agreement import Agreement
 from pooledledger.model.partners import PartnerId
-from pooledledger.reports.memorandum import ReportError, _md_text, _year_ended
-from pooledledger.reports.summary import _table
+from pooledledger.reports.memorandum import ReportError
 from pooledledger.yearend.close import YearEndClose
 
 __all__ = [
@@ -157,32 +156,12 @@ class PooledBudgetNote(FrozenModel):
         return all(a == b for a, b in self._relations("pence"))
 
     def to_markdown(self) -> str:
-        out = [
-            f"## Pooled budgets — {_md_text(self.agreement_name)}",
-            "",
-            f"Note to the accounts of {_md_text(self.partner_name)}, "
-            f"{_year_ended(self.year, self.terminated_on)}. "
-            "Figures in £000, each rounded half up; exact figures in £ beside them. "
-            f"Casting policy: {self.policy.value}."
-            + (
-                " Funding excludes contributions cancelled on termination."
-                if self.terminated_on is not None
-                else ""
-            ),
-            "",
-        ]
-        rows: list[list[str]] = []
-        for r in self.rows:
-            k = f"({-r.thousands:,})" if r.thousands < 0 else f"{r.thousands:,}"
-            exact = "–" if r.kind is NoteRowKind.ROUNDING else format_pence(r.pence)
-            label = _md_text(r.label)
-            label += f" (adjusted by {r.adjustment:+d})" if r.adjustment else ""
-            if r.kind is NoteRowKind.TOTAL:
-                rows.append([f"**{label}**", f"**{k}**", f"**{exact}**"])
-            else:
-                rows.append([label, k, exact])
-        out += _table(["", "£000", "£ (exact)"], rows)
-        return "\n".join(out) + "\n"
+        """The note as Markdown, from its one layout
+        (:func:`~pooledledger.reports.note_layout.note_document`)."""
+        from pooledledger.reports.document import render_markdown
+        from pooledledger.reports.note_layout import note_document
+
+        return render_markdown(note_document(self))
 
 
 def _largest(keys: Sequence[str], pence: dict[str, int]) -> str:
