@@ -563,6 +563,11 @@ def document_blocks(s: Sheet, doc: rd.Document) -> None:
     """A document's description, tables and paragraphs, from the sheet's next row."""
     for line in doc.description:
         s.para(rd.pick(line, "workbook"))
+    document_body(s, doc)
+
+
+def document_body(s: Sheet, doc: rd.Document) -> None:
+    """A document's tables and paragraphs (not its description), from the next row."""
     for section in doc.sections:
         for block in section.blocks:
             if not rd.shown(block.only, "workbook"):

@@ -97,6 +97,7 @@ from pooledledger.io.excel_book import (
     WorkbookError,
     cell_ref,
     cell_text,
+    document_body,
     document_sheet,
     exact_in_a_spreadsheet,
     first_row,
@@ -108,6 +109,8 @@ from pooledledger.io.excel_book import (
 )
 from pooledledger.model.partners import PartnerId
 from pooledledger.reports.bundle import YearEndReports
+from pooledledger.reports.checks_layout import checks_document
+from pooledledger.reports.document import pick
 from pooledledger.reports.memorandum import MemorandumAccount
 from pooledledger.reports.memorandum_layout import memorandum_document
 from pooledledger.reports.note_layout import note_document
@@ -986,112 +989,12 @@ def _balances(book: Book, r: YearEndReports) -> None:
 
 
 def _checks(
-    book: Book,
-    r: YearEndReports,
-    quarters: Sequence[QuarterlyReport],
-    issues: Sequence[Issue],
-    lines: Sequence[LineSheet],
+    book: Book, r: YearEndReports, quarters: Sequence[QuarterlyReport], issues: Sequence[Issue]
 ) -> Sheet:
-    m = r.memorandum
-    s = Sheet(
-        book, CHECKS, f"Checks — {r.agreement.name} — {year_ended(r.year, r.close.terminated_on)}"
-    )
-    cons = m.conservation
-    caption = "Conservation (I-1): every pound in is applied"
-    first = first_row(s, caption)
-    s.table(
-        caption,
-        [Col("Item", "text"), Col("£")],
-        [
-            ["Balances brought forward", cons.brought_forward],
-            ["Contributions (including the risk pool)", cons.contributions],
-            ["Additional contributions", cons.additional_contributions],
-            ["Other income", cons.other_income],
-            SheetRow(
-                ["Resources in", Calc(tuple((first + i, 1, 1) for i in range(4)), cons.inflow)],
-                "sub",
-            ),
-            ["Gross expenditure", cons.gross_expenditure],
-            ["Underspends returned", cons.underspends_returned],
-            ["Unused risk pool returned", cons.unused_risk_pool_returned],
-            ["Carried forward", cons.carried_forward],
-            SheetRow(
-                [
-                    "Resources applied",
-                    Calc(tuple((first + 5 + i, 1, 1) for i in range(4)), cons.outflow),
-                ],
-                "sub",
-            ),
-            SheetRow(
-                [
-                    "Difference (must be nil)",
-                    Calc(((first + 4, 1, 1), (first + 9, 1, -1)), cons.inflow - cons.outflow),
-                ],
-                "total",
-            ),
-        ],
-    )
-    caption = "Self-checks of the memorandum account"
-    first = first_row(s, caption)
-    s.table(
-        caption,
-        [
-            Col("Check", "text"),
-            Col("Left"),
-            Col("Right"),
-            Col("Difference"),
-            Col("Holds", "flag"),
-        ],
-        [
-            [
-                x.name,
-                x.left,
-                x.right,
-                Calc(((first + i, 1, 1), (first + i, 2, -1)), x.left - x.right),
-                x.holds,
-            ]
-            for i, x in enumerate(m.checks)
-        ],
-    )
-    report_checks: list[tuple[str, bool]] = [
-        ("£000 note casts (funding, net and shares)", r.note.casts),
-        ("£000 note: the exact column casts", r.note.casts_exactly),
-        ("Host–partner balances mirror (I-6)", r.balances.mirrors),
-    ]
-    for p, st in r.statements.items():
-        report_checks.append((f"{p}: journal balances", st.journal.is_balanced))
-        report_checks.append(
-            (f"{p}: journal net cost agrees to its net share (I-5)", st.net_cost_agrees)
-        )
-    s.table("Report checks", [Col("Check", "text"), Col("Holds", "flag")], report_checks)
-
-    found: list[tuple[str, Issue]] = []
-    seen: set[str] = set()
-    for where, group in (
-        ("close", r.close.issues),
-        ("agreement of balances", r.balances.issues),
-        *[(f"quarterly Q{q.quarter}", q.issues) for q in quarters],
-        ("input", issues),
-    ):
-        for issue in group:
-            key = issue.model_dump_json()
-            if key not in seen:
-                seen.add(key)
-                found.append((where, issue))
-    if found:
-        s.table(
-            "Issues and warnings",
-            [
-                Col("Code", "text"),
-                Col("Severity", "text"),
-                Col("From", "text"),
-                Col("Where", "text"),
-                Col("Message", "text"),
-            ],
-            [[i.code, i.severity.value, w, str(i.location), i.message] for w, i in found],
-        )
-    else:
-        s.para("The close found no issues.", "text")
+    """The Checks sheet from its document; left open for :func:`_workbook_notes`."""
+    doc = checks_document(r, quarters, issues)
+    s = Sheet(book, CHECKS, pick(doc.title, "workbook"))
+    document_body(s, doc)
     return s
 
 
@@ -1246,7 +1149,7 @@ def write_year_end_workbook(
         _settlement(book, reports)
         _quarterly(book, reports, quarterly)
         _balances(book, reports)
-        checks = _checks(book, reports, quarterly, issues, plan)
+        checks = _checks(book, reports, quarterly, issues)
         _tidy(
             book,
             SHARES,

@@ -35,6 +35,7 @@ from __future__ import annotations
 from pooledledger.books.journals import ACCOUNT_LABELS, Journal
 from pooledledger.core.money import format_pence
 from pooledledger.reports.bundle import YearEndReports
+from pooledledger.reports.checks_layout import checks_document
 from pooledledger.reports.html_charts import (
     HOW_BUDGET,
     HOW_FORECAST,
@@ -535,65 +536,7 @@ def _statement(s: PartnerStatement) -> str:
 
 
 def _checks(r: YearEndReports) -> str:
-    m = r.memorandum
-    cons = m.conservation
-    rows = [
-        html_row(text_cell("Balances brought forward"), num_cell(cons.brought_forward)),
-        html_row(
-            text_cell("Contributions (including the risk pool)"), num_cell(cons.contributions)
-        ),
-        html_row(text_cell("Additional contributions"), num_cell(cons.additional_contributions)),
-        html_row(text_cell("Other income"), num_cell(cons.other_income)),
-        html_row(text_cell("Resources in"), num_cell(cons.inflow), kind="total"),
-        html_row(text_cell("Gross expenditure"), num_cell(cons.gross_expenditure)),
-        html_row(text_cell("Underspends returned"), num_cell(cons.underspends_returned)),
-        html_row(text_cell("Unused risk pool returned"), num_cell(cons.unused_risk_pool_returned)),
-        html_row(text_cell("Carried forward"), num_cell(cons.carried_forward)),
-        html_row(text_cell("Resources applied"), num_cell(cons.outflow), kind="total"),
-        html_row(text_cell("Resources in = resources applied"), yes_no(cons.holds)),
-    ]
-    out = [html_table(["", "£"], rows, caption="Conservation (I-1)")]
-    rows = [
-        html_row(text_cell(x.name), num_cell(x.left), num_cell(x.right), yes_no(x.holds))
-        for x in m.checks
-    ]
-    out.append(
-        html_table(
-            ["Check", "Left", "Right", "Holds"],
-            rows,
-            caption="Self-checks of the account",
-            text_cols=(3,),
-        )
-    )
-    issues = r.close.issues
-    if issues:
-        rows = [
-            html_row(
-                text_cell(i.code),
-                text_cell(i.severity.value),
-                text_cell(i.location),
-                text_cell(i.message),
-            )
-            for i in issues
-        ]
-        out.append(
-            html_table(
-                ["Code", "Severity", "Where", "Message"],
-                rows,
-                caption="Issues found by the close",
-                num_from=99,
-            )
-        )
-    else:
-        out.append("<p>The close found no issues.</p>")
-    return html_section(
-        "checks",
-        "Conservation and checks",
-        "\n".join(out),
-        lead="Every pound in is applied: brought forward, contributions, additional "
-        "contributions and income equal expenditure, returns and carry-forwards, to the "
-        "penny. A failed check is shown here, not hidden.",
-    )
+    return html_document(checks_document(r))
 
 
 def render_html(reports: YearEndReports) -> str:

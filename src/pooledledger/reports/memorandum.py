@@ -244,6 +244,21 @@ class Conservation(FrozenModel):
     outflow: int
     holds: bool
 
+    def lines(self) -> list[tuple[str, int, bool]]:
+        """I-1 as every report shows it, in order: (label, pence, whether a total)."""
+        return [
+            ("Balances brought forward", self.brought_forward, False),
+            ("Contributions (including the risk pool)", self.contributions, False),
+            ("Additional contributions", self.additional_contributions, False),
+            ("Other income", self.other_income, False),
+            ("Resources in", self.inflow, True),
+            ("Gross expenditure", self.gross_expenditure, False),
+            ("Underspends returned", self.underspends_returned, False),
+            ("Unused risk pool returned", self.unused_risk_pool_returned, False),
+            ("Carried forward", self.carried_forward, False),
+            ("Resources applied", self.outflow, True),
+        ]
+
 
 class ReportCheck(FrozenModel):
     """A self-check of a report: two figures that must agree."""
