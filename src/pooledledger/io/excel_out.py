@@ -1115,68 +1115,75 @@ def write_year_end_workbook(
     ``path`` is replaced.  The same arguments give the same bytes.
     """
     out = Path(path)
-    a = reports.agreement
     plan = line_sheets_plan(reports, ledger, line_sheets)
-    if quarterly is None:
-        if ledger is not None:
-            from pooledledger.reports.quarterly import quarterly_report
-
-            quarterly = [quarterly_report(a, ledger, reports.year, q) for q in (1, 2, 3, 4)]
-        else:
-            quarterly = []
+    quarters = _quarters(reports, ledger, quarterly)
     year_end = reports.year.last_day
-    period = year_ended(reports.year, reports.close.terminated_on)
     book = Book(
         out,
-        f"{a.name}: year-end reports, {period}",
+        f"{reports.agreement.name}: year-end reports, {_period(reports)}",
         datetime(year_end.year, year_end.month, year_end.day),
     )
     try:
-        _summary(book, reports, plan)
-        _memorandum(book, reports)
-        _note(book, reports)
-        for name, st in zip(
-            statement_sheet_names(reports.statements), reports.statements.values(), strict=True
-        ):
-            _statement(book, name, st)
-        _tidy(
-            book,
-            JOURNALS,
-            f"Year-end journals — {a.name} — {period}",
-            _JOURNAL_COLUMNS,
-            journal_table(reports.close.journals).rows,
-        )
-        _settlement(book, reports)
-        _quarterly(book, reports, quarterly)
-        _balances(book, reports)
-        checks = _checks(book, reports, quarterly, issues)
-        _tidy(
-            book,
-            SHARES,
-            f"Shares at year end — {a.name} — {period}",
-            _SHARES_COLUMNS,
-            close_table(reports.close).rows,
-        )
-        written = {x.name for x in plan if x.written}
-        if ledger is not None and LEDGER in written:
-            _line_sheet(
-                book,
-                LEDGER,
-                f"Ledger — {a.name} — {len(ledger):,} entries",
-                _LEDGER_COLUMNS,
-                ledger_table(ledger),
-            )
-        if ledger is not None and LINE_SHARES in written:
-            _line_sheet(
-                book,
-                LINE_SHARES,
-                f"Shares per line — {a.name} — {reports.year}",
-                _LINE_SHARE_COLUMNS,
-                apportionment_table(apportion(ledger, reports.year)),
-            )
-        _workbook_notes(checks, plan)
+        _sheets(book, reports, ledger, quarters, issues, plan)
     except BaseException:
         book.abandon()
         raise
     book.close()
     return out
+
+
+def _period(r: YearEndReports) -> str:
+    return year_ended(r.year, r.close.terminated_on)
+
+
+def _quarters(
+    r: YearEndReports, ledger: Ledger | None, quarterly: Sequence[QuarterlyReport] | None
+) -> Sequence[QuarterlyReport]:
+    """The quarterly reports to show: as given, else Q1–Q4 from the ledger, else none."""
+    if quarterly is not None:
+        return quarterly
+    if ledger is None:
+        return []
+    from pooledledger.reports.quarterly import quarterly_report
+
+    return [quarterly_report(r.agreement, ledger, r.year, q) for q in (1, 2, 3, 4)]
+
+
+def _sheets(
+    book: Book,
+    r: YearEndReports,
+    ledger: Ledger | None,
+    quarters: Sequence[QuarterlyReport],
+    issues: Sequence[Issue],
+    plan: Sequence[LineSheet],
+) -> None:
+    """Every sheet, in workbook order (:data:`SHEETS`); the Checks sheet's notes last."""
+    name, period = r.agreement.name, _period(r)
+    _summary(book, r, plan)
+    _memorandum(book, r)
+    _note(book, r)
+    for sheet, st in zip(statement_sheet_names(r.statements), r.statements.values(), strict=True):
+        _statement(book, sheet, st)
+    journals = journal_table(r.close.journals).rows
+    _tidy(book, JOURNALS, f"Year-end journals — {name} — {period}", _JOURNAL_COLUMNS, journals)
+    _settlement(book, r)
+    _quarterly(book, r, quarters)
+    _balances(book, r)
+    checks = _checks(book, r, quarters, issues)
+    shares = close_table(r.close).rows
+    _tidy(book, SHARES, f"Shares at year end — {name} — {period}", _SHARES_COLUMNS, shares)
+    if ledger is not None:
+        _line_sheets(book, r, ledger, {x.name for x in plan if x.written})
+    _workbook_notes(checks, plan)
+
+
+def _line_sheets(book: Book, r: YearEndReports, ledger: Ledger, written: set[str]) -> None:
+    """The line-level sheets the plan writes: Ledger, Shares per line."""
+    name = r.agreement.name
+    if LEDGER in written:
+        title = f"Ledger — {name} — {len(ledger):,} entries"
+        _line_sheet(book, LEDGER, title, _LEDGER_COLUMNS, ledger_table(ledger))
+    if LINE_SHARES in written:
+        title = f"Shares per line — {name} — {r.year}"
+        table = apportionment_table(apportion(ledger, r.year))
+        _line_sheet(book, LINE_SHARES, title, _LINE_SHARE_COLUMNS, table)
