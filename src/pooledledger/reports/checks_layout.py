@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from pooledledger.core.errors import Issue
 from pooledledger.reports.bundle import YearEndReports
 from pooledledger.reports.document import (
+    HTML,
     WORKBOOK,
     Alt,
     Cell,
@@ -40,7 +41,6 @@ from pooledledger.reports.quarterly import QuarterlyReport
 
 __all__ = ["checks_document"]
 
-HTML: frozenset[Format] = frozenset({"html"})
 LEAD = (
     "Every pound in is applied: brought forward, contributions, additional "
     "contributions and income equal expenditure, returns and carry-forwards, to the "

@@ -65,6 +65,7 @@ NUMERIC: frozenset[str] = frozenset({"amount", "thousands", "percent", "count"})
 
 #: Where a block, column or row is shown, when not in every format.
 MARKDOWN: frozenset[Format] = frozenset({"markdown"})
+HTML: frozenset[Format] = frozenset({"html"})
 WORKBOOK: frozenset[Format] = frozenset({"workbook"})
 NOT_MARKDOWN: frozenset[Format] = frozenset({"html", "workbook"})
 NOT_WORKBOOK: frozenset[Format] = frozenset({"markdown", "html"})

@@ -16,12 +16,12 @@ Reports read results and never write entries (layer L4); this module is pure.
 from __future__ import annotations
 
 from pooledledger.reports.document import (
+    HTML,
     WORKBOOK,
     Alt,
     Cell,
     Column,
     Document,
-    Format,
     Paragraph,
     Row,
     Section,
@@ -35,7 +35,6 @@ from pooledledger.reports.note import NoteRow, NoteRowKind, PooledBudgetNote
 
 __all__ = ["note_document"]
 
-HTML: frozenset[Format] = frozenset({"html"})
 #: The table's columns; the workbook alone shows the adjustment and the row's kind.
 THOUSANDS, EXACT = 1, 3
 COLUMNS = (
