@@ -227,3 +227,41 @@ def test_the_quarterly_report_is_one_document_for_every_format() -> None:
             assert len(row.cells) == len(table.columns), pick(table.caption, "html")
             for cell in row.cells:
                 assert all(0 <= r < len(table.rows) for r, _, _ in cell.sum)
+
+
+def test_a_styled_paragraph_joined_to_the_block_before_it() -> None:
+    table = _table(Row((text("ICB"), money(100))))
+    doc = _doc(table, Paragraph("Casts: yes.", style="muted", joined=True), Paragraph("Next."))
+    html = html_document(doc)
+    assert '</table></div><p class="muted">Casts: yes.</p>\n<p>Next.</p>' in html
+    md = render_markdown(doc)
+    assert md.endswith("| ICB | 1.00 |\nCasts: yes.\n\nNext.\n")
+
+
+def test_a_document_that_is_part_of_another_has_a_second_level_title() -> None:
+    doc = Document("Part", (Section((Paragraph("Text."),)),), level=2)
+    assert render_markdown(doc) == "## Part\n\nText.\n"
+
+
+def test_the_note_is_one_document_for_every_format() -> None:
+    from pooledledger.io import load_agreement, load_ledger
+    from pooledledger.reports.bundle import year_end_reports
+    from pooledledger.reports.document import pick
+    from pooledledger.reports.note_layout import note_document
+
+    examples = files("pooledledger") / "examples"
+    ag = load_agreement(str(examples / "example2_bcf.toml"))
+    led = load_ledger(ag, str(examples / "example2_ledger.toml"))
+    doc = note_document(year_end_reports(ag, led, ag.financial_years[0]).note)
+    (table,) = [b for s in doc.sections for b in s.blocks if isinstance(b, Table)]
+    assert [pick(c.header, "workbook") for c in table.columns] == [
+        "Row",
+        "£000",
+        "Adjustment (£000)",
+        "Exact £",
+        "Kind",
+    ]
+    worked = [row.cells[1].sum for row in table.rows if row.cells[1].sum]
+    assert len(worked) == 2  # Total funding and Net are formulas in the workbook
+    assert render_markdown(doc).startswith("## Pooled budgets — ")
+    assert html_document(doc).startswith('<section id="note" class="major"')

@@ -552,15 +552,28 @@ def document_table(s: Sheet, table: rd.Table) -> Block:
     return s.table(caption, columns, written)
 
 
+def document_paragraph(s: Sheet, block: rd.Paragraph) -> None:
+    """A paragraph in its format (muted unless styled); a joined one on the next row."""
+    if block.joined:
+        s.row -= 1
+    s.para(rd.pick(block.text, "workbook"), rd.pick(block.style, "workbook") or "muted")
+
+
 def document_blocks(s: Sheet, doc: rd.Document) -> None:
-    """A document's tables, paragraphs and item lists (not its title or description),
-    written on ``s`` from its current row; an information item is a muted line."""
+    """A document's description, tables and paragraphs, from the sheet's next row."""
+    for line in doc.description:
+        s.para(rd.pick(line, "workbook"))
+    document_body(s, doc)
+
+
+def document_body(s: Sheet, doc: rd.Document) -> None:
+    """A document's tables and paragraphs (not its description), from the next row."""
     for section in doc.sections:
         for block in section.blocks:
             if not rd.shown(block.only, "workbook"):
                 continue
             if isinstance(block, rd.Paragraph):
-                s.para(rd.pick(block.text, "workbook"))
+                document_paragraph(s, block)
             elif isinstance(block, rd.Table):
                 document_table(s, block)
             elif isinstance(block, rd.Items):
@@ -575,7 +588,5 @@ def document_blocks(s: Sheet, doc: rd.Document) -> None:
 def document_sheet(book: Book, name: str, doc: rd.Document) -> None:
     """A sheet from a report document: its title, description, tables and paragraphs."""
     s = Sheet(book, name, rd.pick(doc.title, "workbook"))
-    for line in doc.description:
-        s.para(rd.pick(line, "workbook"))
     document_blocks(s, doc)
     s.finish()

@@ -53,7 +53,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime
 from os import PathLike
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from pooledledger.books.apportion import apportion
 from pooledledger.books.journals import ACCOUNT_LABELS, Journal
@@ -97,7 +97,7 @@ from pooledledger.io.excel_book import (
     WorkbookError,
     cell_ref,
     cell_text,
-    document_blocks,
+    document_body,
     document_sheet,
     exact_in_a_spreadsheet,
     first_row,
@@ -109,9 +109,11 @@ from pooledledger.io.excel_book import (
 )
 from pooledledger.model.partners import PartnerId
 from pooledledger.reports.bundle import YearEndReports
+from pooledledger.reports.checks_layout import checks_document
+from pooledledger.reports.document import pick
 from pooledledger.reports.memorandum import MemorandumAccount
 from pooledledger.reports.memorandum_layout import memorandum_document
-from pooledledger.reports.note import NoteRowKind
+from pooledledger.reports.note_layout import note_document
 from pooledledger.reports.quarterly import QuarterlyReport
 from pooledledger.reports.quarterly_layout import quarterly_document
 from pooledledger.reports.statements import PartnerStatement
@@ -385,62 +387,7 @@ def _balances_table(s: Sheet, m: MemorandumAccount, caption: str) -> Block:
 
 
 def _note(book: Book, r: YearEndReports) -> None:
-    n = r.note
-    s = Sheet(
-        book,
-        NOTE,
-        f"Pooled budgets (£000) — note to the accounts of {n.partner_name} — "
-        f"{year_ended(n.year, r.close.terminated_on)}",
-    )
-    s.para(
-        f"{n.agreement_name}. Figures in £000, each rounded half up, with the exact figures "
-        f"in £ beside them; deficits positive, surpluses in brackets. Casting policy: "
-        f"{n.policy.value}."
-    )
-    caption = f"Pooled budgets — {n.agreement_name}"
-    first = first_row(s, caption)
-    index = {row.key: first + i for i, row in enumerate(n.rows)}
-    funding = [k for k in index if k.startswith("funding:")]
-    sums: dict[str, tuple[tuple[str, int], ...]] = {
-        "total_funding": tuple((k, 1) for k in funding),
-        "net": (
-            ("expenditure", 1),
-            ("total_funding", -1),
-            *((("net:rounding", 1),) if "net:rounding" in index else ()),
-        ),
-    }
-    rows: list[Any] = []
-    for row in n.rows:
-        label = row.label + (f" (adjusted by {row.adjustment:+d})" if row.adjustment else "")
-        thousands: Any = row.thousands
-        exact: Any = None if row.kind is NoteRowKind.ROUNDING else row.pence
-        if row.key in sums:
-            terms = sums[row.key]
-            thousands = Calc(tuple((index[k], 1, sign) for k, sign in terms), row.thousands)
-            exact_terms = tuple((index[k], 3, sign) for k, sign in terms if ":rounding" not in k)
-            exact = Calc(exact_terms, row.pence)
-        style: Literal["", "total"] = "total" if row.kind is NoteRowKind.TOTAL else ""
-        rows.append(
-            SheetRow((label, thousands, row.adjustment or None, exact, row.kind.value), style)
-        )
-    s.table(
-        caption,
-        [
-            Col("Row", "text"),
-            Col("£000", "thousands"),
-            Col("Adjustment (£000)", "thousands"),
-            Col("Exact £"),
-            Col("Kind", "text"),
-        ],
-        rows,
-    )
-    s.lines(
-        [
-            (f"The £000 column casts: {yes_no(n.casts)}.", "muted"),
-            (f"The exact column casts: {yes_no(n.casts_exactly)}.", "muted"),
-        ]
-    )
-    s.finish()
+    document_sheet(book, NOTE, note_document(r.note))
 
 
 # -- statements ----------------------------------------------------------------------------------
@@ -878,7 +825,7 @@ def _quarterly(book: Book, r: YearEndReports, quarters: Sequence[QuarterlyReport
             "(or pass the quarterly reports) to have them here."
         )
     for q in quarters:
-        document_blocks(s, quarterly_document(q))
+        document_body(s, quarterly_document(q))
     s.finish()
 
 
@@ -963,112 +910,12 @@ def _balances(book: Book, r: YearEndReports) -> None:
 
 
 def _checks(
-    book: Book,
-    r: YearEndReports,
-    quarters: Sequence[QuarterlyReport],
-    issues: Sequence[Issue],
-    lines: Sequence[LineSheet],
+    book: Book, r: YearEndReports, quarters: Sequence[QuarterlyReport], issues: Sequence[Issue]
 ) -> Sheet:
-    m = r.memorandum
-    s = Sheet(
-        book, CHECKS, f"Checks — {r.agreement.name} — {year_ended(r.year, r.close.terminated_on)}"
-    )
-    cons = m.conservation
-    caption = "Conservation (I-1): every pound in is applied"
-    first = first_row(s, caption)
-    s.table(
-        caption,
-        [Col("Item", "text"), Col("£")],
-        [
-            ["Balances brought forward", cons.brought_forward],
-            ["Contributions (including the risk pool)", cons.contributions],
-            ["Additional contributions", cons.additional_contributions],
-            ["Other income", cons.other_income],
-            SheetRow(
-                ["Resources in", Calc(tuple((first + i, 1, 1) for i in range(4)), cons.inflow)],
-                "sub",
-            ),
-            ["Gross expenditure", cons.gross_expenditure],
-            ["Underspends returned", cons.underspends_returned],
-            ["Unused risk pool returned", cons.unused_risk_pool_returned],
-            ["Carried forward", cons.carried_forward],
-            SheetRow(
-                [
-                    "Resources applied",
-                    Calc(tuple((first + 5 + i, 1, 1) for i in range(4)), cons.outflow),
-                ],
-                "sub",
-            ),
-            SheetRow(
-                [
-                    "Difference (must be nil)",
-                    Calc(((first + 4, 1, 1), (first + 9, 1, -1)), cons.inflow - cons.outflow),
-                ],
-                "total",
-            ),
-        ],
-    )
-    caption = "Self-checks of the memorandum account"
-    first = first_row(s, caption)
-    s.table(
-        caption,
-        [
-            Col("Check", "text"),
-            Col("Left"),
-            Col("Right"),
-            Col("Difference"),
-            Col("Holds", "flag"),
-        ],
-        [
-            [
-                x.name,
-                x.left,
-                x.right,
-                Calc(((first + i, 1, 1), (first + i, 2, -1)), x.left - x.right),
-                x.holds,
-            ]
-            for i, x in enumerate(m.checks)
-        ],
-    )
-    report_checks: list[tuple[str, bool]] = [
-        ("£000 note casts (funding, net and shares)", r.note.casts),
-        ("£000 note: the exact column casts", r.note.casts_exactly),
-        ("Host–partner balances mirror (I-6)", r.balances.mirrors),
-    ]
-    for p, st in r.statements.items():
-        report_checks.append((f"{p}: journal balances", st.journal.is_balanced))
-        report_checks.append(
-            (f"{p}: journal net cost agrees to its net share (I-5)", st.net_cost_agrees)
-        )
-    s.table("Report checks", [Col("Check", "text"), Col("Holds", "flag")], report_checks)
-
-    found: list[tuple[str, Issue]] = []
-    seen: set[str] = set()
-    for where, group in (
-        ("close", r.close.issues),
-        ("agreement of balances", r.balances.issues),
-        *[(f"quarterly Q{q.quarter}", q.issues) for q in quarters],
-        ("input", issues),
-    ):
-        for issue in group:
-            key = issue.model_dump_json()
-            if key not in seen:
-                seen.add(key)
-                found.append((where, issue))
-    if found:
-        s.table(
-            "Issues and warnings",
-            [
-                Col("Code", "text"),
-                Col("Severity", "text"),
-                Col("From", "text"),
-                Col("Where", "text"),
-                Col("Message", "text"),
-            ],
-            [[i.code, i.severity.value, w, str(i.location), i.message] for w, i in found],
-        )
-    else:
-        s.para("The close found no issues.", "text")
+    """The Checks sheet from its document; left open for :func:`_workbook_notes`."""
+    doc = checks_document(r, quarters, issues)
+    s = Sheet(book, CHECKS, pick(doc.title, "workbook"))
+    document_body(s, doc)
     return s
 
 
@@ -1189,68 +1036,75 @@ def write_year_end_workbook(
     ``path`` is replaced.  The same arguments give the same bytes.
     """
     out = Path(path)
-    a = reports.agreement
     plan = line_sheets_plan(reports, ledger, line_sheets)
-    if quarterly is None:
-        if ledger is not None:
-            from pooledledger.reports.quarterly import quarterly_report
-
-            quarterly = [quarterly_report(a, ledger, reports.year, q) for q in (1, 2, 3, 4)]
-        else:
-            quarterly = []
+    quarters = _quarters(reports, ledger, quarterly)
     year_end = reports.year.last_day
-    period = year_ended(reports.year, reports.close.terminated_on)
     book = Book(
         out,
-        f"{a.name}: year-end reports, {period}",
+        f"{reports.agreement.name}: year-end reports, {_period(reports)}",
         datetime(year_end.year, year_end.month, year_end.day),
     )
     try:
-        _summary(book, reports, plan)
-        _memorandum(book, reports)
-        _note(book, reports)
-        for name, st in zip(
-            statement_sheet_names(reports.statements), reports.statements.values(), strict=True
-        ):
-            _statement(book, name, st)
-        _tidy(
-            book,
-            JOURNALS,
-            f"Year-end journals — {a.name} — {period}",
-            _JOURNAL_COLUMNS,
-            journal_table(reports.close.journals).rows,
-        )
-        _settlement(book, reports)
-        _quarterly(book, reports, quarterly)
-        _balances(book, reports)
-        checks = _checks(book, reports, quarterly, issues, plan)
-        _tidy(
-            book,
-            SHARES,
-            f"Shares at year end — {a.name} — {period}",
-            _SHARES_COLUMNS,
-            close_table(reports.close).rows,
-        )
-        written = {x.name for x in plan if x.written}
-        if ledger is not None and LEDGER in written:
-            _line_sheet(
-                book,
-                LEDGER,
-                f"Ledger — {a.name} — {len(ledger):,} entries",
-                _LEDGER_COLUMNS,
-                ledger_table(ledger),
-            )
-        if ledger is not None and LINE_SHARES in written:
-            _line_sheet(
-                book,
-                LINE_SHARES,
-                f"Shares per line — {a.name} — {reports.year}",
-                _LINE_SHARE_COLUMNS,
-                apportionment_table(apportion(ledger, reports.year)),
-            )
-        _workbook_notes(checks, plan)
+        _sheets(book, reports, ledger, quarters, issues, plan)
     except BaseException:
         book.abandon()
         raise
     book.close()
     return out
+
+
+def _period(r: YearEndReports) -> str:
+    return year_ended(r.year, r.close.terminated_on)
+
+
+def _quarters(
+    r: YearEndReports, ledger: Ledger | None, quarterly: Sequence[QuarterlyReport] | None
+) -> Sequence[QuarterlyReport]:
+    """The quarterly reports to show: as given, else Q1–Q4 from the ledger, else none."""
+    if quarterly is not None:
+        return quarterly
+    if ledger is None:
+        return []
+    from pooledledger.reports.quarterly import quarterly_report
+
+    return [quarterly_report(r.agreement, ledger, r.year, q) for q in (1, 2, 3, 4)]
+
+
+def _sheets(
+    book: Book,
+    r: YearEndReports,
+    ledger: Ledger | None,
+    quarters: Sequence[QuarterlyReport],
+    issues: Sequence[Issue],
+    plan: Sequence[LineSheet],
+) -> None:
+    """Every sheet, in workbook order (:data:`SHEETS`); the Checks sheet's notes last."""
+    name, period = r.agreement.name, _period(r)
+    _summary(book, r, plan)
+    _memorandum(book, r)
+    _note(book, r)
+    for sheet, st in zip(statement_sheet_names(r.statements), r.statements.values(), strict=True):
+        _statement(book, sheet, st)
+    journals = journal_table(r.close.journals).rows
+    _tidy(book, JOURNALS, f"Year-end journals — {name} — {period}", _JOURNAL_COLUMNS, journals)
+    _settlement(book, r)
+    _quarterly(book, r, quarters)
+    _balances(book, r)
+    checks = _checks(book, r, quarters, issues)
+    shares = close_table(r.close).rows
+    _tidy(book, SHARES, f"Shares at year end — {name} — {period}", _SHARES_COLUMNS, shares)
+    if ledger is not None:
+        _line_sheets(book, r, ledger, {x.name for x in plan if x.written})
+    _workbook_notes(checks, plan)
+
+
+def _line_sheets(book: Book, r: YearEndReports, ledger: Ledger, written: set[str]) -> None:
+    """The line-level sheets the plan writes: Ledger, Shares per line."""
+    name = r.agreement.name
+    if LEDGER in written:
+        title = f"Ledger — {name} — {len(ledger):,} entries"
+        _line_sheet(book, LEDGER, title, _LEDGER_COLUMNS, ledger_table(ledger))
+    if LINE_SHARES in written:
+        title = f"Shares per line — {name} — {r.year}"
+        table = apportionment_table(apportion(ledger, r.year))
+        _line_sheet(book, LINE_SHARES, title, _LINE_SHARE_COLUMNS, table)

@@ -168,8 +168,15 @@ class Table:
 
 @dataclass(frozen=True, slots=True)
 class Paragraph:
+    """A paragraph.  ``style`` is its HTML class and its workbook cell format (empty:
+    no class, the workbook's muted text).  A ``joined`` paragraph follows the block
+    before it with no gap: no line break in HTML, no blank line in Markdown, the
+    next row in the workbook."""
+
     text: str | Alt[str]
     only: frozenset[Format] | None = None
+    style: str | Alt[str] = ""
+    joined: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -238,12 +245,15 @@ class Section:
 
 @dataclass(frozen=True, slots=True)
 class Document:
-    """A whole report: title, description lines, sections; ``id`` anchors it in HTML."""
+    """A whole report: title, description lines, sections; ``id`` anchors it in HTML;
+    ``level`` is the Markdown heading level of its title (``#``, or ``##`` for a
+    document that is a part of another)."""
 
     title: str | Alt[str]
     sections: tuple[Section, ...]
     description: tuple[str | Alt[str], ...] = ()
     id: str = ""
+    level: int = 1
 
 
 # -- building documents ----------------------------------------------------------------------------
@@ -358,7 +368,7 @@ def _md_block(block: Block) -> list[str]:
 def render_markdown(doc: Document) -> str:
     """The document as Markdown: ``# title``, description, then each block after a
     blank line (a captioned table under a ``##`` heading)."""
-    out = [f"# {_md(pick(doc.title, 'markdown'))}", ""]
+    out = [f"{'#' * doc.level} {_md(pick(doc.title, 'markdown'))}", ""]
     for line in doc.description:
         text = pick(line, "markdown")
         if text:
@@ -371,6 +381,7 @@ def render_markdown(doc: Document) -> str:
             first = False
         for block in section.blocks:
             if shown(block.only, "markdown"):
-                out += ([] if first else [""]) + _md_block(block)
+                joined = first or (isinstance(block, Paragraph) and block.joined)
+                out += ([] if joined else [""]) + _md_block(block)
                 first = False
     return "\n".join(out) + "\n"

@@ -37,6 +37,7 @@ from collections.abc import Iterable
 
 from pooledledger.books.journals import ACCOUNT_LABELS, Journal
 from pooledledger.reports.bundle import YearEndReports
+from pooledledger.reports.checks_layout import checks_document
 from pooledledger.reports.document import Block, ChartSpec, Document, Items, Table, pick, shown
 from pooledledger.reports.html_charts import (
     HOW_BUDGET,
@@ -65,13 +66,13 @@ from pooledledger.reports.html_parts import (
     settlement_text,
     status_list,
     text_cell,
-    thousands_cell,
     year_ended,
     yes_no,
 )
 from pooledledger.reports.memorandum import MemorandumAccount
 from pooledledger.reports.memorandum_layout import memorandum_document
-from pooledledger.reports.note import NoteRowKind, PooledBudgetNote
+from pooledledger.reports.note import PooledBudgetNote
+from pooledledger.reports.note_layout import note_document
 from pooledledger.reports.quarterly import QuarterlyReport
 from pooledledger.reports.quarterly_layout import quarterly_document
 from pooledledger.reports.statements import PartnerStatement
@@ -278,30 +279,7 @@ def _balances_table(m: MemorandumAccount, caption: str) -> str:
 
 
 def _note(n: PooledBudgetNote) -> str:
-    rows = []
-    for r in n.rows:
-        label = r.label + (f" (adjusted by {r.adjustment:+d})" if r.adjustment else "")
-        exact = '<td class="num">–</td>' if r.kind is NoteRowKind.ROUNDING else num_cell(r.pence)
-        kind = "total" if r.kind is NoteRowKind.TOTAL else ""
-        rows.append(html_row(text_cell(label), thousands_cell(r.thousands), exact, kind=kind))
-    table = html_table(
-        ["", "£000", "£ (exact)"], rows, caption=f"Pooled budgets — {n.agreement_name}"
-    )
-    return html_section(
-        "note",
-        "Pooled budgets note (£000)",
-        table + f'<p class="muted">Casting policy: {esc(n.policy.value)}. The £000 column casts: '
-        f"{'yes' if n.casts else 'NO'}; the exact column casts: "
-        f"{'yes' if n.casts_exactly else 'NO'}.</p>",
-        lead=f"Note to the accounts of {n.partner_name}, "
-        + (
-            f"year ended {day_text(n.year.last_day)}. "
-            if n.terminated_on is None
-            else f"p{year_ended(n.year, n.terminated_on)[1:]}. "
-        )
-        + "Figures in £000, each rounded half up, with the exact figures in £ beside them; "
-        "deficits positive, surpluses in brackets.",
-    )
+    return html_document(note_document(n))
 
 
 def _balances(r: YearEndReports) -> str:
@@ -563,65 +541,7 @@ def _statement(s: PartnerStatement) -> str:
 
 
 def _checks(r: YearEndReports) -> str:
-    m = r.memorandum
-    cons = m.conservation
-    rows = [
-        html_row(text_cell("Balances brought forward"), num_cell(cons.brought_forward)),
-        html_row(
-            text_cell("Contributions (including the risk pool)"), num_cell(cons.contributions)
-        ),
-        html_row(text_cell("Additional contributions"), num_cell(cons.additional_contributions)),
-        html_row(text_cell("Other income"), num_cell(cons.other_income)),
-        html_row(text_cell("Resources in"), num_cell(cons.inflow), kind="total"),
-        html_row(text_cell("Gross expenditure"), num_cell(cons.gross_expenditure)),
-        html_row(text_cell("Underspends returned"), num_cell(cons.underspends_returned)),
-        html_row(text_cell("Unused risk pool returned"), num_cell(cons.unused_risk_pool_returned)),
-        html_row(text_cell("Carried forward"), num_cell(cons.carried_forward)),
-        html_row(text_cell("Resources applied"), num_cell(cons.outflow), kind="total"),
-        html_row(text_cell("Resources in = resources applied"), yes_no(cons.holds)),
-    ]
-    out = [html_table(["", "£"], rows, caption="Conservation (I-1)")]
-    rows = [
-        html_row(text_cell(x.name), num_cell(x.left), num_cell(x.right), yes_no(x.holds))
-        for x in m.checks
-    ]
-    out.append(
-        html_table(
-            ["Check", "Left", "Right", "Holds"],
-            rows,
-            caption="Self-checks of the account",
-            text_cols=(3,),
-        )
-    )
-    issues = r.close.issues
-    if issues:
-        rows = [
-            html_row(
-                text_cell(i.code),
-                text_cell(i.severity.value),
-                text_cell(i.location),
-                text_cell(i.message),
-            )
-            for i in issues
-        ]
-        out.append(
-            html_table(
-                ["Code", "Severity", "Where", "Message"],
-                rows,
-                caption="Issues found by the close",
-                num_from=99,
-            )
-        )
-    else:
-        out.append("<p>The close found no issues.</p>")
-    return html_section(
-        "checks",
-        "Conservation and checks",
-        "\n".join(out),
-        lead="Every pound in is applied: brought forward, contributions, additional "
-        "contributions and income equal expenditure, returns and carry-forwards, to the "
-        "penny. A failed check is shown here, not hidden.",
-    )
+    return html_document(checks_document(r))
 
 
 def render_html(reports: YearEndReports) -> str:
