@@ -108,10 +108,10 @@ from pooledledger.io.excel_book import (
     yes_no,
 )
 from pooledledger.model.partners import PartnerId
+from pooledledger.reports.balances_layout import balances_document
 from pooledledger.reports.bundle import YearEndReports
 from pooledledger.reports.checks_layout import checks_document
 from pooledledger.reports.document import pick
-from pooledledger.reports.memorandum import MemorandumAccount
 from pooledledger.reports.memorandum_layout import memorandum_document
 from pooledledger.reports.note_layout import note_document
 from pooledledger.reports.quarterly import QuarterlyReport
@@ -361,26 +361,6 @@ def _charts(
 
 def _memorandum(book: Book, r: YearEndReports) -> None:
     document_sheet(book, MEMORANDUM, memorandum_document(r.memorandum))
-
-
-def _balances_table(s: Sheet, m: MemorandumAccount, caption: str) -> Block:
-    return s.table(
-        caption,
-        [
-            Col("Partner", "text"),
-            Col("Host", "flag"),
-            Col("Position", "text"),
-            Col("Balance (+ host owes partner)"),
-            Col("Held by host for next year"),
-            Col("Cash settlement (+ host pays partner)"),
-            Col("Due", "date"),
-        ],
-        [
-            [b.partner, b.is_host, b.position, b.balance, b.held, b.settlement, b.settlement_due]
-            for b in m.balances
-        ],
-        total="Total",
-    )
 
 
 # -- the £000 note -----------------------------------------------------------------------------
@@ -830,80 +810,7 @@ def _quarterly(book: Book, r: YearEndReports, quarters: Sequence[QuarterlyReport
 
 
 def _balances(book: Book, r: YearEndReports) -> None:
-    a = r.balances
-    s = Sheet(
-        book,
-        BALANCES,
-        f"Agreement of balances — {a.agreement_name} — {a.year} month {a.month} "
-        f"(at {a.month_end:%d/%m/%Y})",
-    )
-    s.para(
-        "Each side's figures are read from its own journals; each difference must be nil "
-        f"(I-6). Thresholds {a.thresholds.label}; they bind DHSC_AOB rows only."
-    )
-    caption = "Receivables and payables, and income and expenditure with each other (£)"
-    first = first_row(s, caption)
-    rows = []
-    for i, x in enumerate(a.rows):
-        row = first + i
-        cells: list[Any] = [
-            x.host,
-            x.partner,
-            x.exercise.value,
-            x.host_receivable,
-            x.partner_payable,
-            Calc(((row, 3, 1), (row, 4, -1)), x.host_receivable - x.partner_payable),
-            x.host_payable,
-            x.partner_receivable,
-            Calc(((row, 6, 1), (row, 7, -1)), x.host_payable - x.partner_receivable),
-        ]
-        if x.host_income is not None and x.partner_expenditure is not None:
-            cells += [
-                x.host_income,
-                x.partner_expenditure,
-                Calc(((row, 9, 1), (row, 10, -1)), x.host_income - x.partner_expenditure),
-            ]
-        else:
-            cells += [None, None, None]
-        if x.host_expenditure is not None and x.partner_income is not None:
-            cells += [
-                x.host_expenditure,
-                x.partner_income,
-                Calc(((row, 12, 1), (row, 13, -1)), x.host_expenditure - x.partner_income),
-            ]
-        else:
-            cells += [None, None, None]
-        cells += [x.mirror, x.statement_threshold_met, x.agreement_threshold_met]
-        rows.append(cells)
-    s.table(
-        caption,
-        [
-            Col("Host", "text"),
-            Col("Partner", "text"),
-            Col("Exercise", "text"),
-            *money_cols(
-                [
-                    "Host receivable",
-                    "Partner payable",
-                    "Difference",
-                    "Host payable",
-                    "Partner receivable",
-                    "Difference",
-                    "Host income",
-                    "Partner expenditure",
-                    "Difference",
-                    "Host expenditure",
-                    "Partner income",
-                    "Difference",
-                ]
-            ),
-            Col("Mirror (I-6)", "flag"),
-            Col("Statement", "flag"),
-            Col("Agreement required", "flag"),
-        ],
-        rows,
-    )
-    s.finish()
+    document_sheet(book, BALANCES, balances_document(r.balances))
 
 
 # -- checks ------------------------------------------------------------------------------------

@@ -136,10 +136,13 @@ class Column:
     header: str | Alt[str]
     kind: CellKind = "amount"
     only: frozenset[Format] | None = None
+    #: Whether the column aligns as figures do (right), when not as its ``kind`` says
+    #: (``None``: numeric kinds align right).
+    right: bool | None = None
 
     @property
     def numeric(self) -> bool:
-        return self.kind in NUMERIC
+        return self.kind in NUMERIC if self.right is None else self.right
 
 
 @dataclass(frozen=True, slots=True)

@@ -36,6 +36,7 @@ import html
 from collections.abc import Iterable
 
 from pooledledger.books.journals import ACCOUNT_LABELS, Journal
+from pooledledger.reports.balances_layout import balances_document
 from pooledledger.reports.bundle import YearEndReports
 from pooledledger.reports.checks_layout import checks_document
 from pooledledger.reports.document import Block, ChartSpec, Document, Items, Table, pick, shown
@@ -242,126 +243,12 @@ def _memorandum(m: MemorandumAccount) -> str:
     return html_document(memorandum_document(m))
 
 
-def _balances_table(m: MemorandumAccount, caption: str) -> str:
-    rows = [
-        html_row(
-            text_cell(b.partner + (" (host)" if b.is_host else "")),
-            text_cell(b.position),
-            num_cell(b.balance),
-            num_cell(b.held),
-            num_cell(b.paid_directly),
-            num_cell(b.vat_recharge),
-            num_cell(b.settlement),
-            text_cell(day_text(b.settlement_due)),
-            num_cell(b.unpaid_contributions),
-            num_cell(b.balance_with_host),
-        )
-        for b in m.balances
-    ]
-    return html_table(
-        [
-            "Partner",
-            "Position",
-            "Balance",
-            "Held for next year",
-            "Paid directly",
-            "VAT recharge",
-            "Settlement",
-            "Due",
-            "Unpaid instalments",
-            "Balance with host at 31 March",
-        ],
-        rows,
-        caption=caption,
-        num_from=2,
-        text_cols=(7,),
-    )
-
-
 def _note(n: PooledBudgetNote) -> str:
     return html_document(note_document(n))
 
 
 def _balances(r: YearEndReports) -> str:
-    a = r.balances
-    out = [_balances_table(r.memorandum, "Settlement schedule")]
-    rows = [
-        html_row(
-            text_cell(f"{x.host} ↔ {x.partner}"),
-            text_cell(x.exercise.value),
-            num_cell(x.host_receivable),
-            num_cell(x.host_payable),
-            num_cell(x.partner_receivable),
-            num_cell(x.partner_payable),
-            num_cell(x.held_by_host),
-            num_cell(x.unpaid_contributions),
-            num_cell(x.vat_recharge),
-            num_cell(x.settlement),
-            yes_no(x.mirror),
-        )
-        for x in a.rows
-    ]
-    out.append(
-        html_table(
-            [
-                "Pair",
-                "Exercise",
-                "Host receivable",
-                "Host payable",
-                "Partner receivable",
-                "Partner payable",
-                "Held by host for partner",
-                "Unpaid instalments",
-                "VAT recharge",
-                "Year-end settlement",
-                "Mirror",
-            ],
-            rows,
-            caption=f"Agreement of balances at {day_text(a.month_end)}: receivables and payables",
-            num_from=2,
-        )
-    )
-    rows = [
-        html_row(
-            text_cell(f"{x.host} ↔ {x.partner}"),
-            num_cell(x.host_income),
-            num_cell(x.host_expenditure),
-            num_cell(x.partner_income),
-            num_cell(x.partner_expenditure),
-            text_cell("yes" if x.statement_threshold_met else "no"),
-            text_cell("yes" if x.agreement_threshold_met else "no"),
-        )
-        for x in a.rows
-    ]
-    out.append(
-        html_table(
-            [
-                "Pair",
-                "Host income",
-                "Host expenditure",
-                "Partner income",
-                "Partner expenditure",
-                "Statement",
-                "Agreement required",
-            ],
-            rows,
-            caption="Income and expenditure with each other, year to date, and thresholds",
-            text_cols=(5, 6),
-        )
-    )
-    return html_section(
-        "balances",
-        "Host–partner balances and settlement",
-        "\n".join(out),
-        lead=(
-            f"Month {a.month} of {a.year}. "
-            if a.terminated_on is None
-            else f"At the termination date, {day_text(a.terminated_on)}. "
-        )
-        + "Balance: positive, the host owes the partner; "
-        "negative, the partner owes the host. Each side's figures are read from its own "
-        f"journals. Thresholds {a.thresholds.label}; they bind DHSC_AOB rows only.",
-    )
+    return html_document(balances_document(r.balances, r.memorandum))
 
 
 def _journal_table(j: Journal, caption: str) -> str:
