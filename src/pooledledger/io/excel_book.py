@@ -561,6 +561,35 @@ def document_paragraph(s: Sheet, block: rd.Paragraph) -> None:
     s.para(rd.pick(block.text, "workbook"), rd.pick(block.style, "workbook") or "muted")
 
 
+def _document_items(s: Sheet, block: rd.Items) -> None:
+    """Status items a line each (information muted); a list under its caption line."""
+    items = block.shown_items("workbook")
+    if block.look == "status":
+        s.lines(
+            (rd.pick(i.text, "workbook"), "muted" if i.status == "info" else "text") for i in items
+        )
+        return
+    heading = rd.pick(block.heading, "workbook")
+    lines = [(heading, "caption")] if heading else []
+    s.lines(
+        lines
+        + [(rd.pick(i.text, "workbook"), "bad" if i.status == "bad" else "text") for i in items]
+    )
+
+
+def document_block(s: Sheet, block: rd.Block) -> Block | None:
+    """One block of a document (a chart as its table); where a table landed."""
+    if isinstance(block, rd.Paragraph):
+        document_paragraph(s, block)
+    elif isinstance(block, rd.Items):
+        _document_items(s, block)
+    elif isinstance(block, rd.Table):
+        return document_table(s, block)
+    else:
+        return document_table(s, block.table)
+    return None
+
+
 def document_blocks(s: Sheet, doc: rd.Document) -> None:
     """A document's description, tables and paragraphs, from the sheet's next row."""
     for line in doc.description:
@@ -572,19 +601,8 @@ def document_body(s: Sheet, doc: rd.Document) -> None:
     """A document's tables and paragraphs (not its description), from the next row."""
     for section in doc.sections:
         for block in section.blocks:
-            if not rd.shown(block.only, "workbook"):
-                continue
-            if isinstance(block, rd.Paragraph):
-                document_paragraph(s, block)
-            elif isinstance(block, rd.Table):
-                document_table(s, block)
-            elif isinstance(block, rd.Items):
-                s.lines(
-                    (rd.pick(i.text, "workbook"), "muted" if i.status == "info" else "text")
-                    for i in block.shown_items("workbook")
-                )
-            else:
-                document_table(s, block.table)
+            if rd.shown(block.only, "workbook"):
+                document_block(s, block)
 
 
 def document_sheet(book: Book, name: str, doc: rd.Document) -> None:

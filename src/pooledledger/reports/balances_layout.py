@@ -25,6 +25,7 @@ from dataclasses import replace
 
 from pooledledger.reports.balances import AgreementOfBalances, BalanceRow
 from pooledledger.reports.document import (
+    HTML,
     MARKDOWN,
     WORKBOOK,
     Alt,
@@ -44,8 +45,6 @@ from pooledledger.reports.memorandum import MemorandumAccount, _year_ended
 from pooledledger.reports.memorandum_layout import balances_table, long_date
 
 __all__ = ["balances_document"]
-
-HTML: frozenset[Format] = frozenset({"html"})
 
 _RP = ("host_receivable", "host_payable", "partner_receivable", "partner_payable")
 _IE = ("host_income", "host_expenditure", "partner_income", "partner_expenditure")

@@ -41,10 +41,7 @@ from pooledledger.reports.bundle import YearEndReports
 from pooledledger.reports.checks_layout import checks_document
 from pooledledger.reports.document import Block, ChartSpec, Document, Items, Table, pick, shown
 from pooledledger.reports.html_charts import (
-    HOW_BUDGET,
     HOW_VARIANCE,
-    BudgetBar,
-    budget_chart,
     chart_figure,
     spec_figure,
     variance_bar_svg,
@@ -65,10 +62,8 @@ from pooledledger.reports.html_parts import (
     pounds_text,
     report_page,
     settlement_text,
-    status_list,
     text_cell,
     year_ended,
-    yes_no,
 )
 from pooledledger.reports.memorandum import MemorandumAccount
 from pooledledger.reports.memorandum_layout import memorandum_document
@@ -77,6 +72,7 @@ from pooledledger.reports.note_layout import note_document
 from pooledledger.reports.quarterly import QuarterlyReport
 from pooledledger.reports.quarterly_layout import quarterly_document
 from pooledledger.reports.statements import PartnerStatement
+from pooledledger.reports.summary_layout import summary_document
 from pooledledger.reports.templating import html_document, html_items
 from pooledledger.reports.templating import html_table as document_table
 
@@ -122,121 +118,7 @@ def _header(r: YearEndReports) -> str:
 
 
 def _summary(r: YearEndReports) -> str:
-    m, c = r.memorandum, r.close
-    t = m.total
-    refunded = sum(u.refunded for q in m.partners for u in m.underspend[q].values())
-    figures = figure_list(
-        [
-            ("Total resources", t.total_resources),
-            ("Gross expenditure", t.gross_expenditure),
-            ("Net surplus/(deficit)", t.net),
-            ("Risk pool used", sum(pc.risk_pool_used for pc in c.partners)),
-            ("Additional contributions", t.additional_contributions),
-            ("Underspend refunded", refunded),
-            ("Carried forward", t.carried_forward),
-        ]
-    )
-    failed = [x.name for x in m.checks if not x.holds]
-    errors = [i for i in c.issues if i.is_error]
-    status = status_list(
-        [
-            (
-                "Conservation (I-1) holds" if m.conservation.holds else "Conservation FAILS",
-                m.conservation.holds,
-            ),
-            (
-                f"{len(m.checks)} of {len(m.checks)} self-checks hold"
-                if not failed
-                else f"{len(failed)} self-check(s) FAIL",
-                not failed,
-            ),
-            (
-                "Host–partner balances mirror (I-6)"
-                if r.balances.mirrors
-                else "Balances do NOT mirror",
-                r.balances.mirrors,
-            ),
-            ("£000 note casts" if r.note.casts else "£000 note does NOT cast", r.note.casts),
-            (
-                f"{len(c.issues)} issue(s) from the close"
-                if c.issues
-                else "No issues from the close",
-                None if not errors else False,
-            ),
-        ]
-    )
-    budget = [BudgetBar(s.scheme, s.name, sum(s.contributions.values()), s.net) for s in c.schemes]
-    chart_a = chart_figure(
-        budget_chart(
-            "chart-budget",
-            budget,
-            f"Budget against outturn by scheme, {r.year}",
-            ("Budget (contributions)", "Outturn (net expenditure)"),
-        ),
-        "Chart 1. Budget against outturn by scheme",
-        HOW_BUDGET,
-        html_table(
-            ["Scheme", "Name", "Budget", "Outturn", "Variance (+ over)"],
-            [
-                *[
-                    html_row(
-                        text_cell(b.scheme),
-                        text_cell(b.name),
-                        num_cell(b.budget),
-                        num_cell(b.outturn),
-                        num_cell(b.outturn - b.budget),
-                    )
-                    for b in budget
-                ],
-                html_row(
-                    text_cell("Total"),
-                    text_cell(""),
-                    num_cell(sum(b.budget for b in budget)),
-                    num_cell(sum(b.outturn for b in budget)),
-                    num_cell(sum(b.outturn - b.budget for b in budget)),
-                    kind="total",
-                ),
-            ],
-            caption="Table 1. Budget and outturn by scheme (£)",
-            num_from=2,
-        ),
-    )
-    partners = list(m.partners)
-    bars = [
-        variance_bar_svg(
-            s.scheme, s.name, s.variance, partners, s.risk_pool, s.offset, s.deficit, s.underspend
-        )
-        for s in c.schemes
-    ]
-    chart_b = chart_figure(
-        variance_chart(
-            "chart-variance", bars, partners, f"How each scheme's variance was shared, {r.year}"
-        ),
-        "Chart 2. How each scheme's variance was shared between the partners",
-        HOW_VARIANCE,
-        variance_table(bars, partners, "Table 2. Variance and how it was shared (£)"),
-    )
-    settle = "".join(
-        f"<li>{esc(settlement_text(pc.partner, pc.is_host, pc.settlement, pc.settlement_due))}"
-        + (f" {esc(host_position_text(c.host_position))}" if pc.is_host else "")
-        + "</li>"
-        for pc in c.partners
-    )
-    body = (
-        figures
-        + status
-        + f'<h3>Settlements</h3><ul class="settle">{settle}</ul>'
-        + chart_a
-        + chart_b
-    )
-    return html_section(
-        "summary",
-        "Summary",
-        body,
-        lead=f"{year_ended(r.year, r.close.terminated_on)}. Figures in £ and pence, exact to "
-        "the penny.",
-        major=False,
-    )
+    return html_document(summary_document(r))
 
 
 def _memorandum(m: MemorandumAccount) -> str:
