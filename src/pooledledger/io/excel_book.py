@@ -561,19 +561,20 @@ def document_paragraph(s: Sheet, block: rd.Paragraph) -> None:
     s.para(rd.pick(block.text, "workbook"), rd.pick(block.style, "workbook") or "muted")
 
 
+#: An item's line format: in a status, information muted; in a list, bad news marked.
+_ITEM_FORMATS = {"status": {"info": "muted"}, "list": {"bad": "bad"}}
+
+
 def _document_items(s: Sheet, block: rd.Items) -> None:
-    """Status items a line each (information muted); a list under its caption line."""
-    items = block.shown_items("workbook")
-    if block.look == "status":
-        s.lines(
-            (rd.pick(i.text, "workbook"), "muted" if i.status == "info" else "text") for i in items
-        )
-        return
-    heading = rd.pick(block.heading, "workbook")
-    lines = [(heading, "caption")] if heading else []
+    """Items a line each; a list under its caption line."""
+    heading = rd.pick(block.heading, "workbook") if block.look == "list" else ""
+    formats = _ITEM_FORMATS[block.look]
     s.lines(
-        lines
-        + [(rd.pick(i.text, "workbook"), "bad" if i.status == "bad" else "text") for i in items]
+        [(heading, "caption")] * bool(heading)
+        + [
+            (rd.pick(i.text, "workbook"), formats.get(i.status, "text"))
+            for i in block.shown_items("workbook")
+        ]
     )
 
 
