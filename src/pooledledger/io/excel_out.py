@@ -96,10 +96,6 @@ from pooledledger.io.excel_book import (
     WorkbookError,
     cell_ref,
     cell_text,
-    document_block,
-    document_body,
-    document_sheet,
-    document_table,
     exact_in_a_spreadsheet,
     first_row,
     money_cols,
@@ -107,6 +103,12 @@ from pooledledger.io.excel_book import (
     settlement_text,
     year_ended,
     yes_no,
+)
+from pooledledger.io.excel_document import (
+    document_block,
+    document_body,
+    document_sheet,
+    document_table,
 )
 from pooledledger.model.partners import PartnerId
 from pooledledger.reports import document as rd
