@@ -302,6 +302,7 @@ class Sheet:
         self.values: dict[tuple[int, int], int] = {}
         self.texts: set[tuple[int, int]] = set()  # figures too large, written as text
         self.widths: dict[int, int] = {}
+        self.tables: dict[str, tuple[dict[int, int], dict[int, int]]] = {}  # keyed: rows, cols
         self.row = 0
         self.ws.write_string(0, 0, cell_text(title), book.fmt("title"))
         self.ws.set_row(0, 20)

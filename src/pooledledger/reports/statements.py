@@ -28,16 +28,14 @@ from __future__ import annotations
 
 from datetime import date
 
-from pooledledger.books.journals import ACCOUNT_LABELS, Journal
+from pooledledger.books.journals import Journal
 from pooledledger.books.termination import CancelledContribution
 from pooledledger.core._model import FrozenModel
-from pooledledger.core.money import format_pence
 from pooledledger.core.periods import FinancialYear
 from pooledledger.model.agreement import Agreement
 from pooledledger.model.partners import PartnerId, SchemeId
 from pooledledger.model.rules import UnderspendDisposition
-from pooledledger.reports.memorandum import ReportError, UnderspendUse, _cell, _md_text, _year_ended
-from pooledledger.reports.summary import _table
+from pooledledger.reports.memorandum import ReportError, UnderspendUse
 from pooledledger.yearend.close import PartnerClose, YearEndClose
 
 __all__ = ["PartnerStatement", "StatementLine", "partner_statements"]
@@ -136,178 +134,12 @@ class PartnerStatement(FrozenModel):
         return self.journal.net_cost == self.total.net_share
 
     def to_markdown(self) -> str:
-        role = "host" if self.is_host else "partner"
-        out = [
-            f"# Partner statement — {_md_text(self.partner_name)} ({self.partner}) — "
-            f"{_md_text(self.agreement_name)} — {_year_ended(self.year, self.terminated_on)}",
-            "",
-            f"- Partner: {_md_text(self.partner_name)} ({self.partner})",
-            f"- Host: {_md_text(self.host_name)} ({self.host})",
-            f"- Role: {role}",
-            "- Amounts in £; negatives in brackets.",
-            "",
-            "## 1. Contributions and risk pool",
-            "",
-        ]
-        rows = [[label, _cell(v)] for label, v in self.contribution_rows()]
-        rows += [
-            ["**Contributions to schemes**", _cell(self.contributions)],
-            ["Risk pool paid in", _cell(self.risk_pool_paid)],
-            ["Risk pool used on overspends", _cell(self.risk_pool_used)],
-            [
-                "Risk pool unused"
-                + (
-                    f" ({self.risk_pool_unused_disposition.lower().replace('_', ' ')})"
-                    if self.risk_pool_unused_disposition
-                    else ""
-                ),
-                _cell(self.risk_pool_unused),
-            ],
-            ["**Paid in, in total**", _cell(self.contributions + self.risk_pool_paid)],
-        ]
-        out += _table(["", "£"], rows)
+        """The statement as Markdown, from its one layout
+        (:func:`~pooledledger.reports.statements_layout.statement_document`)."""
+        from pooledledger.reports.document import render_markdown
+        from pooledledger.reports.statements_layout import statement_document
 
-        out += ["", "## 2. Share of the pool by scheme", ""]
-        header = [
-            "scheme",
-            "contribution",
-            "risk pool applied",
-            "offsetting",
-            "deficit share",
-            "underspend share",
-            "gross expenditure",
-            "income",
-            "net",
-        ]
-        rows = [
-            [
-                "**Total**" if x is self.total else x.scheme,
-                _cell(x.contribution),
-                _cell(x.risk_pool),
-                _cell(x.offset),
-                _cell(x.deficit),
-                _cell(x.underspend),
-                _cell(x.gross_share),
-                _cell(x.income_share),
-                _cell(x.net_share),
-            ]
-            for x in (*self.lines, self.total)
-        ]
-        out += _table(header, rows)
-
-        out += ["", "## 3. Underspend disposition", ""]
-        rows = [
-            [
-                "**Total**" if x is self.total else x.scheme,
-                _cell(x.disposition.refunded),
-                _cell(x.disposition.carried_forward),
-                _cell(x.disposition.redeployed),
-                _cell(x.disposition.contingency),
-            ]
-            for x in (*self.lines, self.total)
-        ]
-        out += _table(["scheme", "refunded", "carried forward", "redeployed", "contingency"], rows)
-
-        out += ["", "## 4. Balance with the host and settlement", ""]
-        if self.is_host:
-            direction = "host: no cash settlement"
-        elif self.settlement > 0:
-            direction = "host pays partner"
-        elif self.settlement < 0:
-            direction = "partner pays host"
-        else:
-            direction = "nothing to pay"
-        rows = [
-            [
-                "Paid in (contributions and risk pool)",
-                format_pence(self.contributions + self.risk_pool_paid),
-            ],
-            ["of which balances brought forward, already held", format_pence(self.opening_balance)],
-            *(
-                [["Additional contributions paid in year", format_pence(self.additional_paid)]]
-                if self.additional_paid
-                else []
-            ),
-            ["Less share of net expenditure", format_pence(-self.total.net_share)],
-            [
-                "**Balance (+ host owes partner, − partner owes host)**",
-                f"**{format_pence(self.balance)}**",
-            ],
-            [
-                "Less held by the host for next year"
-                if self.terminated_on is None
-                else "Less held by the host (terminated: nothing)",
-                format_pence(-self.held),
-            ],
-            ["Add pool spending paid directly by the partner", format_pence(self.paid_directly)],
-            [
-                "Less VAT recovered by the partner, owed to the host",
-                format_pence(-self.vat_recharge),
-            ],
-            [
-                "**Cash settlement (+ host pays partner, − partner pays host)**",
-                f"**{format_pence(self.settlement)}**",
-            ],
-            ["Settlement direction", direction],
-            ["Settlement due", self.settlement_due.isoformat() if self.settlement_due else "–"],
-            ["Less instalments unpaid at 31 March", format_pence(-self.unpaid_contributions)],
-            [
-                "Less earlier years' instalments unpaid at 31 March",
-                format_pence(-self.unpaid_earlier_years),
-            ],
-            ["Add held by the host for next year", format_pence(self.held)],
-            [
-                "**Balance with the host at 31 March (journals; agreement of balances)**",
-                f"**{format_pence(self.balance_with_host)}**",
-            ],
-            ["Instalments paid since 31 March", format_pence(self.paid_after_year_end)],
-            [
-                "**Still to move after counting unpaid instalments (+ host pays)**",
-                f"**{format_pence(self.amount_due)}**",
-            ],
-        ]
-        rows.append(
-            [
-                "**Net cash on settlement (+ receives, − pays; the host: the partners' "
-                "settlements, reversed)**",
-                f"**{format_pence(self.net_position)}**",
-            ]
-        )
-        out += _table(["", "£"], rows)
-
-        j = self.journal
-        out += [
-            "",
-            "## 5. Journals to post",
-            "",
-            f"Period {j.start} to {j.end}; balanced: "
-            f"{'yes' if j.is_balanced else 'NO'}; net cost {format_pence(j.net_cost)} "
-            f"({'agrees' if self.net_cost_agrees else 'DOES NOT AGREE'} to the share of net "
-            "expenditure)"
-            + (
-                ""
-                if self.is_host
-                else f"; balance with the host {format_pence(j.balance_with(self.host))} "
-                f"({'agrees' if self.reconciles else 'DOES NOT AGREE'} to section 4)"
-            )
-            + ".",
-            "",
-        ]
-        rows = [
-            [
-                x.ref,
-                ACCOUNT_LABELS[x.account] + (f" – {x.counterparty}" if x.counterparty else ""),
-                x.scheme or "",
-                format_pence(x.debit) if x.debit else "",
-                format_pence(x.credit) if x.credit else "",
-            ]
-            for x in j.lines
-        ]
-        rows.append(
-            ["", "**Total**", "", format_pence(j.total_debit), format_pence(j.total_credit)]
-        )
-        out += _table(["ref", "account", "scheme", "Dr", "Cr"], rows, right_from=3)
-        return "\n".join(out) + "\n"
+        return render_markdown(statement_document(self))
 
 
 def _cancelled_label(c: CancelledContribution, on: date | None) -> str:
