@@ -186,78 +186,91 @@ def partner_statements(
     """One statement per partner of ``close``, in agreement order, host included."""
     if close.agreement != agreement.id:
         raise ReportError(f"the close is for agreement {close.agreement!r}, not {agreement.id!r}")
-    host = agreement.host_partner
     out: dict[PartnerId, PartnerStatement] = {}
     for pc in close.partners:
-        p = pc.partner
-        lines = tuple(
-            StatementLine(
-                scheme=s.scheme,
-                name=s.name,
-                contribution=s.contributions.get(p, 0),
-                risk_pool=s.risk_pool.get(p, 0),
-                offset=s.offset.get(p, 0),
-                deficit=s.deficit.get(p, 0),
-                underspend=s.underspend.get(p, 0),
-                disposition=_use(s.dispositions, p),
-                gross_share=s.gross_share.get(p, 0),
-                income_share=s.income_share.get(p, 0),
-                net_share=s.net_share.get(p, 0),
-            )
-            for s in close.schemes
-        )
-        uses = [x.disposition for x in lines]
-        disp = {
-            f: sum(getattr(u, f) for u in uses)
-            for f in ("refunded", "carried_forward", "redeployed", "contingency", "total")
-        }
-        total = StatementLine(
-            scheme="TOTAL",
-            name="Total",
-            contribution=sum(x.contribution for x in lines),
-            risk_pool=sum(x.risk_pool for x in lines),
-            offset=sum(x.offset for x in lines),
-            deficit=sum(x.deficit for x in lines),
-            underspend=sum(x.underspend for x in lines),
-            disposition=UnderspendUse(**disp),
-            gross_share=sum(x.gross_share for x in lines),
-            income_share=sum(x.income_share for x in lines),
-            net_share=sum(x.net_share for x in lines),
-        )
-        if p not in close.journals:
-            raise ReportError(f"the close has no journal for partner {p!r}")
-        out[p] = PartnerStatement(
-            agreement=agreement.id,
-            agreement_name=agreement.name,
-            year=close.year,
-            partner=p,
-            partner_name=agreement.partner(p).name,
-            host=host.id,
-            host_name=host.name,
-            is_host=pc.is_host,
-            contributions=pc.contributions,
-            risk_pool_paid=pc.risk_pool_contribution,
-            risk_pool_used=pc.risk_pool_used,
-            risk_pool_unused=pc.unused_risk_pool,
-            risk_pool_unused_disposition=_unused_disposition(close, pc),
-            additional_paid=pc.additional_paid,
-            lines=lines,
-            total=total,
-            balance=pc.balance,
-            held=pc.held,
-            settlement=pc.settlement,
-            settlement_due=pc.settlement_due,
-            journal=close.journals[p],
-            terminated_on=close.terminated_on,
-            cancelled=tuple(c for c in close.cancelled if c.partner == p),
-            opening_balance=pc.opening_balance,
-            paid_directly=pc.paid_directly,
-            vat_recharge=pc.vat_recharge,
-            unpaid_contributions=pc.unpaid_contributions,
-            unpaid_earlier_years=pc.unpaid_earlier_years,
-            paid_after_year_end=pc.paid_after_year_end,
-            amount_due=pc.amount_due,
-            balance_with_host=pc.balance_with_host,
-            host_position=close.host_position if pc.is_host else None,
-        )
+        if pc.partner not in close.journals:
+            raise ReportError(f"the close has no journal for partner {pc.partner!r}")
+        out[pc.partner] = _statement(agreement, close, pc)
     return out
+
+
+def _lines(close: YearEndClose, p: PartnerId) -> tuple[StatementLine, ...]:
+    """Section 2 and 3's rows: the partner's share of each scheme."""
+    return tuple(
+        StatementLine(
+            scheme=s.scheme,
+            name=s.name,
+            contribution=s.contributions.get(p, 0),
+            risk_pool=s.risk_pool.get(p, 0),
+            offset=s.offset.get(p, 0),
+            deficit=s.deficit.get(p, 0),
+            underspend=s.underspend.get(p, 0),
+            disposition=_use(s.dispositions, p),
+            gross_share=s.gross_share.get(p, 0),
+            income_share=s.income_share.get(p, 0),
+            net_share=s.net_share.get(p, 0),
+        )
+        for s in close.schemes
+    )
+
+
+def _total(lines: tuple[StatementLine, ...]) -> StatementLine:
+    """The Total row: each column summed over the schemes."""
+    uses = [x.disposition for x in lines]
+    disp = {
+        f: sum(getattr(u, f) for u in uses)
+        for f in ("refunded", "carried_forward", "redeployed", "contingency", "total")
+    }
+    return StatementLine(
+        scheme="TOTAL",
+        name="Total",
+        contribution=sum(x.contribution for x in lines),
+        risk_pool=sum(x.risk_pool for x in lines),
+        offset=sum(x.offset for x in lines),
+        deficit=sum(x.deficit for x in lines),
+        underspend=sum(x.underspend for x in lines),
+        disposition=UnderspendUse(**disp),
+        gross_share=sum(x.gross_share for x in lines),
+        income_share=sum(x.income_share for x in lines),
+        net_share=sum(x.net_share for x in lines),
+    )
+
+
+def _statement(agreement: Agreement, close: YearEndClose, pc: PartnerClose) -> PartnerStatement:
+    """One partner's statement from its part of the close."""
+    p, host = pc.partner, agreement.host_partner
+    lines = _lines(close, p)
+    return PartnerStatement(
+        agreement=agreement.id,
+        agreement_name=agreement.name,
+        year=close.year,
+        partner=p,
+        partner_name=agreement.partner(p).name,
+        host=host.id,
+        host_name=host.name,
+        is_host=pc.is_host,
+        contributions=pc.contributions,
+        risk_pool_paid=pc.risk_pool_contribution,
+        risk_pool_used=pc.risk_pool_used,
+        risk_pool_unused=pc.unused_risk_pool,
+        risk_pool_unused_disposition=_unused_disposition(close, pc),
+        additional_paid=pc.additional_paid,
+        lines=lines,
+        total=_total(lines),
+        balance=pc.balance,
+        held=pc.held,
+        settlement=pc.settlement,
+        settlement_due=pc.settlement_due,
+        journal=close.journals[p],
+        terminated_on=close.terminated_on,
+        cancelled=tuple(c for c in close.cancelled if c.partner == p),
+        opening_balance=pc.opening_balance,
+        paid_directly=pc.paid_directly,
+        vat_recharge=pc.vat_recharge,
+        unpaid_contributions=pc.unpaid_contributions,
+        unpaid_earlier_years=pc.unpaid_earlier_years,
+        paid_after_year_end=pc.paid_after_year_end,
+        amount_due=pc.amount_due,
+        balance_with_host=pc.balance_with_host,
+        host_position=close.host_position if pc.is_host else None,
+    )

@@ -236,14 +236,15 @@ def _held_label(st: PartnerStatement) -> str | Alt[str]:
     )
 
 
-def _balance(st: PartnerStatement, *, paid_in: Ref, net: Ref) -> Table:
-    """4: the balance with the host, what it holds, the cash settlement, each
-    reconciling item, and the balance with the host at 31 March; the workbook works
-    out the balances and the settlement (``paid_in`` and ``net``: section 1's paid in
-    and section 2's total net share)."""
-    rows: list[Row] = []
+class _Lines:
+    """Section 4's rows as they are added: a label and an amount (zero as 0.00 in
+    Markdown; a row that is not an item in bold), each add giving its row's index."""
+
+    def __init__(self) -> None:
+        self.rows: list[Row] = []
 
     def add(
+        self,
         label: str | Alt[str],
         pence: int,
         kind: RowKind | Alt[RowKind] = "item",
@@ -252,12 +253,34 @@ def _balance(st: PartnerStatement, *, paid_in: Ref, net: Ref) -> Table:
         refs: tuple[Ref, ...] = (),
         only: frozenset[Format] | None = None,
     ) -> int:
+        """A row; the workbook works it out as the sum of the rows ``sum`` and ``refs``."""
         strong = kind != "item"
         terms = tuple((r, 1, 1) for r in sum)
         cell = Cell(pence, "amount", zero="0.00", strong=strong, sum=terms, refs=refs)
-        rows.append(Row((text(label, strong=strong), cell), kind, only))
-        return len(rows) - 1
+        self.rows.append(Row((text(label, strong=strong), cell), kind, only))
+        return len(self.rows) - 1
 
+
+def _balance(st: PartnerStatement, *, paid_in: Ref, net: Ref) -> Table:
+    """4: the balance with the host, what it holds, the cash settlement, each
+    reconciling item, and the balance with the host at 31 March; the workbook works
+    out the balances and the settlement (``paid_in`` and ``net``: section 1's paid in
+    and section 2's total net share)."""
+    lines = _Lines()
+    cash = _to_settlement(st, lines, paid_in, net)
+    due = st.settlement_due
+    lines.rows += [
+        Row((text("Settlement direction"), text(_direction(st))), only=NOT_HTML),
+        Row((text("Settlement due"), Cell(due, "date", text=None if due else "–")), only=NOT_HTML),
+    ]
+    _to_balance_with_host(st, lines, cash)
+    columns = (Column(Alt("", workbook="Item"), "text"), Column("£"))
+    return Table("4. Balance with the host and settlement", columns, tuple(lines.rows))
+
+
+def _to_settlement(st: PartnerStatement, lines: _Lines, paid_in: Ref, net: Ref) -> int:
+    """From what was paid in to the cash settlement; gives the settlement's row."""
+    add = lines.add
     paid_in_total = st.contributions + st.risk_pool_paid
     paid = add("Paid in (contributions and risk pool)", paid_in_total, refs=(paid_in,))
     add("of which balances brought forward, already held", st.opening_balance, only=NOT_HTML)
@@ -273,17 +296,18 @@ def _balance(st: PartnerStatement, *, paid_in: Ref, net: Ref) -> Table:
     held = add(_held_label(st), -st.held)
     direct = add("Add pool spending paid directly by the partner", st.paid_directly)
     vat = add("Less VAT recovered by the partner, owed to the host", -st.vat_recharge)
-    cash = add(
+    return add(
         "Cash settlement (+ host pays partner, − partner pays host)",
         st.settlement,
         "total",
         sum=(balance, held, direct, vat),
     )
-    due = st.settlement_due
-    rows += [
-        Row((text("Settlement direction"), text(_direction(st))), only=NOT_HTML),
-        Row((text("Settlement due"), Cell(due, "date", text=None if due else "–")), only=NOT_HTML),
-    ]
+
+
+def _to_balance_with_host(st: PartnerStatement, lines: _Lines, cash: int) -> None:
+    """From the cash settlement (row ``cash``) to the balance with the host at 31 March,
+    what is still to move, and the net cash on settlement."""
+    add = lines.add
     unpaid = add("Less instalments unpaid at 31 March", -st.unpaid_contributions)
     earlier = add("Less earlier years' instalments unpaid at 31 March", -st.unpaid_earlier_years)
     back = add("Add held by the host for next year", st.held)
@@ -307,8 +331,6 @@ def _balance(st: PartnerStatement, *, paid_in: Ref, net: Ref) -> Table:
         "total",
         only=NOT_HTML,
     )
-    columns = (Column(Alt("", workbook="Item"), "text"), Column("£"))
-    return Table("4. Balance with the host and settlement", columns, tuple(rows))
 
 
 def _day(d: date | None) -> str:
