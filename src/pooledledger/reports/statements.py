@@ -20,8 +20,9 @@ same sections and rows, host or not:
    agreement of balances (docs/reports.md#partner-statements);
 5. the journals it posts, exactly ``close.journals[partner]``.
 
-Amounts are integer pence; text shows negatives in brackets.  Reports read results
-and never write entries (layer L4).
+The layout, for Markdown, HTML and the workbook alike, is stated once in
+:mod:`pooledledger.reports.statements_layout`.  Amounts are integer pence; text
+shows negatives in brackets.  Reports read results and never write entries (layer L4).
 """
 
 from __future__ import annotations
