@@ -4,8 +4,8 @@
 :class:`Sheet` writes one sheet top to bottom (streaming: a row is final once
 written), typing each cell (text, money from integer pence, £000, dates, flags) and
 writing a total as a formula only when a spreadsheet is bound to get the same penny
-(:func:`exact_in_a_spreadsheet`).  :func:`document_sheet` writes a sheet from a
-report document (:mod:`pooledledger.reports.document`).  The sheets themselves are
+(:func:`exact_in_a_spreadsheet`).  :mod:`pooledledger.io.excel_document` writes a
+sheet from a report document (:mod:`pooledledger.reports.document`).  The sheets are
 in :mod:`pooledledger.io.excel_out` (docs/excel-and-dataframes.md#the-year-end-workbook).
 """
 
