@@ -484,10 +484,6 @@ def formula(terms: Sequence[tuple[int, int, int]]) -> str:
     return "=" + out
 
 
-def money_cols(headers: Iterable[str]) -> list[Col]:
-    return [Col(h, "money") for h in headers]
-
-
 def first_row(sheet: Sheet, caption: str) -> int:
     """The first data row of the next table written on ``sheet``."""
     return sheet.row + (2 if caption else 1)
