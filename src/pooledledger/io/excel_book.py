@@ -20,10 +20,7 @@ from typing import Any, Literal
 
 from pooledledger.core.errors import PooledLedgerError
 from pooledledger.core.money import format_pence, pence_to_decimal
-from pooledledger.core.periods import FinancialYear
 from pooledledger.io._cells import neutralise
-from pooledledger.model.agreement import LegalBasis
-from pooledledger.reports.memorandum import _year_ended as _period
 
 #: Number format of every amount in pounds: £, negatives in brackets, nil as a dash.
 MONEY_FORMAT = '£#,##0.00;(£#,##0.00);"–"'
@@ -74,12 +71,6 @@ LineSheets = Literal["auto", "always", "never"]
 ILLEGAL = re.compile(r"[\000-\010]|[\013-\014]|[\016-\037]")
 _BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
 
-LEGAL_BASIS = {
-    LegalBasis.S75_NHSA2006: "Section 75, National Health Service Act 2006",
-    LegalBasis.S31_HA1999: "Section 31, Health Act 1999",
-    LegalBasis.S10_CA2004: "Section 10, Children Act 2004",
-    LegalBasis.S65Z5_NHSA2006: "Section 65Z5, National Health Service Act 2006",
-}
 #: Partner colours in agreement order (Okabe–Ito, as the HTML report), risk pool grey.
 COLOURS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#D55E00", "#56B4E9", "#F0E442")
 GREY = "#5F6B76"
@@ -184,11 +175,6 @@ def cell_text(value: str) -> str:
     kept = ILLEGAL.sub("", value)
     # a carriage return would be stored as "_x000D_": every line end is written "\n"
     return neutralise(kept).replace("\r\n", "\n").replace("\r", "\n") if kept else ""
-
-
-def year_ended(year: FinancialYear, terminated_on: date | None = None) -> str:
-    """The period a report covers (a terminated agreement's part year, so marked)."""
-    return _period(year, terminated_on)
 
 
 def pounds(pence: int) -> str:
@@ -491,14 +477,3 @@ def first_row(sheet: Sheet, caption: str) -> int:
 
 def yes_no(holds: bool) -> str:
     return "yes" if holds else "NO"
-
-
-def settlement_text(partner: str, is_host: bool, settlement: int, due: date | None) -> str:
-    when = f"{due:%d/%m/%Y}" if due else "–"
-    if is_host:
-        return f"{partner} (host): no cash settlement; its money never leaves it."
-    if settlement > 0:
-        return f"Host pays {partner} £{format_pence(settlement)} by {when}."
-    if settlement < 0:
-        return f"{partner} pays the host £{format_pence(-settlement)} by {when}."
-    return f"{partner}: nothing to pay."

@@ -86,8 +86,6 @@ from pooledledger.io.excel_book import (
     Sheet,
     WorkbookError,
     exact_in_a_spreadsheet,
-    settlement_text,
-    year_ended,
 )
 from pooledledger.io.excel_document import (
     document_body,
@@ -114,6 +112,7 @@ from pooledledger.reports.quarterly import QuarterlyReport
 from pooledledger.reports.quarterly_layout import quarterly_document
 from pooledledger.reports.statements import PartnerStatement
 from pooledledger.reports.statements_layout import statement_document
+from pooledledger.reports.wording import period_text, settlement_text, short_date
 from pooledledger.yearend.tables import close_table, settlement_table
 
 __all__ = [
@@ -216,7 +215,7 @@ def _settlement(book: Book, r: YearEndReports) -> None:
     s = Sheet(
         book,
         SETTLEMENT,
-        f"Settlement schedule — {r.agreement.name} — {year_ended(r.year, r.close.terminated_on)}",
+        f"Settlement schedule — {r.agreement.name} — {period_text(r.year, r.close.terminated_on)}",
     )
     s.para(
         "Balance: positive, the host owes the partner; negative, the partner owes the host. "
@@ -232,7 +231,12 @@ def _settlement(book: Book, r: YearEndReports) -> None:
     )
     s.lines(
         [
-            (settlement_text(pc.partner, pc.is_host, pc.settlement, pc.settlement_due), "text")
+            (
+                settlement_text(
+                    pc.partner, pc.is_host, pc.settlement, pc.settlement_due, short_date
+                ),
+                "text",
+            )
             for pc in r.close.partners
         ]
     )
@@ -405,7 +409,7 @@ def write_year_end_workbook(
 
 
 def _period(r: YearEndReports) -> str:
-    return year_ended(r.year, r.close.terminated_on)
+    return period_text(r.year, r.close.terminated_on)
 
 
 def _quarters(

@@ -41,8 +41,9 @@ from pooledledger.reports.document import (
     money,
     text,
 )
-from pooledledger.reports.memorandum import MemorandumAccount, _year_ended
-from pooledledger.reports.memorandum_layout import balances_table, long_date
+from pooledledger.reports.memorandum import MemorandumAccount
+from pooledledger.reports.memorandum_layout import balances_table
+from pooledledger.reports.wording import long_date, period_text
 
 __all__ = ["balances_document"]
 
@@ -170,7 +171,7 @@ def balances_document(
     issues the export carries (Markdown)."""
     period = f"{a.year} month {a.month}"
     if a.terminated_on is not None:
-        period = _year_ended(a.year, a.terminated_on)
+        period = period_text(a.year, a.terminated_on)
     title = Alt(
         f"Agreement of balances — {a.agreement_name} — {a.year} month {a.month} "
         f"(at {a.month_end:%d/%m/%Y})",

@@ -36,8 +36,9 @@ from pooledledger.reports.document import (
     money,
     text,
 )
-from pooledledger.reports.memorandum import Conservation, ReportCheck, _year_ended
+from pooledledger.reports.memorandum import Conservation, ReportCheck
 from pooledledger.reports.quarterly import QuarterlyReport
+from pooledledger.reports.wording import period_text
 
 __all__ = ["checks_document"]
 
@@ -176,7 +177,7 @@ def checks_document(
     the workbook's list."""
     title = Alt(
         "Conservation and checks",
-        workbook=f"Checks — {r.agreement.name} — {_year_ended(r.year, r.close.terminated_on)}",
+        workbook=f"Checks — {r.agreement.name} — {period_text(r.year, r.close.terminated_on)}",
     )
     blocks = (
         _conservation(r.memorandum.conservation),

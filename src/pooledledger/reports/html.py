@@ -48,14 +48,11 @@ from pooledledger.reports.html_charts import (
     variance_table,
 )
 from pooledledger.reports.html_parts import (
-    LEGAL_BASIS,
     PARTNER_COLOURS,
-    day_text,
     esc,
     figure_list,
     html_section,
     report_page,
-    year_ended,
 )
 from pooledledger.reports.memorandum import MemorandumAccount
 from pooledledger.reports.memorandum_layout import memorandum_document
@@ -68,6 +65,7 @@ from pooledledger.reports.statements_layout import statement_document
 from pooledledger.reports.summary_layout import summary_document
 from pooledledger.reports.templating import html_document, html_items
 from pooledledger.reports.templating import html_table as document_table
+from pooledledger.reports.wording import LEGAL_BASIS, long_date, period_title
 
 __all__ = ["PARTNER_COLOURS", "render_html", "render_quarterly_html"]
 
@@ -85,7 +83,7 @@ def _header(r: YearEndReports) -> str:
         ("Pooled fund manager", ag.pooled_fund_manager),
         ("Legal basis", basis),
         ("Partners", partners),
-        ("Term", f"{day_text(ag.term_start)} to {day_text(ag.term_end)}"),
+        ("Term", f"{long_date(ag.term_start)} to {long_date(ag.term_end)}"),
         ("Figures", "£ and pence; negatives in brackets; overspends positive"),
     ]
     dl = "".join(f"<dt>{esc(k)}</dt><dd>{esc(v)}</dd>" for k, v in facts)
@@ -103,7 +101,7 @@ def _header(r: YearEndReports) -> str:
         '<header class="report">'
         '<p class="kicker">Pooled fund year-end report</p>'
         f"<h1>{esc(ag.name)}{year}</h1>"
-        f'<p class="muted">{esc(year_ended(r.year, r.close.terminated_on))}</p>'
+        f'<p class="muted">{esc(period_title(r.year, r.close.terminated_on))}</p>'
         f'<dl class="facts">{dl}</dl>'
         f'<nav class="toc" aria-label="Contents">{nav}</nav>'
         "</header>"
@@ -167,7 +165,7 @@ def _quarterly_header(q: QuarterlyReport, doc: Document) -> str:
         # element content: quotes need no escaping (the page has always shown them as they are)
         f'<p class="muted">{html.escape(pick(doc.description[0], "html"), quote=False)}</p>'
         f'<dl class="facts"><dt>Agreement</dt><dd>{esc(q.agreement_name)} ({esc(q.agreement)})</dd>'
-        f"<dt>Projection date</dt><dd>{esc(day_text(q.projection_date))}</dd>"
+        f"<dt>Projection date</dt><dd>{esc(long_date(q.projection_date))}</dd>"
         "<dt>Figures</dt><dd>£ and pence; negatives in brackets; variance: overspend "
         "positive</dd></dl></header>"
     )

@@ -9,13 +9,10 @@ entries; this module is pure.
 from __future__ import annotations
 
 import html
-from collections.abc import Callable, Iterable, Sequence
-from datetime import date
+from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
 from pooledledger.core.money import format_pence
-from pooledledger.core.periods import FinancialYear
-from pooledledger.model.agreement import LegalBasis
 from pooledledger.reports.templating import html_page
 
 #: Partner colours, in agreement order (Okabe–Ito, safe for colour-blind readers).
@@ -37,12 +34,6 @@ INK_COLOUR = "#1B1F24"
 MUTED_COLOUR = "#5B6470"
 RULE_COLOUR = "#D0D7DE"
 
-LEGAL_BASIS = {
-    LegalBasis.S75_NHSA2006: "Section 75, National Health Service Act 2006",
-    LegalBasis.S31_HA1999: "Section 31, Health Act 1999",
-    LegalBasis.S10_CA2004: "Section 10, Children Act 2004",
-    LegalBasis.S65Z5_NHSA2006: "Section 65Z5, National Health Service Act 2006",
-}
 
 # The stylesheet is templates/report.css, inlined into the page by page.html.j2.
 
@@ -130,17 +121,6 @@ def html_section(key: str, title: str, body: str, *, lead: str = "", major: bool
     )
 
 
-def year_ended(year: FinancialYear, terminated_on: date | None = None) -> str:
-    if terminated_on is not None:
-        return f"Period {day_text(year.start)} to {day_text(terminated_on)} (terminated)"
-    d = year.last_day
-    return f"Year ended {d.day} {d:%B} {d.year}"
-
-
-def day_text(d: date | None) -> str:
-    return "–" if d is None else f"{d.day} {d:%B} {d.year}"
-
-
 def report_page(title: str, body: str) -> str:
     return html_page(title, body)
 
@@ -161,20 +141,3 @@ def host_position_text(position: int) -> str:
     if position < 0:
         return f"Net, the host pays £{format_pence(-position)} to the other partners."
     return "Net, no cash moves between the host and the other partners."
-
-
-def settlement_text(
-    partner: str,
-    is_host: bool,
-    settlement: int,
-    due: date | None,
-    when: Callable[[date | None], str] = day_text,
-) -> str:
-    """Who pays whom by when; ``when`` writes the date (``31 March 2008`` by default)."""
-    if is_host:
-        return f"{partner} (host): no cash settlement; its money never leaves it."
-    if settlement > 0:
-        return f"Host pays {partner} £{format_pence(settlement)} by {when(due)}."
-    if settlement < 0:
-        return f"{partner} pays the host £{format_pence(-settlement)} by {when(due)}."
-    return f"{partner}: nothing to pay."

@@ -99,18 +99,6 @@ def _md_text(text: str) -> str:
     return " ".join(text.replace("|", "\\|").splitlines())
 
 
-def _long_date(d: date) -> str:
-    return f"{d.day} {d:%B} {d.year}"
-
-
-def _year_ended(year: FinancialYear, terminated_on: date | None = None) -> str:
-    """The period a report covers: the year, or the part year of a terminated agreement
-    (docs/year-end.md#termination-and-withdrawal)."""
-    if terminated_on is not None:
-        return f"period {_long_date(year.start)} to {_long_date(terminated_on)} (terminated)"
-    return f"year ended {_long_date(year.last_day)}"
-
-
 # -- the model ------------------------------------------------------------------------
 
 

@@ -13,10 +13,8 @@ Reports read results and never write entries (layer L4).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import date
 
 from pooledledger.core.money import format_pence
-from pooledledger.core.periods import FinancialYear
 from pooledledger.model.partners import PartnerId
 from pooledledger.reports.document import (
     MARKDOWN,
@@ -43,20 +41,9 @@ from pooledledger.reports.document import (
     total_row,
 )
 from pooledledger.reports.memorandum import MemorandumAccount
-from pooledledger.reports.memorandum import _year_ended as _year_ended_text
+from pooledledger.reports.wording import long_date, period_text, period_title
 
 __all__ = ["balances_table", "grid_table", "memorandum_document"]
-
-
-def long_date(d: date | None) -> str:
-    return "–" if d is None else f"{d.day} {d:%B} {d.year}"
-
-
-def period_title(year: FinancialYear, terminated_on: date | None) -> str:
-    """``Year ended 31 March 2008``, as the HTML page says it."""
-    if terminated_on is not None:
-        return f"Period {long_date(year.start)} to {long_date(terminated_on)} (terminated)"
-    return f"Year ended {long_date(year.last_day)}"
 
 
 # -- shared tables -----------------------------------------------------------------------
@@ -496,7 +483,7 @@ def _checks(m: MemorandumAccount) -> Table:
 
 def memorandum_document(m: MemorandumAccount) -> Document:
     """The memorandum account (docs/reports.md#the-memorandum-account) as a document."""
-    period = _year_ended_text(m.year, m.terminated_on)
+    period = period_text(m.year, m.terminated_on)
     host = f"Host: {m.host}; pooled fund manager: {m.pooled_fund_manager}. "
     md_host = f"Host: {one_line(m.host)}; pooled fund manager: {one_line(m.pooled_fund_manager)}. "
     title = Alt(

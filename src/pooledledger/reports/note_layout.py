@@ -30,8 +30,8 @@ from pooledledger.reports.document import (
     money,
     text,
 )
-from pooledledger.reports.memorandum import _year_ended
 from pooledledger.reports.note import NoteRow, NoteRowKind, PooledBudgetNote
+from pooledledger.reports.wording import period_text
 
 __all__ = ["note_document"]
 
@@ -107,7 +107,7 @@ def _casts(n: PooledBudgetNote) -> list[Paragraph]:
 
 def note_document(n: PooledBudgetNote) -> Document:
     """The "Pooled budgets" note (docs/reports.md#the-pooled-budgets-note-000) as a document."""
-    period = _year_ended(n.year, n.terminated_on)
+    period = period_text(n.year, n.terminated_on)
     title = Alt(
         f"Pooled budgets — {n.agreement_name}",
         html="Pooled budgets note (£000)",

@@ -50,8 +50,8 @@ from pooledledger.reports.document import (
     text,
     total_row,
 )
-from pooledledger.reports.memorandum_layout import long_date
 from pooledledger.reports.quarterly import QuarterlyReport
+from pooledledger.reports.wording import long_date
 
 __all__ = ["issues_table", "quarterly_document"]
 

@@ -15,7 +15,6 @@ Reports read results and never write entries (layer L4).
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import date
 
 from pooledledger.books.journals import ACCOUNT_LABELS
 from pooledledger.core.money import format_pence
@@ -48,11 +47,9 @@ from pooledledger.reports.document import (
 from pooledledger.reports.html_parts import (
     host_position_text,
     pounds_text,
-    settlement_text,
-    year_ended,
 )
-from pooledledger.reports.memorandum import _year_ended
 from pooledledger.reports.statements import PartnerStatement, StatementLine
+from pooledledger.reports.wording import period_text, period_title, settlement_text, short_date
 
 __all__ = ["statement_document"]
 
@@ -80,7 +77,7 @@ USE_FIELDS = (
 
 def statement_document(st: PartnerStatement) -> Document:
     """The statement (docs/reports.md#partner-statements) as a document."""
-    period = _year_ended(st.year, st.terminated_on)
+    period = period_text(st.year, st.terminated_on)
     title = Alt(
         f"Partner statement — {st.partner_name} ({st.partner}) — {st.agreement_name} — {period}",
         markdown=f"Partner statement — {one_line(st.partner_name)} ({st.partner}) — "
@@ -93,7 +90,7 @@ def statement_document(st: PartnerStatement) -> Document:
     )
     # the HTML page's lead says the period; the workbook's says who (as the page's head)
     lead = Alt(
-        who, html=f"{st.agreement_name} — {year_ended(st.year, st.terminated_on)}.", markdown=""
+        who, html=f"{st.agreement_name} — {period_title(st.year, st.terminated_on)}.", markdown=""
     )
     facts = (
         f"Partner: {one_line(st.partner_name)} ({st.partner})",
@@ -333,18 +330,13 @@ def _to_balance_with_host(st: PartnerStatement, lines: _Lines, cash: int) -> Non
     )
 
 
-def _day(d: date | None) -> str:
-    """A date as the workbook's text writes it."""
-    return f"{d:%d/%m/%Y}" if d else "–"
-
-
 def _settlement(st: PartnerStatement) -> Paragraph:
     """Who pays whom, by when (HTML: and the host's net position)."""
     who = (st.partner, st.is_host, st.settlement, st.settlement_due)
     position = "" if st.host_position is None else f" {host_position_text(st.host_position)}"
     html = settlement_text(*who) + position
     return Paragraph(
-        Alt(settlement_text(*who, when=_day), html=html),
+        Alt(settlement_text(*who, when=short_date), html=html),
         NOT_MARKDOWN,
         Alt("", workbook="text"),
     )

@@ -51,9 +51,8 @@ from pooledledger.reports.document import (
     total_row,
 )
 from pooledledger.reports.html_charts import HOW_BUDGET, HOW_VARIANCE
-from pooledledger.reports.html_parts import LEGAL_BASIS, host_position_text, settlement_text
-from pooledledger.reports.memorandum import _year_ended
-from pooledledger.reports.memorandum_layout import period_title
+from pooledledger.reports.html_parts import host_position_text
+from pooledledger.reports.wording import LEGAL_BASIS, period_text, period_title, settlement_text
 
 __all__ = ["budget_chart_spec", "summary_document", "variance_chart_spec"]
 
@@ -71,7 +70,7 @@ def _pool(r: YearEndReports) -> Table:
     host = ag.host_partner
     facts = [
         ("Agreement", f"{ag.name} ({ag.id})"),
-        ("Year", f"{r.year}, {_year_ended(r.year, r.close.terminated_on)}"),
+        ("Year", f"{r.year}, {period_text(r.year, r.close.terminated_on)}"),
         ("Host", f"{host.name} ({host.id})"),
         ("Pooled fund manager", ag.pooled_fund_manager),
         ("Legal basis", LEGAL_BASIS.get(ag.legal_basis, ag.legal_basis.value)),
@@ -301,7 +300,7 @@ def variance_chart_spec(r: YearEndReports) -> ChartSpec:
 def summary_document(r: YearEndReports, notes: Sequence[str] = ()) -> Document:
     """The year-end summary as a document; ``notes`` are the workbook's own (what it
     left out).  Each block is a section of its own: HTML runs them together."""
-    period = _year_ended(r.year, r.close.terminated_on)
+    period = period_text(r.year, r.close.terminated_on)
     title = Alt(f"{r.agreement.name} — year-end report — {period}", html="Summary")
     lead = Alt(
         "",
