@@ -295,7 +295,7 @@ def agreement_of_balances(
             raise ReportError(
                 f"the close is for {close.agreement} {close.year}, not {agreement.id} {year}"
             )
-        journals, issues = close.journals, close.issues
+        journals, issues = dict(close.journals), close.issues
         terminated_on = close.terminated_on
         month_end = close.period.last_day
     else:

@@ -35,10 +35,10 @@ from pooledledger.core.money import format_pence
 from pooledledger.core.periods import FinancialYear
 from pooledledger.model.agreement import Agreement
 from pooledledger.model.partners import PartnerId, SchemeId
-from pooledledger.model.rules import UnderspendDisposition
+from pooledledger.model.rules import RiskPoolUnused, UnderspendDisposition
 from pooledledger.reports.memorandum import ReportError, UnderspendUse, _cell, _md_text, _year_ended
 from pooledledger.reports.summary import _table
-from pooledledger.yearend.close import PartnerClose, YearEndClose
+from pooledledger.yearend.close import PartnerClose, SchemeClose, YearEndClose
 
 __all__ = ["PartnerStatement", "StatementLine", "partner_statements"]
 
@@ -84,7 +84,7 @@ class PartnerStatement(FrozenModel):
     risk_pool_paid: int
     risk_pool_used: int
     risk_pool_unused: int
-    risk_pool_unused_disposition: str | None
+    risk_pool_unused_disposition: RiskPoolUnused | None
     additional_paid: int = 0
     lines: tuple[StatementLine, ...]
     total: StatementLine
@@ -320,9 +320,9 @@ def _cancelled_label(c: CancelledContribution, on: date | None) -> str:
     return f"Cancelled on termination – {c.scheme}: the part for the days {when}"
 
 
-def _use(dispositions: dict[str, dict[PartnerId, int]], p: PartnerId) -> UnderspendUse:
+def _use(s: SchemeClose, p: PartnerId) -> UnderspendUse:
     def get(d: UnderspendDisposition) -> int:
-        return dispositions.get(d.value, {}).get(p, 0)
+        return s.disposed(d, p)
 
     values = {
         "refunded": get(UnderspendDisposition.REFUND),
@@ -333,7 +333,7 @@ def _use(dispositions: dict[str, dict[PartnerId, int]], p: PartnerId) -> Undersp
     return UnderspendUse(**values, total=sum(values.values()))
 
 
-def _unused_disposition(close: YearEndClose, pc: PartnerClose) -> str | None:
+def _unused_disposition(close: YearEndClose, pc: PartnerClose) -> RiskPoolUnused | None:
     """What happened to the partner's unused risk pool, read from what the host holds.
 
     ``RiskPoolUse.unused_disposition`` states the agreement's rule, which a
@@ -345,7 +345,7 @@ def _unused_disposition(close: YearEndClose, pc: PartnerClose) -> str | None:
     if pc.unused_risk_pool == 0:
         return close.risk_pool.unused_disposition
     kept = pc.held - pc.carried_forward - pc.redeployed - pc.contingency
-    return "CARRY_FORWARD" if kept == pc.unused_risk_pool else "REFUND"
+    return RiskPoolUnused.CARRY_FORWARD if kept == pc.unused_risk_pool else RiskPoolUnused.REFUND
 
 
 def partner_statements(
@@ -367,7 +367,7 @@ def partner_statements(
                 offset=s.offset.get(p, 0),
                 deficit=s.deficit.get(p, 0),
                 underspend=s.underspend.get(p, 0),
-                disposition=_use(s.dispositions, p),
+                disposition=_use(s, p),
                 gross_share=s.gross_share.get(p, 0),
                 income_share=s.income_share.get(p, 0),
                 net_share=s.net_share.get(p, 0),

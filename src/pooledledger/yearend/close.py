@@ -42,6 +42,7 @@ from pooledledger.books.riskshare import BoardRuling
 from pooledledger.books.termination import CancelledContribution, period_to
 from pooledledger.core._model import FrozenModel
 from pooledledger.core.errors import Issue
+from pooledledger.core.frozen import FrozenDict
 from pooledledger.core.periods import DateRange, FinancialYear
 from pooledledger.model.agreement import Agreement
 from pooledledger.model.entries import Entry
@@ -78,7 +79,7 @@ class YearEndClose(FrozenModel):
     schemes: tuple[SchemeClose, ...]
     risk_pool: RiskPoolUse | None
     partners: tuple[PartnerClose, ...]
-    journals: dict[PartnerId, Journal]
+    journals: FrozenDict[PartnerId, Journal]
     entries: tuple[Entry, ...]
     issues: tuple[Issue, ...]
     terminated_on: date | None = None

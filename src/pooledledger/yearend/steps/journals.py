@@ -61,8 +61,8 @@ def _year_end_shares(
             s.scheme,
             weights,
             "year-end close",
-            s.gross_share,
-            s.income_share,
+            dict(s.gross_share),
+            dict(s.income_share),
             capital,
             in_year[s.scheme].capital_cost,
         )
