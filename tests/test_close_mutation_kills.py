@@ -25,6 +25,7 @@ import pytest
 
 from pooledledger import Entry, Instalment
 from pooledledger.books.riskshare import BoardRuling, SchemeFacts
+from pooledledger.model.entries import EntryKind
 from pooledledger.model.rules import NoRiskShare, WindfallManaged
 from pooledledger.yearend.close import YearEndClose, close_year
 from pooledledger.yearend.steps.risk_share import _no_risk_after_pool
@@ -1682,7 +1683,7 @@ def test_rs11_through_the_close_pins_refund_and_managed_parts() -> None:
         "ICB": (4, 1, 1, 4),
         "TRUST": (1, 0, 0, 1),
     }
-    bf = [(e.id, e.pence) for e in r.entries if e.entry == "contribution"]
+    bf = [(e.id, e.pence) for e in r.entries if e.entry is EntryKind.CONTRIBUTION]
     assert bf == [("BF-2026-27-S-ICB", 1)]
 
 

@@ -38,6 +38,7 @@ from pooledledger.model.agreement import Agreement
 from pooledledger.model.entries import (
     Contribution,
     Entry,
+    EntryKind,
     Expenditure,
     Income,
     Instalment,
@@ -100,9 +101,13 @@ def check_unknown_schemes(agreement: Agreement, entries: Sequence[Entry]) -> lis
     funds = _scheme_ids(agreement, with_risk_pool=True)
     for e in entries:
         # the ``entry`` tag, not isinstance: an order of magnitude faster on models
-        if (e.entry == "expenditure" or e.entry == "income") and e.scheme not in lines:
+        if (
+            e.entry is EntryKind.EXPENDITURE or e.entry is EntryKind.INCOME
+        ) and e.scheme not in lines:
             known = lines
-        elif (e.entry == "contribution" or e.entry == "instalment") and e.scheme not in funds:
+        elif (
+            e.entry is EntryKind.CONTRIBUTION or e.entry is EntryKind.INSTALMENT
+        ) and e.scheme not in funds:
             known = funds
         else:
             continue
@@ -123,10 +128,12 @@ def check_unknown_partners(agreement: Agreement, entries: Sequence[Entry]) -> li
     out: list[Issue] = []
     for e in entries:
         if (
-            e.entry == "contribution" or e.entry == "instalment" or e.entry == "settlement"
+            e.entry is EntryKind.CONTRIBUTION
+            or e.entry is EntryKind.INSTALMENT
+            or e.entry is EntryKind.SETTLEMENT
         ) and e.partner not in known:
             out.append(_issue("PL-LED-002", e.id, f"unknown partner {e.partner!r}", "partner"))
-        elif e.entry == "expenditure":
+        elif e.entry is EntryKind.EXPENDITURE:
             if e.procuring_partner is not None and e.procuring_partner not in known:
                 out.append(
                     _issue(
@@ -196,7 +203,7 @@ def check_dates(agreement: Agreement, entries: Sequence[Entry]) -> list[Issue]:
     lo, hi = SUPPORTED_DATES.start, SUPPORTED_DATES.end
     out: list[Issue] = []
     for e in entries:
-        if e.entry == "expenditure" or e.entry == "income":  # the common case, fast
+        if e.entry is EntryKind.EXPENDITURE or e.entry is EntryKind.INCOME:  # the common case, fast
             if not lo <= e.date < hi:
                 out += _out_of_range(e)
             elif not term_start <= e.date < term_end:
@@ -260,7 +267,7 @@ def check_reversal_dates(
     out: list[Issue] = []
     for e in entries:
         if (
-            e.entry == "reversal"
+            e.entry is EntryKind.REVERSAL
             and SUPPORTED_DATES.contains(e.date)
             and not term.contains(e.date)
             and isinstance(original(e.reverses), Expenditure | Income)
@@ -274,7 +281,7 @@ def check_permitted_categories(agreement: Agreement, entries: Sequence[Entry]) -
     permitted = {s.id: set(s.permitted_categories) for s in agreement.schemes}
     out: list[Issue] = []
     for e in entries:
-        if e.entry == "expenditure" and permitted.get(e.scheme):
+        if e.entry is EntryKind.EXPENDITURE and permitted.get(e.scheme):
             allowed = permitted[e.scheme]
             if e.category not in allowed:
                 out.append(
@@ -300,7 +307,7 @@ def check_capital_owner(agreement: Agreement, entries: Sequence[Entry]) -> list[
             "procuring_partner",
         )
         for e in entries
-        if e.entry == "expenditure" and e.capital and e.procuring_partner is None
+        if e.entry is EntryKind.EXPENDITURE and e.capital and e.procuring_partner is None
     ]
 
 
@@ -313,7 +320,7 @@ def check_signs(agreement: Agreement, entries: Sequence[Entry]) -> list[Issue]:
     """
     out: list[Issue] = []
     for e in entries:
-        if e.entry == "income" and e.pence < 0:
+        if e.entry is EntryKind.INCOME and e.pence < 0:
             out.append(
                 _issue(
                     "PL-LED-012",
@@ -326,7 +333,7 @@ def check_signs(agreement: Agreement, entries: Sequence[Entry]) -> list[Issue]:
                     Severity.WARNING,
                 )
             )
-        elif e.entry == "expenditure" and e.net_pence > 0 and e.vat_pence < 0:
+        elif e.entry is EntryKind.EXPENDITURE and e.net_pence > 0 and e.vat_pence < 0:
             out.append(
                 _issue(
                     "PL-LED-013",
