@@ -27,6 +27,7 @@ and never write entries (layer L4).
 from __future__ import annotations
 
 from datetime import date
+from typing import overload
 
 from pooledledger.books.journals import ACCOUNT_LABELS, Journal
 from pooledledger.books.termination import CancelledContribution
@@ -36,7 +37,8 @@ from pooledledger.core.periods import FinancialYear
 from pooledledger.model.agreement import Agreement
 from pooledledger.model.partners import PartnerId, SchemeId
 from pooledledger.model.rules import RiskPoolUnused, UnderspendDisposition
-from pooledledger.reports.memorandum import ReportError, UnderspendUse, _cell, _md_text, _year_ended
+from pooledledger.reports.common import ReportError, agreement_and_close
+from pooledledger.reports.memorandum import UnderspendUse, _cell, _md_text, _year_ended
 from pooledledger.reports.summary import _table
 from pooledledger.yearend.close import PartnerClose, SchemeClose, YearEndClose
 
@@ -348,12 +350,32 @@ def _unused_disposition(close: YearEndClose, pc: PartnerClose) -> RiskPoolUnused
     return RiskPoolUnused.CARRY_FORWARD if kept == pc.unused_risk_pool else RiskPoolUnused.REFUND
 
 
+@overload
+def partner_statements(close: YearEndClose, /) -> dict[PartnerId, PartnerStatement]: ...
+
+
+@overload
 def partner_statements(
+    agreement: Agreement, close: YearEndClose, /
+) -> dict[PartnerId, PartnerStatement]: ...
+
+
+def partner_statements(*args: Agreement | YearEndClose) -> dict[PartnerId, PartnerStatement]:
+    """One statement per partner of ``close``, in agreement order, host included.
+
+    ``partner_statements(close)`` reads the agreement from the close; the older
+    ``partner_statements(agreement, close)`` (deprecated) still works
+    (:func:`~pooledledger.reports.common.agreement_and_close`).
+    """
+    agreement, close, rest = agreement_and_close(args, "partner_statements")
+    if rest:
+        raise TypeError("partner_statements() takes a close and nothing else")
+    return _partner_statements(agreement, close)
+
+
+def _partner_statements(
     agreement: Agreement, close: YearEndClose
 ) -> dict[PartnerId, PartnerStatement]:
-    """One statement per partner of ``close``, in agreement order, host included."""
-    if close.agreement != agreement.id:
-        raise ReportError(f"the close is for agreement {close.agreement!r}, not {agreement.id!r}")
     host = agreement.host_partner
     out: dict[PartnerId, PartnerStatement] = {}
     for pc in close.partners:
