@@ -18,6 +18,7 @@ from typing import overload
 from pooledledger.books.ledger import Ledger
 from pooledledger.books.riskshare import BoardRuling
 from pooledledger.core._model import FrozenModel
+from pooledledger.core.frozen import FrozenDict
 from pooledledger.core.periods import FinancialYear
 from pooledledger.model.agreement import Agreement
 from pooledledger.model.partners import PartnerId, SchemeId
@@ -38,7 +39,7 @@ class YearEndReports(FrozenModel):
     agreement: Agreement
     close: YearEndClose
     memorandum: MemorandumAccount
-    statements: dict[PartnerId, PartnerStatement]
+    statements: FrozenDict[PartnerId, PartnerStatement]
     note: PooledBudgetNote
     balances: AgreementOfBalances
 

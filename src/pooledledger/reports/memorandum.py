@@ -50,6 +50,7 @@ from typing import overload
 
 from pooledledger.books.ledger import Ledger
 from pooledledger.core._model import FrozenModel
+from pooledledger.core.frozen import FrozenDict
 from pooledledger.core.money import format_pence
 from pooledledger.core.periods import FinancialYear
 from pooledledger.model.agreement import Agreement
@@ -267,22 +268,22 @@ class MemorandumAccount(FrozenModel):
     pooled_fund_manager: str
     partners: tuple[PartnerId, ...]
     columns: tuple[SchemeId, ...]
-    brought_forward: dict[PartnerId, dict[SchemeId, int]]
-    contributions: dict[PartnerId, dict[SchemeId, ContributionSplit]]
+    brought_forward: FrozenDict[PartnerId, FrozenDict[SchemeId, int]]
+    contributions: FrozenDict[PartnerId, FrozenDict[SchemeId, ContributionSplit]]
     other_income: tuple[IncomeSource, ...]
-    expenditure_by_commissioner: dict[SchemeId, dict[PartnerId, int]]
-    expenditure_by_category: dict[SchemeId, dict[str, int]]
-    risk_pool_applied: dict[PartnerId, dict[SchemeId, int]]
-    offset: dict[PartnerId, dict[SchemeId, int]]
-    additional_contributions: dict[PartnerId, dict[SchemeId, int]]
-    underspend: dict[PartnerId, dict[SchemeId, UnderspendUse]]
-    carried_forward: dict[PartnerId, dict[SchemeId, int]]
-    shares: dict[PartnerId, dict[SchemeId, PartnerShares]]
+    expenditure_by_commissioner: FrozenDict[SchemeId, FrozenDict[PartnerId, int]]
+    expenditure_by_category: FrozenDict[SchemeId, FrozenDict[str, int]]
+    risk_pool_applied: FrozenDict[PartnerId, FrozenDict[SchemeId, int]]
+    offset: FrozenDict[PartnerId, FrozenDict[SchemeId, int]]
+    additional_contributions: FrozenDict[PartnerId, FrozenDict[SchemeId, int]]
+    underspend: FrozenDict[PartnerId, FrozenDict[SchemeId, UnderspendUse]]
+    carried_forward: FrozenDict[PartnerId, FrozenDict[SchemeId, int]]
+    shares: FrozenDict[PartnerId, FrozenDict[SchemeId, PartnerShares]]
     lines: tuple[SchemeAccount, ...]
     total: SchemeAccount
     balances: tuple[HostBalance, ...]
     host_position: int = 0
-    vat_recovered: dict[PartnerId, int]
+    vat_recovered: FrozenDict[PartnerId, int]
     capital_items: tuple[CapitalItem, ...]
     transfers_excluded: str = TRANSFERS_EXCLUDED
     conservation: Conservation
