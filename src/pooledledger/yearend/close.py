@@ -50,7 +50,13 @@ from pooledledger.model.agreement import Agreement
 from pooledledger.model.entries import Entry
 from pooledledger.model.partners import PartnerId, SchemeId
 from pooledledger.yearend.checks import require_no_errors
-from pooledledger.yearend.close_results import CloseError, PartnerClose, RiskPoolUse, SchemeClose
+from pooledledger.yearend.close_results import (
+    CloseError,
+    IncomeBasis,
+    PartnerClose,
+    RiskPoolUse,
+    SchemeClose,
+)
 from pooledledger.yearend.steps.journals import close_entries, is_closed, year_end_journals
 from pooledledger.yearend.steps.offsetting import offset_underspends
 from pooledledger.yearend.steps.period import close_context, close_period
@@ -69,7 +75,15 @@ if TYPE_CHECKING:
     import pandas
     import polars
 
-__all__ = ["CloseError", "PartnerClose", "RiskPoolUse", "SchemeClose", "YearEndClose", "close_year"]
+__all__ = [
+    "CloseError",
+    "IncomeBasis",
+    "PartnerClose",
+    "RiskPoolUse",
+    "SchemeClose",
+    "YearEndClose",
+    "close_year",
+]
 
 
 class YearEndClose(FrozenModel):
