@@ -23,11 +23,13 @@ from typing import Any
 
 import pytest
 
-from pooledledger import Entry, Instalment
+from pooledledger import Entry, Instalment, Ledger
 from pooledledger.books.riskshare import BoardRuling, SchemeFacts
 from pooledledger.model.entries import EntryKind
-from pooledledger.model.rules import NoRiskShare, WindfallManaged
+from pooledledger.model.rules import NoRiskShare, RiskPoolSpread, WindfallManaged
+from pooledledger.model.rules import RiskPool as RiskPoolTerms
 from pooledledger.yearend.close import YearEndClose, close_year
+from pooledledger.yearend.steps.risk_pool import _spread
 from pooledledger.yearend.steps.risk_share import _no_risk_after_pool
 from pooledledger.yearend.steps.underspend import _windfall_parts
 from test_close import Y7, Y25, example
@@ -1805,3 +1807,157 @@ def test_the_rs11_fix_up_penny_stays_with_the_partners_that_contributed() -> Non
     # with no contributor left with room, the non-contributor takes it
     parts = _windfall_parts(6, under, contributions, order)
     assert parts == {"A": 1, "B": 3, "C": 1, "D": 1}
+
+
+# ----------------------------------------------- the risk pool's spread across schemes (RS7)
+
+
+def test_the_pro_rata_spread_falls_back_when_rows_round_onto_one_scheme() -> None:
+    """Two schemes overspent by 1p each and a pool of 2p, 1p from each partner: split
+    row by row, each partner's penny goes to the first scheme (a tie), which would be
+    covered 2p for a 1p overspend.  The spread then fixes the scheme totals at 1p / 1p
+    and keeps each partner's 1p: one scheme each."""
+    rp = RiskPoolTerms(schemes=("S1", "S2"))
+    grid = _spread(rp, {"COUNCIL": 1, "ICB": 1}, 2, ["S1", "S2"], {"S1": 1, "S2": 1})
+    assert grid == {"COUNCIL": {"S1": 1, "S2": 0}, "ICB": {"S1": 0, "S2": 1}}
+
+
+def test_the_pro_rata_spread_keeps_both_totals_when_nothing_rounds_over() -> None:
+    """Overspends 300.00 and 100.00, a pool use of 200.00 from 150.00 and 50.00: each
+    row by 3 : 1, no scheme covered beyond its overspend, so no fix-up."""
+    rp = RiskPoolTerms()
+    grid = _spread(
+        rp, {"COUNCIL": 15000, "ICB": 5000}, 20000, ["S1", "S2"], {"S1": 30000, "S2": 10000}
+    )
+    assert grid == {"COUNCIL": {"S1": 11250, "S2": 3750}, "ICB": {"S1": 3750, "S2": 1250}}
+
+
+def test_the_priority_spread_fills_the_listed_schemes_then_the_rest_in_order() -> None:
+    """Priority S2 then the others in scope order (S1, S3); S4, listed but out of scope,
+    is skipped.  6.00 of use: S2 takes its 3.00, S1 the other 3.00 of its 5.00, S3
+    nothing.  Both sets of totals hold: partners 4.00 / 2.00, schemes 3.00 / 3.00."""
+    rp = RiskPoolTerms(spread=RiskPoolSpread.PRIORITY, priority=("S4", "S2"))
+    grid = _spread(
+        rp,
+        {"COUNCIL": 400, "ICB": 200},
+        600,
+        ["S1", "S2", "S3"],
+        {"S1": 500, "S2": 300, "S3": 400, "S4": 900},
+    )
+    assert {p: sum(row.values()) for p, row in grid.items()} == {"COUNCIL": 400, "ICB": 200}
+    columns = {k: sum(row.get(k, 0) for row in grid.values()) for k in ("S1", "S2", "S3", "S4")}
+    assert columns == {"S1": 300, "S2": 300, "S3": 0, "S4": 0}
+    assert list(grid["COUNCIL"]) == ["S2", "S1"]
+
+
+def test_rs12_a_one_penny_relief_and_a_one_penny_overspender() -> None:
+    """Own variances +1p / -2.00 / +3p (sum -1.96) and a residual of -1.97: a relief of
+    1p, an overspend relief, goes to the overspenders 1 : 3, the odd penny to the
+    larger (exact 0.25 / 0.75); the underspender keeps its own -2.00."""
+    facts = _facts((100000, 100000, 100000), (100001, 99800, 100003))
+    shares, trail = _no_risk_after_pool(-197, facts, THREE)
+    assert shares == {"COUNCIL": 1, "ICB": -200, "TRUST": 2}
+    assert trail[1].endswith("less its part of 0.01 covered first, pro rata to own overspends")
+
+
+def test_rs12_a_relief_with_no_side_and_no_contributions_is_shared_equally() -> None:
+    """No own variances and no contributions: a 3p relief goes 1p to each partner."""
+    facts = _facts((0, 0, 0), (0, 0, 0))
+    shares, _ = _no_risk_after_pool(-3, facts, THREE)
+    assert shares == {"COUNCIL": -1, "ICB": -1, "TRUST": -1}
+
+
+# ------------------------------------------------------------------- offsetting (RS8)
+
+
+def _offsetting_case() -> YearEndClose:
+    """Five schemes, each shared pro rata to contributions, offsetting allowed in the
+    order D, C, B (B is ring-fenced, so never a source):
+
+    ====  ===================  =========  =====================================
+    A     500,000 / 500,000    +30,000    met by D's 8,000 (1:1) then C's 22,000 (3:2)
+    B     100,000 / 100,000    -10,000    ring-fenced: kept, never offsets
+    C     600,000 / 400,000    -25,000    gives 22,000 to A, then 3,000 to E
+    D     200,000 / 200,000     -8,000    gives all 8,000 to A
+    E     250,000 / 250,000     +5,000    D has nothing left; C's last 3,000; 2,000 left
+    ====  ===================  =========  =====================================
+    """
+    from pooledledger.model.agreement import Agreement, PlannedContribution, Scheme
+    from pooledledger.model.entries import ContributionKind, Expenditure
+    from pooledledger.model.rules import Offsetting, ProRataContributions
+
+    base = agreement(ProRataContributions(), {"COUNCIL": "1.00", "ICB": "1.00"})
+    table = {
+        "A": ("500000.00", "500000.00", "1030000.00", False),
+        "B": ("100000.00", "100000.00", "190000.00", True),
+        "C": ("600000.00", "400000.00", "975000.00", False),
+        "D": ("200000.00", "200000.00", "392000.00", False),
+        "E": ("250000.00", "250000.00", "505000.00", False),
+    }
+    schemes = tuple(
+        Scheme(id=k, name=f"Scheme {k}", lead_commissioner="COUNCIL", ring_fenced=rf)
+        for k, (_, _, _, rf) in table.items()
+    )
+    planned = tuple(
+        PlannedContribution(
+            id=f"{p}-{k}",
+            partner=p,
+            scheme=k,
+            year=Y,
+            amount=amount,
+            kind=ContributionKind.BASE,
+            approval_ref=f"{p} approval",
+        )
+        for k, (council, icb, _, _) in table.items()
+        for p, amount in (("COUNCIL", council), ("ICB", icb))
+    )
+    ag: Agreement = base.model_copy(
+        update={
+            "schemes": schemes,
+            "contributions": planned,
+            "offsetting": Offsetting(allowed=True, agreement_ref="8.2", order=("D", "C", "B")),
+        }
+    )
+    entries: list[Entry] = [
+        Expenditure(id=f"E-{k}", scheme=k, date=date(2025, 9, 1), net=net)
+        for k, (_, _, net, _) in table.items()
+    ]
+    return close_year(ag, Ledger(ag, entries), Y)
+
+
+def test_offsetting_moves_each_partners_underspend_to_the_overspends_in_order() -> None:
+    r = _offsetting_case()
+    offsets = {s.scheme: dict(s.offset) for s in r.schemes}
+    assert offsets == {
+        "A": {"COUNCIL": 1720000, "ICB": 1280000},
+        "B": {"COUNCIL": 0, "ICB": 0},
+        "C": {"COUNCIL": -1500000, "ICB": -1000000},
+        "D": {"COUNCIL": -400000, "ICB": -400000},
+        "E": {"COUNCIL": 180000, "ICB": 120000},
+    }
+    assert {s.scheme: s.residual for s in r.schemes} == {
+        "A": 0,
+        "B": -1000000,
+        "C": 0,
+        "D": 0,
+        "E": 200000,
+    }
+    assert r.scheme("E").deficit == {"COUNCIL": 100000, "ICB": 100000}
+    assert r.scheme("B").underspend == {"COUNCIL": 500000, "ICB": 500000}
+    assert r.scheme("C").underspend == {"COUNCIL": 0, "ICB": 0}
+
+
+def test_the_capital_to_revenue_warning_names_both_schemes_and_the_option() -> None:
+    from test_close_cases_rules import _capital_and_revenue
+
+    ag, entries = _capital_and_revenue(True)
+    (issue,) = [i for i in close(ag, entries).issues if i.code == "PL-CLS-010"]
+    assert issue.severity.value == "warning"
+    assert issue.message == (
+        "the underspend of capital scheme CAP offsets 20,000.00 of the overspend of revenue "
+        "scheme REV (offsetting.capital_to_revenue): check the capital money may meet "
+        "revenue spending"
+    )
+    assert issue.location is not None
+    assert issue.location.field == "offsetting.capital_to_revenue"
+    assert close(ag, entries).scheme("CAP").offset == {"COUNCIL": -1000000, "ICB": -1000000}

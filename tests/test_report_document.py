@@ -16,6 +16,8 @@ from pooledledger.reports.document import (
     Cell,
     Column,
     Document,
+    Item,
+    Items,
     Paragraph,
     Row,
     Section,
@@ -35,7 +37,7 @@ def _table(*rows: Row, caption: str | Alt[str] = "Table 1. Figures (£)") -> Tab
     return Table(caption, columns, rows)
 
 
-def _doc(*blocks: Table | Paragraph) -> Document:
+def _doc(*blocks: Table | Paragraph | Items) -> Document:
     return Document(
         "A report", (Section(blocks),), ("Amounts in £; negatives in brackets.",), id="rep"
     )
@@ -182,3 +184,84 @@ def test_the_memorandum_account_is_one_document_for_every_format(
     md = render_markdown(memorandum_doc)
     assert md.startswith("# POOLED FUND MEMORANDUM ACCOUNT — ")
     assert html_document(memorandum_doc).startswith('<section id="memorandum" class="major"')
+
+
+def test_items_are_bullets_in_markdown_and_status_chips_in_html() -> None:
+    items = Items(
+        (
+            Item(Alt(f"Tell {EVIL} by **1 May**", html=f"Tell {EVIL} by 1 May"), "bad"),
+            Item("All checks hold", "ok"),
+            Item("A note"),
+            Item("HTML only", only=frozenset({"html"})),
+        )
+    )
+    md = render_markdown(_doc(items))
+    assert md.endswith(f"- Tell {EVIL} by **1 May**\n- All checks hold\n- A note\n")
+    html = html_document(_doc(items))
+    assert (
+        '<ul class="status"><li class="bad">✗ Tell &lt;script&gt;alert(&#x27;x &amp; y&#x27;)'
+        '&lt;/script&gt; by 1 May</li><li class="ok">✓ All checks hold</li>'
+        '<li class="info">A note</li><li class="info">HTML only</li></ul>'
+    ) in html
+
+
+def test_the_quarterly_report_is_one_document_for_every_format() -> None:
+    from pooledledger.io.agreement_files import load_agreement
+    from pooledledger.io.ledger_files import load_ledger
+    from pooledledger.reports.document import ChartSpec, pick
+    from pooledledger.reports.quarterly import quarterly_report
+    from pooledledger.reports.quarterly_layout import quarterly_document
+
+    examples = files("pooledledger") / "examples"
+    ag = load_agreement(str(examples / "example2_bcf.toml"))
+    led = load_ledger(ag, str(examples / "example2_ledger.toml"))
+    q = quarterly_report(ag, led, ag.financial_years[0], 2)
+    doc = quarterly_document(q)
+    assert [s.id for s in doc.sections] == ["actuals", "projection", "action", "issues"]
+    chart = doc.sections[0].blocks[0]
+    assert isinstance(chart, ChartSpec)  # the chart's table is the actuals table
+    assert list(chart.categories) == [r.cells[0].value for r in chart.table.rows[:-1]]
+    assert chart.series[1].values == tuple(s.forecast_net for s in q.schemes)
+    for table in [chart.table, *[b for b in doc.sections[1].blocks if isinstance(b, Table)]]:
+        for row in table.rows:
+            assert len(row.cells) == len(table.columns), pick(table.caption, "html")
+            for cell in row.cells:
+                assert all(0 <= r < len(table.rows) for r, _, _ in cell.sum)
+
+
+def test_a_styled_paragraph_joined_to_the_block_before_it() -> None:
+    table = _table(Row((text("ICB"), money(100))))
+    doc = _doc(table, Paragraph("Casts: yes.", style="muted", joined=True), Paragraph("Next."))
+    html = html_document(doc)
+    assert '</table></div><p class="muted">Casts: yes.</p>\n<p>Next.</p>' in html
+    md = render_markdown(doc)
+    assert md.endswith("| ICB | 1.00 |\nCasts: yes.\n\nNext.\n")
+
+
+def test_a_document_that_is_part_of_another_has_a_second_level_title() -> None:
+    doc = Document("Part", (Section((Paragraph("Text."),)),), level=2)
+    assert render_markdown(doc) == "## Part\n\nText.\n"
+
+
+def test_the_note_is_one_document_for_every_format() -> None:
+    from pooledledger.io import load_agreement, load_ledger
+    from pooledledger.reports.bundle import year_end_reports
+    from pooledledger.reports.document import pick
+    from pooledledger.reports.note_layout import note_document
+
+    examples = files("pooledledger") / "examples"
+    ag = load_agreement(str(examples / "example2_bcf.toml"))
+    led = load_ledger(ag, str(examples / "example2_ledger.toml"))
+    doc = note_document(year_end_reports(ag, led, ag.financial_years[0]).note)
+    (table,) = [b for s in doc.sections for b in s.blocks if isinstance(b, Table)]
+    assert [pick(c.header, "workbook") for c in table.columns] == [
+        "Row",
+        "£000",
+        "Adjustment (£000)",
+        "Exact £",
+        "Kind",
+    ]
+    worked = [row.cells[1].sum for row in table.rows if row.cells[1].sum]
+    assert len(worked) == 2  # Total funding and Net are formulas in the workbook
+    assert render_markdown(doc).startswith("## Pooled budgets — ")
+    assert html_document(doc).startswith('<section id="note" class="major"')

@@ -2,8 +2,8 @@
 
 A report function (e.g. :func:`~pooledledger.reports.memorandum_layout.memorandum_document`)
 lays a report out once as a :class:`Document`: its title and description, then
-blocks (:class:`Table`, :class:`Paragraph`, :class:`ChartSpec`) in order.  Thin
-renderers turn it into Markdown (:func:`render_markdown`), HTML
+blocks (:class:`Table`, :class:`Paragraph`, :class:`ChartSpec`, :class:`Items`) in
+order.  Thin renderers turn it into Markdown (:func:`render_markdown`), HTML
 (:mod:`pooledledger.reports.templating`, Jinja2 templates) and a workbook sheet
 (:mod:`pooledledger.io.excel_out`).  In the spirit of hledger's
 ``Write/Spreadsheet.hs``, the basis of its ODS and HTML export.
@@ -36,6 +36,8 @@ __all__ = [
     "Column",
     "Document",
     "Format",
+    "Item",
+    "Items",
     "Paragraph",
     "Row",
     "Section",
@@ -58,6 +60,8 @@ __all__ = [
 Format = Literal["markdown", "html", "workbook"]
 CellKind = Literal["text", "amount", "thousands", "percent", "count", "date", "flag"]
 RowKind = Literal["heading", "item", "subtotal", "total"]
+#: An :class:`Item`'s standing: good news, bad news, or information.
+Status = Literal["ok", "bad", "info"]
 #: Zero as shown in an amount cell: a dash, "nil", or "0.00" (Markdown only; HTML
 #: shows a dash unless "nil").
 Zero = Literal["–", "nil", "0.00"]
@@ -65,6 +69,7 @@ NUMERIC: frozenset[str] = frozenset({"amount", "thousands", "percent", "count"})
 
 #: Where a block, column or row is shown, when not in every format.
 MARKDOWN: frozenset[Format] = frozenset({"markdown"})
+HTML: frozenset[Format] = frozenset({"html"})
 WORKBOOK: frozenset[Format] = frozenset({"workbook"})
 NOT_MARKDOWN: frozenset[Format] = frozenset({"html", "workbook"})
 NOT_WORKBOOK: frozenset[Format] = frozenset({"markdown", "html"})
@@ -120,6 +125,8 @@ class Cell:
     strong: bool = False
     text: str | Alt[str] | None = None
     sum: tuple[tuple[int, int, int], ...] = ()
+    #: HTML keeps the cell's text on one line (a short word such as "straight-line").
+    nowrap: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,8 +168,15 @@ class Table:
 
 @dataclass(frozen=True, slots=True)
 class Paragraph:
+    """A paragraph.  ``style`` is its HTML class and its workbook cell format (empty:
+    no class, the workbook's muted text).  A ``joined`` paragraph follows the block
+    before it with no gap: no line break in HTML, no blank line in Markdown, the
+    next row in the workbook."""
+
     text: str | Alt[str]
     only: frozenset[Format] | None = None
+    style: str | Alt[str] = ""
+    joined: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,7 +190,12 @@ class Series:
 @dataclass(frozen=True, slots=True)
 class ChartSpec:
     """A chart's data (its drawing stays in Python): kind, categories and series, and
-    the table that is its text alternative."""
+    the table that is its text alternative.
+
+    ``title`` is the chart's own title, ``description`` how to read it; ``names`` a
+    longer name for each category, drawn beside it; ``caption`` the figure's caption
+    where a page shows one (else the title).  Markdown and the workbook show the table.
+    """
 
     kind: Literal["budget", "variance"]
     title: str
@@ -185,9 +204,34 @@ class ChartSpec:
     series: tuple[Series, ...]
     table: Table
     only: frozenset[Format] | None = None
+    names: tuple[str, ...] = ()
+    caption: str = ""
 
 
-Block: TypeAlias = Table | Paragraph | ChartSpec
+@dataclass(frozen=True, slots=True)
+class Item:
+    """One short line of a list (an action, a note), with its :data:`Status`.
+
+    Markdown shows it as a bullet, HTML as a status chip (✓ ok, ✗ bad, plain info), a
+    workbook as a line of its own (an information line muted)."""
+
+    text: str | Alt[str]
+    status: Status = "info"
+    only: frozenset[Format] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Items:
+    """A list of :class:`Item` lines, shown together."""
+
+    items: tuple[Item, ...]
+    only: frozenset[Format] | None = None
+
+    def shown_items(self, fmt: Format) -> list[Item]:
+        return [i for i in self.items if shown(i.only, fmt)]
+
+
+Block: TypeAlias = Table | Paragraph | ChartSpec | Items
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,12 +245,15 @@ class Section:
 
 @dataclass(frozen=True, slots=True)
 class Document:
-    """A whole report: title, description lines, sections; ``id`` anchors it in HTML."""
+    """A whole report: title, description lines, sections; ``id`` anchors it in HTML;
+    ``level`` is the Markdown heading level of its title (``#``, or ``##`` for a
+    document that is a part of another)."""
 
     title: str | Alt[str]
     sections: tuple[Section, ...]
     description: tuple[str | Alt[str], ...] = ()
     id: str = ""
+    level: int = 1
 
 
 # -- building documents ----------------------------------------------------------------------------
@@ -311,6 +358,8 @@ def markdown_table(table: Table) -> list[str]:
 def _md_block(block: Block) -> list[str]:
     if isinstance(block, Paragraph):
         return [_md(pick(block.text, "markdown"))]
+    if isinstance(block, Items):
+        return ["- " + _md(pick(i.text, "markdown")) for i in block.shown_items("markdown")]
     table = block.table if isinstance(block, ChartSpec) else block
     caption = pick(table.caption, "markdown")
     return [f"## {_md(caption)}", "", *markdown_table(table)] if caption else markdown_table(table)
@@ -319,7 +368,7 @@ def _md_block(block: Block) -> list[str]:
 def render_markdown(doc: Document) -> str:
     """The document as Markdown: ``# title``, description, then each block after a
     blank line (a captioned table under a ``##`` heading)."""
-    out = [f"# {_md(pick(doc.title, 'markdown'))}", ""]
+    out = [f"{'#' * doc.level} {_md(pick(doc.title, 'markdown'))}", ""]
     for line in doc.description:
         text = pick(line, "markdown")
         if text:
@@ -332,6 +381,7 @@ def render_markdown(doc: Document) -> str:
             first = False
         for block in section.blocks:
             if shown(block.only, "markdown"):
-                out += ([] if first else [""]) + _md_block(block)
+                joined = first or (isinstance(block, Paragraph) and block.joined)
+                out += ([] if joined else [""]) + _md_block(block)
                 first = False
     return "\n".join(out) + "\n"

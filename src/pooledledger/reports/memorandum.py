@@ -54,9 +54,7 @@ from pooledledger.core.frozen import FrozenDict
 from pooledledger.core.money import format_pence
 from pooledledger.core.periods import FinancialYear
 from pooledledger.model.agreement import Agreement
-from pooledledger.model.entries import ContributionKind, Expenditure, Income
 from pooledledger.model.partners import PartnerId, SchemeId
-from pooledledger.model.rules import UnderspendDisposition
 from pooledledger.reports.common import ReportError, agreement_and_close
 from pooledledger.yearend.checks import require_no_errors
 from pooledledger.yearend.close import YearEndClose
@@ -244,6 +242,21 @@ class Conservation(FrozenModel):
     outflow: int
     holds: bool
 
+    def lines(self) -> list[tuple[str, int, bool]]:
+        """I-1 as every report shows it, in order: (label, pence, whether a total)."""
+        return [
+            ("Balances brought forward", self.brought_forward, False),
+            ("Contributions (including the risk pool)", self.contributions, False),
+            ("Additional contributions", self.additional_contributions, False),
+            ("Other income", self.other_income, False),
+            ("Resources in", self.inflow, True),
+            ("Gross expenditure", self.gross_expenditure, False),
+            ("Underspends returned", self.underspends_returned, False),
+            ("Unused risk pool returned", self.unused_risk_pool_returned, False),
+            ("Carried forward", self.carried_forward, False),
+            ("Resources applied", self.outflow, True),
+        ]
+
 
 class ReportCheck(FrozenModel):
     """A self-check of a report: two figures that must agree."""
@@ -347,23 +360,6 @@ class MemorandumAccount(FrozenModel):
 
 # -- building it ------------------------------------------------------------------------
 
-_KIND_FIELD = {
-    ContributionKind.BASE: "base",
-    ContributionKind.UPLIFT: "uplift",
-    ContributionKind.VARIATION: "variations",
-    ContributionKind.RISK_POOL: "risk_pool",
-}
-
-
-def _position(balance: int, is_host: bool) -> str:
-    if is_host:
-        return "host (no cash settlement)"
-    if balance > 0:
-        return "creditor: host owes partner"
-    if balance < 0:
-        return "debtor: partner owes host"
-    return "nil"
-
 
 @overload
 def memorandum_account(ledger: Ledger, close: YearEndClose, /) -> MemorandumAccount: ...
@@ -383,6 +379,7 @@ def memorandum_account(*args: Agreement | Ledger | YearEndClose) -> MemorandumAc
     disagrees.  A ledger with errors is refused
     (:class:`~pooledledger.core.errors.IssueError`; docs/ledger.md#the-gate).  The
     older ``memorandum_account(agreement, ledger, close)`` (deprecated) still works.
+    The sections are built in :mod:`pooledledger.reports.memorandum_sections`.
     """
     if len(args) not in (2, 3) or not isinstance(args[-2], Ledger):
         raise TypeError("memorandum_account() takes a ledger and its close")
@@ -394,361 +391,46 @@ def memorandum_account(*args: Agreement | Ledger | YearEndClose) -> MemorandumAc
 def _memorandum_account(
     agreement: Agreement, ledger: Ledger, close: YearEndClose
 ) -> MemorandumAccount:
+    from pooledledger.reports import memorandum_sections as sec
+
     if ledger.agreement != agreement:
         raise ReportError("the ledger was built for a different agreement")
     require_no_errors(ledger)
-    year = close.year
-    order = agreement.partner_order
-    host = agreement.host
-    rp = agreement.risk_pool
-    rp_id = rp.id if rp is not None else None
-    schemes = list(agreement.scheme_ids)
-    cols = [*schemes, *([rp_id] if rp_id is not None else [])]
-    within = close.period
-
-    def zeros() -> dict[PartnerId, dict[SchemeId, int]]:
-        return {p: dict.fromkeys(cols, 0) for p in order}
-
-    # A and B: contributions by kind (the agreement's planned ones plus ledger entries)
-    bf = zeros()
-    additional = zeros()
-    parts: dict[PartnerId, dict[SchemeId, dict[str, int]]] = {
-        p: {c: {"base": 0, "uplift": 0, "variations": 0, "risk_pool": 0} for c in cols}
-        for p in order
-    }
-    items: list[tuple[PartnerId, SchemeId, ContributionKind, int]] = [
-        (c.partner, c.scheme, c.kind, c.pence) for c in agreement.contributions_for(year)
-    ]
-    items += [(c.partner, c.scheme, c.kind, c.pence) for c in ledger.contributions(year)]
-    for partner, scheme, kind, pence in items:
-        if partner not in parts or scheme not in cols:
-            continue  # unknown ids are reported by the agreement and ledger checks
-        if kind is ContributionKind.RISK_POOL and scheme != rp_id:
-            continue  # as the close: risk-pool money counts only on the risk pool
-        if kind is ContributionKind.ADDITIONAL:
-            additional[partner][scheme] += pence
-            continue  # a payment towards the deficit share (H), not funding
-        if kind is ContributionKind.BROUGHT_FORWARD:
-            bf[partner][scheme] += pence
-        else:
-            parts[partner][scheme][_KIND_FIELD[kind]] += pence
-    cancel = zeros()
-    for x in close.cancelled:
-        if x.partner in cancel and x.scheme in cancel[x.partner]:
-            cancel[x.partner][x.scheme] += x.amount
-    for p, row in cancel.items():  # as the close: termination cancels additional first
-        for c, v in row.items():
-            row[c] = v - min(max(v, 0), max(additional[p][c], 0))
-    contributions = {
-        p: {
-            c: ContributionSplit(**v, cancelled=cancel[p][c], total=sum(v.values()) - cancel[p][c])
-            for c, v in row.items()
-        }
-        for p, row in parts.items()
-    }
-
-    # C and E from the ledger's pool lines of the year
-    income_by: dict[tuple[SchemeId, str], int] = {}
-    by_commissioner = {k: dict.fromkeys(order, 0) for k in schemes}
-    by_category: dict[SchemeId, dict[str, int]] = {k: {} for k in schemes}
-    vat = dict.fromkeys(order, 0)
-    capital: list[CapitalItem] = []
-    for line in ledger.pool_lines:
-        if not within.contains(line.date) or line.scheme not in schemes:
-            continue
-        original = ledger.get(line.reverses or line.entry_id)
-        if isinstance(original, Income):
-            key = (line.scheme, original.source or "other income")
-            income_by[key] = income_by.get(key, 0) + line.amount
-        elif isinstance(original, Expenditure):
-            who = original.procuring_partner or host
-            if who in by_commissioner[line.scheme]:
-                by_commissioner[line.scheme][who] += line.amount
-            cat = original.category or "uncategorised"
-            by_category[line.scheme][cat] = by_category[line.scheme].get(cat, 0) + line.amount
-            for body, _, recovered in line.vat_by_body:  # AGENT: each partner on its share
-                if recovered:
-                    vat[body] = vat.get(body, 0) + recovered
-            if original.capital:
-                capital.append(
-                    CapitalItem(
-                        entry_id=line.entry_id,
-                        scheme=line.scheme,
-                        date=line.date,
-                        owner=who,
-                        amount=line.amount,
-                        description=original.description or original.supplier,
-                    )
-                )
-    totals = ledger.totals_by_scheme(within)
-    other_income = tuple(
-        IncomeSource(scheme=k, source=s, amount=v)
-        for (k, s), v in sorted(
-            income_by.items(), key=lambda kv: (schemes.index(kv[0][0]), kv[0][1])
-        )
-    )
-
-    # G, H, I, J, K from the close
-    rp_applied = zeros()
-    offset = zeros()
-    additional = zeros()
-    under: dict[PartnerId, dict[SchemeId, dict[str, int]]] = {
-        p: {
-            c: {"refunded": 0, "carried_forward": 0, "redeployed": 0, "contingency": 0}
-            for c in cols
-        }
-        for p in order
-    }
-    carried = zeros()
-    shares: dict[PartnerId, dict[SchemeId, PartnerShares]] = {p: {} for p in order}
-    field_of = {
-        UnderspendDisposition.REFUND.value: "refunded",
-        UnderspendDisposition.CARRY_FORWARD.value: "carried_forward",
-        UnderspendDisposition.REDEPLOY.value: "redeployed",
-        UnderspendDisposition.CONTINGENCY.value: "contingency",
-    }
-    for s in close.schemes:
-        k = s.scheme
-        for p in order:
-            rp_applied[p][k] += s.risk_pool.get(p, 0)
-            offset[p][k] += s.offset.get(p, 0)
-            additional[p][k] += s.deficit.get(p, 0)
-            shares[p][k] = PartnerShares(
-                gross=s.gross_share.get(p, 0),
-                income=s.income_share.get(p, 0),
-                net=s.net_share.get(p, 0),
-            )
-        for name, amounts in s.dispositions.items():
-            target: SchemeId = k
-            if name == UnderspendDisposition.REDEPLOY.value:
-                target = s.redeploy_to or k
-            elif name == UnderspendDisposition.CONTINGENCY.value and rp_id is not None:
-                target = rp_id
-            for p, v in amounts.items():
-                under[p][k][field_of[name]] += v
-                if name != UnderspendDisposition.REFUND.value and target in cols:
-                    carried[p][target] += v
-    if rp_id is not None:
-        for pc in close.partners:
-            p = pc.partner
-            rp_applied[p][rp_id] -= pc.risk_pool_used
-            # what is held beyond scheme underspends is the unused risk pool carried forward
-            # (PartnerClose.held already reflects a terminating close)
-            unused_cf = pc.held - pc.carried_forward - pc.redeployed - pc.contingency
-            under[p][rp_id]["carried_forward"] += unused_cf
-            under[p][rp_id]["refunded"] += pc.unused_risk_pool - unused_cf
-            carried[p][rp_id] += unused_cf
-    underspend = {
-        p: {c: UnderspendUse(**v, total=sum(v.values())) for c, v in row.items()}
-        for p, row in under.items()
-    }
-
-    # the columns
-    names = {s.id: s.name for s in agreement.schemes}
-    if rp is not None:
-        names[rp.id] = rp.name
-    lines: list[SchemeAccount] = []
-    for c in cols:
-        a = sum(bf[p][c] for p in order)
-        b = sum(contributions[p][c].total for p in order)
-        inc = totals[c].income if c in totals else 0
-        e = totals[c].expenditure if c in totals else 0
-        g_rp = sum(rp_applied[p][c] for p in order)
-        g_off = sum(offset[p][c] for p in order)
-        h = sum(additional[p][c] for p in order)
-        i = sum(underspend[p][c].total for p in order)
-        f = a + b + inc - e
-        lines.append(
-            SchemeAccount(
-                scheme=c,
-                name=names[c],
-                brought_forward=a,
-                contributions=b,
-                other_income=inc,
-                total_resources=a + b + inc,
-                gross_expenditure=e,
-                net=f,
-                risk_pool=g_rp,
-                offset=g_off,
-                additional_contributions=h,
-                underspend=i,
-                closing=f + g_rp + g_off + h - i,
-                carried_forward=sum(carried[p][c] for p in order),
-            )
-        )
-    sums = {
-        f: sum(getattr(x, f) for x in lines)
-        for f in SchemeAccount.model_fields
-        if f not in ("scheme", "name")
-    }
-    total = SchemeAccount(scheme="TOTAL", name="Total", **sums)
-
-    balances = tuple(
-        HostBalance(
-            partner=pc.partner,
-            is_host=pc.is_host,
-            balance=pc.balance,
-            held=pc.held,
-            settlement=pc.settlement,
-            settlement_due=pc.settlement_due,
-            position=_position(pc.balance, pc.is_host),
-            paid_directly=pc.paid_directly,
-            vat_recharge=pc.vat_recharge,
-            unpaid_contributions=pc.unpaid_contributions + pc.unpaid_earlier_years,
-            balance_with_host=pc.balance_with_host,
-            additional_paid=pc.additional_paid,
-        )
-        for pc in close.partners
-    )
-
-    # I-1 as a line
-    returned = sum(underspend[p][k].refunded for p in order for k in schemes)
-    rp_returned = sum(underspend[p][rp_id].refunded for p in order) if rp_id else 0
-    held = sum(u.held for p in order for u in underspend[p].values())
-    inflow = total.brought_forward + total.contributions + total.additional_contributions
-    inflow += total.other_income
-    outflow = total.gross_expenditure + returned + rp_returned + held
-    conservation = Conservation(
-        brought_forward=total.brought_forward,
-        contributions=total.contributions,
-        additional_contributions=total.additional_contributions,
-        other_income=total.other_income,
-        inflow=inflow,
-        gross_expenditure=total.gross_expenditure,
-        underspends_returned=returned,
-        unused_risk_pool_returned=rp_returned,
-        carried_forward=held,
-        outflow=outflow,
-        holds=inflow == outflow,
-    )
-
-    checks = _checks(
-        close, lines, conservation, contributions, bf, additional, carried, cols, rp_id, order
-    )
+    f = sec.frame(agreement)
+    money = sec.funding(agreement, ledger, close, f)  # A and B
+    pool = sec.pool_figures(ledger, f, close.period)  # C and E
+    applied = sec.applied(close, f)  # G to K
+    underspend = applied.underspend()
+    totals = ledger.totals_by_scheme(close.period)
+    lines = sec.scheme_lines(agreement, f, money, totals, applied, underspend)
+    total = sec.total_line(lines)
+    conservation = sec.conservation(total, underspend, f)
     return MemorandumAccount(
         agreement=agreement.id,
         name=agreement.name,
-        year=year,
-        host=host,
+        year=close.year,
+        host=f.host,
         pooled_fund_manager=agreement.pooled_fund_manager,
-        partners=order,
-        columns=tuple(cols),
-        brought_forward=bf,
-        contributions=contributions,
-        other_income=other_income,
-        expenditure_by_commissioner=by_commissioner,
-        expenditure_by_category=by_category,
-        risk_pool_applied=rp_applied,
-        offset=offset,
-        additional_contributions=additional,
+        partners=f.order,
+        columns=tuple(f.cols),
+        brought_forward=money.brought_forward,
+        contributions=money.contributions,
+        other_income=pool.other_income(f.schemes),
+        expenditure_by_commissioner=pool.by_commissioner,
+        expenditure_by_category=pool.by_category,
+        risk_pool_applied=applied.risk_pool,
+        offset=applied.offset,
+        additional_contributions=applied.additional,
         underspend=underspend,
-        carried_forward=carried,
-        shares=shares,
+        carried_forward=applied.carried,
+        shares=applied.shares,
         lines=tuple(lines),
         total=total,
-        balances=balances,
+        balances=sec.host_balances(close),
         host_position=close.host_position,
-        vat_recovered=vat,
-        capital_items=tuple(capital),
+        vat_recovered=pool.vat,
+        capital_items=tuple(pool.capital),
         conservation=conservation,
-        checks=checks,
+        checks=sec.account_checks(close, lines, conservation, money, applied, f),
         terminated_on=close.terminated_on,
     )
-
-
-def _checks(
-    close: YearEndClose,
-    lines: list[SchemeAccount],
-    conservation: Conservation,
-    contributions: dict[PartnerId, dict[SchemeId, ContributionSplit]],
-    bf: dict[PartnerId, dict[SchemeId, int]],
-    additional: dict[PartnerId, dict[SchemeId, int]],
-    carried: dict[PartnerId, dict[SchemeId, int]],
-    cols: list[SchemeId],
-    rp_id: SchemeId | None,
-    order: tuple[PartnerId, ...],
-) -> tuple[ReportCheck, ...]:
-    by_col = {x.scheme: x for x in lines}
-    checks: list[ReportCheck] = []
-
-    def add(name: str, left: int, right: int, holds: bool | None = None) -> None:
-        checks.append(
-            ReportCheck(
-                name=name, left=left, right=right, holds=left == right and holds is not False
-            )
-        )
-
-    c = conservation
-    add("I-1 conservation: A + B + H + C = E + I", c.inflow, c.outflow)
-    add(
-        "I-1 resources in agree to the close",
-        c.inflow,
-        close.conservation["in"],
-        c.outflow == close.conservation["out"],
-    )
-    add(
-        "I-2 every column closes to nil (F + G + H − I)",
-        sum(abs(x.closing) for x in lines),
-        0,
-    )
-    per_scheme = [
-        sum(s.net_share.values()) == s.net
-        and sum(s.income_share.values()) == s.income
-        and sum(s.gross_share.values()) == s.expenditure
-        for s in close.schemes
-    ]
-    add(
-        "I-3 partners' shares sum to each scheme's net, income and gross",
-        sum(sum(s.net_share.values()) for s in close.schemes),
-        sum(s.net for s in close.schemes),
-        all(per_scheme),
-    )
-    e_ok = all(
-        by_col[s.scheme].gross_expenditure == s.expenditure
-        and by_col[s.scheme].other_income == s.income
-        for s in close.schemes
-    )
-    add(
-        "E and C agree to the close, scheme by scheme",
-        sum(
-            by_col[s.scheme].gross_expenditure - by_col[s.scheme].other_income
-            for s in close.schemes
-        ),
-        sum(s.net for s in close.schemes),
-        e_ok,
-    )
-    closed = {s.scheme: s for s in close.schemes}
-    mine = {(p, k): bf[p][k] + contributions[p][k].total for p in order for k in cols if k != rp_id}
-    theirs = {
-        (p, k): closed[k].contributions.get(p, 0) if k in closed else 0
-        for p in order
-        for k in cols
-        if k != rp_id
-    }
-    if rp_id is not None:
-        for pc in close.partners:
-            mine[(pc.partner, rp_id)] = (
-                bf[pc.partner][rp_id] + contributions[pc.partner][rp_id].total
-            )
-            theirs[(pc.partner, rp_id)] = pc.risk_pool_contribution
-    add(
-        "A + B agree to the close's contributions, partner × scheme",
-        sum(mine.values()),
-        sum(theirs.values()),
-        mine == theirs,
-    )
-    h_ok = all(sum(additional[pc.partner].values()) == pc.deficit for pc in close.partners)
-    add(
-        "H agrees to each partner's deficit shares",
-        sum(sum(additional[p].values()) for p in order),
-        sum(pc.deficit for pc in close.partners),
-        h_ok,
-    )
-    j_ok = all(sum(carried[pc.partner].values()) == pc.held for pc in close.partners)
-    add(
-        "J agrees to what the host holds for each partner",
-        sum(sum(carried[p].values()) for p in order),
-        sum(pc.held for pc in close.partners),
-        j_ok,
-    )
-    return tuple(checks)

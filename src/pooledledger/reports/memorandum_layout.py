@@ -468,21 +468,9 @@ def _balances(m: MemorandumAccount) -> list[Table | Paragraph]:
 def _conservation(m: MemorandumAccount) -> Table:
     """I-1 as a table (Markdown; the HTML page and the workbook show it with the checks)."""
     c = m.conservation
-    lines = [
-        ("Balances brought forward", c.brought_forward, False),
-        ("Contributions (including the risk pool)", c.contributions, False),
-        ("Additional contributions", c.additional_contributions, False),
-        ("Other income", c.other_income, False),
-        ("Resources in", c.inflow, True),
-        ("Gross expenditure", c.gross_expenditure, False),
-        ("Underspends returned", c.underspends_returned, False),
-        ("Unused risk pool returned", c.unused_risk_pool_returned, False),
-        ("Carried forward", c.carried_forward, False),
-        ("Resources applied", c.outflow, True),
-    ]
     rows = [
         Row((text(label, strong=bold), money(v, zero="0.00", strong=bold)))
-        for label, v, bold in lines
+        for label, v, bold in c.lines()
     ]
     rows.append(Row((text("In = applied"), text("yes" if c.holds else "NO", strong=not c.holds))))
     return Table(

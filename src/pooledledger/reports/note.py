@@ -49,18 +49,17 @@ Either way the exact pence column beside it is untouched and casts exactly.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 from fractions import Fraction
 from typing import Any, overload
 
 from pooledledger.core._model import DomainEnum, FrozenModel
-from pooledledger.core.money import Rounding, format_pence, multiply
+from pooledledger.core.money import Rounding, multiply
 from pooledledger.core.periods import FinancialYear
 from pooledledger.model.agreement import Agreement
 from pooledledger.model.partners import PartnerId
 from pooledledger.reports.common import ReportError, agreement_and_close
-from pooledledger.reports.memorandum import _md_text, _year_ended
-from pooledledger.reports.summary import _table
 from pooledledger.yearend.close import YearEndClose
 
 __all__ = [
@@ -158,32 +157,12 @@ class PooledBudgetNote(FrozenModel):
         return all(a == b for a, b in self._relations("pence"))
 
     def to_markdown(self) -> str:
-        out = [
-            f"## Pooled budgets — {_md_text(self.agreement_name)}",
-            "",
-            f"Note to the accounts of {_md_text(self.partner_name)}, "
-            f"{_year_ended(self.year, self.terminated_on)}. "
-            "Figures in £000, each rounded half up; exact figures in £ beside them. "
-            f"Casting policy: {self.policy.value}."
-            + (
-                " Funding excludes contributions cancelled on termination."
-                if self.terminated_on is not None
-                else ""
-            ),
-            "",
-        ]
-        rows: list[list[str]] = []
-        for r in self.rows:
-            k = f"({-r.thousands:,})" if r.thousands < 0 else f"{r.thousands:,}"
-            exact = "–" if r.kind is NoteRowKind.ROUNDING else format_pence(r.pence)
-            label = _md_text(r.label)
-            label += f" (adjusted by {r.adjustment:+d})" if r.adjustment else ""
-            if r.kind is NoteRowKind.TOTAL:
-                rows.append([f"**{label}**", f"**{k}**", f"**{exact}**"])
-            else:
-                rows.append([label, k, exact])
-        out += _table(["", "£000", "£ (exact)"], rows)
-        return "\n".join(out) + "\n"
+        """The note as Markdown, from its one layout
+        (:func:`~pooledledger.reports.note_layout.note_document`)."""
+        from pooledledger.reports.document import render_markdown
+        from pooledledger.reports.note_layout import note_document
+
+        return render_markdown(note_document(self))
 
 
 def _largest(keys: Sequence[str], pence: dict[str, int]) -> str:
@@ -234,6 +213,22 @@ def _pooled_budget_note(
     who = agreement.partner(partner if partner is not None else agreement.host)
     policy = NotePolicy(policy)
     names = {p.id: p.name for p in agreement.partners}
+    cast = _cast(_exact(close), policy)
+    return PooledBudgetNote(
+        agreement=agreement.id,
+        agreement_name=agreement.name,
+        year=close.year,
+        partner=who.id,
+        partner_name=who.name,
+        policy=policy,
+        rows=tuple(_rows(cast, [pc.partner for pc in close.partners], names)),
+        terminated_on=close.terminated_on,
+    )
+
+
+def _exact(close: YearEndClose) -> dict[str, int]:
+    """Every row's exact figure in pence, by key (``funding:<partner>``, ``total_funding``,
+    ``expenditure``, ``net``, ``share:<partner>``)."""
     funding = {pc.partner: pc.contributions + pc.risk_pool_contribution for pc in close.partners}
     # a partner's share of the net (surplus)/deficit is its net share less its funding;
     # ADDITIONAL contributions are payments towards that share, not funding
@@ -249,84 +244,93 @@ def _pooled_budget_note(
             f"the partners' shares ({sum(shares.values())}p) do not sum to the net "
             f"(surplus)/deficit ({net}p): the close is inconsistent"
         )
-
     pence: dict[str, int] = {f"funding:{p}": v for p, v in funding.items()}
     pence |= {"total_funding": total_funding, "expenditure": expenditure, "net": net}
-    pence |= {f"share:{p}": v for p, v in shares.items()}
-    shown = {k: to_thousands(v) for k, v in pence.items()}
-    rounded = dict(shown)
-    rounding: dict[str, int] = {}
-    funding_keys = [f"funding:{p}" for p in funding]
-    share_keys = [f"share:{p}" for p in shares]
+    return pence | {f"share:{p}": v for p, v in shares.items()}
 
-    def settle(
-        name: str, parts: list[str], signs: list[int], total: str, adjustable: list[str]
-    ) -> None:
-        delta = shown[total] - sum(s * shown[k] for k, s in zip(parts, signs, strict=True))
-        if not delta:
-            return
-        if policy is NotePolicy.ROUNDING_LINE:
-            rounding[name] = delta
-        else:
-            target = _largest(adjustable, pence)
-            shown[target] += delta * signs[parts.index(target)]
 
-    settle("funding", funding_keys, [1] * len(funding_keys), "total_funding", funding_keys)
-    settle("net", ["expenditure", "total_funding"], [1, -1], "net", ["expenditure"])
-    settle("share", share_keys, [1] * len(share_keys), "net", share_keys)
+@dataclass(slots=True)
+class _Cast:
+    """The note's figures: exact pence, each rounded to £000, as shown (after any
+    adjustment) and the rounding rows' differences, by block."""
 
-    def row(
-        key: str, label: str, kind: NoteRowKind, partner_id: PartnerId | None = None
-    ) -> NoteRow:
-        if kind is NoteRowKind.ROUNDING:
-            value = rounding[key.split(":")[0]]
-            return NoteRow(key=key, label=label, kind=kind, pence=0, rounded=value, thousands=value)
-        return NoteRow(
-            key=key,
-            label=label,
-            kind=kind,
-            pence=pence[key],
-            rounded=rounded[key],
-            adjustment=shown[key] - rounded[key],
-            thousands=shown[key],
-            partner=partner_id,
-        )
+    pence: dict[str, int]
+    rounded: dict[str, int]
+    shown: dict[str, int]
+    rounding: dict[str, int]
 
-    rows = [
-        row(
-            f"funding:{p}",
-            f"Funding provided to the pooled budget – {names[p]}",
-            NoteRowKind.ITEM,
-            p,
-        )
-        for p in funding
-    ]
-    if "funding" in rounding:
-        rows.append(row("funding:rounding", "Rounding", NoteRowKind.ROUNDING))
-    rows.append(row("total_funding", "Total funding", NoteRowKind.TOTAL))
-    rows.append(
-        row(
-            "expenditure",
-            "Expenditure met from the pooled budget (net of income)",
-            NoteRowKind.ITEM,
-        )
+
+def _settle(
+    c: _Cast,
+    policy: NotePolicy,
+    block: str,
+    parts: list[str],
+    signs: list[int],
+    total: str,
+    adjustable: list[str],
+) -> None:
+    """Make ``total = Σ sign × part`` cast in £000, as ``policy`` says (module docs)."""
+    delta = c.shown[total] - sum(s * c.shown[k] for k, s in zip(parts, signs, strict=True))
+    if not delta:
+        return
+    if policy is NotePolicy.ROUNDING_LINE:
+        c.rounding[block] = delta
+    else:
+        target = _largest(adjustable, c.pence)
+        c.shown[target] += delta * signs[parts.index(target)]
+
+
+def _cast(pence: dict[str, int], policy: NotePolicy) -> _Cast:
+    """Round each figure to £000, then settle relations 1, 2 and 3 in that order."""
+    rounded = {k: to_thousands(v) for k, v in pence.items()}
+    c = _Cast(pence, rounded, dict(rounded), {})
+    funding = [k for k in pence if k.startswith("funding:")]
+    shares = [k for k in pence if k.startswith("share:")]
+    _settle(c, policy, "funding", funding, [1] * len(funding), "total_funding", funding)
+    _settle(c, policy, "net", ["expenditure", "total_funding"], [1, -1], "net", ["expenditure"])
+    _settle(c, policy, "share", shares, [1] * len(shares), "net", shares)
+    return c
+
+
+def _row(
+    c: _Cast, key: str, label: str, kind: NoteRowKind, partner: PartnerId | None = None
+) -> NoteRow:
+    if kind is NoteRowKind.ROUNDING:
+        value = c.rounding[key.split(":")[0]]
+        return NoteRow(key=key, label=label, kind=kind, pence=0, rounded=value, thousands=value)
+    return NoteRow(
+        key=key,
+        label=label,
+        kind=kind,
+        pence=c.pence[key],
+        rounded=c.rounded[key],
+        adjustment=c.shown[key] - c.rounded[key],
+        thousands=c.shown[key],
+        partner=partner,
     )
-    if "net" in rounding:
-        rows.append(row("net:rounding", "Rounding", NoteRowKind.ROUNDING))
-    rows.append(row("net", "Net (surplus)/deficit arising on the pooled budget", NoteRowKind.TOTAL))
-    rows += [
-        row(f"share:{p}", f"{names[p]} share of the net (surplus)/deficit", NoteRowKind.ITEM, p)
-        for p in shares
+
+
+def _rounding(c: _Cast, block: str) -> list[NoteRow]:
+    """A block's rounding row, if it has one."""
+    if block not in c.rounding:
+        return []
+    return [_row(c, f"{block}:rounding", "Rounding", NoteRowKind.ROUNDING)]
+
+
+def _rows(c: _Cast, partners: list[PartnerId], names: dict[PartnerId, str]) -> list[NoteRow]:
+    """The note's rows in order: funding, total, expenditure, net, shares."""
+    item, total = NoteRowKind.ITEM, NoteRowKind.TOTAL
+    funding = "Funding provided to the pooled budget –"
+    return [
+        *[_row(c, f"funding:{p}", f"{funding} {names[p]}", item, p) for p in partners],
+        *_rounding(c, "funding"),
+        _row(c, "total_funding", "Total funding", total),
+        _row(c, "expenditure", "Expenditure met from the pooled budget (net of income)", item),
+        *_rounding(c, "net"),
+        _row(c, "net", "Net (surplus)/deficit arising on the pooled budget", total),
+        *[
+            _row(c, f"share:{p}", f"{names[p]} share of the net (surplus)/deficit", item, p)
+            for p in partners
+        ],
+        *_rounding(c, "share"),
     ]
-    if "share" in rounding:
-        rows.append(row("share:rounding", "Rounding", NoteRowKind.ROUNDING))
-    return PooledBudgetNote(
-        agreement=agreement.id,
-        agreement_name=agreement.name,
-        year=close.year,
-        partner=who.id,
-        partner_name=who.name,
-        policy=policy,
-        rows=tuple(rows),
-        terminated_on=close.terminated_on,
-    )

@@ -36,7 +36,8 @@ due (for quarter 4, 30 June after the year: the year-end report is made in the
 spring).  A date outside it raises :class:`ReportError`.
 
 Projected underspends should go to non-recurrent spending only, as risk-sharing
-clauses say; the report says so when any scheme projects one.
+clauses say; the report says so when any scheme projects one
+(docs/reports.md#projected-underspends).
 """
 
 from __future__ import annotations
@@ -45,19 +46,18 @@ from collections.abc import Mapping
 from datetime import date
 from fractions import Fraction
 
-from pooledledger.books.ledger import Ledger
+from pooledledger.books.ledger import Ledger, Totals
 from pooledledger.core._model import FrozenModel
 from pooledledger.core.errors import Issue
 from pooledledger.core.frozen import FrozenDict
-from pooledledger.core.money import Rounding, format_pence, multiply, to_money
+from pooledledger.core.money import Rounding, multiply, to_money
 from pooledledger.core.periods import ENGLAND_AND_WALES, FinancialYear
 from pooledledger.model.agreement import Agreement
 from pooledledger.model.entries import Entry, Expenditure, Income, Reversal, YearClosed
 from pooledledger.model.partners import PartnerId, SchemeId
-from pooledledger.reports.memorandum import ReportError, _cell, _md_text
-from pooledledger.reports.summary import _table, issues_markdown
+from pooledledger.reports.memorandum import ReportError
 from pooledledger.yearend.checks import require_no_errors
-from pooledledger.yearend.close import _close_year
+from pooledledger.yearend.close import YearEndClose, _close_year
 
 __all__ = [
     "FORECAST_ROUNDING",
@@ -138,116 +138,12 @@ class QuarterlyReport(FrozenModel):
         raise KeyError(partner_id)
 
     def to_markdown(self) -> str:
-        out = [
-            f"# Quarterly report — {_md_text(self.agreement_name)} — {self.year} Q{self.quarter}",
-            "",
-            f"Actuals from {self.period_start} to {self.period_last_day} "
-            f"({self.months_elapsed} months). Amounts in £; negatives in brackets; "
-            "variance: overspend positive.",
-            "",
-            "## Actuals to date and forecast outturn",
-            "",
-        ]
-        rows = [
-            [
-                s.scheme,
-                _cell(s.annual_funding),
-                _cell(s.ytd_expenditure),
-                _cell(s.ytd_income),
-                _cell(s.ytd_net),
-                _cell(s.forecast_net),
-                s.forecast_method,
-                _cell(s.projected_variance),
-            ]
-            for s in self.schemes
-        ]
-        rows.append(
-            [
-                "**Total**",
-                *[
-                    _cell(sum(getattr(s, f) for s in self.schemes))
-                    for f in (
-                        "annual_funding",
-                        "ytd_expenditure",
-                        "ytd_income",
-                        "ytd_net",
-                        "forecast_net",
-                    )
-                ],
-                "",
-                _cell(sum(s.projected_variance for s in self.schemes)),
-            ]
-        )
-        out += _table(
-            [
-                "scheme",
-                "annual funding",
-                "YTD gross",
-                "YTD income",
-                "YTD net",
-                "forecast net outturn",
-                "method",
-                "projected variance",
-            ],
-            rows,
-        )
-        partners = [p.partner for p in self.partners]
-        out += ["", "## Projected allocation under the rules (partner × scheme)", ""]
-        rows = []
-        for s in self.schemes:
-            for label, values in (
-                ("risk pool", s.projected_risk_pool),
-                ("deficit share", s.projected_deficit),
-                ("underspend share", s.projected_underspend),
-            ):
-                if any(values.values()):
-                    rows.append([s.scheme, label, *[_cell(values.get(p, 0)) for p in partners]])
-        out += _table(["scheme", "", *partners], rows, right_from=2)
-        out += ["", "## Projected year end by partner", ""]
-        rows = [
-            [
-                p.partner,
-                _cell(p.contributions + p.risk_pool_contribution),
-                _cell(p.risk_pool_used),
-                _cell(p.deficit),
-                _cell(p.underspend),
-                _cell(p.net_share),
-                _cell(p.balance),
-                _cell(p.settlement),
-            ]
-            for p in self.partners
-        ]
-        out += _table(
-            [
-                "partner",
-                "paid in",
-                "risk pool used",
-                "deficit share",
-                "underspend share",
-                "net share",
-                "balance",
-                "settlement",
-            ],
-            rows,
-        )
-        out += ["", "## Action plan", ""]
-        if self.notify_by is not None:
-            over = ", ".join(
-                f"{s.scheme} {format_pence(s.projected_variance)}"
-                for s in self.schemes
-                if s.projected_variance > 0
-            )
-            out.append(
-                f"- Projected overspend ({over}): tell the partners by **{self.notify_by}** "
-                f"({self.notify_within_working_days} working days after {self.projection_date}), "
-                "with reasons and corrective actions."
-            )
-        else:
-            out.append("- No scheme projects an overspend.")
-        out += [f"- {n}" for n in self.notes]
-        if self.issues:
-            out += ["", *issues_markdown(self.issues)]
-        return "\n".join(out) + "\n"
+        """The report as Markdown, from its one layout
+        (:func:`~pooledledger.reports.quarterly_layout.quarterly_document`)."""
+        from pooledledger.reports.document import render_markdown
+        from pooledledger.reports.quarterly_layout import quarterly_document
+
+        return render_markdown(quarterly_document(self))
 
 
 def _unique_id(ledger: Ledger, wanted: str) -> str:
@@ -275,24 +171,11 @@ def projection_window(year: FinancialYear, quarter: int) -> tuple[date, date]:
     return year.quarter(quarter).start, following.last_day
 
 
-def quarterly_report(
-    agreement: Agreement,
-    ledger: Ledger,
-    year: FinancialYear,
-    quarter: int,
-    forecast: Mapping[SchemeId, int] | None = None,
-    projection_date: date | None = None,
-) -> QuarterlyReport:
-    """The quarterly monitoring report for ``quarter`` (1-4) of ``year`` (see module docs).
-
-    ``forecast`` maps schemes to their forecast *net* outturn in pence; schemes it
-    leaves out are forecast on a straight line.
-    """
-    if ledger.agreement != agreement:
-        raise ReportError("the ledger was built for a different agreement")
-    if isinstance(quarter, bool) or quarter not in (1, 2, 3, 4):
-        raise ReportError(f"quarter must be 1, 2, 3 or 4, not {quarter!r}")
-    carried = require_no_errors(ledger)
+def _checked_forecast(
+    agreement: Agreement, forecast: Mapping[SchemeId, int] | None
+) -> dict[SchemeId, int]:
+    """The forecasts given, each for a scheme of the agreement in int pence (else
+    :class:`ReportError`)."""
     given = dict(forecast or {})
     unknown = sorted(set(given) - set(agreement.scheme_ids))
     if unknown:
@@ -300,29 +183,45 @@ def quarterly_report(
     for k, v in given.items():
         if isinstance(v, bool) or not isinstance(v, int):
             raise ReportError(f"forecast for {k} must be int pence, not {v!r}")
-    period = year.quarter(quarter)
-    upto = period.end
-    months = 3 * quarter
-    when = projection_date or period.last_day
+    return given
+
+
+def _checked_projection_date(
+    year: FinancialYear, quarter: int, projection_date: date | None
+) -> date:
+    """When the projection is made: within :func:`projection_window`, else :class:`ReportError`."""
+    when = projection_date or year.quarter(quarter).last_day
     first, last = projection_window(year, quarter)
     if not first <= when <= last:
         raise ReportError(
             f"the projection date {when} is outside {first} to {last}: a quarter {quarter} "
             "projection is made from the quarter's first day until the next quarter ends"
         )
+    return when
 
-    contributed = ledger.approved_contributions(year, include_additional=False)
-    ytd = {k: ledger.year_to_date(year, upto, scheme=k) for k in agreement.scheme_ids}
+
+def _outturns(
+    agreement: Agreement,
+    ytd_net: Mapping[SchemeId, int],
+    months: int,
+    given: Mapping[SchemeId, int],
+) -> tuple[dict[SchemeId, int], dict[SchemeId, str]]:
+    """Each scheme's forecast net outturn and how it was had: given, or a straight line."""
     outturn: dict[SchemeId, int] = {}
     method: dict[SchemeId, str] = {}
     for k in agreement.scheme_ids:
         if k in given:
             outturn[k], method[k] = given[k], "given"
         else:
-            outturn[k] = multiply(ytd[k].net, Fraction(12, months), FORECAST_ROUNDING)
+            outturn[k] = multiply(ytd_net[k], Fraction(12, months), FORECAST_ROUNDING)
             method[k] = "straight-line"
+    return outturn, method
 
-    # the projected ledger: actuals to the quarter end plus the forecast remainder
+
+def _actuals_to(agreement: Agreement, ledger: Ledger, year: FinancialYear, upto: date) -> Ledger:
+    """The ledger without the pool lines dated from ``upto`` on (and their reversals),
+    and without a year-closed marker for ``year``."""
+
     def later(e: Entry) -> bool:
         if isinstance(e, YearClosed):
             return e.year == year
@@ -331,31 +230,48 @@ def quarterly_report(
         return False
 
     dropped = {e.id for e in ledger.entries if later(e)}
-    kept = Ledger._derived(
-        agreement,
-        [
-            e
-            for e in ledger.entries
-            if e.id not in dropped and not (isinstance(e, Reversal) and e.reverses in dropped)
-        ],
-        ledger,
-    )
+    kept = [
+        e
+        for e in ledger.entries
+        if e.id not in dropped and not (isinstance(e, Reversal) and e.reverses in dropped)
+    ]
+    return Ledger._derived(agreement, kept, ledger)
+
+
+def _projected_ledger(
+    agreement: Agreement,
+    ledger: Ledger,
+    year: FinancialYear,
+    quarter: int,
+    ytd_net: Mapping[SchemeId, int],
+    outturn: Mapping[SchemeId, int],
+    method: Mapping[SchemeId, str],
+) -> Ledger:
+    """The actuals to the quarter end plus one forecast remainder per scheme, not posted."""
+    kept = _actuals_to(agreement, ledger, year, year.quarter(quarter).end)
     synthetic = [
         Expenditure(
             id=_unique_id(kept, f"FORECAST-{year}-Q{quarter}-{k}"),
             scheme=k,
             date=year.last_day,
-            net=to_money(outturn[k] - ytd[k].net),
+            net=to_money(outturn[k] - ytd_net[k]),
             description=f"forecast remainder ({method[k]}), not posted",
         )
         for k in agreement.scheme_ids
-        if outturn[k] != ytd[k].net
+        if outturn[k] != ytd_net[k]
     ]
     # the forecast lines are the library's own (no category, dated at year end): the
     # gate was passed by the ledger above, so the projection is not checked again
-    projection = Ledger._derived(agreement, (*kept.entries, *synthetic), kept, gate=False)
-    projected = _close_year(agreement, projection, year, carried=carried)
+    return Ledger._derived(agreement, (*kept.entries, *synthetic), kept, gate=False)
 
+
+def _quarter_schemes(
+    projected: YearEndClose,
+    contributed: Mapping[SchemeId, Mapping[PartnerId, int]],
+    ytd: Mapping[SchemeId, Totals],
+    outturn: Mapping[SchemeId, int],
+    method: Mapping[SchemeId, str],
+) -> tuple[QuarterScheme, ...]:
     schemes: list[QuarterScheme] = []
     for s in projected.schemes:
         k = s.scheme
@@ -377,7 +293,11 @@ def quarterly_report(
                 rule=s.rule,
             )
         )
-    partners = tuple(
+    return tuple(schemes)
+
+
+def _quarter_partners(projected: YearEndClose) -> tuple[QuarterPartner, ...]:
+    return tuple(
         QuarterPartner(
             partner=pc.partner,
             contributions=pc.contributions,
@@ -391,13 +311,45 @@ def quarterly_report(
         )
         for pc in projected.partners
     )
+
+
+#: The note shown when any scheme projects an underspend; what it means is told in
+#: docs/reports.md#projected-underspends.
+UNDERSPEND_NOTE = "Projected underspends should be committed to non-recurrent spending only."
+
+
+def quarterly_report(
+    agreement: Agreement,
+    ledger: Ledger,
+    year: FinancialYear,
+    quarter: int,
+    forecast: Mapping[SchemeId, int] | None = None,
+    projection_date: date | None = None,
+) -> QuarterlyReport:
+    """The quarterly monitoring report for ``quarter`` (1-4) of ``year`` (see module docs).
+
+    ``forecast`` maps schemes to their forecast *net* outturn in pence; schemes it
+    leaves out are forecast on a straight line.
+    """
+    if ledger.agreement != agreement:
+        raise ReportError("the ledger was built for a different agreement")
+    if isinstance(quarter, bool) or quarter not in (1, 2, 3, 4):
+        raise ReportError(f"quarter must be 1, 2, 3 or 4, not {quarter!r}")
+    carried = require_no_errors(ledger)
+    given = _checked_forecast(agreement, forecast)
+    when = _checked_projection_date(year, quarter, projection_date)
+    period = year.quarter(quarter)
+    months = 3 * quarter
+    ytd = {k: ledger.year_to_date(year, period.end, scheme=k) for k in agreement.scheme_ids}
+    ytd_net = {k: v.net for k, v in ytd.items()}
+    outturn, method = _outturns(agreement, ytd_net, months, given)
+    projection = _projected_ledger(agreement, ledger, year, quarter, ytd_net, outturn, method)
+    projected = _close_year(agreement, projection, year, carried=carried)
+    contributed = ledger.approved_contributions(year, include_additional=False)
+    schemes = _quarter_schemes(projected, contributed, ytd, outturn, method)
     over = any(s.projected_variance > 0 for s in schemes)
     under = any(s.projected_variance < 0 for s in schemes)
-    notes: list[str] = []
-    if under:
-        notes.append(
-            "Projected underspends should be committed to non-recurrent spending only (§9.3)."
-        )
+    days = agreement.notify_within_working_days
     return QuarterlyReport(
         agreement=agreement.id,
         agreement_name=agreement.name,
@@ -407,18 +359,14 @@ def quarterly_report(
         period_last_day=period.last_day,
         months_elapsed=months,
         forecast_rounding=FORECAST_ROUNDING,
-        schemes=tuple(schemes),
-        partners=partners,
+        schemes=schemes,
+        partners=_quarter_partners(projected),
         projected_overspend=over,
         projected_underspend=under,
         projection_date=when,
-        notify_within_working_days=agreement.notify_within_working_days,
-        notify_by=(
-            ENGLAND_AND_WALES.add_working_days(when, agreement.notify_within_working_days)
-            if over
-            else None
-        ),
-        notes=tuple(notes),
+        notify_within_working_days=days,
+        notify_by=ENGLAND_AND_WALES.add_working_days(when, days) if over else None,
+        notes=(UNDERSPEND_NOTE,) if under else (),
         # a projection is not the year end: instalments not yet paid are not overdue
         issues=tuple(i for i in projected.issues if i.code != "PL-CLS-004"),
     )

@@ -3,7 +3,7 @@
 ``page.html.j2`` is the page frame: one self-contained file with the stylesheet
 ``report.css`` inlined, nothing fetched from the network.  ``blocks.html.j2`` holds
 the macros that render a :class:`~pooledledger.reports.document.Document`: its
-section, tables (with ``<caption>``) and paragraphs.
+section, tables (with ``<caption>``), paragraphs and item lists (status chips).
 
 Autoescaping is on, and every value a template prints is escaped with
 :func:`html.escape` (quotes too), so a partner called ``<script>`` is shown, never
@@ -24,7 +24,9 @@ from pooledledger.reports.document import (
     Cell,
     Document,
     Format,
+    Items,
     Row,
+    Status,
     cell_text,
     pick,
     shown,
@@ -33,10 +35,11 @@ from pooledledger.reports.document import (
 if TYPE_CHECKING:
     import jinja2
 
-__all__ = ["html_document", "html_page", "html_table"]
+__all__ = ["html_document", "html_items", "html_page", "html_table"]
 
 HTML: Format = "html"
 _ROW_CLASS = {"item": "", "heading": "heading", "subtotal": "sub", "total": "total"}
+_STATUS_MARK: dict[Status, str] = {"ok": "✓ ", "bad": "✗ ", "info": ""}
 
 
 def _finalize(value: object) -> Any:
@@ -54,7 +57,7 @@ def _cell_class(cell: Cell) -> str:
     if cell.kind in ("amount", "thousands"):
         v = cell.value
         return "num neg" if isinstance(v, int) and not isinstance(v, bool) and v < 0 else "num"
-    return ""
+    return "nowrap" if cell.nowrap else ""
 
 
 def _cell_text(cell: Cell) -> str:
@@ -96,6 +99,7 @@ def environment() -> jinja2.Environment:
         row_class=_row_class,
         pick=_pick,
         shown=_shown,
+        status_mark=_STATUS_MARK.__getitem__,
     )
     return env
 
@@ -113,6 +117,11 @@ def html_document(doc: Document) -> str:
 def html_table(table: Any) -> str:
     """One table (a :class:`~pooledledger.reports.document.Table`) as HTML."""
     return str(_macros().table(table))
+
+
+def html_items(items: Items) -> str:
+    """An item list as status chips (``<ul class="status">``)."""
+    return str(_macros().items(items))
 
 
 def html_page(title: str, body: str) -> str:

@@ -69,17 +69,18 @@ def _no_risk_after_pool(
     partners on that side (the overspenders, for the risk pool), pro rata to their
     own variances; everyone else keeps its own figure (docs/risk-share/rs12-no-risk-share.md).
     """
-    own = {p: facts.own_net.get(p, 0) - facts.contributions.get(p, 0) for p in order}
+    own = {p: facts.own_net[p] - facts.contributions[p] for p in order}
     relief = sum(own.values()) - residual  # same sign as the variance
     bears = "each partner bears its own spending less its own contribution"
     if not relief:
         return own, ("RS12 NO_RISK_SHARE", bears)
-    side = {p: abs(v) for p, v in own.items() if v and (v > 0) == (relief > 0)}
-    basis = "own " + ("overspends" if relief > 0 else "underspends")
+    over = relief > 0
+    side = {p: abs(v) for p, v in own.items() if v and (v > 0) == over}
+    basis = "own " + ("overspends" if over else "underspends")
     if not side:  # no partner on the relief's side: pro rata to contributions
         side = {p: c for p, c in facts.contributions.items() if c > 0} or dict.fromkeys(order, 1)
         basis = "contributions"
-    parts = allocate(relief, side, [p for p in order if p in side])
+    parts = allocate(relief, side)  # side is in partner order
     return (
         {p: own[p] - parts.get(p, 0) for p in order},
         (

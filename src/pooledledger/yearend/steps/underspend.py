@@ -64,14 +64,10 @@ def _windfall_parts(
     underspend (the Alabama paradox, three or more partners), that penny goes to the
     next largest remainder among the partners with room, so no managed part is negative.
     """
-    weights = {
-        p: contributions.get(p, 0) for p in order if under[p] and contributions.get(p, 0) > 0
-    }
-    if not weights or sum(weights.values()) <= 0:
+    weights = {p: c for p in order if under[p] and (c := contributions.get(p, 0)) > 0}
+    if not weights:
         weights = {p: under[p] for p in order if under[p]}
-    parts = dict.fromkeys(order, 0) | allocate(
-        windfall, weights, [p for p in order if p in weights]
-    )
+    parts = dict.fromkeys(order, 0) | allocate(windfall, weights)
     spare = sum(max(parts[p] - under[p], 0) for p in order)
     if spare:
         total = sum(weights.values())
@@ -79,13 +75,11 @@ def _windfall_parts(
             parts[p] = min(parts[p], under[p])
         # partners that take part in the windfall first, largest remainder first; a
         # partner outside it (no contribution) only if no one inside has room
-        room = sorted(
-            (p for p in order if parts[p] < under[p]),
-            key=lambda p: (
-                p not in weights,
-                -(Fraction(windfall * weights.get(p, 0), total) - parts[p]),
-            ),
+        inside = sorted(
+            (p for p in weights if parts[p] < under[p]),
+            key=lambda p: parts[p] - Fraction(windfall * weights[p], total),
         )
+        room = inside + [p for p in order if p not in weights and parts[p] < under[p]]
         for p in room:
             give = min(spare, under[p] - parts[p])
             parts[p] += give
