@@ -148,18 +148,20 @@ class Block:
 
 @dataclass(frozen=True, slots=True)
 class LineSheet:
-    """A line-level sheet: its name, its rows, whether it is written, and its CSV twin."""
+    """A line-level sheet: its name, its rows, whether it is written, its CSV twin, and
+    the row limit it was judged against."""
 
     name: str
     rows: int
     written: bool
     csv: str
+    limit: int = LINE_SHEET_ROWS
 
     @property
     def note(self) -> str:
         """What the workbook and the command line say about a sheet left out."""
         return (
-            f"The {self.name} sheet ({self.rows:,} rows, over {LINE_SHEET_ROWS:,}) is left "
+            f"The {self.name} sheet ({self.rows:,} rows, over {self.limit:,}) is left "
             f"out of the workbook: its rows are in {self.csv} (the CSV tables); "
             "to write it anyway use line_sheets='always' (--line-sheets always)."
         )

@@ -992,6 +992,7 @@ def line_sheets_plan(
             rows,
             line_sheets == "always" or (line_sheets == "auto" and rows <= LINE_SHEET_ROWS),
             csv,
+            LINE_SHEET_ROWS,
         )
         for name, rows, csv in sizes
     ]
