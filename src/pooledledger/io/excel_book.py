@@ -23,7 +23,6 @@ from pooledledger.core.money import format_pence, pence_to_decimal
 from pooledledger.core.periods import FinancialYear
 from pooledledger.io._cells import neutralise
 from pooledledger.model.agreement import LegalBasis
-from pooledledger.reports import document as rd
 from pooledledger.reports.memorandum import _year_ended as _period
 
 #: Number format of every amount in pounds: £, negatives in brackets, nil as a dash.
@@ -506,89 +505,3 @@ def settlement_text(partner: str, is_host: bool, settlement: int, due: date | No
     if settlement < 0:
         return f"{partner} pays the host £{format_pence(-settlement)} by {when}."
     return f"{partner}: nothing to pay."
-
-
-# -- sheets written from a report document ------------------------------------------------
-
-DOC_KINDS: dict[str, Kind] = {
-    "text": "text",
-    "amount": "money",
-    "thousands": "thousands",
-    "count": "int",
-    "percent": "int",
-    "date": "date",
-    "flag": "flag",
-}
-DOC_STYLES: dict[str, Literal["", "sub", "total"]] = {
-    "item": "",
-    "heading": "",
-    "subtotal": "sub",
-    "total": "total",
-}
-
-
-def document_table(s: Sheet, table: rd.Table) -> Block:
-    """A document's table: its cells typed by column, its worked-out cells formulas."""
-    caption = rd.pick(table.caption, "workbook")
-    cols = table.shown_columns("workbook")
-    col_at = {i: n for n, i in enumerate(cols)}
-    rows = [(i, r) for i, r in enumerate(table.rows) if rd.shown(r.only, "workbook")]
-    first = first_row(s, caption)
-    row_at = {i: first + n for n, (i, _) in enumerate(rows)}
-    written = []
-    for _, row in rows:
-        cells: list[Any] = []
-        for c in cols:
-            cell = row.cells[c]
-            if cell.sum and isinstance(cell.value, int):
-                terms = tuple((row_at[x], col_at[y], sign) for x, y, sign in cell.sum)
-                cells.append(Calc(terms, cell.value))
-            else:
-                cells.append(cell.value)
-        kind = row.kind.get("workbook") if isinstance(row.kind, rd.Alt) else row.kind
-        written.append(SheetRow(cells, DOC_STYLES[kind]))
-    columns = [
-        Col(rd.pick(table.columns[c].header, "workbook"), DOC_KINDS[table.columns[c].kind])
-        for c in cols
-    ]
-    return s.table(caption, columns, written)
-
-
-def document_paragraph(s: Sheet, block: rd.Paragraph) -> None:
-    """A paragraph in its format (muted unless styled); a joined one on the next row."""
-    if block.joined:
-        s.row -= 1
-    s.para(rd.pick(block.text, "workbook"), rd.pick(block.style, "workbook") or "muted")
-
-
-def document_blocks(s: Sheet, doc: rd.Document) -> None:
-    """A document's description, tables and paragraphs, from the sheet's next row."""
-    for line in doc.description:
-        s.para(rd.pick(line, "workbook"))
-    document_body(s, doc)
-
-
-def document_body(s: Sheet, doc: rd.Document) -> None:
-    """A document's tables and paragraphs (not its description), from the next row."""
-    for section in doc.sections:
-        for block in section.blocks:
-            if not rd.shown(block.only, "workbook"):
-                continue
-            if isinstance(block, rd.Paragraph):
-                document_paragraph(s, block)
-            elif isinstance(block, rd.Table):
-                document_table(s, block)
-            elif isinstance(block, rd.Items):
-                s.lines(
-                    (rd.pick(i.text, "workbook"), "muted" if i.status == "info" else "text")
-                    for i in block.shown_items("workbook")
-                )
-            else:
-                document_table(s, block.table)
-
-
-def document_sheet(book: Book, name: str, doc: rd.Document) -> None:
-    """A sheet from a report document: its title, description, tables and paragraphs."""
-    s = Sheet(book, name, rd.pick(doc.title, "workbook"))
-    document_blocks(s, doc)
-    s.finish()

@@ -53,7 +53,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime
 from os import PathLike
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from pooledledger.books.apportion import apportion
 from pooledledger.books.journals import ACCOUNT_LABELS, Journal
@@ -72,7 +72,6 @@ from pooledledger.io.excel_book import (
     GREY,
     JOURNALS,
     LEDGER,
-    LEGAL_BASIS,
     LINE_SHARES,
     LINE_SHEET_ROWS,
     MAX_EXACT_PENCE,
@@ -97,8 +96,6 @@ from pooledledger.io.excel_book import (
     WorkbookError,
     cell_ref,
     cell_text,
-    document_body,
-    document_sheet,
     exact_in_a_spreadsheet,
     first_row,
     money_cols,
@@ -107,16 +104,24 @@ from pooledledger.io.excel_book import (
     year_ended,
     yes_no,
 )
+from pooledledger.io.excel_document import (
+    document_block,
+    document_body,
+    document_sheet,
+    document_table,
+)
 from pooledledger.model.partners import PartnerId
+from pooledledger.reports import document as rd
+from pooledledger.reports.balances_layout import balances_document
 from pooledledger.reports.bundle import YearEndReports
 from pooledledger.reports.checks_layout import checks_document
 from pooledledger.reports.document import pick
-from pooledledger.reports.memorandum import MemorandumAccount
 from pooledledger.reports.memorandum_layout import memorandum_document
 from pooledledger.reports.note_layout import note_document
 from pooledledger.reports.quarterly import QuarterlyReport
 from pooledledger.reports.quarterly_layout import quarterly_document
 from pooledledger.reports.statements import PartnerStatement
+from pooledledger.reports.summary_layout import summary_document
 from pooledledger.yearend.tables import close_table, settlement_table
 
 __all__ = [
@@ -140,220 +145,132 @@ __all__ = [
 
 
 def _summary(book: Book, r: YearEndReports, lines: Sequence[LineSheet]) -> None:
-    ag, m, c = r.agreement, r.memorandum, r.close
-    t = m.total
-    host = ag.host_partner
-    s = Sheet(
-        book, SUMMARY, f"{ag.name} — year-end report — {year_ended(r.year, r.close.terminated_on)}"
-    )
-    s.table(
-        "Pool",
-        [Col("Item", "text"), Col("Detail", "text")],
-        [
-            ("Agreement", f"{ag.name} ({ag.id})"),
-            ("Year", f"{r.year}, {year_ended(r.year, r.close.terminated_on)}"),
-            ("Host", f"{host.name} ({host.id})"),
-            ("Pooled fund manager", ag.pooled_fund_manager),
-            ("Legal basis", LEGAL_BASIS.get(ag.legal_basis, ag.legal_basis.value)),
-            ("Partners", ", ".join(f"{p.name} ({p.id})" for p in ag.partners)),
-            ("Term", f"{ag.term_start:%d/%m/%Y} to {ag.term_end:%d/%m/%Y}"),
-            (
-                "Figures",
-                "£ and pence, exact to the penny; negatives in brackets; overspends positive",
-            ),
-        ],
-    )
-    refunded = sum(u.refunded for q in m.partners for u in m.underspend[q].values())
-    s.table(
-        "Key figures",
-        [Col("Figure", "text"), Col("£")],
-        [
-            ("Total resources", t.total_resources),
-            ("Gross expenditure", t.gross_expenditure),
-            ("Net surplus/(deficit)", t.net),
-            ("Risk pool used", sum(pc.risk_pool_used for pc in c.partners)),
-            ("Additional contributions", t.additional_contributions),
-            ("Underspend refunded", refunded),
-            ("Carried forward", t.carried_forward),
-        ],
-    )
-    failed = [x for x in m.checks if not x.holds]
-    errors = [i for i in c.issues if i.is_error]
-    s.table(
-        "Status",
-        [Col("Check", "text"), Col("Holds", "text")],
-        [
-            ("Conservation (I-1): resources in = resources applied", yes_no(m.conservation.holds)),
-            (f"Self-checks of the account ({len(m.checks)})", yes_no(not failed)),
-            ("Host–partner balances mirror (I-6)", yes_no(r.balances.mirrors)),
-            ("£000 note casts", yes_no(r.note.casts)),
-            (
-                f"Issues from the close: {len(c.issues)} ({len(errors)} error(s)); "
-                f"see the {CHECKS} sheet",
-                yes_no(not errors),
-            ),
-        ],
-    )
-    s.lines(
-        [("Settlements", "caption")]
-        + [
-            (settlement_text(pc.partner, pc.is_host, pc.settlement, pc.settlement_due), "text")
-            for pc in c.partners
-        ]
-    )
-    if any(not x.written for x in lines):
-        s.lines([(x.note, "bad") for x in lines if not x.written])
-
-    # the charts go here, above the tables they draw (drawings need no rows written)
-    band = s.row
-    height = _chart_height(len(c.schemes))
-    if c.schemes:
-        s.row += 2 * (-(-(height + 40) // 20) + 1)
-
-    # Table 1 and chart 1: budget against outturn
-    caption = f"Table 1. Budget against outturn by scheme, {r.year} (£)"
-    first = first_row(s, caption)
-    rows1 = []
-    for i, sc in enumerate(c.schemes):
-        budget = sum(sc.contributions.values())
-        row = first + i
-        rows1.append(
-            (
-                sc.scheme,
-                sc.name,
-                budget,
-                sc.net,
-                Calc(((row, 3, 1), (row, 2, -1)), sc.net - budget),
-            )
-        )
-    t1 = s.table(
-        caption,
-        [
-            Col("Scheme", "text"),
-            Col("Name", "text"),
-            Col("Budget (contributions)"),
-            Col("Outturn (net expenditure)"),
-            Col("Variance (+ over)"),
-        ],
-        rows1,
-        total="Total",
-    )
-
-    # Table 2 and chart 2: how each variance was shared
-    partners = list(m.partners)
-    has_offset = any(v for sc in c.schemes for v in sc.offset.values())
-    cols2 = [Col("Scheme", "text"), Col("Variance (+ over)"), Col("Risk pool used")]
-    if has_offset:
-        cols2.append(Col("Offset (+ in, − out)"))
-    cols2 += [Col(f"{p} deficit share") for p in partners]
-    cols2 += [Col(f"{p} underspend share") for p in partners]
-    rows2 = []
-    for sc in c.schemes:
-        values: list[Any] = [sc.scheme, sc.variance, sum(sc.risk_pool.values())]
-        if has_offset:
-            values.append(sum(sc.offset.values()))
-        values += [sc.deficit.get(p, 0) for p in partners]
-        values += [sc.underspend.get(p, 0) for p in partners]
-        rows2.append(values)
-    t2 = s.table(
-        f"Table 2. How each scheme's variance was shared, {r.year} (£)",
-        cols2,
-        rows2,
-        total="Total",
-    )
-    under_col0 = len(cols2) - len(partners)
-    caption = "Chart 2 data: underspend shares drawn to the left of the line (negated)"
-    first = first_row(s, caption)
-    t3 = s.table(
-        caption,
-        [Col("Scheme", "text"), *[Col(f"{p} underspend share (drawn)") for p in partners]],
-        [
-            [
-                sc.scheme,
-                *[
-                    Calc(((t2.first + i, under_col0 + j, -1),), -sc.underspend.get(p, 0))
-                    for j, p in enumerate(partners)
-                ],
-            ]
-            for i, sc in enumerate(c.schemes)
-        ],
-    )
+    """The summary from its document; the charts go above their tables, drawn once
+    the sheet is written (drawings need no rows)."""
+    doc = summary_document(r, [x.note for x in lines if not x.written])
+    s = Sheet(book, SUMMARY, rd.pick(doc.title, "workbook"))
+    for line in doc.description:
+        if rd.pick(line, "workbook"):
+            s.para(rd.pick(line, "workbook"))
+    band = -1
+    charts: list[_Drawn] = []
+    for section in doc.sections:
+        for block in section.blocks:
+            if not rd.shown(block.only, "workbook"):
+                continue
+            if not isinstance(block, rd.ChartSpec):
+                document_block(s, block)
+                continue
+            if band < 0:
+                band = _chart_band(s, len(block.categories))
+            table = document_table(s, block.table)
+            charts.append(_Drawn(block, table, _drawn_left(s, block, table)))
     s.finish()
-    if c.schemes:
-        _charts(book, s, r, band, (t1, t2, t3), partners, has_offset)
+    if charts and charts[0].spec.categories:
+        height = _chart_height(len(charts[0].spec.categories))
+        for n, drawn in enumerate(charts):
+            chart = _native_chart(book, s, drawn, height)
+            s.ws.insert_chart(band + n * _chart_rows(height), 0, chart, {"object_position": 3})
+
+
+class _Drawn(NamedTuple):
+    """A chart spec, where its table landed, and where its left-drawn figures are."""
+
+    spec: rd.ChartSpec
+    table: Block
+    left: Block | None
 
 
 def _chart_height(schemes: int) -> int:
     return max(288, 80 + 36 * schemes)
 
 
-def _charts(
-    book: Book,
-    s: Sheet,
-    r: YearEndReports,
-    band: int,
-    blocks: tuple[Block, Block, Block],
-    partners: Sequence[PartnerId],
-    has_offset: bool,
-) -> None:
-    """The two charts of the HTML report, as native Excel charts above their tables."""
-    t1, t2, t3 = blocks
-    height = _chart_height(t1.last - t1.first + 1)
-    money_axis = {"num_format": "£#,##0;(£#,##0)", "major_gridlines": {"visible": True}}
-    cats1 = [s.name, t1.first, 0, t1.last, 0]
+def _chart_rows(height: int) -> int:
+    """The rows a chart of ``height`` pixels (and its legend) covers, and one more."""
+    return -(-(height + 40) // 20) + 1
 
-    chart1 = book.wb.add_chart({"type": "bar"})
-    for col, name, colour in ((2, "Budget (contributions)", "#A9C4E0"), (3, "Outturn", "#1F3A5F")):
-        chart1.add_series(
-            {
-                "name": name,
-                "categories": cats1,
-                "values": [s.name, t1.first, col, t1.last, col],
-                "fill": {"color": colour},
-                "border": {"none": True},
-            }
-        )
-    chart1.set_title({"name": f"Budget against outturn by scheme, {r.year}"})
-    chart1.set_x_axis(money_axis)
-    chart1.set_y_axis({"reverse": True})
-    chart1.set_legend({"position": "bottom"})
-    chart1.set_size({"width": 760, "height": height})
 
-    chart2 = book.wb.add_chart({"type": "bar", "subtype": "stacked"})
-    cats2 = [s.name, t2.first, 0, t2.last, 0]
-    series: list[tuple[str, int, int, int, dict[str, Any]]] = [
-        ("Risk pool used", t2.first, t2.last, 2, {"fill": {"color": GREY}})
+def _chart_band(s: Sheet, schemes: int) -> int:
+    """Leave the rows the two charts cover; the first row of the band."""
+    band = s.row
+    if schemes:
+        s.row += 2 * _chart_rows(_chart_height(schemes))
+    return band
+
+
+def _sheet_column(spec: rd.ChartSpec, series: rd.Series) -> int:
+    """The sheet column of a series' figures (its table column, among those shown)."""
+    return spec.table.shown_columns("workbook").index(series.column)
+
+
+def _drawn_left(s: Sheet, spec: rd.ChartSpec, table: Block) -> Block | None:
+    """A native bar chart draws to the left what is negative: the underspend shares
+    negated, worked out from the table."""
+    left = [x for x in spec.series if x.key.startswith("underspend:")]
+    if not left:
+        return None
+    rows = [
+        [
+            scheme,
+            *[Calc(((table.first + i, _sheet_column(spec, x), -1),), -x.values[i]) for x in left],
+        ]
+        for i, scheme in enumerate(spec.categories)
     ]
-    col = 3
-    if has_offset:
-        series.append(("Offsetting", t2.first, t2.last, col, {"fill": {"color": "#999999"}}))
-        col += 1
-    for i, p in enumerate(partners):
-        colour = COLOURS[i % len(COLOURS)]
-        series.append(
-            (f"{p} deficit share", t2.first, t2.last, col + i, {"fill": {"color": colour}})
-        )
-    for i, p in enumerate(partners):
-        colour = COLOURS[i % len(COLOURS)]
-        pattern = {"pattern": "wide_upward_diagonal", "fg_color": colour, "bg_color": "#FFFFFF"}
-        series.append((f"{p} underspend share", t3.first, t3.last, 1 + i, {"pattern": pattern}))
-    for name, first, last, column, style in series:
-        chart2.add_series(
+    return s.table(
+        "Chart 2 data: underspend shares drawn to the left of the line (negated)",
+        [Col("Scheme", "text"), *[Col(f"{x.name} (drawn)") for x in left]],
+        rows,
+    )
+
+
+#: The workbook's colours of the budget chart (the HTML page has its own).
+_BUDGET_FILLS = {"budget": "#A9C4E0", "outturn": "#1F3A5F"}
+_EDGE = {"color": "#333333", "width": 0.5}
+
+
+def _series_style(key: str, partners: Sequence[str]) -> dict[str, Any]:
+    """How a series is filled: budget and outturn plain; the risk pool grey, offsetting
+    lighter; each partner's deficit share in its colour, its underspend share hatched."""
+    if key in _BUDGET_FILLS:
+        return {"fill": {"color": _BUDGET_FILLS[key]}, "border": {"none": True}}
+    if key in ("risk_pool", "offset"):
+        return {"border": _EDGE, "fill": {"color": GREY if key == "risk_pool" else "#999999"}}
+    side, partner = key.split(":", 1)
+    colour = COLOURS[partners.index(partner) % len(COLOURS)]
+    if side == "deficit":
+        return {"border": _EDGE, "fill": {"color": colour}}
+    pattern = {"pattern": "wide_upward_diagonal", "fg_color": colour, "bg_color": "#FFFFFF"}
+    return {"border": _EDGE, "pattern": pattern}
+
+
+def _native_chart(book: Book, s: Sheet, drawn: _Drawn, height: int) -> Any:
+    """One chart of the HTML report as a native Excel chart, from the same spec."""
+    spec, t = drawn.spec, drawn.table
+    rows = len(spec.categories)  # the table's total row is no category
+    budget = spec.kind == "budget"
+    chart = book.wb.add_chart({"type": "bar"} if budget else {"type": "bar", "subtype": "stacked"})
+    partners = [x.key.split(":", 1)[1] for x in spec.series if x.key.startswith("deficit:")]
+    left = 0
+    for x in spec.series:
+        if x.key.startswith("underspend:") and drawn.left is not None:
+            left += 1
+            first, col = drawn.left.first, left
+        else:
+            first, col = t.first, _sheet_column(spec, x)
+        chart.add_series(
             {
-                "name": name,
-                "categories": cats2,
-                "values": [s.name, first, column, last, column],
-                "border": {"color": "#333333", "width": 0.5},
-                **style,
+                "name": rd.series_name(x, "workbook"),
+                "categories": [s.name, t.first, 0, t.first + rows - 1, 0],
+                "values": [s.name, first, col, first + rows - 1, col],
+                **_series_style(x.key, partners),
             }
         )
-    chart2.set_title({"name": f"How each scheme's variance was shared, {r.year}"})
-    chart2.set_x_axis(money_axis)
-    chart2.set_y_axis({"reverse": True})
-    chart2.set_legend({"position": "bottom"})
-    chart2.set_size({"width": 760, "height": height + 40})
-    s.ws.insert_chart(band, 0, chart1, {"object_position": 3})
-    s.ws.insert_chart(band + -(-(height + 40) // 20) + 1, 0, chart2, {"object_position": 3})
+    chart.set_title({"name": spec.title})
+    chart.set_x_axis({"num_format": "£#,##0;(£#,##0)", "major_gridlines": {"visible": True}})
+    chart.set_y_axis({"reverse": True})
+    chart.set_legend({"position": "bottom"})
+    chart.set_size({"width": 760, "height": height if budget else height + 40})
+    return chart
 
 
 # -- Memorandum account ---------------------------------------------------------------------
@@ -361,26 +278,6 @@ def _charts(
 
 def _memorandum(book: Book, r: YearEndReports) -> None:
     document_sheet(book, MEMORANDUM, memorandum_document(r.memorandum))
-
-
-def _balances_table(s: Sheet, m: MemorandumAccount, caption: str) -> Block:
-    return s.table(
-        caption,
-        [
-            Col("Partner", "text"),
-            Col("Host", "flag"),
-            Col("Position", "text"),
-            Col("Balance (+ host owes partner)"),
-            Col("Held by host for next year"),
-            Col("Cash settlement (+ host pays partner)"),
-            Col("Due", "date"),
-        ],
-        [
-            [b.partner, b.is_host, b.position, b.balance, b.held, b.settlement, b.settlement_due]
-            for b in m.balances
-        ],
-        total="Total",
-    )
 
 
 # -- the £000 note -----------------------------------------------------------------------------
@@ -830,80 +727,7 @@ def _quarterly(book: Book, r: YearEndReports, quarters: Sequence[QuarterlyReport
 
 
 def _balances(book: Book, r: YearEndReports) -> None:
-    a = r.balances
-    s = Sheet(
-        book,
-        BALANCES,
-        f"Agreement of balances — {a.agreement_name} — {a.year} month {a.month} "
-        f"(at {a.month_end:%d/%m/%Y})",
-    )
-    s.para(
-        "Each side's figures are read from its own journals; each difference must be nil "
-        f"(I-6). Thresholds {a.thresholds.label}; they bind DHSC_AOB rows only."
-    )
-    caption = "Receivables and payables, and income and expenditure with each other (£)"
-    first = first_row(s, caption)
-    rows = []
-    for i, x in enumerate(a.rows):
-        row = first + i
-        cells: list[Any] = [
-            x.host,
-            x.partner,
-            x.exercise.value,
-            x.host_receivable,
-            x.partner_payable,
-            Calc(((row, 3, 1), (row, 4, -1)), x.host_receivable - x.partner_payable),
-            x.host_payable,
-            x.partner_receivable,
-            Calc(((row, 6, 1), (row, 7, -1)), x.host_payable - x.partner_receivable),
-        ]
-        if x.host_income is not None and x.partner_expenditure is not None:
-            cells += [
-                x.host_income,
-                x.partner_expenditure,
-                Calc(((row, 9, 1), (row, 10, -1)), x.host_income - x.partner_expenditure),
-            ]
-        else:
-            cells += [None, None, None]
-        if x.host_expenditure is not None and x.partner_income is not None:
-            cells += [
-                x.host_expenditure,
-                x.partner_income,
-                Calc(((row, 12, 1), (row, 13, -1)), x.host_expenditure - x.partner_income),
-            ]
-        else:
-            cells += [None, None, None]
-        cells += [x.mirror, x.statement_threshold_met, x.agreement_threshold_met]
-        rows.append(cells)
-    s.table(
-        caption,
-        [
-            Col("Host", "text"),
-            Col("Partner", "text"),
-            Col("Exercise", "text"),
-            *money_cols(
-                [
-                    "Host receivable",
-                    "Partner payable",
-                    "Difference",
-                    "Host payable",
-                    "Partner receivable",
-                    "Difference",
-                    "Host income",
-                    "Partner expenditure",
-                    "Difference",
-                    "Host expenditure",
-                    "Partner income",
-                    "Difference",
-                ]
-            ),
-            Col("Mirror (I-6)", "flag"),
-            Col("Statement", "flag"),
-            Col("Agreement required", "flag"),
-        ],
-        rows,
-    )
-    s.finish()
+    document_sheet(book, BALANCES, balances_document(r.balances))
 
 
 # -- checks ------------------------------------------------------------------------------------

@@ -62,9 +62,8 @@ from pooledledger.core._model import DomainEnum, FrozenModel
 from pooledledger.core.errors import Issue
 from pooledledger.core.periods import FinancialYear
 from pooledledger.model.agreement import Agreement
-from pooledledger.model.partners import PartnerId
-from pooledledger.reports.memorandum import ReportError, _cell, _md_text, _year_ended
-from pooledledger.reports.summary import _table, issues_markdown
+from pooledledger.model.partners import Partner, PartnerId
+from pooledledger.reports.memorandum import ReportError
 from pooledledger.yearend.checks import require_no_errors
 from pooledledger.yearend.close import YearEndClose, close_year
 
@@ -176,69 +175,13 @@ class AgreementOfBalances(FrozenModel):
         raise KeyError(partner)
 
     def to_markdown(self, *, with_issues: bool = True) -> str:
-        """The export as Markdown; ``with_issues`` adds the issues carried (if any)."""
+        """The export as Markdown, from its one layout
+        (:func:`~pooledledger.reports.balances_layout.balances_document`);
+        ``with_issues`` adds the issues carried (if any)."""
+        from pooledledger.reports.balances_layout import balances_document
+        from pooledledger.reports.document import render_markdown
 
-        def opt(v: int | None) -> str:
-            return "n/a" if v is None else _cell(v)
-
-        period = f"{self.year} month {self.month}"
-        if self.terminated_on is not None:
-            period = _year_ended(self.year, self.terminated_on)
-        out = [
-            f"# Agreement of balances — {_md_text(self.agreement_name)} — {period} "
-            f"(at {self.month_end})",
-            "",
-            f"Thresholds {self.thresholds.label}; they bind DHSC_AOB rows only. Amounts in £.",
-            "",
-        ]
-        rows = [
-            [
-                f"{r.host} ↔ {r.partner}",
-                r.exercise.value,
-                _cell(r.host_receivable),
-                _cell(r.host_payable),
-                _cell(r.partner_receivable),
-                _cell(r.partner_payable),
-                opt(r.host_income),
-                opt(r.host_expenditure),
-                opt(r.partner_income),
-                opt(r.partner_expenditure),
-                _cell(r.held_by_host),
-                _cell(r.unpaid_contributions),
-                _cell(r.vat_recharge),
-                _cell(r.settlement),
-                "yes" if r.mirror else "**NO**",
-                "yes" if r.statement_threshold_met else "no",
-                "yes" if r.agreement_threshold_met else "no",
-            ]
-            for r in self.rows
-        ]
-        out += _table(
-            [
-                "pair",
-                "exercise",
-                "host receivable",
-                "host payable",
-                "partner receivable",
-                "partner payable",
-                "host income",
-                "host expenditure",
-                "partner income",
-                "partner expenditure",
-                "held by host for partner",
-                "unpaid instalments",
-                "VAT recharge",
-                "year-end settlement",
-                "mirror",
-                "statement",
-                "agreement required",
-            ],
-            rows,
-            right_from=2,
-        )
-        if with_issues and self.issues:
-            out += ["", *issues_markdown(self.issues)]
-        return "\n".join(out) + "\n"
+        return render_markdown(balances_document(self, with_issues=with_issues))
 
 
 def _net(journal: Journal, accounts: frozenset[Account], counterparty: PartnerId) -> int:
@@ -266,6 +209,80 @@ def _flow(journal: Journal, ref: str, accounts: frozenset[Account], cp: PartnerI
     )
 
 
+def _journals(
+    agreement: Agreement,
+    ledger: Ledger,
+    year: FinancialYear,
+    month: int,
+    close: YearEndClose | None,
+) -> tuple[dict[PartnerId, Journal], tuple[Issue, ...], date, date | None]:
+    """The journals month ``month`` is read from, the issues they carry, the month end
+    and a terminated agreement's last day: the close's at month 12, else in-year ones."""
+    carried = require_no_errors(ledger)
+    if month != 12:
+        app = apportion(ledger, year, upto=year.month(month).end)
+        journals, found = build_journals(ledger, app)
+        return journals, (*carried, *app.issues, *found), year.month(month).last_day, None
+    if close is None:
+        close = close_year(agreement, ledger, year)
+    elif close.year != year or close.agreement != agreement.id:
+        raise ReportError(
+            f"the close is for {close.agreement} {close.year}, not {agreement.id} {year}"
+        )
+    return dict(close.journals), close.issues, close.period.last_day, close.terminated_on
+
+
+def _reconciling(pj: Journal, host: PartnerId) -> dict[str, int]:
+    """The reconciling items inside the partner's balance with the host, from its journal."""
+    payable = frozenset({Account.PAYABLE_TO_HOST})
+    return {
+        "held_by_host": _net(pj, frozenset({Account.HELD_BY_HOST}), host),
+        "unpaid_contributions": -_net(pj, frozenset({Account.CONTRIBUTION_PAYABLE}), host),
+        "vat_recharge": -_flow(pj, "H4", payable, host),
+        "settlement": _net(pj, frozenset({Account.REFUND_DUE_FROM_HOST}), host)
+        + _flow(pj, "P4", payable, host),
+    }
+
+
+def _pair(
+    host: Partner,
+    p: Partner,
+    journals: dict[PartnerId, Journal],
+    with_ie: bool,
+    thresholds: AobThresholds,
+) -> BalanceRow:
+    """One host–partner pair, each side read from its own journal."""
+    hj, pj = journals[host.id], journals[p.id]
+    h_rec, h_pay = _receivable_payable(hj, _HOST_CLASSES, p.id)
+    p_rec, p_pay = _receivable_payable(pj, _PARTNER_CLASSES, host.id)
+    held = frozenset({Account.HELD_BY_HOST})
+    h_inc, h_exp = _flow(hj, "H6", _HELD_FOR, p.id), -_flow(hj, "H7", _HELD_FOR, p.id)
+    p_exp, p_inc = -_flow(pj, "P2", held, host.id), _flow(pj, "P3", held, host.id)
+    mirror = h_rec == p_pay and h_pay == p_rec
+    if with_ie:
+        mirror = mirror and h_inc == p_exp and h_exp == p_inc
+    rp = max(h_rec, h_pay, p_rec, p_pay)
+    ie = max(abs(h_inc), abs(h_exp), abs(p_inc), abs(p_exp)) if with_ie else 0
+    both_dhsc = host.dhsc_group and p.dhsc_group
+    return BalanceRow(
+        host=host.id,
+        partner=p.id,
+        exercise=AobExercise.DHSC_AOB if both_dhsc else AobExercise.BILATERAL,
+        host_receivable=h_rec,
+        host_payable=h_pay,
+        partner_receivable=p_rec,
+        partner_payable=p_pay,
+        host_income=h_inc if with_ie else None,
+        host_expenditure=h_exp if with_ie else None,
+        partner_income=p_inc if with_ie else None,
+        partner_expenditure=p_exp if with_ie else None,
+        mirror=mirror,
+        **_reconciling(pj, host.id),
+        statement_threshold_met=rp > thresholds.statement_rp or ie > thresholds.statement_ie,
+        agreement_threshold_met=rp > thresholds.agreement_rp or ie > thresholds.agreement_ie,
+    )
+
+
 def agreement_of_balances(
     agreement: Agreement,
     ledger: Ledger,
@@ -284,72 +301,13 @@ def agreement_of_balances(
         raise ReportError("the ledger was built for a different agreement")
     if isinstance(month, bool) or month not in (6, 9, 12):
         raise ReportError(f"agreement of balances is for month 6, 9 or 12, not {month!r}")
-    carried = require_no_errors(ledger)
-    issues: tuple[Issue, ...]
-    month_end = year.month(month).last_day
-    terminated_on: date | None = None
-    if month == 12:
-        if close is None:
-            close = close_year(agreement, ledger, year)
-        elif close.year != year or close.agreement != agreement.id:
-            raise ReportError(
-                f"the close is for {close.agreement} {close.year}, not {agreement.id} {year}"
-            )
-        journals, issues = dict(close.journals), close.issues
-        terminated_on = close.terminated_on
-        month_end = close.period.last_day
-    else:
-        app = apportion(ledger, year, upto=year.month(month).end)
-        journals, found = build_journals(ledger, app)
-        issues = (*carried, *app.issues, *found)
-
+    journals, issues, month_end, terminated_on = _journals(agreement, ledger, year, month, close)
     host = agreement.host_partner
-    with_ie = month in (9, 12)
-    rows: list[BalanceRow] = []
-    for p in agreement.partners:
-        if p.id == host.id:
-            continue
-        hj, pj = journals[host.id], journals[p.id]
-        h_rec, h_pay = _receivable_payable(hj, _HOST_CLASSES, p.id)
-        p_rec, p_pay = _receivable_payable(pj, _PARTNER_CLASSES, host.id)
-        h_inc = _flow(hj, "H6", _HELD_FOR, p.id)
-        h_exp = -_flow(hj, "H7", _HELD_FOR, p.id)
-        p_exp = -_flow(pj, "P2", frozenset({Account.HELD_BY_HOST}), host.id)
-        p_inc = _flow(pj, "P3", frozenset({Account.HELD_BY_HOST}), host.id)
-        mirror = h_rec == p_pay and h_pay == p_rec
-        if with_ie:
-            mirror = mirror and h_inc == p_exp and h_exp == p_inc
-        rp = max(h_rec, h_pay, p_rec, p_pay)
-        ie = max(abs(h_inc), abs(h_exp), abs(p_inc), abs(p_exp)) if with_ie else 0
-        rows.append(
-            BalanceRow(
-                host=host.id,
-                partner=p.id,
-                exercise=(
-                    AobExercise.DHSC_AOB
-                    if host.dhsc_group and p.dhsc_group
-                    else AobExercise.BILATERAL
-                ),
-                host_receivable=h_rec,
-                host_payable=h_pay,
-                partner_receivable=p_rec,
-                partner_payable=p_pay,
-                host_income=h_inc if with_ie else None,
-                host_expenditure=h_exp if with_ie else None,
-                partner_income=p_inc if with_ie else None,
-                partner_expenditure=p_exp if with_ie else None,
-                mirror=mirror,
-                held_by_host=_net(pj, frozenset({Account.HELD_BY_HOST}), host.id),
-                unpaid_contributions=-_net(pj, frozenset({Account.CONTRIBUTION_PAYABLE}), host.id),
-                vat_recharge=-_flow(pj, "H4", frozenset({Account.PAYABLE_TO_HOST}), host.id),
-                settlement=_net(pj, frozenset({Account.REFUND_DUE_FROM_HOST}), host.id)
-                + _flow(pj, "P4", frozenset({Account.PAYABLE_TO_HOST}), host.id),
-                statement_threshold_met=rp > thresholds.statement_rp
-                or ie > thresholds.statement_ie,
-                agreement_threshold_met=rp > thresholds.agreement_rp
-                or ie > thresholds.agreement_ie,
-            )
-        )
+    rows = tuple(
+        _pair(host, p, journals, month in (9, 12), thresholds)
+        for p in agreement.partners
+        if p.id != host.id
+    )
     return AgreementOfBalances(
         agreement=agreement.id,
         agreement_name=agreement.name,
@@ -357,7 +315,7 @@ def agreement_of_balances(
         month=month,
         month_end=month_end,
         thresholds=thresholds,
-        rows=tuple(rows),
+        rows=rows,
         issues=tuple(issues),
         terminated_on=terminated_on,
     )

@@ -51,6 +51,7 @@ __all__ = [
     "one_line",
     "pick",
     "render_markdown",
+    "series_name",
     "shown",
     "text",
     "thousands_text",
@@ -136,10 +137,13 @@ class Column:
     header: str | Alt[str]
     kind: CellKind = "amount"
     only: frozenset[Format] | None = None
+    #: Whether the column aligns as figures do (right), when not as its ``kind`` says
+    #: (``None``: numeric kinds align right).
+    right: bool | None = None
 
     @property
     def numeric(self) -> bool:
-        return self.kind in NUMERIC
+        return self.kind in NUMERIC if self.right is None else self.right
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,6 +165,9 @@ class Table:
     rows: tuple[Row, ...]
     text_alternative: str = ""
     only: frozenset[Format] | None = None
+    #: How HTML shows it: a table, or (``"figures"``) a card per row of a label and
+    #: an amount; Markdown and the workbook show a table either way.
+    look: Literal["table", "figures"] = "table"
 
     def shown_columns(self, fmt: Format) -> list[int]:
         return [i for i, c in enumerate(self.columns) if shown(c.only, fmt)]
@@ -181,10 +188,22 @@ class Paragraph:
 
 @dataclass(frozen=True, slots=True)
 class Series:
-    """A chart's data series: a name and one pence figure per category."""
+    """A chart's data series: a name and one pence figure per category.
+
+    ``key`` says what it is to the drawing (its colour, its side of a diverging bar),
+    ``column`` where its figures are in the chart's table (a workbook chart reads
+    them there), ``shown_as`` its name where a format words it differently."""
 
     name: str
     values: tuple[int, ...]
+    key: str = ""
+    column: int = -1
+    shown_as: Alt[str] | None = None
+
+
+def series_name(series: Series, fmt: Format) -> str:
+    """A series' name as the format ``fmt`` shows it."""
+    return series.name if series.shown_as is None else series.shown_as.get(fmt)
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,7 +213,8 @@ class ChartSpec:
 
     ``title`` is the chart's own title, ``description`` how to read it; ``names`` a
     longer name for each category, drawn beside it; ``caption`` the figure's caption
-    where a page shows one (else the title).  Markdown and the workbook show the table.
+    where a page shows one (else the title); ``ends`` figures written at the end of each
+    category's bars, not drawn (a variance).  Markdown and the workbook show the table.
     """
 
     kind: Literal["budget", "variance"]
@@ -206,6 +226,7 @@ class ChartSpec:
     only: frozenset[Format] | None = None
     names: tuple[str, ...] = ()
     caption: str = ""
+    ends: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,10 +243,17 @@ class Item:
 
 @dataclass(frozen=True, slots=True)
 class Items:
-    """A list of :class:`Item` lines, shown together."""
+    """A list of :class:`Item` lines, shown together.
+
+    ``look`` "list" is a plain list under ``heading``: HTML an ``<h3>`` and a
+    ``<ul>`` of class ``name``, a workbook a caption line and a line an item (a bad
+    item in the workbook's warning format)."""
 
     items: tuple[Item, ...]
     only: frozenset[Format] | None = None
+    heading: str | Alt[str] = ""
+    look: Literal["status", "list"] = "status"
+    name: str = ""
 
     def shown_items(self, fmt: Format) -> list[Item]:
         return [i for i in self.items if shown(i.only, fmt)]
@@ -254,6 +282,8 @@ class Document:
     description: tuple[str | Alt[str], ...] = ()
     id: str = ""
     level: int = 1
+    #: HTML: a major section (it starts a new page in print).
+    major: bool = True
 
 
 # -- building documents ----------------------------------------------------------------------------
@@ -359,7 +389,9 @@ def _md_block(block: Block) -> list[str]:
     if isinstance(block, Paragraph):
         return [_md(pick(block.text, "markdown"))]
     if isinstance(block, Items):
-        return ["- " + _md(pick(i.text, "markdown")) for i in block.shown_items("markdown")]
+        heading = pick(block.heading, "markdown")
+        lines = ["- " + _md(pick(i.text, "markdown")) for i in block.shown_items("markdown")]
+        return [f"## {_md(heading)}", "", *lines] if heading else lines
     table = block.table if isinstance(block, ChartSpec) else block
     caption = pick(table.caption, "markdown")
     return [f"## {_md(caption)}", "", *markdown_table(table)] if caption else markdown_table(table)

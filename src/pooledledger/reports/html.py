@@ -36,14 +36,12 @@ import html
 from collections.abc import Iterable
 
 from pooledledger.books.journals import ACCOUNT_LABELS, Journal
+from pooledledger.reports.balances_layout import balances_document
 from pooledledger.reports.bundle import YearEndReports
 from pooledledger.reports.checks_layout import checks_document
 from pooledledger.reports.document import Block, ChartSpec, Document, Items, Table, pick, shown
 from pooledledger.reports.html_charts import (
-    HOW_BUDGET,
     HOW_VARIANCE,
-    BudgetBar,
-    budget_chart,
     chart_figure,
     spec_figure,
     variance_bar_svg,
@@ -64,10 +62,8 @@ from pooledledger.reports.html_parts import (
     pounds_text,
     report_page,
     settlement_text,
-    status_list,
     text_cell,
     year_ended,
-    yes_no,
 )
 from pooledledger.reports.memorandum import MemorandumAccount
 from pooledledger.reports.memorandum_layout import memorandum_document
@@ -76,6 +72,7 @@ from pooledledger.reports.note_layout import note_document
 from pooledledger.reports.quarterly import QuarterlyReport
 from pooledledger.reports.quarterly_layout import quarterly_document
 from pooledledger.reports.statements import PartnerStatement
+from pooledledger.reports.summary_layout import summary_document
 from pooledledger.reports.templating import html_document, html_items
 from pooledledger.reports.templating import html_table as document_table
 
@@ -121,161 +118,11 @@ def _header(r: YearEndReports) -> str:
 
 
 def _summary(r: YearEndReports) -> str:
-    m, c = r.memorandum, r.close
-    t = m.total
-    refunded = sum(u.refunded for q in m.partners for u in m.underspend[q].values())
-    figures = figure_list(
-        [
-            ("Total resources", t.total_resources),
-            ("Gross expenditure", t.gross_expenditure),
-            ("Net surplus/(deficit)", t.net),
-            ("Risk pool used", sum(pc.risk_pool_used for pc in c.partners)),
-            ("Additional contributions", t.additional_contributions),
-            ("Underspend refunded", refunded),
-            ("Carried forward", t.carried_forward),
-        ]
-    )
-    failed = [x.name for x in m.checks if not x.holds]
-    errors = [i for i in c.issues if i.is_error]
-    status = status_list(
-        [
-            (
-                "Conservation (I-1) holds" if m.conservation.holds else "Conservation FAILS",
-                m.conservation.holds,
-            ),
-            (
-                f"{len(m.checks)} of {len(m.checks)} self-checks hold"
-                if not failed
-                else f"{len(failed)} self-check(s) FAIL",
-                not failed,
-            ),
-            (
-                "Host–partner balances mirror (I-6)"
-                if r.balances.mirrors
-                else "Balances do NOT mirror",
-                r.balances.mirrors,
-            ),
-            ("£000 note casts" if r.note.casts else "£000 note does NOT cast", r.note.casts),
-            (
-                f"{len(c.issues)} issue(s) from the close"
-                if c.issues
-                else "No issues from the close",
-                None if not errors else False,
-            ),
-        ]
-    )
-    budget = [BudgetBar(s.scheme, s.name, sum(s.contributions.values()), s.net) for s in c.schemes]
-    chart_a = chart_figure(
-        budget_chart(
-            "chart-budget",
-            budget,
-            f"Budget against outturn by scheme, {r.year}",
-            ("Budget (contributions)", "Outturn (net expenditure)"),
-        ),
-        "Chart 1. Budget against outturn by scheme",
-        HOW_BUDGET,
-        html_table(
-            ["Scheme", "Name", "Budget", "Outturn", "Variance (+ over)"],
-            [
-                *[
-                    html_row(
-                        text_cell(b.scheme),
-                        text_cell(b.name),
-                        num_cell(b.budget),
-                        num_cell(b.outturn),
-                        num_cell(b.outturn - b.budget),
-                    )
-                    for b in budget
-                ],
-                html_row(
-                    text_cell("Total"),
-                    text_cell(""),
-                    num_cell(sum(b.budget for b in budget)),
-                    num_cell(sum(b.outturn for b in budget)),
-                    num_cell(sum(b.outturn - b.budget for b in budget)),
-                    kind="total",
-                ),
-            ],
-            caption="Table 1. Budget and outturn by scheme (£)",
-            num_from=2,
-        ),
-    )
-    partners = list(m.partners)
-    bars = [
-        variance_bar_svg(
-            s.scheme, s.name, s.variance, partners, s.risk_pool, s.offset, s.deficit, s.underspend
-        )
-        for s in c.schemes
-    ]
-    chart_b = chart_figure(
-        variance_chart(
-            "chart-variance", bars, partners, f"How each scheme's variance was shared, {r.year}"
-        ),
-        "Chart 2. How each scheme's variance was shared between the partners",
-        HOW_VARIANCE,
-        variance_table(bars, partners, "Table 2. Variance and how it was shared (£)"),
-    )
-    settle = "".join(
-        f"<li>{esc(settlement_text(pc.partner, pc.is_host, pc.settlement, pc.settlement_due))}"
-        + (f" {esc(host_position_text(c.host_position))}" if pc.is_host else "")
-        + "</li>"
-        for pc in c.partners
-    )
-    body = (
-        figures
-        + status
-        + f'<h3>Settlements</h3><ul class="settle">{settle}</ul>'
-        + chart_a
-        + chart_b
-    )
-    return html_section(
-        "summary",
-        "Summary",
-        body,
-        lead=f"{year_ended(r.year, r.close.terminated_on)}. Figures in £ and pence, exact to "
-        "the penny.",
-        major=False,
-    )
+    return html_document(summary_document(r))
 
 
 def _memorandum(m: MemorandumAccount) -> str:
     return html_document(memorandum_document(m))
-
-
-def _balances_table(m: MemorandumAccount, caption: str) -> str:
-    rows = [
-        html_row(
-            text_cell(b.partner + (" (host)" if b.is_host else "")),
-            text_cell(b.position),
-            num_cell(b.balance),
-            num_cell(b.held),
-            num_cell(b.paid_directly),
-            num_cell(b.vat_recharge),
-            num_cell(b.settlement),
-            text_cell(day_text(b.settlement_due)),
-            num_cell(b.unpaid_contributions),
-            num_cell(b.balance_with_host),
-        )
-        for b in m.balances
-    ]
-    return html_table(
-        [
-            "Partner",
-            "Position",
-            "Balance",
-            "Held for next year",
-            "Paid directly",
-            "VAT recharge",
-            "Settlement",
-            "Due",
-            "Unpaid instalments",
-            "Balance with host at 31 March",
-        ],
-        rows,
-        caption=caption,
-        num_from=2,
-        text_cols=(7,),
-    )
 
 
 def _note(n: PooledBudgetNote) -> str:
@@ -283,85 +130,7 @@ def _note(n: PooledBudgetNote) -> str:
 
 
 def _balances(r: YearEndReports) -> str:
-    a = r.balances
-    out = [_balances_table(r.memorandum, "Settlement schedule")]
-    rows = [
-        html_row(
-            text_cell(f"{x.host} ↔ {x.partner}"),
-            text_cell(x.exercise.value),
-            num_cell(x.host_receivable),
-            num_cell(x.host_payable),
-            num_cell(x.partner_receivable),
-            num_cell(x.partner_payable),
-            num_cell(x.held_by_host),
-            num_cell(x.unpaid_contributions),
-            num_cell(x.vat_recharge),
-            num_cell(x.settlement),
-            yes_no(x.mirror),
-        )
-        for x in a.rows
-    ]
-    out.append(
-        html_table(
-            [
-                "Pair",
-                "Exercise",
-                "Host receivable",
-                "Host payable",
-                "Partner receivable",
-                "Partner payable",
-                "Held by host for partner",
-                "Unpaid instalments",
-                "VAT recharge",
-                "Year-end settlement",
-                "Mirror",
-            ],
-            rows,
-            caption=f"Agreement of balances at {day_text(a.month_end)}: receivables and payables",
-            num_from=2,
-        )
-    )
-    rows = [
-        html_row(
-            text_cell(f"{x.host} ↔ {x.partner}"),
-            num_cell(x.host_income),
-            num_cell(x.host_expenditure),
-            num_cell(x.partner_income),
-            num_cell(x.partner_expenditure),
-            text_cell("yes" if x.statement_threshold_met else "no"),
-            text_cell("yes" if x.agreement_threshold_met else "no"),
-        )
-        for x in a.rows
-    ]
-    out.append(
-        html_table(
-            [
-                "Pair",
-                "Host income",
-                "Host expenditure",
-                "Partner income",
-                "Partner expenditure",
-                "Statement",
-                "Agreement required",
-            ],
-            rows,
-            caption="Income and expenditure with each other, year to date, and thresholds",
-            text_cols=(5, 6),
-        )
-    )
-    return html_section(
-        "balances",
-        "Host–partner balances and settlement",
-        "\n".join(out),
-        lead=(
-            f"Month {a.month} of {a.year}. "
-            if a.terminated_on is None
-            else f"At the termination date, {day_text(a.terminated_on)}. "
-        )
-        + "Balance: positive, the host owes the partner; "
-        "negative, the partner owes the host. Each side's figures are read from its own "
-        f"journals. Thresholds {a.thresholds.label}; they bind DHSC_AOB rows only.",
-    )
+    return html_document(balances_document(r.balances, r.memorandum))
 
 
 def _journal_table(j: Journal, caption: str) -> str:

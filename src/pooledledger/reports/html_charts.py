@@ -16,7 +16,7 @@ from typing import NamedTuple
 
 from pooledledger.core.money import format_pence
 from pooledledger.model.partners import PartnerId
-from pooledledger.reports.document import ChartSpec
+from pooledledger.reports.document import ChartSpec, series_name
 from pooledledger.reports.html_parts import (
     BUDGET_COLOUR,
     INK_COLOUR,
@@ -208,17 +208,9 @@ def budget_chart(key: str, bars: Sequence[BudgetBar], title: str, labels: tuple[
 
 
 def spec_figure(spec: ChartSpec) -> str:
-    """A budget chart from its :class:`~pooledledger.reports.document.ChartSpec`: the
-    figure (caption, how to read it, the drawing) and its table beside it."""
-    if spec.kind != "budget" or len(spec.series) != 2:
-        raise ValueError(f"a {spec.kind} chart with {len(spec.series)} series is not drawn here")
-    budget, outturn = spec.series
-    names = spec.names or ("",) * len(spec.categories)
-    bars = [
-        BudgetBar(*bar)
-        for bar in zip(spec.categories, names, budget.values, outturn.values, strict=True)
-    ]
-    svg = budget_chart(f"chart-{spec.kind}", bars, spec.title, (budget.name, outturn.name))
+    """A chart from its :class:`~pooledledger.reports.document.ChartSpec`: the figure
+    (caption, how to read it, the drawing) and its table beside it."""
+    svg = chart_svg(spec)
     return chart_figure(svg, spec.caption or spec.title, spec.description, table_html(spec.table))
 
 
@@ -238,17 +230,30 @@ def partner_fill(key: str, partners: Sequence[PartnerId], chart: str) -> str:
     return partner_colour(key, partners)
 
 
-def variance_chart(
-    key: str,
-    bars: Sequence[VarianceBar],
-    partners: Sequence[PartnerId],
-    title: str,
-) -> str:
-    """Diverging stacked bars: who met each scheme's overspend (right) or took its underspend."""
+class _VarianceFrame(NamedTuple):
+    """Where the variance chart's parts go (pixels) and its scale (pence)."""
+
+    width: int
+    half: int
+    centre: int
+    top: int
+    height: int
+    axis_top: int
+    legend_keys: list[str]
+    legend_text: dict[str, str]
+    item_w: int
+    per_line: int
+    name_x: int
+    name_chars: int
+
+
+_VARIANCE_BAR_H, _VARIANCE_ROW_GAP = 18, 12
+
+
+def _variance_frame(bars: Sequence[VarianceBar], partners: Sequence[PartnerId]) -> _VarianceFrame:
+    """The chart's size, legend and scale, from its bars."""
     label_w, half, value_w = 220, 270, 120
     width = label_w + 2 * half + value_w
-    centre = label_w + half
-    bar_h, row_gap = 18, 12
     used = {s.key for b in bars for s in (*b.right, *b.left) if s.pence}
     everything = [
         "risk_pool",
@@ -266,23 +271,37 @@ def variance_chart(
     item_w = max([150, *[text_px(t) + 30 for t in legend_text.values()]])
     per_line = max(1, width // item_w)
     name_x = max([34, *[text_px(short_label(b.scheme, _VARIANCE_ID_CHARS)) + 10 for b in bars]])
-    name_chars = max(8, (label_w - name_x - 8) * 2 // 13)
-    legend_rows = -(-len(legend_keys) // per_line)
-    top = legend_rows * 20 + 44
-    height = top + len(bars) * (bar_h + row_gap) + 4
+    top = -(-len(legend_keys) // per_line) * 20 + 44
     axis_top = max(
         [1, *[max(sum(s.pence for s in b.right), sum(s.pence for s in b.left)) for b in bars]]
     )
-    step = nice_step(axis_top, 2)
+    return _VarianceFrame(
+        width=width,
+        half=half,
+        centre=label_w + half,
+        top=top,
+        height=top + len(bars) * (_VARIANCE_BAR_H + _VARIANCE_ROW_GAP) + 4,
+        axis_top=axis_top,
+        legend_keys=legend_keys,
+        legend_text=legend_text,
+        item_w=item_w,
+        per_line=per_line,
+        name_x=name_x,
+        name_chars=max(8, (label_w - name_x - 8) * 2 // 13),
+    )
 
-    def describe(b: VarianceBar) -> str:
-        parts = [f"{s.label} £{format_pence(s.pence)}" for s in (*b.right, *b.left) if s.pence]
-        kind = "overspend" if b.variance > 0 else "underspend" if b.variance < 0 else "no variance"
-        money = f" of £{format_pence(abs(b.variance))}" if b.variance else ""
-        return f"{b.scheme} {kind}{money}" + (": " + ", ".join(parts) if parts else "")
 
-    out = [svg_open(key, width, height, title, "; ".join(describe(b) for b in bars))]
-    out.append("<defs>")
+def _describe_variance(b: VarianceBar) -> str:
+    """One scheme's variance and who met it, in words (the chart's ``<desc>``)."""
+    parts = [f"{s.label} £{format_pence(s.pence)}" for s in (*b.right, *b.left) if s.pence]
+    kind = "overspend" if b.variance > 0 else "underspend" if b.variance < 0 else "no variance"
+    money = f" of £{format_pence(abs(b.variance))}" if b.variance else ""
+    return f"{b.scheme} {kind}{money}" + (": " + ", ".join(parts) if parts else "")
+
+
+def _variance_legend(key: str, partners: Sequence[PartnerId], f: _VarianceFrame) -> list[str]:
+    """The hatch patterns of underspend shares, then the legend."""
+    out = ["<defs>"]
     for i in range(len(partners)):
         colour = PARTNER_COLOURS[i % len(PARTNER_COLOURS)]
         out.append(
@@ -291,77 +310,152 @@ def variance_chart(
             f'<rect width="3" height="6" fill="{colour}"/></pattern>'
         )
     out.append("</defs>")
-    # legend
-    for n, lk in enumerate(legend_keys):
-        x = (n % per_line) * item_w
-        y = 4 + (n // per_line) * 20
+    for n, lk in enumerate(f.legend_keys):
+        x = (n % f.per_line) * f.item_w
+        y = 4 + (n // f.per_line) * 20
         out.append(
             f'<rect x="{x}" y="{y}" width="12" height="12" '
             f'fill="{partner_fill(lk, partners, key)}" '
             f'stroke="{partner_colour(lk, partners)}"/>'
-            f'<text x="{x + 18}" y="{y + 10}">{esc(legend_text[lk])}</text>'
+            f'<text x="{x + 18}" y="{y + 10}">{esc(f.legend_text[lk])}</text>'
         )
-    head_y = top - 24
-    out.append(
-        f'<text class="axis" x="{centre - 6}" y="{head_y}" text-anchor="end">'
+    return out
+
+
+def _variance_axis(f: _VarianceFrame) -> list[str]:
+    """The headings either side of the centre line, and the grid lines both ways."""
+    head_y = f.top - 24
+    out = [
+        f'<text class="axis" x="{f.centre - 6}" y="{head_y}" text-anchor="end">'
         "◀ underspend: who it went to</text>"
-        f'<text class="axis" x="{centre + 6}" y="{head_y}">overspend: who met it ▶</text>'
-        f'<text class="axis" x="{width}" y="{head_y}" text-anchor="end">variance</text>'
-    )
+        f'<text class="axis" x="{f.centre + 6}" y="{head_y}">overspend: who met it ▶</text>'
+        f'<text class="axis" x="{f.width}" y="{head_y}" text-anchor="end">variance</text>'
+    ]
+    step = nice_step(f.axis_top, 2)
     tick = step
-    while tick <= axis_top:
+    while tick <= f.axis_top:
         for sign in (-1, 1):
-            x = centre + sign * px_scale(tick, axis_top, half)
+            x = f.centre + sign * px_scale(tick, f.axis_top, f.half)
             out.append(
-                f'<line x1="{x}" y1="{top - 6}" x2="{x}" y2="{height - 4}" stroke="{RULE_COLOUR}"/>'
-                f'<text class="axis" x="{x}" y="{top - 8}" text-anchor="middle">'
+                f'<line x1="{x}" y1="{f.top - 6}" x2="{x}" y2="{f.height - 4}" '
+                f'stroke="{RULE_COLOUR}"/>'
+                f'<text class="axis" x="{x}" y="{f.top - 8}" text-anchor="middle">'
                 f"{esc(axis_label(tick))}</text>"
             )
         tick += step
-    for n, b in enumerate(bars):
-        y = top + n * (bar_h + row_gap)
-        out.append(f'<g class="scheme" data-scheme="{esc(b.scheme)}">')
-        out.append(
-            f'<text class="id" x="0" y="{y + bar_h - 5}"><title>{esc(b.scheme)}</title>'
-            f"{esc(short_label(b.scheme, _VARIANCE_ID_CHARS))}</text>"
-            f'<text x="{name_x}" y="{y + bar_h - 5}" fill="{MUTED_COLOUR}">'
-            f"<title>{esc(b.name)}</title>"
-            f"{esc(short_label(b.name, name_chars))}</text>"
-        )
-        for sign, segments in ((1, b.right), (-1, b.left)):
-            run = 0
-            for s in segments:
-                if s.pence <= 0:
-                    continue
-                x0 = px_scale(run, axis_top, half)
-                run += s.pence
-                x1 = px_scale(run, axis_top, half)
-                w = x1 - x0
-                x = centre + x0 if sign > 0 else centre - x1
-                out.append(
-                    f'<rect class="bar" x="{x}" y="{y}" width="{w}" height="{bar_h}" '
-                    f'fill="{partner_fill(s.key, partners, key)}" '
-                    f'stroke="{partner_colour(s.key, partners)}" '
-                    f'stroke-width="0.75"><title>{esc(b.scheme)} – {esc(s.label)}: '
-                    f"£{esc(format_pence(s.pence))}</title></rect>"
-                )
-        if b.variance == 0:
+    return out
+
+
+def _variance_segments(
+    key: str, b: VarianceBar, y: int, partners: Sequence[PartnerId], f: _VarianceFrame
+) -> list[str]:
+    """One scheme's segments: right of the centre line what met it, left where it went."""
+    out = []
+    for sign, segments in ((1, b.right), (-1, b.left)):
+        run = 0
+        for s in segments:
+            if s.pence <= 0:
+                continue
+            x0 = px_scale(run, f.axis_top, f.half)
+            run += s.pence
+            x1 = px_scale(run, f.axis_top, f.half)
+            x = f.centre + x0 if sign > 0 else f.centre - x1
             out.append(
-                f'<text x="{centre + 6}" y="{y + bar_h - 5}" '
-                f'fill="{MUTED_COLOUR}">no variance</text>'
+                f'<rect class="bar" x="{x}" y="{y}" width="{x1 - x0}" height="{_VARIANCE_BAR_H}" '
+                f'fill="{partner_fill(s.key, partners, key)}" '
+                f'stroke="{partner_colour(s.key, partners)}" '
+                f'stroke-width="0.75"><title>{esc(b.scheme)} – {esc(s.label)}: '
+                f"£{esc(format_pence(s.pence))}</title></rect>"
             )
-        shown = format_pence(b.variance)
-        out.append(
-            f'<text x="{width}" y="{y + bar_h - 5}" text-anchor="end">'
-            f"{'+' if b.variance > 0 else ''}{esc(shown) if b.variance else '–'}</text>"
-        )
-        out.append("</g>")
+    return out
+
+
+def _variance_row(
+    key: str, n: int, b: VarianceBar, partners: Sequence[PartnerId], f: _VarianceFrame
+) -> list[str]:
+    """One scheme: its id and name, its segments and its variance at the right."""
+    y = f.top + n * (_VARIANCE_BAR_H + _VARIANCE_ROW_GAP)
+    base = y + _VARIANCE_BAR_H - 5
+    out = [
+        f'<g class="scheme" data-scheme="{esc(b.scheme)}">',
+        f'<text class="id" x="0" y="{base}"><title>{esc(b.scheme)}</title>'
+        f"{esc(short_label(b.scheme, _VARIANCE_ID_CHARS))}</text>"
+        f'<text x="{f.name_x}" y="{base}" fill="{MUTED_COLOUR}">'
+        f"<title>{esc(b.name)}</title>"
+        f"{esc(short_label(b.name, f.name_chars))}</text>",
+        *_variance_segments(key, b, y, partners, f),
+    ]
+    if b.variance == 0:
+        out.append(f'<text x="{f.centre + 6}" y="{base}" fill="{MUTED_COLOUR}">no variance</text>')
+    shown = format_pence(b.variance)
     out.append(
-        f'<line x1="{centre}" y1="{top - 6}" x2="{centre}" y2="{height - 4}" '
+        f'<text x="{f.width}" y="{base}" text-anchor="end">'
+        f"{'+' if b.variance > 0 else ''}{esc(shown) if b.variance else '–'}</text>"
+    )
+    out.append("</g>")
+    return out
+
+
+def variance_chart(
+    key: str,
+    bars: Sequence[VarianceBar],
+    partners: Sequence[PartnerId],
+    title: str,
+) -> str:
+    """Diverging stacked bars: who met each scheme's overspend (right) or took its underspend."""
+    f = _variance_frame(bars, partners)
+    desc = "; ".join(_describe_variance(b) for b in bars)
+    out = [svg_open(key, f.width, f.height, title, desc)]
+    out += _variance_legend(key, partners, f)
+    out += _variance_axis(f)
+    for n, b in enumerate(bars):
+        out += _variance_row(key, n, b, partners, f)
+    out.append(
+        f'<line x1="{f.centre}" y1="{f.top - 6}" x2="{f.centre}" y2="{f.height - 4}" '
         f'stroke="{INK_COLOUR}" stroke-width="1.25"/>'
     )
     out.append("</svg>")
     return "".join(out)
+
+
+def chart_svg(spec: ChartSpec) -> str:
+    """A chart spec drawn as SVG (``chart-budget`` or ``chart-variance``); the names,
+    figures and title are the spec's, the geometry this module's."""
+    key = f"chart-{spec.kind}"
+    if spec.kind == "budget":
+        if len(spec.series) != 2:
+            raise ValueError(f"a budget chart has two series, not {len(spec.series)}")
+        budget, outturn = spec.series
+        names = spec.names or ("",) * len(spec.categories)
+        bars = [
+            BudgetBar(*bar)
+            for bar in zip(spec.categories, names, budget.values, outturn.values, strict=True)
+        ]
+        labels = (series_name(budget, "html"), series_name(outturn, "html"))
+        return budget_chart(key, bars, spec.title, labels)
+    partners = [s.key.split(":", 1)[1] for s in spec.series if s.key.startswith("deficit:")]
+    return variance_chart(key, variance_bars(spec, partners), partners, spec.title)
+
+
+def variance_bars(spec: ChartSpec, partners: Sequence[PartnerId]) -> list[VarianceBar]:
+    """The variance chart's bars from its spec: series keyed ``risk_pool``, ``offset``,
+    ``deficit:<partner>`` and ``underspend:<partner>``; the variances its ``ends``."""
+    bars = []
+    for i, scheme in enumerate(spec.categories):
+        v = {s.key: s.values[i] for s in spec.series}
+        bars.append(
+            variance_bar_svg(
+                scheme,
+                spec.names[i],
+                spec.ends[i],
+                partners,
+                {"": v.get("risk_pool", 0)},
+                {"": v.get("offset", 0)},
+                {p: v[f"deficit:{p}"] for p in partners},
+                {p: v[f"underspend:{p}"] for p in partners},
+            )
+        )
+    return bars
 
 
 def chart_figure(svg: str, caption: str, how: str, table: str) -> str:

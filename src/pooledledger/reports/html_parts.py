@@ -9,7 +9,7 @@ entries; this module is pure.
 from __future__ import annotations
 
 import html
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date
 from typing import NamedTuple
 
@@ -180,11 +180,18 @@ def host_position_text(position: int) -> str:
     return "Net, no cash moves between the host and the other partners."
 
 
-def settlement_text(partner: str, is_host: bool, settlement: int, due: date | None) -> str:
+def settlement_text(
+    partner: str,
+    is_host: bool,
+    settlement: int,
+    due: date | None,
+    when: Callable[[date | None], str] = day_text,
+) -> str:
+    """Who pays whom by when; ``when`` writes the date (``31 March 2008`` by default)."""
     if is_host:
         return f"{partner} (host): no cash settlement; its money never leaves it."
     if settlement > 0:
-        return f"Host pays {partner} £{format_pence(settlement)} by {day_text(due)}."
+        return f"Host pays {partner} £{format_pence(settlement)} by {when(due)}."
     if settlement < 0:
-        return f"{partner} pays the host £{format_pence(-settlement)} by {day_text(due)}."
+        return f"{partner} pays the host £{format_pence(-settlement)} by {when(due)}."
     return f"{partner}: nothing to pay."

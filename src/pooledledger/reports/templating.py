@@ -19,9 +19,11 @@ import html
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
+from pooledledger.core.money import format_pence
 from pooledledger.reports.document import (
     Alt,
     Cell,
+    ChartSpec,
     Document,
     Format,
     Items,
@@ -71,6 +73,22 @@ def _row_class(row: Row) -> str:
     return _ROW_CLASS[kind]
 
 
+def _figure_text(cell: Cell) -> str:
+    """A key figure on its card: ``£1,234.56``, nil as "nil"."""
+    v = cell.value
+    return format_pence(v, symbol=True) if isinstance(v, int) and v else "nil"
+
+
+def _chart_figure(spec: ChartSpec) -> Any:
+    """A chart's figure and its table (:func:`pooledledger.reports.html_charts.spec_figure`;
+    the drawing is Python's)."""
+    from markupsafe import Markup
+
+    from pooledledger.reports.html_charts import spec_figure
+
+    return Markup(spec_figure(spec))
+
+
 def _pick(value: str | Alt[str]) -> str:
     return pick(value, HTML)
 
@@ -100,6 +118,8 @@ def environment() -> jinja2.Environment:
         pick=_pick,
         shown=_shown,
         status_mark=_STATUS_MARK.__getitem__,
+        figure_text=_figure_text,
+        chart_figure=_chart_figure,
     )
     return env
 
