@@ -26,7 +26,13 @@ import pytest
 from pooledledger import Entry, Instalment, Ledger
 from pooledledger.books.riskshare import BoardRuling, SchemeFacts
 from pooledledger.model.entries import EntryKind
-from pooledledger.model.rules import NoRiskShare, RiskPoolSpread, WindfallManaged
+from pooledledger.model.rules import (
+    FaultBearer,
+    NoRiskShare,
+    ProRataContributions,
+    RiskPoolSpread,
+    WindfallManaged,
+)
 from pooledledger.model.rules import RiskPool as RiskPoolTerms
 from pooledledger.yearend.close import YearEndClose, close_year
 from pooledledger.yearend.steps.risk_pool import _spread
@@ -1961,3 +1967,83 @@ def test_the_capital_to_revenue_warning_names_both_schemes_and_the_option() -> N
     assert issue.location is not None
     assert issue.location.field == "offsetting.capital_to_revenue"
     assert close(ag, entries).scheme("CAP").offset == {"COUNCIL": -1000000, "ICB": -1000000}
+
+
+# ------------------------------------------------- rule inputs: own spending, RS9, own VAT
+
+
+def test_rs12_own_spending_is_less_its_share_of_income_and_sums_over_lines() -> None:
+    """RS12, contributions 600,000.00 / 400,000.00.  The council procures 400,000.00 and
+    a further 300,000.00 is bought with no procurer named (so the host's, the
+    council's); the ICB procures 200,000.00 and 160,000.00.  Income of 50,000.00 is
+    split by contributions (30,000.00 / 20,000.00) and taken off each partner's own
+    spending: own variances 700,000 - 30,000 - 600,000 = +70,000.00 and
+    360,000 - 20,000 - 400,000 = -60,000.00 (the scheme's variance +10,000.00)."""
+    from pooledledger.model.entries import Income
+
+    ag = agreement(NoRiskShare(), {"COUNCIL": "600000.00", "ICB": "400000.00"})
+    entries: list[Entry] = [
+        spend("C1", "400000.00", by="COUNCIL"),
+        spend("C2", "300000.00"),
+        spend("I1", "200000.00", by="ICB", agreement_ref="JCB 4"),
+        spend("I2", "160000.00", by="ICB", agreement_ref="JCB 4"),
+        Income(id="N1", scheme="S", date=date(2025, 12, 1), amount="50000.00"),
+    ]
+    s = close(ag, entries).scheme("S")
+    assert s.variance == 1000000
+    assert s.deficit == {"COUNCIL": 7000000, "ICB": 0}
+    assert s.underspend == {"COUNCIL": 0, "ICB": 6000000}
+
+
+def test_rs9_unauthorised_spending_sums_over_its_lines() -> None:
+    """As the single-line RS9 case, with the 10,000.00 of unauthorised spending in two
+    lines of 5,000.00: the council still bears all 10,000.00 of it."""
+    contributions = {"COUNCIL": "600000.00", "ICB": "400000.00"}
+    entries = [
+        spend("A1", "970000.00"),
+        spend("X1", "5000.00", unauthorised=True),
+        spend("X2", "5000.00", unauthorised=True),
+    ]
+    s = close(agreement(FaultBearer(bearer="COUNCIL"), contributions), entries).scheme("S")
+    assert s.underspend == {"COUNCIL": 800000, "ICB": 1200000}
+
+
+def test_a_procurers_irrecoverable_vat_sums_over_its_purchases() -> None:
+    """Judgement (b), ``PROCURER``: the ICB buys twice, 50,000.00 + VAT 10,000.00 each;
+    all 20,000.00 of irrecoverable VAT is the ICB's."""
+    from pooledledger.model.agreement import IrrecoverableVat
+
+    ag = agreement(ProRataContributions(), {"COUNCIL": "500000.00", "ICB": "500000.00"})
+    own = ag.model_copy(update={"irrecoverable_vat": IrrecoverableVat.PROCURER})
+    entries: list[Entry] = [
+        spend("C1", "900000.00"),
+        spend("I1", "50000.00", by="ICB", vat="10000.00", agreement_ref="JCB 4"),
+        spend("I2", "50000.00", by="ICB", vat="10000.00", agreement_ref="JCB 4"),
+    ]
+    s = close(own, entries).scheme("S")
+    assert s.deficit == {"COUNCIL": 0, "ICB": 2000000}
+
+
+@pytest.mark.parametrize("disposition", ["CONTINGENCY", "CARRY_FORWARD", "REDEPLOY"], ids=str.lower)
+def test_an_underspend_kept_by_the_host_is_held_whatever_its_disposition(disposition: str) -> None:
+    """An underspend of 30,000.00 shared 3:2 (18,000.00 / 12,000.00) and kept by the
+    host, as contingency, carried forward or redeployed: each partner's share is held,
+    so neither is refunded and the cash settlement is nil."""
+    from pooledledger.model.agreement import Scheme
+    from pooledledger.model.rules import UnderspendDisposition, UnderspendRule
+
+    rule = UnderspendRule(
+        disposition=UnderspendDisposition(disposition),
+        agreement_ref="Board 7",
+        redeploy_to="T" if disposition == "REDEPLOY" else None,
+    )
+    ag = agreement(
+        ProRataContributions(), {"COUNCIL": "600000.00", "ICB": "400000.00"}, underspend=rule
+    )
+    if disposition == "REDEPLOY":
+        target = Scheme(id="T", name="Target", lead_commissioner="COUNCIL")
+        ag = ag.model_copy(update={"schemes": (*ag.schemes, target)})
+    r = close(ag, [spend("E1", "970000.00")])
+    assert {p.partner: p.held for p in r.partners} == {"COUNCIL": 1800000, "ICB": 1200000}
+    assert {p.partner: p.refunded for p in r.partners} == {"COUNCIL": 0, "ICB": 0}
+    assert r.partner("ICB").settlement == 0

@@ -85,7 +85,7 @@ def apply_risk_pool(
         rows = {p: v for p, v in used.items() if v}
         for p, row in _spread(rp, rows, used_total, scope, after).items():
             for k, v in row.items():
-                cells[k][p] += v
+                cells[k][p] = v  # one cell a partner and scheme
         for k in scope:
             after[k] -= sum(cells[k].values())
     use = RiskPoolUse(

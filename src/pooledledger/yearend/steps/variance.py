@@ -15,7 +15,7 @@ from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from pooledledger.books.ledger import Ledger, Totals
+from pooledledger.books.ledger import Ledger
 from pooledledger.books.riskshare import SchemeFacts
 from pooledledger.books.termination import CancelledContribution, cancelled_by_cell
 from pooledledger.core.allocation import allocate
@@ -133,7 +133,7 @@ def no_lines_issues(ledger: Ledger, year: FinancialYear, within: DateRange) -> t
 
 
 def _rule_inputs(
-    agreement: Agreement, ledger: Ledger, within: DateRange, totals: Mapping[SchemeId, Totals]
+    agreement: Agreement, ledger: Ledger, within: DateRange
 ) -> tuple[Cells, dict[SchemeId, int], Cells]:
     """Commissioned spending, unauthorised spending and the irrecoverable VAT on partners'
     own purchases, from the period's pool lines after reversals: a reversal dated in the
@@ -144,16 +144,12 @@ def _rule_inputs(
     unauthorised: dict[SchemeId, int] = defaultdict(int)
     own_vat: Cells = defaultdict(lambda: dict(zero))
     for pl in ledger.pool_lines:
-        if (
-            pl.kind is not EntryKind.EXPENDITURE
-            or not within.contains(pl.date)
-            or pl.scheme not in totals
-        ):
+        if pl.kind is not EntryKind.EXPENDITURE or not within.contains(pl.date):
             continue
         e = ledger.get(pl.reverses or pl.entry_id)
         assert isinstance(e, Expenditure)
-        who = e.procuring_partner or host
-        commissioned[pl.scheme][who if who in zero else host] += pl.amount
+        # the ledger refuses an unknown procurer (PL-LED-002); none named: the host's
+        commissioned[pl.scheme][e.procuring_partner or host] += pl.amount
         if e.unauthorised:
             unauthorised[pl.scheme] += pl.amount
         if e.procuring_partner in zero:  # the irrecoverable VAT on a partner's own purchase
@@ -179,7 +175,7 @@ def scheme_variances(
     """
     order = agreement.partner_order
     totals = ledger.totals_by_scheme(within)
-    commissioned, unauthorised, own_vat = _rule_inputs(agreement, ledger, within, totals)
+    commissioned, unauthorised, own_vat = _rule_inputs(agreement, ledger, within)
     schemes = agreement.schemes
     c = {s.id: {p: funding.contributions.get(s.id, {}).get(p, 0) for p in order} for s in schemes}
     e = {s.id: totals[s.id].expenditure for s in schemes}
