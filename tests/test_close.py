@@ -7,6 +7,7 @@ from importlib.resources import files
 
 import pytest
 
+from fixture_scope import shared_scope
 from pooledledger import (
     Agreement,
     Entry,
@@ -39,13 +40,13 @@ def example(n: int) -> tuple[Agreement, Ledger]:
     return agreement, load_ledger(agreement, EXAMPLES / name[1])  # type: ignore[arg-type]
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope=shared_scope)
 def close1() -> YearEndClose:
     ag, led = example(1)
     return close_year(ag, led, Y7)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope=shared_scope)
 def close2() -> YearEndClose:
     ag, led = example(2)
     return close_year(ag, led, Y25)

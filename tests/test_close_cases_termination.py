@@ -30,6 +30,7 @@ from hypothesis import strategies as st
 from openpyxl import load_workbook
 
 from close_strategies import CloseCase, close_cases
+from fixture_scope import shared_scope
 from pooledledger import FinancialYear, Ledger, load_agreement, load_ledger
 from pooledledger.books.journals import Account
 from pooledledger.books.termination import CancelledContribution, up_to
@@ -66,13 +67,13 @@ def scenario() -> tuple[Agreement, Ledger]:
     return agreement, load_ledger(agreement, LEDGER)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope=shared_scope)
 def closed() -> YearEndClose:
     ag, led = scenario()
     return close_year(ag, led, Y25, terminate_on=D)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope=shared_scope)
 def reports(closed: YearEndClose) -> YearEndReports:
     ag, led = scenario()
     return year_end_reports(ag, led, Y25, close=closed)

@@ -23,6 +23,7 @@ from typing import Any
 
 import pytest
 
+from fixture_scope import shared_scope
 from pooledledger import Entry, Instalment, Ledger
 from pooledledger.books.riskshare import BoardRuling, SchemeFacts
 from pooledledger.model.entries import EntryKind
@@ -1563,7 +1564,7 @@ SNAPSHOTS = {
 }
 
 
-@pytest.fixture(scope="module", params=list(SNAPSHOTS))
+@pytest.fixture(scope=shared_scope, params=list(SNAPSHOTS))
 def snapshot(request: pytest.FixtureRequest) -> tuple[YearEndClose, tuple[Any, ...]]:
     case = SNAPSHOTS[request.param]
     return case[0](), case[1:]

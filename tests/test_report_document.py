@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 from importlib.resources import files
+from pathlib import Path
 
 import pytest
 
@@ -265,3 +266,87 @@ def test_the_note_is_one_document_for_every_format() -> None:
     assert len(worked) == 2  # Total funding and Net are formulas in the workbook
     assert render_markdown(doc).startswith("## Pooled budgets — ")
     assert html_document(doc).startswith('<section id="note" class="major"')
+
+
+def test_a_paragraph_may_be_a_heading_or_classed() -> None:
+    doc = _doc(
+        Paragraph("Journals", style="heading"),
+        Paragraph(EVIL, style=Alt("", html="muted")),
+        Paragraph("Plain"),
+    )
+    md = render_markdown(doc).splitlines()
+    assert md[4:9] == ["## Journals", "", EVIL, "", "Plain"]  # a class is HTML's own
+    html = html_document(doc)
+    assert '<h3>Journals</h3>\n<p class="muted">&lt;script&gt;' in html
+    assert "<p>Plain</p>" in html
+
+
+def test_a_workbook_total_may_add_up_cells_of_an_earlier_table(tmp_path: Path) -> None:
+    from datetime import datetime
+
+    from openpyxl import load_workbook
+
+    from pooledledger.io.excel_book import Book
+    from pooledledger.io.excel_document import document_sheet
+
+    first = Table(
+        "In", (Column("", "text"), Column("£")), (Row((text("a"), money(250))),), key="in"
+    )
+    out = Cell(-50, "amount")
+    net = Cell(200, "amount", sum=((0, 1, 1),), refs=(("in", 0, 1, 1),))
+    second = Table(
+        "Net", (Column("", "text"), Column("£")), (Row((text("out"), out)), total_row("Net", net))
+    )
+    doc = _doc(
+        first,
+        Paragraph("Who", style=Alt("", workbook="text")),
+        Paragraph("Next", style=Alt("heading", workbook="caption")),
+        second,
+    )
+    book = Book(tmp_path / "d.xlsx", "t", datetime(2026, 1, 1))
+    document_sheet(book, "Doc", doc)
+    book.close()
+    ws = load_workbook(tmp_path / "d.xlsx")["Doc"]
+    column = [c.value or None for c in ws["A"]]
+    assert column == [
+        *("A report", None, "Amounts in £; negatives in brackets.", None),
+        *("In", None, "a", None),  # a caption, the header, a row, a blank row
+        *("Who", None),  # a paragraph in the "text" format, not muted
+        *("Next", None),  # a heading, in the workbook's caption format
+        *("Net", None, "out", "Net"),
+    ]
+    assert not ws["A9"].font.i
+    assert ws["A11"].font.b
+    assert ws["B16"].value == "=B15+B7"  # the row above and the first table's cell
+
+
+def test_a_partner_statement_is_one_document_for_every_format() -> None:
+    from pooledledger.io import load_agreement, load_ledger
+    from pooledledger.reports.bundle import year_end_reports
+    from pooledledger.reports.document import pick
+    from pooledledger.reports.statements_layout import statement_document
+
+    examples = files("pooledledger") / "examples"
+    ag = load_agreement(str(examples / "example2_bcf.toml"))
+    led = load_ledger(ag, str(examples / "example2_ledger.toml"))
+    for st in year_end_reports(ag, led, ag.financial_years[0]).statements.values():
+        doc = statement_document(st)
+        tables = [b for s in doc.sections for b in s.blocks if isinstance(b, Table)]
+        keyed: dict[str, Table] = {}
+        for table in tables:
+            for row in table.rows:
+                assert len(row.cells) == len(table.columns)
+                for cell in row.cells:  # a cell of another table is one written before
+                    for key, r, c, _ in cell.refs:
+                        assert 0 <= r < len(keyed[key].rows)
+                        assert 0 <= c < len(keyed[key].columns)
+            keyed[table.key] = table
+        captions = [pick(t.caption, "markdown") for t in tables]
+        assert captions[:4] == [
+            "1. Contributions and risk pool",
+            "2. Share of the pool by scheme",
+            "3. Underspend disposition",
+            "4. Balance with the host and settlement",
+        ]
+        assert st.to_markdown() == render_markdown(doc)
+        assert html_document(doc).startswith(f'<section id="statement-{st.partner}" class="major"')

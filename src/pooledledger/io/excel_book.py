@@ -4,8 +4,8 @@
 :class:`Sheet` writes one sheet top to bottom (streaming: a row is final once
 written), typing each cell (text, money from integer pence, £000, dates, flags) and
 writing a total as a formula only when a spreadsheet is bound to get the same penny
-(:func:`exact_in_a_spreadsheet`).  :func:`document_sheet` writes a sheet from a
-report document (:mod:`pooledledger.reports.document`).  The sheets themselves are
+(:func:`exact_in_a_spreadsheet`).  :mod:`pooledledger.io.excel_document` writes a
+sheet from a report document (:mod:`pooledledger.reports.document`).  The sheets are
 in :mod:`pooledledger.io.excel_out` (docs/excel-and-dataframes.md#the-year-end-workbook).
 """
 
@@ -302,6 +302,7 @@ class Sheet:
         self.values: dict[tuple[int, int], int] = {}
         self.texts: set[tuple[int, int]] = set()  # figures too large, written as text
         self.widths: dict[int, int] = {}
+        self.tables: dict[str, tuple[dict[int, int], dict[int, int]]] = {}  # keyed: rows, cols
         self.row = 0
         self.ws.write_string(0, 0, cell_text(title), book.fmt("title"))
         self.ws.set_row(0, 20)
@@ -481,10 +482,6 @@ def formula(terms: Sequence[tuple[int, int, int]]) -> str:
         sign = "-" if s < 0 else ("+" if n else "")
         out += sign + cell_ref(r, c)
     return "=" + out
-
-
-def money_cols(headers: Iterable[str]) -> list[Col]:
-    return [Col(h, "money") for h in headers]
 
 
 def first_row(sheet: Sheet, caption: str) -> int:

@@ -43,20 +43,25 @@ DOC_STYLES: dict[str, Literal["", "sub", "total"]] = {
 
 
 def document_table(s: Sheet, table: rd.Table) -> Block:
-    """A document's table: its cells typed by column, its worked-out cells formulas."""
+    """A document's table: its cells typed by column, its worked-out cells formulas
+    (a cell's :attr:`~rd.Cell.refs` name tables written before it on the sheet)."""
     caption = rd.pick(table.caption, "workbook")
     cols = table.shown_columns("workbook")
     col_at = {i: n for n, i in enumerate(cols)}
     rows = [(i, r) for i, r in enumerate(table.rows) if rd.shown(r.only, "workbook")]
     first = first_row(s, caption)
     row_at = {i: first + n for n, (i, _) in enumerate(rows)}
+    s.tables[table.key] = (row_at, col_at)
     written = []
     for _, row in rows:
         cells: list[Any] = []
         for c in cols:
             cell = row.cells[c]
-            if cell.sum and isinstance(cell.value, int):
+            if (cell.sum or cell.refs) and isinstance(cell.value, int):
                 terms = tuple((row_at[x], col_at[y], sign) for x, y, sign in cell.sum)
+                terms += tuple(
+                    (s.tables[k][0][x], s.tables[k][1][y], g) for k, x, y, g in cell.refs
+                )
                 cells.append(Calc(terms, cell.value))
             else:
                 cells.append(cell.value)

@@ -56,7 +56,6 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from pooledledger.books.apportion import apportion
-from pooledledger.books.journals import ACCOUNT_LABELS, Journal
 from pooledledger.books.ledger import Ledger
 from pooledledger.books.tables import apportionment_table, journal_table, ledger_table
 from pooledledger.core.errors import Issue
@@ -92,17 +91,13 @@ from pooledledger.io.excel_book import (
     LineSheet,
     LineSheets,
     Sheet,
-    SheetRow,
     WorkbookError,
     cell_ref,
     cell_text,
     exact_in_a_spreadsheet,
-    first_row,
-    money_cols,
     pounds,
     settlement_text,
     year_ended,
-    yes_no,
 )
 from pooledledger.io.excel_document import (
     document_block,
@@ -121,6 +116,7 @@ from pooledledger.reports.note_layout import note_document
 from pooledledger.reports.quarterly import QuarterlyReport
 from pooledledger.reports.quarterly_layout import quarterly_document
 from pooledledger.reports.statements import PartnerStatement
+from pooledledger.reports.statements_layout import statement_document
 from pooledledger.reports.summary_layout import summary_document
 from pooledledger.yearend.tables import close_table, settlement_table
 
@@ -307,218 +303,8 @@ def statement_sheet_names(partners: Iterable[PartnerId]) -> list[str]:
     return out
 
 
-_STATEMENT_FIELDS = (
-    ("Contribution", "contribution"),
-    ("Risk pool applied", "risk_pool"),
-    ("Offsetting", "offset"),
-    ("Deficit share", "deficit"),
-    ("Underspend share", "underspend"),
-    ("Gross expenditure", "gross_share"),
-    ("Income", "income_share"),
-    ("Net", "net_share"),
-)
-_DISPOSITION_FIELDS = (
-    ("Refunded", "refunded"),
-    ("Carried forward", "carried_forward"),
-    ("Redeployed", "redeployed"),
-    ("Contingency", "contingency"),
-)
-
-
 def _statement(book: Book, name: str, st: PartnerStatement) -> None:
-    s = Sheet(
-        book,
-        name,
-        f"Partner statement — {st.partner_name} ({st.partner}) — {st.agreement_name} — "
-        f"{year_ended(st.year, st.terminated_on)}",
-        fallback="Statement",
-    )
-    role = "host" if st.is_host else "partner"
-    s.para(
-        f"{st.partner_name} ({st.partner}), {role}. Host: {st.host_name} ({st.host}). Amounts in £."
-    )
-
-    caption = "1. Contributions and risk pool"
-    first = first_row(s, caption)
-    disp = st.risk_pool_unused_disposition
-    paid_in = st.contributions + st.risk_pool_paid
-    # each scheme's contribution (after, for a terminated agreement, the approved
-    # contributions and what termination cancelled, on lines of their own)
-    rows1: list[Any] = [list(x) for x in st.contribution_rows()]
-    k = len(rows1)
-    schemes = range(k - len(st.lines), k)
-    rows1 += [
-        SheetRow(
-            [
-                "Contributions to schemes",
-                Calc(tuple((first + i, 1, 1) for i in schemes), st.contributions),
-            ],
-            "sub",
-        ),
-        ["Risk pool paid in", st.risk_pool_paid],
-        ["Risk pool used on overspends", st.risk_pool_used],
-        [
-            "Risk pool unused" + (f" ({disp.lower().replace('_', ' ')})" if disp else ""),
-            st.risk_pool_unused,
-        ],
-        SheetRow(
-            ["Paid in, in total", Calc(((first + k, 1, 1), (first + k + 1, 1, 1)), paid_in)],
-            "total",
-        ),
-    ]
-    paid_row = first + k + 4
-    s.table(caption, [Col("Item", "text"), Col("£")], rows1)
-    if st.cancelled:  # a terminated agreement: what the partner no longer pays
-        on = st.terminated_on
-        s.table(
-            "Contributions cancelled on termination",
-            [Col("Scheme", "text"), Col("Cancelled on termination", "text"), Col("£")],
-            [
-                [
-                    c.scheme,
-                    f"instalments due after {on}: " + ", ".join(c.instalments)
-                    if c.basis == "instalments"
-                    else f"the part for the days after {on}",
-                    c.amount,
-                ]
-                for c in st.cancelled
-            ],
-            total="Total",
-        )
-
-    caption = "2. Share of the pool by scheme"
-    block = s.table(
-        caption,
-        [
-            Col("Scheme", "text"),
-            Col("Name", "text"),
-            *money_cols(h for h, _ in _STATEMENT_FIELDS),
-        ],
-        [[x.scheme, x.name, *[getattr(x, f) for _, f in _STATEMENT_FIELDS]] for x in st.lines],
-        total="Total",
-    )
-    net_total = (block.last + 1, 2 + len(_STATEMENT_FIELDS) - 1)
-    s.table(
-        "3. Underspend disposition",
-        [Col("Scheme", "text"), *money_cols(h for h, _ in _DISPOSITION_FIELDS)],
-        [
-            [x.scheme, *[getattr(x.disposition, f) for _, f in _DISPOSITION_FIELDS]]
-            for x in st.lines
-        ],
-        total="Total",
-    )
-    caption = "4. Balance with the host and settlement"
-    f = first_row(s, caption)  # row f + n is line n below
-
-    def add(*lines: int) -> tuple[tuple[int, int, int], ...]:
-        return tuple((f + n, 1, 1) for n in lines)
-
-    if st.is_host:
-        direction = "host: no cash settlement"
-    elif st.settlement:
-        direction = "host pays partner" if st.settlement > 0 else "partner pays host"
-    else:
-        direction = "nothing to pay"
-    held = "" if st.terminated_on is None else " (terminated: nothing)"
-    s.table(
-        caption,
-        [Col("Item", "text"), Col("£")],
-        [
-            ["Paid in (contributions and risk pool)", Calc(((paid_row, 1, 1),), paid_in)],
-            ["of which balances brought forward, already held", st.opening_balance],
-            ["Less share of net expenditure", Calc(((*net_total, -1),), -st.total.net_share)],
-            SheetRow(
-                [
-                    "Balance (+ host owes partner, − partner owes host)",
-                    Calc(add(0, 2), st.balance),
-                ],
-                "sub",
-            ),
-            [f"Less held by the host for next year{held}", -st.held],
-            ["Add pool spending paid directly by the partner", st.paid_directly],
-            ["Less VAT recovered by the partner, owed to the host", -st.vat_recharge],
-            SheetRow(
-                [
-                    "Cash settlement (+ host pays partner, − partner pays host)",
-                    Calc(add(3, 4, 5, 6), st.settlement),
-                ],
-                "total",
-            ),
-            ["Settlement direction", direction],
-            ["Settlement due", st.settlement_due],
-            ["Less instalments unpaid at 31 March", -st.unpaid_contributions],
-            ["Less earlier years' instalments unpaid at 31 March", -st.unpaid_earlier_years],
-            ["Add held by the host for next year", st.held],
-            SheetRow(
-                [
-                    "Balance with the host at 31 March (journals; agreement of balances)",
-                    Calc(add(7, 10, 11, 12), st.balance_with_host),
-                ],
-                "sub",
-            ),
-            ["Instalments paid since 31 March", st.paid_after_year_end],
-            SheetRow(
-                [
-                    "Still to move after counting unpaid instalments (+ host pays)",
-                    Calc(add(13, 14), st.amount_due),
-                ],
-                "sub",
-            ),
-            SheetRow(
-                [
-                    "Net cash on settlement (+ receives, − pays; the host: the partners' "
-                    "settlements, reversed)",
-                    st.net_position,
-                ],
-                "total",
-            ),
-        ],
-    )
-    s.para(settlement_text(st.partner, st.is_host, st.settlement, st.settlement_due), "text")
-    j = st.journal
-    s.para(
-        f"5. Journals to post — period {j.start} to {j.end}. Balanced: "
-        f"{yes_no(j.is_balanced)}. Net cost {pounds(j.net_cost)}, which "
-        f"{'agrees' if st.net_cost_agrees else 'DOES NOT AGREE'} to the share of net expenditure"
-        + (
-            ""
-            if st.is_host
-            else f"; balance with the host {pounds(j.balance_with(st.host))}, which "
-            f"{'agrees' if st.reconciles else 'DOES NOT AGREE'} to section 4"
-        )
-        + ".",
-        "caption",
-    )
-    s.row -= 1
-    _journal_lines(s, j)
-    s.finish()
-
-
-def _journal_lines(s: Sheet, j: Journal) -> None:
-    s.table(
-        "",
-        [
-            Col("Ref", "text"),
-            Col("Account", "text"),
-            Col("Scheme", "text"),
-            Col("Memo", "text"),
-            Col("Dr"),
-            Col("Cr"),
-        ],
-        [
-            [
-                x.ref,
-                ACCOUNT_LABELS[x.account] + (f" – {x.counterparty}" if x.counterparty else ""),
-                x.scheme,
-                x.memo or None,
-                x.debit or None,
-                x.credit or None,
-            ]
-            for x in j.lines
-        ],
-        total="Total",
-        label_col=1,
-    )
+    document_sheet(book, name, statement_document(st))
 
 
 # -- tidy tables (filterable) ---------------------------------------------------------------

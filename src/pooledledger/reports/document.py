@@ -39,6 +39,7 @@ __all__ = [
     "Item",
     "Items",
     "Paragraph",
+    "Ref",
     "Row",
     "Section",
     "Series",
@@ -77,6 +78,8 @@ NOT_WORKBOOK: frozenset[Format] = frozenset({"markdown", "html"})
 
 #: A workbook formula's terms: (row, column, sign) within a table.
 Terms: TypeAlias = tuple[tuple[int, int, int], ...]
+#: A workbook formula's term in an earlier table: (its key, row, column, sign).
+Ref: TypeAlias = tuple[str, int, int, int]
 
 T = TypeVar("T")
 
@@ -117,7 +120,8 @@ class Cell:
     amount).  ``text`` overrides what Markdown and HTML show (the workbook keeps the
     value).  ``strong`` emphasises the cell in Markdown.  ``sum`` is how the workbook
     works the cell out: ``(row, column, sign)`` terms over the table's rows and
-    columns (indices into :attr:`Table.rows` and :attr:`Table.columns`).
+    columns (indices into :attr:`Table.rows` and :attr:`Table.columns`); ``refs``
+    adds terms in an earlier table of the document, named by its :attr:`Table.key`.
     """
 
     value: Value = None
@@ -128,6 +132,7 @@ class Cell:
     sum: tuple[tuple[int, int, int], ...] = ()
     #: HTML keeps the cell's text on one line (a short word such as "straight-line").
     nowrap: bool = False
+    refs: tuple[Ref, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,7 +163,8 @@ class Row:
 @dataclass(frozen=True, slots=True)
 class Table:
     """A captioned table; ``text_alternative`` describes it for a reader who cannot
-    see a chart it stands beside."""
+    see a chart it stands beside; ``key`` names it for a later table's
+    :attr:`Cell.refs`."""
 
     caption: str | Alt[str]
     columns: tuple[Column, ...]
@@ -168,6 +174,7 @@ class Table:
     #: How HTML shows it: a table, or (``"figures"``) a card per row of a label and
     #: an amount; Markdown and the workbook show a table either way.
     look: Literal["table", "figures"] = "table"
+    key: str = ""
 
     def shown_columns(self, fmt: Format) -> list[int]:
         return [i for i, c in enumerate(self.columns) if shown(c.only, fmt)]
@@ -176,7 +183,8 @@ class Table:
 @dataclass(frozen=True, slots=True)
 class Paragraph:
     """A paragraph.  ``style`` is its HTML class and its workbook cell format (empty:
-    no class, the workbook's muted text).  A ``joined`` paragraph follows the block
+    no class, the workbook's muted text); the style ``heading`` makes it a
+    sub-heading (Markdown ``##``, HTML ``<h3>``).  A ``joined`` paragraph follows the block
     before it with no gap: no line break in HTML, no blank line in Markdown, the
     next row in the workbook."""
 
@@ -387,7 +395,8 @@ def markdown_table(table: Table) -> list[str]:
 
 def _md_block(block: Block) -> list[str]:
     if isinstance(block, Paragraph):
-        return [_md(pick(block.text, "markdown"))]
+        sub = pick(block.style, "markdown") == "heading"
+        return [("## " if sub else "") + _md(pick(block.text, "markdown"))]
     if isinstance(block, Items):
         heading = pick(block.heading, "markdown")
         lines = ["- " + _md(pick(i.text, "markdown")) for i in block.shown_items("markdown")]

@@ -35,7 +35,6 @@ from __future__ import annotations
 import html
 from collections.abc import Iterable
 
-from pooledledger.books.journals import ACCOUNT_LABELS, Journal
 from pooledledger.reports.balances_layout import balances_document
 from pooledledger.reports.bundle import YearEndReports
 from pooledledger.reports.checks_layout import checks_document
@@ -54,15 +53,8 @@ from pooledledger.reports.html_parts import (
     day_text,
     esc,
     figure_list,
-    host_position_text,
-    html_row,
     html_section,
-    html_table,
-    num_cell,
-    pounds_text,
     report_page,
-    settlement_text,
-    text_cell,
     year_ended,
 )
 from pooledledger.reports.memorandum import MemorandumAccount
@@ -72,6 +64,7 @@ from pooledledger.reports.note_layout import note_document
 from pooledledger.reports.quarterly import QuarterlyReport
 from pooledledger.reports.quarterly_layout import quarterly_document
 from pooledledger.reports.statements import PartnerStatement
+from pooledledger.reports.statements_layout import statement_document
 from pooledledger.reports.summary_layout import summary_document
 from pooledledger.reports.templating import html_document, html_items
 from pooledledger.reports.templating import html_table as document_table
@@ -133,180 +126,8 @@ def _balances(r: YearEndReports) -> str:
     return html_document(balances_document(r.balances, r.memorandum))
 
 
-def _journal_table(j: Journal, caption: str) -> str:
-    rows = [
-        html_row(
-            text_cell(x.ref),
-            text_cell(
-                ACCOUNT_LABELS[x.account] + (f" – {x.counterparty}" if x.counterparty else "")
-            ),
-            text_cell(x.scheme or ""),
-            num_cell(x.debit) if x.debit else "<td></td>",
-            num_cell(x.credit) if x.credit else "<td></td>",
-        )
-        for x in j.lines
-    ]
-    rows.append(
-        html_row(
-            text_cell(""),
-            text_cell("Total"),
-            text_cell(""),
-            num_cell(j.total_debit),
-            num_cell(j.total_credit),
-            kind="total",
-        )
-    )
-    return html_table(["Ref", "Account", "Scheme", "Dr", "Cr"], rows, caption=caption, num_from=3)
-
-
 def _statement(s: PartnerStatement) -> str:
-    role = "host" if s.is_host else "partner"
-    out = [
-        f'<p class="statement-head">{esc(s.partner_name)} ({esc(s.partner)}), {role}. '
-        f"Host: {esc(s.host_name)} ({esc(s.host)}). Amounts in £.</p>"
-    ]
-    rows = [html_row(text_cell(label), num_cell(v)) for label, v in s.contribution_rows()]
-    disp = s.risk_pool_unused_disposition
-    rows += [
-        html_row(text_cell("Contributions to schemes"), num_cell(s.contributions), kind="sub"),
-        html_row(text_cell("Risk pool paid in"), num_cell(s.risk_pool_paid)),
-        html_row(text_cell("Risk pool used on overspends"), num_cell(s.risk_pool_used)),
-        html_row(
-            text_cell(
-                "Risk pool unused" + (f" ({disp.lower().replace('_', ' ')})" if disp else "")
-            ),
-            num_cell(s.risk_pool_unused),
-        ),
-        html_row(
-            text_cell("Paid in, in total"),
-            num_cell(s.contributions + s.risk_pool_paid),
-            kind="total",
-        ),
-    ]
-    out.append(html_table(["", "£"], rows, caption="1. Contributions and risk pool"))
-    fields = (
-        "contribution",
-        "risk_pool",
-        "offset",
-        "deficit",
-        "underspend",
-        "gross_share",
-        "income_share",
-        "net_share",
-    )
-    rows = [
-        html_row(
-            text_cell("Total" if x is s.total else x.scheme),
-            *[num_cell(getattr(x, f)) for f in fields],
-            kind="total" if x is s.total else "",
-        )
-        for x in (*s.lines, s.total)
-    ]
-    out.append(
-        html_table(
-            [
-                "Scheme",
-                "Contribution",
-                "Risk pool applied",
-                "Offsetting",
-                "Deficit share",
-                "Underspend share",
-                "Gross expenditure",
-                "Income",
-                "Net",
-            ],
-            rows,
-            caption="2. Share of the pool by scheme",
-        )
-    )
-    dfields = ("refunded", "carried_forward", "redeployed", "contingency")
-    rows = [
-        html_row(
-            text_cell("Total" if x is s.total else x.scheme),
-            *[num_cell(getattr(x.disposition, f)) for f in dfields],
-            kind="total" if x is s.total else "",
-        )
-        for x in (*s.lines, s.total)
-    ]
-    out.append(
-        html_table(
-            ["Scheme", "Refunded", "Carried forward", "Redeployed", "Contingency"],
-            rows,
-            caption="3. Underspend disposition",
-        )
-    )
-    rows = [
-        html_row(
-            text_cell("Paid in (contributions and risk pool)"),
-            num_cell(s.contributions + s.risk_pool_paid),
-        ),
-        html_row(text_cell("Less share of net expenditure"), num_cell(-s.total.net_share)),
-        html_row(
-            text_cell("Balance (+ host owes partner, − partner owes host)"),
-            num_cell(s.balance),
-            kind="sub",
-        ),
-        html_row(text_cell("Less held by the host for next year"), num_cell(-s.held)),
-        html_row(
-            text_cell("Add pool spending paid directly by the partner"), num_cell(s.paid_directly)
-        ),
-        html_row(
-            text_cell("Less VAT recovered by the partner, owed to the host"),
-            num_cell(-s.vat_recharge),
-        ),
-        html_row(
-            text_cell("Cash settlement (+ host pays partner, − partner pays host)"),
-            num_cell(s.settlement),
-            kind="total",
-        ),
-        html_row(
-            text_cell("Less instalments unpaid at 31 March"), num_cell(-s.unpaid_contributions)
-        ),
-        html_row(
-            text_cell("Less earlier years' instalments unpaid at 31 March"),
-            num_cell(-s.unpaid_earlier_years),
-        ),
-        html_row(text_cell("Add held by the host for next year"), num_cell(s.held)),
-        html_row(
-            text_cell("Balance with the host at 31 March (journals; agreement of balances)"),
-            num_cell(s.balance_with_host),
-            kind="sub",
-        ),
-        html_row(text_cell("Instalments paid since 31 March"), num_cell(s.paid_after_year_end)),
-        html_row(
-            text_cell("Still to move after counting unpaid instalments (+ host pays)"),
-            num_cell(s.amount_due),
-            kind="total",
-        ),
-    ]
-    out.append(html_table(["", "£"], rows, caption="4. Balance with the host and settlement"))
-    out.append(
-        f"<p>{esc(settlement_text(s.partner, s.is_host, s.settlement, s.settlement_due))}"
-        + (f" {esc(host_position_text(s.host_position))}" if s.host_position is not None else "")
-        + "</p>"
-    )
-    j = s.journal
-    out.append(f"<h3>5. Journals to post — {esc(s.partner)}</h3>")
-    out.append(
-        f'<p class="muted">Period {esc(j.start)} to {esc(j.end)}. Balanced: '
-        f"{'yes' if j.is_balanced else 'NO'}. Net cost {esc(pounds_text(j.net_cost))}, which "
-        f"{'agrees' if s.net_cost_agrees else 'DOES NOT AGREE'} to the share of net "
-        "expenditure."
-        + (
-            ""
-            if s.is_host
-            else f" Balance with the host {esc(pounds_text(j.balance_with(s.host)))}, which "
-            f"{'agrees' if s.reconciles else 'DOES NOT AGREE'} to section 4."
-        )
-        + "</p>"
-    )
-    out.append(_journal_table(j, ""))
-    return html_section(
-        f"statement-{s.partner}",
-        f"Partner statement — {s.partner_name}",
-        "\n".join(out),
-        lead=f"{s.agreement_name} — {year_ended(s.year, s.terminated_on)}.",
-    )
+    return html_document(statement_document(s))
 
 
 def _checks(r: YearEndReports) -> str:

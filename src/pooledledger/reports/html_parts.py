@@ -74,13 +74,6 @@ def num_cell(pence: int | None, *, nil: bool = False) -> str:
     return f'<td class="{cls}">{esc(text)}</td>'
 
 
-def thousands_cell(value: int) -> str:
-    """A £000 figure: ``(176)`` for negatives."""
-    cls = "num neg" if value < 0 else "num"
-    text = f"({-value:,})" if value < 0 else f"{value:,}"
-    return f'<td class="{cls}">{text}</td>'
-
-
 def text_cell(text: object, cls: str = "") -> str:
     attr = f' class="{cls}"' if cls else ""
     return f"<td{attr}>{esc(text)}</td>"
@@ -150,16 +143,6 @@ def day_text(d: date | None) -> str:
 
 def report_page(title: str, body: str) -> str:
     return html_page(title, body)
-
-
-def status_list(items: Iterable[tuple[str, bool | None]]) -> str:
-    """Status chips: ``True`` ok, ``False`` failed, ``None`` neutral information."""
-    lis = []
-    for text, ok in items:
-        cls = "info" if ok is None else ("ok" if ok else "bad")
-        mark = "" if ok is None else ("✓ " if ok else "✗ ")
-        lis.append(f'<li class="{cls}">{mark}{esc(text)}</li>')
-    return f'<ul class="status">{"".join(lis)}</ul>'
 
 
 def figure_list(items: Iterable[tuple[str, int]]) -> str:

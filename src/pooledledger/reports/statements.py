@@ -20,8 +20,9 @@ same sections and rows, host or not:
    agreement of balances (docs/reports.md#partner-statements);
 5. the journals it posts, exactly ``close.journals[partner]``.
 
-Amounts are integer pence; text shows negatives in brackets.  Reports read results
-and never write entries (layer L4).
+The layout, for Markdown, HTML and the workbook alike, is stated once in
+:mod:`pooledledger.reports.statements_layout`.  Amounts are integer pence; text
+shows negatives in brackets.  Reports read results and never write entries (layer L4).
 """
 
 from __future__ import annotations
@@ -29,17 +30,15 @@ from __future__ import annotations
 from datetime import date
 from typing import overload
 
-from pooledledger.books.journals import ACCOUNT_LABELS, Journal
+from pooledledger.books.journals import Journal
 from pooledledger.books.termination import CancelledContribution
 from pooledledger.core._model import FrozenModel
-from pooledledger.core.money import format_pence
 from pooledledger.core.periods import FinancialYear
 from pooledledger.model.agreement import Agreement
 from pooledledger.model.partners import PartnerId, SchemeId
 from pooledledger.model.rules import RiskPoolUnused, UnderspendDisposition
 from pooledledger.reports.common import ReportError, agreement_and_close
-from pooledledger.reports.memorandum import UnderspendUse, _cell, _md_text, _year_ended
-from pooledledger.reports.summary import _table
+from pooledledger.reports.memorandum import UnderspendUse
 from pooledledger.yearend.close import PartnerClose, SchemeClose, YearEndClose
 
 __all__ = ["PartnerStatement", "StatementLine", "partner_statements"]
@@ -138,178 +137,12 @@ class PartnerStatement(FrozenModel):
         return self.journal.net_cost == self.total.net_share
 
     def to_markdown(self) -> str:
-        role = "host" if self.is_host else "partner"
-        out = [
-            f"# Partner statement — {_md_text(self.partner_name)} ({self.partner}) — "
-            f"{_md_text(self.agreement_name)} — {_year_ended(self.year, self.terminated_on)}",
-            "",
-            f"- Partner: {_md_text(self.partner_name)} ({self.partner})",
-            f"- Host: {_md_text(self.host_name)} ({self.host})",
-            f"- Role: {role}",
-            "- Amounts in £; negatives in brackets.",
-            "",
-            "## 1. Contributions and risk pool",
-            "",
-        ]
-        rows = [[label, _cell(v)] for label, v in self.contribution_rows()]
-        rows += [
-            ["**Contributions to schemes**", _cell(self.contributions)],
-            ["Risk pool paid in", _cell(self.risk_pool_paid)],
-            ["Risk pool used on overspends", _cell(self.risk_pool_used)],
-            [
-                "Risk pool unused"
-                + (
-                    f" ({self.risk_pool_unused_disposition.lower().replace('_', ' ')})"
-                    if self.risk_pool_unused_disposition
-                    else ""
-                ),
-                _cell(self.risk_pool_unused),
-            ],
-            ["**Paid in, in total**", _cell(self.contributions + self.risk_pool_paid)],
-        ]
-        out += _table(["", "£"], rows)
+        """The statement as Markdown, from its one layout
+        (:func:`~pooledledger.reports.statements_layout.statement_document`)."""
+        from pooledledger.reports.document import render_markdown
+        from pooledledger.reports.statements_layout import statement_document
 
-        out += ["", "## 2. Share of the pool by scheme", ""]
-        header = [
-            "scheme",
-            "contribution",
-            "risk pool applied",
-            "offsetting",
-            "deficit share",
-            "underspend share",
-            "gross expenditure",
-            "income",
-            "net",
-        ]
-        rows = [
-            [
-                "**Total**" if x is self.total else x.scheme,
-                _cell(x.contribution),
-                _cell(x.risk_pool),
-                _cell(x.offset),
-                _cell(x.deficit),
-                _cell(x.underspend),
-                _cell(x.gross_share),
-                _cell(x.income_share),
-                _cell(x.net_share),
-            ]
-            for x in (*self.lines, self.total)
-        ]
-        out += _table(header, rows)
-
-        out += ["", "## 3. Underspend disposition", ""]
-        rows = [
-            [
-                "**Total**" if x is self.total else x.scheme,
-                _cell(x.disposition.refunded),
-                _cell(x.disposition.carried_forward),
-                _cell(x.disposition.redeployed),
-                _cell(x.disposition.contingency),
-            ]
-            for x in (*self.lines, self.total)
-        ]
-        out += _table(["scheme", "refunded", "carried forward", "redeployed", "contingency"], rows)
-
-        out += ["", "## 4. Balance with the host and settlement", ""]
-        if self.is_host:
-            direction = "host: no cash settlement"
-        elif self.settlement > 0:
-            direction = "host pays partner"
-        elif self.settlement < 0:
-            direction = "partner pays host"
-        else:
-            direction = "nothing to pay"
-        rows = [
-            [
-                "Paid in (contributions and risk pool)",
-                format_pence(self.contributions + self.risk_pool_paid),
-            ],
-            ["of which balances brought forward, already held", format_pence(self.opening_balance)],
-            *(
-                [["Additional contributions paid in year", format_pence(self.additional_paid)]]
-                if self.additional_paid
-                else []
-            ),
-            ["Less share of net expenditure", format_pence(-self.total.net_share)],
-            [
-                "**Balance (+ host owes partner, − partner owes host)**",
-                f"**{format_pence(self.balance)}**",
-            ],
-            [
-                "Less held by the host for next year"
-                if self.terminated_on is None
-                else "Less held by the host (terminated: nothing)",
-                format_pence(-self.held),
-            ],
-            ["Add pool spending paid directly by the partner", format_pence(self.paid_directly)],
-            [
-                "Less VAT recovered by the partner, owed to the host",
-                format_pence(-self.vat_recharge),
-            ],
-            [
-                "**Cash settlement (+ host pays partner, − partner pays host)**",
-                f"**{format_pence(self.settlement)}**",
-            ],
-            ["Settlement direction", direction],
-            ["Settlement due", self.settlement_due.isoformat() if self.settlement_due else "–"],
-            ["Less instalments unpaid at 31 March", format_pence(-self.unpaid_contributions)],
-            [
-                "Less earlier years' instalments unpaid at 31 March",
-                format_pence(-self.unpaid_earlier_years),
-            ],
-            ["Add held by the host for next year", format_pence(self.held)],
-            [
-                "**Balance with the host at 31 March (journals; agreement of balances)**",
-                f"**{format_pence(self.balance_with_host)}**",
-            ],
-            ["Instalments paid since 31 March", format_pence(self.paid_after_year_end)],
-            [
-                "**Still to move after counting unpaid instalments (+ host pays)**",
-                f"**{format_pence(self.amount_due)}**",
-            ],
-        ]
-        rows.append(
-            [
-                "**Net cash on settlement (+ receives, − pays; the host: the partners' "
-                "settlements, reversed)**",
-                f"**{format_pence(self.net_position)}**",
-            ]
-        )
-        out += _table(["", "£"], rows)
-
-        j = self.journal
-        out += [
-            "",
-            "## 5. Journals to post",
-            "",
-            f"Period {j.start} to {j.end}; balanced: "
-            f"{'yes' if j.is_balanced else 'NO'}; net cost {format_pence(j.net_cost)} "
-            f"({'agrees' if self.net_cost_agrees else 'DOES NOT AGREE'} to the share of net "
-            "expenditure)"
-            + (
-                ""
-                if self.is_host
-                else f"; balance with the host {format_pence(j.balance_with(self.host))} "
-                f"({'agrees' if self.reconciles else 'DOES NOT AGREE'} to section 4)"
-            )
-            + ".",
-            "",
-        ]
-        rows = [
-            [
-                x.ref,
-                ACCOUNT_LABELS[x.account] + (f" – {x.counterparty}" if x.counterparty else ""),
-                x.scheme or "",
-                format_pence(x.debit) if x.debit else "",
-                format_pence(x.credit) if x.credit else "",
-            ]
-            for x in j.lines
-        ]
-        rows.append(
-            ["", "**Total**", "", format_pence(j.total_debit), format_pence(j.total_credit)]
-        )
-        out += _table(["ref", "account", "scheme", "Dr", "Cr"], rows, right_from=3)
-        return "\n".join(out) + "\n"
+        return render_markdown(statement_document(self))
 
 
 def _cancelled_label(c: CancelledContribution, on: date | None) -> str:
@@ -376,78 +209,91 @@ def partner_statements(*args: Agreement | YearEndClose) -> dict[PartnerId, Partn
 def _partner_statements(
     agreement: Agreement, close: YearEndClose
 ) -> dict[PartnerId, PartnerStatement]:
-    host = agreement.host_partner
     out: dict[PartnerId, PartnerStatement] = {}
     for pc in close.partners:
-        p = pc.partner
-        lines = tuple(
-            StatementLine(
-                scheme=s.scheme,
-                name=s.name,
-                contribution=s.contributions.get(p, 0),
-                risk_pool=s.risk_pool.get(p, 0),
-                offset=s.offset.get(p, 0),
-                deficit=s.deficit.get(p, 0),
-                underspend=s.underspend.get(p, 0),
-                disposition=_use(s, p),
-                gross_share=s.gross_share.get(p, 0),
-                income_share=s.income_share.get(p, 0),
-                net_share=s.net_share.get(p, 0),
-            )
-            for s in close.schemes
-        )
-        uses = [x.disposition for x in lines]
-        disp = {
-            f: sum(getattr(u, f) for u in uses)
-            for f in ("refunded", "carried_forward", "redeployed", "contingency", "total")
-        }
-        total = StatementLine(
-            scheme="TOTAL",
-            name="Total",
-            contribution=sum(x.contribution for x in lines),
-            risk_pool=sum(x.risk_pool for x in lines),
-            offset=sum(x.offset for x in lines),
-            deficit=sum(x.deficit for x in lines),
-            underspend=sum(x.underspend for x in lines),
-            disposition=UnderspendUse(**disp),
-            gross_share=sum(x.gross_share for x in lines),
-            income_share=sum(x.income_share for x in lines),
-            net_share=sum(x.net_share for x in lines),
-        )
-        if p not in close.journals:
-            raise ReportError(f"the close has no journal for partner {p!r}")
-        out[p] = PartnerStatement(
-            agreement=agreement.id,
-            agreement_name=agreement.name,
-            year=close.year,
-            partner=p,
-            partner_name=agreement.partner(p).name,
-            host=host.id,
-            host_name=host.name,
-            is_host=pc.is_host,
-            contributions=pc.contributions,
-            risk_pool_paid=pc.risk_pool_contribution,
-            risk_pool_used=pc.risk_pool_used,
-            risk_pool_unused=pc.unused_risk_pool,
-            risk_pool_unused_disposition=_unused_disposition(close, pc),
-            additional_paid=pc.additional_paid,
-            lines=lines,
-            total=total,
-            balance=pc.balance,
-            held=pc.held,
-            settlement=pc.settlement,
-            settlement_due=pc.settlement_due,
-            journal=close.journals[p],
-            terminated_on=close.terminated_on,
-            cancelled=tuple(c for c in close.cancelled if c.partner == p),
-            opening_balance=pc.opening_balance,
-            paid_directly=pc.paid_directly,
-            vat_recharge=pc.vat_recharge,
-            unpaid_contributions=pc.unpaid_contributions,
-            unpaid_earlier_years=pc.unpaid_earlier_years,
-            paid_after_year_end=pc.paid_after_year_end,
-            amount_due=pc.amount_due,
-            balance_with_host=pc.balance_with_host,
-            host_position=close.host_position if pc.is_host else None,
-        )
+        if pc.partner not in close.journals:
+            raise ReportError(f"the close has no journal for partner {pc.partner!r}")
+        out[pc.partner] = _statement(agreement, close, pc)
     return out
+
+
+def _lines(close: YearEndClose, p: PartnerId) -> tuple[StatementLine, ...]:
+    """Section 2 and 3's rows: the partner's share of each scheme."""
+    return tuple(
+        StatementLine(
+            scheme=s.scheme,
+            name=s.name,
+            contribution=s.contributions.get(p, 0),
+            risk_pool=s.risk_pool.get(p, 0),
+            offset=s.offset.get(p, 0),
+            deficit=s.deficit.get(p, 0),
+            underspend=s.underspend.get(p, 0),
+            disposition=_use(s, p),
+            gross_share=s.gross_share.get(p, 0),
+            income_share=s.income_share.get(p, 0),
+            net_share=s.net_share.get(p, 0),
+        )
+        for s in close.schemes
+    )
+
+
+def _total(lines: tuple[StatementLine, ...]) -> StatementLine:
+    """The Total row: each column summed over the schemes."""
+    uses = [x.disposition for x in lines]
+    disp = {
+        f: sum(getattr(u, f) for u in uses)
+        for f in ("refunded", "carried_forward", "redeployed", "contingency", "total")
+    }
+    return StatementLine(
+        scheme="TOTAL",
+        name="Total",
+        contribution=sum(x.contribution for x in lines),
+        risk_pool=sum(x.risk_pool for x in lines),
+        offset=sum(x.offset for x in lines),
+        deficit=sum(x.deficit for x in lines),
+        underspend=sum(x.underspend for x in lines),
+        disposition=UnderspendUse(**disp),
+        gross_share=sum(x.gross_share for x in lines),
+        income_share=sum(x.income_share for x in lines),
+        net_share=sum(x.net_share for x in lines),
+    )
+
+
+def _statement(agreement: Agreement, close: YearEndClose, pc: PartnerClose) -> PartnerStatement:
+    """One partner's statement from its part of the close."""
+    p, host = pc.partner, agreement.host_partner
+    lines = _lines(close, p)
+    return PartnerStatement(
+        agreement=agreement.id,
+        agreement_name=agreement.name,
+        year=close.year,
+        partner=p,
+        partner_name=agreement.partner(p).name,
+        host=host.id,
+        host_name=host.name,
+        is_host=pc.is_host,
+        contributions=pc.contributions,
+        risk_pool_paid=pc.risk_pool_contribution,
+        risk_pool_used=pc.risk_pool_used,
+        risk_pool_unused=pc.unused_risk_pool,
+        risk_pool_unused_disposition=_unused_disposition(close, pc),
+        additional_paid=pc.additional_paid,
+        lines=lines,
+        total=_total(lines),
+        balance=pc.balance,
+        held=pc.held,
+        settlement=pc.settlement,
+        settlement_due=pc.settlement_due,
+        journal=close.journals[p],
+        terminated_on=close.terminated_on,
+        cancelled=tuple(c for c in close.cancelled if c.partner == p),
+        opening_balance=pc.opening_balance,
+        paid_directly=pc.paid_directly,
+        vat_recharge=pc.vat_recharge,
+        unpaid_contributions=pc.unpaid_contributions,
+        unpaid_earlier_years=pc.unpaid_earlier_years,
+        paid_after_year_end=pc.paid_after_year_end,
+        amount_due=pc.amount_due,
+        balance_with_host=pc.balance_with_host,
+        host_position=close.host_position if pc.is_host else None,
+    )
