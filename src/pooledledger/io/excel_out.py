@@ -50,25 +50,21 @@ order).  Every text cell passes through :func:`~pooledledger.io._cells.neutralis
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from datetime import date, datetime
+from datetime import datetime
 from os import PathLike
 from pathlib import Path
-from typing import Any, NamedTuple
 
 from pooledledger.books.apportion import apportion
 from pooledledger.books.ledger import Ledger
 from pooledledger.books.tables import apportionment_table, journal_table, ledger_table
 from pooledledger.core.errors import Issue
-from pooledledger.core.money import pence_to_decimal
 from pooledledger.core.periods import FinancialYear
 from pooledledger.core.tables import Cell, Table
 from pooledledger.io.excel_book import (
     BALANCES,
     CHECKS,
-    COLOURS,
     DATE_FORMAT,
     EXCEL_MAX_ROWS,
-    GREY,
     JOURNALS,
     LEDGER,
     LINE_SHARES,
@@ -81,32 +77,33 @@ from pooledledger.io.excel_book import (
     SETTLEMENT,
     SHARES,
     SHEETS,
-    SUMMARY,
     THOUSANDS_FORMAT,
-    Block,
     Book,
-    Calc,
     Col,
     Kind,
     LineSheet,
     LineSheets,
     Sheet,
     WorkbookError,
-    cell_ref,
-    cell_text,
     exact_in_a_spreadsheet,
-    pounds,
     settlement_text,
     year_ended,
 )
 from pooledledger.io.excel_document import (
-    document_block,
     document_body,
     document_sheet,
-    document_table,
+)
+from pooledledger.io.excel_summary import (
+    summary_sheet,
+)
+from pooledledger.io.excel_tables import (
+    JOURNAL_COLUMNS,
+    LEDGER_COLUMNS,
+    LINE_SHARE_COLUMNS,
+    SHARES_COLUMNS,
+    tidy_sheet,
 )
 from pooledledger.model.partners import PartnerId
-from pooledledger.reports import document as rd
 from pooledledger.reports.balances_layout import balances_document
 from pooledledger.reports.bundle import YearEndReports
 from pooledledger.reports.checks_layout import checks_document
@@ -117,7 +114,6 @@ from pooledledger.reports.quarterly import QuarterlyReport
 from pooledledger.reports.quarterly_layout import quarterly_document
 from pooledledger.reports.statements import PartnerStatement
 from pooledledger.reports.statements_layout import statement_document
-from pooledledger.reports.summary_layout import summary_document
 from pooledledger.yearend.tables import close_table, settlement_table
 
 __all__ = [
@@ -136,138 +132,6 @@ __all__ = [
     "statement_sheet_names",
     "write_year_end_workbook",
 ]
-
-# -- Summary ------------------------------------------------------------------------------
-
-
-def _summary(book: Book, r: YearEndReports, lines: Sequence[LineSheet]) -> None:
-    """The summary from its document; the charts go above their tables, drawn once
-    the sheet is written (drawings need no rows)."""
-    doc = summary_document(r, [x.note for x in lines if not x.written])
-    s = Sheet(book, SUMMARY, rd.pick(doc.title, "workbook"))
-    for line in doc.description:
-        if rd.pick(line, "workbook"):
-            s.para(rd.pick(line, "workbook"))
-    band = -1
-    charts: list[_Drawn] = []
-    for section in doc.sections:
-        for block in section.blocks:
-            if not rd.shown(block.only, "workbook"):
-                continue
-            if not isinstance(block, rd.ChartSpec):
-                document_block(s, block)
-                continue
-            if band < 0:
-                band = _chart_band(s, len(block.categories))
-            table = document_table(s, block.table)
-            charts.append(_Drawn(block, table, _drawn_left(s, block, table)))
-    s.finish()
-    if charts and charts[0].spec.categories:
-        height = _chart_height(len(charts[0].spec.categories))
-        for n, drawn in enumerate(charts):
-            chart = _native_chart(book, s, drawn, height)
-            s.ws.insert_chart(band + n * _chart_rows(height), 0, chart, {"object_position": 3})
-
-
-class _Drawn(NamedTuple):
-    """A chart spec, where its table landed, and where its left-drawn figures are."""
-
-    spec: rd.ChartSpec
-    table: Block
-    left: Block | None
-
-
-def _chart_height(schemes: int) -> int:
-    return max(288, 80 + 36 * schemes)
-
-
-def _chart_rows(height: int) -> int:
-    """The rows a chart of ``height`` pixels (and its legend) covers, and one more."""
-    return -(-(height + 40) // 20) + 1
-
-
-def _chart_band(s: Sheet, schemes: int) -> int:
-    """Leave the rows the two charts cover; the first row of the band."""
-    band = s.row
-    if schemes:
-        s.row += 2 * _chart_rows(_chart_height(schemes))
-    return band
-
-
-def _sheet_column(spec: rd.ChartSpec, series: rd.Series) -> int:
-    """The sheet column of a series' figures (its table column, among those shown)."""
-    return spec.table.shown_columns("workbook").index(series.column)
-
-
-def _drawn_left(s: Sheet, spec: rd.ChartSpec, table: Block) -> Block | None:
-    """A native bar chart draws to the left what is negative: the underspend shares
-    negated, worked out from the table."""
-    left = [x for x in spec.series if x.key.startswith("underspend:")]
-    if not left:
-        return None
-    rows = [
-        [
-            scheme,
-            *[Calc(((table.first + i, _sheet_column(spec, x), -1),), -x.values[i]) for x in left],
-        ]
-        for i, scheme in enumerate(spec.categories)
-    ]
-    return s.table(
-        "Chart 2 data: underspend shares drawn to the left of the line (negated)",
-        [Col("Scheme", "text"), *[Col(f"{x.name} (drawn)") for x in left]],
-        rows,
-    )
-
-
-#: The workbook's colours of the budget chart (the HTML page has its own).
-_BUDGET_FILLS = {"budget": "#A9C4E0", "outturn": "#1F3A5F"}
-_EDGE = {"color": "#333333", "width": 0.5}
-
-
-def _series_style(key: str, partners: Sequence[str]) -> dict[str, Any]:
-    """How a series is filled: budget and outturn plain; the risk pool grey, offsetting
-    lighter; each partner's deficit share in its colour, its underspend share hatched."""
-    if key in _BUDGET_FILLS:
-        return {"fill": {"color": _BUDGET_FILLS[key]}, "border": {"none": True}}
-    if key in ("risk_pool", "offset"):
-        return {"border": _EDGE, "fill": {"color": GREY if key == "risk_pool" else "#999999"}}
-    side, partner = key.split(":", 1)
-    colour = COLOURS[partners.index(partner) % len(COLOURS)]
-    if side == "deficit":
-        return {"border": _EDGE, "fill": {"color": colour}}
-    pattern = {"pattern": "wide_upward_diagonal", "fg_color": colour, "bg_color": "#FFFFFF"}
-    return {"border": _EDGE, "pattern": pattern}
-
-
-def _native_chart(book: Book, s: Sheet, drawn: _Drawn, height: int) -> Any:
-    """One chart of the HTML report as a native Excel chart, from the same spec."""
-    spec, t = drawn.spec, drawn.table
-    rows = len(spec.categories)  # the table's total row is no category
-    budget = spec.kind == "budget"
-    chart = book.wb.add_chart({"type": "bar"} if budget else {"type": "bar", "subtype": "stacked"})
-    partners = [x.key.split(":", 1)[1] for x in spec.series if x.key.startswith("deficit:")]
-    left = 0
-    for x in spec.series:
-        if x.key.startswith("underspend:") and drawn.left is not None:
-            left += 1
-            first, col = drawn.left.first, left
-        else:
-            first, col = t.first, _sheet_column(spec, x)
-        chart.add_series(
-            {
-                "name": rd.series_name(x, "workbook"),
-                "categories": [s.name, t.first, 0, t.first + rows - 1, 0],
-                "values": [s.name, first, col, first + rows - 1, col],
-                **_series_style(x.key, partners),
-            }
-        )
-    chart.set_title({"name": spec.title})
-    chart.set_x_axis({"num_format": "£#,##0;(£#,##0)", "major_gridlines": {"visible": True}})
-    chart.set_y_axis({"reverse": True})
-    chart.set_legend({"position": "bottom"})
-    chart.set_size({"width": 760, "height": height if budget else height + 40})
-    return chart
-
 
 # -- Memorandum account ---------------------------------------------------------------------
 
@@ -305,130 +169,6 @@ def statement_sheet_names(partners: Iterable[PartnerId]) -> list[str]:
 
 def _statement(book: Book, name: str, st: PartnerStatement) -> None:
     document_sheet(book, name, statement_document(st))
-
-
-# -- tidy tables (filterable) ---------------------------------------------------------------
-
-
-def _tidy(
-    book: Book,
-    name: str,
-    title: str,
-    columns: Sequence[Col],
-    rows: Iterable[Mapping[str, Cell]],
-    *,
-    fallback: str = "Sheet",
-) -> int:
-    """A line-level or tidy sheet: title, one header row (frozen, filtered), then rows.
-
-    Streams: each row goes to disk as it is written.  Returns the rows written.
-    """
-    s = Sheet(book, name, title, fallback=fallback, print_rows=2)
-    ws, fmt = s.ws, book.fmt
-    header = 1
-    for n, col in enumerate(columns):
-        ws.write_string(header, n, col.header, fmt("header"))
-    formats = [fmt(c.kind if c.kind in ("money", "int", "date") else "text") for c in columns]
-    kinds = [c.kind for c in columns]
-    keys = [c.key for c in columns]
-    widths = [max(len(c.header), 8) for c in columns]
-    r = header
-    write_string, write_number, write_datetime = ws.write_string, ws.write_number, ws.write_datetime
-    for row in rows:
-        r += 1
-        for n, key in enumerate(keys):
-            value = row[key]
-            if value is None:
-                continue
-            kind = kinds[n]
-            if kind == "money":
-                assert isinstance(value, int)
-                if abs(value) > MAX_EXACT_PENCE:
-                    shown = pounds(value)
-                    write_string(r, n, shown, formats[n])
-                    book.too_large.append(f"{s.name}!{cell_ref(r, n)}: {shown}")
-                else:
-                    write_number(r, n, pence_to_decimal(value), formats[n])
-            elif kind == "date":
-                assert isinstance(value, date)
-                write_datetime(r, n, datetime(value.year, value.month, value.day), formats[n])
-            elif kind == "flag":
-                write_string(r, n, "yes" if value else "no", formats[n])
-            elif kind == "int":
-                assert isinstance(value, int)
-                write_number(r, n, value, formats[n])
-            else:
-                text = cell_text(str(value))
-                if text:
-                    write_string(r, n, text, formats[n])
-                    if r < 1000 and len(text) > widths[n]:
-                        widths[n] = min(len(text), 50)
-    for n, kind in enumerate(kinds):
-        w = {"money": 16, "date": 11, "flag": 6}.get(kind, widths[n])
-        ws.set_column(n, n, max(w, min(len(columns[n].header), 24)) + 2)
-    ws.freeze_panes(header + 1, 0)
-    ws.autofilter(header, 0, max(r, header), len(columns) - 1)
-    return r - header
-
-
-_CUR = Col("Currency", "text", "currency")
-
-_JOURNAL_COLUMNS = (
-    Col("Partner", "text", "partner"),
-    Col("Line", "int", "line"),
-    Col("Ref", "text", "ref"),
-    Col("Account", "text", "account"),
-    Col("Account label", "text", "account_label"),
-    Col("Scheme", "text", "scheme"),
-    Col("Counterparty", "text", "counterparty"),
-    Col("Memo", "text", "memo"),
-    Col("Debit", "money", "debit_pence"),
-    Col("Credit", "money", "credit_pence"),
-    _CUR,
-)
-
-_SHARES_COLUMNS = (
-    Col("Level", "text", "level"),
-    Col("Scheme", "text", "scheme"),
-    Col("Partner", "text", "partner"),
-    Col("Measure", "text", "measure"),
-    Col("Amount", "money", "pence"),
-    _CUR,
-)
-
-_LEDGER_COLUMNS = (
-    Col("Entry id", "text", "entry_id"),
-    Col("Entry", "text", "entry"),
-    Col("Date", "date", "date"),
-    Col("Year", "text", "year"),
-    Col("Scheme", "text", "scheme"),
-    Col("Partner", "text", "partner"),
-    Col("Kind", "text", "kind"),
-    Col("Supplier / source", "text", "party"),
-    Col("Category", "text", "category"),
-    Col("Description", "text", "description"),
-    Col("Reverses", "text", "reverses"),
-    Col("Capital", "flag", "capital"),
-    Col("Amount", "money", "pence"),
-    Col("VAT", "money", "vat_pence"),
-    Col("Recoverable VAT", "money", "recoverable_vat_pence"),
-    Col("Pool cost", "money", "pool_cost_pence"),
-    _CUR,
-)
-
-_LINE_SHARE_COLUMNS = (
-    Col("Entry id", "text", "entry_id"),
-    Col("Scheme", "text", "scheme"),
-    Col("Date", "date", "date"),
-    Col("Kind", "text", "kind"),
-    Col("Reverses", "text", "reverses"),
-    Col("Capital owner", "text", "capital_owner"),
-    Col("Line", "money", "line_pence"),
-    Col("Partner", "text", "partner"),
-    Col("Share", "money", "pence"),
-    Col("Remainder penny", "flag", "remainder_penny"),
-    _CUR,
-)
 
 
 # -- settlement, quarterly, balances ---------------------------------------------------------
@@ -622,10 +362,10 @@ def _chunks(rows: Iterable[Mapping[str, Cell]], size: int) -> Iterator[list[Mapp
 def _line_sheet(book: Book, name: str, title: str, columns: Sequence[Col], table: Table) -> None:
     per_sheet = EXCEL_MAX_ROWS - 2  # a title row and a header row
     if len(table.rows) <= per_sheet:
-        _tidy(book, name, title, columns, table.rows)
+        tidy_sheet(book, name, title, columns, table.rows)
         return
     for n, chunk in enumerate(_chunks(table.rows, per_sheet), start=1):
-        _tidy(book, f"{name} ({n})", f"{title} — part {n}", columns, chunk)
+        tidy_sheet(book, f"{name} ({n})", f"{title} — part {n}", columns, chunk)
 
 
 def write_year_end_workbook(
@@ -691,19 +431,19 @@ def _sheets(
 ) -> None:
     """Every sheet, in workbook order (:data:`SHEETS`); the Checks sheet's notes last."""
     name, period = r.agreement.name, _period(r)
-    _summary(book, r, plan)
+    summary_sheet(book, r, plan)
     _memorandum(book, r)
     _note(book, r)
     for sheet, st in zip(statement_sheet_names(r.statements), r.statements.values(), strict=True):
         _statement(book, sheet, st)
     journals = journal_table(r.close.journals).rows
-    _tidy(book, JOURNALS, f"Year-end journals — {name} — {period}", _JOURNAL_COLUMNS, journals)
+    tidy_sheet(book, JOURNALS, f"Year-end journals — {name} — {period}", JOURNAL_COLUMNS, journals)
     _settlement(book, r)
     _quarterly(book, r, quarters)
     _balances(book, r)
     checks = _checks(book, r, quarters, issues)
     shares = close_table(r.close).rows
-    _tidy(book, SHARES, f"Shares at year end — {name} — {period}", _SHARES_COLUMNS, shares)
+    tidy_sheet(book, SHARES, f"Shares at year end — {name} — {period}", SHARES_COLUMNS, shares)
     if ledger is not None:
         _line_sheets(book, r, ledger, {x.name for x in plan if x.written})
     _workbook_notes(checks, plan)
@@ -714,8 +454,8 @@ def _line_sheets(book: Book, r: YearEndReports, ledger: Ledger, written: set[str
     name = r.agreement.name
     if LEDGER in written:
         title = f"Ledger — {name} — {len(ledger):,} entries"
-        _line_sheet(book, LEDGER, title, _LEDGER_COLUMNS, ledger_table(ledger))
+        _line_sheet(book, LEDGER, title, LEDGER_COLUMNS, ledger_table(ledger))
     if LINE_SHARES in written:
         title = f"Shares per line — {name} — {r.year}"
         table = apportionment_table(apportion(ledger, r.year))
-        _line_sheet(book, LINE_SHARES, title, _LINE_SHARE_COLUMNS, table)
+        _line_sheet(book, LINE_SHARES, title, LINE_SHARE_COLUMNS, table)
