@@ -23,6 +23,7 @@ from pooledledger import (
     load_ledger,
 )
 from pooledledger.books.journals import Account
+from pooledledger.model.entries import EntryKind
 from pooledledger.yearend.close import YearEndClose, close_year
 
 EXAMPLES = files("pooledledger") / "examples"
@@ -95,7 +96,7 @@ class TestExample1Overspend:
         result = close1
         settle = {p.partner: p.settlement for p in result.partners}
         assert settle == {"LA": 0, "PCT1": -1500000, "PCT2": -500000}
-        amounts = {e.partner: e.amount for e in result.entries if e.entry == "settlement"}
+        amounts = {e.partner: e.amount for e in result.entries if e.entry is EntryKind.SETTLEMENT}
         assert {p: str(m.amount) for p, m in amounts.items()} == {
             "PCT1": "-15000.00",
             "PCT2": "-5000.00",
@@ -149,7 +150,7 @@ class TestExample1Underspend:
         bf = {
             (e.partner, e.scheme, str(e.year)): e.pence
             for e in r.entries
-            if e.entry == "contribution"
+            if e.entry is EntryKind.CONTRIBUTION
         }
         assert bf == {
             ("LA", "LD", "2008-09"): 1800000,

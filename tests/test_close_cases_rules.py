@@ -342,8 +342,8 @@ def test_rs11_windfall_is_split_pro_rata_to_contributions() -> None:
     rulings = {"S": BoardRuling(windfall_pence=5000002, reference="Board minute 4")}
     s = close(ag, entries, rulings=rulings).scheme("S")
     assert s.underspend == {"COUNCIL": 10500001, "ICB": 4500000}
-    assert s.dispositions[D.REFUND.value] == {"COUNCIL": 3500001, "ICB": 1500001}
-    assert s.dispositions[D.CARRY_FORWARD.value] == {"COUNCIL": 7000000, "ICB": 2999999}
+    assert s.dispositions[D.REFUND] == {"COUNCIL": 3500001, "ICB": 1500001}
+    assert s.dispositions[D.CARRY_FORWARD] == {"COUNCIL": 7000000, "ICB": 2999999}
 
 
 # ------------------------------------------------------------------------------- 8. RS5

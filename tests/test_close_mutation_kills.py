@@ -26,6 +26,7 @@ import pytest
 from fixture_scope import shared_scope
 from pooledledger import Entry, Instalment, Ledger
 from pooledledger.books.riskshare import BoardRuling, SchemeFacts
+from pooledledger.model.entries import EntryKind
 from pooledledger.model.rules import (
     FaultBearer,
     NoRiskShare,
@@ -1691,7 +1692,7 @@ def test_rs11_through_the_close_pins_refund_and_managed_parts() -> None:
         "ICB": (4, 1, 1, 4),
         "TRUST": (1, 0, 0, 1),
     }
-    bf = [(e.id, e.pence) for e in r.entries if e.entry == "contribution"]
+    bf = [(e.id, e.pence) for e in r.entries if e.entry is EntryKind.CONTRIBUTION]
     assert bf == [("BF-2026-27-S-ICB", 1)]
 
 

@@ -347,8 +347,8 @@ def test_i2_no_unattributed_residue(case: CloseCase) -> None:
             windfall = total_u
             if ruling is not None and ruling.windfall_pence is not None:
                 windfall = min(max(ruling.windfall_pence, 0), total_u)
-            refunded = sum(s.dispositions.get(D.REFUND.value, {}).values())
-            managed = s.dispositions.get(rule.managed_disposition.value, {})
+            refunded = sum(s.disposed(D.REFUND, p) for p in order)
+            managed = {p: s.disposed(rule.managed_disposition, p) for p in order}
             if rule.managed_disposition is D.REFUND:  # both parts refunded, none lost
                 assert refunded == total_u
             else:

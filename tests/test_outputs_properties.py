@@ -52,6 +52,7 @@ from pooledledger.io.csv_out import write_csv_tables
 from pooledledger.io.excel_out import SHEETS, statement_sheet_names, write_year_end_workbook
 from pooledledger.model.agreement import Agreement
 from pooledledger.model.entries import Income
+from pooledledger.model.rules import UnderspendDisposition
 from pooledledger.reports.bundle import YearEndReports, year_end_reports
 from pooledledger.reports.html import render_html, render_quarterly_html
 from pooledledger.reports.quarterly import quarterly_report
@@ -245,7 +246,8 @@ def check_workbook(path: Path, ag: Agreement, close: YearEndClose, r: YearEndRep
         uses = list(wb_records(ws, "3. Underspend disposition"))
         for s, rec in zip(close.schemes, uses, strict=False):
             for h, d in disposition.items():
-                assert cell_pence(rec[h]) == s.dispositions.get(d, {}).get(p, 0), (p, s.scheme, h)
+                used = s.disposed(UnderspendDisposition(d), p)
+                assert cell_pence(rec[h]) == used, (p, s.scheme, h)
         for h, want in (
             ("Refunded", pc.refunded),
             ("Carried forward", pc.carried_forward),

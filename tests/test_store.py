@@ -20,7 +20,7 @@ from pooledledger.core.errors import IssueError
 from pooledledger.io.agreement_files import load_agreement
 from pooledledger.io.ledger_files import dump_ledger_json
 from pooledledger.io.pipeline import read_inputs
-from pooledledger.model.entries import Contribution, ContributionKind, Reversal
+from pooledledger.model.entries import Contribution, ContributionKind, EntryKind, Reversal
 from pooledledger.store import PoolStore, StoreError
 from pooledledger.store import schema as store_schema
 from pooledledger.yearend.close import close_year
@@ -154,7 +154,7 @@ def test_a_superseding_batch_reverses_what_changed_and_adds_the_new(
     store: PoolStore, tmp_path: Path
 ) -> None:
     agreement, ledger = year1()
-    june = [e for e in ledger.entries if e.id.endswith("-Q1") and e.entry == "expenditure"]
+    june = [e for e in ledger.entries if e.id.endswith("-Q1") and e.entry is EntryKind.EXPENDITURE]
     first = tmp_path / "june.json"
     first.write_text(dump_ledger_json(Ledger(agreement, june)), encoding="utf-8")
     store.import_file(first)
@@ -505,7 +505,7 @@ def test_a_file_changed_while_it_is_read_is_refused(
 
 def test_a_batch_can_be_superseded_again(store: PoolStore, tmp_path: Path) -> None:
     agreement, ledger = year1()
-    june = [e for e in ledger.entries if e.id.endswith("-Q1") and e.entry == "expenditure"]
+    june = [e for e in ledger.entries if e.id.endswith("-Q1") and e.entry is EntryKind.EXPENDITURE]
 
     def write(name: str, entries: list[Any]) -> Path:
         path = tmp_path / name

@@ -47,7 +47,7 @@ from pooledledger.core.allocation import CumulativeAllocator
 from pooledledger.core.allocation_columns import RunningAllocation, allocate_running
 from pooledledger.core.errors import Issue, Location, Severity
 from pooledledger.core.periods import DateRange, FinancialYear
-from pooledledger.model.entries import Expenditure
+from pooledledger.model.entries import EntryKind, Expenditure
 from pooledledger.model.partners import PartnerId, SchemeId
 
 if TYPE_CHECKING:
@@ -70,7 +70,7 @@ class LineShare:
     entry_id: str
     scheme: SchemeId
     date: date
-    kind: str
+    kind: EntryKind
     amount: int
     shares: dict[PartnerId, int]
     remainder_to: tuple[PartnerId, ...] = ()

@@ -52,7 +52,8 @@ from pooledledger.books.apportion import Apportionment, SchemeShares
 from pooledledger.books.ledger import Ledger
 from pooledledger.core.errors import Issue, Location, Severity
 from pooledledger.core.periods import DateRange, FinancialYear
-from pooledledger.model.agreement import Agent, Principal, Scheme
+from pooledledger.model.agreement import AccountingMode, Agent, Principal, Scheme
+from pooledledger.model.entries import EntryKind
 from pooledledger.model.partners import PartnerId, SchemeId
 
 __all__ = ["ACCOUNT_LABELS", "Account", "Journal", "JournalLine", "build_journals"]
@@ -134,7 +135,7 @@ def post_pool_lines(
         _post_instalments(at, paid.get(k, {}))
         _post_spend_and_income(at, direct.get(k, {}))
         _post_vat(at, vat.get(k, {}))
-        if at.mode == "PRINCIPAL":
+        if at.mode is AccountingMode.PRINCIPAL:
             _post_principal(at)
             continue
         _post_shares(at)
@@ -146,39 +147,41 @@ def post_pool_lines(
 @dataclass(frozen=True)
 class _Posting:
     """One scheme being posted: the book, the host, the other partners, the shares and
-    the presentation (``JO``, ``PRINCIPAL`` or ``AGENT``)."""
+    the presentation (``mode``)."""
 
     book: Book
     k: SchemeId
     host: PartnerId
     others: Sequence[PartnerId]
-    mode: str
+    mode: AccountingMode
     shares: SchemeShares
 
     @property
+    def is_agent(self) -> bool:
+        return self.mode is AccountingMode.AGENT
+
+    @property
     def held_for(self) -> Account:
-        return Account.AGENCY_ACCOUNT if self.mode == "AGENT" else Account.FUNDS_HELD_FOR
+        return Account.AGENCY_ACCOUNT if self.is_agent else Account.FUNDS_HELD_FOR
 
     @property
     def clear_e(self) -> Account:
-        return (
-            Account.AGENCY_CLEARING if self.mode == "AGENT" else Account.POOL_EXPENDITURE_CLEARING
-        )
+        return Account.AGENCY_CLEARING if self.is_agent else Account.POOL_EXPENDITURE_CLEARING
 
     @property
     def clear_i(self) -> Account:
-        return Account.AGENCY_CLEARING if self.mode == "AGENT" else Account.POOL_INCOME_CLEARING
+        return Account.AGENCY_CLEARING if self.is_agent else Account.POOL_INCOME_CLEARING
 
 
-def _mode(scheme: Scheme, host: PartnerId, issues: list[Issue]) -> str:
+def _mode(scheme: Scheme, host: PartnerId, issues: list[Issue]) -> AccountingMode:
     """How the scheme is presented; PL-JNL-001 (added to ``issues``) when a principal
     or agent is not the host and the scheme is shown as a joint operation."""
     model = scheme.accounting_model
     k = scheme.id
-    mode = "JO"
+    mode = AccountingMode.JOINT_OPERATION
     if isinstance(model, Principal | Agent):
         if model.partner == host:
-            mode = "PRINCIPAL" if isinstance(model, Principal) else "AGENT"
+            mode = model.model
         else:
             issues.append(
                 Issue(
@@ -367,7 +370,7 @@ def _post_shares(at: _Posting) -> None:
             k,
             "share of pool income",
         )
-    if at.mode == "AGENT":
+    if at.mode is AccountingMode.AGENT:
         _allocate_as_agent(at)
     else:
         _allocate_as_joint_operation(at)
@@ -428,7 +431,7 @@ def _post_capital(at: _Posting) -> None:
     """P8: a capital item goes on its owner's register at cost; the other partners'
     shares of that cost are a capital grant to the owner (I-11)."""
     shares, host = at.shares, at.host
-    owners = [*at.others, host] if at.mode == "JO" else at.others
+    owners = [*at.others, host] if at.mode is AccountingMode.JOINT_OPERATION else at.others
     for j in owners:
         top_up = max(max(shares.capital_cost.get(j, 0), 0) - shares.capital_owned[j], 0)
         at.book.post(
@@ -456,7 +459,7 @@ def line_flows(
     )
     direct: dict[SchemeId, dict[PartnerId, int]] = defaultdict(lambda: defaultdict(int))
     for line in ledger.pool_lines:
-        if line.kind != "expenditure" or not within.contains(line.date):
+        if line.kind is not EntryKind.EXPENDITURE or not within.contains(line.date):
             continue
         payer = line.paid_by if line.paid_by in known else host
         if payer != host and line.amount:

@@ -46,6 +46,7 @@ from pooledledger.model.entries import (
     Contribution,
     ContributionKind,
     Entry,
+    EntryKind,
     Expenditure,
     Income,
     Instalment,
@@ -214,7 +215,7 @@ class PoolLine:
     entry_id: str
     scheme: SchemeId
     date: date
-    kind: str  # "expenditure" or "income"
+    kind: EntryKind  # EXPENDITURE or INCOME (a reversal takes the kind it reverses)
     amount: int
     vat_recovered: int
     reverses: str | None = None
@@ -398,14 +399,14 @@ class Ledger:
                     e.id,
                     e.scheme,
                     e.date,
-                    "expenditure",
+                    EntryKind.EXPENDITURE,
                     e.net_pence + e.vat_pence - rec,
                     rec,
                     paid_by=None if e.paid_by == self.agreement.host else e.paid_by,
                     vat_by_body=tuple((p, v, r) for p, (v, r) in parts.items()),
                 )
             elif isinstance(e, Income):
-                line = PoolLine(e.id, e.scheme, e.date, "income", e.pence, 0)
+                line = PoolLine(e.id, e.scheme, e.date, EntryKind.INCOME, e.pence, 0)
             elif isinstance(e, Reversal) and e.reverses in lines:
                 o = lines[e.reverses]
                 line = PoolLine(
@@ -557,7 +558,7 @@ class Ledger:
                 continue
             if within is not None and not within.contains(line.date):
                 continue
-            if line.kind == "expenditure":
+            if line.kind is EntryKind.EXPENDITURE:
                 exp += line.amount
                 vat += line.vat_recovered
             else:

@@ -94,7 +94,7 @@ def _ledger_row(ledger: Ledger, e: Entry) -> Row:
     face, vat, rec, cost = (sign * v for v in (f.face, f.vat, f.rec, f.cost))
     return {
         "entry_id": e.id,
-        "entry": e.entry,
+        "entry": e.entry.value,
         "date": when,
         "year": str(year),
         "scheme": f.scheme,
@@ -194,7 +194,7 @@ def apportionment_table(apportionment: Apportionment) -> Table:
                     "entry_id": line.entry_id,
                     "scheme": line.scheme,
                     "date": line.date,
-                    "kind": line.kind,
+                    "kind": line.kind.value,
                     "reverses": line.reverses,
                     "capital_owner": line.capital_owner,
                     "line_pence": line.amount,

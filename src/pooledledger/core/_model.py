@@ -6,6 +6,9 @@
   into Python.
 * :class:`DomainEnum` is a ``StrEnum`` whose members print as ``PartnerKind.NHS_BODY``
   rather than ``<PartnerKind.NHS_BODY: 'NHS_BODY'>``.
+* :class:`TagEnum` is a ``DomainEnum`` for the tags that tell a union's models apart
+  (``entry``, ``model``): its members print as their text, ``'income'``, so that
+  pydantic's message for an unknown tag lists the tags a file may use.
 """
 
 from __future__ import annotations
@@ -16,14 +19,26 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-__all__ = ["DomainEnum", "FrozenModel", "require_tag_in_schema"]
+__all__ = ["DomainEnum", "FrozenModel", "TagEnum", "require_tag_in_schema"]
 
 
 class DomainEnum(StrEnum):
-    """A string enum whose value is its name and whose repr is eval-able."""
+    """A string enum (its value is usually its name) whose repr is eval-able."""
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}.{self.name}"
+
+
+class TagEnum(DomainEnum):
+    """The tag of a discriminated union (docs/architecture.md#immutable-results).
+
+    A member equals its text and its repr is the text's (``'income'``): pydantic
+    names the expected tags by their repr when a file's tag is unknown, and a
+    file's author knows ``'income'``, not ``EntryKind.INCOME``.
+    """
+
+    def __repr__(self) -> str:
+        return repr(self.value)
 
 
 def require_tag_in_schema(schema: dict[str, Any], cls: type[Any]) -> None:

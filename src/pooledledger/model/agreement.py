@@ -29,7 +29,7 @@ from typing import Annotated, Literal
 
 from pydantic import ConfigDict, Field, StringConstraints
 
-from pooledledger.core._model import DomainEnum, FrozenModel, require_tag_in_schema
+from pooledledger.core._model import DomainEnum, FrozenModel, TagEnum, require_tag_in_schema
 from pooledledger.core.errors import PooledLedgerError
 from pooledledger.core.money import Amount, to_pence
 from pooledledger.core.periods import DateRange, FinancialYear
@@ -44,6 +44,7 @@ from pooledledger.model.rules import (
 )
 
 __all__ = [
+    "AccountingMode",
     "AccountingModel",
     "Agent",
     "Agreement",
@@ -89,6 +90,15 @@ class LegalBasis(DomainEnum):
     S65Z5_NHSA2006 = "S65Z5_NHSA2006"
 
 
+class AccountingMode(TagEnum):
+    """How a scheme is presented in the partners' accounts: the ``model`` tag of
+    :data:`AccountingModel` (docs/concepts.md#three-accounting-models)."""
+
+    JOINT_OPERATION = "JOINT_OPERATION"
+    PRINCIPAL = "PRINCIPAL"
+    AGENT = "AGENT"
+
+
 class _Tagged(FrozenModel):
     model_config = ConfigDict(json_schema_extra=require_tag_in_schema)
 
@@ -96,7 +106,7 @@ class _Tagged(FrozenModel):
 class JointOperation(_Tagged):
     """Joint control (IFRS 11): each partner shows its own share of gross spend and income."""
 
-    model: Literal["JOINT_OPERATION"] = "JOINT_OPERATION"
+    model: Literal[AccountingMode.JOINT_OPERATION] = AccountingMode.JOINT_OPERATION
 
 
 class Principal(_Tagged):
@@ -105,7 +115,7 @@ class Principal(_Tagged):
     The other partners' contributions are its income (docs/concepts.md#three-accounting-models).
     """
 
-    model: Literal["PRINCIPAL"] = "PRINCIPAL"
+    model: Literal[AccountingMode.PRINCIPAL] = AccountingMode.PRINCIPAL
     partner: PartnerId
 
 
@@ -120,7 +130,7 @@ class Agent(_Tagged):
     principal shows the scheme 100% gross. Net costs are as under a joint operation.
     """
 
-    model: Literal["AGENT"] = "AGENT"
+    model: Literal[AccountingMode.AGENT] = AccountingMode.AGENT
     partner: PartnerId
 
 

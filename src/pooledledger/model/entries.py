@@ -29,7 +29,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints, model_validator
 
-from pooledledger.core._model import DomainEnum, FrozenModel
+from pooledledger.core._model import DomainEnum, FrozenModel, TagEnum
 from pooledledger.core.money import Amount, to_money, to_pence
 from pooledledger.core.periods import FinancialYear
 from pooledledger.model.partners import ID_PATTERN, PartnerId, SchemeId
@@ -39,6 +39,7 @@ __all__ = [
     "ContributionKind",
     "Entry",
     "EntryId",
+    "EntryKind",
     "Expenditure",
     "Income",
     "Instalment",
@@ -49,6 +50,23 @@ __all__ = [
 
 #: A caller-supplied entry id, unique within a ledger, e.g. ``"INV-2025-00042"``.
 EntryId = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
+
+
+class EntryKind(TagEnum):
+    """What a ledger entry is: the ``entry`` field that tells the kinds apart in files
+    (docs/ledger.md#entry-kinds).
+
+    The values are the lower-case words the files use, so ``EntryKind.INCOME ==
+    "income"`` and a file or JSON holds ``"income"`` as before.
+    """
+
+    CONTRIBUTION = "contribution"
+    INSTALMENT = "instalment"
+    EXPENDITURE = "expenditure"
+    INCOME = "income"
+    REVERSAL = "reversal"
+    SETTLEMENT = "settlement"
+    YEAR_CLOSED = "year_closed"
 
 
 class ContributionKind(DomainEnum):
@@ -73,7 +91,7 @@ class Contribution(_Entry):
     quarter 3 is effective 1 October.  ``amount`` may be negative for a reduction.
     """
 
-    entry: Literal["contribution"] = "contribution"
+    entry: Literal[EntryKind.CONTRIBUTION] = EntryKind.CONTRIBUTION
     partner: PartnerId
     scheme: SchemeId
     year: FinancialYear
@@ -96,7 +114,7 @@ class Instalment(_Entry):
     debtor the year-end close records for it; see docs/year-end.md#unpaid-instalments).
     """
 
-    entry: Literal["instalment"] = "instalment"
+    entry: Literal[EntryKind.INSTALMENT] = EntryKind.INSTALMENT
     partner: PartnerId
     scheme: SchemeId
     year: FinancialYear
@@ -126,7 +144,7 @@ class Expenditure(_Entry):
     otherwise be a cross-subsidy (I-8).
     """
 
-    entry: Literal["expenditure"] = "expenditure"
+    entry: Literal[EntryKind.EXPENDITURE] = EntryKind.EXPENDITURE
     scheme: SchemeId
     date: date
     net: Amount
@@ -166,7 +184,7 @@ class Expenditure(_Entry):
 class Income(_Entry):
     """Money the pool receives other than contributions, e.g. client charges or a grant."""
 
-    entry: Literal["income"] = "income"
+    entry: Literal[EntryKind.INCOME] = EntryKind.INCOME
     scheme: SchemeId
     date: date
     amount: Amount
@@ -186,7 +204,7 @@ class Reversal(_Entry):
     reversal always undoes exactly what the original did to each partner.
     """
 
-    entry: Literal["reversal"] = "reversal"
+    entry: Literal[EntryKind.REVERSAL] = EntryKind.REVERSAL
     reverses: EntryId
     date: date
     reason: Annotated[str, StringConstraints(min_length=1)]
@@ -199,7 +217,7 @@ class Settlement(_Entry):
     and negative when the partner pays the host (an additional contribution).
     """
 
-    entry: Literal["settlement"] = "settlement"
+    entry: Literal[EntryKind.SETTLEMENT] = EntryKind.SETTLEMENT
     year: FinancialYear
     partner: PartnerId
     amount: Amount
@@ -214,7 +232,7 @@ class YearClosed(_Entry):
     Reverse this entry (with a :class:`Reversal`) to reopen the year.
     """
 
-    entry: Literal["year_closed"] = "year_closed"
+    entry: Literal[EntryKind.YEAR_CLOSED] = EntryKind.YEAR_CLOSED
     year: FinancialYear
     closed_on: date
 

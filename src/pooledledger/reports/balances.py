@@ -229,7 +229,7 @@ def _journals(
         raise ReportError(
             f"the close is for {close.agreement} {close.year}, not {agreement.id} {year}"
         )
-    return close.journals, close.issues, close.period.last_day, close.terminated_on
+    return dict(close.journals), close.issues, close.period.last_day, close.terminated_on
 
 
 def _reconciling(pj: Journal, host: PartnerId) -> dict[str, int]:

@@ -46,14 +46,16 @@ Reports read results and never write entries (layer L4).
 from __future__ import annotations
 
 from datetime import date
+from typing import overload
 
 from pooledledger.books.ledger import Ledger
 from pooledledger.core._model import FrozenModel
-from pooledledger.core.errors import PooledLedgerError
+from pooledledger.core.frozen import FrozenDict
 from pooledledger.core.money import format_pence
 from pooledledger.core.periods import FinancialYear
 from pooledledger.model.agreement import Agreement
 from pooledledger.model.partners import PartnerId, SchemeId
+from pooledledger.reports.common import ReportError, agreement_and_close
 from pooledledger.yearend.checks import require_no_errors
 from pooledledger.yearend.close import YearEndClose
 
@@ -76,10 +78,6 @@ TRANSFERS_EXCLUDED = (
     "Transfers under s256 / s76 NHS Act 2006 are grants towards the recipient's own "
     "functions, not pooled funds: they are excluded from this account (I-15)."
 )
-
-
-class ReportError(PooledLedgerError, ValueError):
-    """A report was asked for inconsistent or impossible inputs (API misuse)."""
 
 
 # -- small shared helpers (also used by the other report modules) -------------------
@@ -271,22 +269,22 @@ class MemorandumAccount(FrozenModel):
     pooled_fund_manager: str
     partners: tuple[PartnerId, ...]
     columns: tuple[SchemeId, ...]
-    brought_forward: dict[PartnerId, dict[SchemeId, int]]
-    contributions: dict[PartnerId, dict[SchemeId, ContributionSplit]]
+    brought_forward: FrozenDict[PartnerId, FrozenDict[SchemeId, int]]
+    contributions: FrozenDict[PartnerId, FrozenDict[SchemeId, ContributionSplit]]
     other_income: tuple[IncomeSource, ...]
-    expenditure_by_commissioner: dict[SchemeId, dict[PartnerId, int]]
-    expenditure_by_category: dict[SchemeId, dict[str, int]]
-    risk_pool_applied: dict[PartnerId, dict[SchemeId, int]]
-    offset: dict[PartnerId, dict[SchemeId, int]]
-    additional_contributions: dict[PartnerId, dict[SchemeId, int]]
-    underspend: dict[PartnerId, dict[SchemeId, UnderspendUse]]
-    carried_forward: dict[PartnerId, dict[SchemeId, int]]
-    shares: dict[PartnerId, dict[SchemeId, PartnerShares]]
+    expenditure_by_commissioner: FrozenDict[SchemeId, FrozenDict[PartnerId, int]]
+    expenditure_by_category: FrozenDict[SchemeId, FrozenDict[str, int]]
+    risk_pool_applied: FrozenDict[PartnerId, FrozenDict[SchemeId, int]]
+    offset: FrozenDict[PartnerId, FrozenDict[SchemeId, int]]
+    additional_contributions: FrozenDict[PartnerId, FrozenDict[SchemeId, int]]
+    underspend: FrozenDict[PartnerId, FrozenDict[SchemeId, UnderspendUse]]
+    carried_forward: FrozenDict[PartnerId, FrozenDict[SchemeId, int]]
+    shares: FrozenDict[PartnerId, FrozenDict[SchemeId, PartnerShares]]
     lines: tuple[SchemeAccount, ...]
     total: SchemeAccount
     balances: tuple[HostBalance, ...]
     host_position: int = 0
-    vat_recovered: dict[PartnerId, int]
+    vat_recovered: FrozenDict[PartnerId, int]
     capital_items: tuple[CapitalItem, ...]
     transfers_excluded: str = TRANSFERS_EXCLUDED
     conservation: Conservation
@@ -351,20 +349,38 @@ class MemorandumAccount(FrozenModel):
 # -- building it ------------------------------------------------------------------------
 
 
+@overload
+def memorandum_account(ledger: Ledger, close: YearEndClose, /) -> MemorandumAccount: ...
+
+
+@overload
 def memorandum_account(
-    agreement: Agreement, ledger: Ledger, close: YearEndClose
-) -> MemorandumAccount:
+    agreement: Agreement, ledger: Ledger, close: YearEndClose, /
+) -> MemorandumAccount: ...
+
+
+def memorandum_account(*args: Agreement | Ledger | YearEndClose) -> MemorandumAccount:
     """The memorandum account of ``close.year``, from the ledger and the close.
 
-    ``close`` must be the agreement's close of that year from this ledger; the
-    account's checks show any figure that disagrees.  A ledger with errors is
-    refused (:class:`~pooledledger.core.errors.IssueError`; docs/ledger.md#the-gate).
+    ``close`` must be the close of that year from this ledger, under the ledger's
+    agreement (else :class:`ReportError`); the account's checks show any figure that
+    disagrees.  A ledger with errors is refused
+    (:class:`~pooledledger.core.errors.IssueError`; docs/ledger.md#the-gate).  The
+    older ``memorandum_account(agreement, ledger, close)`` (deprecated) still works.
     The sections are built in :mod:`pooledledger.reports.memorandum_sections`.
     """
+    if len(args) not in (2, 3) or not isinstance(args[-2], Ledger):
+        raise TypeError("memorandum_account() takes a ledger and its close")
+    ledger = args[-2]
+    agreement, close, _ = agreement_and_close((*args[:-2], args[-1]), "memorandum_account")
+    return _memorandum_account(agreement, ledger, close)
+
+
+def _memorandum_account(
+    agreement: Agreement, ledger: Ledger, close: YearEndClose
+) -> MemorandumAccount:
     from pooledledger.reports import memorandum_sections as sec
 
-    if close.agreement != agreement.id:
-        raise ReportError(f"the close is for agreement {close.agreement!r}, not {agreement.id!r}")
     if ledger.agreement != agreement:
         raise ReportError("the ledger was built for a different agreement")
     require_no_errors(ledger)

@@ -52,13 +52,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from fractions import Fraction
+from typing import Any, overload
 
 from pooledledger.core._model import DomainEnum, FrozenModel
 from pooledledger.core.money import Rounding, multiply
 from pooledledger.core.periods import FinancialYear
 from pooledledger.model.agreement import Agreement
 from pooledledger.model.partners import PartnerId
-from pooledledger.reports.memorandum import ReportError
+from pooledledger.reports.common import ReportError, agreement_and_close
 from pooledledger.yearend.close import YearEndClose
 
 __all__ = [
@@ -173,15 +174,42 @@ def _largest(keys: Sequence[str], pence: dict[str, int]) -> str:
     return best
 
 
+@overload
 def pooled_budget_note(
+    close: YearEndClose,
+    /,
+    partner: PartnerId | None = None,
+    policy: NotePolicy = NotePolicy.ROUNDING_LINE,
+) -> PooledBudgetNote: ...
+
+
+@overload
+def pooled_budget_note(
+    agreement: Agreement,
+    close: YearEndClose,
+    /,
+    partner: PartnerId | None = None,
+    policy: NotePolicy = NotePolicy.ROUNDING_LINE,
+) -> PooledBudgetNote: ...
+
+
+def pooled_budget_note(*args: Any, **kwargs: Any) -> PooledBudgetNote:
+    """The "Pooled budgets" note for ``partner``'s accounts (default: the host).
+
+    ``pooled_budget_note(close, partner=None, policy=...)`` reads the agreement from
+    the close; the older ``pooled_budget_note(agreement, close, ...)`` (deprecated)
+    still works (:func:`~pooledledger.reports.common.agreement_and_close`).
+    """
+    agreement, close, rest = agreement_and_close(args, "pooled_budget_note")
+    return _pooled_budget_note(agreement, close, *rest, **kwargs)  # type: ignore[arg-type]
+
+
+def _pooled_budget_note(
     agreement: Agreement,
     close: YearEndClose,
     partner: PartnerId | None = None,
     policy: NotePolicy = NotePolicy.ROUNDING_LINE,
 ) -> PooledBudgetNote:
-    """The "Pooled budgets" note for ``partner``'s accounts (default: the host)."""
-    if close.agreement != agreement.id:
-        raise ReportError(f"the close is for agreement {close.agreement!r}, not {agreement.id!r}")
     who = agreement.partner(partner if partner is not None else agreement.host)
     policy = NotePolicy(policy)
     names = {p.id: p.name for p in agreement.partners}

@@ -49,6 +49,7 @@ from fractions import Fraction
 from pooledledger.books.ledger import Ledger, Totals
 from pooledledger.core._model import FrozenModel
 from pooledledger.core.errors import Issue
+from pooledledger.core.frozen import FrozenDict
 from pooledledger.core.money import Rounding, multiply, to_money
 from pooledledger.core.periods import ENGLAND_AND_WALES, FinancialYear
 from pooledledger.model.agreement import Agreement
@@ -83,9 +84,9 @@ class QuarterScheme(FrozenModel):
     forecast_net: int
     forecast_method: str  # "given" or "straight-line"
     projected_variance: int
-    projected_risk_pool: dict[PartnerId, int]
-    projected_deficit: dict[PartnerId, int]
-    projected_underspend: dict[PartnerId, int]
+    projected_risk_pool: FrozenDict[PartnerId, int]
+    projected_deficit: FrozenDict[PartnerId, int]
+    projected_underspend: FrozenDict[PartnerId, int]
     rule: str
 
 

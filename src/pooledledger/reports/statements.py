@@ -28,6 +28,7 @@ shows negatives in brackets.  Reports read results and never write entries (laye
 from __future__ import annotations
 
 from datetime import date
+from typing import overload
 
 from pooledledger.books.journals import Journal
 from pooledledger.books.termination import CancelledContribution
@@ -35,9 +36,10 @@ from pooledledger.core._model import FrozenModel
 from pooledledger.core.periods import FinancialYear
 from pooledledger.model.agreement import Agreement
 from pooledledger.model.partners import PartnerId, SchemeId
-from pooledledger.model.rules import UnderspendDisposition
-from pooledledger.reports.memorandum import ReportError, UnderspendUse
-from pooledledger.yearend.close import PartnerClose, YearEndClose
+from pooledledger.model.rules import RiskPoolUnused, UnderspendDisposition
+from pooledledger.reports.common import ReportError, agreement_and_close
+from pooledledger.reports.memorandum import UnderspendUse
+from pooledledger.yearend.close import PartnerClose, SchemeClose, YearEndClose
 
 __all__ = ["PartnerStatement", "StatementLine", "partner_statements"]
 
@@ -83,7 +85,7 @@ class PartnerStatement(FrozenModel):
     risk_pool_paid: int
     risk_pool_used: int
     risk_pool_unused: int
-    risk_pool_unused_disposition: str | None
+    risk_pool_unused_disposition: RiskPoolUnused | None
     additional_paid: int = 0
     lines: tuple[StatementLine, ...]
     total: StatementLine
@@ -153,9 +155,9 @@ def _cancelled_label(c: CancelledContribution, on: date | None) -> str:
     return f"Cancelled on termination – {c.scheme}: the part for the days {when}"
 
 
-def _use(dispositions: dict[str, dict[PartnerId, int]], p: PartnerId) -> UnderspendUse:
+def _use(s: SchemeClose, p: PartnerId) -> UnderspendUse:
     def get(d: UnderspendDisposition) -> int:
-        return dispositions.get(d.value, {}).get(p, 0)
+        return s.disposed(d, p)
 
     values = {
         "refunded": get(UnderspendDisposition.REFUND),
@@ -166,7 +168,7 @@ def _use(dispositions: dict[str, dict[PartnerId, int]], p: PartnerId) -> Undersp
     return UnderspendUse(**values, total=sum(values.values()))
 
 
-def _unused_disposition(close: YearEndClose, pc: PartnerClose) -> str | None:
+def _unused_disposition(close: YearEndClose, pc: PartnerClose) -> RiskPoolUnused | None:
     """What happened to the partner's unused risk pool, read from what the host holds.
 
     ``RiskPoolUse.unused_disposition`` states the agreement's rule, which a
@@ -178,15 +180,35 @@ def _unused_disposition(close: YearEndClose, pc: PartnerClose) -> str | None:
     if pc.unused_risk_pool == 0:
         return close.risk_pool.unused_disposition
     kept = pc.held - pc.carried_forward - pc.redeployed - pc.contingency
-    return "CARRY_FORWARD" if kept == pc.unused_risk_pool else "REFUND"
+    return RiskPoolUnused.CARRY_FORWARD if kept == pc.unused_risk_pool else RiskPoolUnused.REFUND
 
 
+@overload
+def partner_statements(close: YearEndClose, /) -> dict[PartnerId, PartnerStatement]: ...
+
+
+@overload
 def partner_statements(
+    agreement: Agreement, close: YearEndClose, /
+) -> dict[PartnerId, PartnerStatement]: ...
+
+
+def partner_statements(*args: Agreement | YearEndClose) -> dict[PartnerId, PartnerStatement]:
+    """One statement per partner of ``close``, in agreement order, host included.
+
+    ``partner_statements(close)`` reads the agreement from the close; the older
+    ``partner_statements(agreement, close)`` (deprecated) still works
+    (:func:`~pooledledger.reports.common.agreement_and_close`).
+    """
+    agreement, close, rest = agreement_and_close(args, "partner_statements")
+    if rest:
+        raise TypeError("partner_statements() takes a close and nothing else")
+    return _partner_statements(agreement, close)
+
+
+def _partner_statements(
     agreement: Agreement, close: YearEndClose
 ) -> dict[PartnerId, PartnerStatement]:
-    """One statement per partner of ``close``, in agreement order, host included."""
-    if close.agreement != agreement.id:
-        raise ReportError(f"the close is for agreement {close.agreement!r}, not {agreement.id!r}")
     out: dict[PartnerId, PartnerStatement] = {}
     for pc in close.partners:
         if pc.partner not in close.journals:
@@ -206,7 +228,7 @@ def _lines(close: YearEndClose, p: PartnerId) -> tuple[StatementLine, ...]:
             offset=s.offset.get(p, 0),
             deficit=s.deficit.get(p, 0),
             underspend=s.underspend.get(p, 0),
-            disposition=_use(s.dispositions, p),
+            disposition=_use(s, p),
             gross_share=s.gross_share.get(p, 0),
             income_share=s.income_share.get(p, 0),
             net_share=s.net_share.get(p, 0),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from pooledledger.books.apportion import Apportionment
 from pooledledger.books.journals import ACCOUNT_LABELS, Journal
@@ -123,7 +123,7 @@ def shares_markdown(agreement: Agreement, apportionment: Apportionment) -> str:
     return "\n".join(lines) + "\n"
 
 
-def journals_markdown(journals: dict[str, Journal]) -> str:
+def journals_markdown(journals: Mapping[str, Journal]) -> str:
     """Every partner's journal lines as Markdown tables."""
     out: list[str] = []
     for partner, j in journals.items():

@@ -56,7 +56,7 @@ def stored_close(conn: Connection, row: Any, already: bool) -> StoredClose:
         agreement_version=version,
         agreement=agreement,
         ledger=ledger,
-        result=YearEndClose.model_validate_json(row.result),
+        result=YearEndClose.model_validate_json(row.result, context={"agreement": agreement}),
         rulings=rulings_from(row.rulings),
         by=str(row.by),
         at=str(row.at),

@@ -33,7 +33,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date
-from typing import TYPE_CHECKING, overload
+from typing import TYPE_CHECKING, Any, overload
+
+from pydantic import Field, ValidationInfo, model_validator
 
 from pooledledger.books.apportion import apportion
 from pooledledger.books.journals import Journal
@@ -42,12 +44,19 @@ from pooledledger.books.riskshare import BoardRuling
 from pooledledger.books.termination import CancelledContribution, period_to
 from pooledledger.core._model import FrozenModel
 from pooledledger.core.errors import Issue
+from pooledledger.core.frozen import FrozenDict
 from pooledledger.core.periods import DateRange, FinancialYear
 from pooledledger.model.agreement import Agreement
 from pooledledger.model.entries import Entry
 from pooledledger.model.partners import PartnerId, SchemeId
 from pooledledger.yearend.checks import require_no_errors
-from pooledledger.yearend.close_results import CloseError, PartnerClose, RiskPoolUse, SchemeClose
+from pooledledger.yearend.close_results import (
+    CloseError,
+    IncomeBasis,
+    PartnerClose,
+    RiskPoolUse,
+    SchemeClose,
+)
 from pooledledger.yearend.steps.journals import close_entries, is_closed, year_end_journals
 from pooledledger.yearend.steps.offsetting import offset_underspends
 from pooledledger.yearend.steps.period import close_context, close_period
@@ -66,23 +75,61 @@ if TYPE_CHECKING:
     import pandas
     import polars
 
-__all__ = ["CloseError", "PartnerClose", "RiskPoolUse", "SchemeClose", "YearEndClose", "close_year"]
+__all__ = [
+    "CloseError",
+    "IncomeBasis",
+    "PartnerClose",
+    "RiskPoolUse",
+    "SchemeClose",
+    "YearEndClose",
+    "close_year",
+]
 
 
 class YearEndClose(FrozenModel):
-    """The result of :func:`close_year`: everything a host and its partners post."""
+    """The result of :func:`close_year`: everything a host and its partners post.
+
+    ``agreement`` is the agreement's id, as in the close's JSON; ``agreement_terms``
+    is the :class:`~pooledledger.model.agreement.Agreement` itself, the ledger's,
+    under which the year was closed, so a report needs only the close
+    (docs/year-end.md#what-the-result-holds).  ``agreement_terms`` is left out of
+    the JSON (the agreement is stored and exported on its own): to read a close
+    back, give it as the validation context,
+    ``YearEndClose.model_validate_json(text, context={"agreement": agreement})``.
+    Its mappings are read-only (:class:`~pooledledger.core.frozen.FrozenDict`).
+    """
 
     agreement: str
+    agreement_terms: Agreement = Field(exclude=True, repr=False)
     year: FinancialYear
     already_closed: bool
     schemes: tuple[SchemeClose, ...]
     risk_pool: RiskPoolUse | None
     partners: tuple[PartnerClose, ...]
-    journals: dict[PartnerId, Journal]
+    journals: FrozenDict[PartnerId, Journal]
     entries: tuple[Entry, ...]
     issues: tuple[Issue, ...]
     terminated_on: date | None = None
     cancelled: tuple[CancelledContribution, ...] = ()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _terms_from_context(cls, data: Any, info: ValidationInfo) -> Any:
+        """A close read from JSON takes its agreement from the context."""
+        context = info.context
+        if isinstance(data, dict) and "agreement_terms" not in data and context:
+            terms = context.get("agreement")
+            if terms is not None:
+                return {**data, "agreement_terms": terms}
+        return data
+
+    @model_validator(mode="after")
+    def _same_agreement(self) -> YearEndClose:
+        if self.agreement_terms.id != self.agreement:
+            raise ValueError(
+                f"the close is for agreement {self.agreement!r}, not {self.agreement_terms.id!r}"
+            )
+        return self
 
     @property
     def period(self) -> DateRange:
@@ -289,6 +336,7 @@ def _close_year(
     issues += (*(i for s in schemes for i in s.issues), *settled.issues, *presented)
     return YearEndClose(
         agreement=agreement.id,
+        agreement_terms=agreement,
         year=year,
         already_closed=already,
         schemes=closes,

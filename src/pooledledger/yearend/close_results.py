@@ -8,15 +8,32 @@ from __future__ import annotations
 
 from datetime import date
 
-from pooledledger.core._model import FrozenModel
+from pooledledger.core._model import DomainEnum, FrozenModel
 from pooledledger.core.errors import PooledLedgerError
+from pooledledger.core.frozen import FrozenDict
 from pooledledger.model.partners import PartnerId, SchemeId
+from pooledledger.model.rules import RiskPoolUnused, UnderspendDisposition
 
-__all__ = ["CloseError", "PartnerClose", "RiskPoolUse", "SchemeClose"]
+__all__ = ["CloseError", "IncomeBasis", "PartnerClose", "RiskPoolUse", "SchemeClose"]
 
 
 class CloseError(PooledLedgerError, ValueError):
     """The year cannot be closed as asked (e.g. a ruling for an unknown scheme)."""
+
+
+class IncomeBasis(DomainEnum):
+    """How a scheme's income was shared at the close (docs/year-end.md#what-the-result-holds).
+
+    * ``NET_SHARES``: by the partners' net shares, the rule (R5).
+    * ``CONTRIBUTIONS``: by contributions, because the scheme has net income or a
+      partner's net share is negative (PL-CLS-002,
+      docs/reports.md#edge-cases-with-defined-results).
+
+    The values are the text the results have always carried.
+    """
+
+    NET_SHARES = "net shares"
+    CONTRIBUTIONS = "contributions (net shares unusable)"
 
 
 class SchemeClose(FrozenModel):
@@ -25,40 +42,51 @@ class SchemeClose(FrozenModel):
     ``variance`` is before offsetting and the risk pool; ``residual`` is what the
     scheme's rule shared.  ``deficit`` and ``underspend`` are non-negative
     magnitudes (I-7); ``dispositions`` maps each disposition to each partner's
-    amount of the underspend.
+    amount of the underspend (:meth:`disposed` reads one amount, nil when the
+    disposition is not used).  Every mapping is a read-only
+    :class:`~pooledledger.core.frozen.FrozenDict` (docs/year-end.md#what-the-result-holds).
     """
 
     scheme: SchemeId
     name: str
-    contributions: dict[PartnerId, int]
+    contributions: FrozenDict[PartnerId, int]
     expenditure: int
     income: int
     net: int
     variance: int
-    offset: dict[PartnerId, int]
-    risk_pool: dict[PartnerId, int]
+    offset: FrozenDict[PartnerId, int]
+    risk_pool: FrozenDict[PartnerId, int]
     residual: int
     rule: str
     explanation: tuple[str, ...]
-    deficit: dict[PartnerId, int]
-    underspend: dict[PartnerId, int]
-    dispositions: dict[str, dict[PartnerId, int]]
+    deficit: FrozenDict[PartnerId, int]
+    underspend: FrozenDict[PartnerId, int]
+    dispositions: FrozenDict[UnderspendDisposition, FrozenDict[PartnerId, int]]
     redeploy_to: SchemeId | None = None
-    net_share: dict[PartnerId, int]
-    income_share: dict[PartnerId, int]
-    gross_share: dict[PartnerId, int]
-    income_basis: str
+    net_share: FrozenDict[PartnerId, int]
+    income_share: FrozenDict[PartnerId, int]
+    gross_share: FrozenDict[PartnerId, int]
+    income_basis: IncomeBasis
+
+    def disposed(self, disposition: UnderspendDisposition, partner: PartnerId) -> int:
+        """Partner ``partner``'s pence of the underspend disposed of by ``disposition``."""
+        parts = self.dispositions.get(disposition)
+        return 0 if parts is None else parts.get(partner, 0)
 
 
 class RiskPoolUse(FrozenModel):
-    """The risk pool at year end: available, used (per partner and scheme), unused."""
+    """The risk pool at year end: available, used (per partner and scheme), unused.
+
+    ``unused_disposition`` is the agreement's rule for the unused pool (a
+    termination refunds it whatever the rule says).
+    """
 
     id: str
-    available: dict[PartnerId, int]
-    used: dict[PartnerId, int]
-    by_scheme: dict[PartnerId, dict[SchemeId, int]]
-    unused: dict[PartnerId, int]
-    unused_disposition: str
+    available: FrozenDict[PartnerId, int]
+    used: FrozenDict[PartnerId, int]
+    by_scheme: FrozenDict[PartnerId, FrozenDict[SchemeId, int]]
+    unused: FrozenDict[PartnerId, int]
+    unused_disposition: RiskPoolUnused
 
 
 class PartnerClose(FrozenModel):

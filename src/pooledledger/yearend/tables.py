@@ -17,6 +17,7 @@ from pooledledger.core.tables import (
     make_table,
     money_columns,
 )
+from pooledledger.model.rules import UnderspendDisposition
 from pooledledger.yearend.close import YearEndClose
 
 __all__ = [
@@ -65,10 +66,10 @@ CLOSE_PARTNER_MEASURES: tuple[str, ...] = (
 )
 
 _DISPOSITIONS = {
-    "refunded": "REFUND",
-    "carried_forward": "CARRY_FORWARD",
-    "redeployed": "REDEPLOY",
-    "contingency": "CONTINGENCY",
+    "refunded": UnderspendDisposition.REFUND,
+    "carried_forward": UnderspendDisposition.CARRY_FORWARD,
+    "redeployed": UnderspendDisposition.REDEPLOY,
+    "contingency": UnderspendDisposition.CONTINGENCY,
 }
 
 CLOSE_COLUMNS: tuple[Column, ...] = (
@@ -117,7 +118,7 @@ def close_table(close: YearEndClose) -> Table:
                 "offset": s.offset.get(p, 0),
                 "deficit": s.deficit.get(p, 0),
                 "underspend": s.underspend.get(p, 0),
-                **{m: s.dispositions.get(d, {}).get(p, 0) for m, d in _DISPOSITIONS.items()},
+                **{m: s.disposed(d, p) for m, d in _DISPOSITIONS.items()},
                 "net_share": s.net_share.get(p, 0),
                 "income_share": s.income_share.get(p, 0),
                 "gross_share": s.gross_share.get(p, 0),

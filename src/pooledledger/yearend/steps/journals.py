@@ -25,6 +25,7 @@ from pooledledger.model.entries import (
     Contribution,
     ContributionKind,
     Entry,
+    EntryKind,
     Settlement,
     YearClosed,
 )
@@ -39,7 +40,7 @@ Posting = tuple[PartnerId, str, Lines, Lines, SchemeId | None, str]
 
 def is_closed(ledger: Ledger, year: FinancialYear) -> bool:
     """Whether ``year``'s :class:`YearClosed` marker is in the ledger, not reversed."""
-    reversed_ids = {e.reverses for e in ledger.entries if e.entry == "reversal"}
+    reversed_ids = {e.reverses for e in ledger.entries if e.entry is EntryKind.REVERSAL}
     return any(
         isinstance(e, YearClosed) and e.year == year and e.id not in reversed_ids
         for e in ledger.entries
@@ -61,8 +62,8 @@ def _year_end_shares(
             s.scheme,
             weights,
             "year-end close",
-            s.gross_share,
-            s.income_share,
+            dict(s.gross_share),
+            dict(s.income_share),
             capital,
             in_year[s.scheme].capital_cost,
         )

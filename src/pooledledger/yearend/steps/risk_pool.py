@@ -96,6 +96,6 @@ def apply_risk_pool(
             p: {k: cells[k][p] for k in agreement.scheme_ids if cells[k][p]} for p in ctx.order
         },
         unused={p: avail[p] - used[p] for p in ctx.order},
-        unused_disposition=rp.unused.value,
+        unused_disposition=rp.unused,
     )
     return RiskPool(use, cells, avail, used, after)

@@ -144,7 +144,7 @@ def settle_partner(
         return sum(getattr(s, field)[p] for s in schemes)
 
     def disposed(name: D) -> int:
-        return sum(s.dispositions.get(name.value, {}).get(p, 0) for s in schemes)
+        return sum(s.disposed(name, p) for s in schemes)
 
     contributions = sum(s.contributions[p] for s in schemes)
     rp_in, additional = pool.available.get(p, 0), funding.additional_paid[p]

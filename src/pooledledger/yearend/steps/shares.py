@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pooledledger.core.allocation import allocate
 from pooledledger.core.errors import Issue, Location, Severity
 from pooledledger.model.partners import PartnerId, SchemeId
-from pooledledger.yearend.close_results import SchemeClose
+from pooledledger.yearend.close_results import IncomeBasis, SchemeClose
 from pooledledger.yearend.steps.offsetting import Offsetting
 from pooledledger.yearend.steps.period import CloseContext
 from pooledledger.yearend.steps.risk_pool import RiskPool
@@ -23,8 +23,6 @@ from pooledledger.yearend.steps.underspend import Disposal
 from pooledledger.yearend.steps.variance import Variances
 
 __all__ = ["SchemeResult", "share_scheme", "share_schemes"]
-
-NET_SHARES = "net shares"
 
 
 @dataclass(frozen=True)
@@ -39,14 +37,14 @@ def _income_shares(
     ctx: CloseContext,
     k: SchemeId,
     income: int,
-    basis: str,
+    basis: IncomeBasis,
     x: Mapping[PartnerId, int],
     contributions: dict[PartnerId, int],
 ) -> dict[PartnerId, int]:
     """The scheme's income shared by net shares, else by contributions, else to its lead."""
     if not income:
         return ctx.zero()
-    if basis == NET_SHARES:
+    if basis is IncomeBasis.NET_SHARES:
         return ctx.full(
             allocate(income, {p: v for p, v in x.items() if v}, [p for p in ctx.order if x[p]])
         )
@@ -69,9 +67,9 @@ def share_scheme(
     c, income, net = variances.contributions[k], variances.income[k], variances.net[k]
     deficit, under = disposal.deficit, disposal.underspend
     x = {p: c[p] + pool_cells[p] + offset[p] + deficit[p] - under[p] for p in ctx.order}
-    basis, issues = NET_SHARES, ruled.issues
+    basis, issues = IncomeBasis.NET_SHARES, ruled.issues
     if income and (net <= 0 or any(v < 0 for v in x.values())):
-        basis = "contributions (net shares unusable)"
+        basis = IncomeBasis.CONTRIBUTIONS
         issues += (
             Issue(
                 code="PL-CLS-002",

@@ -48,7 +48,7 @@ class Disposal:
 
     deficit: dict[PartnerId, int]
     underspend: dict[PartnerId, int]
-    dispositions: dict[str, dict[PartnerId, int]]
+    dispositions: dict[UnderspendDisposition, dict[PartnerId, int]]
 
 
 def _windfall_parts(
@@ -93,7 +93,7 @@ def _windfall_dispositions(
     rule: WindfallManaged,
     under: dict[PartnerId, int],
     contributions: dict[PartnerId, int],
-) -> dict[str, dict[PartnerId, int]]:
+) -> dict[UnderspendDisposition, dict[PartnerId, int]]:
     """RS11: the windfall (all of it, or the board's figure) refunded; the managed part
     follows ``managed_disposition`` (a refunded one joins the refunded windfall)."""
     ruling = ctx.rulings.get(k)
@@ -105,9 +105,9 @@ def _windfall_dispositions(
     )
     wparts = _windfall_parts(windfall, under, contributions, ctx.order)
     managed = {p: under[p] - wparts[p] for p in ctx.order}
-    dispositions = {D.REFUND.value: wparts}
+    dispositions = {D.REFUND: wparts}
     if any(managed.values()):
-        name = rule.managed_disposition.value
+        name = rule.managed_disposition
         into = dispositions.setdefault(name, ctx.zero())
         dispositions[name] = {p: into.get(p, 0) + managed[p] for p in ctx.order}
     return dispositions
@@ -130,11 +130,11 @@ def dispose_underspend(
         )
     # on termination everything is paid out (docs/year-end.md#termination-and-withdrawal)
     if ctx.terminating:
-        return Disposal(deficit, under, {D.REFUND.value: dict(under)})
+        return Disposal(deficit, under, {D.REFUND: dict(under)})
     if isinstance(scheme.risk_share, WindfallManaged):
         parts = _windfall_dispositions(ctx, k, scheme.risk_share, under, variances.contributions[k])
         return Disposal(deficit, under, parts)
-    return Disposal(deficit, under, {disposition.value: dict(under)})
+    return Disposal(deficit, under, {disposition: dict(under)})
 
 
 def dispose_underspends(
@@ -169,7 +169,7 @@ def carried_forward(
     carry: dict[tuple[SchemeId, PartnerId], int] = defaultdict(int)
     for k, disposal in disposals.items():
         for name, parts in disposal.dispositions.items():
-            carry_to = _carry_target(ctx.agreement, k, UnderspendDisposition(name))
+            carry_to = _carry_target(ctx.agreement, k, name)
             if carry_to is not None:
                 for p, v in parts.items():
                     if v:

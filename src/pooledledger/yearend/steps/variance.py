@@ -22,7 +22,7 @@ from pooledledger.core.allocation import allocate
 from pooledledger.core.errors import Issue, Severity
 from pooledledger.core.periods import DateRange, FinancialYear
 from pooledledger.model.agreement import Agreement, IrrecoverableVat
-from pooledledger.model.entries import Expenditure
+from pooledledger.model.entries import EntryKind, Expenditure
 from pooledledger.model.partners import PartnerId, SchemeId
 from pooledledger.model.rules import FaultBearer, FaultCharge, NoRiskShare
 
@@ -144,7 +144,7 @@ def _rule_inputs(
     unauthorised: dict[SchemeId, int] = defaultdict(int)
     own_vat: Cells = defaultdict(lambda: dict(zero))
     for pl in ledger.pool_lines:
-        if pl.kind != "expenditure" or not within.contains(pl.date):
+        if pl.kind is not EntryKind.EXPENDITURE or not within.contains(pl.date):
             continue
         e = ledger.get(pl.reverses or pl.entry_id)
         assert isinstance(e, Expenditure)
