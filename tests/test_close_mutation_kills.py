@@ -2048,3 +2048,87 @@ def test_an_underspend_kept_by_the_host_is_held_whatever_its_disposition(disposi
     assert {p.partner: p.held for p in r.partners} == {"COUNCIL": 1800000, "ICB": 1200000}
     assert {p.partner: p.refunded for p in r.partners} == {"COUNCIL": 0, "ICB": 0}
     assert r.partner("ICB").settlement == 0
+
+
+# ----------------------------------------------------- income with no net spending to share
+
+
+def test_a_scheme_whose_income_equals_its_spending_shares_income_by_contributions() -> None:
+    """Example 1's instalments, 40,000.00 spent and 40,000.00 of income: net nil, so no
+    partner has a net share to weight income by; it goes by contributions 6 : 3 : 1,
+    with PL-CLS-002 naming the scheme and its field."""
+    from pooledledger.model.entries import Expenditure, Income
+
+    ag, led = example(1)
+    entries: list[Entry] = [e for e in led.entries if isinstance(e, Instalment)]
+    entries += [
+        Expenditure(id="E", scheme="LD", date=date(2007, 5, 1), net="40000.00"),
+        Income(id="I", scheme="LD", date=date(2007, 6, 1), amount="40000.00"),
+    ]
+    r = close_year(ag, Ledger(ag, entries), Y7)
+    s = r.scheme("LD")
+    assert s.net == 0
+    assert s.income_share == {"LA": 2400000, "PCT1": 1200000, "PCT2": 400000}
+    (issue,) = [i for i in r.issues if i.code == "PL-CLS-002"]
+    assert issue.message == (
+        "scheme LD: net expenditure is 0p or a partner's net share is negative, so income "
+        "is shared by contributions"
+    )
+    assert issue.location is not None
+    assert issue.location.field == "schemes[LD]"
+
+
+def test_rs12_with_no_contributions_gives_the_income_to_the_lead_commissioner() -> None:
+    """RS12 with nothing contributed: the council (lead commissioner) procures 60,000.00
+    and the ICB 30,000.00; the 10,000.00 of income is the lead's, so own variances are
+    +50,000.00 and +30,000.00, each partner's deficit."""
+    from pooledledger.model.entries import Income
+
+    ag = agreement(NoRiskShare(), {}).model_copy(update={"contributions": ()})
+    entries: list[Entry] = [
+        spend("C1", "60000.00", by="COUNCIL", agreement_ref="JCB 4"),
+        spend("I1", "30000.00", by="ICB", agreement_ref="JCB 4"),
+        Income(id="N1", scheme="S", date=date(2025, 12, 1), amount="10000.00"),
+    ]
+    s = close(ag, entries).scheme("S")
+    assert s.variance == 8000000
+    assert s.deficit == {"COUNCIL": 5000000, "ICB": 3000000}
+
+
+def test_an_additional_contribution_beside_a_risk_pool() -> None:
+    """RS1 500,000.00 each with a risk pool of 15,000.00 each; the ICB pays an ADDITIONAL
+    20,000.00 in year; spending 1,050,000.00.  The pool meets 30,000.00 of the 50,000.00
+    overspend (15,000.00 each); the other 20,000.00 is shared 10,000.00 each, and the
+    ICB's additional payment settles its 10,000.00 and 10,000.00 more comes back to it.
+    The pool is funding of its own: it is neither additional nor scheme funding."""
+    from pooledledger.model.entries import Contribution, ContributionKind
+
+    ag = agreement(
+        ProRataContributions(),
+        {"COUNCIL": "500000.00", "ICB": "500000.00"},
+        risk_pool={"COUNCIL": "15000.00", "ICB": "15000.00"},
+    )
+    entries: list[Entry] = [
+        Contribution(
+            id="ICB-ADD",
+            partner="ICB",
+            scheme="S",
+            year=Y,
+            amount="20000.00",
+            kind=ContributionKind.ADDITIONAL,
+            effective_date=date(2026, 2, 1),
+            approval_ref="ICB Board 2026-01-20 paper 4",
+        ),
+        spend("E1", "1050000.00"),
+    ]
+    r = close(ag, entries)
+    s = r.scheme("S")
+    assert s.contributions == {"COUNCIL": 50000000, "ICB": 50000000}
+    assert s.risk_pool == {"COUNCIL": 1500000, "ICB": 1500000}
+    assert s.deficit == {"COUNCIL": 1000000, "ICB": 1000000}
+    assert {p.partner: p.additional_paid for p in r.partners} == {"COUNCIL": 0, "ICB": 2000000}
+    assert {p.partner: p.risk_pool_contribution for p in r.partners} == {
+        "COUNCIL": 1500000,
+        "ICB": 1500000,
+    }
+    assert r.partner("ICB").balance == 1000000
