@@ -341,6 +341,22 @@ class TestUnpaidInstalments:
         assert r2.partner("ICB").unpaid_earlier_years == 7500000
         assert reconciles(ag, nxt, r2) == -7500000
 
+    def test_an_earlier_years_instalment_paid_after_this_year_end(self) -> None:
+        """Q3 paid on 15 April 2026, Q4 only on 9 April 2027, after 2026-27 ends: closing
+        2026-27, the ICB still owed 75,000.00 of 2025-26 at 31 March 2027 (an earlier
+        year's arrears) and paid it after that year end; Q4's 75,000.00 is both."""
+        ag, ledger = half_paid(late=True)
+        r = close_year(ag, ledger, Y25)
+        q4 = next(i for i in ledger.instalments(Y25) if i.due_date == date(2026, 1, 1))
+        paid_late = q4.model_copy(update={"id": "ICB-S1-Q4-PAID", "paid_date": date(2027, 4, 9)})
+        rest = [e for e in ledger.entries if e.id != q4.id]
+        nxt = Ledger(ag, [*rest, paid_late, *r.entries])
+        r2 = close_year(ag, nxt, Y26)
+        icb = r2.partner("ICB")
+        assert icb.unpaid_earlier_years == 7500000
+        assert icb.paid_after_year_end == 7500000
+        assert icb.unpaid_contributions == 0
+
     def test_paid_date_after_year_end_is_not_refused(self) -> None:
         _, ledger = half_paid()
         early = Instalment(
