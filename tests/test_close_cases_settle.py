@@ -357,6 +357,17 @@ class TestUnpaidInstalments:
         assert icb.paid_after_year_end == 7500000
         assert icb.unpaid_contributions == 0
 
+    def test_two_instalments_paid_after_the_year_end_add_up(self) -> None:
+        """Q3 paid on 15 April 2026 and Q4 on 20 April 2026: both after the year end, for
+        2025-26: 150,000.00 paid after the year end, all of the 31 March debtor."""
+        ag, ledger = half_paid(late=True)
+        q4 = next(i for i in ledger.instalments(Y25) if i.due_date == date(2026, 1, 1))
+        paid_q4 = q4.model_copy(update={"paid_date": date(2026, 4, 20)})
+        both = Ledger(ag, [paid_q4 if e.id == q4.id else e for e in ledger.entries])
+        icb = close_year(ag, both, Y25).partner("ICB")
+        assert icb.unpaid_contributions == 15000000
+        assert icb.paid_after_year_end == 15000000
+
     def test_paid_date_after_year_end_is_not_refused(self) -> None:
         _, ledger = half_paid()
         early = Instalment(
