@@ -2071,7 +2071,7 @@ def test_a_scheme_whose_income_equals_its_spending_shares_income_by_contribution
     assert s.income_share == {"LA": 2400000, "PCT1": 1200000, "PCT2": 400000}
     (issue,) = [i for i in r.issues if i.code == "PL-CLS-002"]
     assert issue.message == (
-        "scheme LD: net expenditure is 0p or a partner's net share is negative, so income "
+        "scheme LD: net expenditure is 0.00 or a partner's net share is negative, so income "
         "is shared by contributions"
     )
     assert issue.location is not None

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from pooledledger.core.allocation import allocate
 from pooledledger.core.errors import Issue, Location, Severity
+from pooledledger.core.money import format_pence
 from pooledledger.model.partners import PartnerId, SchemeId
 from pooledledger.yearend.close_results import IncomeBasis, SchemeClose
 from pooledledger.yearend.steps.offsetting import Offsetting
@@ -74,8 +75,8 @@ def share_scheme(
             Issue(
                 code="PL-CLS-002",
                 severity=Severity.WARNING,
-                message=f"scheme {k}: net expenditure is {net}p or a partner's net share "
-                "is negative, so income is shared by contributions",
+                message=f"scheme {k}: net expenditure is {format_pence(net)} or a partner's "
+                "net share is negative, so income is shared by contributions",
                 location=Location(field=f"schemes[{k}]"),
             ),
         )
