@@ -2132,3 +2132,39 @@ def test_an_additional_contribution_beside_a_risk_pool() -> None:
         "ICB": 1500000,
     }
     assert r.partner("ICB").balance == 1000000
+
+
+# ------------------------------------------------------------ small cases at the edges
+
+
+def test_rs9_with_no_unauthorised_spending_charges_the_bearer_nothing_extra() -> None:
+    """RS9, contributions 600,000.00 / 400,000.00 and an overspend of 10,000.01, none of
+    it unauthorised: the bearer is charged nothing of its own (not even a penny), and
+    the overspend is shared by the rule's fallback, 3 : 2 (6,000.01 / 4,000.00)."""
+    contributions = {"COUNCIL": "600000.00", "ICB": "400000.00"}
+    r = close(agreement(FaultBearer(bearer="COUNCIL"), contributions), [spend("A1", "1010000.01")])
+    s = r.scheme("S")
+    assert s.residual == 1000001
+    assert sum(s.deficit.values()) == 1000001
+    assert s.deficit == {"COUNCIL": 600001, "ICB": 400000}
+
+
+def test_a_negative_windfall_ruling_is_no_windfall() -> None:
+    """RS11 with a board ruling of a windfall of -0.05 (a keying error): no windfall is
+    refunded; the whole underspend follows the managed disposition (carried forward)."""
+    ag = agreement(WindfallManaged(), {"COUNCIL": "700000.00", "ICB": "300000.00"})
+    rulings = {"S": BoardRuling(windfall_pence=-5, reference="Board minute 4")}
+    s = close(ag, [spend("E1", "990000.00")], rulings=rulings).scheme("S")
+    assert s.underspend == {"COUNCIL": 700000, "ICB": 300000}
+    assert dict(s.dispositions) == {
+        "REFUND": {"COUNCIL": 0, "ICB": 0},
+        "CARRY_FORWARD": {"COUNCIL": 700000, "ICB": 300000},
+    }
+
+
+def test_terminating_on_the_first_day_of_the_year_closes_that_one_day() -> None:
+    """Termination on 1 April 2025, the year's first day: the close covers that day
+    alone, and says so."""
+    ag = agreement(ProRataContributions(), {"COUNCIL": "500000.00", "ICB": "500000.00"})
+    r = close(ag, [spend("E1", "1000.00", on=date(2025, 4, 1))], terminate_on=date(2025, 4, 1))
+    assert r.terminated_on == date(2025, 4, 1)
