@@ -6,7 +6,7 @@ here does I/O and nothing is rounded (docs/excel-and-dataframes.md).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
 
@@ -76,14 +76,25 @@ def ledger_table(ledger: Ledger) -> Table:
     I-13) are set for expenditure and are 0 otherwise.  A reversal's row is the row
     of the entry it reverses, negated.  ``kind`` is a contribution's kind.
     """
-    rows = [_ledger_row(ledger, e) for e in ledger.entries]
-    return make_table("ledger", LEDGER_COLUMNS, rows)
+    return make_table("ledger", LEDGER_COLUMNS, list(ledger_rows(ledger)))
 
 
-def _ledger_row(ledger: Ledger, e: Entry) -> Row:
-    """One entry's row of :func:`ledger_table` (a reversal: its original's, negated)."""
+def ledger_rows(ledger: Ledger) -> Iterator[Row]:
+    """The rows of :func:`ledger_table`, one at a time (a writer streams them)."""
+    years: dict[date, str] = {}
+    for e in ledger.entries:
+        yield _ledger_row(ledger, e, years)
+
+
+def _ledger_row(ledger: Ledger, e: Entry, years: dict[date, str]) -> Row:
+    """One entry's row of :func:`ledger_table` (a reversal: its original's, negated);
+    ``years`` caches the financial year of each date seen."""
     when = entry_date(e)
-    year = getattr(e, "year", None) or FinancialYear.for_date(when)
+    year = getattr(e, "year", None)
+    if year is None:
+        year = years.get(when)
+        if year is None:
+            year = years[when] = str(FinancialYear.for_date(when))
     source: Entry = e
     sign = 1
     reverses: str | None = None
@@ -183,30 +194,35 @@ def apportionment_table(apportionment: Apportionment) -> Table:
     totals.  ``remainder_penny`` marks a partner that held a remainder penny in the
     running allocation after this line.
     """
-    rows: list[Row] = []
+    return make_table(
+        "apportionment", APPORTIONMENT_COLUMNS, list(apportionment_rows(apportionment))
+    )
+
+
+def apportionment_rows(apportionment: Apportionment) -> Iterator[Row]:
+    """The rows of :func:`apportionment_table`, one at a time (a writer streams them)."""
     year = str(apportionment.year)
+    partners = apportionment.partners
     for line in apportionment.lines:
-        for p in apportionment.partners:
+        kind, whole = line.kind.value, pence_to_decimal(line.amount)
+        for p in partners:
             share = line.shares.get(p, 0)
-            rows.append(
-                {
-                    "year": year,
-                    "entry_id": line.entry_id,
-                    "scheme": line.scheme,
-                    "date": line.date,
-                    "kind": line.kind.value,
-                    "reverses": line.reverses,
-                    "capital_owner": line.capital_owner,
-                    "line_pence": line.amount,
-                    "line": pence_to_decimal(line.amount),
-                    "partner": p,
-                    "remainder_penny": p in line.remainder_to,
-                    "pence": share,
-                    "amount": pence_to_decimal(share),
-                    "currency": CURRENCY,
-                }
-            )
-    return make_table("apportionment", APPORTIONMENT_COLUMNS, rows)
+            yield {
+                "year": year,
+                "entry_id": line.entry_id,
+                "scheme": line.scheme,
+                "date": line.date,
+                "kind": kind,
+                "reverses": line.reverses,
+                "capital_owner": line.capital_owner,
+                "line_pence": line.amount,
+                "line": whole,
+                "partner": p,
+                "remainder_penny": p in line.remainder_to,
+                "pence": share,
+                "amount": pence_to_decimal(share),
+                "currency": CURRENCY,
+            }
 
 
 # -- journals ----------------------------------------------------------------------
