@@ -225,14 +225,14 @@ def _actuals_to(
     reversals) and without a year-closed marker for ``year``; and whether an id is
     among those kept."""
 
-    def later(e: Entry) -> bool:
-        if isinstance(e, YearClosed):
-            return e.year == year
-        if isinstance(e, Expenditure | Income | Reversal):
-            return year.contains(e.date) and e.date >= upto
-        return False
-
-    dropped = {e.id for e in ledger.entries if later(e)}
+    start, end = year.start, year.end
+    lines = (Expenditure, Income, Reversal)
+    dropped = {
+        e.id
+        for e in ledger.entries
+        if (isinstance(e, lines) and start <= e.date < end and e.date >= upto)
+        or (isinstance(e, YearClosed) and e.year == year)
+    }
     removed = dropped | {
         e.id for e in ledger.entries if isinstance(e, Reversal) and e.reverses in dropped
     }
