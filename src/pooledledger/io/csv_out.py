@@ -29,6 +29,7 @@ import csv
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date
 from decimal import Decimal
+from operator import itemgetter
 from os import PathLike
 from pathlib import Path
 from typing import Any
@@ -53,11 +54,12 @@ __all__ = ["csv_cell", "write_csv_tables", "write_table_csv"]
 def csv_cell(column: Column, value: Cell) -> str:
     """One cell as CSV text (see the module docs); text is neutralised.
 
-    >>> from decimal import Decimal
-    >>> csv_cell(Column("amount", "decimal"), Decimal("-45789.48"))
-    '-45789.48'
-    >>> csv_cell(Column("party", "str"), "=1+1")
-    "'=1+1"
+        >>> from decimal import Decimal
+    from operator import itemgetter
+        >>> csv_cell(Column("amount", "decimal"), Decimal("-45789.48"))
+        '-45789.48'
+        >>> csv_cell(Column("party", "str"), "=1+1")
+        "'=1+1"
     """
     if value is None:
         return ""
@@ -103,12 +105,25 @@ def _write_rows(
 ) -> Path:
     out = Path(path)
     names = [c.name for c in columns]
-    cells = list(zip(names, _formatters(columns), strict=True))
+    formats = _formatters(columns)
+    values = itemgetter(*names) if len(names) > 1 else lambda row: (row[names[0]],)
+    plain = _PLAIN
     with out.open("w", encoding=encoding, newline="") as f:
         writer = csv.writer(f)
         writer.writerow([neutralise(name) for name in names])
-        writer.writerows([fmt(row[name]) for name, fmt in cells] for row in rows)
+        writer.writerows(
+            [
+                v if v.__class__ in plain else fmt(v)
+                for v, fmt in zip(values(row), formats, strict=True)
+            ]
+            for row in rows
+        )
     return out
+
+
+#: Values the csv module writes as :func:`csv_cell` does (``None`` as an empty cell,
+#: a whole number and a date as ``str`` gives them), so they are handed to it as they are.
+_PLAIN = frozenset({type(None), int, date})
 
 
 def write_table_csv(table: Table, path: str | PathLike[str], *, encoding: str = "utf-8") -> Path:
