@@ -22,6 +22,9 @@ from pooledledger.io.excel_book import (
 
 # -- tidy tables (filterable) ---------------------------------------------------------------
 
+#: How many distinct texts a sheet keeps made-safe copies of (:func:`cell_text` once each).
+_TEXTS = 4096
+
 
 def tidy_sheet(
     book: Book,
@@ -47,6 +50,7 @@ def tidy_sheet(
     widths = [max(len(c.header), 8) for c in columns]
     r = header
     write_string, write_number, write_datetime = ws.write_string, ws.write_number, ws.write_datetime
+    texts: dict[str, str] = {}
     for row in rows:
         r += 1
         for n, key in enumerate(keys):
@@ -71,7 +75,12 @@ def tidy_sheet(
                 assert isinstance(value, int)
                 write_number(r, n, value, formats[n])
             else:
-                text = cell_text(str(value))
+                raw = str(value)
+                text = texts.get(raw)
+                if text is None:
+                    text = cell_text(raw)
+                    if len(texts) < _TEXTS:  # the repeated ones come early: codes, ids
+                        texts[raw] = text
                 if text:
                     write_string(r, n, text, formats[n])
                     if r < 1000 and len(text) > widths[n]:
