@@ -29,13 +29,16 @@ Dates: a query ``upto`` is exclusive (half-open ranges, as everywhere).
 
 from __future__ import annotations
 
+from bisect import insort
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
 from typing import TYPE_CHECKING
 
+from pooledledger.books.lines import PoolLine as PoolLine
+from pooledledger.books.lines import Totals as Totals
+from pooledledger.books.lines import grouped_totals, make_pool_lines, period_index, sum_lines
 from pooledledger.books.vat import VatWeights as VatWeights
 from pooledledger.books.vat import pool_cost, recoverable_vat, vat_body, vat_shares
 from pooledledger.core.errors import Issue, IssueError, Location, PooledLedgerError, Severity
@@ -46,7 +49,6 @@ from pooledledger.model.entries import (
     Contribution,
     ContributionKind,
     Entry,
-    EntryKind,
     Expenditure,
     Income,
     Instalment,
@@ -184,46 +186,6 @@ def _in_order(found: list[tuple[int, Issue]], by_id: Mapping[str, Entry]) -> Non
         found.sort(key=lambda pair: (pair[0], rank_of[pair[1].location.entry_id or ""]))
 
 
-@dataclass(frozen=True, slots=True)
-class Totals:
-    """Pool totals in pence: gross expenditure (pool cost), income, net, recoverable VAT."""
-
-    expenditure: int = 0
-    income: int = 0
-    vat_recovered: int = 0
-
-    @property
-    def net(self) -> int:
-        return self.expenditure - self.income
-
-    def __add__(self, other: Totals) -> Totals:
-        return Totals(
-            self.expenditure + other.expenditure,
-            self.income + other.income,
-            self.vat_recovered + other.vat_recovered,
-        )
-
-
-@dataclass(frozen=True, slots=True)
-class PoolLine:
-    """An expenditure, income or reversal line as the pool sees it, in pence.
-
-    ``amount`` is the pool cost (expenditure) or income, signed; a reversal carries
-    the negated amount and kind of the line it reverses.
-    """
-
-    entry_id: str
-    scheme: SchemeId
-    date: date
-    kind: EntryKind  # EXPENDITURE or INCOME (a reversal takes the kind it reverses)
-    amount: int
-    vat_recovered: int
-    reverses: str | None = None
-    paid_by: PartnerId | None = None  # the payer of an expenditure line; None is the host
-    #: ``(body, VAT, recoverable VAT)`` per VAT body, signed like ``amount``
-    vat_by_body: tuple[tuple[PartnerId, int, int], ...] = ()
-
-
 class Ledger:
     """An agreement plus its entries, immutable, in canonical order.
 
@@ -242,13 +204,22 @@ class Ledger:
     or a line is reversed twice.
     """
 
-    __slots__ = ("__dict__", "_by_id", "_checked", "_entry_issues", "agreement", "entries")
+    __slots__ = (
+        "__dict__",
+        "_by_id",
+        "_checked",
+        "_entry_issues",
+        "_reuse",
+        "agreement",
+        "entries",
+    )
 
     agreement: Agreement
     entries: tuple[Entry, ...]
     _by_id: dict[str, Entry]
     _checked: tuple[Issue, ...] | None
     _entry_issues: tuple[tuple[int, Issue], ...]
+    _reuse: tuple[tuple[PoolLine, ...], tuple[Contribution, ...], Iterable[Entry]] | None
 
     def __init__(self, agreement: Agreement, entries: Iterable[Entry] = ()) -> None:
         self._build(agreement, entries, None)
@@ -268,9 +239,9 @@ class Ledger:
         self.agreement = agreement
         self._checked = None
         by_id = _collect(entries)
-        known = base._by_id if base is not None and base.agreement == agreement else {}
-        ordered = tuple(sorted(by_id.values(), key=_sort_key))
-        fresh = [e for e in ordered if known.get(e.id) is not e] if known else ordered
+        same = base is not None and base.agreement == agreement
+        known = base._by_id if base is not None and same else {}
+        ordered, fresh = _ordered(by_id, base if known else None)
         found: list[tuple[int, Issue]] = [
             (rank, issue)
             for rank, check in enumerate(ENTRY_CHECKS)
@@ -290,6 +261,11 @@ class Ledger:
         self._by_id = by_id
         self._vat_weights: dict[FinancialYear, dict[SchemeId, dict[PartnerId, int]]] = {}
         self.entries = ordered
+        # the base's pool lines, if made, serve for the entries taken over unchanged
+        lines = base.__dict__.get("pool_lines") if base is not None and known else None
+        self._reuse = None
+        if lines is not None and base is not None:
+            self._reuse = (lines, base.contributions(), fresh)
 
     @classmethod
     def _derived(
@@ -371,60 +347,48 @@ class Ledger:
 
     # -- entries by kind -------------------------------------------------------
 
+    @cached_property
+    def _by_type(self) -> dict[type, tuple[Entry, ...]]:
+        """The contributions, instalments and year-closed markers, each in canonical order."""
+        found: dict[type, list[Entry]] = {Contribution: [], Instalment: [], YearClosed: []}
+        for e in self.entries:
+            for kind, bucket in found.items():
+                if isinstance(e, kind):
+                    bucket.append(e)
+                    break
+        return {kind: tuple(bucket) for kind, bucket in found.items()}
+
     def contributions(self, year: FinancialYear | None = None) -> tuple[Contribution, ...]:
         return tuple(
             e
-            for e in self.entries
+            for e in self._by_type[Contribution]
             if isinstance(e, Contribution) and (year is None or e.year == year)
         )
 
     def instalments(self, year: FinancialYear | None = None) -> tuple[Instalment, ...]:
         return tuple(
             e
-            for e in self.entries
+            for e in self._by_type[Instalment]
             if isinstance(e, Instalment) and (year is None or e.year == year)
+        )
+
+    def year_closed(self, year: FinancialYear) -> tuple[YearClosed, ...]:
+        """The year-closed markers for ``year``, reversed or not, in canonical order."""
+        return tuple(
+            e for e in self._by_type[YearClosed] if isinstance(e, YearClosed) and e.year == year
         )
 
     @cached_property
     def pool_lines(self) -> tuple[PoolLine, ...]:
         """Every expenditure, income and reversal line, in canonical order, in pence."""
-        out: list[PoolLine] = []
-        lines: dict[str, PoolLine] = {}
-        for e in self.entries:
-            line: PoolLine
-            if isinstance(e, Expenditure):
-                parts = self.vat_shares(e)
-                rec = sum(r for _, r in parts.values())
-                line = PoolLine(
-                    e.id,
-                    e.scheme,
-                    e.date,
-                    EntryKind.EXPENDITURE,
-                    e.net_pence + e.vat_pence - rec,
-                    rec,
-                    paid_by=None if e.paid_by == self.agreement.host else e.paid_by,
-                    vat_by_body=tuple((p, v, r) for p, (v, r) in parts.items()),
-                )
-            elif isinstance(e, Income):
-                line = PoolLine(e.id, e.scheme, e.date, EntryKind.INCOME, e.pence, 0)
-            elif isinstance(e, Reversal) and e.reverses in lines:
-                o = lines[e.reverses]
-                line = PoolLine(
-                    e.id,
-                    o.scheme,
-                    e.date,
-                    o.kind,
-                    -o.amount,
-                    -o.vat_recovered,
-                    o.entry_id,
-                    o.paid_by,
-                    tuple((p, -v, -r) for p, v, r in o.vat_by_body),
-                )
-            else:
-                continue
-            lines[e.id] = line
-            out.append(line)
-        return tuple(out)
+        reuse: dict[str, PoolLine] = {}
+        if self._reuse is not None:
+            lines, contributions, fresh = self._reuse
+            if _same(contributions, self.contributions()):  # so the same VAT weights
+                changed = {e.id for e in fresh}
+                reuse = {x.entry_id: x for x in lines if x.entry_id not in changed}
+        self._reuse = None
+        return make_pool_lines(self.entries, self.agreement.host, self.vat_shares, reuse)
 
     # -- VAT -------------------------------------------------------------------
 
@@ -552,41 +516,75 @@ class Ledger:
         within: DateRange | None = None,
     ) -> Totals:
         """Pool totals for one scheme (or all), for lines dated inside ``within``."""
-        exp = inc = vat = 0
+        lines = self.pool_lines if scheme is None else self._scheme_lines.get(scheme, ())
+        if within is None:
+            return sum_lines(lines, None, None)
+        return sum_lines(lines, within.start, within.end)
+
+    @cached_property
+    def _scheme_lines(self) -> dict[SchemeId, tuple[PoolLine, ...]]:
+        by_scheme: dict[SchemeId, list[PoolLine]] = defaultdict(list)
         for line in self.pool_lines:
-            if scheme is not None and line.scheme != scheme:
-                continue
-            if within is not None and not within.contains(line.date):
-                continue
-            if line.kind is EntryKind.EXPENDITURE:
-                exp += line.amount
-                vat += line.vat_recovered
-            else:
-                inc += line.amount
-        return Totals(exp, inc, vat)
+            by_scheme[line.scheme].append(line)
+        return {k: tuple(v) for k, v in by_scheme.items()}
 
     def totals_by_scheme(self, within: DateRange | None = None) -> dict[SchemeId, Totals]:
         """Totals per scheme, in agreement scheme order (schemes with no lines included)."""
-        return {s.id: self.totals(scheme=s.id, within=within) for s in self.agreement.schemes}
+        lines = self.pool_lines
+        ids = [s.id for s in self.agreement.schemes]
+        if within is None:
+            return grouped_totals(lines, ids, lambda x: x.scheme)
+        start, end = within.start, within.end
+        return grouped_totals(lines, ids, lambda x: x.scheme if start <= x.date < end else None)
 
     def totals_by_month(
         self, year: FinancialYear, scheme: SchemeId | None = None
     ) -> dict[int, Totals]:
         """Totals for each month 1-12 of ``year`` (month 1 is April)."""
-        return {
-            n: self.totals(scheme=scheme, within=year.month(n).as_range()) for n in range(1, 13)
-        }
+        return self._by_period([year.month(n).as_range() for n in range(1, 13)], scheme)
 
     def totals_by_quarter(
         self, year: FinancialYear, scheme: SchemeId | None = None
     ) -> dict[int, Totals]:
         """Totals for each quarter 1-4 of ``year``."""
-        return {
-            n: self.totals(scheme=scheme, within=year.quarter(n).as_range()) for n in range(1, 5)
-        }
+        return self._by_period([year.quarter(n).as_range() for n in range(1, 5)], scheme)
+
+    def _by_period(self, ranges: list[DateRange], scheme: SchemeId | None) -> dict[int, Totals]:
+        """Totals for back-to-back ``ranges``, numbered from 1, in one walk of the lines."""
+        lines = self.pool_lines if scheme is None else self._scheme_lines.get(scheme, ())
+        index = period_index([r.start for r in ranges], ranges[-1].end)
+        return grouped_totals(lines, range(1, len(ranges) + 1), lambda x: index(x.date))
 
     def year_to_date(
         self, year: FinancialYear, upto: date, scheme: SchemeId | None = None
     ) -> Totals:
         """Totals from the start of ``year`` to ``upto`` (exclusive)."""
         return self.totals(scheme=scheme, within=DateRange(year.start, min(upto, year.end)))
+
+
+def _same(a: tuple[Entry, ...], b: tuple[Entry, ...]) -> bool:
+    """The same entry objects, in the same order."""
+    return len(a) == len(b) and all(x is y for x, y in zip(a, b, strict=True))
+
+
+def _ordered(
+    by_id: Mapping[str, Entry], base: Ledger | None
+) -> tuple[tuple[Entry, ...], list[Entry]]:
+    """The entries in canonical order, and those not taken over unchanged from ``base``
+    (all of them without a base), also in canonical order.  The base's entries are in
+    canonical order already, so only the new ones are sorted in."""
+    if base is None:
+        ordered = tuple(sorted(by_id.values(), key=_sort_key))
+        return ordered, list(ordered)
+    known = base._by_id
+    kept = [e for e in base.entries if by_id.get(e.id) is e]
+    fresh = sorted((e for e in by_id.values() if known.get(e.id) is not e), key=_sort_key)
+    if len(fresh) > _INSERT_AT_MOST:
+        return tuple(sorted(by_id.values(), key=_sort_key)), fresh
+    for e in fresh:
+        insort(kept, e, key=_sort_key)
+    return tuple(kept), fresh
+
+
+#: New entries inserted one by one into a base's order; more are sorted with it.
+_INSERT_AT_MOST = 64

@@ -6,9 +6,10 @@ here does I/O and nothing is rounded (docs/excel-and-dataframes.md).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 
 from pooledledger.books.apportion import Apportionment
 from pooledledger.books.journals import ACCOUNT_LABELS, Journal
@@ -28,11 +29,13 @@ from pooledledger.core.tables import (
 from pooledledger.model.entries import (
     Contribution,
     Entry,
+    EntryKind,
     Expenditure,
     Income,
     Instalment,
     Reversal,
     Settlement,
+    YearClosed,
 )
 from pooledledger.model.partners import PartnerId
 
@@ -76,27 +79,46 @@ def ledger_table(ledger: Ledger) -> Table:
     I-13) are set for expenditure and are 0 otherwise.  A reversal's row is the row
     of the entry it reverses, negated.  ``kind`` is a contribution's kind.
     """
-    rows = [_ledger_row(ledger, e) for e in ledger.entries]
-    return make_table("ledger", LEDGER_COLUMNS, rows)
+    return make_table("ledger", LEDGER_COLUMNS, list(ledger_rows(ledger)))
 
 
-def _ledger_row(ledger: Ledger, e: Entry) -> Row:
-    """One entry's row of :func:`ledger_table` (a reversal: its original's, negated)."""
+def ledger_rows(ledger: Ledger) -> Iterator[Row]:
+    """The rows of :func:`ledger_table`, one at a time (a writer streams them)."""
+    years: dict[date, str] = {}
+    # an expenditure's recoverable VAT, as its pool line has it (the same VAT split)
+    recs = {
+        x.entry_id: x.vat_recovered
+        for x in ledger.pool_lines
+        if x.reverses is None and x.kind is EntryKind.EXPENDITURE
+    }
+    for e in ledger.entries:
+        yield _ledger_row(ledger, e, years, recs)
+
+
+def _ledger_row(ledger: Ledger, e: Entry, years: dict[date, str], recs: dict[str, int]) -> Row:
+    """One entry's row of :func:`ledger_table` (a reversal: its original's, negated);
+    ``years`` caches the financial year of each date seen."""
     when = entry_date(e)
-    year = getattr(e, "year", None) or FinancialYear.for_date(when)
+    if isinstance(e, _WITH_YEAR):
+        year = str(e.year)
+    else:
+        year = years.get(when) or years.setdefault(when, str(FinancialYear.for_date(when)))
     source: Entry = e
-    sign = 1
     reverses: str | None = None
+    reason: str | None = None
+    reversal = isinstance(e, Reversal)
     if isinstance(e, Reversal):
-        reverses, source, sign = e.reverses, ledger.get(e.reverses), -1
-    f = _source_fields(ledger, source)
-    description = e.reason if isinstance(e, Reversal) else f.description
-    face, vat, rec, cost = (sign * v for v in (f.face, f.vat, f.rec, f.cost))
+        reverses, source, reason = e.reverses, ledger.get(e.reverses), e.reason
+    f = _source_fields(ledger, source, recs)
+    description = reason if reversal else f.description
+    face, vat, rec, cost = f.face, f.vat, f.rec, f.cost
+    if reversal:
+        face, vat, rec, cost = -face, -vat, -rec, -cost
     return {
         "entry_id": e.id,
         "entry": e.entry.value,
         "date": when,
-        "year": str(year),
+        "year": year,
         "scheme": f.scheme,
         "partner": f.partner,
         "kind": f.kind,
@@ -106,15 +128,23 @@ def _ledger_row(ledger: Ledger, e: Entry) -> Row:
         "reverses": reverses,
         "capital": f.capital,
         "pence": face,
-        "amount": pence_to_decimal(face),
+        "amount": _pounds(face),
         "vat_pence": vat,
-        "vat": pence_to_decimal(vat),
+        "vat": _pounds(vat),
         "recoverable_vat_pence": rec,
-        "recoverable_vat": pence_to_decimal(rec),
+        "recoverable_vat": _pounds(rec),
         "pool_cost_pence": cost,
-        "pool_cost": pence_to_decimal(cost),
+        "pool_cost": _pounds(cost),
         "currency": CURRENCY,
     }
+
+
+_WITH_YEAR = (Contribution, Instalment, Settlement, YearClosed)
+
+
+def _pounds(pence: int) -> Decimal:
+    """:func:`~pooledledger.core.money.pence_to_decimal` for the whole pence of a row."""
+    return Decimal(pence).scaleb(-2)
 
 
 @dataclass
@@ -134,7 +164,7 @@ class _Fields:
     cost: int = 0
 
 
-def _source_fields(ledger: Ledger, source: Entry) -> _Fields:
+def _source_fields(ledger: Ledger, source: Entry, recs: Mapping[str, int]) -> _Fields:
     """The row fields of an entry (for a reversal, of the entry it reverses)."""
     f = _Fields()
     if isinstance(source, Contribution):
@@ -146,7 +176,8 @@ def _source_fields(ledger: Ledger, source: Entry) -> _Fields:
         f.scheme, f.partner = source.scheme, source.procuring_partner
         f.party, f.category, f.capital = source.supplier, source.category, source.capital
         f.face, f.vat, f.description = source.net_pence, source.vat_pence, source.description
-        f.rec = sum(r for _, r in ledger.vat_shares(source).values())
+        rec = recs.get(source.id)
+        f.rec = sum(r for _, r in ledger.vat_shares(source).values()) if rec is None else rec
         f.cost = f.face + f.vat - f.rec
     elif isinstance(source, Income):
         f.scheme, f.party, f.category = source.scheme, source.source, source.category
@@ -183,30 +214,35 @@ def apportionment_table(apportionment: Apportionment) -> Table:
     totals.  ``remainder_penny`` marks a partner that held a remainder penny in the
     running allocation after this line.
     """
-    rows: list[Row] = []
+    return make_table(
+        "apportionment", APPORTIONMENT_COLUMNS, list(apportionment_rows(apportionment))
+    )
+
+
+def apportionment_rows(apportionment: Apportionment) -> Iterator[Row]:
+    """The rows of :func:`apportionment_table`, one at a time (a writer streams them)."""
     year = str(apportionment.year)
+    partners = apportionment.partners
     for line in apportionment.lines:
-        for p in apportionment.partners:
+        kind, whole = line.kind.value, pence_to_decimal(line.amount)
+        for p in partners:
             share = line.shares.get(p, 0)
-            rows.append(
-                {
-                    "year": year,
-                    "entry_id": line.entry_id,
-                    "scheme": line.scheme,
-                    "date": line.date,
-                    "kind": line.kind.value,
-                    "reverses": line.reverses,
-                    "capital_owner": line.capital_owner,
-                    "line_pence": line.amount,
-                    "line": pence_to_decimal(line.amount),
-                    "partner": p,
-                    "remainder_penny": p in line.remainder_to,
-                    "pence": share,
-                    "amount": pence_to_decimal(share),
-                    "currency": CURRENCY,
-                }
-            )
-    return make_table("apportionment", APPORTIONMENT_COLUMNS, rows)
+            yield {
+                "year": year,
+                "entry_id": line.entry_id,
+                "scheme": line.scheme,
+                "date": line.date,
+                "kind": kind,
+                "reverses": line.reverses,
+                "capital_owner": line.capital_owner,
+                "line_pence": line.amount,
+                "line": whole,
+                "partner": p,
+                "remainder_penny": p in line.remainder_to,
+                "pence": share,
+                "amount": pence_to_decimal(share),
+                "currency": CURRENCY,
+            }
 
 
 # -- journals ----------------------------------------------------------------------

@@ -102,6 +102,8 @@ class DateRange:
 
     def contains(self, d: date) -> bool:
         """True if ``start <= d < end``."""
+        if d.__class__ is date:  # the common case, checked without a call
+            return self.start <= d < self.end
         return self.start <= _check_date(d) < self.end
 
     def __contains__(self, d: object) -> bool:
@@ -247,6 +249,8 @@ class FinancialYear:
 
     def contains(self, d: date) -> bool:
         """True if ``start <= d < end``."""
+        if d.__class__ is date:  # the common case, checked without a call
+            return d.year == self._start_year + (d.month < 4)
         return self.start <= _check_date(d) < self.end
 
     def __contains__(self, d: object) -> bool:

@@ -26,15 +26,24 @@ amount stays a number.  Files are UTF-8 with ``\\r\\n`` line ends (RFC 4180).
 from __future__ import annotations
 
 import csv
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date
 from decimal import Decimal
+from operator import itemgetter
 from os import PathLike
 from pathlib import Path
+from typing import Any
 
 from pooledledger.books.apportion import apportion
 from pooledledger.books.ledger import Ledger
-from pooledledger.books.tables import apportionment_table, journal_table, ledger_table
-from pooledledger.core.tables import Cell, Column, Table, issues_table
+from pooledledger.books.tables import (
+    APPORTIONMENT_COLUMNS,
+    LEDGER_COLUMNS,
+    apportionment_rows,
+    journal_table,
+    ledger_rows,
+)
+from pooledledger.core.tables import Cell, Column, Row, Table, issues_table
 from pooledledger.io._cells import neutralise
 from pooledledger.reports.bundle import YearEndReports
 from pooledledger.yearend.tables import close_table, settlement_table
@@ -45,11 +54,12 @@ __all__ = ["csv_cell", "write_csv_tables", "write_table_csv"]
 def csv_cell(column: Column, value: Cell) -> str:
     """One cell as CSV text (see the module docs); text is neutralised.
 
-    >>> from decimal import Decimal
-    >>> csv_cell(Column("amount", "decimal"), Decimal("-45789.48"))
-    '-45789.48'
-    >>> csv_cell(Column("party", "str"), "=1+1")
-    "'=1+1"
+        >>> from decimal import Decimal
+    from operator import itemgetter
+        >>> csv_cell(Column("amount", "decimal"), Decimal("-45789.48"))
+        '-45789.48'
+        >>> csv_cell(Column("party", "str"), "=1+1")
+        "'=1+1"
     """
     if value is None:
         return ""
@@ -66,15 +76,59 @@ def csv_cell(column: Column, value: Cell) -> str:
     return neutralise(value)
 
 
-def write_table_csv(table: Table, path: str | PathLike[str], *, encoding: str = "utf-8") -> Path:
-    """Write ``table`` to the CSV file ``path`` (header row, then one row per fact)."""
+def _formatters(columns: Sequence[Column]) -> list[Callable[[Cell], str]]:
+    """Per column, :func:`csv_cell` for it, with the common value types looked up by
+    class first (the same text; anything else goes through :func:`csv_cell`)."""
+
+    def formatter(column: Column) -> Callable[[Cell], str]:
+        fast: dict[type, Callable[[Any], str]] = {
+            type(None): lambda _: "",
+            bool: lambda v: "true" if v else "false",
+            Decimal: lambda v: format(v, "f"),
+            int: int.__str__,
+            date: date.isoformat,
+        }
+        if column.kind == "str":
+            fast[str] = neutralise
+
+        def cell(value: Cell) -> str:
+            how = fast.get(value.__class__)
+            return how(value) if how is not None else csv_cell(column, value)
+
+        return cell
+
+    return [formatter(c) for c in columns]
+
+
+def _write_rows(
+    columns: Sequence[Column], rows: Iterable[Row], path: str | PathLike[str], encoding: str
+) -> Path:
     out = Path(path)
+    names = [c.name for c in columns]
+    formats = _formatters(columns)
+    values = itemgetter(*names) if len(names) > 1 else lambda row: (row[names[0]],)
+    plain = _PLAIN
     with out.open("w", encoding=encoding, newline="") as f:
         writer = csv.writer(f)
-        writer.writerow([neutralise(name) for name in table.names])
-        for row in table.rows:
-            writer.writerow([csv_cell(c, row[c.name]) for c in table.columns])
+        writer.writerow([neutralise(name) for name in names])
+        writer.writerows(
+            [
+                v if v.__class__ in plain else fmt(v)
+                for v, fmt in zip(values(row), formats, strict=True)
+            ]
+            for row in rows
+        )
     return out
+
+
+#: Values the csv module writes as :func:`csv_cell` does (``None`` as an empty cell,
+#: a whole number and a date as ``str`` gives them), so they are handed to it as they are.
+_PLAIN = frozenset({type(None), int, date})
+
+
+def write_table_csv(table: Table, path: str | PathLike[str], *, encoding: str = "utf-8") -> Path:
+    """Write ``table`` to the CSV file ``path`` (header row, then one row per fact)."""
+    return _write_rows(table.columns, table.rows, path, encoding)
 
 
 def write_csv_tables(
@@ -89,26 +143,33 @@ def write_csv_tables(
     Returns ``{table name: path}`` in the order written.  ``ledger`` adds
     ``ledger.csv`` and ``apportionment.csv`` (its in-year shares for the year);
     ``issues.csv`` is written when the close carries issues (docs/ledger.md#the-gate).
-    Existing files of the same names are replaced.
+    Existing files of the same names are replaced.  The line-level tables are
+    streamed: their rows are written as they are made, never held all at once.
     """
     where = Path(folder)
     where.mkdir(parents=True, exist_ok=True)
-    tables: list[tuple[str, Table]] = [
-        ("shares", close_table(reports.close)),
-        ("settlement_schedule", settlement_table(reports.close)),
-        ("journals", journal_table(reports.close.journals)),
+
+    def whole(table: Table) -> tuple[Sequence[Column], Callable[[], Iterable[Row]]]:
+        return table.columns, lambda: table.rows
+
+    tables: list[tuple[str, Sequence[Column], Callable[[], Iterable[Row]]]] = [
+        ("shares", *whole(close_table(reports.close))),
+        ("settlement_schedule", *whole(settlement_table(reports.close))),
+        ("journals", *whole(journal_table(reports.close.journals))),
     ]
     if ledger is not None:
-        tables.append(("ledger", ledger_table(ledger)))
+        tables.append(("ledger", LEDGER_COLUMNS, lambda: ledger_rows(ledger)))
+        upto = reports.close.period.end
         tables.append(
             (
                 "apportionment",
-                apportionment_table(apportion(ledger, reports.year, upto=reports.close.period.end)),
+                APPORTIONMENT_COLUMNS,
+                lambda: apportionment_rows(apportion(ledger, reports.year, upto=upto)),
             )
         )
     if reports.close.issues:
-        tables.append(("issues", issues_table(reports.close.issues)))
+        tables.append(("issues", *whole(issues_table(reports.close.issues))))
     return {
-        name: write_table_csv(table, where / f"{name}.csv", encoding=encoding)
-        for name, table in tables
+        name: _write_rows(columns, rows(), where / f"{name}.csv", encoding)
+        for name, columns, rows in tables
     }

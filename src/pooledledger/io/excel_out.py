@@ -56,10 +56,10 @@ from pathlib import Path
 
 from pooledledger.books.apportion import apportion
 from pooledledger.books.ledger import Ledger
-from pooledledger.books.tables import apportionment_table, journal_table, ledger_table
+from pooledledger.books.tables import apportionment_rows, journal_table, ledger_rows
 from pooledledger.core.errors import Issue
 from pooledledger.core.periods import FinancialYear
-from pooledledger.core.tables import Cell, Table
+from pooledledger.core.tables import Cell
 from pooledledger.io.excel_book import (
     BALANCES,
     CHECKS,
@@ -363,12 +363,20 @@ def _chunks(rows: Iterable[Mapping[str, Cell]], size: int) -> Iterator[list[Mapp
         yield chunk
 
 
-def _line_sheet(book: Book, name: str, title: str, columns: Sequence[Col], table: Table) -> None:
+def _line_sheet(
+    book: Book,
+    name: str,
+    title: str,
+    columns: Sequence[Col],
+    rows: Iterable[Mapping[str, Cell]],
+    count: int,
+) -> None:
+    """``count`` rows streamed to one sheet, or split across sheets beyond Excel's rows."""
     per_sheet = EXCEL_MAX_ROWS - 2  # a title row and a header row
-    if len(table.rows) <= per_sheet:
-        tidy_sheet(book, name, title, columns, table.rows)
+    if count <= per_sheet:
+        tidy_sheet(book, name, title, columns, rows)
         return
-    for n, chunk in enumerate(_chunks(table.rows, per_sheet), start=1):
+    for n, chunk in enumerate(_chunks(rows, per_sheet), start=1):
         tidy_sheet(book, f"{name} ({n})", f"{title} — part {n}", columns, chunk)
 
 
@@ -458,8 +466,10 @@ def _line_sheets(book: Book, r: YearEndReports, ledger: Ledger, written: set[str
     name = r.agreement.name
     if LEDGER in written:
         title = f"Ledger — {name} — {len(ledger):,} entries"
-        _line_sheet(book, LEDGER, title, LEDGER_COLUMNS, ledger_table(ledger))
+        _line_sheet(book, LEDGER, title, LEDGER_COLUMNS, ledger_rows(ledger), len(ledger))
     if LINE_SHARES in written:
         title = f"Shares per line — {name} — {r.year}"
-        table = apportionment_table(apportion(ledger, r.year))
-        _line_sheet(book, LINE_SHARES, title, LINE_SHARE_COLUMNS, table)
+        shares = apportion(ledger, r.year)
+        count = len(shares.lines) * len(shares.partners)
+        rows = apportionment_rows(shares)
+        _line_sheet(book, LINE_SHARES, title, LINE_SHARE_COLUMNS, rows, count)

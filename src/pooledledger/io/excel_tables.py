@@ -22,6 +22,20 @@ from pooledledger.io.excel_book import (
 
 # -- tidy tables (filterable) ---------------------------------------------------------------
 
+#: How many distinct texts a sheet keeps made-safe copies of (:func:`cell_text` once each).
+_TEXTS = 4096
+
+
+class _SafeTexts(dict[str, str]):
+    """:func:`cell_text` of each text, kept for the first :data:`_TEXTS` distinct ones
+    (the repeated ones come early: codes, partners, schemes)."""
+
+    def __missing__(self, raw: str) -> str:
+        text = cell_text(raw)
+        if len(self) < _TEXTS:
+            self[raw] = text
+        return text
+
 
 def tidy_sheet(
     book: Book,
@@ -47,6 +61,7 @@ def tidy_sheet(
     widths = [max(len(c.header), 8) for c in columns]
     r = header
     write_string, write_number, write_datetime = ws.write_string, ws.write_number, ws.write_datetime
+    texts = _SafeTexts()
     for row in rows:
         r += 1
         for n, key in enumerate(keys):
@@ -71,7 +86,7 @@ def tidy_sheet(
                 assert isinstance(value, int)
                 write_number(r, n, value, formats[n])
             else:
-                text = cell_text(str(value))
+                text = texts[str(value)]
                 if text:
                     write_string(r, n, text, formats[n])
                     if r < 1000 and len(text) > widths[n]:

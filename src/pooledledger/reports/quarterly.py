@@ -42,7 +42,7 @@ clauses say; the report says so when any scheme projects one
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date
 from fractions import Fraction
 
@@ -51,7 +51,7 @@ from pooledledger.core._model import FrozenModel
 from pooledledger.core.errors import Issue
 from pooledledger.core.frozen import FrozenDict
 from pooledledger.core.money import Rounding, multiply, to_money
-from pooledledger.core.periods import ENGLAND_AND_WALES, FinancialYear
+from pooledledger.core.periods import ENGLAND_AND_WALES, DateRange, FinancialYear
 from pooledledger.model.agreement import Agreement
 from pooledledger.model.entries import Entry, Expenditure, Income, Reversal, YearClosed
 from pooledledger.model.partners import PartnerId, SchemeId
@@ -146,9 +146,9 @@ class QuarterlyReport(FrozenModel):
         return render_markdown(quarterly_document(self))
 
 
-def _unique_id(ledger: Ledger, wanted: str) -> str:
+def _unique_id(taken: Callable[[str], bool], wanted: str) -> str:
     n, candidate = 1, wanted
-    while candidate in ledger:
+    while taken(candidate):
         n += 1
         candidate = f"{wanted}-{n}"
     return candidate
@@ -218,24 +218,26 @@ def _outturns(
     return outturn, method
 
 
-def _actuals_to(agreement: Agreement, ledger: Ledger, year: FinancialYear, upto: date) -> Ledger:
-    """The ledger without the pool lines dated from ``upto`` on (and their reversals),
-    and without a year-closed marker for ``year``."""
+def _actuals_to(
+    ledger: Ledger, year: FinancialYear, upto: date
+) -> tuple[list[Entry], Callable[[str], bool]]:
+    """The ledger's entries without the pool lines dated from ``upto`` on (and their
+    reversals) and without a year-closed marker for ``year``; and whether an id is
+    among those kept."""
 
-    def later(e: Entry) -> bool:
-        if isinstance(e, YearClosed):
-            return e.year == year
-        if isinstance(e, Expenditure | Income | Reversal):
-            return year.contains(e.date) and e.date >= upto
-        return False
-
-    dropped = {e.id for e in ledger.entries if later(e)}
-    kept = [
-        e
+    start, end = year.start, year.end
+    lines = (Expenditure, Income, Reversal)
+    dropped = {
+        e.id
         for e in ledger.entries
-        if e.id not in dropped and not (isinstance(e, Reversal) and e.reverses in dropped)
-    ]
-    return Ledger._derived(agreement, kept, ledger)
+        if (isinstance(e, lines) and start <= e.date < end and e.date >= upto)
+        or (isinstance(e, YearClosed) and e.year == year)
+    }
+    removed = dropped | {
+        e.id for e in ledger.entries if isinstance(e, Reversal) and e.reverses in dropped
+    }
+    kept = [e for e in ledger.entries if e.id not in removed]
+    return kept, lambda entry_id: entry_id in ledger and entry_id not in removed
 
 
 def _projected_ledger(
@@ -248,10 +250,10 @@ def _projected_ledger(
     method: Mapping[SchemeId, str],
 ) -> Ledger:
     """The actuals to the quarter end plus one forecast remainder per scheme, not posted."""
-    kept = _actuals_to(agreement, ledger, year, year.quarter(quarter).end)
+    kept, taken = _actuals_to(ledger, year, year.quarter(quarter).end)
     synthetic = [
         Expenditure(
-            id=_unique_id(kept, f"FORECAST-{year}-Q{quarter}-{k}"),
+            id=_unique_id(taken, f"FORECAST-{year}-Q{quarter}-{k}"),
             scheme=k,
             date=year.last_day,
             net=to_money(outturn[k] - ytd_net[k]),
@@ -262,7 +264,7 @@ def _projected_ledger(
     ]
     # the forecast lines are the library's own (no category, dated at year end): the
     # gate was passed by the ledger above, so the projection is not checked again
-    return Ledger._derived(agreement, (*kept.entries, *synthetic), kept, gate=False)
+    return Ledger._derived(agreement, (*kept, *synthetic), ledger, gate=False)
 
 
 def _quarter_schemes(
@@ -340,7 +342,7 @@ def quarterly_report(
     when = _checked_projection_date(year, quarter, projection_date)
     period = year.quarter(quarter)
     months = 3 * quarter
-    ytd = {k: ledger.year_to_date(year, period.end, scheme=k) for k in agreement.scheme_ids}
+    ytd = ledger.totals_by_scheme(DateRange(year.start, min(period.end, year.end)))
     ytd_net = {k: v.net for k, v in ytd.items()}
     outturn, method = _outturns(agreement, ytd_net, months, given)
     projection = _projected_ledger(agreement, ledger, year, quarter, ytd_net, outturn, method)

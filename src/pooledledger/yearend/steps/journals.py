@@ -40,11 +40,11 @@ Posting = tuple[PartnerId, str, Lines, Lines, SchemeId | None, str]
 
 def is_closed(ledger: Ledger, year: FinancialYear) -> bool:
     """Whether ``year``'s :class:`YearClosed` marker is in the ledger, not reversed."""
+    markers = ledger.year_closed(year)
+    if not markers:
+        return False
     reversed_ids = {e.reverses for e in ledger.entries if e.entry is EntryKind.REVERSAL}
-    return any(
-        isinstance(e, YearClosed) and e.year == year and e.id not in reversed_ids
-        for e in ledger.entries
-    )
+    return any(e.id not in reversed_ids for e in markers)
 
 
 def _year_end_shares(
