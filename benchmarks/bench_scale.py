@@ -287,6 +287,7 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(JOBS[name](Path(agreement), Path(csv_path))))
         return 0
 
+    sys.path.insert(0, str(ROOT))  # run as a script: the repository root holds benchmarks/
     from benchmarks.bench_csv_import import generate
     from pooledledger.io.agreement_files import load_agreement
 
