@@ -55,7 +55,6 @@ def csv_cell(column: Column, value: Cell) -> str:
     """One cell as CSV text (see the module docs); text is neutralised.
 
         >>> from decimal import Decimal
-    from operator import itemgetter
         >>> csv_cell(Column("amount", "decimal"), Decimal("-45789.48"))
         '-45789.48'
         >>> csv_cell(Column("party", "str"), "=1+1")
