@@ -54,11 +54,11 @@ __all__ = ["csv_cell", "write_csv_tables", "write_table_csv"]
 def csv_cell(column: Column, value: Cell) -> str:
     """One cell as CSV text (see the module docs); text is neutralised.
 
-        >>> from decimal import Decimal
-        >>> csv_cell(Column("amount", "decimal"), Decimal("-45789.48"))
-        '-45789.48'
-        >>> csv_cell(Column("party", "str"), "=1+1")
-        "'=1+1"
+    >>> from decimal import Decimal
+    >>> csv_cell(Column("amount", "decimal"), Decimal("-45789.48"))
+    '-45789.48'
+    >>> csv_cell(Column("party", "str"), "=1+1")
+    "'=1+1"
     """
     if value is None:
         return ""
