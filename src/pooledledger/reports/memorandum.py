@@ -88,15 +88,6 @@ def _cell(pence: int) -> str:
     return "–" if pence == 0 else format_pence(pence)
 
 
-def _md_text(text: str) -> str:
-    """Free text (an income source, a category, a name) for a Markdown table cell.
-
-    A ``|`` would end the cell and a line end the row, so the one is escaped and the
-    other becomes a space; everything else is left as it is.
-    """
-    return " ".join(text.replace("|", "\\|").splitlines())
-
-
 # -- the model ------------------------------------------------------------------------
 
 
