@@ -291,7 +291,7 @@ def _close_files(
     default="auto",
     show_default=True,
     help="Line-level sheets (Ledger, Shares per line) in the workbook: auto leaves out "
-    "one over 100,000 rows (its rows are in the CSV tables); always writes them.",
+    "one over 5,000 rows (its rows are in the CSV tables); always writes them.",
 )
 @COLUMNS
 @SHEET
@@ -331,7 +331,7 @@ def close(
     agreement-of-balances at month 12 and each partner's statement as Markdown;
     the same as a printable HTML page with charts; an Excel workbook with every
     report (totals as formulas, native charts, the quarterly monitoring, the line-level
-    sheets up to 100,000 rows); and tidy CSV tables. Prints the memorandum account
+    sheets up to 5,000 rows); and tidy CSV tables. Prints the memorandum account
     summary.
 
     With --terminate DATE the agreement ends on DATE: the reports cover 1 April to

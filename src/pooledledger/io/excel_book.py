@@ -32,7 +32,7 @@ DATE_FORMAT = "dd/mm/yyyy"
 #: penny: 15 significant digits, what a spreadsheet keeps and shows.
 MAX_EXACT_PENCE = 10**15 - 1
 #: Line-level sheets with more rows than this are left out unless forced.
-LINE_SHEET_ROWS = 100_000
+LINE_SHEET_ROWS = 5_000
 #: Rows of an Excel worksheet (a forced line sheet is split across sheets beyond it).
 EXCEL_MAX_ROWS = 1_048_576
 
