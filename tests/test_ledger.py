@@ -585,3 +585,26 @@ class TestCapital:
         assert journals["PCT1"].balance(Account.EXPENDITURE_SHARE) == 32400000
         assert journals["LA"].balance(Account.ASSETS) == 0
         assert journals["LA"].balance(Account.EXPENDITURE_SHARE) == 64800000 + 1200000
+
+
+def test_entries_share_their_fields_set_and_a_copy_changes_only_its_own() -> None:
+    """Entries that set the same fields share one set (memory, docs/benchmarks.md);
+    ``model_copy(update=...)`` adds to a copy of it, never to the shared one."""
+    from pooledledger.core.money import to_money
+    from pooledledger.model.entries import fields_set
+
+    a = Expenditure(id="A1", scheme="S1", date=date(2025, 5, 1), net=to_money(1234))
+    b = Expenditure(id="A2", scheme="S1", date=date(2025, 5, 2), net=to_money(99))
+    assert a.model_fields_set is b.model_fields_set
+    assert a.model_fields_set is fields_set(["id", "scheme", "date", "net"])
+    assert a.vat is b.vat
+    assert a.vat == to_money(0)
+    c = a.model_copy(update={"supplier": "Acme"})
+    assert c.model_fields_set == {"id", "scheme", "date", "net", "supplier"}
+    assert a.model_fields_set == b.model_fields_set == {"id", "scheme", "date", "net"}
+    assert a.model_dump(exclude_unset=True) == {
+        "id": "A1",
+        "scheme": "S1",
+        "date": date(2025, 5, 1),
+        "net": to_money(1234),
+    }

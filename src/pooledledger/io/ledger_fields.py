@@ -20,6 +20,8 @@ from pooledledger.model.entries import (
     Income,
     Instalment,
     Reversal,
+    _Entry,
+    fields_set,
 )
 
 __all__ = [
@@ -155,7 +157,8 @@ def _defaults(model: ModelType) -> dict[str, Any]:
 def _plain(model: ModelType) -> bool:
     """True if ``model`` needs nothing from ``model_construct`` beyond setting its dict."""
     return (
-        not model.__pydantic_post_init__
+        # the entries' own post-init only shares the fields set: done here directly
+        model.model_post_init is _Entry.model_post_init
         and not model.__private_attributes__
         and not model.__pydantic_root_model__
         and model.model_config.get("extra") != "allow"
@@ -187,7 +190,7 @@ def construct_entry(kind: str, values: dict[str, Any]) -> Entry:
         return model.model_construct(_fields_set=set(values), **full)
     entry = model.__new__(model)
     _set(entry, "__dict__", full)
-    _set(entry, "__pydantic_fields_set__", set(values))
+    _set(entry, "__pydantic_fields_set__", fields_set(values))
     _set(entry, "__pydantic_extra__", None)
     _set(entry, "__pydantic_private__", None)
     return entry

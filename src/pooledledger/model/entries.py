@@ -23,9 +23,10 @@ fields at this boundary; the ledger turns them into integer pence once.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 from functools import cached_property
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, StringConstraints, model_validator
 
@@ -80,8 +81,39 @@ class ContributionKind(DomainEnum):
     BROUGHT_FORWARD = "BROUGHT_FORWARD"
 
 
+#: The VAT of an expenditure that names none: one shared £0.00 (Money is never
+#: changed in place), not one object per line.
+_NO_VAT = to_money(0)
+
+#: One set of field names per distinct combination, shared by the entries that set
+#: those fields (see :meth:`_Entry.model_post_init`).
+_FIELDS_SETS: dict[frozenset[str], set[str]] = {}
+
+
 class _Entry(FrozenModel):
     id: EntryId
+
+    def model_post_init(self, context: Any, /) -> None:
+        """Share the set of fields given with every entry that gave the same fields.
+
+        pydantic keeps one such set per instance (about 700 bytes): a ledger of a
+        million lines holds a handful of distinct ones (docs/benchmarks.md).  The set
+        is only read (``model_fields_set``, ``exclude_unset``); ``model_copy`` copies
+        it before adding to it, so sharing it changes nothing else.
+        """
+        object.__setattr__(
+            self, "__pydantic_fields_set__", fields_set(self.__pydantic_fields_set__)
+        )
+
+
+def fields_set(names: Iterable[str]) -> set[str]:
+    """The one shared set of these field names (see :meth:`_Entry.model_post_init`);
+    a reader that builds entries without validation uses it too."""
+    key = frozenset(names)
+    shared = _FIELDS_SETS.get(key)
+    if shared is None:
+        shared = _FIELDS_SETS.setdefault(key, set(key))
+    return shared
 
 
 class Contribution(_Entry):
@@ -148,7 +180,7 @@ class Expenditure(_Entry):
     scheme: SchemeId
     date: date
     net: Amount
-    vat: Amount = Field(default_factory=lambda: to_money(0))
+    vat: Amount = Field(default_factory=lambda: _NO_VAT)
     vat_recoverable: Amount | None = None
     supplier: str = ""
     category: str | None = None
