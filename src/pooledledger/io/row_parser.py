@@ -194,6 +194,21 @@ class RowParser:
         self.log.errors += count
 
     @property
+    def value_maps(self) -> dict[str, dict[str, str]]:
+        """The column map's value maps: field -> {code (casefolded): value}."""
+        return self._values
+
+    @property
+    def fixed_values(self) -> dict[str, object]:
+        """The column map's fixed values that parsed, as entry values."""
+        return self._fixed
+
+    @property
+    def cell_parser(self) -> CellParser:
+        """The parser of single cells (with its caches)."""
+        return self._cells
+
+    @property
     def table(self) -> Table | None:
         """The layout of the header last accepted by :meth:`start_table`, if any."""
         return self._table
@@ -247,7 +262,7 @@ class RowParser:
             if row.entry_id is not None:
                 self._bad_ids.add(row.entry_id)
             return
-        self._keep(t, construct_entry(kind, row.values), line)
+        self.keep(t, construct_entry(kind, row.values), line)
 
     def _width_ok(self, t: Table, cells: Sequence[object], line: int) -> bool:
         """False (``PL-CSV-010``) if the row has fewer cells than the header, or more given."""
@@ -467,7 +482,7 @@ class RowParser:
                 entry_id=row.entry_id,
             )
 
-    def _keep(self, t: Table, entry: Entry, line: int) -> None:
+    def keep(self, t: Table, entry: Entry, line: int) -> None:
         """Add a good row's entry, unless its id is taken (``PL-CSV-024``/``025``)."""
         seen = self._by_id.get(entry.id)
         if seen is not None:

@@ -1,0 +1,424 @@
+"""Reading a CSV file's data rows in bulk, column by column (layer L5).
+
+The row parser (:mod:`pooledledger.io.row_parser`) reads one row at a time.  For a
+whole CSV file already split into cells, :func:`add_bulk` does the same work a
+column at a time: it reads each column's distinct cells once (with the row
+parser's own cell rules, :mod:`pooledledger.io.cell_values`), reads plain amounts
+and ids with an exact pattern, and builds the entries of the rows that are
+entirely clean without a second validation, as the row parser does.
+
+A row is *clean* if it has as many cells as the header, a known entry kind, a good
+value in every cell its kind uses, a value in every cell its kind needs, nothing
+in the cells its kind does not use or in columns with no header name, and (on a
+spending line) a recoverable VAT between nothing and the VAT.  Every other row,
+and every row of a kind the header cannot serve, goes through
+:meth:`~pooledledger.io.row_parser.RowParser.add_row` unchanged, in line order with
+the clean rows, so its issues are exactly those of the row parser and come in the
+same order (docs/csv-import.md#what-happens-on-import).  A clean row makes no
+issue in the row parser either, except a repeated id, which is reported in line
+order here too (``PL-CSV-024``/``025``).
+
+The layouts of ``[amounts]`` (debit and credit columns, an indicator) are not read
+here: :func:`bulk_ready` is false for them and the reader uses the row parser for
+the whole file.  See docs/benchmarks.md for the speed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from decimal import Decimal
+from operator import itemgetter
+from typing import Any
+
+from pooledledger.core.money import to_pence
+from pooledledger.io.agreement_files import MAX_PENCE
+from pooledledger.io.cell_values import CellError, CellParser, money
+from pooledledger.io.column_maps import ColumnMap
+from pooledledger.io.ledger_fields import (
+    AMOUNT_FIELDS,
+    KINDS,
+    MAX_CELL_CHARS,
+    SKIP,
+    TEXT_FIELDS,
+    entry_template,
+)
+from pooledledger.io.ledger_header import Table
+from pooledledger.io.row_parser import PROGRESS_EVERY, RowParser
+from pooledledger.model.entries import Entry
+
+__all__ = ["add_bulk", "bulk_ready"]
+
+#: A cell that holds nothing (the field is not given).
+_EMPTY: Any = type("_Empty", (), {"__repr__": lambda self: "<empty>"})()
+#: A cell the row parser would refuse: its row goes through the row parser.
+_BAD: Any = type("_Bad", (), {"__repr__": lambda self: "<bad>"})()
+
+# Amounts read here (docs/csv-import.md#amounts): 1234.56, -1234.56, £1,234.56,
+# -£1,234.56, (1,234.56), (£1,234.56), at most two decimals, ASCII digits only.
+# Anything else (spaces, a sign after the £, three decimals...) is read by the
+# row parser's own rules.
+_WHOLE = r"(\d{1,3}(?:,\d{3})+|\d+)"
+_AMOUNT_RE = re.compile(
+    rf"(-?)£?{_WHOLE}(?:\.(\d\d?))?|\(£?{_WHOLE}(?:\.(\d\d?))?\)",
+    re.ASCII,
+)
+# An id as cell_values reads it (ID_PATTERN), no longer than a cell may be.
+_ID_RE = re.compile(rf"[A-Za-z0-9][A-Za-z0-9_.-]{{0,{MAX_CELL_CHARS - 1}}}", re.ASCII)
+_ID_FIELDS_FAST = frozenset({"id", "reverses"})  # nearly every cell distinct
+
+_new = object.__new__
+_set = object.__setattr__
+
+
+def bulk_ready(column_map: ColumnMap) -> bool:
+    """True if rows read under ``column_map`` can be read in bulk (no ``[amounts]``)."""
+    return column_map.amounts is None
+
+
+# -- cells -------------------------------------------------------------------------
+
+
+class _Cells:
+    """Reads one field's cells as the row parser's ``_read_fields`` does, per cell."""
+
+    def __init__(self, parser: RowParser) -> None:
+        self._parser = CellParser(parser.column_map.date_format)
+        self._values = parser.value_maps
+
+    def reader(self, name: str) -> Callable[[str], object]:
+        """The value of one cell for ``name``: its entry value, ``_EMPTY`` or ``_BAD``."""
+        vmap = self._values.get(name)
+        text = name in TEXT_FIELDS
+        parse = self._parser.parse
+
+        def value(cell: str) -> object:
+            raw = cell.strip()
+            if len(raw) > MAX_CELL_CHARS:
+                return _BAD
+            if vmap and raw != "":
+                raw = vmap.get(raw.casefold(), raw)
+            if raw == "":
+                return _EMPTY
+            if text and raw[0] not in "#'":
+                return raw
+            try:
+                return parse(name, raw)
+            except CellError:
+                return _BAD
+
+        return value
+
+    def column(self, name: str, cells: Sequence[str]) -> list[object]:
+        """The values of ``cells`` for field ``name`` (each distinct cell read once).
+
+        An amount's value is ``(Money, pence)``.
+        """
+        value = self.reader(name)
+        if name in AMOUNT_FIELDS:
+            if name in self._values:
+                return [_with_pence(v) for v in _by_distinct(value, cells)]
+            return _amounts(value, cells)
+        if name in self._values:
+            return _by_distinct(value, cells)
+        if name in _ID_FIELDS_FAST:
+            ok = _ID_RE.fullmatch
+            return [c if ok(c) else value(c) for c in cells]
+        return _by_distinct(value, cells)
+
+
+def _by_distinct(value: Callable[[str], object], cells: Sequence[str]) -> list[object]:
+    seen = {c: value(c) for c in set(cells)}
+    return list(map(seen.__getitem__, cells))
+
+
+def _pence(cell: str) -> int | None:
+    """Exact pence of an amount in one of the plain forms, or None (not read here)."""
+    m = _AMOUNT_RE.fullmatch(cell)
+    if m is None:
+        return None
+    if m[2] is not None:
+        whole, frac, negative = m[2], m[3], m[1] == "-"
+    else:
+        whole, frac, negative = m[4], m[5], True
+    digits = whole.replace(",", "")
+    if len(digits) > 20:
+        return None
+    pence = int(digits) * 100 + (int(frac.ljust(2, "0")) if frac else 0)
+    if pence > MAX_PENCE:
+        return None  # the row parser's own message (PL-CSV-036)
+    return -pence if negative else pence
+
+
+def _with_pence(value: object) -> object:
+    """An amount's ``(Money, pence)``; ``_EMPTY`` and ``_BAD`` as they are."""
+    if value is _EMPTY or value is _BAD:
+        return value
+    return (value, to_pence(value))
+
+
+def _amounts(value: Callable[[str], object], cells: Sequence[str]) -> list[object]:
+    """``(Money, pence)`` of each amount cell, ``_EMPTY`` or ``_BAD``."""
+    out: list[object] = []
+    add = out.append
+    for c in cells:
+        if not c:
+            add(_EMPTY)
+            continue
+        p = _pence(c)
+        add(_with_pence(value(c)) if p is None else (money(p), p))
+    return out
+
+
+# -- rows --------------------------------------------------------------------------
+
+
+class _Bulk:
+    """One file's data rows, read column by column."""
+
+    def __init__(self, parser: RowParser, t: Table, rows: Sequence[list[str]]) -> None:
+        self.parser = parser
+        self.t = t
+        self.rows = rows
+        self.cells = _Cells(parser)
+        width = t.width
+        self.nonblank = list(map(any, rows))
+        widths = list(map(len, rows))
+        self.slow = [b and w != width for b, w in zip(self.nonblank, widths, strict=True)]
+        if any(self.slow) or min(widths, default=width) != width:
+            filler = [""] * width
+            rows = [r if len(r) == width else filler for r in rows]
+        self.columns: list[tuple[str, ...]] = list(zip(*rows, strict=True)) or [
+            () for _ in range(width)
+        ]
+        self.entries: list[Entry | None] = [None] * len(rows)
+
+    def mark(self, indices: Sequence[int]) -> None:
+        slow = self.slow
+        for i in indices:
+            slow[i] = True
+
+    def kinds(self) -> dict[str, list[int]]:
+        """The rows of each entry kind (blank and slow rows left out)."""
+        parser, t = self.parser, self.t
+        n = len(self.rows)
+        fixed = parser.fixed_values.get("entry")
+        if fixed is not None:
+            kind_of: Sequence[str | None] = [str(fixed)] * n
+        else:
+            kind_of = _by_distinct(self._entry_kind, self.columns[t.index["entry"]])  # type: ignore[assignment]
+        out: dict[str, list[int]] = {}
+        for i, (kind, keep, slow) in enumerate(zip(kind_of, self.nonblank, self.slow, strict=True)):
+            if not keep or slow:
+                continue
+            if kind is None:
+                self.slow[i] = True
+            else:
+                out.setdefault(kind, []).append(i)
+        return out
+
+    def _entry_kind(self, cell: str) -> str | None:
+        """The kind an entry cell gives, as ``RowParser._entry_kind``; None if not clean."""
+        raw = cell.strip()
+        if not raw:
+            return None
+        codes = self.parser.value_maps.get("entry")
+        if codes is not None:
+            mapped = codes.get(raw.casefold())
+            if mapped is not None and mapped.lower() == SKIP:
+                return None  # the row parser notes the skipped row
+            raw = mapped if mapped is not None else raw
+        try:
+            return str(self.parser.cell_parser.parse("entry", raw))
+        except CellError:
+            return None
+
+    def check_blank_columns(self) -> None:
+        """Rows with a value in a column with no header name (``PL-CSV-009``)."""
+        for pos in self.t.blank_columns:
+            col = self.columns[pos]
+            self.mark([i for i, c in enumerate(col) if c and not c.isspace()])
+
+    def read_kind(self, kind: str, idx: list[int]) -> None:
+        """Read the rows ``idx`` of one kind; build the entries of the clean ones."""
+        parser, t = self.parser, self.t
+        gather = _gatherer(idx)
+        bad: set[int] = set()  # positions in idx
+        for pos in t.unused[kind]:
+            sub = gather(self.columns[pos])
+            if any(sub):
+                bad.update(j for j, c in enumerate(sub) if c and not c.isspace())
+        fields: list[tuple[str, list[object]]] = []
+        fixed: dict[str, object] = {}
+        for name, pos, required in t.plan[kind]:
+            if pos < 0:
+                if name in parser.fixed_values:
+                    fixed[name] = parser.fixed_values[name]
+                elif required or name in parser.column_map.fixed:
+                    self.mark(idx)  # the row parser reports the missing column
+                    return
+                continue
+            values = self.cells.column(name, gather(self.columns[pos]))
+            for j, v in enumerate(values):
+                if v is _BAD or (required and v is _EMPTY):
+                    bad.add(j)
+            fields.append((name, values))
+        if kind == "expenditure":
+            bad.update(_bad_recoverable_vat(dict(fields)))
+        if bad:
+            self.mark([idx[j] for j in bad])
+        clean = [j for j in range(len(idx)) if j not in bad] if bad else range(len(idx))
+        _build(kind, fields, fixed, clean, idx, self.entries)
+
+    def run(self, progress: Callable[[int], None] | None) -> int:
+        """Read every row (clean ones here, the others by the row parser); the row count."""
+        self.check_blank_columns()
+        for kind, idx in self.kinds().items():
+            self.read_kind(kind, idx)
+        return self.keep_all(progress)
+
+    def keep_all(self, progress: Callable[[int], None] | None) -> int:
+        """Add the rows in line order: entries kept, other rows parsed by the row parser."""
+        parser, t, rows = self.parser, self.t, self.rows
+        lines = self.lines
+        done = 0
+        keep, add = parser.keep, parser.add_row
+        for i, entry in enumerate(self.entries):
+            if not self.nonblank[i]:
+                continue
+            if entry is None:
+                add(rows[i], lines[i])
+            else:
+                keep(t, entry, lines[i])
+            parser.last_line = lines[i]
+            done += 1
+            if progress is not None and done % PROGRESS_EVERY == 0:
+                progress(done)
+        return done
+
+    lines: Sequence[int] = ()
+
+
+def _gatherer(idx: list[int]) -> Callable[[Sequence[str]], Sequence[str]]:
+    if len(idx) == 1:
+        one = idx[0]
+        return lambda col: (col[one],)
+    return itemgetter(*idx)  # type: ignore[return-value]
+
+
+def _bad_recoverable_vat(fields: dict[str, list[object]]) -> list[int]:
+    """Rows whose recoverable VAT is not between 0 and the VAT (``PL-CSV-030``)."""
+    recs = fields.get("vat_recoverable")
+    if recs is None:
+        return []
+    vats = fields.get("vat")
+    zero = Decimal(0)
+    out: list[int] = []
+    for j, rec in enumerate(recs):
+        if rec is _EMPTY or rec is _BAD:
+            continue
+        vat = vats[j] if vats is not None else _EMPTY
+        if vat is _BAD:
+            continue
+        v = zero if vat is _EMPTY else vat[0].amount  # type: ignore[index]
+        if not min(zero, v) <= rec[0].amount <= max(zero, v):  # type: ignore[index]
+            out.append(j)
+    return out
+
+
+#: The cached pence an entry kind's amounts give: (``cached_property`` name, field).
+_PENCE_OF: dict[str, tuple[tuple[str, str], ...]] = {
+    "contribution": (("pence", "amount"),),
+    "instalment": (("pence", "amount"),),
+    "income": (("pence", "amount"),),
+    "expenditure": (("net_pence", "net"), ("vat_pence", "vat")),
+}
+
+
+def _split_amounts(values: list[object]) -> tuple[list[object], list[object]]:
+    """``(Money, pence)`` values as a list of Money and a list of pence."""
+    money_of: list[object] = []
+    pence_of: list[object] = []
+    for v in values:
+        if v.__class__ is tuple:
+            money_of.append(v[0])  # type: ignore[index]
+            pence_of.append(v[1])  # type: ignore[index]
+        else:
+            money_of.append(v)
+            pence_of.append(v)
+    return money_of, pence_of
+
+
+def _build(
+    kind: str,
+    fields: list[tuple[str, list[object]]],
+    fixed: dict[str, object],
+    clean: Sequence[int],
+    idx: list[int],
+    entries: list[Entry | None],
+) -> None:
+    """The entries of the clean rows of one kind, as ``construct_entry`` builds them.
+
+    Each entry also gets the pence of its amounts (the ``cached_property`` values
+    ``pence``, ``net_pence``, ``vat_pence`` its model would work out on first use).
+    """
+    if not clean:
+        return
+    model = KINDS[kind][0]
+    template = entry_template(kind)
+    template.update(fixed)
+    # rows grouped by the optional fields they leave empty: one set of names each
+    mixed = [(name, vals) for name, vals in fields if any(vals[j] is _EMPTY for j in clean)]
+    groups: dict[tuple[str, ...], list[int]] = {}
+    if mixed:
+        for j in clean:
+            absent = tuple(name for name, vals in mixed if vals[j] is _EMPTY)
+            groups.setdefault(absent, []).append(j)
+    else:
+        groups[()] = list(clean)
+    # the pence of each amount: from its column, else from its default (or fixed) value
+    pence_cols = {
+        f"{name}#pence": _split_amounts(vals)[1] for name, vals in fields if name in AMOUNT_FIELDS
+    }
+    money_cols = {name: _split_amounts(vals)[0] for name, vals in fields if name in AMOUNT_FIELDS}
+    for absent, js in groups.items():
+        gather = _gatherer(js)
+        names = [name for name, _ in fields if name not in absent]
+        columns = [gather(money_cols.get(name, vals)) for name, vals in fields if name not in absent]
+        base = dict(template)
+        for cached, field in _PENCE_OF.get(kind, ()):
+            if field in names:
+                names.append(cached)
+                columns.append(gather(pence_cols[f"{field}#pence"]))
+            elif base.get(field) is not None:
+                base[cached] = to_pence(base[field])
+        given = {name for name, _ in fields if name not in absent} | set(fixed)
+        for j, row in zip(js, zip(*columns, strict=True), strict=True):
+            full = base.copy()
+            full.update(zip(names, row))
+            entry = _new(model)
+            _set(entry, "__dict__", full)
+            _set(entry, "__pydantic_fields_set__", set(given))
+            _set(entry, "__pydantic_extra__", None)
+            _set(entry, "__pydantic_private__", None)
+            entries[idx[j]] = entry
+
+
+def add_bulk(
+    parser: RowParser,
+    rows: Sequence[list[str]],
+    lines: Sequence[int],
+    progress: Callable[[int], None] | None = None,
+) -> int:
+    """Add a CSV file's data ``rows`` (at physical ``lines``) to ``parser``.
+
+    The same entries, issues and ``progress`` calls as ``parser.add_rows``; returns
+    the number of rows that are not blank.
+    """
+    t = parser.table
+    if t is None:  # pragma: no cover - the reader starts a table first
+        raise ValueError("start_table() must accept a header before add_bulk()")
+    bulk = _Bulk(parser, t, rows)
+    bulk.lines = lines
+    return bulk.run(progress)
+
