@@ -31,9 +31,10 @@ from __future__ import annotations
 
 from bisect import insort
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import date
 from functools import cached_property
+from operator import attrgetter
 from typing import TYPE_CHECKING
 
 from pooledledger.books.lines import PoolLine as PoolLine
@@ -113,6 +114,18 @@ _KIND_RANK = {
 _DATES_RANK = ENTRY_CHECKS.index(check_dates)
 
 _ENTRY_TYPES = (Contribution, Instalment, Expenditure, Income, Reversal, Settlement, YearClosed)
+_EXACT_TYPES = frozenset(_ENTRY_TYPES)
+
+#: The date an entry of each exact type counts from (:func:`entry_date`).
+_DATE_OF: dict[type, Callable[[Entry], date]] = {
+    Contribution: attrgetter("effective_date"),
+    Instalment: lambda e: e.paid_date or e.due_date,  # type: ignore[union-attr]
+    Settlement: attrgetter("due_date"),
+    YearClosed: attrgetter("closed_on"),
+    Expenditure: attrgetter("date"),
+    Income: attrgetter("date"),
+    Reversal: attrgetter("date"),
+}
 
 
 def entry_date(entry: Entry) -> date:
@@ -130,8 +143,14 @@ def entry_date(entry: Entry) -> date:
 
 def _collect(entries: Iterable[Entry]) -> dict[str, Entry]:
     """Entries by id: refuses what is not a pool entry, and an id reused differently."""
-    by_id: dict[str, Entry] = {}
-    for entry in entries:
+    given = entries if isinstance(entries, list | tuple) else list(entries)
+    # the common case in one step: pool entries only, every id once
+    if all(type(e) in _EXACT_TYPES for e in given):
+        by_id = {e.id: e for e in given}
+        if len(by_id) == len(given):
+            return by_id
+    by_id = {}
+    for entry in given:
         if not isinstance(entry, _ENTRY_TYPES):
             raise LedgerError(
                 f"{entry!r} is not a pool ledger entry; s256/s76 transfers are grants, "
@@ -176,6 +195,20 @@ def _check_reversals(by_id: Mapping[str, Entry]) -> None:
 
 def _sort_key(entry: Entry) -> tuple[date, int, str]:
     return (entry_date(entry), _KIND_RANK[entry.entry], entry.id)
+
+
+def _canonical(entries: Iterable[Entry]) -> list[Entry]:
+    """``sorted(entries, key=_sort_key)``, in two stable sorts: by id, then by date
+    and kind (the same order, since ids are unique; cheaper keys)."""
+    by_id = sorted(entries, key=attrgetter("id"))
+    rank, date_of = _KIND_RANK, _DATE_OF
+    return sorted(
+        by_id,
+        key=lambda e: (
+            (f(e) if (f := date_of.get(type(e))) is not None else entry_date(e)),
+            rank[e.entry],
+        ),
+    )
 
 
 def _in_order(found: list[tuple[int, Issue]], by_id: Mapping[str, Entry]) -> None:
@@ -574,13 +607,13 @@ def _ordered(
     (all of them without a base), also in canonical order.  The base's entries are in
     canonical order already, so only the new ones are sorted in."""
     if base is None:
-        ordered = tuple(sorted(by_id.values(), key=_sort_key))
+        ordered = tuple(_canonical(by_id.values()))
         return ordered, list(ordered)
     known = base._by_id
     kept = [e for e in base.entries if by_id.get(e.id) is e]
     fresh = sorted((e for e in by_id.values() if known.get(e.id) is not e), key=_sort_key)
     if len(fresh) > _INSERT_AT_MOST:
-        return tuple(sorted(by_id.values(), key=_sort_key)), fresh
+        return tuple(_canonical(by_id.values())), fresh
     for e in fresh:
         insort(kept, e, key=_sort_key)
     return tuple(kept), fresh

@@ -27,13 +27,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from operator import itemgetter
 from typing import Any
 
-from pooledledger.core.money import to_pence
+from moneyed import Money
+
+from pooledledger.core.money import GBP, to_pence
 from pooledledger.io.agreement_files import MAX_PENCE
-from pooledledger.io.cell_values import CellError, CellParser, money
+from pooledledger.io.cell_values import CellError, CellParser
 from pooledledger.io.column_maps import ColumnMap
 from pooledledger.io.ledger_fields import (
     AMOUNT_FIELDS,
@@ -66,6 +69,8 @@ _AMOUNT_RE = re.compile(
 # An id as cell_values reads it (ID_PATTERN), no longer than a cell may be.
 _ID_RE = re.compile(rf"[A-Za-z0-9][A-Za-z0-9_.-]{{0,{MAX_CELL_CHARS - 1}}}", re.ASCII)
 _ID_FIELDS_FAST = frozenset({"id", "reverses"})  # nearly every cell distinct
+# text the row parser reads by its own rules (a spreadsheet error, a formula quote)
+_SPECIAL = re.compile("[#']").match
 
 _new = object.__new__
 _set = object.__setattr__
@@ -80,7 +85,7 @@ def bulk_ready(column_map: ColumnMap) -> bool:
 
 
 class _Cells:
-    """Reads one field's cells as the row parser's ``_read_fields`` does, per cell."""
+    """Reads one field's cells as the row parser's ``_read_fields`` does."""
 
     def __init__(self, parser: RowParser) -> None:
         self._parser = CellParser(parser.column_map.date_format)
@@ -109,65 +114,115 @@ class _Cells:
 
         return value
 
-    def column(self, name: str, cells: Sequence[str]) -> list[object]:
-        """The values of ``cells`` for field ``name`` (each distinct cell read once).
-
-        An amount's value is ``(Money, pence)``.
-        """
+    def column(self, name: str, cells: Sequence[str]) -> _Values:
+        """The values of ``cells`` for field ``name``: each as the row parser reads it."""
         value = self.reader(name)
+        if name in self._values:  # a value map: each distinct cell through it
+            out = _by_distinct(value, cells)
+            if name in AMOUNT_FIELDS:
+                out.pence = [_pence_of(v) for v in out.values]
+            return out
         if name in AMOUNT_FIELDS:
-            if name in self._values:
-                return [_with_pence(v) for v in _by_distinct(value, cells)]
             return _amounts(value, cells)
-        if name in self._values:
-            return _by_distinct(value, cells)
         if name in _ID_FIELDS_FAST:
-            ok = _ID_RE.fullmatch
-            return [c if ok(c) else value(c) for c in cells]
+            return _ids(value, cells)
+        if name in TEXT_FIELDS:
+            return _texts(value, cells)
         return _by_distinct(value, cells)
 
 
-def _by_distinct(value: Callable[[str], object], cells: Sequence[str]) -> list[object]:
+@dataclass(slots=True)
+class _Values:
+    """One field's values down a column: an entry value, ``_EMPTY`` or ``_BAD`` per row."""
+
+    values: list[object]
+    empty: list[int]  # the rows (positions) whose cell is empty
+    bad: list[int]  # the rows whose cell the row parser refuses
+    pence: list[object] | None = None  # an amount's pence per row
+
+
+def _positions(values: Sequence[object], which: object) -> list[int]:
+    return [j for j, v in enumerate(values) if v is which]
+
+
+def _by_distinct(value: Callable[[str], object], cells: Sequence[str]) -> _Values:
+    """Each distinct cell read once (dates, schemes, kinds: few distinct cells)."""
     seen = {c: value(c) for c in set(cells)}
-    return list(map(seen.__getitem__, cells))
+    values = list(map(seen.__getitem__, cells))
+    found = {id(v) for v in seen.values()}
+    return _Values(
+        values,
+        _positions(values, _EMPTY) if id(_EMPTY) in found else [],
+        _positions(values, _BAD) if id(_BAD) in found else [],
+    )
 
 
-def _pence(cell: str) -> int | None:
-    """Exact pence of an amount in one of the plain forms, or None (not read here)."""
-    m = _AMOUNT_RE.fullmatch(cell)
-    if m is None:
-        return None
-    if m[2] is not None:
-        whole, frac, negative = m[2], m[3], m[1] == "-"
-    else:
-        whole, frac, negative = m[4], m[5], True
-    digits = whole.replace(",", "")
-    if len(digits) > 20:
-        return None
-    pence = int(digits) * 100 + (int(frac.ljust(2, "0")) if frac else 0)
-    if pence > MAX_PENCE:
-        return None  # the row parser's own message (PL-CSV-036)
-    return -pence if negative else pence
+def _ids(value: Callable[[str], object], cells: Sequence[str]) -> _Values:
+    """Ids (nearly all distinct): an exact pattern first, the row parser's rule otherwise."""
+    ok = _ID_RE.fullmatch
+    if all(map(ok, cells)):
+        return _Values(list(cells), [], [])
+    values = [c if ok(c) else value(c) for c in cells]
+    return _Values(values, _positions(values, _EMPTY), _positions(values, _BAD))
 
 
-def _with_pence(value: object) -> object:
-    """An amount's ``(Money, pence)``; ``_EMPTY`` and ``_BAD`` as they are."""
+def _texts(value: Callable[[str], object], cells: Sequence[str]) -> _Values:
+    """Text as written, trimmed; a cell starting with ``#`` or ``'`` by the row parser."""
+    values: list[object] = list(map(str.strip, cells))
+    longest = max(map(len, values), default=0)  # type: ignore[arg-type]
+    if longest > MAX_CELL_CHARS or any(map(_SPECIAL, values)):  # type: ignore[arg-type]
+        return _by_distinct(value, cells)
+    empty = [j for j, v in enumerate(values) if v == ""] if "" in values else []
+    for j in empty:
+        values[j] = _EMPTY
+    return _Values(values, empty, [])
+
+
+def _pence_of(value: object) -> object:
+    """The pence of a Money value; ``_EMPTY`` and ``_BAD`` as they are."""
     if value is _EMPTY or value is _BAD:
         return value
-    return (value, to_pence(value))
+    return to_pence(value)
 
 
-def _amounts(value: Callable[[str], object], cells: Sequence[str]) -> list[object]:
-    """``(Money, pence)`` of each amount cell, ``_EMPTY`` or ``_BAD``."""
-    out: list[object] = []
-    add = out.append
-    for c in cells:
+def _amounts(value: Callable[[str], object], cells: Sequence[str]) -> _Values:
+    """Amounts: the plain forms read here exactly, any other by the row parser's rules.
+
+    A value is ``Money(Decimal(pence).scaleb(-2), GBP)``, as
+    :func:`~pooledledger.io.cell_values.money` makes it.
+    """
+    values: list[object] = []
+    pence_of: list[object] = []
+    empty: list[int] = []
+    bad: list[int] = []
+    add, add_pence = values.append, pence_of.append
+    match = _AMOUNT_RE.fullmatch
+    for j, c in enumerate(cells):
         if not c:
             add(_EMPTY)
+            add_pence(_EMPTY)
+            empty.append(j)
             continue
-        p = _pence(c)
-        add(_with_pence(value(c)) if p is None else (money(p), p))
-    return out
+        m = match(c)
+        if m is not None:
+            whole, frac, negative = (m[2], m[3], m[1]) if m[2] is not None else (m[4], m[5], "-")
+            digits = whole.replace(",", "")
+            if len(digits) <= 20:
+                pence = int(digits) * 100 + (int(frac) * (10 if len(frac) == 1 else 1) if frac else 0)
+                if pence <= MAX_PENCE:  # else the row parser's own PL-CSV-036
+                    if negative:
+                        pence = -pence
+                    add(Money(Decimal(pence).scaleb(-2), GBP))
+                    add_pence(pence)
+                    continue
+        v = value(c)
+        add(v)
+        add_pence(_pence_of(v))
+        if v is _EMPTY:
+            empty.append(j)
+        elif v is _BAD:
+            bad.append(j)
+    return _Values(values, empty, bad, pence_of)
 
 
 # -- rows --------------------------------------------------------------------------
@@ -206,7 +261,9 @@ class _Bulk:
         if fixed is not None:
             kind_of: Sequence[str | None] = [str(fixed)] * n
         else:
-            kind_of = _by_distinct(self._entry_kind, self.columns[t.index["entry"]])  # type: ignore[assignment]
+            cells = self.columns[t.index["entry"]]
+            seen = {c: self._entry_kind(c) for c in set(cells)}
+            kind_of = list(map(seen.__getitem__, cells))
         out: dict[str, list[int]] = {}
         for i, (kind, keep, slow) in enumerate(zip(kind_of, self.nonblank, self.slow, strict=True)):
             if not keep or slow:
@@ -248,7 +305,7 @@ class _Bulk:
             sub = gather(self.columns[pos])
             if any(sub):
                 bad.update(j for j, c in enumerate(sub) if c and not c.isspace())
-        fields: list[tuple[str, list[object]]] = []
+        fields: dict[str, _Values] = {}
         fixed: dict[str, object] = {}
         for name, pos, required in t.plan[kind]:
             if pos < 0:
@@ -258,13 +315,12 @@ class _Bulk:
                     self.mark(idx)  # the row parser reports the missing column
                     return
                 continue
-            values = self.cells.column(name, gather(self.columns[pos]))
-            for j, v in enumerate(values):
-                if v is _BAD or (required and v is _EMPTY):
-                    bad.add(j)
-            fields.append((name, values))
+            read = fields[name] = self.cells.column(name, gather(self.columns[pos]))
+            bad.update(read.bad)
+            if required:
+                bad.update(read.empty)
         if kind == "expenditure":
-            bad.update(_bad_recoverable_vat(dict(fields)))
+            bad.update(_bad_recoverable_vat(fields))
         if bad:
             self.mark([idx[j] for j in bad])
         clean = [j for j in range(len(idx)) if j not in bad] if bad else range(len(idx))
@@ -278,50 +334,75 @@ class _Bulk:
         return self.keep_all(progress)
 
     def keep_all(self, progress: Callable[[int], None] | None) -> int:
-        """Add the rows in line order: entries kept, other rows parsed by the row parser."""
-        parser, t, rows = self.parser, self.t, self.rows
-        lines = self.lines
+        """Add the rows in line order: entries kept, other rows parsed by the row parser.
+
+        Runs of clean rows whose ids are new are kept at once; ``progress`` is called
+        with every multiple of :data:`PROGRESS_EVERY` rows, as the row parser calls it.
+        """
+        parser, t, rows, lines = self.parser, self.t, self.rows, self.lines
         done = 0
-        keep, add = parser.keep, parser.add_row
+        run: list[int] = []
         for i, entry in enumerate(self.entries):
             if not self.nonblank[i]:
                 continue
-            if entry is None:
-                add(rows[i], lines[i])
-            else:
-                keep(t, entry, lines[i])
+            if entry is not None:
+                run.append(i)
+                continue
+            done = self._keep_run(run, done, progress)
+            run = []
+            parser.add_row(rows[i], lines[i])
             parser.last_line = lines[i]
             done += 1
             if progress is not None and done % PROGRESS_EVERY == 0:
                 progress(done)
-        return done
+        return self._keep_run(run, done, progress)
+
+    def _keep_run(
+        self, run: list[int], done: int, progress: Callable[[int], None] | None
+    ) -> int:
+        """Keep the entries of the clean rows ``run`` (in line order)."""
+        if not run:
+            return done
+        parser, t, lines = self.parser, self.t, self.lines
+        entries = [self.entries[i] for i in run]
+        at = [lines[i] for i in run]
+        ids = [e.id for e in entries]  # type: ignore[union-attr]
+        known = parser.where
+        if len(set(ids)) < len(ids) or not known.keys().isdisjoint(ids):
+            for e, line in zip(entries, at, strict=True):
+                parser.keep(t, e, line)  # type: ignore[arg-type]
+        else:
+            parser.keep_new(t, ids, entries, at)  # type: ignore[arg-type]
+        parser.last_line = at[-1]
+        if progress is not None:
+            for n in range((done // PROGRESS_EVERY + 1) * PROGRESS_EVERY, done + len(run) + 1, PROGRESS_EVERY):
+                progress(n)
+        return done + len(run)
 
     lines: Sequence[int] = ()
 
 
-def _gatherer(idx: list[int]) -> Callable[[Sequence[str]], Sequence[str]]:
+def _gatherer(idx: list[int]) -> Callable[[Sequence[Any]], Sequence[Any]]:
     if len(idx) == 1:
         one = idx[0]
         return lambda col: (col[one],)
     return itemgetter(*idx)  # type: ignore[return-value]
 
 
-def _bad_recoverable_vat(fields: dict[str, list[object]]) -> list[int]:
+def _bad_recoverable_vat(fields: dict[str, _Values]) -> list[int]:
     """Rows whose recoverable VAT is not between 0 and the VAT (``PL-CSV-030``)."""
     recs = fields.get("vat_recoverable")
     if recs is None:
         return []
-    vats = fields.get("vat")
+    vats = fields["vat"].values if "vat" in fields else None
     zero = Decimal(0)
     out: list[int] = []
-    for j, rec in enumerate(recs):
-        if rec is _EMPTY or rec is _BAD:
-            continue
+    for j, rec in enumerate(recs.values):
         vat = vats[j] if vats is not None else _EMPTY
-        if vat is _BAD:
+        if rec is _EMPTY or rec is _BAD or vat is _BAD:
             continue
-        v = zero if vat is _EMPTY else vat[0].amount  # type: ignore[index]
-        if not min(zero, v) <= rec[0].amount <= max(zero, v):  # type: ignore[index]
+        v = zero if vat is _EMPTY else vat.amount  # type: ignore[attr-defined]
+        if not min(zero, v) <= rec.amount <= max(zero, v):  # type: ignore[attr-defined]
             out.append(j)
     return out
 
@@ -335,23 +416,36 @@ _PENCE_OF: dict[str, tuple[tuple[str, str], ...]] = {
 }
 
 
-def _split_amounts(values: list[object]) -> tuple[list[object], list[object]]:
-    """``(Money, pence)`` values as a list of Money and a list of pence."""
-    money_of: list[object] = []
-    pence_of: list[object] = []
-    for v in values:
-        if v.__class__ is tuple:
-            money_of.append(v[0])  # type: ignore[index]
-            pence_of.append(v[1])  # type: ignore[index]
-        else:
-            money_of.append(v)
-            pence_of.append(v)
-    return money_of, pence_of
+def _groups(fields: dict[str, _Values], clean: Sequence[int]) -> dict[int, list[int]]:
+    """The clean rows grouped by which fields they leave empty (a bit per field)."""
+    n = len(clean)
+    always = 0  # fields empty on every clean row
+    mixed: list[tuple[int, list[int]]] = []
+    for bit, read in enumerate(fields.values()):
+        if read.empty:
+            empty = read.empty
+            if isinstance(clean, list):
+                wanted = set(clean)
+                empty = [j for j in empty if j in wanted]
+            if len(empty) == n:
+                always |= 1 << bit
+            elif empty:
+                mixed.append((1 << bit, empty))
+    if not mixed:
+        return {always: list(clean)}
+    mask = [always] * (max(clean) + 1)
+    for flag, empty in mixed:
+        for j in empty:
+            mask[j] |= flag
+    groups: dict[int, list[int]] = {}
+    for j in clean:
+        groups.setdefault(mask[j], []).append(j)
+    return groups
 
 
 def _build(
     kind: str,
-    fields: list[tuple[str, list[object]]],
+    fields: dict[str, _Values],
     fixed: dict[str, object],
     clean: Sequence[int],
     idx: list[int],
@@ -359,7 +453,7 @@ def _build(
 ) -> None:
     """The entries of the clean rows of one kind, as ``construct_entry`` builds them.
 
-    Each entry also gets the pence of its amounts (the ``cached_property`` values
+    Each entry also holds the pence of its amounts (the ``cached_property`` values
     ``pence``, ``net_pence``, ``vat_pence`` its model would work out on first use).
     """
     if not clean:
@@ -367,32 +461,19 @@ def _build(
     model = KINDS[kind][0]
     template = entry_template(kind)
     template.update(fixed)
-    # rows grouped by the optional fields they leave empty: one set of names each
-    mixed = [(name, vals) for name, vals in fields if any(vals[j] is _EMPTY for j in clean)]
-    groups: dict[tuple[str, ...], list[int]] = {}
-    if mixed:
-        for j in clean:
-            absent = tuple(name for name, vals in mixed if vals[j] is _EMPTY)
-            groups.setdefault(absent, []).append(j)
-    else:
-        groups[()] = list(clean)
-    # the pence of each amount: from its column, else from its default (or fixed) value
-    pence_cols = {
-        f"{name}#pence": _split_amounts(vals)[1] for name, vals in fields if name in AMOUNT_FIELDS
-    }
-    money_cols = {name: _split_amounts(vals)[0] for name, vals in fields if name in AMOUNT_FIELDS}
-    for absent, js in groups.items():
+    for mask, js in _groups(fields, clean).items():
         gather = _gatherer(js)
-        names = [name for name, _ in fields if name not in absent]
-        columns = [gather(money_cols.get(name, vals)) for name, vals in fields if name not in absent]
+        names = [name for bit, name in enumerate(fields) if not mask >> bit & 1]
+        given = {*names, *fixed}
+        columns = [gather(fields[name].values) for name in names]
         base = dict(template)
         for cached, field in _PENCE_OF.get(kind, ()):
-            if field in names:
+            pence = fields[field].pence if field in given and field in fields else None
+            if pence is not None:
                 names.append(cached)
-                columns.append(gather(pence_cols[f"{field}#pence"]))
+                columns.append(gather(pence))
             elif base.get(field) is not None:
-                base[cached] = to_pence(base[field])
-        given = {name for name, _ in fields if name not in absent} | set(fixed)
+                base[cached] = to_pence(base[field])  # a default or fixed amount
         for j, row in zip(js, zip(*columns, strict=True), strict=True):
             full = base.copy()
             full.update(zip(names, row))

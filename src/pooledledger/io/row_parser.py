@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from itertools import repeat
 from typing import Any
 
 from pooledledger.books.ledger import Ledger, LedgerError
@@ -492,16 +493,30 @@ class RowParser:
         self.where[entry.id] = (t.file, line)
         self.entries.append(entry)
         if isinstance(entry, Reversal):
-            index, headers = t.index, t.headers
-            self._reversals.append(
-                (
-                    entry,
-                    t.file,
-                    line,
-                    headers[index["reverses"]] if "reverses" in index else "reverses",
-                    headers[index["date"]] if "date" in index else "date",
-                )
+            self._reversal_at(t, entry, line)
+
+    def _reversal_at(self, t: Table, entry: Reversal, line: int) -> None:
+        index, headers = t.index, t.headers
+        self._reversals.append(
+            (
+                entry,
+                t.file,
+                line,
+                headers[index["reverses"]] if "reverses" in index else "reverses",
+                headers[index["date"]] if "date" in index else "date",
             )
+        )
+
+    def keep_new(
+        self, t: Table, ids: list[str], entries: list[Entry], lines: list[int]
+    ) -> None:
+        """:meth:`keep` for entries in line order whose ids are new and distinct."""
+        self._by_id.update(zip(ids, entries, strict=True))
+        self.where.update(zip(ids, zip(repeat(t.file), lines), strict=True))
+        self.entries += entries
+        for entry, line in zip(entries, lines, strict=True):
+            if isinstance(entry, Reversal):
+                self._reversal_at(t, entry, line)
 
     def add_rows(
         self,
