@@ -31,12 +31,14 @@ from __future__ import annotations
 
 from bisect import insort
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import date
 from functools import cached_property
-from operator import attrgetter
 from typing import TYPE_CHECKING
 
+from pooledledger.books.entry_order import canonical as _canonical
+from pooledledger.books.entry_order import entry_date as entry_date
+from pooledledger.books.entry_order import sort_key as _sort_key
 from pooledledger.books.lines import PoolLine as PoolLine
 from pooledledger.books.lines import Totals as Totals
 from pooledledger.books.lines import grouped_totals, make_pool_lines, period_index, sum_lines
@@ -100,45 +102,10 @@ class EntryConflictError(LedgerError):
     """The same entry id was posted twice with different content."""
 
 
-_KIND_RANK = {
-    "contribution": 0,
-    "instalment": 1,
-    "income": 2,
-    "expenditure": 3,
-    "reversal": 4,
-    "settlement": 5,
-    "year_closed": 6,
-}
-
-
 _DATES_RANK = ENTRY_CHECKS.index(check_dates)
 
 _ENTRY_TYPES = (Contribution, Instalment, Expenditure, Income, Reversal, Settlement, YearClosed)
 _EXACT_TYPES = frozenset(_ENTRY_TYPES)
-
-#: The date an entry of each exact type counts from (:func:`entry_date`).
-_DATE_OF: dict[type, Callable[[Entry], date]] = {
-    Contribution: attrgetter("effective_date"),
-    Instalment: lambda e: e.paid_date or e.due_date,  # type: ignore[union-attr]
-    Settlement: attrgetter("due_date"),
-    YearClosed: attrgetter("closed_on"),
-    Expenditure: attrgetter("date"),
-    Income: attrgetter("date"),
-    Reversal: attrgetter("date"),
-}
-
-
-def entry_date(entry: Entry) -> date:
-    """The date an entry counts from: effective, paid (else due) or transaction date."""
-    if isinstance(entry, Contribution):
-        return entry.effective_date
-    if isinstance(entry, Instalment):
-        return entry.paid_date or entry.due_date
-    if isinstance(entry, Settlement):
-        return entry.due_date
-    if isinstance(entry, YearClosed):
-        return entry.closed_on
-    return entry.date
 
 
 def _collect(entries: Iterable[Entry]) -> dict[str, Entry]:
@@ -191,24 +158,6 @@ def _check_reversals(by_id: Mapping[str, Entry]) -> None:
             if entry.reverses in reversed_ids:
                 raise LedgerError(f"{entry.reverses!r} is reversed more than once", entry.id)
             reversed_ids.add(entry.reverses)
-
-
-def _sort_key(entry: Entry) -> tuple[date, int, str]:
-    return (entry_date(entry), _KIND_RANK[entry.entry], entry.id)
-
-
-def _canonical(entries: Iterable[Entry]) -> list[Entry]:
-    """``sorted(entries, key=_sort_key)``, in two stable sorts: by id, then by date
-    and kind (the same order, since ids are unique; cheaper keys)."""
-    by_id = sorted(entries, key=attrgetter("id"))
-    rank, date_of = _KIND_RANK, _DATE_OF
-    return sorted(
-        by_id,
-        key=lambda e: (
-            (f(e) if (f := date_of.get(type(e))) is not None else entry_date(e)),
-            rank[e.entry],
-        ),
-    )
 
 
 def _in_order(found: list[tuple[int, Issue]], by_id: Mapping[str, Entry]) -> None:

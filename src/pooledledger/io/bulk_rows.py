@@ -208,7 +208,8 @@ def _amounts(value: Callable[[str], object], cells: Sequence[str]) -> _Values:
             whole, frac, negative = (m[2], m[3], m[1]) if m[2] is not None else (m[4], m[5], "-")
             digits = whole.replace(",", "")
             if len(digits) <= 20:
-                pence = int(digits) * 100 + (int(frac) * (10 if len(frac) == 1 else 1) if frac else 0)
+                cents = (int(frac) * 10 if len(frac) == 1 else int(frac)) if frac else 0
+                pence = int(digits) * 100 + cents
                 if pence <= MAX_PENCE:  # else the row parser's own PL-CSV-036
                     if negative:
                         pence = -pence
@@ -339,7 +340,7 @@ class _Bulk:
         Runs of clean rows whose ids are new are kept at once; ``progress`` is called
         with every multiple of :data:`PROGRESS_EVERY` rows, as the row parser calls it.
         """
-        parser, t, rows, lines = self.parser, self.t, self.rows, self.lines
+        parser, rows, lines = self.parser, self.rows, self.lines
         done = 0
         run: list[int] = []
         for i, entry in enumerate(self.entries):
@@ -357,9 +358,7 @@ class _Bulk:
                 progress(done)
         return self._keep_run(run, done, progress)
 
-    def _keep_run(
-        self, run: list[int], done: int, progress: Callable[[int], None] | None
-    ) -> int:
+    def _keep_run(self, run: list[int], done: int, progress: Callable[[int], None] | None) -> int:
         """Keep the entries of the clean rows ``run`` (in line order)."""
         if not run:
             return done
@@ -375,7 +374,9 @@ class _Bulk:
             parser.keep_new(t, ids, entries, at)  # type: ignore[arg-type]
         parser.last_line = at[-1]
         if progress is not None:
-            for n in range((done // PROGRESS_EVERY + 1) * PROGRESS_EVERY, done + len(run) + 1, PROGRESS_EVERY):
+            for n in range(
+                (done // PROGRESS_EVERY + 1) * PROGRESS_EVERY, done + len(run) + 1, PROGRESS_EVERY
+            ):
                 progress(n)
         return done + len(run)
 
@@ -386,7 +387,7 @@ def _gatherer(idx: list[int]) -> Callable[[Sequence[Any]], Sequence[Any]]:
     if len(idx) == 1:
         one = idx[0]
         return lambda col: (col[one],)
-    return itemgetter(*idx)  # type: ignore[return-value]
+    return itemgetter(*idx)
 
 
 def _bad_recoverable_vat(fields: dict[str, _Values]) -> list[int]:
@@ -394,15 +395,16 @@ def _bad_recoverable_vat(fields: dict[str, _Values]) -> list[int]:
     recs = fields.get("vat_recoverable")
     if recs is None:
         return []
-    vats = fields["vat"].values if "vat" in fields else None
+    vats: list[Any] | None = fields["vat"].values if "vat" in fields else None
     zero = Decimal(0)
     out: list[int] = []
+    rec: Any
     for j, rec in enumerate(recs.values):
         vat = vats[j] if vats is not None else _EMPTY
         if rec is _EMPTY or rec is _BAD or vat is _BAD:
             continue
-        v = zero if vat is _EMPTY else vat.amount  # type: ignore[attr-defined]
-        if not min(zero, v) <= rec.amount <= max(zero, v):  # type: ignore[attr-defined]
+        v = zero if vat is _EMPTY else vat.amount  # as io/entry_checks.py compares them
+        if not min(zero, v) <= rec.amount <= max(zero, v):
             out.append(j)
     return out
 
@@ -476,7 +478,7 @@ def _build(
                 base[cached] = to_pence(base[field])  # a default or fixed amount
         for j, row in zip(js, zip(*columns, strict=True), strict=True):
             full = base.copy()
-            full.update(zip(names, row))
+            full.update(zip(names, row, strict=True))
             entry = _new(model)
             _set(entry, "__dict__", full)
             _set(entry, "__pydantic_fields_set__", set(given))
@@ -502,4 +504,3 @@ def add_bulk(
     bulk = _Bulk(parser, t, rows)
     bulk.lines = lines
     return bulk.run(progress)
-

@@ -507,9 +507,7 @@ class RowParser:
             )
         )
 
-    def keep_new(
-        self, t: Table, ids: list[str], entries: list[Entry], lines: list[int]
-    ) -> None:
+    def keep_new(self, t: Table, ids: list[str], entries: list[Entry], lines: list[int]) -> None:
         """:meth:`keep` for entries in line order whose ids are new and distinct."""
         self._by_id.update(zip(ids, entries, strict=True))
         self.where.update(zip(ids, zip(repeat(t.file), lines), strict=True))

@@ -49,13 +49,9 @@ from pooledledger.core.errors import Issue, IssueError, Location, Severity, has_
 from pooledledger.core.money import format_pence
 from pooledledger.core.periods import FinancialYear
 from pooledledger.model import entry_checks
-from pooledledger.model.entries import EntryKind, Expenditure
+from pooledledger.model.entries import Expenditure, Income, Reversal
 from pooledledger.model.entry_checks import ENTRY_CHECKS, _issue, check_entries
 from pooledledger.model.partners import SchemeId
-
-_EXPENDITURE = EntryKind.EXPENDITURE
-_INCOME = EntryKind.INCOME
-_REVERSAL = EntryKind.REVERSAL
 
 __all__ = [
     "ENTRY_CHECKS",
@@ -266,18 +262,13 @@ def _schemes_by_date(ledger: Ledger) -> dict[date, set[SchemeId]]:
     if lines is not None:
         pairs = {(line.date, line.scheme) for line in lines}
     else:
-        pairs = {
-            (e.date, e.scheme)
-            for e in ledger.entries
-            if e.entry is _EXPENDITURE or e.entry is _INCOME
-        }
+        pool = (Expenditure, Income)
+        pairs = {(e.date, e.scheme) for e in ledger.entries if isinstance(e, pool)}
         for e in ledger.entries:
-            if e.entry is _REVERSAL:
+            if isinstance(e, Reversal):
                 original = ledger.get_or_none(e.reverses)
-                if original is not None and (
-                    original.entry is _EXPENDITURE or original.entry is _INCOME
-                ):
-                    pairs.add((e.date, original.scheme))  # type: ignore[union-attr]
+                if isinstance(original, pool):
+                    pairs.add((e.date, original.scheme))
     out: dict[date, set[SchemeId]] = {}
     for day, scheme in pairs:
         out.setdefault(day, set()).add(scheme)
