@@ -381,6 +381,8 @@ class RowParser:
                 elif how == "id":
                     if raw in ids:
                         values[name] = raw
+                        if name == "id":  # as below: the row's issues name its entry
+                            row.entry_id = raw
                         continue
                 elif how == "year":
                     hit = years.get(raw)
