@@ -31,7 +31,7 @@ from __future__ import annotations
 
 from bisect import insort
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import date
 from functools import cached_property
 from typing import TYPE_CHECKING
@@ -47,6 +47,7 @@ from pooledledger.books.vat import pool_cost, recoverable_vat, vat_body, vat_sha
 from pooledledger.core.errors import Issue, IssueError, Location, PooledLedgerError, Severity
 from pooledledger.core.money import to_pence
 from pooledledger.core.periods import DateRange, FinancialYear
+from pooledledger.model import entry_checks as _entry_checks
 from pooledledger.model.agreement import Agreement, VatModel
 from pooledledger.model.entries import (
     Contribution,
@@ -59,7 +60,12 @@ from pooledledger.model.entries import (
     Settlement,
     YearClosed,
 )
-from pooledledger.model.entry_checks import ENTRY_CHECKS, check_dates, check_reversal_dates
+from pooledledger.model.entry_checks import (
+    DATES_RANK,
+    ENTRY_CHECKS,
+    check_reversal_dates,
+    entry_issues,
+)
 from pooledledger.model.partners import PartnerId, SchemeId
 
 if TYPE_CHECKING:
@@ -101,8 +107,6 @@ class LedgerError(PooledLedgerError, ValueError):
 class EntryConflictError(LedgerError):
     """The same entry id was posted twice with different content."""
 
-
-_DATES_RANK = ENTRY_CHECKS.index(check_dates)
 
 _ENTRY_TYPES = (Contribution, Instalment, Expenditure, Income, Reversal, Settlement, YearClosed)
 _EXACT_TYPES = frozenset(_ENTRY_TYPES)
@@ -158,6 +162,18 @@ def _check_reversals(by_id: Mapping[str, Entry]) -> None:
             if entry.reverses in reversed_ids:
                 raise LedgerError(f"{entry.reverses!r} is reversed more than once", entry.id)
             reversed_ids.add(entry.reverses)
+
+
+def _entry_issues(
+    agreement: Agreement, fresh: list[Entry], original: Callable[[str], Entry | None]
+) -> list[tuple[int, Issue]]:
+    """The issues of :data:`ENTRY_CHECKS` (and of the reversals' dates) on ``fresh``,
+    each with its check's place: in one pass (:func:`entry_issues`) unless the checks
+    were replaced (a test counting them), then each check in turn."""
+    if ENTRY_CHECKS is _entry_checks.ENTRY_CHECKS:
+        return entry_issues(agreement, fresh, original)
+    found = [(rank, i) for rank, check in enumerate(ENTRY_CHECKS) for i in check(agreement, fresh)]
+    return found + [(DATES_RANK, i) for i in check_reversal_dates(agreement, fresh, original)]
 
 
 def _in_order(found: list[tuple[int, Issue]], by_id: Mapping[str, Entry]) -> None:
@@ -224,14 +240,7 @@ class Ledger:
         same = base is not None and base.agreement == agreement
         known = base._by_id if base is not None and same else {}
         ordered, fresh = _ordered(by_id, base if known else None)
-        found: list[tuple[int, Issue]] = [
-            (rank, issue)
-            for rank, check in enumerate(ENTRY_CHECKS)
-            for issue in check(agreement, fresh)
-        ]
-        found += [
-            (_DATES_RANK, issue) for issue in check_reversal_dates(agreement, fresh, by_id.get)
-        ]
+        found = _entry_issues(agreement, fresh, by_id.get)
         _in_order(found, by_id)
         if gate and any(issue.is_error for _, issue in found):
             raise IssueError([issue for _, issue in found], what="the entries posted")
