@@ -110,6 +110,7 @@ class EntryConflictError(LedgerError):
 
 _ENTRY_TYPES = (Contribution, Instalment, Expenditure, Income, Reversal, Settlement, YearClosed)
 _EXACT_TYPES = frozenset(_ENTRY_TYPES)
+_OTHER_TYPES = frozenset({Expenditure, Income, Reversal, Settlement})
 
 
 def _collect(entries: Iterable[Entry]) -> dict[str, Entry]:
@@ -343,6 +344,8 @@ class Ledger:
         """The contributions, instalments and year-closed markers, each in canonical order."""
         found: dict[type, list[Entry]] = {Contribution: [], Instalment: [], YearClosed: []}
         for e in self.entries:
+            if type(e) in _OTHER_TYPES:  # the lines: in no bucket (the common case)
+                continue
             for kind, bucket in found.items():
                 if isinstance(e, kind):
                     bucket.append(e)

@@ -29,6 +29,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from itertools import compress
 from operator import itemgetter
 from typing import Any
 
@@ -66,6 +67,8 @@ _AMOUNT_RE = re.compile(
     rf"(-?)£?{_WHOLE}(?:\.(\d\d?))?|\(£?{_WHOLE}(?:\.(\d\d?))?\)",
     re.ASCII,
 )
+# The common amount: pounds (at most 13 digits, so within MAX_PENCE) and two decimals.
+_PLAIN_RE = re.compile(r"-?\d{1,13}\.\d\d", re.ASCII)
 # An id as cell_values reads it (ID_PATTERN), no longer than a cell may be.
 _ID_RE = re.compile(rf"[A-Za-z0-9][A-Za-z0-9_.-]{{0,{MAX_CELL_CHARS - 1}}}", re.ASCII)
 _ID_FIELDS_FAST = frozenset({"id", "reverses"})  # nearly every cell distinct
@@ -196,12 +199,17 @@ def _amounts(value: Callable[[str], object], cells: Sequence[str]) -> _Values:
     empty: list[int] = []
     bad: list[int] = []
     add, add_pence = values.append, pence_of.append
-    match = _AMOUNT_RE.fullmatch
+    match, plain = _AMOUNT_RE.fullmatch, _PLAIN_RE.fullmatch
     for j, c in enumerate(cells):
         if not c:
             add(_EMPTY)
             add_pence(_EMPTY)
             empty.append(j)
+            continue
+        if plain(c):  # 1234.56, -12.50: the common case
+            pence = int(c.replace(".", "", 1))
+            add(Money(Decimal(pence).scaleb(-2), GBP))
+            add_pence(pence)
             continue
         m = match(c)
         if m is not None:
@@ -340,23 +348,23 @@ class _Bulk:
         Runs of clean rows whose ids are new are kept at once; ``progress`` is called
         with every multiple of :data:`PROGRESS_EVERY` rows, as the row parser calls it.
         """
-        parser, rows, lines = self.parser, self.rows, self.lines
-        done = 0
-        run: list[int] = []
-        for i, entry in enumerate(self.entries):
-            if not self.nonblank[i]:
-                continue
-            if entry is not None:
-                run.append(i)
-                continue
+        parser, rows, lines, nonblank = self.parser, self.rows, self.lines, self.nonblank
+        entries = self.entries
+        slow = [i for i, e in enumerate(entries) if e is None and nonblank[i]]
+        done = start = 0
+        for i in slow:
+            run = list(compress(range(start, i), nonblank[start:i]))
             done = self._keep_run(run, done, progress)
-            run = []
             parser.add_row(rows[i], lines[i])
             parser.last_line = lines[i]
             done += 1
             if progress is not None and done % PROGRESS_EVERY == 0:
                 progress(done)
-        return self._keep_run(run, done, progress)
+            start = i + 1
+        end = len(entries)
+        return self._keep_run(
+            list(compress(range(start, end), nonblank[start:end])), done, progress
+        )
 
     def _keep_run(self, run: list[int], done: int, progress: Callable[[int], None] | None) -> int:
         """Keep the entries of the clean rows ``run`` (in line order)."""
