@@ -375,20 +375,15 @@ class RowParser:
                     continue
                 if how == "date":
                     hit: object = dates.get(raw)
-                    if hit is not None:
-                        values[name] = hit
-                        continue
                 elif how == "id":
-                    if raw in ids:
-                        values[name] = raw
-                        if name == "id":  # as below: the row's issues name its entry
-                            row.entry_id = raw
-                        continue
-                elif how == "year":
-                    hit = years.get(raw)
-                    if hit is not None:
-                        values[name] = hit
-                        continue
+                    hit = raw if raw in ids else None
+                else:
+                    hit = years.get(raw) if how == "year" else None
+                if hit is not None:
+                    values[name] = hit
+                    if name == "id":  # as below: the row's issues name its entry
+                        row.entry_id = raw
+                    continue
             try:
                 values[name] = self._cells.parse(name, raw)
             except CellError as bad:
