@@ -240,22 +240,30 @@ def _amounts(value: Callable[[str], object], cells: Sequence[str]) -> _Values:
 class _Bulk:
     """One file's data rows, read column by column."""
 
-    def __init__(self, parser: RowParser, t: Table, rows: Sequence[list[str]]) -> None:
+    def __init__(self, parser: RowParser, t: Table, rows: list[list[str]]) -> None:
         self.parser = parser
         self.t = t
-        self.rows = rows
         self.cells = _Cells(parser)
         width = t.width
         self.nonblank = list(map(any, rows))
         widths = list(map(len, rows))
         self.slow = [b and w != width for b, w in zip(self.nonblank, widths, strict=True)]
+        #: the rows not as wide as the header, as read (the others are in the columns)
+        self.odd: dict[int, list[str]] = {}
         if any(self.slow) or min(widths, default=width) != width:
+            self.odd = {i: r for i, r in enumerate(rows) if len(r) != width}
             filler = [""] * width
             rows = [r if len(r) == width else filler for r in rows]
+        self.n = len(rows)
         self.columns: list[tuple[str, ...]] = list(zip(*rows, strict=True)) or [
             () for _ in range(width)
         ]
-        self.entries: list[Entry | None] = [None] * len(rows)
+        self.entries: list[Entry | None] = [None] * self.n
+
+    def row(self, i: int) -> list[str]:
+        """The cells of row ``i``, as read."""
+        odd = self.odd.get(i)
+        return odd if odd is not None else [col[i] for col in self.columns]
 
     def mark(self, indices: Sequence[int]) -> None:
         slow = self.slow
@@ -265,7 +273,7 @@ class _Bulk:
     def kinds(self) -> dict[str, list[int]]:
         """The rows of each entry kind (blank and slow rows left out)."""
         parser, t = self.parser, self.t
-        n = len(self.rows)
+        n = self.n
         fixed = parser.fixed_values.get("entry")
         if fixed is not None:
             kind_of: Sequence[str | None] = [str(fixed)] * n
@@ -348,14 +356,14 @@ class _Bulk:
         Runs of clean rows whose ids are new are kept at once; ``progress`` is called
         with every multiple of :data:`PROGRESS_EVERY` rows, as the row parser calls it.
         """
-        parser, rows, lines, nonblank = self.parser, self.rows, self.lines, self.nonblank
+        parser, lines, nonblank = self.parser, self.lines, self.nonblank
         entries = self.entries
         slow = [i for i, e in enumerate(entries) if e is None and nonblank[i]]
         done = start = 0
         for i in slow:
             run = list(compress(range(start, i), nonblank[start:i]))
             done = self._keep_run(run, done, progress)
-            parser.add_row(rows[i], lines[i])
+            parser.add_row(self.row(i), lines[i])
             parser.last_line = lines[i]
             done += 1
             if progress is not None and done % PROGRESS_EVERY == 0:
@@ -497,18 +505,19 @@ def _build(
 
 def add_bulk(
     parser: RowParser,
-    rows: Sequence[list[str]],
+    held: list[list[list[str]]],
     lines: Sequence[int],
     progress: Callable[[int], None] | None = None,
 ) -> int:
-    """Add a CSV file's data ``rows`` (at physical ``lines``) to ``parser``.
+    """Add a CSV file's data rows (at physical ``lines``) to ``parser``.
 
-    The same entries, issues and ``progress`` calls as ``parser.add_rows``; returns
-    the number of rows that are not blank.
+    ``held`` holds the list of rows and is emptied: the rows are let go once they are
+    in columns.  The same entries, issues and ``progress`` calls as
+    ``parser.add_rows``; returns the number of rows that are not blank.
     """
     t = parser.table
     if t is None:  # pragma: no cover - the reader starts a table first
         raise ValueError("start_table() must accept a header before add_bulk()")
-    bulk = _Bulk(parser, t, rows)
+    bulk = _Bulk(parser, t, held.pop())
     bulk.lines = lines
     return bulk.run(progress)

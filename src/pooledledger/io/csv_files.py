@@ -32,9 +32,12 @@ the header (:mod:`pooledledger.io.ledger_header`), debit/credit signs
 (:mod:`pooledledger.io.entry_checks`) and its issues
 (:mod:`pooledledger.io.row_issues`).
 
-Speed: cells are checked here, exactly, and the entries are then built with
-``model_construct`` (no second validation); repeated dates, years and ids are
-parsed once.  See docs/benchmarks.md for figures.
+Speed: the file's records are read at once and its data rows are checked column
+by column (:mod:`pooledledger.io.bulk_rows`); the rows that are not entirely clean,
+and every row under a column map with ``[amounts]``, go through the row parser,
+in line order, so the issues are the row parser's.  Cells are checked exactly and
+the entries are built without a second validation.  See docs/csv-import.md#speed
+and docs/benchmarks.md for figures.
 """
 
 from __future__ import annotations
@@ -253,7 +256,9 @@ def _read_csv_text(
     if bulk and bulk_ready(parser.column_map):
         records = _records(text)
         if records is not None and len(records[0]) >= parser.column_map.header_row:
-            return _read_records(agreement, parser, file, records, progress, checks)
+            held = [records]
+            del records  # _read_records lets the rows go once they are in columns
+            return _read_records(agreement, parser, file, held, progress, checks)
     return _read_rows(agreement, parser, file, text, progress, checks)
 
 
@@ -274,12 +279,15 @@ def _read_records(
     agreement: Agreement,
     parser: RowParser,
     file: str,
-    records: tuple[list[list[str]], Sequence[int]],
+    held: list[tuple[list[list[str]], Sequence[int]]],
     progress: Callable[[int], None] | None,
     checks: LedgerChecks,
 ) -> tuple[Ledger | None, list[Issue]]:
-    """Read a file's records (the header row among them), data rows in bulk."""
-    rows, lines = records
+    """Read a file's records (the header row among them), data rows in bulk.
+
+    ``held`` holds the records and is emptied, so they are freed as soon as read.
+    """
+    rows, lines = held.pop()
     first = _header_row(parser, file, iter(zip(lines, rows, strict=True)), [1])
     if first is None:
         return None, parser.issues
@@ -287,7 +295,9 @@ def _read_records(
     start = parser.column_map.header_row
     done = 0
     if parser.start_table(file, header, line):
-        done = add_bulk(parser, rows[start:], lines[start:], progress)
+        data = rows[start:]
+        del rows
+        done = add_bulk(parser, [data], lines[start:], progress)
     if progress is not None:
         progress(done)
     if parser.table is None:
