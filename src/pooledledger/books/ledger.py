@@ -31,11 +31,14 @@ from __future__ import annotations
 
 from bisect import insort
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import date
 from functools import cached_property
 from typing import TYPE_CHECKING
 
+from pooledledger.books.entry_order import canonical as _canonical
+from pooledledger.books.entry_order import entry_date as entry_date
+from pooledledger.books.entry_order import sort_key as _sort_key
 from pooledledger.books.lines import PoolLine as PoolLine
 from pooledledger.books.lines import Totals as Totals
 from pooledledger.books.lines import grouped_totals, make_pool_lines, period_index, sum_lines
@@ -44,6 +47,7 @@ from pooledledger.books.vat import pool_cost, recoverable_vat, vat_body, vat_sha
 from pooledledger.core.errors import Issue, IssueError, Location, PooledLedgerError, Severity
 from pooledledger.core.money import to_pence
 from pooledledger.core.periods import DateRange, FinancialYear
+from pooledledger.model import entry_checks as _entry_checks
 from pooledledger.model.agreement import Agreement, VatModel
 from pooledledger.model.entries import (
     Contribution,
@@ -56,7 +60,12 @@ from pooledledger.model.entries import (
     Settlement,
     YearClosed,
 )
-from pooledledger.model.entry_checks import ENTRY_CHECKS, check_dates, check_reversal_dates
+from pooledledger.model.entry_checks import (
+    DATES_RANK,
+    ENTRY_CHECKS,
+    check_reversal_dates,
+    entry_issues,
+)
 from pooledledger.model.partners import PartnerId, SchemeId
 
 if TYPE_CHECKING:
@@ -99,39 +108,21 @@ class EntryConflictError(LedgerError):
     """The same entry id was posted twice with different content."""
 
 
-_KIND_RANK = {
-    "contribution": 0,
-    "instalment": 1,
-    "income": 2,
-    "expenditure": 3,
-    "reversal": 4,
-    "settlement": 5,
-    "year_closed": 6,
-}
-
-
-_DATES_RANK = ENTRY_CHECKS.index(check_dates)
-
 _ENTRY_TYPES = (Contribution, Instalment, Expenditure, Income, Reversal, Settlement, YearClosed)
-
-
-def entry_date(entry: Entry) -> date:
-    """The date an entry counts from: effective, paid (else due) or transaction date."""
-    if isinstance(entry, Contribution):
-        return entry.effective_date
-    if isinstance(entry, Instalment):
-        return entry.paid_date or entry.due_date
-    if isinstance(entry, Settlement):
-        return entry.due_date
-    if isinstance(entry, YearClosed):
-        return entry.closed_on
-    return entry.date
+_EXACT_TYPES = frozenset(_ENTRY_TYPES)
+_OTHER_TYPES = frozenset({Expenditure, Income, Reversal, Settlement})
 
 
 def _collect(entries: Iterable[Entry]) -> dict[str, Entry]:
     """Entries by id: refuses what is not a pool entry, and an id reused differently."""
-    by_id: dict[str, Entry] = {}
-    for entry in entries:
+    given = entries if isinstance(entries, list | tuple) else list(entries)
+    # the common case in one step: pool entries only, every id once
+    if all(type(e) in _EXACT_TYPES for e in given):
+        by_id = {e.id: e for e in given}
+        if len(by_id) == len(given):
+            return by_id
+    by_id = {}
+    for entry in given:
         if not isinstance(entry, _ENTRY_TYPES):
             raise LedgerError(
                 f"{entry!r} is not a pool ledger entry; s256/s76 transfers are grants, "
@@ -174,8 +165,16 @@ def _check_reversals(by_id: Mapping[str, Entry]) -> None:
             reversed_ids.add(entry.reverses)
 
 
-def _sort_key(entry: Entry) -> tuple[date, int, str]:
-    return (entry_date(entry), _KIND_RANK[entry.entry], entry.id)
+def _entry_issues(
+    agreement: Agreement, fresh: list[Entry], original: Callable[[str], Entry | None]
+) -> list[tuple[int, Issue]]:
+    """The issues of :data:`ENTRY_CHECKS` (and of the reversals' dates) on ``fresh``,
+    each with its check's place: in one pass (:func:`entry_issues`) unless the checks
+    were replaced (a test counting them), then each check in turn."""
+    if ENTRY_CHECKS is _entry_checks.ENTRY_CHECKS:
+        return entry_issues(agreement, fresh, original)
+    found = [(rank, i) for rank, check in enumerate(ENTRY_CHECKS) for i in check(agreement, fresh)]
+    return found + [(DATES_RANK, i) for i in check_reversal_dates(agreement, fresh, original)]
 
 
 def _in_order(found: list[tuple[int, Issue]], by_id: Mapping[str, Entry]) -> None:
@@ -242,14 +241,7 @@ class Ledger:
         same = base is not None and base.agreement == agreement
         known = base._by_id if base is not None and same else {}
         ordered, fresh = _ordered(by_id, base if known else None)
-        found: list[tuple[int, Issue]] = [
-            (rank, issue)
-            for rank, check in enumerate(ENTRY_CHECKS)
-            for issue in check(agreement, fresh)
-        ]
-        found += [
-            (_DATES_RANK, issue) for issue in check_reversal_dates(agreement, fresh, by_id.get)
-        ]
+        found = _entry_issues(agreement, fresh, by_id.get)
         _in_order(found, by_id)
         if gate and any(issue.is_error for _, issue in found):
             raise IssueError([issue for _, issue in found], what="the entries posted")
@@ -352,6 +344,8 @@ class Ledger:
         """The contributions, instalments and year-closed markers, each in canonical order."""
         found: dict[type, list[Entry]] = {Contribution: [], Instalment: [], YearClosed: []}
         for e in self.entries:
+            if type(e) in _OTHER_TYPES:  # the lines: in no bucket (the common case)
+                continue
             for kind, bucket in found.items():
                 if isinstance(e, kind):
                     bucket.append(e)
@@ -574,13 +568,13 @@ def _ordered(
     (all of them without a base), also in canonical order.  The base's entries are in
     canonical order already, so only the new ones are sorted in."""
     if base is None:
-        ordered = tuple(sorted(by_id.values(), key=_sort_key))
+        ordered = tuple(_canonical(by_id.values()))
         return ordered, list(ordered)
     known = base._by_id
     kept = [e for e in base.entries if by_id.get(e.id) is e]
     fresh = sorted((e for e in by_id.values() if known.get(e.id) is not e), key=_sort_key)
     if len(fresh) > _INSERT_AT_MOST:
-        return tuple(sorted(by_id.values(), key=_sort_key)), fresh
+        return tuple(_canonical(by_id.values())), fresh
     for e in fresh:
         insort(kept, e, key=_sort_key)
     return tuple(kept), fresh

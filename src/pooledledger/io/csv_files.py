@@ -32,9 +32,12 @@ the header (:mod:`pooledledger.io.ledger_header`), debit/credit signs
 (:mod:`pooledledger.io.entry_checks`) and its issues
 (:mod:`pooledledger.io.row_issues`).
 
-Speed: cells are checked here, exactly, and the entries are then built with
-``model_construct`` (no second validation); repeated dates, years and ids are
-parsed once.  See docs/benchmarks.md for figures.
+Speed: the file's records are read at once and its data rows are checked column
+by column (:mod:`pooledledger.io.bulk_rows`); the rows that are not entirely clean,
+and every row under a column map with ``[amounts]``, go through the row parser,
+in line order, so the issues are the row parser's.  Cells are checked exactly and
+the entries are built without a second validation.  See docs/csv-import.md#speed
+and docs/benchmarks.md for figures.
 """
 
 from __future__ import annotations
@@ -44,12 +47,13 @@ import csv
 import gc
 import io
 import os
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 
 from pooledledger.books.ledger import Ledger
 from pooledledger.core.errors import Issue, IssueError, Location, Severity
 from pooledledger.io.agreement_files import MAX_PENCE
+from pooledledger.io.bulk_rows import add_bulk, bulk_ready
 from pooledledger.io.cell_values import parse_amount_cell, parse_pounds
 from pooledledger.io.column_maps import AmountSides, ColumnMap, load_column_map
 from pooledledger.io.ledger_fields import ENTRY_FIELDS, MAIN_AMOUNT, MAX_CELL_CHARS, SKIP
@@ -150,6 +154,20 @@ def read_ledger_csv(
     ``checks`` are the ledger checks run on the entries read (default: all of
     :func:`~pooledledger.yearend.checks.check_ledger`).
     """
+    return _read_ledger_csv(agreement, source, column_map, progress, checks)
+
+
+def _read_ledger_csv(
+    agreement: Agreement,
+    source: str | os.PathLike[str],
+    column_map: ColumnMap | None = None,
+    progress: Callable[[int], None] | None = None,
+    checks: LedgerChecks = check_ledger,
+    *,
+    bulk: bool = True,
+) -> tuple[Ledger | None, list[Issue]]:
+    """:func:`read_ledger_csv`; ``bulk=False`` reads every row with the row parser
+    alone, as the reference the bulk reader is tested against."""
     path = Path(source)
     file = str(path)
     try:
@@ -171,7 +189,7 @@ def read_ledger_csv(
         ]
     del data
     with gc_paused():
-        return _read_csv_text(agreement, file, text, column_map, progress, checks)
+        return _read_csv_text(agreement, file, text, column_map, progress, checks, bulk=bulk)
 
 
 def _has_nul_byte(parser: RowParser, file: str, text: str) -> bool:
@@ -227,10 +245,75 @@ def _read_csv_text(
     column_map: ColumnMap | None,
     progress: Callable[[int], None] | None,
     checks: LedgerChecks = check_ledger,
+    *,
+    bulk: bool = True,
 ) -> tuple[Ledger | None, list[Issue]]:
+    """Read the file's text; ``bulk=False`` reads every row with the row parser alone
+    (the reference the bulk reader is tested against)."""
     parser = RowParser(column_map)
     if _has_nul_byte(parser, file, text):
         return None, parser.issues
+    if bulk and bulk_ready(parser.column_map):
+        records = _records(text)
+        if records is not None and len(records[0]) >= parser.column_map.header_row:
+            held = [records]
+            del records  # _read_records lets the rows go once they are in columns
+            return _read_records(agreement, parser, file, held, progress, checks)
+    return _read_rows(agreement, parser, file, text, progress, checks)
+
+
+def _records(text: str) -> tuple[list[list[str]], Sequence[int]] | None:
+    """Every CSV record and its first physical line; None if the CSV is malformed."""
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    with _field_limit(_CSV_FIELD_LIMIT):
+        try:
+            rows = list(reader)
+        except csv.Error:
+            return None  # the row parser reports it, after the rows before it
+    if reader.line_num == len(rows):  # one line each
+        return rows, range(1, len(rows) + 1)
+    return rows, [line for line, _ in _csv_rows(text)]
+
+
+def _read_records(
+    agreement: Agreement,
+    parser: RowParser,
+    file: str,
+    held: list[tuple[list[list[str]], Sequence[int]]],
+    progress: Callable[[int], None] | None,
+    checks: LedgerChecks,
+) -> tuple[Ledger | None, list[Issue]]:
+    """Read a file's records (the header row among them), data rows in bulk.
+
+    ``held`` holds the records and is emptied, so they are freed as soon as read.
+    """
+    rows, lines = held.pop()
+    first = _header_row(parser, file, iter(zip(lines, rows, strict=True)), [1])
+    if first is None:
+        return None, parser.issues
+    line, header = first
+    start = parser.column_map.header_row
+    done = 0
+    if parser.start_table(file, header, line):
+        data = rows[start:]
+        del rows
+        done = add_bulk(parser, [data], lines[start:], progress)
+    if progress is not None:
+        progress(done)
+    if parser.table is None:
+        return None, parser.issues
+    return parser.finish(agreement, checks)
+
+
+def _read_rows(
+    agreement: Agreement,
+    parser: RowParser,
+    file: str,
+    text: str,
+    progress: Callable[[int], None] | None,
+    checks: LedgerChecks,
+) -> tuple[Ledger | None, list[Issue]]:
+    """Read a file's text one row at a time with the row parser."""
     at = [1]
     rows = iter(_csv_rows(text, at))
     done = 0

@@ -36,6 +36,7 @@ __all__ = [
     "SKIP",
     "TEXT_FIELDS",
     "construct_entry",
+    "entry_template",
 ]
 
 #: The most characters a cell may hold (``PL-CSV-043``): as many as an Excel cell
@@ -194,3 +195,13 @@ def construct_entry(kind: str, values: dict[str, Any]) -> Entry:
     _set(entry, "__pydantic_extra__", None)
     _set(entry, "__pydantic_private__", None)
     return entry
+
+
+def entry_template(kind: str) -> dict[str, Any]:
+    """A new dict of ``kind``'s model fields in order: each default, ``None`` if required.
+
+    The bulk reader (:mod:`pooledledger.io.bulk_rows`) fills in the given fields, as
+    :func:`construct_entry` does.
+    """
+    defaults = _DEFAULTS[kind]
+    return {name: defaults.get(name) for name in _ORDER[kind]}

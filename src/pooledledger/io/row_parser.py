@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from itertools import repeat
 from typing import Any
 
 from pooledledger.books.ledger import Ledger, LedgerError
@@ -194,6 +195,21 @@ class RowParser:
         self.log.errors += count
 
     @property
+    def value_maps(self) -> dict[str, dict[str, str]]:
+        """The column map's value maps: field -> {code (casefolded): value}."""
+        return self._values
+
+    @property
+    def fixed_values(self) -> dict[str, object]:
+        """The column map's fixed values that parsed, as entry values."""
+        return self._fixed
+
+    @property
+    def cell_parser(self) -> CellParser:
+        """The parser of single cells (with its caches)."""
+        return self._cells
+
+    @property
     def table(self) -> Table | None:
         """The layout of the header last accepted by :meth:`start_table`, if any."""
         return self._table
@@ -247,7 +263,7 @@ class RowParser:
             if row.entry_id is not None:
                 self._bad_ids.add(row.entry_id)
             return
-        self._keep(t, construct_entry(kind, row.values), line)
+        self.keep(t, construct_entry(kind, row.values), line)
 
     def _width_ok(self, t: Table, cells: Sequence[object], line: int) -> bool:
         """False (``PL-CSV-010``) if the row has fewer cells than the header, or more given."""
@@ -359,18 +375,15 @@ class RowParser:
                     continue
                 if how == "date":
                     hit: object = dates.get(raw)
-                    if hit is not None:
-                        values[name] = hit
-                        continue
                 elif how == "id":
-                    if raw in ids:
-                        values[name] = raw
-                        continue
-                elif how == "year":
-                    hit = years.get(raw)
-                    if hit is not None:
-                        values[name] = hit
-                        continue
+                    hit = raw if raw in ids else None
+                else:
+                    hit = years.get(raw) if how == "year" else None
+                if hit is not None:
+                    values[name] = hit
+                    if name == "id":  # as below: the row's issues name its entry
+                        row.entry_id = raw
+                    continue
             try:
                 values[name] = self._cells.parse(name, raw)
             except CellError as bad:
@@ -467,7 +480,7 @@ class RowParser:
                 entry_id=row.entry_id,
             )
 
-    def _keep(self, t: Table, entry: Entry, line: int) -> None:
+    def keep(self, t: Table, entry: Entry, line: int) -> None:
         """Add a good row's entry, unless its id is taken (``PL-CSV-024``/``025``)."""
         seen = self._by_id.get(entry.id)
         if seen is not None:
@@ -477,16 +490,28 @@ class RowParser:
         self.where[entry.id] = (t.file, line)
         self.entries.append(entry)
         if isinstance(entry, Reversal):
-            index, headers = t.index, t.headers
-            self._reversals.append(
-                (
-                    entry,
-                    t.file,
-                    line,
-                    headers[index["reverses"]] if "reverses" in index else "reverses",
-                    headers[index["date"]] if "date" in index else "date",
-                )
+            self._reversal_at(t, entry, line)
+
+    def _reversal_at(self, t: Table, entry: Reversal, line: int) -> None:
+        index, headers = t.index, t.headers
+        self._reversals.append(
+            (
+                entry,
+                t.file,
+                line,
+                headers[index["reverses"]] if "reverses" in index else "reverses",
+                headers[index["date"]] if "date" in index else "date",
             )
+        )
+
+    def keep_new(self, t: Table, ids: list[str], entries: list[Entry], lines: list[int]) -> None:
+        """:meth:`keep` for entries in line order whose ids are new and distinct."""
+        self._by_id.update(zip(ids, entries, strict=True))
+        self.where.update(zip(ids, zip(repeat(t.file), lines), strict=True))
+        self.entries += entries
+        for entry, line in zip(entries, lines, strict=True):
+            if isinstance(entry, Reversal):
+                self._reversal_at(t, entry, line)
 
     def add_rows(
         self,

@@ -48,6 +48,7 @@ from pooledledger.model.entries import (
 )
 
 __all__ = [
+    "DATES_RANK",
     "ENTRY_CHECKS",
     "FIRST_SUPPORTED_YEAR",
     "LAST_SUPPORTED_YEAR",
@@ -61,6 +62,7 @@ __all__ = [
     "check_signs",
     "check_unknown_partners",
     "check_unknown_schemes",
+    "entry_issues",
 ]
 
 #: The first and last financial years an entry may fall in (docs/ledger.md#the-gate).
@@ -117,15 +119,17 @@ def check_unknown_schemes(agreement: Agreement, entries: Sequence[Entry]) -> lis
             known = funds
         else:
             continue
-        out.append(
-            _issue(
-                "PL-LED-001",
-                e.id,
-                f"unknown scheme {e.scheme!r}; the agreement's schemes are {sorted(known)}",
-                "scheme",
-            )
-        )
+        out.append(_unknown_scheme(e.id, e.scheme, known))
     return out
+
+
+def _unknown_scheme(entry_id: str, scheme: str, known: set[str]) -> Issue:
+    return _issue(
+        "PL-LED-001",
+        entry_id,
+        f"unknown scheme {scheme!r}; the agreement's schemes are {sorted(known)}",
+        "scheme",
+    )
 
 
 def check_unknown_partners(agreement: Agreement, entries: Sequence[Entry]) -> list[Issue]:
@@ -138,19 +142,24 @@ def check_unknown_partners(agreement: Agreement, entries: Sequence[Entry]) -> li
         ) and e.partner not in known:
             out.append(_issue("PL-LED-002", e.id, f"unknown partner {e.partner!r}", "partner"))
         elif e.entry is _EXPENDITURE:
-            if e.procuring_partner is not None and e.procuring_partner not in known:
-                out.append(
-                    _issue(
-                        "PL-LED-002",
-                        e.id,
-                        f"unknown procuring partner {e.procuring_partner!r}",
-                        "procuring_partner",
-                    )
-                )
-            if e.paid_by is not None and e.paid_by not in known:
-                out.append(
-                    _issue("PL-LED-002", e.id, f"unknown paying partner {e.paid_by!r}", "paid_by")
-                )
+            out += _unknown_payers(e, known)
+    return out
+
+
+def _unknown_payers(e: Expenditure, known: set[str]) -> list[Issue]:
+    """PL-LED-002 for an expenditure line's procuring and paying partners."""
+    out: list[Issue] = []
+    if e.procuring_partner is not None and e.procuring_partner not in known:
+        out.append(
+            _issue(
+                "PL-LED-002",
+                e.id,
+                f"unknown procuring partner {e.procuring_partner!r}",
+                "procuring_partner",
+            )
+        )
+    if e.paid_by is not None and e.paid_by not in known:
+        out.append(_issue("PL-LED-002", e.id, f"unknown paying partner {e.paid_by!r}", "paid_by"))
     return out
 
 
@@ -288,31 +297,37 @@ def check_permitted_categories(agreement: Agreement, entries: Sequence[Entry]) -
         if e.entry is _EXPENDITURE and permitted.get(e.scheme):
             allowed = permitted[e.scheme]
             if e.category not in allowed:
-                out.append(
-                    _issue(
-                        "PL-LED-005",
-                        e.id,
-                        f"category {e.category!r} is not permitted expenditure for "
-                        f"scheme {e.scheme}; permitted: {sorted(allowed)}",
-                        "category",
-                    )
-                )
+                out.append(_not_permitted(e, allowed))
     return out
+
+
+def _not_permitted(e: Expenditure, allowed: set[str]) -> Issue:
+    return _issue(
+        "PL-LED-005",
+        e.id,
+        f"category {e.category!r} is not permitted expenditure for "
+        f"scheme {e.scheme}; permitted: {sorted(allowed)}",
+        "category",
+    )
 
 
 def check_capital_owner(agreement: Agreement, entries: Sequence[Entry]) -> list[Issue]:
     """PL-LED-007 (I-11): a capital item names the partner that procures and owns it."""
     return [
-        _issue(
-            "PL-LED-007",
-            e.id,
-            "capital item with no owner: the pool cannot own assets; "
-            "name the procuring partner, whose asset register it goes on",
-            "procuring_partner",
-        )
+        _no_owner(e.id)
         for e in entries
         if e.entry is _EXPENDITURE and e.capital and e.procuring_partner is None
     ]
+
+
+def _no_owner(entry_id: str) -> Issue:
+    return _issue(
+        "PL-LED-007",
+        entry_id,
+        "capital item with no owner: the pool cannot own assets; "
+        "name the procuring partner, whose asset register it goes on",
+        "procuring_partner",
+    )
 
 
 def check_signs(agreement: Agreement, entries: Sequence[Entry]) -> list[Issue]:
@@ -325,31 +340,35 @@ def check_signs(agreement: Agreement, entries: Sequence[Entry]) -> list[Issue]:
     out: list[Issue] = []
     for e in entries:
         if e.entry is _INCOME and e.pence < 0:
-            out.append(
-                _issue(
-                    "PL-LED-012",
-                    e.id,
-                    f"income of {format_pence(e.pence)} is negative, which adds to net "
-                    "spending; income is entered as a positive amount. Did you mean a "
-                    "reversal of the original income line, or a refund recorded as "
-                    "expenditure?",
-                    "amount",
-                    Severity.WARNING,
-                )
-            )
+            out.append(_negative_income(e.id, e.pence))
         elif e.entry is _EXPENDITURE and e.net_pence > 0 and e.vat_pence < 0:
-            out.append(
-                _issue(
-                    "PL-LED-013",
-                    e.id,
-                    f"VAT of {format_pence(e.vat_pence)} is negative on a positive net of "
-                    f"{format_pence(e.net_pence)}; a credit note has both negative. Is a sign "
-                    "typed wrongly?",
-                    "vat",
-                    Severity.WARNING,
-                )
-            )
+            out.append(_negative_vat(e.id, e.net_pence, e.vat_pence))
     return out
+
+
+def _negative_income(entry_id: str, pence: int) -> Issue:
+    return _issue(
+        "PL-LED-012",
+        entry_id,
+        f"income of {format_pence(pence)} is negative, which adds to net "
+        "spending; income is entered as a positive amount. Did you mean a "
+        "reversal of the original income line, or a refund recorded as "
+        "expenditure?",
+        "amount",
+        Severity.WARNING,
+    )
+
+
+def _negative_vat(entry_id: str, net_pence: int, vat_pence: int) -> Issue:
+    return _issue(
+        "PL-LED-013",
+        entry_id,
+        f"VAT of {format_pence(vat_pence)} is negative on a positive net of "
+        f"{format_pence(net_pence)}; a credit note has both negative. Is a sign "
+        "typed wrongly?",
+        "vat",
+        Severity.WARNING,
+    )
 
 
 #: Every entry-level check, in the order they run.
@@ -361,6 +380,81 @@ ENTRY_CHECKS: tuple[EntryCheck, ...] = (
     check_capital_owner,
     check_signs,
 )
+
+
+#: The place of :func:`check_dates` in :data:`ENTRY_CHECKS` (and of
+#: :func:`check_reversal_dates`, which is part of it).
+DATES_RANK = ENTRY_CHECKS.index(check_dates)
+
+
+def entry_issues(
+    agreement: Agreement, entries: Sequence[Entry], original: Callable[[str], Entry | None]
+) -> list[tuple[int, Issue]]:
+    """Every issue of :data:`ENTRY_CHECKS` and :func:`check_reversal_dates` on
+    ``entries``, each with its check's place in :data:`ENTRY_CHECKS`, in one pass.
+
+    The same issues as running the checks one after another: in check order, each
+    check's issues in the order of ``entries``.  A ledger runs this once per entry
+    posted (docs/ledger.md#the-gate).
+    """
+    lines = _scheme_ids(agreement, with_risk_pool=False)
+    funds = _scheme_ids(agreement, with_risk_pool=True)
+    partners = set(agreement.partner_order)
+    permitted = {s.id: set(s.permitted_categories) for s in agreement.schemes}
+    term_start, term_end = agreement.term.start, agreement.term.end
+    lo, hi = SUPPORTED_DATES.start, SUPPORTED_DATES.end
+    found: list[list[Issue]] = [[] for _ in ENTRY_CHECKS]
+    schemes, payers, dates, categories, owners, signs = found
+    for e in entries:
+        if e.entry is _EXPENDITURE:
+            if e.scheme not in lines:
+                schemes.append(_unknown_scheme(e.id, e.scheme, lines))
+            if e.procuring_partner is not None or e.paid_by is not None:
+                payers += _unknown_payers(e, partners)
+            if not lo <= e.date < hi:
+                dates += _out_of_range(e)
+            elif not term_start <= e.date < term_end:
+                dates.append(_outside_term(agreement, e.id, e.date))
+            allowed = permitted.get(e.scheme)
+            if allowed and e.category not in allowed:
+                categories.append(_not_permitted(e, allowed))
+            if e.capital and e.procuring_partner is None:
+                owners.append(_no_owner(e.id))
+            if e.net_pence > 0 and e.vat_pence < 0:
+                signs.append(_negative_vat(e.id, e.net_pence, e.vat_pence))
+        elif e.entry is _INCOME:
+            if e.scheme not in lines:
+                schemes.append(_unknown_scheme(e.id, e.scheme, lines))
+            if not lo <= e.date < hi:
+                dates += _out_of_range(e)
+            elif not term_start <= e.date < term_end:
+                dates.append(_outside_term(agreement, e.id, e.date))
+            if e.pence < 0:
+                signs.append(_negative_income(e.id, e.pence))
+        else:
+            _other_entry(agreement, e, funds, partners, original, found)
+    return [(rank, issue) for rank, issues in enumerate(found) for issue in issues]
+
+
+def _other_entry(
+    agreement: Agreement,
+    e: Entry,
+    funds: set[str],
+    partners: set[str],
+    original: Callable[[str], Entry | None],
+    found: list[list[Issue]],
+) -> None:
+    """:func:`entry_issues` for an entry that is not an expenditure or income line."""
+    schemes, payers, dates = found[0], found[1], found[DATES_RANK]
+    if (e.entry is _CONTRIBUTION or e.entry is _INSTALMENT) and e.scheme not in funds:
+        schemes.append(_unknown_scheme(e.id, e.scheme, funds))
+    if (
+        e.entry is _CONTRIBUTION or e.entry is _INSTALMENT or e.entry is _SETTLEMENT
+    ) and e.partner not in partners:
+        payers.append(_issue("PL-LED-002", e.id, f"unknown partner {e.partner!r}", "partner"))
+    dates += check_dates(agreement, (e,))
+    if e.entry is _REVERSAL:
+        dates += check_reversal_dates(agreement, (e,), original)
 
 
 def check_entries(agreement: Agreement, entries: Sequence[Entry]) -> list[Issue]:

@@ -42,6 +42,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable
 from datetime import date
+from typing import Final
 
 from pooledledger.books.apportion import scheme_weights
 from pooledledger.books.ledger import Ledger
@@ -49,9 +50,14 @@ from pooledledger.core.errors import Issue, IssueError, Location, Severity, has_
 from pooledledger.core.money import format_pence
 from pooledledger.core.periods import FinancialYear
 from pooledledger.model import entry_checks
-from pooledledger.model.entries import Expenditure
+from pooledledger.model.entries import EntryKind, Expenditure, Income
 from pooledledger.model.entry_checks import ENTRY_CHECKS, _issue, check_entries
 from pooledledger.model.partners import SchemeId
+
+# the entry kinds as module constants, as in model/entry_checks.py
+_EXPENDITURE: Final = EntryKind.EXPENDITURE
+_INCOME: Final = EntryKind.INCOME
+_REVERSAL: Final = EntryKind.REVERSAL
 
 __all__ = [
     "ENTRY_CHECKS",
@@ -121,7 +127,7 @@ def check_cross_subsidy(ledger: Ledger) -> list[Issue]:
     spent: dict[tuple[str, str, FinancialYear], int] = defaultdict(int)
     approved: dict[FinancialYear, dict[str, dict[str, int]]] = {}
     for e in ledger.entries:
-        if not (isinstance(e, Expenditure) and e.scheme in protected and e.procuring_partner):
+        if not (e.entry is _EXPENDITURE and e.procuring_partner and e.scheme in protected):
             continue
         year = FinancialYear.for_date(e.date)
         if year not in approved:
@@ -241,16 +247,38 @@ def check_contribution_totals(ledger: Ledger) -> list[Issue]:
 def check_scheme_weights(ledger: Ledger) -> list[Issue]:
     """PL-LED-010: every scheme with lines in a year has usable contribution weights."""
     out: list[Issue] = []
-    schemes_by_date: dict[date, set[SchemeId]] = {}
-    for line in ledger.pool_lines:
-        schemes_by_date.setdefault(line.date, set()).add(line.scheme)
     by_year: dict[FinancialYear, set[SchemeId]] = {}
-    for day, schemes in schemes_by_date.items():  # one year lookup per distinct date
+    for day, schemes in _schemes_by_date(ledger).items():  # one year lookup per date
         by_year.setdefault(FinancialYear.for_date(day), set()).update(schemes)
     for year in sorted(by_year):
         with_lines = by_year[year]
         _, _, issues = scheme_weights(ledger, year)
         out += [i for i in issues if i.location.field in {f"schemes[{s}]" for s in with_lines}]
+    return out
+
+
+def _schemes_by_date(ledger: Ledger) -> dict[date, set[SchemeId]]:
+    """The schemes of the pool lines on each date, without making the lines.
+
+    A pool line is an expenditure or income line, or a reversal of one (dated as
+    the reversal, in the scheme of the line it reverses): the lines of
+    :attr:`~pooledledger.books.ledger.Ledger.pool_lines`, used if already made.
+    """
+    lines = ledger.__dict__.get("pool_lines")
+    if lines is not None:
+        pairs = {(line.date, line.scheme) for line in lines}
+    else:
+        entries = ledger.entries
+        pairs = {(e.date, e.scheme) for e in entries if e.entry is _EXPENDITURE}
+        pairs.update((e.date, e.scheme) for e in entries if e.entry is _INCOME)
+        for e in ledger.entries:
+            if e.entry is _REVERSAL:
+                original = ledger.get_or_none(e.reverses)
+                if isinstance(original, Expenditure | Income):
+                    pairs.add((e.date, original.scheme))
+    out: dict[date, set[SchemeId]] = {}
+    for day, scheme in pairs:
+        out.setdefault(day, set()).add(scheme)
     return out
 
 
