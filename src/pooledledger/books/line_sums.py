@@ -11,9 +11,10 @@ never changes (docs/ledger.md), so each later reader is a lookup.
 The sums are kept as flat mappings in the order their keys first appear among the
 lines (the order the per-line loops they replace built their own mappings in), so
 the figures and their order are the same.  Sums of consecutive runs of lines add
-up (:meth:`LineSums.merged`): a period ending on a financial year's end is summed
-as two runs, its last day apart, so a fourth-quarter projection (whose forecast
-lines fall on that last day) reuses the first (docs/reports.md#the-quarterly-monitoring-report).
+up (:meth:`LineSums.merged`): a period is summed month by month, with a financial
+year's last day (where a quarterly projection's forecast lines fall) a run of its
+own, so a close and the projections of its quarters
+(docs/reports.md#the-quarterly-monitoring-report) share one walk of the year.
 
 The pool lines are in canonical order, so by date (docs/ledger.md): the lines of a
 period are one slice of them, found by bisection.
@@ -24,7 +25,8 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
+from itertools import pairwise
 from typing import TypeVar, cast
 
 from pooledledger.books.ledger import Ledger
@@ -34,7 +36,15 @@ from pooledledger.model.agreement import Agreement
 from pooledledger.model.entries import Entry, EntryKind, Expenditure, Income, Reversal
 from pooledledger.model.partners import PartnerId, SchemeId
 
-__all__ = ["CapitalLine", "LineSums", "line_sums", "reversals_of", "seed_line_sums", "sum_run"]
+__all__ = [
+    "CapitalLine",
+    "LineSums",
+    "line_sums",
+    "lines_between",
+    "reversals_of",
+    "seed_line_sums",
+    "sum_run",
+]
 
 _EXP = EntryKind.EXPENDITURE
 
@@ -49,10 +59,6 @@ class CapitalLine:
     line: PoolLine
     item: Expenditure
     before: int
-
-
-def _add(into: dict[K, int], key: K, value: int) -> None:
-    into[key] = into.get(key, 0) + value
 
 
 @dataclass(slots=True)
@@ -125,66 +131,72 @@ def _shifted(
     ]
 
 
-def _expenditure(
+def sum_run(
+    lines: Sequence[PoolLine], agreement: Agreement, get: Callable[[str], Entry | None]
+) -> LineSums:
+    """The sums of ``lines`` (a run of a ledger's pool lines, in canonical order);
+    ``get`` finds an entry by id (the line's own, or the one it reverses).  One walk;
+    what every line adds is summed here, the rest in :func:`_flows` and :func:`_reported`."""
+    s = LineSums(count=len(lines))
+    schemes = frozenset(agreement.scheme_ids)
+    host, partners = agreement.host, frozenset(agreement.partner_order)
+    amounts, vat_recovered, commissioned = s.amounts, s.vat_recovered, s.commissioned
+    by_category, income_by = s.by_category, s.income_by
+    for line in lines:
+        k, amount = line.scheme, line.amount
+        key = (k, line.kind)
+        before = amounts.get(key, 0)
+        amounts[key] = before + amount
+        e = get(line.reverses or line.entry_id)
+        if isinstance(e, Expenditure):  # an expenditure line, or its reversal
+            vat_recovered[k] = vat_recovered.get(k, 0) + line.vat_recovered
+            who = (k, e.procuring_partner or host)
+            commissioned[who] = commissioned.get(who, 0) + amount
+            _flows(s, line, e, host, partners)
+            if k in schemes:
+                cat = (k, e.category or "uncategorised")
+                by_category[cat] = by_category.get(cat, 0) + amount
+                _reported(s, line, e, before)
+        elif k in schemes and isinstance(e, Income):
+            source = (k, e.source or "other income")
+            income_by[source] = income_by.get(source, 0) + amount
+    return s
+
+
+def _flows(
     s: LineSums, line: PoolLine, e: Expenditure, host: PartnerId, partners: frozenset[PartnerId]
 ) -> None:
-    """The rule inputs and the flows of one expenditure line (or its reversal)."""
-    k, amount = line.scheme, line.amount
-    _add(s.vat_recovered, k, line.vat_recovered)
-    _add(s.commissioned, (k, e.procuring_partner or host), amount)
+    """Unauthorised spending, a partner's irrecoverable VAT on its own purchases, spending
+    paid directly and VAT recovered by (body, payer) of one expenditure line: what the
+    per-line loops of :mod:`pooledledger.yearend.steps.variance` and
+    :func:`pooledledger.books.journals.line_flows` summed."""
+    k, amount, by_body = line.scheme, line.amount, line.vat_by_body
     if e.unauthorised:
-        _add(s.unauthorised, k, amount)
+        s.unauthorised[k] = s.unauthorised.get(k, 0) + amount
     if e.procuring_partner in partners:
-        own = sum(v - r for _, v, r in line.vat_by_body)
-        _add(s.own_vat, (k, e.procuring_partner), own)
+        own = (k, e.procuring_partner)
+        s.own_vat[own] = s.own_vat.get(own, 0) + sum(v - r for _, v, r in by_body)
     payer = line.paid_by if line.paid_by in partners else host
     if payer != host and amount:
-        _add(s.direct, (k, payer), amount)
-    for body, _, recovered in line.vat_by_body:  # AGENT: each partner on its share
+        paid = (k, payer)
+        s.direct[paid] = s.direct.get(paid, 0) + amount
+    for body, _, recovered in by_body:  # AGENT: each partner on its share
         if recovered:
-            to = body if body in partners else host
-            _add(s.vat_flows, (k, to, payer), recovered)
+            flow = (k, body if body in partners else host, payer)
+            s.vat_flows[flow] = s.vat_flows.get(flow, 0) + recovered
 
 
-def _reported(s: LineSums, line: PoolLine, e: Expenditure | Income, before: int) -> None:
-    """The memorandum account's figures of one line of an agreement scheme."""
-    k = line.scheme
-    if isinstance(e, Income):
-        _add(s.income_by, (k, e.source or "other income"), line.amount)
-        return
-    _add(s.by_category, (k, e.category or "uncategorised"), line.amount)
+def _reported(s: LineSums, line: PoolLine, e: Expenditure, before: int) -> None:
+    """VAT recovered by body and capital items of one expenditure line of an agreement
+    scheme, for the memorandum account."""
     for body, _, recovered in line.vat_by_body:
         if recovered:
-            _add(s.vat_by_body, body, recovered)
+            s.vat_by_body[body] = s.vat_by_body.get(body, 0) + recovered
     if e.capital:
         s.capital.append(CapitalLine(line, e, before))
 
 
-def sum_run(
-    lines: Iterable[PoolLine], agreement: Agreement, get: Callable[[str], Entry | None]
-) -> LineSums:
-    """The sums of ``lines`` (a run of a ledger's pool lines, in canonical order);
-    ``get`` finds an entry by id (the line's own, or the one it reverses)."""
-    s = LineSums()
-    schemes = frozenset(agreement.scheme_ids)
-    host, partners = agreement.host, frozenset(agreement.partner_order)
-    amounts = s.amounts
-    for line in lines:
-        s.count += 1
-        key = (line.scheme, line.kind)
-        before = amounts.get(key, 0)
-        amounts[key] = before + line.amount
-        e = get(line.reverses or line.entry_id)
-        if line.kind is _EXP:
-            assert isinstance(e, Expenditure)
-            _expenditure(s, line, e, host, partners)
-        if line.scheme in schemes:
-            assert isinstance(e, Expenditure | Income)
-            _reported(s, line, e, before)
-    return s
-
-
-def _between(ledger: Ledger, start: date, end: date) -> Sequence[PoolLine]:
+def lines_between(ledger: Ledger, start: date, end: date) -> Sequence[PoolLine]:
     """The pool lines dated in ``[start, end)``: one slice, the lines being by date."""
     lines = ledger.pool_lines
     lo = bisect_left(lines, start, key=_date)
@@ -197,20 +209,35 @@ def _date(line: PoolLine) -> date:
 
 
 def line_sums(ledger: Ledger, within: DateRange) -> LineSums:
-    """The sums of the ledger's pool lines dated inside ``within``, made once and kept."""
+    """The sums of the ledger's pool lines dated inside ``within``, made once and kept.
+
+    A period is summed as the runs of :func:`_runs` (each made once), added up in
+    date order, so the periods of a close and of its quarters share their walks."""
     start, end = within.start, within.end
-    memo = ledger._memo
-    key = ("line_sums", start, end)
-    found = memo.get(key)
+    found = ledger._memo.get(("line_sums", start, end))
     if found is None:
-        last = end - timedelta(days=1)
-        if start < last and FinancialYear.for_date(last).end == end:
-            first = line_sums(ledger, DateRange(start, last))
-            found = first.merged(line_sums(ledger, DateRange(last, end)))
+        runs = _runs(start, end)
+        if len(runs) <= 1:
+            found = sum_run(lines_between(ledger, start, end), ledger.agreement, ledger.get_or_none)
         else:
-            found = sum_run(_between(ledger, start, end), ledger.agreement, ledger.get_or_none)
-        memo[key] = found
+            found = line_sums(ledger, DateRange(*runs[0]))
+            for a, b in runs[1:]:
+                found = found.merged(line_sums(ledger, DateRange(a, b)))
+        ledger._memo[("line_sums", start, end)] = found
     return cast(LineSums, found)
+
+
+def _runs(start: date, end: date) -> list[tuple[date, date]]:
+    """``[start, end)`` cut on the first of every month and on every financial year's
+    last day (where a projection's forecast lines fall, docs/reports.md)."""
+    cuts = [start]
+    d = start
+    while d < end:
+        last = FinancialYear.for_date(d).last_day
+        month = date(d.year + d.month // 12, d.month % 12 + 1, 1)
+        d = min(month, last) if d < last else month
+        cuts.append(min(d, end))
+    return list(pairwise(cuts))
 
 
 def seed_line_sums(ledger: Ledger, within: DateRange, sums: LineSums) -> None:

@@ -131,9 +131,7 @@ def no_lines_issues(ledger: Ledger, year: FinancialYear, within: DateRange) -> t
     )
 
 
-def _rule_inputs(
-    agreement: Agreement, sums: LineSums
-) -> tuple[Cells, dict[SchemeId, int], Cells]:
+def _rule_inputs(agreement: Agreement, sums: LineSums) -> tuple[Cells, dict[SchemeId, int], Cells]:
     """Commissioned spending, unauthorised spending and the irrecoverable VAT on partners'
     own purchases, from the period's pool lines after reversals: a reversal dated in the
     period nets against its original (docs/year-end.md#rule-inputs).  The sums of the
