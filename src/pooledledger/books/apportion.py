@@ -336,7 +336,7 @@ def apportion(ledger: Ledger, year: FinancialYear, upto: date | None = None) -> 
 def _scheme_shares(
     ids: Sequence[SchemeId],
     sums: LineSums,
-    weights: Mapping[SchemeId, Mapping[PartnerId, Fraction]],
+    weights: Mapping[SchemeId, dict[PartnerId, Fraction]],
     basis: Mapping[SchemeId, str],
     partners: tuple[PartnerId, ...],
     host: PartnerId,
