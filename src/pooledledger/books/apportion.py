@@ -36,14 +36,15 @@ Year-end shares under the risk-share rules are the close's job, not this module'
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import FrozenInstanceError, dataclass, field
 from datetime import date
 from fractions import Fraction
 from typing import TYPE_CHECKING
 
 from pooledledger.books.ledger import Ledger, PoolLine
-from pooledledger.core.allocation import CumulativeAllocator
+from pooledledger.books.line_sums import LineSums, line_sums
+from pooledledger.core.allocation import CumulativeAllocator, allocate
 from pooledledger.core.allocation_columns import RunningAllocation, allocate_running
 from pooledledger.core.errors import Issue, Location, Severity
 from pooledledger.core.periods import DateRange, FinancialYear
@@ -311,45 +312,82 @@ def _running(
 def apportion(ledger: Ledger, year: FinancialYear, upto: date | None = None) -> Apportionment:
     """Each partner's share of each expenditure and income line of ``year`` before ``upto``.
 
-    ``upto`` is exclusive and defaults to the end of the year.
+    ``upto`` is exclusive and defaults to the end of the year.  The scheme totals come
+    from the sums of the period's lines (:func:`_scheme_shares`); the per-line shares
+    are made only when ``lines`` is first read (:func:`_lines_of`).
     """
     agreement = ledger.agreement
     partners = agreement.partner_order
     end = year.end if upto is None else min(upto, year.end)
     within = DateRange(year.start, max(end, year.start))
     weights, basis, issues = scheme_weights(ledger, year)
+    sums = line_sums(ledger, within)
+    schemes = _scheme_shares(agreement.scheme_ids, sums, weights, basis, partners, agreement.host)
+    return Apportionment(
+        year,
+        within,
+        partners,
+        schemes,
+        lambda: _lines_of(ledger, within, weights, partners),
+        tuple(issues),
+    )
+
+
+def _scheme_shares(
+    ids: Sequence[SchemeId],
+    sums: LineSums,
+    weights: Mapping[SchemeId, dict[PartnerId, Fraction]],
+    basis: Mapping[SchemeId, str],
+    partners: tuple[PartnerId, ...],
+    host: PartnerId,
+) -> dict[SchemeId, SchemeShares]:
+    """Each scheme's shares of its expenditure and income to date.
+
+    A group's shares of its lines to date are the allocation of its running total
+    after the last line (docs/ledger.md#in-year-apportionment): the allocation of
+    the group's sum.  A capital item's shares are its step, the allocation of the
+    running total after it less that before it (:func:`_capital_shares`).
+    """
+    out: dict[SchemeId, SchemeShares] = {}
+    capital, cost = _capital_shares(sums, weights, partners, host)
+    for k in ids:
+        exp = _allocated(sums.amounts.get((k, EntryKind.EXPENDITURE)), weights[k], partners)
+        inc = _allocated(sums.amounts.get((k, EntryKind.INCOME)), weights[k], partners)
+        out[k] = SchemeShares(
+            k,
+            weights[k],
+            basis[k],
+            _full(partners, exp),
+            _full(partners, inc),
+            _full(partners, capital.get(k, {})),
+            _full(partners, cost.get(k, {})),
+        )
+    return out
+
+
+def _allocated(
+    total: int | None, weights: Mapping[PartnerId, Fraction], partners: tuple[PartnerId, ...]
+) -> dict[PartnerId, int]:
+    """The allocation of a group's sum (nothing for a group with no lines)."""
+    return {} if total is None else allocate(total, weights, partners)
+
+
+def _lines_of(
+    ledger: Ledger,
+    within: DateRange,
+    weights: Mapping[SchemeId, Mapping[PartnerId, Fraction]],
+    partners: tuple[PartnerId, ...],
+) -> tuple[LineShare, ...]:
+    """Every line's shares, from each group's running allocations (made on first read)."""
     owners: dict[str, PartnerId] = {}
     for e in ledger.entries:
         if isinstance(e, Expenditure) and e.capital:
-            owners[e.id] = e.procuring_partner or agreement.host
+            owners[e.id] = e.procuring_partner or ledger.agreement.host
     groups = _group_lines(ledger, within, weights)
     runs = {
         key: _running(group, weights[key[0]], partners) for key, group in groups.amounts.items()
     }
-
-    def make_lines() -> tuple[LineShare, ...]:
-        return _line_shares(groups, runs, owners)
-
-    # capital items (I-11, P8): only their lines' shares are needed for the totals
-    capital_by_scheme: dict[SchemeId, dict[PartnerId, int]] = {}
-    cost_by_scheme: dict[SchemeId, dict[PartnerId, int]] = {}
-    if owners:
-        capital_by_scheme, cost_by_scheme = _capital_shares(groups, runs, owners)
-    schemes: dict[SchemeId, SchemeShares] = {}
-    for scheme in agreement.schemes:
-        exp = _final(runs.get((scheme.id, "expenditure")))
-        inc = _final(runs.get((scheme.id, "income")))
-        capital = capital_by_scheme.get(scheme.id, {})
-        schemes[scheme.id] = SchemeShares(
-            scheme.id,
-            weights[scheme.id],
-            basis[scheme.id],
-            _full(partners, exp),
-            _full(partners, inc),
-            _full(partners, capital),
-            _full(partners, cost_by_scheme.get(scheme.id, {})),
-        )
-    return Apportionment(year, within, partners, schemes, make_lines, tuple(issues))
+    return _line_shares(groups, runs, owners)
 
 
 @dataclass(frozen=True)
@@ -468,40 +506,36 @@ def _reversal_shares(
 
 
 def _capital_shares(
-    groups: _Groups,
-    runs: Mapping[tuple[SchemeId, str], RunningAllocation[PartnerId]],
-    owners: Mapping[str, PartnerId],
+    sums: LineSums,
+    weights: Mapping[SchemeId, Mapping[PartnerId, Fraction]],
+    partners: tuple[PartnerId, ...],
+    host: PartnerId,
 ) -> tuple[dict[SchemeId, dict[PartnerId, int]], dict[SchemeId, dict[PartnerId, int]]]:
-    """Per scheme, each owner's share of its capital items and their cost (I-11, P8)."""
+    """Per scheme, each owner's share of its capital items and their cost (I-11, P8).
+
+    A capital line's shares are the change in the allocation of its group's running
+    total (as :class:`~pooledledger.core.allocation.CumulativeAllocator` gives them); a
+    reversal of an item of the period copies and negates the item's shares."""
     capital_by_scheme: dict[SchemeId, dict[PartnerId, int]] = {}
     cost_by_scheme: dict[SchemeId, dict[PartnerId, int]] = {}
     owned_shares: dict[str, tuple[PartnerId, dict[PartnerId, int]]] = {}
-    for pl, i in zip(groups.included, groups.places, strict=True):
-        if (pl.reverses or pl.entry_id) not in owners:
-            continue  # neither a capital item nor a reversal of one
-        key = (pl.scheme, pl.kind)
-        if pl.reverses is not None and pl.reverses in groups.ids:
-            if pl.reverses not in owned_shares:
-                continue
+    for c in sums.capital:
+        pl = c.line
+        owner = c.item.procuring_partner or host
+        if pl.reverses is not None and pl.reverses in owned_shares:
             owner, original = owned_shares[pl.reverses]
             shares = {p: -v for p, v in original.items()}
         else:
-            found = owners.get(pl.reverses or pl.entry_id)
-            if found is None:
-                continue
-            owner = found
-            shares = {k: v[i] for k, v in runs[key].steps.items()}
+            w = weights[pl.scheme]
+            now = allocate(c.before + pl.amount, w, partners)
+            was = allocate(c.before, w, partners)
+            shares = {p: v - was[p] for p, v in now.items()}
         owned_shares[pl.entry_id] = (owner, shares)
         owned = capital_by_scheme.setdefault(pl.scheme, {})
         owned[owner] = owned.get(owner, 0) + shares.get(owner, 0)
         cost = cost_by_scheme.setdefault(pl.scheme, {})
         cost[owner] = cost.get(owner, 0) + pl.amount
     return capital_by_scheme, cost_by_scheme
-
-
-def _final(run: RunningAllocation[PartnerId] | None) -> dict[PartnerId, int]:
-    """Each partner's share of all the group's lines: the last running allocation."""
-    return {} if run is None else run.final
 
 
 def acc_parts(acc: CumulativeAllocator[PartnerId] | None) -> dict[PartnerId, int]:

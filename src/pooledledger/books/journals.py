@@ -50,10 +50,10 @@ from pooledledger.books.accounts import COUNTERPARTY as COUNTERPARTY
 from pooledledger.books.accounts import INCOME_AND_EXPENDITURE as INCOME_AND_EXPENDITURE
 from pooledledger.books.apportion import Apportionment, SchemeShares
 from pooledledger.books.ledger import Ledger
+from pooledledger.books.line_sums import line_sums
 from pooledledger.core.errors import Issue, Location, Severity
 from pooledledger.core.periods import DateRange, FinancialYear
 from pooledledger.model.agreement import AccountingMode, Agent, Principal, Scheme
-from pooledledger.model.entries import EntryKind
 from pooledledger.model.partners import PartnerId, SchemeId
 
 __all__ = ["ACCOUNT_LABELS", "Account", "Journal", "JournalLine", "build_journals"]
@@ -450,27 +450,22 @@ def line_flows(
     dict[SchemeId, dict[tuple[PartnerId, PartnerId], int]], dict[SchemeId, dict[PartnerId, int]]
 ]:
     """Recoverable VAT per scheme by (recovering body, payer), and per scheme the pool
-    cost of spending each non-host partner paid directly, for lines inside ``within``."""
-    agreement = ledger.agreement
-    host = agreement.host
-    known = set(agreement.partner_order)
-    vat: dict[SchemeId, dict[tuple[PartnerId, PartnerId], int]] = defaultdict(
-        lambda: defaultdict(int)
-    )
-    direct: dict[SchemeId, dict[PartnerId, int]] = defaultdict(lambda: defaultdict(int))
-    for line in ledger.pool_lines:
-        if line.kind is not EntryKind.EXPENDITURE or not within.contains(line.date):
-            continue
-        payer = line.paid_by if line.paid_by in known else host
-        if payer != host and line.amount:
-            direct[line.scheme][payer] += line.amount
-        for body, _, recovered in line.vat_by_body:  # AGENT: each partner on its share
-            if recovered:
-                vat[line.scheme][(body if body in known else host, payer)] += recovered
-    return (
-        {k: {key: v for key, v in d.items() if v} for k, d in vat.items()},
-        {k: {p: v for p, v in d.items() if v} for k, d in direct.items()},
-    )
+    cost of spending each non-host partner paid directly, for lines inside ``within``.
+
+    Read from the period's line sums (:func:`~pooledledger.books.line_sums.line_sums`),
+    schemes and keys in the order they first appear among the lines, nil sums left out."""
+    sums = line_sums(ledger, within)
+    vat: dict[SchemeId, dict[tuple[PartnerId, PartnerId], int]] = {}
+    for (k, body, payer), v in sums.vat_flows.items():
+        row = vat.setdefault(k, {})
+        if v:
+            row[(body, payer)] = v
+    direct: dict[SchemeId, dict[PartnerId, int]] = {}
+    for (k, payer), v in sums.direct.items():
+        row2 = direct.setdefault(k, {})
+        if v:
+            row2[payer] = v
+    return vat, direct
 
 
 def settlement_flows(

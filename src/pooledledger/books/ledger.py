@@ -373,6 +373,12 @@ class Ledger:
         )
 
     @cached_property
+    def _memo(self) -> dict[object, object]:
+        """Views of these entries other modules derive once and keep here (the ledger
+        never changes), e.g. :func:`pooledledger.books.line_sums.line_sums`."""
+        return {}
+
+    @cached_property
     def pool_lines(self) -> tuple[PoolLine, ...]:
         """Every expenditure, income and reversal line, in canonical order, in pence."""
         reuse: dict[str, PoolLine] = {}

@@ -49,6 +49,7 @@ from datetime import date
 from typing import overload
 
 from pooledledger.books.ledger import Ledger
+from pooledledger.books.line_sums import line_sums
 from pooledledger.core._model import FrozenModel
 from pooledledger.core.frozen import FrozenDict
 from pooledledger.core.money import format_pence
@@ -380,7 +381,7 @@ def _memorandum_account(
     pool = sec.pool_figures(ledger, f, close.period)  # C and E
     applied = sec.applied(close, f)  # G to K
     underspend = applied.underspend()
-    totals = ledger.totals_by_scheme(close.period)
+    totals = line_sums(ledger, close.period).totals(agreement.scheme_ids)
     lines = sec.scheme_lines(agreement, f, money, totals, applied, underspend)
     total = sec.total_line(lines)
     conservation = sec.conservation(total, underspend, f)

@@ -13,10 +13,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from pooledledger.books.ledger import Ledger, PoolLine, Totals
+from pooledledger.books.ledger import Ledger, Totals
+from pooledledger.books.line_sums import CapitalLine, line_sums
 from pooledledger.core.periods import DateRange
 from pooledledger.model.agreement import Agreement
-from pooledledger.model.entries import ContributionKind, Expenditure, Income
+from pooledledger.model.entries import ContributionKind
 from pooledledger.model.partners import PartnerId, SchemeId
 from pooledledger.model.rules import UnderspendDisposition
 from pooledledger.reports.memorandum import (
@@ -165,47 +166,43 @@ class PoolFigures:
         return tuple(IncomeSource(scheme=k, source=s, amount=v) for (k, s), v in ordered)
 
 
-def _expenditure(fig: PoolFigures, line: PoolLine, original: Expenditure, host: PartnerId) -> None:
-    """E by commissioning partner (the procuring partner, else the host) and by
-    category; M's VAT recovered and capital items."""
-    scheme, amount = line.scheme, line.amount
-    who = original.procuring_partner or host
-    if who in fig.by_commissioner[scheme]:
-        fig.by_commissioner[scheme][who] += amount
-    cat = original.category or "uncategorised"
-    fig.by_category[scheme][cat] = fig.by_category[scheme].get(cat, 0) + amount
-    for body, _, recovered in line.vat_by_body:  # AGENT: each partner on its share
-        if recovered:
-            fig.vat[body] = fig.vat.get(body, 0) + recovered
-    if original.capital:
-        fig.capital.append(
-            CapitalItem(
-                entry_id=line.entry_id,
-                scheme=scheme,
-                date=line.date,
-                owner=who,
-                amount=amount,
-                description=original.description or original.supplier,
-            )
-        )
+def _capital_item(c: CapitalLine, host: PartnerId) -> CapitalItem:
+    """A capital item (or its reversal) on the owner's register: the procuring
+    partner, else the host (I-11)."""
+    line, item = c.line, c.item
+    return CapitalItem(
+        entry_id=line.entry_id,
+        scheme=line.scheme,
+        date=line.date,
+        owner=item.procuring_partner or host,
+        amount=line.amount,
+        description=item.description or item.supplier,
+    )
 
 
 def pool_figures(ledger: Ledger, f: Frame, within: DateRange) -> PoolFigures:
-    """C and E from the ledger's pool lines within the period."""
+    """C and E from the ledger's pool lines within the period: C by scheme and source;
+    E by commissioning partner (the procuring partner, else the host) and by category
+    (in the order categories first appear); M's VAT recovered by each body and the
+    capital items.  Read from the period's line sums
+    (:func:`~pooledledger.books.line_sums.line_sums`)."""
+    sums = line_sums(ledger, within)
     fig = PoolFigures(
         by_commissioner={k: dict.fromkeys(f.order, 0) for k in f.schemes},
         by_category={k: {} for k in f.schemes},
         vat=dict.fromkeys(f.order, 0),
     )
-    for line in ledger.pool_lines:
-        if not within.contains(line.date) or line.scheme not in f.schemes:
-            continue
-        original = ledger.get(line.reverses or line.entry_id)
-        if isinstance(original, Income):
-            key = (line.scheme, original.source or "other income")
-            fig.income_by[key] = fig.income_by.get(key, 0) + line.amount
-        elif isinstance(original, Expenditure):
-            _expenditure(fig, line, original, f.host)
+    fig.income_by = {key: v for key, v in sums.income_by.items() if key[0] in fig.by_category}
+    for (k, who), v in sums.commissioned.items():
+        row = fig.by_commissioner.get(k)
+        if row is not None and who in row:
+            row[who] += v
+    for (k, category), v in sums.by_category.items():
+        if k in fig.by_category:
+            fig.by_category[k][category] = v
+    for body, v in sums.vat_by_body.items():
+        fig.vat[body] = fig.vat.get(body, 0) + v
+    fig.capital = [_capital_item(c, f.host) for c in sums.capital if c.line.scheme in f.schemes]
     return fig
 
 

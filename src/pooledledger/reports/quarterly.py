@@ -42,18 +42,22 @@ clauses say; the report says so when any scheme projects one
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from bisect import bisect_left
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from fractions import Fraction
 
-from pooledledger.books.ledger import Ledger, Totals
+from pooledledger.books.ledger import Ledger, Totals, _sort_key, entry_date
+from pooledledger.books.line_sums import LineSums, line_sums, lines_between, seed_line_sums, sum_run
+from pooledledger.books.lines import make_pool_lines
+from pooledledger.books.projection import ledger_without, reversal_closed
 from pooledledger.core._model import FrozenModel
 from pooledledger.core.errors import Issue
 from pooledledger.core.frozen import FrozenDict
 from pooledledger.core.money import Rounding, multiply, to_money
 from pooledledger.core.periods import ENGLAND_AND_WALES, DateRange, FinancialYear
 from pooledledger.model.agreement import Agreement
-from pooledledger.model.entries import Entry, Expenditure, Income, Reversal, YearClosed
+from pooledledger.model.entries import Expenditure, Income, Reversal
 from pooledledger.model.partners import PartnerId, SchemeId
 from pooledledger.reports.memorandum import ReportError
 from pooledledger.yearend.checks import require_no_errors
@@ -218,26 +222,19 @@ def _outturns(
     return outturn, method
 
 
-def _actuals_to(
-    ledger: Ledger, year: FinancialYear, upto: date
-) -> tuple[list[Entry], Callable[[str], bool]]:
-    """The ledger's entries without the pool lines dated from ``upto`` on (and their
-    reversals) and without a year-closed marker for ``year``; and whether an id is
-    among those kept."""
+def _actuals_to(ledger: Ledger, year: FinancialYear, upto: date) -> set[str]:
+    """The ids of the ledger's pool lines dated in ``year`` from ``upto`` on (and of their
+    reversals) and of the year-closed markers for ``year``: what a projection leaves out.
 
-    start, end = year.start, year.end
+    The entries are in canonical order, so by date (docs/ledger.md): the lines from
+    ``upto`` to the year end are one slice of them, found by bisection."""
+    entries = ledger.entries
+    lo = bisect_left(entries, max(upto, year.start), key=entry_date)
+    hi = bisect_left(entries, year.end, lo=lo, key=entry_date)
     lines = (Expenditure, Income, Reversal)
-    dropped = {
-        e.id
-        for e in ledger.entries
-        if (isinstance(e, lines) and start <= e.date < end and e.date >= upto)
-        or (isinstance(e, YearClosed) and e.year == year)
-    }
-    removed = dropped | {
-        e.id for e in ledger.entries if isinstance(e, Reversal) and e.reverses in dropped
-    }
-    kept = [e for e in ledger.entries if e.id not in removed]
-    return kept, lambda entry_id: entry_id in ledger and entry_id not in removed
+    dropped = {e.id for e in entries[lo:hi] if isinstance(e, lines)}
+    dropped.update(e.id for e in ledger.year_closed(year))
+    return reversal_closed(ledger, dropped)
 
 
 def _projected_ledger(
@@ -249,8 +246,17 @@ def _projected_ledger(
     outturn: Mapping[SchemeId, int],
     method: Mapping[SchemeId, str],
 ) -> Ledger:
-    """The actuals to the quarter end plus one forecast remainder per scheme, not posted."""
-    kept, taken = _actuals_to(ledger, year, year.quarter(quarter).end)
+    """The actuals to the quarter end plus one forecast remainder per scheme, not posted.
+
+    Made from the ledger without collecting, sorting or checking its entries again
+    (:func:`~pooledledger.books.projection.ledger_without`), with the sums of its
+    year's lines made from the ledger's (:func:`_projected_sums`)."""
+    cut = year.quarter(quarter).end
+    removed = _actuals_to(ledger, year, cut)
+
+    def taken(entry_id: str) -> bool:
+        return entry_id in ledger and entry_id not in removed
+
     synthetic = [
         Expenditure(
             id=_unique_id(taken, f"FORECAST-{year}-Q{quarter}-{k}"),
@@ -264,7 +270,30 @@ def _projected_ledger(
     ]
     # the forecast lines are the library's own (no category, dated at year end): the
     # gate was passed by the ledger above, so the projection is not checked again
-    return Ledger._derived(agreement, (*kept, *synthetic), ledger, gate=False)
+    projection = ledger_without(ledger, removed, synthetic)
+    sums = _projected_sums(ledger, projection, year, cut, synthetic)
+    seed_line_sums(projection, year.as_range(), sums)
+    return projection
+
+
+def _projected_sums(
+    ledger: Ledger,
+    projection: Ledger,
+    year: FinancialYear,
+    cut: date,
+    forecast: Sequence[Expenditure],
+) -> LineSums:
+    """The sums of the projection's lines of ``year``: the ledger's lines up to the cut
+    (before the year's last day), then the last day's lines, the ledger's kept and the
+    forecast lines, in canonical order (docs/ledger.md)."""
+    last = year.last_day
+    head = line_sums(ledger, DateRange(year.start, min(cut, last)))
+    new = make_pool_lines(forecast, ledger.agreement.host, projection.vat_shares)
+    tail = sorted(
+        [*lines_between(ledger, last, cut), *new],
+        key=lambda line: _sort_key(projection.get(line.entry_id)),
+    )
+    return head.merged(sum_run(tail, ledger.agreement, projection.get_or_none))
 
 
 def _quarter_schemes(
@@ -342,7 +371,9 @@ def quarterly_report(
     when = _checked_projection_date(year, quarter, projection_date)
     period = year.quarter(quarter)
     months = 3 * quarter
-    ytd = ledger.totals_by_scheme(DateRange(year.start, min(period.end, year.end)))
+    ytd = line_sums(ledger, DateRange(year.start, min(period.end, year.end))).totals(
+        agreement.scheme_ids
+    )
     ytd_net = {k: v.net for k, v in ytd.items()}
     outturn, method = _outturns(agreement, ytd_net, months, given)
     projection = _projected_ledger(agreement, ledger, year, quarter, ytd_net, outturn, method)

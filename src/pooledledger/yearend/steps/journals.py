@@ -18,6 +18,7 @@ from fractions import Fraction
 from pooledledger.books.apportion import SchemeShares
 from pooledledger.books.journals import Account, Journal, post_pool_lines
 from pooledledger.books.ledger import Ledger
+from pooledledger.books.line_sums import reversals_of
 from pooledledger.core.errors import Issue
 from pooledledger.core.money import to_money
 from pooledledger.core.periods import DateRange, FinancialYear
@@ -25,7 +26,6 @@ from pooledledger.model.entries import (
     Contribution,
     ContributionKind,
     Entry,
-    EntryKind,
     Settlement,
     YearClosed,
 )
@@ -43,7 +43,7 @@ def is_closed(ledger: Ledger, year: FinancialYear) -> bool:
     markers = ledger.year_closed(year)
     if not markers:
         return False
-    reversed_ids = {e.reverses for e in ledger.entries if e.entry is EntryKind.REVERSAL}
+    reversed_ids = reversals_of(ledger)
     return any(e.id not in reversed_ids for e in markers)
 
 

@@ -11,18 +11,17 @@ offsetting and the risk pool (docs/year-end.md#judgements).
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 from pooledledger.books.ledger import Ledger
+from pooledledger.books.line_sums import LineSums, line_sums
 from pooledledger.books.riskshare import SchemeFacts
 from pooledledger.books.termination import CancelledContribution, cancelled_by_cell
 from pooledledger.core.allocation import allocate
 from pooledledger.core.errors import Issue, Severity
 from pooledledger.core.periods import DateRange, FinancialYear
 from pooledledger.model.agreement import Agreement, IrrecoverableVat
-from pooledledger.model.entries import EntryKind, Expenditure
 from pooledledger.model.partners import PartnerId, SchemeId
 from pooledledger.model.rules import FaultBearer, FaultCharge, NoRiskShare
 
@@ -120,7 +119,7 @@ def scheme_funding(
 
 def no_lines_issues(ledger: Ledger, year: FinancialYear, within: DateRange) -> tuple[Issue, ...]:
     """PL-CLS-003 when the period has no spending or income lines at all."""
-    if any(within.contains(pl.date) for pl in ledger.pool_lines):
+    if line_sums(ledger, within).count:
         return ()
     return (
         Issue(
@@ -132,34 +131,23 @@ def no_lines_issues(ledger: Ledger, year: FinancialYear, within: DateRange) -> t
     )
 
 
-def _rule_inputs(
-    agreement: Agreement, ledger: Ledger, within: DateRange
-) -> tuple[Cells, dict[SchemeId, int], Cells]:
+def _rule_inputs(agreement: Agreement, sums: LineSums) -> tuple[Cells, dict[SchemeId, int], Cells]:
     """Commissioned spending, unauthorised spending and the irrecoverable VAT on partners'
     own purchases, from the period's pool lines after reversals: a reversal dated in the
-    period nets against its original (docs/year-end.md#rule-inputs)."""
-    host = agreement.host
+    period nets against its original (docs/year-end.md#rule-inputs).  The sums of the
+    period's lines are made once per ledger (:func:`~pooledledger.books.line_sums.line_sums`);
+    every partner of the agreement is in each scheme's row, nil if it has nothing."""
     zero = dict.fromkeys(agreement.partner_order, 0)
-    commissioned: Cells = defaultdict(lambda: dict(zero))
-    unauthorised: dict[SchemeId, int] = defaultdict(int)
-    own_vat: Cells = defaultdict(lambda: dict(zero))
-    for pl in ledger.pool_lines:
-        if pl.kind is not EntryKind.EXPENDITURE or not within.contains(pl.date):
-            continue
-        e = ledger.get(pl.reverses or pl.entry_id)
-        assert isinstance(e, Expenditure)
-        # the ledger refuses an unknown procurer (PL-LED-002); none named: the host's
-        commissioned[pl.scheme][e.procuring_partner or host] += pl.amount
-        if e.unauthorised:
-            unauthorised[pl.scheme] += pl.amount
-        if e.procuring_partner in zero:  # the irrecoverable VAT on a partner's own purchase
-            own_vat[pl.scheme][e.procuring_partner] += sum(v - r for _, v, r in pl.vat_by_body)
     ids = agreement.scheme_ids
-    return (
-        {k: commissioned[k] for k in ids},
-        {k: unauthorised[k] for k in ids},
-        {k: own_vat[k] for k in ids},
-    )
+    commissioned: Cells = {k: dict(zero) for k in ids}
+    own_vat: Cells = {k: dict(zero) for k in ids}
+    for (k, p), v in sums.commissioned.items():
+        if k in commissioned:
+            commissioned[k][p] += v
+    for (k, p), v in sums.own_vat.items():
+        if k in own_vat:
+            own_vat[k][p] += v
+    return commissioned, {k: sums.unauthorised.get(k, 0) for k in ids}, own_vat
 
 
 def scheme_variances(
@@ -174,8 +162,9 @@ def scheme_variances(
     its own spending anyway): docs/year-end.md#judgements.
     """
     order = agreement.partner_order
-    totals = ledger.totals_by_scheme(within)
-    commissioned, unauthorised, own_vat = _rule_inputs(agreement, ledger, within)
+    sums = line_sums(ledger, within)
+    totals = sums.totals(agreement.scheme_ids)
+    commissioned, unauthorised, own_vat = _rule_inputs(agreement, sums)
     schemes = agreement.schemes
     c = {s.id: {p: funding.contributions.get(s.id, {}).get(p, 0) for p in order} for s in schemes}
     e = {s.id: totals[s.id].expenditure for s in schemes}

@@ -1,0 +1,100 @@
+"""A ledger less some of its entries plus a few new lines, made without starting over.
+
+A quarterly projection (docs/reports.md#the-quarterly-monitoring-report) closes a
+copy of a ledger without the lines after the quarter plus one forecast line per
+scheme.  :func:`ledger_without` makes that copy as
+``Ledger._derived(agreement, kept + added, base, gate=False)`` would, but from what
+the base ledger already holds (docs/ledger.md#the-gate): its entries are in canonical
+order already and were checked when posted, so only the new lines are sorted in and
+checked, and the base's entry issues for the entries kept are taken over.
+
+It is a separate function, not part of :class:`~pooledledger.books.ledger.Ledger`'s
+own construction, so that construction stays the one path for entries from outside.
+"""
+
+from __future__ import annotations
+
+from bisect import insort
+from collections.abc import Sequence, Set
+
+from pooledledger.books.ledger import (
+    _DATES_RANK,
+    Ledger,
+    _in_order,
+    _sort_key,
+)
+from pooledledger.books.line_sums import reversals_of
+from pooledledger.core.errors import Issue
+from pooledledger.model.entries import (
+    Contribution,
+    Entry,
+    Expenditure,
+    Income,
+    Instalment,
+    YearClosed,
+)
+from pooledledger.model.entry_checks import ENTRY_CHECKS, check_reversal_dates
+
+__all__ = ["ledger_without", "reversal_closed"]
+
+
+def ledger_without(base: Ledger, removed: Set[str], added: Sequence[Entry]) -> Ledger:
+    """The base's entries whose ids are not in ``removed``, plus ``added``, as an
+    unchecked (``gate=False``) ledger the library derives itself.
+
+    The caller vouches that ``removed`` names no contribution or instalment and every
+    reversal of an entry it names, and that ``added`` are expenditure and income lines
+    whose ids no entry kept has: so what is kept is a valid ledger's entries closed
+    under reversal (the reversal checks hold without walking them again), and the
+    contributions (hence the VAT weights) are the base's.
+    """
+    assert all(isinstance(e, Expenditure | Income) for e in added)
+    kept = [e for e in base.entries if e.id not in removed]
+    by_id = {e.id: e for e in kept}
+    assert not any(e.id in by_id for e in added)
+    by_id.update((e.id, e) for e in added)
+    fresh = sorted(added, key=_sort_key)
+    for e in fresh:
+        insort(kept, e, key=_sort_key)
+    ledger = Ledger.__new__(Ledger)
+    ledger.agreement = base.agreement
+    ledger._checked = None
+    ledger._entry_issues = _entry_issues(base, by_id, fresh)
+    ledger._by_id = by_id
+    ledger._vat_weights = {}
+    ledger.entries = tuple(kept)
+    lines = base.__dict__.get("pool_lines")
+    ledger._reuse = None if lines is None else (lines, base.contributions(), fresh)
+    # the contributions and instalments are the base's; its markers less those removed
+    ledger.__dict__["_by_type"] = {
+        Contribution: base._by_type[Contribution],
+        Instalment: base._by_type[Instalment],
+        YearClosed: tuple(e for e in base._by_type[YearClosed] if e.id not in removed),
+    }
+    return ledger
+
+
+def _entry_issues(
+    base: Ledger, by_id: dict[str, Entry], fresh: list[Entry]
+) -> tuple[tuple[int, Issue], ...]:
+    """The entry-level issues of the new entries, then the base's for the entries kept,
+    in check order and canonical entry order (as :meth:`Ledger._build` orders them)."""
+    agreement = base.agreement
+    found: list[tuple[int, Issue]] = [
+        (rank, issue)
+        for rank, check in enumerate(ENTRY_CHECKS)
+        for issue in check(agreement, fresh)
+    ]
+    found += [(_DATES_RANK, issue) for issue in check_reversal_dates(agreement, fresh, by_id.get)]
+    _in_order(found, by_id)
+    if base._entry_issues:
+        found += [pair for pair in base._entry_issues if pair[1].location.entry_id in by_id]
+        _in_order(found, by_id)
+    return tuple(found)
+
+
+def reversal_closed(base: Ledger, dropped: Set[str]) -> set[str]:
+    """``dropped`` with every reversal of an entry in it (a ledger reverses an entry
+    at most once, so one look-up each)."""
+    reversal = reversals_of(base)
+    return set(dropped) | {reversal[i] for i in dropped if i in reversal}
