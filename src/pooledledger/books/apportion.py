@@ -42,6 +42,7 @@ from datetime import date
 from fractions import Fraction
 from typing import TYPE_CHECKING
 
+from pooledledger.books.apportion_lines import LineColumns, columns_of, line_columns
 from pooledledger.books.ledger import Ledger, PoolLine
 from pooledledger.core.allocation import CumulativeAllocator
 from pooledledger.core.allocation_columns import RunningAllocation, allocate_running
@@ -223,6 +224,14 @@ class Apportionment:
     def __reduce__(self) -> tuple[object, ...]:
         return (Apportionment, self._fields())
 
+    def line_columns(self) -> LineColumns:
+        """:attr:`lines` as columns, made without a :class:`LineShare` per line when
+        the lines have not been made yet (:mod:`pooledledger.books.apportion_lines`)."""
+        build = self._build
+        if self._lines is None and isinstance(build, _MakeLines):
+            return line_columns(build.groups, build.runs, build.owners, self.partners)
+        return columns_of(self.lines, self.partners)
+
     def line(self, entry_id: str) -> LineShare:
         for line in self.lines:
             if line.entry_id == entry_id:
@@ -327,9 +336,6 @@ def apportion(ledger: Ledger, year: FinancialYear, upto: date | None = None) -> 
         key: _running(group, weights[key[0]], partners) for key, group in groups.amounts.items()
     }
 
-    def make_lines() -> tuple[LineShare, ...]:
-        return _line_shares(groups, runs, owners)
-
     # capital items (I-11, P8): only their lines' shares are needed for the totals
     capital_by_scheme: dict[SchemeId, dict[PartnerId, int]] = {}
     cost_by_scheme: dict[SchemeId, dict[PartnerId, int]] = {}
@@ -349,7 +355,21 @@ def apportion(ledger: Ledger, year: FinancialYear, upto: date | None = None) -> 
             _full(partners, capital),
             _full(partners, cost_by_scheme.get(scheme.id, {})),
         )
+    make_lines = _MakeLines(groups, runs, owners)
     return Apportionment(year, within, partners, schemes, make_lines, tuple(issues))
+
+
+@dataclass(frozen=True)
+class _MakeLines:
+    """Makes an apportionment's lines on first use; kept so that
+    :meth:`Apportionment.line_columns` can take them from the running allocations."""
+
+    groups: _Groups
+    runs: Mapping[tuple[SchemeId, str], RunningAllocation[PartnerId]]
+    owners: Mapping[str, PartnerId]
+
+    def __call__(self) -> tuple[LineShare, ...]:
+        return _line_shares(self.groups, self.runs, self.owners)
 
 
 @dataclass(frozen=True)

@@ -7,9 +7,9 @@ here does I/O and nothing is rounded (docs/excel-and-dataframes.md).
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
+from itertools import chain
+from typing import Any
 
 from pooledledger.books.apportion import Apportionment
 from pooledledger.books.journals import ACCOUNT_LABELS, Journal
@@ -20,9 +20,11 @@ from pooledledger.core.tables import (
     AMOUNT_COLUMNS,
     CURRENCY,
     CURRENCY_COLUMN,
+    Cell,
     Column,
     Row,
     Table,
+    column_rows,
     make_table,
     money_columns,
 )
@@ -84,6 +86,33 @@ def ledger_table(ledger: Ledger) -> Table:
 
 def ledger_rows(ledger: Ledger) -> Iterator[Row]:
     """The rows of :func:`ledger_table`, one at a time (a writer streams them)."""
+    return column_rows(LEDGER_COLUMNS, ledger_columns(ledger))
+
+
+#: The fields of an entry's row that :func:`_ledger_values` gives, in its order.
+_LEDGER_FIELDS = (
+    "entry_id",
+    "entry",
+    "date",
+    "year",
+    "scheme",
+    "partner",
+    "kind",
+    "party",
+    "category",
+    "description",
+    "reverses",
+    "capital",
+    "pence",
+    "vat_pence",
+    "recoverable_vat_pence",
+    "pool_cost_pence",
+)
+
+
+def ledger_columns(ledger: Ledger) -> dict[str, list[Cell]]:
+    """:func:`ledger_table` column by column (:data:`~pooledledger.core.tables.ColumnData`:
+    each amount column is the list of its pence twin), with no ``dict`` per row."""
     years: dict[date, str] = {}
     # an expenditure's recoverable VAT, as its pool line has it (the same VAT split)
     recs = {
@@ -91,101 +120,93 @@ def ledger_rows(ledger: Ledger) -> Iterator[Row]:
         for x in ledger.pool_lines
         if x.reverses is None and x.kind is EntryKind.EXPENDITURE
     }
-    for e in ledger.entries:
-        yield _ledger_row(ledger, e, years, recs)
+    values = [_ledger_values(ledger, e, years, recs) for e in ledger.entries]
+    fields: dict[str, list[Cell]] = {
+        name: list(column)
+        for name, column in zip(_LEDGER_FIELDS, zip(*values, strict=True), strict=True)
+    } or {name: [] for name in _LEDGER_FIELDS}
+    return _with_money_and_currency(LEDGER_COLUMNS, fields, len(values))
 
 
-def _ledger_row(ledger: Ledger, e: Entry, years: dict[date, str], recs: dict[str, int]) -> Row:
-    """One entry's row of :func:`ledger_table` (a reversal: its original's, negated);
-    ``years`` caches the financial year of each date seen."""
-    when = entry_date(e)
+def _with_money_and_currency(
+    columns: tuple[Column, ...], fields: dict[str, list[Cell]], n: int
+) -> dict[str, list[Cell]]:
+    """``fields`` in the order of ``columns``, each ``decimal`` column its pence
+    twin's list and the currency column filled in."""
+    out: dict[str, list[Cell]] = {}
+    for c in columns:
+        if c.kind == "decimal":
+            out[c.name] = fields["pence" if c.name == "amount" else f"{c.name}_pence"]
+        elif c.name == CURRENCY_COLUMN.name:
+            out[c.name] = [CURRENCY] * n
+        else:
+            out[c.name] = fields[c.name]
+    return out
+
+
+def _ledger_values(
+    ledger: Ledger, e: Entry, years: dict[date, str], recs: Mapping[str, int]
+) -> tuple[Cell, ...]:
+    """One entry's row of :func:`ledger_table` as :data:`_LEDGER_FIELDS` (a reversal:
+    its original's, negated); ``years`` caches the financial year of each date seen."""
+    cls = e.__class__
+    when = e.date if cls in _DATED else entry_date(e)  # type: ignore[union-attr]
     if isinstance(e, _WITH_YEAR):
         year = str(e.year)
     else:
         year = years.get(when) or years.setdefault(when, str(FinancialYear.for_date(when)))
-    source: Entry = e
-    reverses: str | None = None
-    reason: str | None = None
-    reversal = isinstance(e, Reversal)
+    head = (e.id, e.entry.value, when, year)
     if isinstance(e, Reversal):
-        reverses, source, reason = e.reverses, ledger.get(e.reverses), e.reason
-    f = _source_fields(ledger, source, recs)
-    description = reason if reversal else f.description
-    face, vat, rec, cost = f.face, f.vat, f.rec, f.cost
-    if reversal:
-        face, vat, rec, cost = -face, -vat, -rec, -cost
-    return {
-        "entry_id": e.id,
-        "entry": e.entry.value,
-        "date": when,
-        "year": year,
-        "scheme": f.scheme,
-        "partner": f.partner,
-        "kind": f.kind,
-        "party": f.party or None,
-        "category": f.category,
-        "description": description or None,
-        "reverses": reverses,
-        "capital": f.capital,
-        "pence": face,
-        "amount": _pounds(face),
-        "vat_pence": vat,
-        "vat": _pounds(vat),
-        "recoverable_vat_pence": rec,
-        "recoverable_vat": _pounds(rec),
-        "pool_cost_pence": cost,
-        "pool_cost": _pounds(cost),
-        "currency": CURRENCY,
-    }
+        f = _source_fields(ledger, ledger.get(e.reverses), recs)
+        scheme, partner, kind, party, category, _, capital, face, vat, rec, cost = f
+        return (
+            *head,
+            *(scheme, partner, kind, party, category, e.reason or None, e.reverses, capital),
+            *(-face, -vat, -rec, -cost),
+        )
+    f = _source_fields(ledger, e, recs)
+    return head + f[:6] + (None,) + f[6:]
 
 
 _WITH_YEAR = (Contribution, Instalment, Settlement, YearClosed)
 
+#: Entry classes whose date is their ``date`` field (see :func:`entry_date`).
+_DATED = frozenset({Expenditure, Income, Reversal})
 
-def _pounds(pence: int) -> Decimal:
-    """:func:`~pooledledger.core.money.pence_to_decimal` for the whole pence of a row."""
-    return Decimal(pence).scaleb(-2)
+#: What a ledger row shows of one entry, unsigned (the pence are its face value):
+#: scheme, partner, kind, party, category, description (``None`` for no party or
+#: description), capital, then the face, VAT, recoverable VAT and pool cost pence.
+_Fields = tuple[
+    str | None, str | None, str | None, str | None, str | None, str | None, bool, int, int, int, int
+]
 
-
-@dataclass
-class _Fields:
-    """What a ledger row shows of one entry, unsigned (the pence are its face value)."""
-
-    scheme: str | None = None
-    partner: str | None = None
-    kind: str | None = None
-    party: str | None = None
-    category: str | None = None
-    description: str = ""
-    capital: bool = False
-    face: int = 0
-    vat: int = 0
-    rec: int = 0
-    cost: int = 0
+_NO_FIELDS: _Fields = (None, None, None, None, None, None, False, 0, 0, 0, 0)
 
 
 def _source_fields(ledger: Ledger, source: Entry, recs: Mapping[str, int]) -> _Fields:
     """The row fields of an entry (for a reversal, of the entry it reverses)."""
-    f = _Fields()
-    if isinstance(source, Contribution):
-        f.scheme, f.partner, f.kind = source.scheme, source.partner, source.kind.value
-        f.description, f.face = source.description, source.pence
-    elif isinstance(source, Instalment):
-        f.scheme, f.partner, f.face = source.scheme, source.partner, source.pence
-    elif isinstance(source, Expenditure):
-        f.scheme, f.partner = source.scheme, source.procuring_partner
-        f.party, f.category, f.capital = source.supplier, source.category, source.capital
-        f.face, f.vat, f.description = source.net_pence, source.vat_pence, source.description
-        rec = recs.get(source.id)
-        f.rec = sum(r for _, r in ledger.vat_shares(source).values()) if rec is None else rec
-        f.cost = f.face + f.vat - f.rec
-    elif isinstance(source, Income):
-        f.scheme, f.party, f.category = source.scheme, source.source, source.category
-        f.description, f.face = source.description, source.pence
-    elif isinstance(source, Settlement):
-        f.partner, f.description = source.partner, source.description
-        f.face = to_pence(source.amount)
-    return f
+    x = source
+    if isinstance(x, Expenditure):  # nine lines in ten
+        face, vat = x.net_pence, x.vat_pence
+        rec = recs.get(x.id)
+        if rec is None:
+            rec = sum(r for _, r in ledger.vat_shares(x).values())
+        party, description = x.supplier or None, x.description or None
+        cost = face + vat - rec
+        scheme, partner, category, capital = x.scheme, x.procuring_partner, x.category, x.capital
+        return (scheme, partner, None, party, category, description, capital, face, vat, rec, cost)
+    if isinstance(x, Income):
+        party, description = x.source or None, x.description or None
+        return (x.scheme, None, None, party, x.category, description, False, x.pence, 0, 0, 0)
+    if isinstance(x, Contribution):
+        description = x.description or None
+        return (x.scheme, x.partner, x.kind.value, None, None, description, False, x.pence, 0, 0, 0)
+    if isinstance(x, Instalment):
+        return (x.scheme, x.partner, None, None, None, None, False, x.pence, 0, 0, 0)
+    if isinstance(x, Settlement):
+        face = to_pence(x.amount)
+        return (None, x.partner, None, None, None, x.description or None, False, face, 0, 0, 0)
+    return _NO_FIELDS
 
 
 # -- apportionment -----------------------------------------------------------------
@@ -221,28 +242,44 @@ def apportionment_table(apportionment: Apportionment) -> Table:
 
 def apportionment_rows(apportionment: Apportionment) -> Iterator[Row]:
     """The rows of :func:`apportionment_table`, one at a time (a writer streams them)."""
-    year = str(apportionment.year)
-    partners = apportionment.partners
-    for line in apportionment.lines:
-        kind, whole = line.kind.value, pence_to_decimal(line.amount)
-        for p in partners:
-            share = line.shares.get(p, 0)
-            yield {
-                "year": year,
-                "entry_id": line.entry_id,
-                "scheme": line.scheme,
-                "date": line.date,
-                "kind": kind,
-                "reverses": line.reverses,
-                "capital_owner": line.capital_owner,
-                "line_pence": line.amount,
-                "line": whole,
-                "partner": p,
-                "remainder_penny": p in line.remainder_to,
-                "pence": share,
-                "amount": pence_to_decimal(share),
-                "currency": CURRENCY,
-            }
+    return column_rows(APPORTIONMENT_COLUMNS, apportionment_columns(apportionment))
+
+
+def apportionment_columns(apportionment: Apportionment) -> dict[str, list[Cell]]:
+    """:func:`apportionment_table` column by column
+    (:data:`~pooledledger.core.tables.ColumnData`: each amount column is the list of
+    its pence twin), from the apportionment's
+    :meth:`~pooledledger.books.apportion.Apportionment.line_columns`: no object per
+    line and no ``dict`` per row.  Each line's fields are repeated once per partner;
+    the partners' shares and remainder flags are interleaved line by line."""
+    lines = apportionment.line_columns()
+    partners = lines.partners
+    count = len(partners)
+
+    def each(column: list[Any]) -> list[Any]:  # a line's value on each partner's row
+        return (
+            list(chain.from_iterable(zip(*[column] * count, strict=True))) if count > 1 else column
+        )
+
+    def interleaved(per_partner: list[list[Any]]) -> list[Any]:
+        return list(chain.from_iterable(zip(*per_partner, strict=True)))
+
+    n = len(lines) * count
+    amount = each(lines.amount)
+    fields: dict[str, list[Cell]] = {
+        "year": [str(apportionment.year)] * n,
+        "entry_id": each(lines.entry_id),
+        "scheme": each(lines.scheme),
+        "date": each(lines.date),
+        "kind": each(lines.kind),
+        "reverses": each(lines.reverses),
+        "capital_owner": each(lines.capital_owner),
+        "line_pence": amount,
+        "partner": [*partners] * len(lines),
+        "remainder_penny": interleaved(lines.remainder),
+        "pence": interleaved(lines.shares),
+    }
+    return _with_money_and_currency(APPORTIONMENT_COLUMNS, fields, n)
 
 
 # -- journals ----------------------------------------------------------------------
