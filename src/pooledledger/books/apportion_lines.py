@@ -14,11 +14,13 @@ to copy and negate their originals' shares and add any true-up line, exactly as
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
+from pooledledger.model.entries import EntryKind
 from pooledledger.model.partners import PartnerId, SchemeId
 
 if TYPE_CHECKING:
@@ -100,25 +102,34 @@ def line_columns(
         entry_id,
         [x.scheme for x in included],
         [x.date for x in included],
-        [x.kind.value for x in included],
+        [_KIND_TEXT[x.kind] for x in included],
         [x.amount for x in included],
         reverses,
         owner,
         [[0] * n for _ in partners],
         [[False] * n for _ in partners],
     )
-    where = _positions(groups)
-    _place_steps(cols, where, runs)
+    _place_steps(cols, _positions(cols), runs)
     if not any(r is not None for r in reverses):
         return cols
     return _reversals(cols, groups, runs)
 
 
-def _positions(groups: _Groups) -> dict[tuple[SchemeId, str], list[int]]:
-    """Each group's lines' positions among all the included lines."""
+#: A kind's text, looked up (quicker than the enum's ``value`` on every line).
+_KIND_TEXT = {k: k.value for k in EntryKind}
+
+
+def _positions(cols: LineColumns) -> dict[tuple[SchemeId, str], list[int]]:
+    """Each group's (scheme and kind's) lines' positions among all the lines, in order:
+    a stable sort of the positions by group, cut at each group's count."""
+    keys = list(zip(cols.scheme, cols.kind, strict=True))
+    counts = Counter(keys)
+    order = sorted(range(len(keys)), key=keys.__getitem__)
     where: dict[tuple[SchemeId, str], list[int]] = {}
-    for i, x in enumerate(groups.included):
-        where.setdefault((x.scheme, x.kind), []).append(i)
+    start = 0
+    for key in sorted(counts):
+        where[key] = order[start : start + counts[key]]
+        start += counts[key]
     return where
 
 
@@ -150,11 +161,13 @@ def _reversals(
     copied shares leave the running shares off the allocation of the running total."""
     index = {p: j for j, p in enumerate(cols.partners)}
     shares, remainder = cols.shares, cols.remainder
-    by_id: dict[str, int] = {}
+    by_id = dict(zip(cols.entry_id, range(len(cols)), strict=True))  # ids are unique
     true_ups: list[tuple[int, list[int], list[bool]]] = []
-    for i, (e, r) in enumerate(zip(cols.entry_id, cols.reverses, strict=True)):
+    for i, r in enumerate(cols.reverses):
         if r is not None and r in groups.ids:
             o = by_id[r]
+            if o > i:  # as the lines made one by one: an original must come first
+                raise KeyError(r)
             run = runs[(cols.scheme[i], cols.kind[i])]
             won = [remainder[j][i] for j in range(len(index))]
             up = [0] * len(index)
@@ -167,7 +180,6 @@ def _reversals(
             cols.capital_owner[i] = cols.capital_owner[o]
             if any(up):
                 true_ups.append((i, up, won))
-        by_id[e] = i
     return _with_true_ups(cols, true_ups) if true_ups else cols
 
 

@@ -13,9 +13,9 @@ from typing import Any
 
 from pooledledger.books.apportion import Apportionment
 from pooledledger.books.journals import ACCOUNT_LABELS, Journal
-from pooledledger.books.ledger import Ledger, entry_date
-from pooledledger.core.money import pence_to_decimal, to_pence
-from pooledledger.core.periods import FinancialYear
+from pooledledger.books.ledger import Ledger
+from pooledledger.books.ledger_columns import ledger_fields
+from pooledledger.core.money import pence_to_decimal
 from pooledledger.core.tables import (
     AMOUNT_COLUMNS,
     CURRENCY,
@@ -27,17 +27,6 @@ from pooledledger.core.tables import (
     column_rows,
     make_table,
     money_columns,
-)
-from pooledledger.model.entries import (
-    Contribution,
-    Entry,
-    EntryKind,
-    Expenditure,
-    Income,
-    Instalment,
-    Reversal,
-    Settlement,
-    YearClosed,
 )
 from pooledledger.model.partners import PartnerId
 
@@ -89,43 +78,12 @@ def ledger_rows(ledger: Ledger) -> Iterator[Row]:
     return column_rows(LEDGER_COLUMNS, ledger_columns(ledger))
 
 
-#: The fields of an entry's row that :func:`_ledger_values` gives, in its order.
-_LEDGER_FIELDS = (
-    "entry_id",
-    "entry",
-    "date",
-    "year",
-    "scheme",
-    "partner",
-    "kind",
-    "party",
-    "category",
-    "description",
-    "reverses",
-    "capital",
-    "pence",
-    "vat_pence",
-    "recoverable_vat_pence",
-    "pool_cost_pence",
-)
-
-
 def ledger_columns(ledger: Ledger) -> dict[str, list[Cell]]:
     """:func:`ledger_table` column by column (:data:`~pooledledger.core.tables.ColumnData`:
-    each amount column is the list of its pence twin), with no ``dict`` per row."""
-    years: dict[date, str] = {}
-    # an expenditure's recoverable VAT, as its pool line has it (the same VAT split)
-    recs = {
-        x.entry_id: x.vat_recovered
-        for x in ledger.pool_lines
-        if x.reverses is None and x.kind is EntryKind.EXPENDITURE
-    }
-    values = [_ledger_values(ledger, e, years, recs) for e in ledger.entries]
-    fields: dict[str, list[Cell]] = {
-        name: list(column)
-        for name, column in zip(_LEDGER_FIELDS, zip(*values, strict=True), strict=True)
-    } or {name: [] for name in _LEDGER_FIELDS}
-    return _with_money_and_currency(LEDGER_COLUMNS, fields, len(values))
+    each amount column is the list of its pence twin), with no ``dict`` per row
+    (:mod:`pooledledger.books.ledger_columns`)."""
+    fields = ledger_fields(ledger)
+    return _with_money_and_currency(LEDGER_COLUMNS, fields, len(fields["entry_id"]))
 
 
 def _with_money_and_currency(
@@ -142,71 +100,6 @@ def _with_money_and_currency(
         else:
             out[c.name] = fields[c.name]
     return out
-
-
-def _ledger_values(
-    ledger: Ledger, e: Entry, years: dict[date, str], recs: Mapping[str, int]
-) -> tuple[Cell, ...]:
-    """One entry's row of :func:`ledger_table` as :data:`_LEDGER_FIELDS` (a reversal:
-    its original's, negated); ``years`` caches the financial year of each date seen."""
-    cls = e.__class__
-    when = e.date if cls in _DATED else entry_date(e)  # type: ignore[union-attr]
-    if isinstance(e, _WITH_YEAR):
-        year = str(e.year)
-    else:
-        year = years.get(when) or years.setdefault(when, str(FinancialYear.for_date(when)))
-    head = (e.id, e.entry.value, when, year)
-    if isinstance(e, Reversal):
-        f = _source_fields(ledger, ledger.get(e.reverses), recs)
-        scheme, partner, kind, party, category, _, capital, face, vat, rec, cost = f
-        return (
-            *head,
-            *(scheme, partner, kind, party, category, e.reason or None, e.reverses, capital),
-            *(-face, -vat, -rec, -cost),
-        )
-    f = _source_fields(ledger, e, recs)
-    return head + f[:6] + (None,) + f[6:]
-
-
-_WITH_YEAR = (Contribution, Instalment, Settlement, YearClosed)
-
-#: Entry classes whose date is their ``date`` field (see :func:`entry_date`).
-_DATED = frozenset({Expenditure, Income, Reversal})
-
-#: What a ledger row shows of one entry, unsigned (the pence are its face value):
-#: scheme, partner, kind, party, category, description (``None`` for no party or
-#: description), capital, then the face, VAT, recoverable VAT and pool cost pence.
-_Fields = tuple[
-    str | None, str | None, str | None, str | None, str | None, str | None, bool, int, int, int, int
-]
-
-_NO_FIELDS: _Fields = (None, None, None, None, None, None, False, 0, 0, 0, 0)
-
-
-def _source_fields(ledger: Ledger, source: Entry, recs: Mapping[str, int]) -> _Fields:
-    """The row fields of an entry (for a reversal, of the entry it reverses)."""
-    x = source
-    if isinstance(x, Expenditure):  # nine lines in ten
-        face, vat = x.net_pence, x.vat_pence
-        rec = recs.get(x.id)
-        if rec is None:
-            rec = sum(r for _, r in ledger.vat_shares(x).values())
-        party, description = x.supplier or None, x.description or None
-        cost = face + vat - rec
-        scheme, partner, category, capital = x.scheme, x.procuring_partner, x.category, x.capital
-        return (scheme, partner, None, party, category, description, capital, face, vat, rec, cost)
-    if isinstance(x, Income):
-        party, description = x.source or None, x.description or None
-        return (x.scheme, None, None, party, x.category, description, False, x.pence, 0, 0, 0)
-    if isinstance(x, Contribution):
-        description = x.description or None
-        return (x.scheme, x.partner, x.kind.value, None, None, description, False, x.pence, 0, 0, 0)
-    if isinstance(x, Instalment):
-        return (x.scheme, x.partner, None, None, None, None, False, x.pence, 0, 0, 0)
-    if isinstance(x, Settlement):
-        face = to_pence(x.amount)
-        return (None, x.partner, None, None, None, x.description or None, False, face, 0, 0, 0)
-    return _NO_FIELDS
 
 
 # -- apportionment -----------------------------------------------------------------

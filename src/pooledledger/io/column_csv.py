@@ -10,11 +10,13 @@ polars expressions, then lets polars write the file.  The text is the text
 bytes :mod:`csv` writes (``QUOTE_MINIMAL``, ``\\r\\n``), as tests/test_csv_columns.py
 proves against the row-by-row writer:
 
-* pence and whole numbers: ``Int64`` cast to text (exact);
-* pounds (a ``decimal`` column holds integer pence): sign, whole pounds and two
-  zero-padded pence, all integer arithmetic: never a float (``format(Decimal, "f")``
-  of ``Decimal(pence).scaleb(-2)`` gives the same text);
-* dates ``%Y-%m-%d`` (``date.isoformat``); flags ``true``/``false``;
+* pence and whole numbers: ``Int64``, written by polars as plain digits (exact);
+* pounds (a ``decimal`` column holds integer pence): the pence as ``Decimal(38, 2)``
+  divided by 100, an integer mantissa at scale 2, which polars writes with exactly
+  two places: never a float (``format(Decimal, "f")`` of ``Decimal(pence).scaleb(-2)``
+  gives the same text);
+* dates as ``Date`` with ``%Y-%m-%d`` (``date.isoformat``); flags as ``Boolean``,
+  which polars writes ``true``/``false``;
 * text through the same rule as :func:`~pooledledger.io._cells.neutralise` (a
   single quote before a leading ``=``, ``+``, ``-``, ``@``, tab or carriage return);
 * an empty cell (``None`` or empty text) is written as nothing: polars writes a null
@@ -35,7 +37,7 @@ import codecs
 from collections.abc import Sequence
 from os import PathLike
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pooledledger.core.tables import Column, ColumnData
 from pooledledger.io._cells import FORMULA_TRIGGERS, neutralise
@@ -77,16 +79,25 @@ def write_columns_csv(
     out = Path(path)
     frame = _text_frame(columns, data)
     if codecs.lookup(encoding).name == "utf-8":
-        frame.write_csv(out, line_terminator="\r\n", quote_style="necessary", null_value="")
+        frame.write_csv(out, **_OPTIONS)
     else:
-        text = frame.write_csv(line_terminator="\r\n", quote_style="necessary", null_value="")
+        text = frame.write_csv(**_OPTIONS)
         with out.open("w", encoding=encoding, newline="") as f:
             f.write(text)
     return out
 
 
+#: How polars writes: ``csv.writer``'s quoting and line end, empty nulls, ISO dates.
+_OPTIONS: dict[str, Any] = {
+    "line_terminator": "\r\n",
+    "quote_style": "necessary",
+    "null_value": "",
+    "date_format": "%Y-%m-%d",
+}
+
+
 def _text_frame(columns: Sequence[Column], data: ColumnData) -> polars.DataFrame:
-    """Every column as the text of its cells (null for an empty cell), named as the
+    """Every column as polars is to write it (null for an empty cell), named as the
     header shows it."""
     import polars as pl
 
@@ -98,30 +109,39 @@ def _text_frame(columns: Sequence[Column], data: ColumnData) -> polars.DataFrame
         "date": pl.Date,
         "bool": pl.Boolean,
     }
-    raw = pl.DataFrame(
-        [pl.Series(c.name, data[c.name], dtype=dtypes[c.kind], strict=True) for c in columns]
-    )
-    texts = [_text(pl.col(c.name), c).alias(neutralise(c.name)) for c in columns]
+    # a list given for two columns (pence and their pounds) goes to polars once
+    made: dict[tuple[int, object], str] = {}
+    series = []
+    for c in columns:
+        values = data[c.name]
+        if (id(values), dtypes[c.kind]) not in made:
+            made[id(values), dtypes[c.kind]] = c.name
+            series.append(pl.Series(c.name, values, dtype=dtypes[c.kind], strict=True))
+    raw = pl.DataFrame(series)
+    texts = [
+        _text(pl.col(made[id(data[c.name]), dtypes[c.kind]]), c).alias(neutralise(c.name))
+        for c in columns
+    ]
     return raw.select(texts)
 
 
 def _text(value: polars.Expr, column: Column) -> polars.Expr:
-    """One column's cells as text, as :func:`~pooledledger.io.csv_out.csv_cell` has them."""
+    """One column as polars writes it to give the text of
+    :func:`~pooledledger.io.csv_out.csv_cell`: whole numbers, dates and flags as
+    they are (``Int64``, ``Date``, ``Boolean``), pounds as ``Decimal(38, 2)``, text
+    neutralised, with empty text made null."""
     import polars as pl
 
     kind = column.kind
-    if kind in ("int", "pence"):
-        return value.cast(pl.String)
-    if kind == "decimal":
-        size = value.abs()
-        sign = pl.when(value < 0).then(pl.lit("-")).otherwise(pl.lit(""))
-        pence = (size % 100).cast(pl.String).str.zfill(2)
-        return pl.concat_str(sign, (size // 100).cast(pl.String), pl.lit("."), pence)
-    if kind == "date":
-        return value.dt.to_string("%Y-%m-%d")
-    if kind == "bool":
-        return pl.when(value).then(pl.lit("true")).when(~value).then(pl.lit("false"))
-    triggers = "".join(sorted(FORMULA_TRIGGERS))
-    formula = value.str.slice(0, 1).is_in(list(triggers))
+    if kind == "decimal":  # exact: an integer mantissa at scale 2, i.e. pence / 100
+        pounds = value.cast(pl.Decimal(38, 2)) / pl.lit(100, pl.Int64)
+        return pounds.cast(pl.Decimal(38, 2))
+    if kind != "str":
+        return value
+    formula = value.str.contains(_FORMULA)
     text = pl.when(formula).then(pl.lit("'") + value).otherwise(value)
     return pl.when(value == "").then(None).otherwise(text)
+
+
+#: Text :func:`~pooledledger.io._cells.neutralise` changes: a formula trigger first.
+_FORMULA = "^[" + "".join(sorted(FORMULA_TRIGGERS)).replace("-", "\\-") + "]"
