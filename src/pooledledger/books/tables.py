@@ -74,7 +74,7 @@ def ledger_table(ledger: Ledger) -> Table:
 
 
 def ledger_rows(ledger: Ledger) -> Iterator[Row]:
-    """The rows of :func:`ledger_table`, one at a time (a writer streams them)."""
+    """The rows of :func:`ledger_table`, one at a time, from :func:`ledger_columns`."""
     return column_rows(LEDGER_COLUMNS, ledger_columns(ledger))
 
 
@@ -134,7 +134,8 @@ def apportionment_table(apportionment: Apportionment) -> Table:
 
 
 def apportionment_rows(apportionment: Apportionment) -> Iterator[Row]:
-    """The rows of :func:`apportionment_table`, one at a time (a writer streams them)."""
+    """The rows of :func:`apportionment_table`, one at a time, from
+    :func:`apportionment_columns`."""
     return column_rows(APPORTIONMENT_COLUMNS, apportionment_columns(apportionment))
 
 

@@ -21,6 +21,8 @@ numbers, the currency (``GBP``) in its own column, dates as ``YYYY-MM-DD``, flag
 ``true``/``false`` and empty cells for missing values.  Every text cell passes
 through :func:`~pooledledger.io._cells.neutralise`; numbers never do, so a negative
 amount stays a number.  Files are UTF-8 with ``\\r\\n`` line ends (RFC 4180).
+The line-level tables are made column by column and written by polars
+(:mod:`pooledledger.io.column_csv`), to the same bytes.
 """
 
 from __future__ import annotations
