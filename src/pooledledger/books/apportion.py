@@ -40,8 +40,10 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import FrozenInstanceError, dataclass, field
 from datetime import date
 from fractions import Fraction
+from functools import cached_property
 from typing import TYPE_CHECKING
 
+from pooledledger.books.apportion_lines import LineColumns, columns_of, line_columns
 from pooledledger.books.ledger import Ledger, PoolLine
 from pooledledger.books.line_sums import LineSums, line_sums
 from pooledledger.core.allocation import CumulativeAllocator, allocate
@@ -224,6 +226,14 @@ class Apportionment:
     def __reduce__(self) -> tuple[object, ...]:
         return (Apportionment, self._fields())
 
+    def line_columns(self) -> LineColumns:
+        """:attr:`lines` as columns, made without a :class:`LineShare` per line when
+        the lines have not been made yet (:mod:`pooledledger.books.apportion_lines`)."""
+        build = self._build
+        if self._lines is None and isinstance(build, _MakeLines):
+            return line_columns(*build.parts, self.partners)
+        return columns_of(self.lines, self.partners)
+
     def line(self, entry_id: str) -> LineShare:
         for line in self.lines:
             if line.entry_id == entry_id:
@@ -314,7 +324,7 @@ def apportion(ledger: Ledger, year: FinancialYear, upto: date | None = None) -> 
 
     ``upto`` is exclusive and defaults to the end of the year.  The scheme totals come
     from the sums of the period's lines (:func:`_scheme_shares`); the per-line shares
-    are made only when ``lines`` is first read (:func:`_lines_of`).
+    are made only when ``lines`` is first read (:class:`_MakeLines`).
     """
     agreement = ledger.agreement
     partners = agreement.partner_order
@@ -328,7 +338,7 @@ def apportion(ledger: Ledger, year: FinancialYear, upto: date | None = None) -> 
         within,
         partners,
         schemes,
-        lambda: _lines_of(ledger, within, weights, partners),
+        _MakeLines(ledger, within, weights, partners),
         tuple(issues),
     )
 
@@ -372,13 +382,14 @@ def _allocated(
     return {} if total is None else allocate(total, weights, partners)
 
 
-def _lines_of(
+def _line_parts(
     ledger: Ledger,
     within: DateRange,
     weights: Mapping[SchemeId, Mapping[PartnerId, Fraction]],
     partners: tuple[PartnerId, ...],
-) -> tuple[LineShare, ...]:
-    """Every line's shares, from each group's running allocations (made on first read)."""
+) -> tuple[_Groups, dict[tuple[SchemeId, str], RunningAllocation[PartnerId]], dict[str, PartnerId]]:
+    """What every line's shares are made from: the period's lines grouped by scheme and
+    kind, each group's running allocations and the capital items' owners."""
     owners: dict[str, PartnerId] = {}
     for e in ledger.entries:
         if isinstance(e, Expenditure) and e.capital:
@@ -387,7 +398,33 @@ def _lines_of(
     runs = {
         key: _running(group, weights[key[0]], partners) for key, group in groups.amounts.items()
     }
-    return _line_shares(groups, runs, owners)
+    return groups, runs, owners
+
+
+class _MakeLines:
+    """Makes an apportionment's lines on first use (:func:`_line_parts`, then
+    :func:`_line_shares`); :meth:`Apportionment.line_columns` takes them from the
+    same parts as columns, without a :class:`LineShare` per line."""
+
+    def __init__(
+        self,
+        ledger: Ledger,
+        within: DateRange,
+        weights: Mapping[SchemeId, Mapping[PartnerId, Fraction]],
+        partners: tuple[PartnerId, ...],
+    ) -> None:
+        self._args = (ledger, within, weights, partners)
+
+    @cached_property
+    def parts(
+        self,
+    ) -> tuple[
+        _Groups, dict[tuple[SchemeId, str], RunningAllocation[PartnerId]], dict[str, PartnerId]
+    ]:
+        return _line_parts(*self._args)
+
+    def __call__(self) -> tuple[LineShare, ...]:
+        return _line_shares(*self.parts)
 
 
 @dataclass(frozen=True)

@@ -17,12 +17,9 @@ from __future__ import annotations
 from bisect import insort
 from collections.abc import Sequence, Set
 
-from pooledledger.books.ledger import (
-    _DATES_RANK,
-    Ledger,
-    _in_order,
-    _sort_key,
-)
+from pooledledger.books.entry_order import sort_key
+from pooledledger.books.ledger import Ledger, _in_order
+from pooledledger.books.ledger import _entry_issues as _fresh_issues
 from pooledledger.books.line_sums import reversals_of
 from pooledledger.core.errors import Issue
 from pooledledger.model.entries import (
@@ -33,7 +30,6 @@ from pooledledger.model.entries import (
     Instalment,
     YearClosed,
 )
-from pooledledger.model.entry_checks import ENTRY_CHECKS, check_reversal_dates
 
 __all__ = ["ledger_without", "reversal_closed"]
 
@@ -53,9 +49,9 @@ def ledger_without(base: Ledger, removed: Set[str], added: Sequence[Entry]) -> L
     by_id = {e.id: e for e in kept}
     assert not any(e.id in by_id for e in added)
     by_id.update((e.id, e) for e in added)
-    fresh = sorted(added, key=_sort_key)
+    fresh = sorted(added, key=sort_key)
     for e in fresh:
-        insort(kept, e, key=_sort_key)
+        insort(kept, e, key=sort_key)
     ledger = Ledger.__new__(Ledger)
     ledger.agreement = base.agreement
     ledger._checked = None
@@ -79,13 +75,7 @@ def _entry_issues(
 ) -> tuple[tuple[int, Issue], ...]:
     """The entry-level issues of the new entries, then the base's for the entries kept,
     in check order and canonical entry order (as :meth:`Ledger._build` orders them)."""
-    agreement = base.agreement
-    found: list[tuple[int, Issue]] = [
-        (rank, issue)
-        for rank, check in enumerate(ENTRY_CHECKS)
-        for issue in check(agreement, fresh)
-    ]
-    found += [(_DATES_RANK, issue) for issue in check_reversal_dates(agreement, fresh, by_id.get)]
+    found = _fresh_issues(base.agreement, fresh, by_id.get)
     _in_order(found, by_id)
     if base._entry_issues:
         found += [pair for pair in base._entry_issues if pair[1].location.entry_id in by_id]

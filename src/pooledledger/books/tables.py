@@ -7,35 +7,26 @@ here does I/O and nothing is rounded (docs/excel-and-dataframes.md).
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
+from itertools import chain
+from typing import Any
 
 from pooledledger.books.apportion import Apportionment
 from pooledledger.books.journals import ACCOUNT_LABELS, Journal
-from pooledledger.books.ledger import Ledger, entry_date
-from pooledledger.core.money import pence_to_decimal, to_pence
-from pooledledger.core.periods import FinancialYear
+from pooledledger.books.ledger import Ledger
+from pooledledger.books.ledger_columns import ledger_fields
+from pooledledger.core.money import pence_to_decimal
 from pooledledger.core.tables import (
     AMOUNT_COLUMNS,
     CURRENCY,
     CURRENCY_COLUMN,
+    Cell,
     Column,
     Row,
     Table,
+    column_rows,
     make_table,
     money_columns,
-)
-from pooledledger.model.entries import (
-    Contribution,
-    Entry,
-    EntryKind,
-    Expenditure,
-    Income,
-    Instalment,
-    Reversal,
-    Settlement,
-    YearClosed,
 )
 from pooledledger.model.partners import PartnerId
 
@@ -83,109 +74,32 @@ def ledger_table(ledger: Ledger) -> Table:
 
 
 def ledger_rows(ledger: Ledger) -> Iterator[Row]:
-    """The rows of :func:`ledger_table`, one at a time (a writer streams them)."""
-    years: dict[date, str] = {}
-    # an expenditure's recoverable VAT, as its pool line has it (the same VAT split)
-    recs = {
-        x.entry_id: x.vat_recovered
-        for x in ledger.pool_lines
-        if x.reverses is None and x.kind is EntryKind.EXPENDITURE
-    }
-    for e in ledger.entries:
-        yield _ledger_row(ledger, e, years, recs)
+    """The rows of :func:`ledger_table`, one at a time, from :func:`ledger_columns`."""
+    return column_rows(LEDGER_COLUMNS, ledger_columns(ledger))
 
 
-def _ledger_row(ledger: Ledger, e: Entry, years: dict[date, str], recs: dict[str, int]) -> Row:
-    """One entry's row of :func:`ledger_table` (a reversal: its original's, negated);
-    ``years`` caches the financial year of each date seen."""
-    when = entry_date(e)
-    if isinstance(e, _WITH_YEAR):
-        year = str(e.year)
-    else:
-        year = years.get(when) or years.setdefault(when, str(FinancialYear.for_date(when)))
-    source: Entry = e
-    reverses: str | None = None
-    reason: str | None = None
-    reversal = isinstance(e, Reversal)
-    if isinstance(e, Reversal):
-        reverses, source, reason = e.reverses, ledger.get(e.reverses), e.reason
-    f = _source_fields(ledger, source, recs)
-    description = reason if reversal else f.description
-    face, vat, rec, cost = f.face, f.vat, f.rec, f.cost
-    if reversal:
-        face, vat, rec, cost = -face, -vat, -rec, -cost
-    return {
-        "entry_id": e.id,
-        "entry": e.entry.value,
-        "date": when,
-        "year": year,
-        "scheme": f.scheme,
-        "partner": f.partner,
-        "kind": f.kind,
-        "party": f.party or None,
-        "category": f.category,
-        "description": description or None,
-        "reverses": reverses,
-        "capital": f.capital,
-        "pence": face,
-        "amount": _pounds(face),
-        "vat_pence": vat,
-        "vat": _pounds(vat),
-        "recoverable_vat_pence": rec,
-        "recoverable_vat": _pounds(rec),
-        "pool_cost_pence": cost,
-        "pool_cost": _pounds(cost),
-        "currency": CURRENCY,
-    }
+def ledger_columns(ledger: Ledger) -> dict[str, list[Cell]]:
+    """:func:`ledger_table` column by column (:data:`~pooledledger.core.tables.ColumnData`:
+    each amount column is the list of its pence twin), with no ``dict`` per row
+    (:mod:`pooledledger.books.ledger_columns`)."""
+    fields = ledger_fields(ledger)
+    return _with_money_and_currency(LEDGER_COLUMNS, fields, len(fields["entry_id"]))
 
 
-_WITH_YEAR = (Contribution, Instalment, Settlement, YearClosed)
-
-
-def _pounds(pence: int) -> Decimal:
-    """:func:`~pooledledger.core.money.pence_to_decimal` for the whole pence of a row."""
-    return Decimal(pence).scaleb(-2)
-
-
-@dataclass
-class _Fields:
-    """What a ledger row shows of one entry, unsigned (the pence are its face value)."""
-
-    scheme: str | None = None
-    partner: str | None = None
-    kind: str | None = None
-    party: str | None = None
-    category: str | None = None
-    description: str = ""
-    capital: bool = False
-    face: int = 0
-    vat: int = 0
-    rec: int = 0
-    cost: int = 0
-
-
-def _source_fields(ledger: Ledger, source: Entry, recs: Mapping[str, int]) -> _Fields:
-    """The row fields of an entry (for a reversal, of the entry it reverses)."""
-    f = _Fields()
-    if isinstance(source, Contribution):
-        f.scheme, f.partner, f.kind = source.scheme, source.partner, source.kind.value
-        f.description, f.face = source.description, source.pence
-    elif isinstance(source, Instalment):
-        f.scheme, f.partner, f.face = source.scheme, source.partner, source.pence
-    elif isinstance(source, Expenditure):
-        f.scheme, f.partner = source.scheme, source.procuring_partner
-        f.party, f.category, f.capital = source.supplier, source.category, source.capital
-        f.face, f.vat, f.description = source.net_pence, source.vat_pence, source.description
-        rec = recs.get(source.id)
-        f.rec = sum(r for _, r in ledger.vat_shares(source).values()) if rec is None else rec
-        f.cost = f.face + f.vat - f.rec
-    elif isinstance(source, Income):
-        f.scheme, f.party, f.category = source.scheme, source.source, source.category
-        f.description, f.face = source.description, source.pence
-    elif isinstance(source, Settlement):
-        f.partner, f.description = source.partner, source.description
-        f.face = to_pence(source.amount)
-    return f
+def _with_money_and_currency(
+    columns: tuple[Column, ...], fields: dict[str, list[Cell]], n: int
+) -> dict[str, list[Cell]]:
+    """``fields`` in the order of ``columns``, each ``decimal`` column its pence
+    twin's list and the currency column filled in."""
+    out: dict[str, list[Cell]] = {}
+    for c in columns:
+        if c.kind == "decimal":
+            out[c.name] = fields["pence" if c.name == "amount" else f"{c.name}_pence"]
+        elif c.name == CURRENCY_COLUMN.name:
+            out[c.name] = [CURRENCY] * n
+        else:
+            out[c.name] = fields[c.name]
+    return out
 
 
 # -- apportionment -----------------------------------------------------------------
@@ -220,29 +134,46 @@ def apportionment_table(apportionment: Apportionment) -> Table:
 
 
 def apportionment_rows(apportionment: Apportionment) -> Iterator[Row]:
-    """The rows of :func:`apportionment_table`, one at a time (a writer streams them)."""
-    year = str(apportionment.year)
-    partners = apportionment.partners
-    for line in apportionment.lines:
-        kind, whole = line.kind.value, pence_to_decimal(line.amount)
-        for p in partners:
-            share = line.shares.get(p, 0)
-            yield {
-                "year": year,
-                "entry_id": line.entry_id,
-                "scheme": line.scheme,
-                "date": line.date,
-                "kind": kind,
-                "reverses": line.reverses,
-                "capital_owner": line.capital_owner,
-                "line_pence": line.amount,
-                "line": whole,
-                "partner": p,
-                "remainder_penny": p in line.remainder_to,
-                "pence": share,
-                "amount": pence_to_decimal(share),
-                "currency": CURRENCY,
-            }
+    """The rows of :func:`apportionment_table`, one at a time, from
+    :func:`apportionment_columns`."""
+    return column_rows(APPORTIONMENT_COLUMNS, apportionment_columns(apportionment))
+
+
+def apportionment_columns(apportionment: Apportionment) -> dict[str, list[Cell]]:
+    """:func:`apportionment_table` column by column
+    (:data:`~pooledledger.core.tables.ColumnData`: each amount column is the list of
+    its pence twin), from the apportionment's
+    :meth:`~pooledledger.books.apportion.Apportionment.line_columns`: no object per
+    line and no ``dict`` per row.  Each line's fields are repeated once per partner;
+    the partners' shares and remainder flags are interleaved line by line."""
+    lines = apportionment.line_columns()
+    partners = lines.partners
+    count = len(partners)
+
+    def each(column: list[Any]) -> list[Any]:  # a line's value on each partner's row
+        return (
+            list(chain.from_iterable(zip(*[column] * count, strict=True))) if count > 1 else column
+        )
+
+    def interleaved(per_partner: list[list[Any]]) -> list[Any]:
+        return list(chain.from_iterable(zip(*per_partner, strict=True)))
+
+    n = len(lines) * count
+    amount = each(lines.amount)
+    fields: dict[str, list[Cell]] = {
+        "year": [str(apportionment.year)] * n,
+        "entry_id": each(lines.entry_id),
+        "scheme": each(lines.scheme),
+        "date": each(lines.date),
+        "kind": each(lines.kind),
+        "reverses": each(lines.reverses),
+        "capital_owner": each(lines.capital_owner),
+        "line_pence": amount,
+        "partner": [*partners] * len(lines),
+        "remainder_penny": interleaved(lines.remainder),
+        "pence": interleaved(lines.shares),
+    }
+    return _with_money_and_currency(APPORTIONMENT_COLUMNS, fields, n)
 
 
 # -- journals ----------------------------------------------------------------------

@@ -17,7 +17,7 @@ called.  The tables of a ledger, an apportionment and journals are built in
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -37,9 +37,11 @@ __all__ = [
     "ISSUE_COLUMNS",
     "Cell",
     "Column",
+    "ColumnData",
     "ColumnKind",
     "Row",
     "Table",
+    "column_rows",
     "issues_table",
     "make_table",
     "money_columns",
@@ -56,6 +58,12 @@ Cell = str | int | Decimal | date | bool | None
 
 #: One row: column name → cell.
 Row = dict[str, Cell]
+
+#: A table given column by column (a line-level table is made and written this way,
+#: with no ``dict`` per row): column name → its cells in row order, except that a
+#: ``decimal`` column holds its amounts as integer pence (often the very list of its
+#: ``pence`` twin), turned into exact pounds only where a cell is shown.
+ColumnData = Mapping[str, Sequence[Cell]]
 
 CURRENCY = GBP.code
 
@@ -111,6 +119,22 @@ def make_table(name: str, columns: Sequence[Column], rows: Sequence[Row]) -> Tab
         if list(r) != names:  # pragma: no cover
             raise AssertionError(f"row {r!r} does not match the columns of {name}")
     return Table(name, tuple(columns), tuple(rows))
+
+
+def column_rows(columns: Sequence[Column], data: ColumnData) -> Iterator[Row]:
+    """The rows of a table given as :data:`ColumnData`, one at a time (pence in a
+    ``decimal`` column become exact pounds: ``Decimal(pence).scaleb(-2)``)."""
+    names = [c.name for c in columns]
+    pounds = [c.kind == "decimal" for c in columns]
+    if not any(pounds):
+        for values in zip(*(data[n] for n in names), strict=True):
+            yield dict(zip(names, values, strict=True))
+        return
+    for values in zip(*(data[n] for n in names), strict=True):
+        yield {
+            n: Decimal(v).scaleb(-2) if money and v is not None else v
+            for n, v, money in zip(names, values, pounds, strict=True)
+        }
 
 
 # -- issues ---------------------------------------------------------------------------

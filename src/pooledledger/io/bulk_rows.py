@@ -49,7 +49,7 @@ from pooledledger.io.ledger_fields import (
 )
 from pooledledger.io.ledger_header import Table
 from pooledledger.io.row_parser import PROGRESS_EVERY, RowParser
-from pooledledger.model.entries import Entry
+from pooledledger.model.entries import Entry, fields_set
 
 __all__ = ["add_bulk", "bulk_ready"]
 
@@ -482,7 +482,7 @@ def _build(
     for mask, js in _groups(fields, clean).items():
         gather = _gatherer(js)
         names = [name for bit, name in enumerate(fields) if not mask >> bit & 1]
-        given = {*names, *fixed}
+        given = fields_set({*names, *fixed})  # one shared set (memory)
         columns = [gather(fields[name].values) for name in names]
         base = dict(template)
         for cached, field in _PENCE_OF.get(kind, ()):
@@ -497,7 +497,7 @@ def _build(
             full.update(zip(names, row, strict=True))
             entry = _new(model)
             _set(entry, "__dict__", full)
-            _set(entry, "__pydantic_fields_set__", set(given))
+            _set(entry, "__pydantic_fields_set__", given)
             _set(entry, "__pydantic_extra__", None)
             _set(entry, "__pydantic_private__", None)
             entries[idx[j]] = entry

@@ -21,6 +21,8 @@ numbers, the currency (``GBP``) in its own column, dates as ``YYYY-MM-DD``, flag
 ``true``/``false`` and empty cells for missing values.  Every text cell passes
 through :func:`~pooledledger.io._cells.neutralise`; numbers never do, so a negative
 amount stays a number.  Files are UTF-8 with ``\\r\\n`` line ends (RFC 4180).
+The line-level tables are made column by column and written by polars
+(:mod:`pooledledger.io.column_csv`), to the same bytes.
 """
 
 from __future__ import annotations
@@ -39,12 +41,21 @@ from pooledledger.books.ledger import Ledger
 from pooledledger.books.tables import (
     APPORTIONMENT_COLUMNS,
     LEDGER_COLUMNS,
-    apportionment_rows,
+    apportionment_columns,
     journal_table,
-    ledger_rows,
+    ledger_columns,
 )
-from pooledledger.core.tables import Cell, Column, Row, Table, issues_table
+from pooledledger.core.tables import (
+    Cell,
+    Column,
+    ColumnData,
+    Row,
+    Table,
+    column_rows,
+    issues_table,
+)
 from pooledledger.io._cells import neutralise
+from pooledledger.io.column_csv import fits, write_columns_csv
 from pooledledger.reports.bundle import YearEndReports
 from pooledledger.yearend.tables import close_table, settlement_table
 
@@ -142,33 +153,44 @@ def write_csv_tables(
     Returns ``{table name: path}`` in the order written.  ``ledger`` adds
     ``ledger.csv`` and ``apportionment.csv`` (its in-year shares for the year);
     ``issues.csv`` is written when the close carries issues (docs/ledger.md#the-gate).
-    Existing files of the same names are replaced.  The line-level tables are
-    streamed: their rows are written as they are made, never held all at once.
+    Existing files of the same names are replaced.  The line-level tables are made
+    column by column, with no ``dict`` per row, and written by polars
+    (:mod:`pooledledger.io.column_csv`: the same bytes, several times faster).
     """
     where = Path(folder)
     where.mkdir(parents=True, exist_ok=True)
 
-    def whole(table: Table) -> tuple[Sequence[Column], Callable[[], Iterable[Row]]]:
-        return table.columns, lambda: table.rows
+    def whole(table: Table) -> tuple[Sequence[Column], Callable[[], Table | ColumnData]]:
+        return table.columns, lambda: table
 
-    tables: list[tuple[str, Sequence[Column], Callable[[], Iterable[Row]]]] = [
+    tables: list[tuple[str, Sequence[Column], Callable[[], Table | ColumnData]]] = [
         ("shares", *whole(close_table(reports.close))),
         ("settlement_schedule", *whole(settlement_table(reports.close))),
         ("journals", *whole(journal_table(reports.close.journals))),
     ]
     if ledger is not None:
-        tables.append(("ledger", LEDGER_COLUMNS, lambda: ledger_rows(ledger)))
+        tables.append(("ledger", LEDGER_COLUMNS, lambda: ledger_columns(ledger)))
         upto = reports.close.period.end
         tables.append(
             (
                 "apportionment",
                 APPORTIONMENT_COLUMNS,
-                lambda: apportionment_rows(apportion(ledger, reports.year, upto=upto)),
+                lambda: apportionment_columns(apportion(ledger, reports.year, upto=upto)),
             )
         )
     if reports.close.issues:
         tables.append(("issues", *whole(issues_table(reports.close.issues))))
     return {
-        name: _write_rows(columns, rows(), where / f"{name}.csv", encoding)
-        for name, columns, rows in tables
+        name: _write(columns, made(), where / f"{name}.csv", encoding)
+        for name, columns, made in tables
     }
+
+
+def _write(columns: Sequence[Column], made: Table | ColumnData, path: Path, encoding: str) -> Path:
+    """A small table row by row; one given column by column through polars (unless
+    its pence are out of ``Int64``'s reach: then row by row, the same bytes)."""
+    if isinstance(made, Table):
+        return _write_rows(columns, made.rows, path, encoding)
+    if fits(columns, made):
+        return write_columns_csv(columns, made, path, encoding)
+    return _write_rows(columns, column_rows(columns, made), path, encoding)

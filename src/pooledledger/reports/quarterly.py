@@ -47,7 +47,8 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from fractions import Fraction
 
-from pooledledger.books.ledger import Ledger, Totals, _sort_key, entry_date
+from pooledledger.books.entry_order import sort_key
+from pooledledger.books.ledger import Ledger, Totals, entry_date
 from pooledledger.books.line_sums import LineSums, line_sums, lines_between, seed_line_sums, sum_run
 from pooledledger.books.lines import make_pool_lines
 from pooledledger.books.projection import ledger_without, reversal_closed
@@ -291,7 +292,7 @@ def _projected_sums(
     new = make_pool_lines(forecast, ledger.agreement.host, projection.vat_shares)
     tail = sorted(
         [*lines_between(ledger, last, cut), *new],
-        key=lambda line: _sort_key(projection.get(line.entry_id)),
+        key=lambda line: sort_key(projection.get(line.entry_id)),
     )
     return head.merged(sum_run(tail, ledger.agreement, projection.get_or_none))
 

@@ -1,0 +1,147 @@
+"""A table given column by column, written as CSV by polars (layer L5).
+
+The line-level tables (``ledger.csv``, one row per entry, and ``apportionment.csv``,
+one row per pool line × partner) run to hundreds of thousands of rows.  Formatting
+them cell by cell in Python (a ``dict`` per row, a call per cell) took most of the
+time of writing a close's tables, so :func:`write_columns_csv` takes the table as
+:data:`~pooledledger.core.tables.ColumnData` and formats whole columns at once with
+polars expressions, then lets polars write the file.  The text is the text
+:func:`~pooledledger.io.csv_out.csv_cell` gives, cell for cell, and the file the
+bytes :mod:`csv` writes (``QUOTE_MINIMAL``, ``\\r\\n``), as tests/test_csv_columns.py
+proves against the row-by-row writer:
+
+* pence and whole numbers: ``Int64``, written by polars as plain digits (exact);
+* pounds (a ``decimal`` column holds integer pence): the pence as ``Decimal(38, 2)``
+  divided by 100, an integer mantissa at scale 2, which polars writes with exactly
+  two places: never a float (``format(Decimal, "f")`` of ``Decimal(pence).scaleb(-2)``
+  gives the same text);
+* dates as ``Date`` with ``%Y-%m-%d`` (``date.isoformat``); flags as ``Boolean``,
+  which polars writes ``true``/``false``;
+* text through the same rule as :func:`~pooledledger.io._cells.neutralise` (a
+  single quote before a leading ``=``, ``+``, ``-``, ``@``, tab or carriage return);
+* an empty cell (``None`` or empty text) is written as nothing: polars writes a null
+  as an empty field but quotes an empty string, which :mod:`csv` does not, so empty
+  text becomes null first;
+* quoting: polars' ``necessary`` style quotes a field holding a comma, a double
+  quote, ``\\n`` or ``\\r``, as ``QUOTE_MINIMAL`` does with the ``\\r\\n`` line end.
+
+polars writes UTF-8; any other ``encoding`` (``utf-8-sig``, ``cp1252``…) is applied
+by encoding polars' text through Python, as :func:`open` would.  polars is imported
+only when a file is written.  Pence outside ±2**62 (never a real ledger) are not put
+in an ``Int64``: :func:`fits` says so and the caller writes row by row instead.
+"""
+
+from __future__ import annotations
+
+import codecs
+from collections.abc import Sequence
+from os import PathLike
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from pooledledger.core.tables import Column, ColumnData
+from pooledledger.io._cells import FORMULA_TRIGGERS, neutralise
+
+if TYPE_CHECKING:
+    import polars
+
+__all__ = ["fits", "write_columns_csv"]
+
+#: Whole numbers are formatted in ``Int64`` only inside ±LIMIT (so ``abs`` cannot wrap).
+LIMIT = 2**62
+
+_INTEGER_KINDS = frozenset({"int", "pence", "decimal"})
+
+
+def fits(columns: Sequence[Column], data: ColumnData) -> bool:
+    """Whether every whole number of the table is inside ±2**62 (an ``Int64`` is safe)."""
+    for c in columns:
+        if c.kind in _INTEGER_KINDS:
+            values = data[c.name]
+            if c.nullable:
+                values = [v for v in values if v is not None]
+            if values and not -LIMIT < min(values) <= max(values) < LIMIT:  # type: ignore[type-var, operator]
+                return False
+    return True
+
+
+def write_columns_csv(
+    columns: Sequence[Column],
+    data: ColumnData,
+    path: str | PathLike[str],
+    encoding: str = "utf-8",
+) -> Path:
+    """Write the table ``data`` (header, then its rows) to the CSV file ``path``.
+
+    Needs :func:`fits` to hold.  The bytes are those of the row-by-row writer
+    (:func:`pooledledger.io.csv_out.write_table_csv`) for the same table.
+    """
+    out = Path(path)
+    frame = _text_frame(columns, data)
+    if codecs.lookup(encoding).name == "utf-8":
+        frame.write_csv(out, **_OPTIONS)
+    else:
+        text = frame.write_csv(**_OPTIONS)
+        with out.open("w", encoding=encoding, newline="") as f:
+            f.write(text)
+    return out
+
+
+#: How polars writes: ``csv.writer``'s quoting and line end, empty nulls, ISO dates.
+_OPTIONS: dict[str, Any] = {
+    "line_terminator": "\r\n",
+    "quote_style": "necessary",
+    "null_value": "",
+    "date_format": "%Y-%m-%d",
+}
+
+
+def _text_frame(columns: Sequence[Column], data: ColumnData) -> polars.DataFrame:
+    """Every column as polars is to write it (null for an empty cell), named as the
+    header shows it."""
+    import polars as pl
+
+    dtypes = {
+        "str": pl.String,
+        "int": pl.Int64,
+        "pence": pl.Int64,
+        "decimal": pl.Int64,
+        "date": pl.Date,
+        "bool": pl.Boolean,
+    }
+    # a list given for two columns (pence and their pounds) goes to polars once
+    made: dict[tuple[int, object], str] = {}
+    series = []
+    for c in columns:
+        values = data[c.name]
+        if (id(values), dtypes[c.kind]) not in made:
+            made[id(values), dtypes[c.kind]] = c.name
+            series.append(pl.Series(c.name, values, dtype=dtypes[c.kind], strict=True))
+    raw = pl.DataFrame(series)
+    texts = [
+        _text(pl.col(made[id(data[c.name]), dtypes[c.kind]]), c).alias(neutralise(c.name))
+        for c in columns
+    ]
+    return raw.select(texts)
+
+
+def _text(value: polars.Expr, column: Column) -> polars.Expr:
+    """One column as polars writes it to give the text of
+    :func:`~pooledledger.io.csv_out.csv_cell`: whole numbers, dates and flags as
+    they are (``Int64``, ``Date``, ``Boolean``), pounds as ``Decimal(38, 2)``, text
+    neutralised, with empty text made null."""
+    import polars as pl
+
+    kind = column.kind
+    if kind == "decimal":  # exact: an integer mantissa at scale 2, i.e. pence / 100
+        pounds = value.cast(pl.Decimal(38, 2)) / pl.lit(100, pl.Int64)
+        return pounds.cast(pl.Decimal(38, 2))
+    if kind != "str":
+        return value
+    formula = value.str.contains(_FORMULA)
+    text = pl.when(formula).then(pl.lit("'") + value).otherwise(value)
+    return pl.when(value == "").then(None).otherwise(text)
+
+
+#: Text :func:`~pooledledger.io._cells.neutralise` changes: a formula trigger first.
+_FORMULA = "^[" + "".join(sorted(FORMULA_TRIGGERS)).replace("-", "\\-") + "]"

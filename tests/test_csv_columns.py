@@ -1,0 +1,264 @@
+"""The line-level CSV tables, made column by column and written by polars, are byte
+for byte the files the row-by-row writer made (tests/csv_row_oracle.py keeps it).
+
+Equality is shown on random tables (Hypothesis: text needing quotes, formula
+triggers, non-ASCII, empty and missing cells, large pence, every encoding asked
+for), on the generated benchmark ledger (reversals, true-up lines, 20,000 lines)
+and on the example ledger with a reversal; the tables' rows (``ledger_table``,
+``apportionment_table``) are the rows they were.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from datetime import date
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from csv_row_oracle import (
+    _write_rows,
+    old_apportionment_rows,
+    old_ledger_rows,
+    old_write_csv_tables,
+)
+from pooledledger.books.apportion import apportion
+from pooledledger.books.ledger import Ledger
+from pooledledger.books.tables import apportionment_rows, ledger_rows
+from pooledledger.core.tables import Column, column_rows
+from pooledledger.io import load_agreement, load_ledger
+from pooledledger.io.column_csv import fits, write_columns_csv
+from pooledledger.io.csv_files import read_ledger_csv
+from pooledledger.io.csv_out import _write, write_csv_tables
+from pooledledger.model.entries import Expenditure, Reversal
+from pooledledger.reports.bundle import YearEndReports, year_end_reports
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLES = files("pooledledger") / "examples"
+
+#: A table with a column of every kind, nullable and not.
+COLUMNS = (
+    Column("text", "str"),
+    Column("maybe", "str", nullable=True),
+    Column("when", "date"),
+    Column("flag", "bool"),
+    Column("n", "int", nullable=True),
+    Column("pence", "pence"),
+    Column("amount", "decimal"),
+    Column("other_pence", "pence"),
+    Column("other", "decimal"),
+)
+
+TRICKY = [
+    "",
+    "plain",
+    "a,b",
+    'say "hi"',
+    '"',
+    "two\nlines",
+    "cr\rhere",
+    "crlf\r\nend",
+    "=1+1",
+    "+44 20",
+    "-5",
+    "@SUM(A1)",
+    "\tindented",
+    "\rreturn",
+    "'quoted",
+    " space ",
+    "café £5 – ok",
+    "€ sign",
+    "日本",
+    "#hash",
+    "semi;colon",
+]
+
+text = st.one_of(st.sampled_from(TRICKY), st.text(max_size=12))
+pence = st.one_of(st.integers(-(2**61), 2**61), st.integers(-1000, 1000))
+
+
+@st.composite
+def tables(draw: st.DrawFn) -> dict[str, list[Any]]:
+    n = draw(st.integers(0, 25))
+
+    def column(values: st.SearchStrategy[Any]) -> list[Any]:
+        return draw(st.lists(values, min_size=n, max_size=n))
+
+    amounts = column(pence)
+    others = column(pence)
+    return {
+        "text": column(text),
+        "maybe": column(st.none() | text),
+        "when": column(st.dates(date(1, 1, 1), date(9999, 12, 31))),
+        "flag": column(st.booleans()),
+        "n": column(st.none() | st.integers(-(2**40), 2**40)),
+        "pence": amounts,
+        "amount": amounts,
+        "other_pence": others,
+        "other": others,
+    }
+
+
+def old_bytes(data: dict[str, list[Any]], path: Path, encoding: str) -> bytes:
+    _write_rows(COLUMNS, column_rows(COLUMNS, data), path, encoding)
+    return path.read_bytes()
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=tables(), encoding=st.sampled_from(["utf-8", "utf-8-sig", "UTF8", "utf-16"]))
+def test_random_tables_are_written_byte_for_byte(
+    tmp_path_factory: pytest.TempPathFactory, data: dict[str, list[Any]], encoding: str
+) -> None:
+    folder = tmp_path_factory.mktemp("t")
+    assert fits(COLUMNS, data)
+    write_columns_csv(COLUMNS, data, folder / "new.csv", encoding)
+    assert (folder / "new.csv").read_bytes() == old_bytes(data, folder / "old.csv", encoding)
+
+
+@settings(max_examples=60, deadline=None)
+@given(data=tables())
+def test_cp1252_gives_the_same_bytes_or_the_same_error(
+    tmp_path_factory: pytest.TempPathFactory, data: dict[str, list[Any]]
+) -> None:
+    folder = tmp_path_factory.mktemp("t")
+    try:
+        want = old_bytes(data, folder / "old.csv", "cp1252")
+    except UnicodeEncodeError:
+        with pytest.raises(UnicodeEncodeError):
+            write_columns_csv(COLUMNS, data, folder / "new.csv", "cp1252")
+        return
+    write_columns_csv(COLUMNS, data, folder / "new.csv", "cp1252")
+    assert (folder / "new.csv").read_bytes() == want
+
+
+def test_every_tricky_cell_and_the_bytes_they_make(tmp_path: Path) -> None:
+    n = len(TRICKY)
+    amounts = [0, 5, -5, 99, -1, 100, -100, 123456, -4578948, 2**61, -(2**61)]
+    amounts = (amounts * n)[:n]
+    data: dict[str, list[Any]] = {
+        "text": TRICKY,
+        "maybe": [None, *TRICKY[1:]],
+        "when": [date(2025, 4, 1)] * (n - 1) + [date(999, 1, 2)],
+        "flag": [i % 2 == 0 for i in range(n)],
+        "n": [None, *range(1, n)],
+        "pence": amounts,
+        "amount": amounts,
+        "other_pence": amounts[::-1],
+        "other": amounts[::-1],
+    }
+    for encoding in ("utf-8", "utf-8-sig"):
+        write_columns_csv(COLUMNS, data, tmp_path / "new.csv", encoding)
+        got = (tmp_path / "new.csv").read_bytes()
+        assert got == old_bytes(data, tmp_path / "old.csv", encoding)
+    text = got.decode("utf-8-sig")
+    assert text.startswith("text,maybe,when,flag,n,pence,amount,")
+    for cell in ('"two\nlines"', '"say ""hi"""', "'=1+1", "-45789.48", "0999-01-02", ",-0.05,"):
+        assert cell in text
+
+
+def test_pence_out_of_int64_reach_are_written_row_by_row(tmp_path: Path) -> None:
+    big = [2**70, -(2**64), 7]
+    data: dict[str, list[Any]] = {
+        "text": ["a", "b", "c"],
+        "maybe": [None, "", "x"],
+        "when": [date(2025, 4, 1)] * 3,
+        "flag": [True, False, True],
+        "n": [1, None, 3],
+        "pence": big,
+        "amount": big,
+        "other_pence": [1, 2, 3],
+        "other": [1, 2, 3],
+    }
+    assert not fits(COLUMNS, data)
+    _write(COLUMNS, data, tmp_path / "new.csv", "utf-8")
+    got = (tmp_path / "new.csv").read_bytes()
+    assert got == old_bytes(data, tmp_path / "old.csv", "utf-8")
+    assert b"11805916207174113034.24" in got
+
+
+# -- whole ledgers --------------------------------------------------------------------
+
+
+def _same_files(reports: YearEndReports, ledger: Ledger, tmp: Path, encoding: str) -> None:
+    old = old_write_csv_tables(reports, tmp / "old", ledger=ledger, encoding=encoding)
+    new = write_csv_tables(reports, tmp / "new", ledger=ledger, encoding=encoding)
+    assert list(new) == list(old)
+    for name, path in new.items():
+        assert path.read_bytes() == old[name].read_bytes(), name
+
+
+@pytest.fixture(scope="module")
+def bench_ledger(tmp_path_factory: pytest.TempPathFactory) -> tuple[Ledger, YearEndReports]:
+    """The generated benchmark ledger (benchmarks/bench_csv_import.py), 20,000 lines."""
+    spec = importlib.util.spec_from_file_location(
+        "bench_csv_import", ROOT / "benchmarks" / "bench_csv_import.py"
+    )
+    assert spec is not None
+    assert spec.loader is not None
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    agreement = load_agreement(str(EXAMPLES / "example2_bcf.toml"))
+    path = tmp_path_factory.mktemp("bench") / "r20000.csv"
+    bench.generate(path, agreement, 20_000, 7)
+    ledger, issues = read_ledger_csv(agreement, path)
+    assert ledger is not None, issues
+    return ledger, year_end_reports(ledger, agreement.financial_years[-1])
+
+
+def test_the_benchmark_ledger_gives_the_same_files(
+    bench_ledger: tuple[Ledger, YearEndReports], tmp_path: Path
+) -> None:
+    ledger, reports = bench_ledger
+    lines = apportion(ledger, reports.year, upto=reports.close.period.end).lines
+    assert any(x.reverses for x in lines)
+    assert any(x.entry_id.endswith(":true-up") for x in lines)
+    _same_files(reports, ledger, tmp_path / "utf8", "utf-8")
+    _same_files(reports, ledger, tmp_path / "sig", "utf-8-sig")
+
+
+def test_the_benchmark_ledger_gives_the_same_rows(
+    bench_ledger: tuple[Ledger, YearEndReports],
+) -> None:
+    ledger, reports = bench_ledger
+    assert list(ledger_rows(ledger)) == list(old_ledger_rows(ledger))
+    shares = apportion(ledger, reports.year, upto=reports.close.period.end)
+    new = list(apportionment_rows(shares))  # from the running allocations
+    assert new == list(old_apportionment_rows(shares))  # from the LineShare objects
+    assert list(apportionment_rows(shares)) == new  # now from the lines made
+
+
+@pytest.fixture(scope="module")
+def example2() -> tuple[Ledger, YearEndReports]:
+    ag = load_agreement(str(EXAMPLES / "example2_bcf.toml"))
+    led = load_ledger(ag, str(EXAMPLES / "example2_ledger.toml"))
+    led = led.post(
+        Expenditure(
+            id="X-1",
+            scheme="S1",
+            date=date(2025, 7, 1),
+            net="100.01",
+            vat="20.00",
+            supplier='=HYPERLINK("http://x","y")',
+            description="two\nlines, and a comma",
+            capital=True,
+            procuring_partner="ICB",
+            agreement_ref="Board minute 7",
+        ),
+        Reversal(id="X-1-REV", reverses="X-1", date=date(2025, 8, 1), reason="-duplicate"),
+    )
+    return led, year_end_reports(led, ag.financial_years[0])
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "cp1252"])
+def test_the_example_ledger_gives_the_same_files(
+    example2: tuple[Ledger, YearEndReports], tmp_path: Path, encoding: str
+) -> None:
+    ledger, reports = example2
+    _same_files(reports, ledger, tmp_path, encoding)
+    shares = apportion(ledger, reports.year)
+    assert list(apportionment_rows(shares)) == list(old_apportionment_rows(shares))
+    assert list(ledger_rows(ledger)) == list(old_ledger_rows(ledger))
