@@ -84,6 +84,7 @@ def make_pool_lines(
     out: list[PoolLine] = []
     lines: dict[str, PoolLine] = {}
     known = reuse or {}
+    split = _VatSplits(vat_shares)
     for e in entries:
         line: PoolLine
         if isinstance(e, Expenditure):
@@ -91,8 +92,7 @@ def make_pool_lines(
             if prior is not None:
                 line = prior
             else:
-                parts = vat_shares(e)
-                rec = sum(r for _, r in parts.values())
+                rec, by_body = split(e)
                 line = PoolLine(
                     e.id,
                     e.scheme,
@@ -101,7 +101,7 @@ def make_pool_lines(
                     e.net_pence + e.vat_pence - rec,
                     rec,
                     paid_by=None if e.paid_by == host else e.paid_by,
-                    vat_by_body=tuple((p, v, r) for p, (v, r) in parts.items()),
+                    vat_by_body=by_body,
                 )
         elif isinstance(e, Income):
             line = PoolLine(e.id, e.scheme, e.date, EntryKind.INCOME, e.pence, 0)
@@ -123,6 +123,37 @@ def make_pool_lines(
         lines[e.id] = line
         out.append(line)
     return tuple(out)
+
+
+class _VatSplits:
+    """An expenditure's recoverable VAT and ``vat_by_body``, from ``vat_shares``.
+
+    A line with no VAT (and no recoverable VAT given) has the split of every such
+    line of its scheme, date, procurer and s41 flag: the same bodies, each with
+    nothing (docs/ledger.md#vat).  That split is worked out once per such key, not
+    once per line: most lines of a real ledger carry no VAT.
+    """
+
+    def __init__(self, vat_shares: VatParts) -> None:
+        self._vat_shares = vat_shares
+        self._no_vat: dict[tuple[object, ...], tuple[int, tuple[tuple[PartnerId, int, int], ...]]]
+        self._no_vat = {}
+
+    def __call__(self, e: Expenditure) -> tuple[int, tuple[tuple[PartnerId, int, int], ...]]:
+        key = None
+        if e.vat_pence == 0 and e.vat_recoverable is None:
+            key = (e.scheme, e.date, e.procuring_partner, e.cos_listed)
+            done = self._no_vat.get(key)
+            if done is not None:
+                return done
+        parts = self._vat_shares(e)
+        split = (
+            sum(r for _, r in parts.values()),
+            tuple((p, v, r) for p, (v, r) in parts.items()),
+        )
+        if key is not None:
+            self._no_vat[key] = split
+        return split
 
 
 def sum_lines(lines: Iterable[PoolLine], start: date | None, end: date | None) -> Totals:

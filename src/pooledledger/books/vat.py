@@ -54,12 +54,15 @@ def _planned_weights(agreement: Agreement, expenditure: Expenditure) -> dict[Par
 
 
 def _recovers(agreement: Agreement, body: PartnerId, expenditure: Expenditure) -> bool:
-    if body not in agreement.partner_order:
-        return False  # unknown partner: reported by check_unknown_partners
-    regime = agreement.partner(body).vat_regime
-    return regime is VatRegime.LA_S33 or (
-        regime is VatRegime.NHS_S41_COS and expenditure.cos_listed
-    )
+    """Whether ``body``'s VAT regime recovers VAT on ``expenditure`` (run for every
+    line: one pass over the few partners, no tuple or error made)."""
+    for partner in agreement.partners:
+        if partner.id == body:
+            regime = partner.vat_regime
+            return regime is VatRegime.LA_S33 or (
+                regime is VatRegime.NHS_S41_COS and expenditure.cos_listed
+            )
+    return False  # unknown partner: reported by check_unknown_partners
 
 
 def vat_shares(
@@ -79,7 +82,7 @@ def vat_shares(
         given = weights if weights is not None else _planned_weights(agreement, expenditure)
         usable = {p: w for p, w in given.items() if w > 0}
         if usable and all(w >= 0 for w in given.values()):  # as the apportionment weights
-            order = [p for p in agreement.partner_order if p in usable]
+            order = [p.id for p in agreement.partners if p.id in usable]
             order += [p for p in usable if p not in order]
             parts = allocate(vat, usable, order)
             return {

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 import click
 
 from pooledledger.cli.common import (
+    batch_gc,
     echo_written,
     fail,
     financial_year,
@@ -352,6 +353,7 @@ def close(
             f"give the LEDGER file after {agreement}, or a pool store "
             "(a postgresql:// URL or a store file made by `pooledledger init`)"
         )
-    inputs = read_files(first, ledger, column_map, sheet)
-    reports = _close_files(inputs, year, ruling, note_policy, terminate)
-    _write_close(reports, inputs, out, formats, line_sheets)
+    with batch_gc():
+        inputs = read_files(first, ledger, column_map, sheet)
+        reports = _close_files(inputs, year, ruling, note_policy, terminate)
+        _write_close(reports, inputs, out, formats, line_sheets)
