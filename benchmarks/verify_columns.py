@@ -1,17 +1,27 @@
-"""Seeded check at scale: the column allocation gives the pence of the row path it replaced.
+"""Seeded check at scale: the fast paths give what the row paths they replaced gave.
 
 Usage::
 
-    python benchmarks/verify_columns.py [--rows 1000000] [--seed 2025]
+    python benchmarks/verify_columns.py [--rows 1000000] [--seed 2025] [--csv FILE]
 
 Writes the seeded Better Care Fund ledger CSV of ``bench_csv_import.py`` (``--rows``
-data rows), reads it, and closes the year twice: once as the library does (each
-scheme's lines allocated in columns, ``pooledledger.core.allocation_columns``) and once
-with the row-by-row apportionment kept in ``tests/apportion_oracle.py`` (one
-``CumulativeAllocator`` call per line) patched in.  It asserts that the
-apportionment (every line's shares, true-ups, remainder pennies, scheme totals), the
-close (variances, shares, journals, settlements) and every year-end report are
-equal, and prints how long each apportionment took.
+data rows; or reads ``--csv``) and checks, each against the reference kept in
+``tests/``:
+
+* the bulk CSV reader against the row parser alone (the same entries, in the same
+  order, and the same issues);
+* the apportionment (each scheme's lines allocated in columns,
+  ``pooledledger.core.allocation_columns``) against the row-by-row one of
+  ``tests/apportion_oracle.py`` (one ``CumulativeAllocator`` call per line): every
+  line's shares, true-ups, remainder pennies and scheme totals;
+* the close (variances, shares, journals, settlements) and every year-end report,
+  with that row-by-row apportionment patched in;
+* the four quarterly monitoring reports against projections built from scratch
+  (``tests/line_sums_oracle.py``);
+* the CSV tables written column by column against the row writer of
+  ``tests/csv_row_oracle.py``, byte for byte.
+
+It prints how long each side took.
 """
 
 from __future__ import annotations
@@ -21,18 +31,29 @@ import os
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT))  # run as a script: the repository root holds benchmarks/
 
+import line_sums_oracle  # noqa: E402
 from apportion_oracle import row_apportion  # noqa: E402
 from benchmarks.bench_csv_import import generate  # noqa: E402
+from csv_row_oracle import old_write_csv_tables  # noqa: E402
 from pooledledger.books.apportion import apportion  # noqa: E402
+from pooledledger.books.ledger import Ledger  # noqa: E402
 from pooledledger.core.periods import FinancialYear  # noqa: E402
 from pooledledger.io.agreement_files import load_agreement  # noqa: E402
-from pooledledger.io.csv_files import read_ledger_csv  # noqa: E402
-from pooledledger.reports.bundle import year_end_reports  # noqa: E402
+from pooledledger.io.csv_files import _read_ledger_csv  # noqa: E402
+from pooledledger.io.csv_out import write_csv_tables  # noqa: E402
+from pooledledger.model.agreement import Agreement  # noqa: E402
+from pooledledger.reports import quarterly  # noqa: E402
+from pooledledger.reports.bundle import YearEndReports, year_end_reports  # noqa: E402
+
+T = TypeVar("T")
 
 AGREEMENT = ROOT / "src" / "pooledledger" / "examples" / "example2_bcf.toml"
 PATCHED = ("pooledledger.yearend.close", "pooledledger.reports.balances")
@@ -42,16 +63,45 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     ap.add_argument("--rows", type=int, default=1_000_000)
     ap.add_argument("--seed", type=int, default=2025)
+    ap.add_argument("--csv", type=Path, help="read this ledger CSV instead of writing one")
     args = ap.parse_args(argv)
     agreement = load_agreement(AGREEMENT)
     year = FinancialYear(2025)
     with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "ledger.csv"
-        generate(path, agreement, args.rows, args.seed)
-        ledger, issues = read_ledger_csv(agreement, path)
-    assert ledger is not None, [str(i) for i in issues[:5]]
-    print(f"{args.rows:,} rows, {len(ledger.pool_lines):,} pool lines; load {os.getloadavg()}")
+        path = args.csv or Path(tmp) / "ledger.csv"
+        if args.csv is None:
+            generate(path, agreement, args.rows, args.seed)
+        ledger = _readers_agree(agreement, path)
+        print(f"{len(ledger):,} entries, {len(ledger.pool_lines):,} pool lines")
+        _apportion_agrees(ledger, year)
+        reports = _close_agrees(ledger, year)
+        _quarters_agree(ledger, year)
+        _tables_agree(reports, ledger, Path(tmp))
+    print(f"all equal; load {os.getloadavg()}")
+    return 0
 
+
+def _timed(what: str, run: Callable[[], T]) -> T:
+    t0 = time.perf_counter()
+    out = run()
+    print(f"  {what}: {time.perf_counter() - t0:.1f} s", flush=True)
+    return out
+
+
+def _readers_agree(agreement: Agreement, path: Path) -> Ledger:
+    """The bulk reader and the row parser alone read the same entries and issues."""
+    ledger, issues = _timed("bulk reader", lambda: _read_ledger_csv(agreement, path))
+    rows, row_issues = _timed("row parser", lambda: _read_ledger_csv(agreement, path, bulk=False))
+    assert ledger is not None, [str(i) for i in issues[:5]]
+    assert rows is not None
+    assert issues == row_issues, "the readers' issues differ"
+    assert ledger.entries == rows.entries, "the readers' entries differ"
+    print("reading: the same entries and issues as the row parser")
+    return ledger
+
+
+def _apportion_agrees(ledger: Ledger, year: FinancialYear) -> None:
+    """The apportionment in columns and row by row, line by line."""
     t0 = time.perf_counter()
     columns = apportion(ledger, year)
     t_totals = time.perf_counter() - t0
@@ -67,19 +117,60 @@ def main(argv: list[str] | None = None) -> int:
     )
     del columns, rows
 
-    reports = year_end_reports(agreement, ledger, year)
+
+def _close_agrees(ledger: Ledger, year: FinancialYear) -> YearEndReports:
+    """The close and every report, and the same with the row-by-row apportionment."""
+    agreement = ledger.agreement
+    reports = _timed("close and reports", lambda: year_end_reports(agreement, ledger, year))
     saved = {m: sys.modules[m].apportion for m in PATCHED}
     try:
         for m in PATCHED:
             sys.modules[m].apportion = row_apportion  # type: ignore[attr-defined]
-        oracle = year_end_reports(agreement, ledger, year)
+        fresh = Ledger(agreement, ledger.entries)  # nothing summed or cached yet
+        oracle = _timed(
+            "close and reports, row-by-row apportionment",
+            lambda: year_end_reports(agreement, fresh, year),
+        )
     finally:
         for m, f in saved.items():
             sys.modules[m].apportion = f  # type: ignore[attr-defined]
     assert reports.close == oracle.close, "the closes differ"
     assert reports == oracle, "the reports differ"
     print("close, journals, settlements and every report: equal to the penny")
-    return 0
+    return reports
+
+
+def _quarters_agree(ledger: Ledger, year: FinancialYear) -> None:
+    """The four quarterly reports, and the same from projections built from scratch."""
+    agreement = ledger.agreement
+    fast = _timed(
+        "quarterly reports",
+        lambda: [quarterly.quarterly_report(agreement, ledger, year, q) for q in (1, 2, 3, 4)],
+    )
+    fresh = Ledger(agreement, ledger.entries)
+    saved = quarterly._projected_ledger
+    try:
+        quarterly._projected_ledger = line_sums_oracle.slow_projected_ledger
+        slow = _timed(
+            "quarterly reports from scratch",
+            lambda: [quarterly.quarterly_report(agreement, fresh, year, q) for q in (1, 2, 3, 4)],
+        )
+    finally:
+        quarterly._projected_ledger = saved
+    assert fast == slow, "the quarterly reports differ"
+    print("quarterly monitoring, Q1 to Q4: equal")
+
+
+def _tables_agree(reports: YearEndReports, ledger: Ledger, tmp: Path) -> None:
+    """The CSV tables written column by column and row by row: the same bytes."""
+    new = _timed("CSV tables", lambda: write_csv_tables(reports, tmp / "new", ledger=ledger))
+    old = _timed(
+        "CSV tables row by row", lambda: old_write_csv_tables(reports, tmp / "old", ledger=ledger)
+    )
+    assert list(new) == list(old)
+    for name, path in new.items():
+        assert path.read_bytes() == old[name].read_bytes(), f"{name}.csv differs"
+    print(f"CSV tables ({', '.join(new)}): the same bytes")
 
 
 if __name__ == "__main__":
