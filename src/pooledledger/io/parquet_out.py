@@ -176,8 +176,7 @@ def parquet_frame(columns: Sequence[Column], data: ColumnData) -> polars.DataFra
             series.append(pl.Series(c.name, values, dtype=dtypes[c.kind], strict=True))
     raw = pl.DataFrame(series)
     return raw.select(
-        _typed(pl.col(made[id(data[c.name]), dtypes[c.kind]]), c).alias(c.name)
-        for c in columns
+        _typed(pl.col(made[id(data[c.name]), dtypes[c.kind]]), c).alias(c.name) for c in columns
     )
 
 
