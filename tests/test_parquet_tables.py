@@ -293,3 +293,25 @@ def test_close_writes_parquet_with_format_parquet(tmp_path: Path) -> None:
 def test_close_help_lists_parquet() -> None:
     result = CliRunner().invoke(main, ["close", "--help"])
     assert "parquet" in result.output
+
+
+def test_close_reports_pl_out_001_without_a_traceback(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pooledledger.io import pipeline
+
+    def refuse(*_: object, **__: object) -> dict[str, Path]:
+        data: dict[str, list[Cell]] = {"pence": [2**63], "amount": [2**63], "n": [None]}
+        write_columns_parquet(COLUMNS, data, tmp_path / "never.parquet")
+        raise AssertionError("not reached")  # pragma: no cover
+
+    monkeypatch.setattr(pipeline, "write_parquet_tables", refuse)
+    with (
+        as_file(EXAMPLES / "example2_bcf.toml") as ag,
+        as_file(EXAMPLES / "example2_ledger.toml") as led,
+    ):
+        args = ["close", str(ag), str(led), "--out", str(tmp_path / "o"), "--format", "parquet"]
+        result = CliRunner().invoke(main, args, catch_exceptions=False)
+    assert result.exit_code == 1
+    assert "PL-OUT-001" in result.output
+    assert "cannot write the reports to" in result.output
