@@ -37,7 +37,7 @@ from pooledledger.cli.options import (
     YEAR,
 )
 from pooledledger.cli.store_commands import is_store, open_store, store_year
-from pooledledger.io.formats import FORMATS
+from pooledledger.io.formats import ALL_FORMATS, FORMATS
 
 if TYPE_CHECKING:
     from pooledledger.books.riskshare import BoardRuling
@@ -261,8 +261,8 @@ def _close_files(
     "--format",
     "formats",
     multiple=True,
-    type=click.Choice(FORMATS),
-    help="Output format; repeat for several. Default: all of them.",
+    type=click.Choice(ALL_FORMATS),
+    help="Output format; repeat for several. Default: all but parquet.",
 )
 @click.option(
     "--ruling",

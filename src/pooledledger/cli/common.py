@@ -179,9 +179,14 @@ def echo_written(paths: list[Path]) -> None:
 
 @contextmanager
 def writing(out: Path) -> Iterator[None]:
-    """Report a folder or file that cannot be written as a bad ``--out`` (exit 2)."""
+    """Report a folder or file that cannot be written as a bad ``--out`` (exit 2), and
+    a table a format cannot hold (e.g. PL-OUT-001 for Parquet) as a failure (exit 1)."""
+    from pooledledger.core.errors import IssueError
+
     try:
         yield
+    except IssueError as exc:
+        fail(f"cannot write the reports to {out}:", exc.issues)
     except OSError as exc:
         where = f": {exc.filename}" if exc.filename else ""
         raise click.BadParameter(

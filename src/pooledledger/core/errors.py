@@ -335,4 +335,7 @@ ISSUE_CODES: dict[str, str] = {
     "PL-JUP-009": "a journal in an upload does not balance (the file is not written)",
     "PL-JUP-010": "an upload file read back is malformed (header, cells, amounts, dates)",
     "PL-JUP-011": "an upload line's segments map back to no account key, or to several",
+    # outputs (io/parquet_out.py)
+    "PL-OUT-001": "a whole number (pence, a count) of a table is outside the range of a "
+    "Parquet Int64 column, so the table is not written",
 }

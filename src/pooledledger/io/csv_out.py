@@ -59,7 +59,7 @@ from pooledledger.io.column_csv import fits, write_columns_csv
 from pooledledger.reports.bundle import YearEndReports
 from pooledledger.yearend.tables import close_table, settlement_table
 
-__all__ = ["csv_cell", "write_csv_tables", "write_table_csv"]
+__all__ = ["TableMaker", "csv_cell", "write_csv_tables", "write_table_csv", "year_end_tables"]
 
 
 def csv_cell(column: Column, value: Cell) -> str:
@@ -159,11 +159,25 @@ def write_csv_tables(
     """
     where = Path(folder)
     where.mkdir(parents=True, exist_ok=True)
+    return {
+        name: _write(columns, made(), where / f"{name}.csv", encoding)
+        for name, columns, made in year_end_tables(reports, ledger)
+    }
+
+
+#: A table to write: its name, its columns, and a call that makes it (row by row, or
+#: column by column as :data:`~pooledledger.core.tables.ColumnData`).
+TableMaker = tuple[str, Sequence[Column], Callable[[], Table | ColumnData]]
+
+
+def year_end_tables(reports: YearEndReports, ledger: Ledger | None = None) -> list[TableMaker]:
+    """The tables :func:`write_csv_tables` writes, in order, each made only when
+    called (so one line-level table is let go before the next is made)."""
 
     def whole(table: Table) -> tuple[Sequence[Column], Callable[[], Table | ColumnData]]:
         return table.columns, lambda: table
 
-    tables: list[tuple[str, Sequence[Column], Callable[[], Table | ColumnData]]] = [
+    tables: list[TableMaker] = [
         ("shares", *whole(close_table(reports.close))),
         ("settlement_schedule", *whole(settlement_table(reports.close))),
         ("journals", *whole(journal_table(reports.close.journals))),
@@ -180,10 +194,7 @@ def write_csv_tables(
         )
     if reports.close.issues:
         tables.append(("issues", *whole(issues_table(reports.close.issues))))
-    return {
-        name: _write(columns, made(), where / f"{name}.csv", encoding)
-        for name, columns, made in tables
-    }
+    return tables
 
 
 def _write(columns: Sequence[Column], made: Table | ColumnData, path: Path, encoding: str) -> Path:

@@ -25,6 +25,7 @@ Output files (``<stem>`` is ``<agreement id>_<year>``):
 ``<stem>_year_end.html``        the same as one printable page with charts
 ``<stem>_year_end.xlsx``        every report, one sheet each; totals as formulas
 ``<stem>_csv/``                 tidy tables as CSV (text cells made formula-safe)
+``<stem>_parquet/``             the same tables as typed Parquet (only when asked for)
 ``<stem>_Q<n>.{json,md,html}``  the quarterly monitoring report
 ``<stem>_M<m>_balances.*``      agreement-of-balances export at month 6, 9 or 12
 ==============================  ===================================================
@@ -44,7 +45,8 @@ from pooledledger.core.periods import FinancialYear
 from pooledledger.io.agreement_files import read_agreement
 from pooledledger.io.csv_out import write_csv_tables
 from pooledledger.io.excel_out import LineSheets, write_year_end_workbook
-from pooledledger.io.formats import FORMATS
+from pooledledger.io.formats import ALL_FORMATS, FORMATS
+from pooledledger.io.parquet_out import write_parquet_tables
 from pooledledger.io.sources import read_ledger_source
 from pooledledger.model.agreement import Agreement
 from pooledledger.reports.balances import AgreementOfBalances
@@ -54,6 +56,7 @@ from pooledledger.reports.quarterly import QuarterlyReport
 from pooledledger.yearend.checks import require_no_errors
 
 __all__ = [
+    "ALL_FORMATS",
     "FORMATS",
     "Inputs",
     "read_inputs",
@@ -135,14 +138,16 @@ def write_year_end(
     docs/ledger.md#the-gate): its entries and shares are written beside the reports.
     The workbook holds the quarterly monitoring Q1–Q4 and, within its size threshold
     (or as ``line_sheets`` says), the line-level sheets; ``issues`` (e.g. the input
-    files' warnings) are listed on its Checks sheet.
+    files' warnings) are listed on its Checks sheet.  ``formats`` defaults to
+    :data:`FORMATS`; ``"parquet"`` (of :data:`ALL_FORMATS`) adds the tidy tables as
+    Parquet (:func:`~pooledledger.io.parquet_out.write_parquet_tables`).
     """
     require_no_errors(ledger)
     folder = Path(out)
     folder.mkdir(parents=True, exist_ok=True)
     stem = _stem(reports.agreement, reports.year) + "_year_end"
     written: list[Path] = []
-    for fmt in _check_formats(formats, FORMATS):
+    for fmt in _check_formats(formats, ALL_FORMATS):
         if fmt == "json":
             written.append(_write(folder / f"{stem}.json", reports.model_dump_json(indent=2)))
         elif fmt == "md":
@@ -159,10 +164,14 @@ def write_year_end(
                     issues=tuple(issues),
                 )
             )
-        else:
+        elif fmt == "csv":
             csv_dir = folder / (_stem(reports.agreement, reports.year) + "_csv")
             write_csv_tables(reports, csv_dir, ledger=ledger)
             written.append(csv_dir)
+        else:
+            parquet_dir = folder / (_stem(reports.agreement, reports.year) + "_parquet")
+            write_parquet_tables(reports, parquet_dir, ledger=ledger)
+            written.append(parquet_dir)
     return written
 
 
