@@ -96,9 +96,12 @@ _OPTIONS: dict[str, Any] = {
 }
 
 
-def _text_frame(columns: Sequence[Column], data: ColumnData) -> polars.DataFrame:
-    """Every column as polars is to write it (null for an empty cell), named as the
-    header shows it."""
+def raw_columns(
+    columns: Sequence[Column], data: ColumnData
+) -> tuple[polars.DataFrame, list[polars.Expr]]:
+    """``data`` as typed polars series (pence, pounds and whole numbers ``Int64``), and
+    per column the expression that reads it: a list given for two columns (pence and
+    their pounds) goes to polars once.  Shared by the CSV and Parquet writers."""
     import polars as pl
 
     dtypes = {
@@ -109,7 +112,6 @@ def _text_frame(columns: Sequence[Column], data: ColumnData) -> polars.DataFrame
         "date": pl.Date,
         "bool": pl.Boolean,
     }
-    # a list given for two columns (pence and their pounds) goes to polars once
     made: dict[tuple[int, object], str] = {}
     series = []
     for c in columns:
@@ -117,12 +119,17 @@ def _text_frame(columns: Sequence[Column], data: ColumnData) -> polars.DataFrame
         if (id(values), dtypes[c.kind]) not in made:
             made[id(values), dtypes[c.kind]] = c.name
             series.append(pl.Series(c.name, values, dtype=dtypes[c.kind], strict=True))
-    raw = pl.DataFrame(series)
-    texts = [
-        _text(pl.col(made[id(data[c.name]), dtypes[c.kind]]), c).alias(neutralise(c.name))
-        for c in columns
-    ]
-    return raw.select(texts)
+    reads = [pl.col(made[id(data[c.name]), dtypes[c.kind]]) for c in columns]
+    return pl.DataFrame(series), reads
+
+
+def _text_frame(columns: Sequence[Column], data: ColumnData) -> polars.DataFrame:
+    """Every column as polars is to write it (null for an empty cell), named as the
+    header shows it."""
+    raw, reads = raw_columns(columns, data)
+    return raw.select(
+        _text(read, c).alias(neutralise(c.name)) for read, c in zip(reads, columns, strict=True)
+    )
 
 
 def _text(value: polars.Expr, column: Column) -> polars.Expr:

@@ -30,11 +30,12 @@ from collections.abc import Sequence
 from decimal import Decimal
 from os import PathLike
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from pooledledger.books.ledger import Ledger
 from pooledledger.core.errors import Issue, IssueError, Location, Severity
 from pooledledger.core.tables import Cell, Column, ColumnData, Table
+from pooledledger.io.column_csv import raw_columns
 from pooledledger.io.csv_out import year_end_tables
 from pooledledger.reports.bundle import YearEndReports
 
@@ -156,28 +157,8 @@ def parquet_frame(columns: Sequence[Column], data: ColumnData) -> polars.DataFra
     """The table ``data`` as the polars DataFrame written to Parquet: ``String``,
     ``Int64``, ``Decimal(38, 2)`` (from the pence), ``Date`` and ``Boolean``
     columns, named as the columns are, with a null for each missing value."""
-    import polars as pl
-
-    dtypes: dict[str, Any] = {
-        "str": pl.String,
-        "int": pl.Int64,
-        "pence": pl.Int64,
-        "decimal": pl.Int64,
-        "date": pl.Date,
-        "bool": pl.Boolean,
-    }
-    # a list given for two columns (pence and their pounds) goes to polars once
-    made: dict[tuple[int, object], str] = {}
-    series = []
-    for c in columns:
-        values = data[c.name]
-        if (id(values), dtypes[c.kind]) not in made:
-            made[id(values), dtypes[c.kind]] = c.name
-            series.append(pl.Series(c.name, values, dtype=dtypes[c.kind], strict=True))
-    raw = pl.DataFrame(series)
-    return raw.select(
-        _typed(pl.col(made[id(data[c.name]), dtypes[c.kind]]), c).alias(c.name) for c in columns
-    )
+    raw, reads = raw_columns(columns, data)
+    return raw.select(_typed(read, c).alias(c.name) for read, c in zip(reads, columns, strict=True))
 
 
 def _typed(value: polars.Expr, column: Column) -> polars.Expr:
