@@ -14,8 +14,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import fields
 from datetime import date, timedelta
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -62,7 +64,7 @@ def _ordered(sums: LineSums) -> list[object]:
     ]
 
 
-def _items(nested: dict[str, dict[object, int]]) -> list[object]:
+def _items(nested: Mapping[str, Mapping[Any, int]]) -> list[object]:
     return [(k, list(v.items())) for k, v in nested.items()]
 
 

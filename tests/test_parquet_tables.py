@@ -219,7 +219,7 @@ COLUMNS = (Column("pence", "pence"), Column("amount", "decimal"), Column("n", "i
 
 
 def test_the_ends_of_int64_are_exact(tmp_path: Path) -> None:
-    pence = [INT64_MIN, INT64_MAX, 0]
+    pence: list[Cell] = [INT64_MIN, INT64_MAX, 0]
     data: dict[str, list[Cell]] = {"pence": pence, "amount": pence, "n": [None, INT64_MAX, 1]}
     frame = pl.read_parquet(write_columns_parquet(COLUMNS, data, tmp_path / "t.parquet"))
     assert frame["pence"].to_list() == pence
