@@ -44,7 +44,6 @@ from __future__ import annotations
 
 import contextlib
 import csv
-import gc
 import io
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -52,6 +51,7 @@ from pathlib import Path
 
 from pooledledger.books.ledger import Ledger
 from pooledledger.core.errors import Issue, IssueError, Location, Severity
+from pooledledger.core.gc_pause import gc_paused
 from pooledledger.io.agreement_files import MAX_PENCE
 from pooledledger.io.bulk_rows import add_bulk, bulk_ready
 from pooledledger.io.cell_values import parse_amount_cell, parse_pounds
@@ -87,22 +87,6 @@ _CSV_FIELD_LIMIT = 2**31 - 1
 
 
 # -- CSV files -------------------------------------------------------------------
-
-
-@contextlib.contextmanager
-def gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while a large file is read (state restored).
-
-    Reading builds millions of small objects, none in reference cycles; the
-    collector's repeated full passes over them cost about a quarter of the time.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _issue(code: str, message: str, file: str, line: int | None = None) -> Issue:

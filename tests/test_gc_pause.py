@@ -1,0 +1,85 @@
+"""The close and the readers pause the cyclic garbage collector and put it back.
+
+A close of a large ledger makes millions of objects in no reference cycle, so the
+collector is paused while it runs (docs/benchmarks.md).  Whatever happens, the
+collector's state afterwards is what it was before.
+"""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Iterator
+from importlib.resources import files
+from pathlib import Path
+
+import pytest
+
+import pooledledger.yearend.close as close_module
+from pooledledger import FinancialYear, Ledger, load_agreement, load_ledger
+from pooledledger.core.gc_pause import gc_paused
+from pooledledger.io.csv_files import read_ledger_csv
+from pooledledger.yearend.close import CloseError, close_year
+
+EXAMPLES = files("pooledledger") / "examples"
+Y25 = FinancialYear(2025)
+
+
+@pytest.fixture
+def collector() -> Iterator[None]:
+    was = gc.isenabled()
+    yield
+    if was:
+        gc.enable()
+    else:  # pragma: no cover - pytest runs with the collector on
+        gc.disable()
+
+
+def _ledger() -> Ledger:
+    agreement = load_agreement(EXAMPLES / "example2_bcf.toml")  # type: ignore[arg-type]
+    return load_ledger(agreement, EXAMPLES / "example2_ledger.toml")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_the_close_runs_with_the_collector_paused_and_restores_it(
+    collector: None, enabled: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ledger = _ledger()
+    seen: list[bool] = []
+    inner = close_module._close_year
+
+    def spy(*args: object, **kwargs: object) -> object:
+        seen.append(gc.isenabled())
+        return inner(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(close_module, "_close_year", spy)
+    (gc.enable if enabled else gc.disable)()
+    close_year(ledger, Y25)
+    assert seen == [False]
+    assert gc.isenabled() is enabled
+
+
+def test_a_refused_close_restores_the_collector(collector: None) -> None:
+    gc.enable()
+    with pytest.raises(CloseError):
+        close_year(_ledger(), Y25, terminate_on=Y25.start.replace(year=2030))
+    assert gc.isenabled()
+
+
+def test_a_pause_inside_a_pause_leaves_it_to_the_outer_one(collector: None) -> None:
+    gc.enable()
+    with gc_paused():
+        with gc_paused():
+            assert not gc.isenabled()
+        assert not gc.isenabled()
+    assert gc.isenabled()
+
+
+def test_a_bad_file_restores_the_collector(collector: None, tmp_path: Path) -> None:
+    gc.enable()
+    agreement = load_agreement(EXAMPLES / "example2_bcf.toml")  # type: ignore[arg-type]
+    path = tmp_path / "bad.csv"
+    path.write_text("entry,id,scheme,date,net\nexpenditure,E1,S3,2025-06-31,1.00\n")
+    ledger, issues = read_ledger_csv(agreement, path)
+    assert ledger is None
+    assert issues
+    assert gc.isenabled()
