@@ -25,6 +25,7 @@ from hypothesis import strategies as st
 
 from pooledledger.core.errors import Issue
 from pooledledger.core.money import pence_to_decimal, to_pence
+from pooledledger.io import csv_files
 from pooledledger.io.agreement_files import load_agreement
 from pooledledger.io.csv_files import ENTRY_FIELDS, ColumnMap, _read_ledger_csv
 from pooledledger.io.ledger_files import load_ledger
@@ -242,12 +243,16 @@ def assert_same_read(path: Path, column_map: ColumnMap | None = None) -> None:
     database=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
-@given(ledger_csv())
-def test_bulk_reader_reads_as_the_row_parser(data: tuple[str, ColumnMap | None]) -> None:
+@given(ledger_csv(), st.sampled_from([1, 2, 3, 7, csv_files.BULK_BATCH]))
+def test_bulk_reader_reads_as_the_row_parser(
+    data: tuple[str, ColumnMap | None], batch: int
+) -> None:
+    """Whatever the batches the data rows are read in: the same as the row parser."""
     text, column_map = data
     import tempfile
 
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as tmp, pytest.MonkeyPatch.context() as mp:
+        mp.setattr(csv_files, "BULK_BATCH", batch)
         path = Path(tmp) / "ledger.csv"
         path.write_text(text, encoding="utf-8")
         assert_same_read(path, column_map)
@@ -274,11 +279,32 @@ def test_example_ledger_and_bad_rows(tmp_path: Path, bom: bool) -> None:
     assert_same_read(_write(tmp_path / "bad.csv", bad, bom))
 
 
-def test_many_rows_with_progress(tmp_path: Path) -> None:
+@pytest.mark.parametrize("batch", [csv_files.BULK_BATCH, 9_999, 10_000, 12_345])
+def test_many_rows_with_progress(
+    tmp_path: Path, batch: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(csv_files, "BULK_BATCH", batch)
     rows = [list(ENTRY_FIELDS)] + [_spending(n, f"{n}.{n % 100:02d}") for n in range(25_001)]
     rows[12_345] = _spending(12_344, "(5.00)")  # a repeated id, different content
     rows[20_000][ENTRY_FIELDS.index("date")] = "31/02/2025"
     assert_same_read(_write(tmp_path / "many.csv", rows))
+
+
+@pytest.mark.parametrize("batch", [1, 2, 10_000])
+def test_malformed_csv_after_a_batch(
+    tmp_path: Path, batch: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A record the csv module refuses after batches were read: the row parser reads
+    the whole file from the start, and progress never goes back."""
+    monkeypatch.setattr(csv_files, "BULK_BATCH", batch)
+    rows = [list(ENTRY_FIELDS)] + [_spending(n) for n in range(20_003)]
+    rows[2][ENTRY_FIELDS.index("net")] = "x"  # an issue the bulk reader logged first
+    path = _write(tmp_path / "bad.csv", rows)
+    path.write_text(path.read_text(encoding="utf-8") + 'expenditure,"X-9"oops\n')
+    assert_same_read(path)
+    _, issues, calls = _read(path, None, bulk=True)
+    assert [i.code for i in issues] == ["PL-CSV-015", "PL-CSV-007"]
+    assert calls == sorted(set(calls))
 
 
 def test_malformed_csv_and_multiline_cells(tmp_path: Path) -> None:

@@ -343,23 +343,25 @@ class _Bulk:
         clean = [j for j in range(len(idx)) if j not in bad] if bad else range(len(idx))
         _build(kind, fields, fixed, clean, idx, self.entries)
 
-    def run(self, progress: Callable[[int], None] | None) -> int:
-        """Read every row (clean ones here, the others by the row parser); the row count."""
+    def run(self, progress: Callable[[int], None] | None, done: int = 0) -> int:
+        """Read every row (clean ones here, the others by the row parser); the row
+        count, with the ``done`` rows before."""
         self.check_blank_columns()
         for kind, idx in self.kinds().items():
             self.read_kind(kind, idx)
-        return self.keep_all(progress)
+        return self.keep_all(progress, done)
 
-    def keep_all(self, progress: Callable[[int], None] | None) -> int:
+    def keep_all(self, progress: Callable[[int], None] | None, done: int = 0) -> int:
         """Add the rows in line order: entries kept, other rows parsed by the row parser.
 
         Runs of clean rows whose ids are new are kept at once; ``progress`` is called
-        with every multiple of :data:`PROGRESS_EVERY` rows, as the row parser calls it.
+        with every multiple of :data:`PROGRESS_EVERY` rows (counting the ``done`` rows
+        before), as the row parser calls it.
         """
         parser, lines, nonblank = self.parser, self.lines, self.nonblank
         entries = self.entries
         slow = [i for i, e in enumerate(entries) if e is None and nonblank[i]]
-        done = start = 0
+        start = 0
         for i in slow:
             run = list(compress(range(start, i), nonblank[start:i]))
             done = self._keep_run(run, done, progress)
@@ -508,16 +510,19 @@ def add_bulk(
     held: list[list[list[str]]],
     lines: Sequence[int],
     progress: Callable[[int], None] | None = None,
+    done: int = 0,
 ) -> int:
-    """Add a CSV file's data rows (at physical ``lines``) to ``parser``.
+    """Add a batch of a CSV file's data rows (at physical ``lines``) to ``parser``.
 
     ``held`` holds the list of rows and is emptied: the rows are let go once they are
-    in columns.  The same entries, issues and ``progress`` calls as
-    ``parser.add_rows``; returns the number of rows that are not blank.
+    in columns.  ``done`` is the number of rows read before this batch (a file is
+    read in batches, in line order).  The same entries, issues and ``progress`` calls
+    as ``parser.add_rows``; returns the number of rows that are not blank, this
+    batch's and those before it.
     """
     t = parser.table
     if t is None:  # pragma: no cover - the reader starts a table first
         raise ValueError("start_table() must accept a header before add_bulk()")
     bulk = _Bulk(parser, t, held.pop())
     bulk.lines = lines
-    return bulk.run(progress)
+    return bulk.run(progress, done)

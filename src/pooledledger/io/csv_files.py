@@ -47,6 +47,7 @@ import csv
 import io
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from itertools import islice
 from pathlib import Path
 
 from pooledledger.books.ledger import Ledger
@@ -238,55 +239,94 @@ def _read_csv_text(
     if _has_nul_byte(parser, file, text):
         return None, parser.issues
     if bulk and bulk_ready(parser.column_map):
-        records = _records(text)
-        if records is not None and len(records[0]) >= parser.column_map.header_row:
-            held = [records]
-            del records  # _read_records lets the rows go once they are in columns
-            return _read_records(agreement, parser, file, held, progress, checks)
+        progress = _onward(progress)
+        done = _read_records(parser, file, text, progress)
+        if done is not None:
+            if parser.table is None:
+                return None, parser.issues
+            return parser.finish(agreement, checks)
+        # malformed CSV, or no header: the row parser reads it all, from the start
+        parser = RowParser(column_map)
     return _read_rows(agreement, parser, file, text, progress, checks)
 
 
-def _records(text: str) -> tuple[list[list[str]], Sequence[int]] | None:
-    """Every CSV record and its first physical line; None if the CSV is malformed."""
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-    with _field_limit(_CSV_FIELD_LIMIT):
-        try:
-            rows = list(reader)
-        except csv.Error:
-            return None  # the row parser reports it, after the rows before it
-    if reader.line_num == len(rows):  # one line each
-        return rows, range(1, len(rows) + 1)
-    return rows, [line for line, _ in _csv_rows(text)]
+#: Data rows read and turned into entries at a time by the bulk reader: a batch's
+#: rows are let go before the next is read, so a big file is never all in memory
+#: as rows of cells at once (docs/benchmarks.md).
+BULK_BATCH = 50_000
 
 
 def _read_records(
-    agreement: Agreement,
     parser: RowParser,
     file: str,
-    held: list[tuple[list[list[str]], Sequence[int]]],
+    text: str,
     progress: Callable[[int], None] | None,
-    checks: LedgerChecks,
-) -> tuple[Ledger | None, list[Issue]]:
-    """Read a file's records (the header row among them), data rows in bulk.
+) -> int | None:
+    """Read the file's records in batches: the header row, then the data rows in bulk.
 
-    ``held`` holds the records and is emptied, so they are freed as soon as read.
+    The number of rows read; None if the CSV is malformed (``csv.Error``, anywhere)
+    or has fewer records than the header row's number, for the row parser to read
+    and report from the start (``parser`` is then spoiled).
     """
-    rows, lines = held.pop()
-    first = _header_row(parser, file, iter(zip(lines, rows, strict=True)), [1])
-    if first is None:
-        return None, parser.issues
-    line, header = first
-    start = parser.column_map.header_row
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    lines = _Lines(text)
+    at = 0  # records read
     done = 0
-    if parser.start_table(file, header, line):
-        data = rows[start:]
-        del rows
-        done = add_bulk(parser, [data], lines[start:], progress)
+    with _field_limit(_CSV_FIELD_LIMIT):
+        try:
+            start = parser.column_map.header_row
+            head = list(islice(reader, start))
+            if len(head) < start:
+                return None
+            head_lines = lines.of(0, head, reader.line_num)
+            first = _header_row(parser, file, iter(zip(head_lines, head, strict=True)), [1])
+            if first is None:
+                return 0
+            line, header = first
+            at = len(head)
+            if parser.start_table(file, header, line):
+                while batch := list(islice(reader, BULK_BATCH)):
+                    where = lines.of(at, batch, reader.line_num)
+                    at += len(batch)
+                    done = add_bulk(parser, [batch], where, progress, done)
+        except csv.Error:
+            return None
     if progress is not None:
         progress(done)
-    if parser.table is None:
-        return None, parser.issues
-    return parser.finish(agreement, checks)
+    return done
+
+
+class _Lines:
+    """The first physical line of each record of a CSV text, as the records are read."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.last = 0  # the reader's line number after the records so far
+        self.every: list[int] | None = None  # each record's, once a record spans lines
+
+    def of(self, at: int, records: Sequence[list[str]], line_num: int) -> Sequence[int]:
+        """The lines of ``records``, the file's from number ``at`` (from 0), after
+        which the reader is at ``line_num``; csv.Error if the text is malformed."""
+        before, self.last = self.last, line_num
+        if self.every is None and line_num - before == len(records):  # one line each
+            return range(before + 1, line_num + 1)
+        if self.every is None:
+            self.every = [line for line, _ in _csv_rows(self.text)]
+        return self.every[at : at + len(records)]
+
+
+def _onward(progress: Callable[[int], None] | None) -> Callable[[int], None] | None:
+    """``progress``, called only with counts past the highest it was called with."""
+    if progress is None:
+        return None
+    high = [-1]
+
+    def call(done: int) -> None:
+        if done > high[0]:
+            high[0] = done
+            progress(done)
+
+    return call
 
 
 def _read_rows(
