@@ -141,7 +141,13 @@ def test_ledger_without_is_the_ledger_derived_builds(case: CloseCase, data: st.D
     ]
     kept = [e for e in ledger.entries if e.id not in removed]
     want = Ledger._derived(case.agreement, (*kept, *added), ledger, gate=False)
-    _same_ledger(ledger_without(ledger, removed, added), want, YEAR)
+    got = ledger_without(ledger, removed, added)
+    assert len(got._by_id) == len(want._by_id) == len(want.entries)
+    assert sorted(got._by_id) == sorted(e.id for e in want.entries)
+    assert not any(i in got for i in removed)
+    assert all(got.get_or_none(i) is None for i in removed)
+    assert all(got.get(e.id) is e for e in want.entries)
+    _same_ledger(got, want, YEAR)
 
 
 Forecast = dict[SchemeId, int]

@@ -215,7 +215,7 @@ class Ledger:
 
     agreement: Agreement
     entries: tuple[Entry, ...]
-    _by_id: dict[str, Entry]
+    _by_id: Mapping[str, Entry]
     _checked: tuple[Issue, ...] | None
     _entry_issues: tuple[tuple[int, Issue], ...]
     _reuse: tuple[tuple[PoolLine, ...], tuple[Contribution, ...], Iterable[Entry]] | None

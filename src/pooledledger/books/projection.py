@@ -15,8 +15,9 @@ own construction, so that construction stays the one path for entries from outsi
 from __future__ import annotations
 
 from bisect import insort
-from collections.abc import Sequence, Set
+from collections.abc import Iterator, Mapping, Sequence, Set
 from itertools import compress
+from types import MemberDescriptorType
 
 from pooledledger.books.entry_order import sort_key
 from pooledledger.books.ledger import Ledger, _in_order
@@ -44,24 +45,23 @@ def ledger_without(base: Ledger, removed: Set[str], added: Sequence[Entry]) -> L
     whose ids no entry kept has: so what is kept is a valid ledger's entries closed
     under reversal (the reversal checks hold without walking them again), and the
     contributions (hence the VAT weights) are the base's.
+
+    The entries by id are a view of the base's (:class:`_Without`), and the entries
+    in canonical order are made only when first read: a quarterly projection, whose
+    sums are seeded from the base's, never reads them.
     """
     assert all(isinstance(e, Expenditure | Income) for e in added)
-    by_id = dict(base._by_id)
-    kept = _kept(base, removed)
-    for entry_id in removed:
-        by_id.pop(entry_id, None)
-    assert not any(e.id in by_id for e in added)
-    by_id.update((e.id, e) for e in added)
+    removed = frozenset(removed)
+    by_id = _Without(base._by_id, removed, {e.id: e for e in added})
+    assert not any(e.id in base._by_id and e.id not in removed for e in added)
     fresh = sorted(added, key=sort_key)
-    for e in fresh:
-        insort(kept, e, key=sort_key)
-    ledger = Ledger.__new__(Ledger)
+    ledger = _Projection.__new__(_Projection)
     ledger.agreement = base.agreement
     ledger._checked = None
     ledger._entry_issues = _entry_issues(base, by_id, fresh)
     ledger._by_id = by_id
     ledger._vat_weights = {}
-    ledger.entries = tuple(kept)
+    ledger._ordered = (base, removed, fresh)
     lines = base.__dict__.get("pool_lines")
     ledger._reuse = None if lines is None else (lines, base.contributions(), fresh)
     # the contributions and instalments are the base's; its markers less those removed
@@ -71,6 +71,68 @@ def ledger_without(base: Ledger, removed: Set[str], added: Sequence[Entry]) -> L
         YearClosed: tuple(e for e in base._by_type[YearClosed] if e.id not in removed),
     }
     return ledger
+
+
+#: the slot a ledger keeps its entries in
+_ENTRIES: MemberDescriptorType = Ledger.__dict__["entries"]
+
+
+class _Projection(Ledger):
+    """A ledger made by :func:`ledger_without`: its entries in canonical order are
+    made from the base's when first read, then kept."""
+
+    __slots__ = ("_ordered",)
+
+    _ordered: tuple[Ledger, frozenset[str], list[Entry]]
+
+    @property
+    def entries(self) -> tuple[Entry, ...]:
+        try:
+            return _ENTRIES.__get__(self, Ledger)  # type: ignore[no-any-return]
+        except AttributeError:
+            base, removed, fresh = self._ordered
+            kept = _kept(base, removed)
+            for e in fresh:
+                insort(kept, e, key=sort_key)
+            made = tuple(kept)
+            _ENTRIES.__set__(self, made)
+            return made
+
+    @entries.setter
+    def entries(self, value: tuple[Entry, ...]) -> None:
+        _ENTRIES.__set__(self, value)
+
+
+class _Without(Mapping[str, Entry]):
+    """The entries of ``base`` (by id) less ``removed``, plus ``added``: a view."""
+
+    __slots__ = ("_added", "_base", "_removed")
+
+    def __init__(
+        self, base: Mapping[str, Entry], removed: frozenset[str], added: dict[str, Entry]
+    ) -> None:
+        self._base, self._removed, self._added = base, removed, added
+
+    def __getitem__(self, key: str) -> Entry:
+        found = self._added.get(key)
+        if found is not None:
+            return found
+        if key in self._removed:
+            raise KeyError(key)
+        return self._base[key]
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._added or (key not in self._removed and key in self._base)
+
+    def __iter__(self) -> Iterator[str]:
+        removed = self._removed
+        yield from (k for k in self._base if k not in removed)
+        yield from self._added
+
+    def __len__(self) -> int:
+        base = self._base
+        gone = sum(1 for k in self._removed if k in base)
+        return len(base) - gone + len(self._added)
 
 
 def _kept(base: Ledger, removed: Set[str]) -> list[Entry]:
@@ -95,7 +157,7 @@ def _places(base: Ledger) -> dict[str, int]:
 
 
 def _entry_issues(
-    base: Ledger, by_id: dict[str, Entry], fresh: list[Entry]
+    base: Ledger, by_id: Mapping[str, Entry], fresh: list[Entry]
 ) -> tuple[tuple[int, Issue], ...]:
     """The entry-level issues of the new entries, then the base's for the entries kept,
     in check order and canonical entry order (as :meth:`Ledger._build` orders them)."""
