@@ -24,6 +24,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import line_sums_oracle as oracle
+import pooledledger.yearend.checks as checks_module
 from close_strategies import CloseCase, close_cases, two_year_cases
 from pooledledger.books.journals import line_flows
 from pooledledger.books.ledger import Ledger
@@ -262,3 +263,17 @@ def test_a_close_is_the_same_whatever_was_summed_before(case: CloseCase) -> None
     assert got.model_dump_json() == want.model_dump_json()
     again = Ledger(case.agreement, case.entries)
     assert year_end_reports(warm, YEAR) == year_end_reports(again, YEAR)
+
+
+@SETTINGS
+@given(case=two_year_cases())
+def test_the_schemes_by_date_are_the_pool_lines(case: CloseCase) -> None:
+    """The weights check's schemes on each date (PL-LED-010): read from the entries in
+    one walk before the pool lines are made, the same as from the lines."""
+    ledger = Ledger(case.agreement, case.entries)
+    walked = checks_module._schemes_by_date(ledger)
+    want: dict[date, set[str]] = {}
+    for line in ledger.pool_lines:
+        want.setdefault(line.date, set()).add(line.scheme)
+    assert walked == want
+    assert checks_module._schemes_by_date(ledger) == want  # from the lines, now made

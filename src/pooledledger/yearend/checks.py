@@ -50,14 +50,12 @@ from pooledledger.core.errors import Issue, IssueError, Location, Severity, has_
 from pooledledger.core.money import format_pence
 from pooledledger.core.periods import FinancialYear
 from pooledledger.model import entry_checks
-from pooledledger.model.entries import EntryKind, Expenditure, Income
+from pooledledger.model.entries import EntryKind, Expenditure, Income, Reversal
 from pooledledger.model.entry_checks import ENTRY_CHECKS, _issue, check_entries
 from pooledledger.model.partners import SchemeId
 
-# the entry kinds as module constants, as in model/entry_checks.py
+# the entry kind as a module constant, as in model/entry_checks.py
 _EXPENDITURE: Final = EntryKind.EXPENDITURE
-_INCOME: Final = EntryKind.INCOME
-_REVERSAL: Final = EntryKind.REVERSAL
 
 __all__ = [
     "ENTRY_CHECKS",
@@ -267,15 +265,17 @@ def _schemes_by_date(ledger: Ledger) -> dict[date, set[SchemeId]]:
     lines = ledger.__dict__.get("pool_lines")
     if lines is not None:
         pairs = {(line.date, line.scheme) for line in lines}
-    else:
-        entries = ledger.entries
-        pairs = {(e.date, e.scheme) for e in entries if e.entry is _EXPENDITURE}
-        pairs.update((e.date, e.scheme) for e in entries if e.entry is _INCOME)
+    else:  # one walk of the entries (each read once: they are many)
+        pairs = set()
+        add, get = pairs.add, ledger.get_or_none
+        lines = (Expenditure, Income)
         for e in ledger.entries:
-            if e.entry is _REVERSAL:
-                original = ledger.get_or_none(e.reverses)
+            if isinstance(e, lines):
+                add((e.date, e.scheme))
+            elif isinstance(e, Reversal):
+                original = get(e.reverses)
                 if isinstance(original, Expenditure | Income):
-                    pairs.add((e.date, original.scheme))
+                    add((e.date, original.scheme))
     out: dict[date, set[SchemeId]] = {}
     for day, scheme in pairs:
         out.setdefault(day, set()).add(scheme)
