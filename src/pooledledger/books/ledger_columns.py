@@ -1,32 +1,35 @@
 """The ledger table column by column: one list per column, made a short run of
 entries at a time, the entries of a run taken class by class.
 
-:func:`~pooledledger.books.tables.ledger_table` shows every entry of a ledger, and
-a ledger may hold hundreds of thousands, most of them expenditure.  Reading an
-entry's fields is bound by memory, not by Python: an entry, its field ``dict``
-and its values lie scattered over a few hundred megabytes, and a field read from
-every entry of a big ledger in turn (one pass per column) brings each entry into
-the cache again for every column, which is slower than a row per entry
-(docs/benchmarks.md).  So the entries are taken :data:`_CHUNK` at a time, a run
-small enough to stay in the cache while its columns are made:
+:func:`~pooledledger.books.tables.ledger_table` shows every entry of a ledger
+(docs/excel-and-dataframes.md), and a ledger may hold hundreds of thousands, most
+of them expenditure.  Reading the fields is bound by memory, not by Python: an
+entry, its field ``dict`` and its values lie scattered over hundreds of megabytes.
+Reading one field from every entry in turn (one pass per column) brings every
+entry back into the processor's cache once per column, and keeping a tuple per
+entry until the end makes the columns from memory the cache no longer holds.  So
+the entries are taken :data:`_CHUNK` at a time, a run small enough to stay in the
+cache while its cells are read and placed:
 
 * the run's entries are grouped by exact class (a subclass of an entry class is
-  shown as that class); one comprehension per class reads all the fields each
-  entry shows, with no call per entry, as a tuple in the order of
-  :data:`LEDGER_FIELDS` (pence from the entries' cached ``pence``, ``net_pence``
-  and ``vat_pence``); a run of one class is its tuples as they are, else the
-  classes' tuples are put back in ledger order by one ``itemgetter``;
-* the run's tuples are turned into its cells of each column, which are put in
+  shown as that class); one comprehension per class, with no call per entry,
+  reads each entry's row as a tuple in the order of :data:`LEDGER_FIELDS` (pence
+  from the entries' cached ``pence``, ``net_pence`` and ``vat_pence``); the rows
+  of a run of one class are taken as they are, else the classes' rows are put
+  back in ledger order by one ``itemgetter`` of their places;
+* the run's rows are turned into its cells of each column, which are put in
   place in the full-length column lists, made once.
 
 A date's financial year, as text, is worked out once per distinct date.  An
 expenditure's recoverable VAT is its pool line's (``Ledger.pool_lines``, the same
-VAT split), else its VAT split's: the expenditure lines come in ledger order, so
-a run's are the next ones, checked by id; any other (the entries reversals
-reverse, a subclass's) is looked up by id.  A reversal's row is the row of the
-entry it reverses, negated, with its own id, date, year, reason and ``reverses``;
-the rows of the entries reversed are made as above; a reversed reversal shows
-none (docs/excel-and-dataframes.md).
+VAT split), else its VAT split's.  The pool lines come in ledger order, so a
+run's expenditures have the next expenditure lines and its reversals the next
+reversal lines, checked by id, with no lookup by id.  A reversal's row is the row
+of the entry it reverses, negated, with its own id, date, year, reason and
+``reverses``; the rows of the entries reversed are made as above, the recoverable
+VAT of an expenditure reversed being its reversal's line's, negated (a reversal's
+line is the line it reverses, negated).  Whatever the lines do not give in order
+is looked up by id, as before.  A reversed reversal shows no row of its own.
 """
 
 from __future__ import annotations
