@@ -238,7 +238,7 @@ def ledgers(draw: st.DrawFn) -> Ledger:
                 draw(reversal(open_.pop(draw(st.integers(0, len(open_) - 1))), entry_id))
             )
             continue
-        entry = draw(MAKERS[kind](ag, entry_id))
+        entry = cast(Entry, draw(MAKERS[kind](ag, entry_id)))
         entries.append(entry)
         if isinstance(entry, Expenditure | Income | YearClosed):
             open_.append(entry)
@@ -298,7 +298,8 @@ def test_missing_pool_lines_and_a_reversed_reversal(
     dropped = set(data.draw(st.lists(st.sampled_from(ids)) if ids else st.just([])))
     reversals = [e for e in ledger.entries if isinstance(e, Reversal)]
     added: tuple[Entry, ...] = ()
-    if reversals and data.draw(st.booleans()):
+    again: bool = data.draw(st.booleans())
+    if reversals and again:
         undone = data.draw(st.sampled_from(reversals))
         added = (Reversal(id="ZZ-RR", reverses=undone.id, date=undone.date, reason="again"),)
     read = cast(Ledger, Read(ledger, dropped, added))
