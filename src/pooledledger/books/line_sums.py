@@ -31,6 +31,7 @@ from typing import TypeVar, cast
 
 from pooledledger.books.ledger import Ledger
 from pooledledger.books.lines import PoolLine, Totals
+from pooledledger.books.pool_columns import column_sums, pool_columns
 from pooledledger.core.periods import DateRange, FinancialYear
 from pooledledger.model.agreement import Agreement
 from pooledledger.model.entries import Entry, EntryKind, Expenditure, Income, Reversal
@@ -215,6 +216,11 @@ def line_sums(ledger: Ledger, within: DateRange) -> LineSums:
     date order, so the periods of a close and of its quarters share their walks."""
     start, end = within.start, within.end
     found = ledger._memo.get(("line_sums", start, end))
+    if found is None and _in_columns(ledger):
+        columns = pool_columns(ledger)
+        if columns.fits:
+            lo, hi = columns.between(start, end)
+            found = column_sums(columns, lo, hi, ledger.agreement, ledger.get_or_none)
     if found is None:
         runs = _runs(start, end)
         if len(runs) <= 1:
@@ -225,6 +231,25 @@ def line_sums(ledger: Ledger, within: DateRange) -> LineSums:
                 found = found.merged(line_sums(ledger, DateRange(a, b)))
         ledger._memo[("line_sums", start, end)] = found
     return cast(LineSums, found)
+
+
+#: From this many entries a ledger's sums are made from its pool lines in columns
+#: (:mod:`pooledledger.books.pool_columns`), with the same figures in the same order;
+#: below it, line by line (a few group-bys cost more than a short walk).
+COLUMNS_FROM = 20_000
+
+
+def _in_columns(ledger: Ledger) -> bool:
+    """Whether to sum ``ledger``'s lines from its pool lines in columns: a large ledger
+    whose lines are not made yet and whose entries are held (not a projection's view,
+    docs/reports.md#the-quarterly-monitoring-report, whose sums are seeded)."""
+    if "pool_columns" in ledger._memo:
+        return True
+    return (
+        type(ledger) is Ledger
+        and "pool_lines" not in ledger.__dict__
+        and len(ledger) >= COLUMNS_FROM
+    )
 
 
 def _runs(start: date, end: date) -> list[tuple[date, date]]:

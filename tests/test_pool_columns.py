@@ -1,0 +1,236 @@
+"""The pool lines in columns and the sums made from them (issue #10).
+
+* :func:`make_pool_columns` holds the lines :func:`make_pool_lines` makes, field for
+  field, and for each line the fields of the entry behind it.
+* :func:`column_sums` of any period gives the :class:`LineSums` the per-line walk
+  (:func:`sum_run`) gives: every figure, every mapping in the same order, the same
+  capital lines.
+* A large ledger (from :data:`COLUMNS_FROM` entries) is summed from the columns; with
+  the threshold at nothing, every close, report and quarter equals the one summed
+  line by line.
+* Sums that could leave ``Int64`` are made line by line.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import fields
+from datetime import date, timedelta
+from pathlib import Path
+from unittest.mock import patch
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import line_sums_oracle as oracle
+import pooledledger.books.line_sums as line_sums_module
+from close_strategies import CloseCase, close_cases, two_year_cases
+from pooledledger.books.ledger import Ledger
+from pooledledger.books.line_sums import LineSums, line_sums, lines_between, sum_run
+from pooledledger.books.lines import make_pool_lines
+from pooledledger.books.pool_columns import (
+    INCOME,
+    OTHER,
+    SPENDING,
+    PoolColumns,
+    column_sums,
+    make_pool_columns,
+    pool_columns,
+)
+from pooledledger.core.errors import has_errors
+from pooledledger.core.periods import DateRange
+from pooledledger.io.agreement_files import load_agreement
+from pooledledger.model.entries import Entry, EntryKind, Expenditure, Income, Reversal
+from pooledledger.reports.bundle import year_end_reports
+from pooledledger.reports.quarterly import quarterly_report
+from pooledledger.yearend.checks import check_ledger
+from pooledledger.yearend.close import close_year
+from strategies import YEAR
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "src" / "pooledledger" / "examples"
+SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def _ordered(sums: LineSums) -> list[object]:
+    """Every field of the sums, mappings as lists of items (so their order counts)."""
+    return [
+        list(v.items()) if isinstance(v, dict) else v
+        for v in (getattr(sums, f.name) for f in fields(sums))
+    ]
+
+
+@st.composite
+def _varied(draw: st.DrawFn, case: CloseCase) -> tuple[Entry, ...]:
+    """The case's entries with categories and income sources drawn in (empty among
+    them), so every key of the sums shows its order."""
+    out: list[Entry] = []
+    for e in case.entries:
+        if isinstance(e, Expenditure) and draw(st.booleans()):
+            e = e.model_copy(update={"category": draw(st.sampled_from(["", "b", "a", "care"]))})
+        elif isinstance(e, Income) and draw(st.booleans()):
+            e = e.model_copy(update={"source": draw(st.sampled_from(["", "fees", "grant"]))})
+        out.append(e)
+    return tuple(out)
+
+
+def _ledger(case: CloseCase, data: st.DataObject) -> Ledger:
+    return Ledger(case.agreement, data.draw(_varied(case), label="entries"))
+
+
+def _same_lines(columns: PoolColumns, ledger: Ledger) -> None:
+    lines = ledger.pool_lines
+    assert len(columns) == len(lines)
+    for i, line in enumerate(lines):
+        assert columns.line(i) == line
+        behind = ledger.get(line.reverses or line.entry_id)
+        want = SPENDING if isinstance(behind, Expenditure) else OTHER
+        want = INCOME if isinstance(behind, Income) else want
+        assert columns.source[i] == want
+        if isinstance(behind, Expenditure):
+            assert columns.procurer[i] == behind.procuring_partner
+            assert columns.category[i] == behind.category
+            assert columns.unauthorised[i] == behind.unauthorised
+            assert columns.capital[i] == behind.capital
+        if isinstance(behind, Income):
+            assert columns.income_source[i] == behind.source
+        assert columns.irrecoverable[i] == sum(v - r for _, v, r in line.vat_by_body)
+
+
+@SETTINGS
+@given(case=close_cases(max_schemes=6), data=st.data())
+def test_the_columns_hold_the_pool_lines(case: CloseCase, data: st.DataObject) -> None:
+    ledger = _ledger(case, data)
+    columns = make_pool_columns(ledger.entries, ledger.agreement.host, ledger.vat_shares)
+    _same_lines(columns, ledger)
+    assert columns.fits
+
+
+def _periods(case: CloseCase) -> list[DateRange]:
+    out = oracle.ranges(YEAR, date(2025, 10, 17))
+    out += [DateRange(YEAR.month(m).start, YEAR.month(m).end) for m in (1, 7, 12)]
+    out += [DateRange(date(2024, 1, 1), date(2028, 1, 1)), DateRange(YEAR.end, YEAR.end)]
+    return out
+
+
+@SETTINGS
+@given(case=close_cases(max_schemes=6), data=st.data())
+def test_column_sums_are_the_sums_line_by_line(case: CloseCase, data: st.DataObject) -> None:
+    ledger = _ledger(case, data)
+    columns = pool_columns(ledger)
+    for within in _periods(case):
+        lo, hi = columns.between(within.start, within.end)
+        got = column_sums(columns, lo, hi, ledger.agreement, ledger.get_or_none)
+        walked = sum_run(
+            lines_between(ledger, within.start, within.end), ledger.agreement, ledger.get
+        )
+        assert _ordered(got) == _ordered(walked)
+
+
+@SETTINGS
+@given(case=two_year_cases(), data=st.data())
+def test_column_sums_over_two_years(case: CloseCase, data: st.DataObject) -> None:
+    ledger = _ledger(case, data)
+    columns = pool_columns(ledger)
+    for within in (YEAR.as_range(), YEAR.next().as_range(), DateRange(YEAR.start, YEAR.next().end)):
+        lo, hi = columns.between(within.start, within.end)
+        got = column_sums(columns, lo, hi, ledger.agreement, ledger.get_or_none)
+        walked = sum_run(
+            lines_between(ledger, within.start, within.end), ledger.agreement, ledger.get
+        )
+        assert _ordered(got) == _ordered(walked)
+
+
+@contextmanager
+def _columns_from(n: int) -> Iterator[None]:
+    """Sum from columns from ``n`` entries (the module's threshold, for a while)."""
+    kept = line_sums_module.COLUMNS_FROM
+    line_sums_module.COLUMNS_FROM = n
+    try:
+        yield
+    finally:
+        line_sums_module.COLUMNS_FROM = kept
+
+
+@SETTINGS
+@given(case=close_cases(max_schemes=6), data=st.data())
+def test_a_close_summed_from_columns_is_the_same(case: CloseCase, data: st.DataObject) -> None:
+    entries = data.draw(_varied(case), label="entries")
+    walked = Ledger(case.agreement, entries)
+    if has_errors(check_ledger(walked)):
+        return
+    with _columns_from(0):
+        summed = Ledger(case.agreement, entries)
+        terminate_on = YEAR.start + timedelta(days=200) if case.terminating else None
+        got = close_year(summed, YEAR, rulings=case.rulings, terminate_on=terminate_on)
+        reports = year_end_reports(summed, YEAR)
+        quarters = [quarterly_report(summed.agreement, summed, YEAR, q) for q in (1, 2, 3, 4)]
+        assert "pool_columns" in summed._memo
+    want = close_year(walked, YEAR, rulings=case.rulings, terminate_on=terminate_on)
+    assert got.model_dump_json() == want.model_dump_json()
+    assert reports == year_end_reports(Ledger(case.agreement, entries), YEAR)
+    fresh = Ledger(case.agreement, entries)
+    assert quarters == [quarterly_report(fresh.agreement, fresh, YEAR, q) for q in (1, 2, 3, 4)]
+    assert "pool_columns" not in fresh._memo  # below the threshold: line by line
+
+
+def test_sums_that_could_wrap_are_made_line_by_line() -> None:
+    columns = PoolColumns(ids=["A", "B"], largest=2**61)
+    assert not columns.fits
+    assert PoolColumns(ids=["A"], largest=2**61).fits
+    assert PoolColumns(largest=2**62 - 1).fits  # no lines: nothing to sum
+
+
+def test_a_ledger_whose_sums_could_wrap_is_summed_line_by_line() -> None:
+    agreement = load_agreement(EXAMPLES / "example2_bcf.toml")
+    k = agreement.scheme_ids[0]
+    big = "9999999999999.99"  # the largest amount a file may hold (10**15 - 1 pence)
+    entries = [
+        Expenditure(id=f"X{i}", scheme=k, date=YEAR.start + timedelta(days=i % 300), net=big)
+        for i in range(5000)
+    ]
+    ledger = Ledger(agreement, entries)
+
+    def refuse(*args: object) -> LineSums:
+        raise AssertionError("summed in Int64")
+
+    with patch.object(line_sums_module, "column_sums", refuse), _columns_from(0):
+        got = line_sums(ledger, YEAR.as_range())
+    assert not pool_columns(ledger).fits
+    assert got.amounts[(k, EntryKind.EXPENDITURE)] == 5000 * (10**15 - 1)
+
+
+def test_an_empty_period_sums_to_nothing() -> None:
+    agreement = load_agreement(EXAMPLES / "example2_bcf.toml")
+    got = column_sums(PoolColumns(), 0, 0, agreement, lambda _: None)
+    assert _ordered(got) == _ordered(LineSums())
+
+
+def test_a_reversed_reversal_adds_to_the_amounts_only() -> None:
+    """A ledger refuses a reversal of a reversal, but the columns, like the lines, take
+    one as the negated reversal line, whose entry behind is a reversal: the sums count
+    its amount and nothing else."""
+    agreement = load_agreement(EXAMPLES / "example2_bcf.toml")
+    k, host = agreement.scheme_ids[0], agreement.host
+    others = [p for p in agreement.partner_order if p != host]
+    entries: list[Entry] = [
+        Expenditure(
+            id="X1", scheme=k, date=YEAR.start, net="10.00", vat="2.00", capital=True,
+            procuring_partner=others[0], paid_by=others[0], unauthorised=True, category="c",
+        ),
+        Income(id="I1", scheme=k, date=YEAR.start, amount="3.00", source="fees"),
+        Reversal(id="R1", reverses="X1", date=YEAR.start, reason="r"),
+        Reversal(id="R2", reverses="R1", date=YEAR.start, reason="r"),
+        Reversal(id="R3", reverses="I1", date=YEAR.start, reason="r"),
+    ]  # fmt: skip
+    ledger = Ledger(agreement, entries[:3])  # for the VAT split
+    by_id = {e.id: e for e in entries}
+    columns = make_pool_columns(entries, host, ledger.vat_shares)
+    lines = make_pool_lines(entries, host, ledger.vat_shares)
+    assert [columns.line(i) for i in range(len(columns))] == list(lines)
+    assert columns.source == [SPENDING, INCOME, SPENDING, OTHER, INCOME]
+    got = column_sums(columns, 0, len(columns), agreement, by_id.get)
+    assert _ordered(got) == _ordered(sum_run(lines, agreement, by_id.get))
+    assert got.amounts[(k, EntryKind.EXPENDITURE)] == lines[0].amount  # X1 - X1 + X1
+    assert got.unauthorised[k] == 0  # X1 - X1: the reversed reversal adds nothing here
+    assert len(got.capital) == 2
