@@ -25,8 +25,11 @@ from hypothesis import strategies as st
 
 import line_sums_oracle as oracle
 import pooledledger.books.line_sums as line_sums_module
+import pooledledger.books.pool_columns as pool_columns_module
 from close_strategies import CloseCase, close_cases, two_year_cases
+from pooledledger.books.apportion import apportion
 from pooledledger.books.ledger import Ledger
+from pooledledger.books.ledger_columns import ledger_fields
 from pooledledger.books.line_sums import LineSums, line_sums, lines_between, sum_run
 from pooledledger.books.lines import make_pool_lines
 from pooledledger.books.pool_columns import (
@@ -35,12 +38,14 @@ from pooledledger.books.pool_columns import (
     SPENDING,
     PoolColumns,
     column_sums,
+    held_columns,
     make_pool_columns,
     pool_columns,
 )
 from pooledledger.core.errors import has_errors
 from pooledledger.core.periods import DateRange
 from pooledledger.io.agreement_files import load_agreement
+from pooledledger.io.excel_out import line_sheets_plan
 from pooledledger.model.entries import Entry, EntryKind, Expenditure, Income, Reversal
 from pooledledger.reports.bundle import year_end_reports
 from pooledledger.reports.quarterly import quarterly_report
@@ -144,12 +149,12 @@ def test_column_sums_over_two_years(case: CloseCase, data: st.DataObject) -> Non
 @contextmanager
 def _columns_from(n: int) -> Iterator[None]:
     """Sum from columns from ``n`` entries (the module's threshold, for a while)."""
-    kept = line_sums_module.COLUMNS_FROM
-    line_sums_module.COLUMNS_FROM = n
+    kept = pool_columns_module.COLUMNS_FROM
+    pool_columns_module.COLUMNS_FROM = n
     try:
         yield
     finally:
-        line_sums_module.COLUMNS_FROM = kept
+        pool_columns_module.COLUMNS_FROM = kept
 
 
 @SETTINGS
@@ -166,7 +171,15 @@ def test_a_close_summed_from_columns_is_the_same(case: CloseCase, data: st.DataO
         reports = year_end_reports(summed, YEAR)
         quarters = [quarterly_report(summed.agreement, summed, YEAR, q) for q in (1, 2, 3, 4)]
         assert "pool_columns" in summed._memo
+        shares = apportion(summed, YEAR)
+        got_lines, got_columns = shares.lines, apportion(summed, YEAR).line_columns()
+        got_fields = ledger_fields(summed)
+        plan = line_sheets_plan(reports, summed)
     want = close_year(walked, YEAR, rulings=case.rulings, terminate_on=terminate_on)
+    assert got_lines == apportion(walked, YEAR).lines
+    assert got_columns == apportion(walked, YEAR).line_columns()
+    assert got_fields == ledger_fields(walked)
+    assert plan == line_sheets_plan(reports, walked)
     assert got.model_dump_json() == want.model_dump_json()
     assert reports == year_end_reports(Ledger(case.agreement, entries), YEAR)
     fresh = Ledger(case.agreement, entries)
@@ -234,3 +247,27 @@ def test_a_reversed_reversal_adds_to_the_amounts_only() -> None:
     assert got.amounts[(k, EntryKind.EXPENDITURE)] == lines[0].amount  # X1 - X1 + X1
     assert got.unauthorised[k] == 0  # X1 - X1: the reversed reversal adds nothing here
     assert len(got.capital) == 2
+
+
+def test_the_ledger_table_of_a_reversed_purchase_with_vat_recovered() -> None:
+    """The ledger table reads an expenditure's recoverable VAT, and a reversed one's
+    from its reversal's line, from the pool columns as it did from the lines."""
+    agreement = load_agreement(EXAMPLES / "example2_bcf.toml")
+    k, host = agreement.scheme_ids[0], agreement.host
+    entries: list[Entry] = [
+        Expenditure(id="X1", scheme=k, date=YEAR.start, net="10.00", vat="2.00"),
+        Expenditure(id="X2", scheme=k, date=YEAR.start, net="5.00", vat="1.00",
+                    vat_recoverable="0.40"),
+        Reversal(id="R1", reverses="X2", date=YEAR.start + timedelta(days=3), reason="r"),
+        Reversal(id="R2", reverses="X1", date=YEAR.start + timedelta(days=3), reason="r"),
+    ]  # fmt: skip
+    walked = ledger_fields(Ledger(agreement, entries))
+    with _columns_from(0):
+        summed = Ledger(agreement, entries)
+        assert held_columns(summed) is not None
+        got = ledger_fields(summed)
+    assert got == walked
+    recoverable = dict(zip(got["entry_id"], got["recoverable_vat_pence"], strict=True))
+    assert (recoverable["X2"], recoverable["R1"]) == (40, -40)
+    assert agreement.partner(host).vat_regime.value == "LA_S33"
+    assert (recoverable["X1"], recoverable["R2"]) == (200, -200)

@@ -46,6 +46,7 @@ from typing import TYPE_CHECKING
 from pooledledger.books.apportion_lines import LineColumns, columns_of, line_columns
 from pooledledger.books.ledger import Ledger, PoolLine
 from pooledledger.books.line_sums import LineSums, line_sums
+from pooledledger.books.pool_columns import capital_owners, group_lines, held_columns
 from pooledledger.core.allocation import CumulativeAllocator, allocate
 from pooledledger.core.allocation_columns import RunningAllocation, allocate_running
 from pooledledger.core.errors import Issue, Location, Severity
@@ -390,11 +391,16 @@ def _line_parts(
 ) -> tuple[_Groups, dict[tuple[SchemeId, str], RunningAllocation[PartnerId]], dict[str, PartnerId]]:
     """What every line's shares are made from: the period's lines grouped by scheme and
     kind, each group's running allocations and the capital items' owners."""
-    owners: dict[str, PartnerId] = {}
-    for e in ledger.entries:
-        if isinstance(e, Expenditure) and e.capital:
-            owners[e.id] = e.procuring_partner or ledger.agreement.host
-    groups = _group_lines(ledger, within, weights)
+    columns = held_columns(ledger)
+    if columns is not None:  # the lines read from the columns, none made
+        owners = capital_owners(columns, ledger.agreement.host)
+        groups = _Groups(*group_lines(columns, within.start, within.end, weights))
+    else:
+        owners = {}
+        for e in ledger.entries:
+            if isinstance(e, Expenditure) and e.capital:
+                owners[e.id] = e.procuring_partner or ledger.agreement.host
+        groups = _group_lines(ledger, within, weights)
     runs = {
         key: _running(group, weights[key[0]], partners) for key, group in groups.amounts.items()
     }
@@ -435,7 +441,7 @@ class _Groups:
     ``amounts`` each group's amounts and ``ids`` the included entries' ids.
     """
 
-    included: list[PoolLine]
+    included: Sequence[PoolLine]  # a list, or a LinesAt of the pool columns
     places: list[int]
     amounts: dict[tuple[SchemeId, str], list[int]]
     ids: set[str]

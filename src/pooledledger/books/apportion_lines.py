@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
+from pooledledger.books.pool_columns import LinesAt
 from pooledledger.model.entries import EntryKind
 from pooledledger.model.partners import PartnerId, SchemeId
 
@@ -92,18 +93,26 @@ def line_columns(
     """The lines ``_line_shares(groups, runs, owners)`` makes, as columns."""
     included = groups.included
     n = len(included)
-    reverses = [x.reverses for x in included]
-    entry_id = [x.entry_id for x in included]
+    if isinstance(included, LinesAt):  # from the pool columns, no line made
+        fields = included.field
+        kind_of = {True: _KIND_TEXT[EntryKind.EXPENDITURE], False: _KIND_TEXT[EntryKind.INCOME]}
+        entry_id, scheme, when = fields("ids"), fields("schemes"), fields("dates")
+        kind, amount = [kind_of[x] for x in fields("expenditure")], fields("amounts")
+        reverses = fields("reverses")
+    else:
+        entry_id, scheme = [x.entry_id for x in included], [x.scheme for x in included]
+        when, kind = [x.date for x in included], [_KIND_TEXT[x.kind] for x in included]
+        amount, reverses = [x.amount for x in included], [x.reverses for x in included]
     owner: list[PartnerId | None] = [None] * n
     if owners:
         owner = [owners.get(r or e) for e, r in zip(entry_id, reverses, strict=True)]
     cols = LineColumns(
         partners,
         entry_id,
-        [x.scheme for x in included],
-        [x.date for x in included],
-        [_KIND_TEXT[x.kind] for x in included],
-        [x.amount for x in included],
+        scheme,
+        when,
+        kind,
+        amount,
         reverses,
         owner,
         [[0] * n for _ in partners],

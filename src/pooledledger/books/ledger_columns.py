@@ -41,6 +41,7 @@ from operator import is_, itemgetter
 from typing import Any
 
 from pooledledger.books.ledger import Ledger
+from pooledledger.books.pool_columns import held_columns
 from pooledledger.core.money import to_pence
 from pooledledger.core.periods import FinancialYear
 from pooledledger.core.tables import Cell
@@ -94,10 +95,9 @@ class _Context:
         self.ledger = ledger
         #: each date's financial year, as text, once seen
         self.years: dict[date, str] = {}
-        lines = ledger.pool_lines
-        #: the expenditure lines and the reversal lines, each in ledger order
-        self.lines = [x for x in lines if x.reverses is None and x.kind is EntryKind.EXPENDITURE]
-        self.undo = [x for x in lines if x.reverses is not None]
+        #: the expenditure lines and the reversal lines, each in ledger order, as
+        #: (id, recoverable VAT) and (id, recoverable VAT, id reversed)
+        self.lines, self.undo = _lines(ledger)
         #: the places in those of the lines of the ledger's next expenditure and reversal
         self.next = self.next_undo = 0
         #: the recoverable VAT of the lines some reversals reverse, by id
@@ -127,13 +127,13 @@ class _Context:
         """
         k = self.next
         lines = self.lines[k : k + len(ids)]
-        if [x.entry_id for x in lines] == ids:
+        if [x[0] for x in lines] == ids:
             self.next = k + len(ids)
-            return [x.vat_recovered for x in lines]
+            return [x[1] for x in lines]
         got: list[int | None] = list(map(self.hints.get, ids))
         if None in got:
             if self._by_id is None:
-                self._by_id = {x.entry_id: x.vat_recovered for x in self.lines}
+                self._by_id = dict(self.lines)
             got = list(map(self._by_id.get, ids))
         return got
 
@@ -145,9 +145,37 @@ class _Context:
         ids = [x.id for x, e in zip(xs, sources, strict=True) if isinstance(e, lines)]
         k = self.next_undo
         undo = self.undo[k : k + len(ids)]
-        if [x.entry_id for x in undo] == ids:
+        if [x[0] for x in undo] == ids:
             self.next_undo = k + len(ids)
-            self.hints = {x.reverses: -x.vat_recovered for x in undo}  # type: ignore[misc]
+            self.hints = {x[2]: -x[1] for x in undo}
+
+
+def _lines(
+    ledger: Ledger,
+) -> tuple[list[tuple[str, int]], list[tuple[str, int, str]]]:
+    """The ledger's expenditure lines as (id, recoverable VAT) and its reversal lines as
+    (id, recoverable VAT, id reversed), each in ledger order: read from the pool
+    columns if the ledger's lines are held that way, else from its lines."""
+    columns = held_columns(ledger)
+    if columns is not None:
+        ids, rec, undo, spent = (
+            columns.ids,
+            columns.recovered,
+            columns.reverses,
+            columns.expenditure,
+        )
+        return (
+            [(ids[i], rec[i]) for i in range(len(ids)) if undo[i] is None and spent[i]],
+            [(ids[i], rec[i], r) for i, r in enumerate(undo) if r is not None],
+        )
+    lines = ledger.pool_lines
+    return (
+        [(x.entry_id, x.vat_recovered) for x in lines if x.reverses is None and x.kind is _EXP],
+        [(x.entry_id, x.vat_recovered, x.reverses) for x in lines if x.reverses is not None],
+    )
+
+
+_EXP = EntryKind.EXPENDITURE
 
 
 def ledger_fields(ledger: Ledger) -> dict[str, list[Cell]]:

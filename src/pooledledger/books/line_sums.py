@@ -31,7 +31,7 @@ from typing import TypeVar, cast
 
 from pooledledger.books.ledger import Ledger
 from pooledledger.books.lines import PoolLine, Totals
-from pooledledger.books.pool_columns import column_sums, pool_columns
+from pooledledger.books.pool_columns import LinesAt, column_sums, held_columns
 from pooledledger.core.periods import DateRange, FinancialYear
 from pooledledger.model.agreement import Agreement
 from pooledledger.model.entries import Entry, EntryKind, Expenditure, Income, Reversal
@@ -197,8 +197,25 @@ def _reported(s: LineSums, line: PoolLine, e: Expenditure, before: int) -> None:
         s.capital.append(CapitalLine(line, e, before))
 
 
+def _sum_run(ledger: Ledger, start: date, end: date) -> LineSums:
+    """The sums of the lines dated in ``[start, end)`` (a run of :func:`_runs`): from the
+    pool lines in columns if the ledger holds them so (and its sums fit ``Int64``),
+    else line by line."""
+    columns = held_columns(ledger)
+    if columns is not None and columns.fits:
+        lo, hi = columns.between(start, end)
+        return column_sums(columns, lo, hi, ledger.agreement, ledger.get_or_none)
+    return sum_run(lines_between(ledger, start, end), ledger.agreement, ledger.get_or_none)
+
+
 def lines_between(ledger: Ledger, start: date, end: date) -> Sequence[PoolLine]:
-    """The pool lines dated in ``[start, end)``: one slice, the lines being by date."""
+    """The pool lines dated in ``[start, end)``: one slice, the lines being by date
+    (a view of the pool columns if the ledger holds its lines so, each line made
+    when read)."""
+    columns = held_columns(ledger)
+    if columns is not None:
+        lo, hi = columns.between(start, end)
+        return LinesAt(columns, list(range(lo, hi)))
     lines = ledger.pool_lines
     lo = bisect_left(lines, start, key=_date)
     hi = bisect_left(lines, end, lo=lo, key=_date)
@@ -216,40 +233,16 @@ def line_sums(ledger: Ledger, within: DateRange) -> LineSums:
     date order, so the periods of a close and of its quarters share their walks."""
     start, end = within.start, within.end
     found = ledger._memo.get(("line_sums", start, end))
-    if found is None and _in_columns(ledger):
-        columns = pool_columns(ledger)
-        if columns.fits:
-            lo, hi = columns.between(start, end)
-            found = column_sums(columns, lo, hi, ledger.agreement, ledger.get_or_none)
     if found is None:
         runs = _runs(start, end)
         if len(runs) <= 1:
-            found = sum_run(lines_between(ledger, start, end), ledger.agreement, ledger.get_or_none)
+            found = _sum_run(ledger, start, end)
         else:
             found = line_sums(ledger, DateRange(*runs[0]))
             for a, b in runs[1:]:
                 found = found.merged(line_sums(ledger, DateRange(a, b)))
         ledger._memo[("line_sums", start, end)] = found
     return cast(LineSums, found)
-
-
-#: From this many entries a ledger's sums are made from its pool lines in columns
-#: (:mod:`pooledledger.books.pool_columns`), with the same figures in the same order;
-#: below it, line by line (a few group-bys cost more than a short walk).
-COLUMNS_FROM = 20_000
-
-
-def _in_columns(ledger: Ledger) -> bool:
-    """Whether to sum ``ledger``'s lines from its pool lines in columns: a large ledger
-    whose lines are not made yet and whose entries are held (not a projection's view,
-    docs/reports.md#the-quarterly-monitoring-report, whose sums are seeded)."""
-    if "pool_columns" in ledger._memo:
-        return True
-    return (
-        type(ledger) is Ledger
-        and "pool_lines" not in ledger.__dict__
-        and len(ledger) >= COLUMNS_FROM
-    )
 
 
 def _runs(start: date, end: date) -> list[tuple[date, date]]:

@@ -25,12 +25,13 @@ when a large ledger is summed.
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Container, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
+from pooledledger.books.ledger import Ledger
 from pooledledger.books.lines import PoolLine, _VatSplits
 from pooledledger.model.entries import Entry, EntryKind, Expenditure, Income, Reversal
 from pooledledger.model.partners import PartnerId, SchemeId
@@ -38,11 +39,23 @@ from pooledledger.model.partners import PartnerId, SchemeId
 if TYPE_CHECKING:
     import polars
 
-    from pooledledger.books.ledger import Ledger
     from pooledledger.books.line_sums import LineSums
     from pooledledger.model.agreement import Agreement
 
-__all__ = ["PoolColumns", "column_sums", "pool_columns"]
+__all__ = [
+    "COLUMNS_FROM",
+    "LinesAt",
+    "PoolColumns",
+    "capital_owners",
+    "column_sums",
+    "held_columns",
+    "pool_columns",
+]
+
+#: From this many entries a ledger's lines are held in columns for its sums, its
+#: apportionment's lines and its ledger table (the same figures in the same order);
+#: below it, line by line (a few group-bys cost more than a short walk).
+COLUMNS_FROM = 20_000
 
 #: Where a line's sums look: the entry behind it is an expenditure, an income, or
 #: neither (a reversed reversal: its line adds to the amounts only).
@@ -155,6 +168,20 @@ class PoolColumns:
                 "recovered": pl.Series(amount, dtype=pl.Int64),
             }
         )
+
+
+def held_columns(ledger: Ledger) -> PoolColumns | None:
+    """The ledger's pool lines in columns if they are read that way: a large ledger
+    whose :attr:`~pooledledger.books.ledger.Ledger.pool_lines` are not made yet and
+    whose entries are held (not a projection's view, whose sums are seeded:
+    docs/reports.md#the-quarterly-monitoring-report), or one whose columns are made."""
+    if type(ledger) is not Ledger:
+        return None
+    if "pool_columns" in ledger._memo:
+        return pool_columns(ledger)
+    if "pool_lines" not in ledger.__dict__ and len(ledger) >= COLUMNS_FROM:
+        return pool_columns(ledger)
+    return None
 
 
 def pool_columns(ledger: Ledger) -> PoolColumns:
@@ -281,6 +308,68 @@ def _other(c: PoolColumns) -> None:
     c.unauthorised.append(False)
     c.capital.append(False)
     c.income_source.append(None)
+
+
+# -- the lines, read where they are ------------------------------------------------
+
+
+class LinesAt(Sequence[PoolLine]):
+    """The lines at some places of :class:`PoolColumns`, as a sequence of
+    :class:`~pooledledger.books.lines.PoolLine` (each made when read); :meth:`field`
+    gives one field of them all without making a line."""
+
+    __slots__ = ("at", "columns")
+
+    def __init__(self, columns: PoolColumns, at: list[int]) -> None:
+        self.columns, self.at = columns, at
+
+    def __len__(self) -> int:
+        return len(self.at)
+
+    def __getitem__(self, i: Any) -> Any:
+        if isinstance(i, slice):
+            return LinesAt(self.columns, self.at[i])
+        return self.columns.line(self.at[i])
+
+    def __iter__(self) -> Iterator[PoolLine]:
+        return map(self.columns.line, self.at)
+
+    def field(self, name: str) -> list[Any]:
+        """One :class:`PoolColumns` list, at these places."""
+        values = getattr(self.columns, name)
+        return [values[i] for i in self.at]
+
+
+def group_lines(
+    c: PoolColumns, start: date, end: date, schemes: Container[SchemeId]
+) -> tuple[LinesAt, list[int], dict[tuple[SchemeId, str], list[int]], set[str]]:
+    """The lines dated in ``[start, end)`` of ``schemes``, each one's place in its
+    scheme and kind's group, each group's amounts and the lines' ids: what
+    ``apportion._group_lines`` makes from the line objects."""
+    lo, hi = c.between(start, end)
+    ids, schemes_of, spent, amounts = c.ids, c.schemes, c.expenditure, c.amounts
+    kinds = {True: EntryKind.EXPENDITURE, False: EntryKind.INCOME}
+    at: list[int] = []
+    places: list[int] = []
+    groups: dict[tuple[SchemeId, str], list[int]] = {}
+    for i in range(lo, hi):
+        k = schemes_of[i]
+        if k not in schemes:
+            continue  # an unknown scheme (reported by the checks)
+        group = groups.setdefault((k, kinds[spent[i]]), [])
+        at.append(i)
+        places.append(len(group))
+        group.append(amounts[i])
+    return LinesAt(c, at), places, groups, {ids[i] for i in at}
+
+
+def capital_owners(c: PoolColumns, host: PartnerId) -> dict[str, PartnerId]:
+    """Each capital expenditure's id and owner (its procurer, else the host), in order."""
+    return {
+        c.ids[i]: c.procurer[i] or host
+        for i in range(len(c.ids))
+        if c.capital[i] and c.reverses[i] is None and c.source[i] == SPENDING
+    }
 
 
 # -- the sums of a period ---------------------------------------------------------

@@ -56,6 +56,7 @@ from pathlib import Path
 
 from pooledledger.books.apportion import apportion
 from pooledledger.books.ledger import Ledger
+from pooledledger.books.pool_columns import held_columns
 from pooledledger.books.tables import apportionment_rows, journal_table, ledger_rows
 from pooledledger.core.errors import Issue
 from pooledledger.core.periods import FinancialYear
@@ -315,6 +316,10 @@ def _workbook_notes(s: Sheet, lines: Sequence[LineSheet]) -> None:
 
 
 def _pool_lines_in(ledger: Ledger, year: FinancialYear) -> int:
+    columns = held_columns(ledger)
+    if columns is not None:  # the lines by date: one slice, counted without a walk
+        lo, hi = columns.between(year.start, year.end)
+        return hi - lo
     within = year.as_range()
     return sum(1 for line in ledger.pool_lines if within.contains(line.date))
 
