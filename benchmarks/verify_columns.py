@@ -19,7 +19,11 @@ data rows; or reads ``--csv``) and checks, each against the reference kept in
 * the four quarterly monitoring reports against projections built from scratch
   (``tests/line_sums_oracle.py``);
 * the CSV tables written column by column against the row writer of
-  ``tests/csv_row_oracle.py``, byte for byte.
+  ``tests/csv_row_oracle.py``, byte for byte;
+* a ledger read from its pool lines held in columns (``books/pool_columns.py``:
+  the sums, the apportionment's lines, the ledger table) against the same ledger read
+  line by line from its ``PoolLine`` objects: the close, every report, the four
+  quarters, the apportionment's line table and the CSV tables, byte for byte.
 
 It prints how long each side took.
 """
@@ -45,11 +49,13 @@ from benchmarks.bench_csv_import import generate  # noqa: E402
 from csv_row_oracle import old_write_csv_tables  # noqa: E402
 from pooledledger.books.apportion import apportion  # noqa: E402
 from pooledledger.books.ledger import Ledger  # noqa: E402
+from pooledledger.books.pool_columns import held_columns  # noqa: E402
 from pooledledger.core.periods import FinancialYear  # noqa: E402
 from pooledledger.io.agreement_files import load_agreement  # noqa: E402
 from pooledledger.io.csv_files import _read_ledger_csv  # noqa: E402
 from pooledledger.io.csv_out import write_csv_tables  # noqa: E402
 from pooledledger.model.agreement import Agreement  # noqa: E402
+from pooledledger.model.entries import Entry  # noqa: E402
 from pooledledger.reports import quarterly  # noqa: E402
 from pooledledger.reports.bundle import YearEndReports, year_end_reports  # noqa: E402
 
@@ -77,6 +83,7 @@ def main(argv: list[str] | None = None) -> int:
         reports = _close_agrees(ledger, year)
         _quarters_agree(ledger, year)
         _tables_agree(reports, ledger, Path(tmp))
+        _columns_agree(agreement, ledger.entries, year, Path(tmp))
     print(f"all equal; load {os.getloadavg()}")
     return 0
 
@@ -175,3 +182,31 @@ def _tables_agree(reports: YearEndReports, ledger: Ledger, tmp: Path) -> None:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+def _everything(ledger: Ledger, year: FinancialYear, folder: Path) -> list[object]:
+    """The close's reports, the four quarters and the apportionment's line table, the
+    CSV tables written to ``folder``."""
+    agreement = ledger.agreement
+    reports = year_end_reports(ledger, year)
+    quarters = [quarterly.quarterly_report(agreement, ledger, year, q) for q in (1, 2, 3, 4)]
+    lines = apportion(ledger, year).line_columns()
+    write_csv_tables(reports, folder, ledger=ledger)
+    return [reports, quarters, lines]
+
+
+def _columns_agree(
+    agreement: Agreement, entries: tuple[Entry, ...], year: FinancialYear, tmp: Path
+) -> None:
+    """A ledger read from its pool columns and the same ledger read line by line."""
+    held, walked = Ledger(agreement, entries), Ledger(agreement, entries)
+    assert len(walked.pool_lines) > 0  # made first: this one is read line by line
+    got = _timed("from the pool columns", lambda: _everything(held, year, tmp / "held"))
+    want = _timed("line by line", lambda: _everything(walked, year, tmp / "walked"))
+    assert held_columns(held) is not None
+    assert held_columns(walked) is None
+    assert got == want, "the pool columns and the lines differ"
+    for name in sorted(p.name for p in (tmp / "held").iterdir()):
+        same = (tmp / "held" / name).read_bytes() == (tmp / "walked" / name).read_bytes()
+        assert same, f"{name} differs"
+    print("pool columns: the close, reports, quarters, line table and CSV tables equal")
