@@ -21,8 +21,9 @@ cache while its cells are read and placed:
   place in the full-length column lists, made once.
 
 A date's financial year, as text, is worked out once per distinct date.  An
-expenditure's recoverable VAT is its pool line's (``Ledger.pool_lines``, the same
-VAT split), else its VAT split's.  The pool lines come in ledger order, so a
+expenditure's recoverable VAT is its pool line's (``Ledger.pool_lines``, or the
+pool columns of a large ledger, :mod:`pooledledger.books.pool_columns`: the same VAT
+split), else its VAT split's.  The pool lines come in ledger order, so a
 run's expenditures have the next expenditure lines and its reversals the next
 reversal lines, checked by id, with no lookup by id.  A reversal's row is the row
 of the entry it reverses, negated, with its own id, date, year, reason and

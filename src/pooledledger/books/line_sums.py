@@ -17,7 +17,11 @@ own, so a close and the projections of its quarters
 (docs/reports.md#the-quarterly-monitoring-report) share one walk of the year.
 
 The pool lines are in canonical order, so by date (docs/ledger.md): the lines of a
-period are one slice of them, found by bisection.
+period are one slice of them, found by bisection.  A large ledger's lines are held
+in columns (:mod:`pooledledger.books.pool_columns`): each run is then summed by
+column expressions over its slice (:func:`~pooledledger.books.pool_columns.column_sums`,
+the same figures in the same order) and no line object is made
+(docs/benchmarks.md#design-note-columns).
 """
 
 from __future__ import annotations
