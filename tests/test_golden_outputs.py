@@ -106,3 +106,25 @@ def test_golden_check_fails_on_a_moved_penny(demo_out: Path, tmp_path: Path) -> 
     pos = text.index(".00")
     target.write_bytes((text[:pos] + ".01" + text[pos + 3 :]).encode("utf-8"))
     assert _differences(produced, tmp_path / "golden") == [name]
+
+
+def test_demo_outputs_from_the_pool_columns_match_golden_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With every ledger's pool lines held in columns (the path of a large ledger,
+    docs/benchmarks.md#design-note-columns), every output is still the golden one."""
+    import pooledledger.books.pool_columns as pool_columns
+
+    monkeypatch.setattr(pool_columns, "COLUMNS_FROM", 0)
+    made: list[int] = []
+    real = pool_columns.make_pool_columns
+
+    def counted(*args: Any) -> pool_columns.PoolColumns:
+        made.append(1)
+        return real(*args)
+
+    monkeypatch.setattr(pool_columns, "make_pool_columns", counted)
+    result = CliRunner().invoke(cli, ["demo", "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert made  # the columns were used
+    assert _differences(_produced(tmp_path), GOLDEN) == []
