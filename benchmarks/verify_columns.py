@@ -180,10 +180,6 @@ def _tables_agree(reports: YearEndReports, ledger: Ledger, tmp: Path) -> None:
     print(f"CSV tables ({', '.join(new)}): the same bytes")
 
 
-if __name__ == "__main__":
-    sys.exit(main())
-
-
 def _everything(ledger: Ledger, year: FinancialYear, folder: Path) -> list[object]:
     """The close's reports, the four quarters and the apportionment's line table, the
     CSV tables written to ``folder``."""
@@ -210,3 +206,7 @@ def _columns_agree(
         same = (tmp / "held" / name).read_bytes() == (tmp / "walked" / name).read_bytes()
         assert same, f"{name} differs"
     print("pool columns: the close, reports, quarters, line table and CSV tables equal")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
