@@ -20,8 +20,10 @@ from datetime import date, timedelta
 from pathlib import Path
 from unittest.mock import patch
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from moneyed import Money
 
 import line_sums_oracle as oracle
 import pooledledger.books.line_sums as line_sums_module
@@ -36,6 +38,7 @@ from pooledledger.books.pool_columns import (
     INCOME,
     OTHER,
     SPENDING,
+    LinesAt,
     PoolColumns,
     column_sums,
     held_columns,
@@ -51,6 +54,7 @@ from pooledledger.reports.bundle import year_end_reports
 from pooledledger.reports.quarterly import quarterly_report
 from pooledledger.yearend.checks import check_ledger
 from pooledledger.yearend.close import close_year
+from pooledledger.yearend.whatif import SpendingChange, what_if
 from strategies import YEAR
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "src" / "pooledledger" / "examples"
@@ -194,12 +198,18 @@ def test_sums_that_could_wrap_are_made_line_by_line() -> None:
     assert PoolColumns(largest=2**62 - 1).fits  # no lines: nothing to sum
 
 
-def test_a_ledger_whose_sums_could_wrap_is_summed_line_by_line() -> None:
+@pytest.mark.parametrize("vat", [False, True], ids=["pool cost", "VAT not recovered"])
+def test_a_ledger_whose_sums_could_wrap_is_summed_line_by_line(vat: bool) -> None:
+    """5,000 lines of the largest amount a file may hold (10**15 - 1 pence): as pool
+    cost, or as VAT no partner recovers on a purchase whose pool cost is nil (its
+    procurer's VAT lost, summed in ``own_vat``)."""
     agreement = load_agreement(EXAMPLES / "example2_bcf.toml")
     k = agreement.scheme_ids[0]
-    big = "9999999999999.99"  # the largest amount a file may hold (10**15 - 1 pence)
+    big = "9999999999999.99"
+    nhs = next(p.id for p in agreement.partners if p.vat_regime.value != "LA_S33")
+    shape = {"net": "-" + big, "vat": big, "procuring_partner": nhs} if vat else {"net": big}
     entries = [
-        Expenditure(id=f"X{i}", scheme=k, date=YEAR.start + timedelta(days=i % 300), net=big)
+        Expenditure(id=f"X{i}", scheme=k, date=YEAR.start + timedelta(days=i % 300), **shape)
         for i in range(5000)
     ]
     ledger = Ledger(agreement, entries)
@@ -210,7 +220,12 @@ def test_a_ledger_whose_sums_could_wrap_is_summed_line_by_line() -> None:
     with patch.object(line_sums_module, "column_sums", refuse), _columns_from(0):
         got = line_sums(ledger, YEAR.as_range())
     assert not pool_columns(ledger).fits
-    assert got.amounts[(k, EntryKind.EXPENDITURE)] == 5000 * (10**15 - 1)
+    walked = sum_run(ledger.pool_lines, agreement, ledger.get)
+    assert _ordered(got) == _ordered(walked)
+    if vat:
+        assert got.own_vat[(k, nhs)] == 5000 * (10**15 - 1)  # past Int64
+    else:
+        assert got.amounts[(k, EntryKind.EXPENDITURE)] == 5000 * (10**15 - 1)
 
 
 def test_an_empty_period_sums_to_nothing() -> None:
@@ -271,3 +286,67 @@ def test_the_ledger_table_of_a_reversed_purchase_with_vat_recovered() -> None:
     assert (recoverable["X2"], recoverable["R1"]) == (40, -40)
     assert agreement.partner(host).vat_regime.value == "LA_S33"
     assert (recoverable["X1"], recoverable["R2"]) == (200, -200)
+
+
+def test_entries_made_without_validation_are_summed_as_line_by_line() -> None:
+    """Entries built with ``model_construct``/``model_copy`` skip their checks: a
+    procurer given as empty text (the host, as ``or`` reads it) and recoverable VAT
+    on no VAT still give the per-line walk's sums."""
+    agreement = load_agreement(EXAMPLES / "example2_bcf.toml")
+    k = agreement.scheme_ids[0]
+    plain = Expenditure(id="X1", scheme=k, date=YEAR.start, net="10.00", vat="2.00")
+    entries: list[Entry] = [
+        plain.model_copy(update={"procuring_partner": ""}),
+        plain.model_copy(update={"id": "X2", "vat": Money("0.00", "GBP"),
+                                 "vat_recoverable": Money("2.00", "GBP"),
+                                 "procuring_partner": agreement.host}),
+    ]  # fmt: skip
+    ledger = Ledger._derived(agreement, entries, gate=False)
+    columns = make_pool_columns(ledger.entries, agreement.host, ledger.vat_shares)
+    by_id = {e.id: e for e in entries}
+    got = column_sums(columns, 0, len(columns), agreement, by_id.get)
+    want = sum_run(ledger.pool_lines, agreement, by_id.get)
+    assert _ordered(got) == _ordered(want)
+    assert (k, agreement.host) in got.commissioned
+    assert got.own_vat[(k, agreement.host)] == -200
+
+
+def test_a_period_of_a_large_ledger_is_a_view_equal_to_its_lines() -> None:
+    agreement = load_agreement(EXAMPLES / "example2_bcf.toml")
+    k = agreement.scheme_ids[0]
+    entries = [
+        Expenditure(id=f"X{i}", scheme=k, date=YEAR.start + timedelta(days=i), net="1.00")
+        for i in range(4)
+    ]
+    with _columns_from(0):
+        held = Ledger(agreement, entries)
+        view = lines_between(held, YEAR.start, YEAR.start + timedelta(days=3))
+    lines = Ledger(agreement, entries).pool_lines
+    assert isinstance(view, LinesAt)
+    assert "pool_lines" not in held.__dict__
+    assert view == lines[:3]
+    assert view == list(lines[:3])
+    assert view[1:] == lines[1:3]
+    assert view + lines[3:] == lines
+    assert lines[:1] + view[1:] == lines[:3]
+    assert view != lines
+    assert view != "not lines"
+
+
+def test_what_if_reads_the_sums_of_its_close() -> None:
+    """A what-if on a large ledger takes the schemes' spending from the sums its close
+    made: no line object is made for the whole ledger."""
+    agreement = load_agreement(EXAMPLES / "example2_bcf.toml")
+    k = agreement.scheme_ids[0]
+    entries = [
+        Expenditure(id=f"X{i}", scheme=k, date=YEAR.start + timedelta(days=i % 360), net="5.00")
+        for i in range(50)
+    ]
+    with _columns_from(0):
+        base = Ledger(agreement, entries)
+        got = what_if(agreement, base, YEAR, [SpendingChange(scheme=k, percent=10)])
+    assert "pool_lines" not in base.__dict__
+    want = what_if(
+        agreement, Ledger(agreement, entries), YEAR, [SpendingChange(scheme=k, percent=10)]
+    )
+    assert got == want

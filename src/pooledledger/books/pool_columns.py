@@ -94,7 +94,7 @@ class PoolColumns:
     capital: list[bool] = field(default_factory=list)
     income_source: list[str | None] = field(default_factory=list)
     irrecoverable: list[int] = field(default_factory=list)
-    #: the largest amount or recoverable VAT of any line, either sign
+    #: the largest amount, recoverable VAT or VAT not recovered of any line, either sign
     largest: int = 0
 
     def __len__(self) -> int:
@@ -192,6 +192,7 @@ def pool_columns(ledger: Ledger) -> PoolColumns:
     memo = ledger._memo
     found = memo.get("pool_columns")
     if found is None:
+        ledger._reuse = None  # its base's lines are not read: let them go
         found = memo["pool_columns"] = make_pool_columns(
             ledger.entries, ledger.agreement.host, ledger.vat_shares
         )
@@ -235,10 +236,12 @@ def make_pool_columns(
             unauthorised.append(e.unauthorised)  # type: ignore[union-attr]
             capital.append(e.capital)  # type: ignore[union-attr]
             told.append(None)
-            # no VAT, so none recoverable: nothing lost on any body
-            lost.append(sum(v - r for _, v, r in by_body) if vat else 0)
-            if amount > largest or -amount > largest or rec > largest or -rec > largest:
-                largest = max(abs(amount), abs(rec))
+            # no VAT and none recoverable: nothing lost on any body
+            gone = sum(v - r for _, v, r in by_body) if vat or rec else 0
+            lost.append(gone)
+            big = max(abs(amount), abs(rec), abs(gone))
+            if big > largest:
+                largest = big
         elif isinstance(e, Income):
             at[e.id] = len(ids)
             _add(c, e.id, e.scheme, e.date, False, e.pence, 0, None)
@@ -316,7 +319,8 @@ def _other(c: PoolColumns) -> None:
 class LinesAt(Sequence[PoolLine]):
     """The lines at some places of :class:`PoolColumns`, as a sequence of
     :class:`~pooledledger.books.lines.PoolLine` (each made when read); :meth:`field`
-    gives one field of them all without making a line."""
+    gives one field of them all without making a line.  It equals, and adds to, a
+    tuple or list of the same lines, as the tuple of the ledger's lines it stands for."""
 
     __slots__ = ("at", "columns")
 
@@ -333,6 +337,19 @@ class LinesAt(Sequence[PoolLine]):
 
     def __iter__(self) -> Iterator[PoolLine]:
         return map(self.columns.line, self.at)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, LinesAt | tuple | list):
+            return tuple(self) == tuple(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __add__(self, other: Sequence[PoolLine]) -> tuple[PoolLine, ...]:
+        return (*self, *other)
+
+    def __radd__(self, other: Sequence[PoolLine]) -> tuple[PoolLine, ...]:
+        return (*other, *self)
 
     def field(self, name: str) -> list[Any]:
         """One :class:`PoolColumns` list, at these places."""
@@ -436,7 +453,9 @@ def _spending_sums(
     import polars as pl
 
     s.vat_recovered = dict(_sums(spending, "recovered", "scheme"))
-    commissioner = pl.col("procurer").fill_null(pl.lit(host)).alias("procurer")
+    procurer = pl.col("procurer")  # no procurer (None, or empty text): the host
+    nobody = procurer.is_null() | (procurer == "")
+    commissioner = pl.when(nobody).then(pl.lit(host)).otherwise(procurer).alias("procurer")
     commissioned = spending.with_columns(commissioner)
     s.commissioned = dict(_sums(commissioned, "amount", "scheme", "procurer"))
     s.unauthorised = dict(_sums(spending.filter(pl.col("unauthorised")), "amount", "scheme"))

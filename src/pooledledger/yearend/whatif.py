@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING, Annotated, Literal
 from pydantic import Field, model_validator
 
 from pooledledger.books.ledger import Ledger
+from pooledledger.books.line_sums import line_sums
 from pooledledger.books.riskshare import BoardRuling
 from pooledledger.core._model import FrozenModel
 from pooledledger.core.errors import IssueError, PooledLedgerError
@@ -318,7 +319,9 @@ def _apply(
     extra: list[Entry] = []
     added: dict[SchemeId, int] = {}
     last: date = year.last_day
-    gross = {k: t.expenditure for k, t in ledger.totals_by_scheme(year.as_range()).items()}
+    # the sums the close made and kept: no line walked (or made) again
+    totals = line_sums(ledger, year.as_range()).totals(ledger.agreement.scheme_ids)
+    gross = {k: t.expenditure for k, t in totals.items()}
     for n, change in enumerate(changes, 1):
         if change.scheme not in schemes:
             raise WhatIfError(f"change {n} ({change.describe()}): no scheme {change.scheme!r}")
