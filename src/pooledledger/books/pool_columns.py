@@ -65,6 +65,22 @@ _LIMIT = 2**62
 
 Bodies = tuple[tuple[PartnerId, int, int], ...]
 
+#: The columns of :attr:`PoolColumns.frame`: name, the list it is made from, polars type.
+_FRAME = (
+    ("scheme", "schemes", "String"),
+    ("expenditure", "expenditure", "Boolean"),
+    ("amount", "amounts", "Int64"),
+    ("recovered", "recovered", "Int64"),
+    ("paid_by", "paid_by", "String"),
+    ("source", "source", "Int8"),
+    ("procurer", "procurer", "String"),
+    ("category", "category", "String"),
+    ("unauthorised", "unauthorised", "Boolean"),
+    ("capital", "capital", "Boolean"),
+    ("income_source", "income_source", "String"),
+    ("irrecoverable", "irrecoverable", "Int64"),
+)
+
 
 @dataclass
 class PoolColumns:
@@ -131,18 +147,8 @@ class PoolColumns:
 
         return pl.DataFrame(
             {
-                "scheme": pl.Series(self.schemes, dtype=pl.String),
-                "expenditure": pl.Series(self.expenditure, dtype=pl.Boolean),
-                "amount": pl.Series(self.amounts, dtype=pl.Int64),
-                "recovered": pl.Series(self.recovered, dtype=pl.Int64),
-                "paid_by": pl.Series(self.paid_by, dtype=pl.String),
-                "source": pl.Series(self.source, dtype=pl.Int8),
-                "procurer": pl.Series(self.procurer, dtype=pl.String),
-                "category": pl.Series(self.category, dtype=pl.String),
-                "unauthorised": pl.Series(self.unauthorised, dtype=pl.Boolean),
-                "capital": pl.Series(self.capital, dtype=pl.Boolean),
-                "income_source": pl.Series(self.income_source, dtype=pl.String),
-                "irrecoverable": pl.Series(self.irrecoverable, dtype=pl.Int64),
+                name: pl.Series(getattr(self, field), dtype=getattr(pl, dtype))
+                for name, field, dtype in _FRAME
             }
         )
 
@@ -247,7 +253,7 @@ def make_pool_columns(
             _add(c, e.id, e.scheme, e.date, False, e.pence, 0, None)
             c.paid_by.append(None)
             c.bodies.append(())
-            _income(c, e)
+            _not_spending(c, INCOME, e.source)
             c.irrecoverable.append(0)
             largest = max(largest, abs(e.pence))
         elif isinstance(e, Reversal) and e.reverses in at:
@@ -272,7 +278,7 @@ def _reversal(c: PoolColumns, e: Reversal, o: int) -> None:
         c.capital.append(c.capital[o])
         c.income_source.append(c.income_source[o])
     else:
-        _other(c)
+        _not_spending(c, OTHER, None)
     c.irrecoverable.append(-c.irrecoverable[o])
 
 
@@ -295,22 +301,15 @@ def _add(
     c.reverses.append(reverses)
 
 
-def _income(c: PoolColumns, e: Income) -> None:
-    c.source.append(INCOME)
+def _not_spending(c: PoolColumns, source: int, told: str | None) -> None:
+    """The fields of the entry behind a line that is not spending: an income's
+    ``source`` (``told``), or nothing (a reversal)."""
+    c.source.append(source)
     c.procurer.append(None)
     c.category.append(None)
     c.unauthorised.append(False)
     c.capital.append(False)
-    c.income_source.append(e.source)
-
-
-def _other(c: PoolColumns) -> None:
-    c.source.append(OTHER)
-    c.procurer.append(None)
-    c.category.append(None)
-    c.unauthorised.append(False)
-    c.capital.append(False)
-    c.income_source.append(None)
+    c.income_source.append(told)
 
 
 # -- the lines, read where they are ------------------------------------------------
