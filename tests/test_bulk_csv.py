@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import csv
 import io
+import sys
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -315,3 +317,53 @@ def test_malformed_csv_and_multiline_cells(tmp_path: Path) -> None:
     text = path.read_text(encoding="utf-8") + 'expenditure,"X-9"oops\n'
     path.write_text(text, encoding="utf-8")
     assert_same_read(path)
+
+
+# -- the lines the csv module reads -------------------------------------------------
+
+_LINE_TEXT = st.text(
+    alphabet=st.sampled_from(["a", ",", '"', "\r", "\n", "\u2028", "\x85", "\x0c", "é", "\ud800"]),
+    max_size=60,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_LINE_TEXT, st.sampled_from([0, 8150, 8170, 8180, 8186, 8189, 8190, 8191, 8192]))
+def test_text_lines_split_as_a_string_file(text: str, pad: int) -> None:
+    """The csv module reads the same records (or fails on the same one) from
+    ``_text_lines`` as from ``io.StringIO(text, newline="")``, whatever the line
+    endings, with a ``\\r\\n`` or a character of several bytes across the reader's
+    8 KB chunks."""
+    text = "x" * pad + text
+    expected = _records(io.StringIO(text, newline=""))
+    assert _records(csv_files._text_lines(text)) == expected
+
+
+def _records(lines: Iterable[str]) -> list[object]:
+    reader = csv.reader(lines, strict=True)
+    out: list[object] = []
+    try:
+        for record in reader:
+            out.append((reader.line_num, record))
+    except csv.Error as exc:
+        out.append(("error", reader.line_num, str(exc)))
+    return out
+
+
+@pytest.mark.skipif(sys.implementation.name != "cpython", reason="CPython's key-sharing dicts")
+def test_bulk_entries_share_their_keys_and_recurring_amounts(tmp_path: Path) -> None:
+    """Entries read in bulk hold key-sharing dicts (smaller than a dict of their
+    own), and a cell that recurs down a column gives one Money: the same entries as
+    the row parser's, in less memory."""
+    rows = [list(ENTRY_FIELDS)] + [_spending(n, "0.00" if n % 2 else f"{n}.25") for n in range(50)]
+    path = _write(tmp_path / "shared.csv", rows)
+    assert_same_read(path)
+    ledger, _, _ = _read(path, None, bulk=True)
+    spending = [e for e in ledger.entries if e.entry == "expenditure"]
+    for e in spending:
+        assert sys.getsizeof(e.__dict__) < sys.getsizeof(dict(e.__dict__)), e.id
+        assert e.net_pence == to_pence(e.net)
+    nil = [e.net for e in spending if e.net_pence == 0]
+    assert len(nil) == 25
+    assert all(m is nil[0] for m in nil)
+    assert len({id(e.net) for e in spending if e.net_pence}) == 25

@@ -26,6 +26,7 @@ the whole file.  See docs/benchmarks.md for the speed.
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -188,6 +189,10 @@ def _pence_of(value: object) -> object:
     return to_pence(value)
 
 
+#: Distinct amount cells remembered per column (a bound on the memory it takes).
+_SEEN_AT_MOST = 4096
+
+
 def _amounts(value: Callable[[str], object], cells: Sequence[str]) -> _Values:
     """Amounts: the plain forms read here exactly, any other by the row parser's rules.
 
@@ -200,16 +205,27 @@ def _amounts(value: Callable[[str], object], cells: Sequence[str]) -> _Values:
     bad: list[int] = []
     add, add_pence = values.append, pence_of.append
     match, plain = _AMOUNT_RE.fullmatch, _PLAIN_RE.fullmatch
+    # a cell seen before gives the same (immutable) Money and pence: an amount that
+    # recurs down a column (a nil VAT, a standard fee) is held once (memory)
+    seen: dict[str, tuple[Money, int]] = {}
     for j, c in enumerate(cells):
         if not c:
             add(_EMPTY)
             add_pence(_EMPTY)
             empty.append(j)
             continue
+        hit = seen.get(c)
+        if hit is not None:
+            add(hit[0])
+            add_pence(hit[1])
+            continue
         if plain(c):  # 1234.56, -12.50: the common case
             pence = int(c.replace(".", "", 1))
-            add(Money(Decimal(pence).scaleb(-2), GBP))
+            money = Money(Decimal(pence).scaleb(-2), GBP)
+            add(money)
             add_pence(pence)
+            if len(seen) < _SEEN_AT_MOST:
+                seen[c] = (money, pence)
             continue
         m = match(c)
         if m is not None:
@@ -492,8 +508,10 @@ def _build(
             if pence is not None:
                 names.append(cached)
                 columns.append(gather(pence))
+                base[cached] = None  # its place in the shared keys (filled in below)
             elif base.get(field) is not None:
                 base[cached] = to_pence(base[field])  # a default or fixed amount
+        base = _shared_keys(base)
         for j, row in zip(js, zip(*columns, strict=True), strict=True):
             full = base.copy()
             full.update(zip(names, row, strict=True))
@@ -503,6 +521,44 @@ def _build(
             _set(entry, "__pydantic_extra__", None)
             _set(entry, "__pydantic_private__", None)
             entries[idx[j]] = entry
+
+
+def _shared_keys(values: dict[str, Any]) -> dict[str, Any]:
+    """``values`` as a dict whose copies hold only their values where CPython can:
+    about 250 bytes an entry less than a dict of its own (docs/benchmarks.md).
+
+    The attributes of an instance, set one by one, go in a dict that shares its keys
+    with the other instances of its class, and so do the copies of that dict while
+    only those keys are set.  The class is a private one for each layout of keys,
+    so nothing else shapes its keys.  Where sharing cannot be (another Python), the
+    dict is an ordinary one with the same keys and values: only its size differs.
+    """
+    layout = tuple(values)
+    holder = _HOLDERS.get(layout)
+    if holder is None:
+        holder = _HOLDERS[layout] = type("_SharedKeys", (), {"__slots__": ("__dict__",)})
+        # CPython sizes each new instance's values for the keys still free to add,
+        # one fewer each time: a few instances first, so the copies hold no spare room
+        size = None
+        for _ in range(64):
+            last, size = size, sys.getsizeof(_filled(holder, values))
+            if size == last:
+                break
+    shared = _filled(holder, values)
+    return shared if tuple(shared) == layout else dict(values)
+
+
+def _filled(holder: type, values: dict[str, Any]) -> dict[str, Any]:
+    """The ``__dict__`` of a new ``holder`` with ``values`` set one by one."""
+    proto = holder()
+    for name, value in values.items():
+        setattr(proto, name, value)
+    shared: dict[str, Any] = proto.__dict__
+    return shared
+
+
+#: The class whose instances share the keys of each layout (see :func:`_shared_keys`).
+_HOLDERS: dict[tuple[str, ...], type] = {}
 
 
 def add_bulk(

@@ -102,7 +102,7 @@ def _csv_rows(text: str, at: list[int] | None = None) -> Iterable[tuple[int, lis
     ``at[0]``, if given, is kept at the first line of the record being read, so a
     csv.Error can name where the bad record starts.
     """
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    reader = csv.reader(_text_lines(text), strict=True)
     if at is None:
         at = [1]
     at[0] = 1
@@ -110,6 +110,18 @@ def _csv_rows(text: str, at: list[int] | None = None) -> Iterable[tuple[int, lis
         for cells in reader:
             yield at[0], cells
             at[0] = reader.line_num + 1
+
+
+def _text_lines(text: str) -> io.TextIOWrapper:
+    """The lines of ``text`` as a file opened with ``newline=""`` gives them (each
+    ending at ``\n``, ``\r\n`` or ``\r``, kept as written), for the csv module.
+
+    Read from the text's UTF-8 bytes: ``io.StringIO(text)`` would hold a copy of the
+    text at 4 bytes a character (nearly 500 MB for a 1,000,000-line file), the bytes
+    take one a character for the usual ASCII file (docs/benchmarks.md).
+    """
+    raw = io.BytesIO(text.encode("utf-8", "surrogatepass"))
+    return io.TextIOWrapper(raw, encoding="utf-8", errors="surrogatepass", newline="")
 
 
 @contextlib.contextmanager
@@ -268,7 +280,7 @@ def _read_records(
     or has fewer records than the header row's number, for the row parser to read
     and report from the start (``parser`` is then spoiled).
     """
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    reader = csv.reader(_text_lines(text), strict=True)
     lines = _Lines(text)
     at = 0  # records read
     done = 0
