@@ -30,7 +30,7 @@ from pooledledger.books.apportion import apportion
 from pooledledger.books.ledger import Ledger
 from pooledledger.books.tables import apportionment_rows, ledger_rows
 from pooledledger.core.tables import Column, column_rows
-from pooledledger.io import load_agreement, load_ledger
+from pooledledger.io import column_csv, load_agreement, load_ledger
 from pooledledger.io.column_csv import fits, write_columns_csv
 from pooledledger.io.csv_files import read_ledger_csv
 from pooledledger.io.csv_out import _write, write_csv_tables
@@ -109,13 +109,24 @@ def old_bytes(data: dict[str, list[Any]], path: Path, encoding: str) -> bytes:
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(data=tables(), encoding=st.sampled_from(["utf-8", "utf-8-sig", "UTF8", "utf-16"]))
+@given(
+    data=tables(),
+    encoding=st.sampled_from(["utf-8", "utf-8-sig", "UTF8", "utf-16"]),
+    chunk=st.sampled_from([1, 2, 7, column_csv.CHUNK_ROWS]),
+)
 def test_random_tables_are_written_byte_for_byte(
-    tmp_path_factory: pytest.TempPathFactory, data: dict[str, list[Any]], encoding: str
+    tmp_path_factory: pytest.TempPathFactory,
+    data: dict[str, list[Any]],
+    encoding: str,
+    chunk: int,
 ) -> None:
+    """The same bytes as the row-by-row writer, whatever the rows written at a time
+    (one header, a byte-order mark only at the start)."""
     folder = tmp_path_factory.mktemp("t")
     assert fits(COLUMNS, data)
-    write_columns_csv(COLUMNS, data, folder / "new.csv", encoding)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(column_csv, "CHUNK_ROWS", chunk)
+        write_columns_csv(COLUMNS, data, folder / "new.csv", encoding)
     assert (folder / "new.csv").read_bytes() == old_bytes(data, folder / "old.csv", encoding)
 
 

@@ -34,7 +34,7 @@ in an ``Int64``: :func:`fits` says so and the caller writes row by row instead.
 from __future__ import annotations
 
 import codecs
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from os import PathLike
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -77,14 +77,36 @@ def write_columns_csv(
     (:func:`pooledledger.io.csv_out.write_table_csv`) for the same table.
     """
     out = Path(path)
-    frame = _text_frame(columns, data)
-    if codecs.lookup(encoding).name == "utf-8":
-        frame.write_csv(out, **_OPTIONS)
-    else:
-        text = frame.write_csv(**_OPTIONS)
-        with out.open("w", encoding=encoding, newline="") as f:
-            f.write(text)
+    utf8 = codecs.lookup(encoding).name == "utf-8"
+    with out.open("wb") if utf8 else out.open("w", encoding=encoding, newline="") as f:
+        for n, chunk in enumerate(_chunks(columns, data)):
+            frame = _text_frame(columns, chunk)
+            if utf8:
+                frame.write_csv(f, include_header=n == 0, **_OPTIONS)
+            else:
+                f.write(frame.write_csv(include_header=n == 0, **_OPTIONS))
     return out
+
+
+#: Rows formatted and written at a time: a big table's text is never all in memory
+#: at once (docs/benchmarks.md); the file is the same whatever the size.
+CHUNK_ROWS = 65_536
+
+
+def _chunks(columns: Sequence[Column], data: ColumnData) -> Iterator[ColumnData]:
+    """``data`` in slices of :data:`CHUNK_ROWS` rows (at least one, maybe empty); a
+    list given for two columns stays one list in each slice."""
+    rows = len(data[columns[0].name]) if columns else 0
+    for lo in range(0, max(rows, 1), CHUNK_ROWS):
+        sliced: dict[int, Sequence[Any]] = {}
+        chunk: dict[str, Sequence[Any]] = {}
+        for c in columns:
+            values = data[c.name]
+            part = sliced.get(id(values))
+            if part is None:
+                part = sliced[id(values)] = values[lo : lo + CHUNK_ROWS]
+            chunk[c.name] = part
+        yield chunk
 
 
 #: How polars writes: ``csv.writer``'s quoting and line end, empty nulls, ISO dates.
