@@ -45,6 +45,7 @@ from datetime import date
 from typing import Final
 
 from pooledledger.books.apportion import scheme_weights
+from pooledledger.books.entry_order import sort_key
 from pooledledger.books.ledger import Ledger
 from pooledledger.core.errors import Issue, IssueError, Location, Severity, has_errors
 from pooledledger.core.money import format_pence
@@ -124,9 +125,14 @@ def check_cross_subsidy(ledger: Ledger) -> list[Issue]:
     out: list[Issue] = []
     spent: dict[tuple[str, str, FinancialYear], int] = defaultdict(int)
     approved: dict[FinancialYear, dict[str, dict[str, int]]] = {}
-    for e in ledger.entries:
-        if not (e.entry is _EXPENDITURE and e.procuring_partner and e.scheme in protected):
-            continue
+    # the lines a partner procured in a protected scheme, found in a quick walk and
+    # then put in canonical order, as the running totals count them
+    procured = [
+        e
+        for e in ledger.walk()
+        if e.entry is _EXPENDITURE and e.procuring_partner and e.scheme in protected
+    ]
+    for e in sorted(procured, key=sort_key):
         year = FinancialYear.for_date(e.date)
         if year not in approved:
             approved[year] = ledger.approved_contributions(year)
@@ -269,7 +275,7 @@ def _schemes_by_date(ledger: Ledger) -> dict[date, set[SchemeId]]:
         pairs = set()
         add, get = pairs.add, ledger.get_or_none
         lines = (Expenditure, Income)
-        for e in ledger.entries:
+        for e in ledger.walk():
             if isinstance(e, lines):
                 add((e.date, e.scheme))
             elif isinstance(e, Reversal):
