@@ -134,3 +134,33 @@ def test_a_close_in_its_own_process_writes_what_one_in_process_writes(tmp_path: 
     for p in written:
         if (tmp_path / "a" / p).is_file():
             assert (tmp_path / "a" / p).read_bytes() == (tmp_path / "b" / p).read_bytes(), p
+
+
+def test_what_a_pause_made_goes_to_the_oldest_generation(collector: None) -> None:
+    gc.enable()
+    with gc_paused():
+        made = [[i] for i in range(1_000)]
+        assert any(o is made for o in gc.get_objects(generation=0))
+    assert gc.isenabled()
+    assert gc.get_count()[0] < 100  # no run is due over what was made
+    assert any(o is made for o in gc.get_objects(generation=2))
+    assert not any(o is made for o in gc.get_objects(generation=0))
+    assert gc.get_freeze_count() == 0
+
+
+def test_objects_the_program_froze_stay_frozen(collector: None) -> None:
+    from pooledledger.core.gc_pause import promote_young
+
+    gc.enable()
+    kept = [object()]
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        with gc_paused():
+            made = [[1]]
+        promote_young()
+        assert gc.get_freeze_count() == frozen  # not unfrozen
+        assert made
+        assert kept
+    finally:
+        gc.unfreeze()

@@ -20,6 +20,8 @@ from typing import TYPE_CHECKING, NoReturn
 
 import click
 
+from pooledledger.core.gc_pause import promote_young
+
 if TYPE_CHECKING:
     from pooledledger.core.errors import Issue
     from pooledledger.core.periods import FinancialYear
@@ -129,7 +131,8 @@ def batch_gc() -> Iterator[None]:
     a ledger: its runs walk every object young enough, hundreds of thousands of
     entries on a big ledger, which cost about a tenth of a 200,000-line close
     (docs/benchmarks.md).  Memory is freed by reference counting as before; the
-    thresholds are put back afterwards.
+    thresholds are put back afterwards, the objects made meanwhile moved to the
+    oldest generation first (:func:`~pooledledger.core.gc_pause.promote_young`).
 
     When the process ends, Python's last collections would walk every object still
     alive (the ledger, its lines, the reports) to find cycles to free in a process
@@ -143,6 +146,7 @@ def batch_gc() -> Iterator[None]:
     try:
         yield
     finally:
+        promote_young()  # what was made is kept: no run over it as the threshold drops
         gc.set_threshold(*saved)
 
 
