@@ -83,3 +83,84 @@ def test_a_bad_file_restores_the_collector(collector: None, tmp_path: Path) -> N
     assert ledger is None
     assert issues
     assert gc.isenabled()
+
+
+def test_the_commands_exit_hook_is_set_once() -> None:
+    from pooledledger.cli import common
+
+    with common.batch_gc():
+        pass
+    with common.batch_gc():
+        pass
+    assert [gc.freeze] == common._EXIT_HOOK
+
+
+def test_a_close_in_its_own_process_writes_what_one_in_process_writes(tmp_path: Path) -> None:
+    """The exit hook (the collector's objects frozen as the process ends) loses no byte."""
+    import subprocess
+    import sys
+
+    from click.testing import CliRunner
+
+    from pooledledger.cli import main
+
+    args = [
+        "close",
+        str(EXAMPLES / "example1_la_two_pcts.toml"),
+        str(EXAMPLES / "example1_ledger.toml"),
+        *("--format", "json", "--format", "md", "--format", "html", "--format", "csv"),
+        "--out",
+    ]
+    own = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from pooledledger.cli import main; main()",
+            *args,
+            str(tmp_path / "a"),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    here = CliRunner().invoke(main, [*args, str(tmp_path / "b")])
+    assert here.exit_code == 0, here.output
+    assert own.stdout.replace(str(tmp_path / "a"), "OUT") == here.output.replace(
+        str(tmp_path / "b"), "OUT"
+    )
+    written = sorted(p.relative_to(tmp_path / "a") for p in (tmp_path / "a").rglob("*"))
+    assert written == sorted(p.relative_to(tmp_path / "b") for p in (tmp_path / "b").rglob("*"))
+    assert len(written) > 5
+    for p in written:
+        if (tmp_path / "a" / p).is_file():
+            assert (tmp_path / "a" / p).read_bytes() == (tmp_path / "b" / p).read_bytes(), p
+
+
+def test_what_a_pause_made_goes_to_the_oldest_generation(collector: None) -> None:
+    gc.enable()
+    with gc_paused():
+        made = [[i] for i in range(1_000)]
+        assert any(o is made for o in gc.get_objects(generation=0))
+    assert gc.isenabled()
+    assert gc.get_count()[0] < 100  # no run is due over what was made
+    assert any(o is made for o in gc.get_objects(generation=2))
+    assert not any(o is made for o in gc.get_objects(generation=0))
+    assert gc.get_freeze_count() == 0
+
+
+def test_objects_the_program_froze_stay_frozen(collector: None) -> None:
+    from pooledledger.core.gc_pause import promote_young
+
+    gc.enable()
+    kept = [object()]
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        with gc_paused():
+            made = [[1]]
+        promote_young()
+        assert gc.get_freeze_count() == frozen  # not unfrozen
+        assert made
+        assert kept
+    finally:
+        gc.unfreeze()

@@ -1,7 +1,9 @@
 """Working days in England and Wales: :class:`WorkingCalendar` and the default
 :data:`ENGLAND_AND_WALES` calendar (docs/periods.md).
 
-Bank holidays come from the ``holidays`` library, loaded on first use.
+Bank holidays come from the ``holidays`` library, through the table of
+:mod:`pooledledger.core.bank_holidays` (the library's own answers, kept for the
+years 1990-2060) and the library itself beyond it, loaded only then.
 :mod:`pooledledger.core.periods` re-exports every name here.
 """
 
@@ -10,16 +12,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
-from typing import TYPE_CHECKING, Any, cast
 
+from pooledledger.core.bank_holidays import BankHolidays, bank_holidays
 from pooledledger.core.date_checks import ONE_DAY as _ONE_DAY
 from pooledledger.core.date_checks import check_count as _check_count
 from pooledledger.core.date_checks import check_date as _check_date
 from pooledledger.core.date_checks import date_repr as _date_repr
 from pooledledger.core.errors import PeriodError
-
-if TYPE_CHECKING:
-    import holidays
 
 __all__ = ["ENGLAND_AND_WALES", "WorkingCalendar"]
 
@@ -42,14 +41,16 @@ class WorkingCalendar:
     holidays, or an organisation's own closure days, can be given as
     ``extra_closures``.  Scotland and Northern Ireland are not covered.
 
-    One ``holidays`` object is built per calendar, on its first question (so
-    importing pooledledger does not load the holiday tables), and caches each year
-    on first use, so calls are cheap; share :data:`ENGLAND_AND_WALES` rather than
-    building calendars per call.
+    The library's answers for 1990 to 2060 are kept in a table
+    (:mod:`pooledledger.core.bank_holidays`, used only with the library version it
+    was made with), so a calendar asked about those years never loads the library,
+    which is slow to load; any other year builds one ``holidays`` object, shared
+    by every calendar, on its first question.  Calls are cheap; share
+    :data:`ENGLAND_AND_WALES` rather than building calendars per call.
     """
 
     extra_closures: frozenset[date]
-    _loaded: holidays.HolidayBase | None = field(compare=False, hash=False)
+    _loaded: BankHolidays | None = field(compare=False, hash=False)
 
     def __init__(self, extra_closures: Iterable[date] = ()) -> None:
         closures = frozenset(_check_date(d, "closure") for d in extra_closures)
@@ -57,13 +58,11 @@ class WorkingCalendar:
         object.__setattr__(self, "_loaded", None)
 
     @property
-    def _bank_holidays(self) -> holidays.HolidayBase:
-        """The bank holidays, built on first use (``holidays`` is slow to import)."""
+    def _bank_holidays(self) -> BankHolidays:
+        """The bank holidays, looked up on first use (not on import)."""
         loaded = self._loaded
         if loaded is None:
-            import holidays
-
-            loaded = holidays.country_holidays("GB", subdiv="ENG")
+            loaded = bank_holidays()
             object.__setattr__(self, "_loaded", loaded)
         return loaded
 
@@ -121,10 +120,7 @@ class WorkingCalendar:
         if a == b:
             return 0
         start, stop = a + _ONE_DAY, b + _ONE_DAY  # (a, b] == [start, stop)
-        # HolidayBase supports date slices, half-open [start, stop), expanding the years
-        # it needs; its type hint for __getitem__ omits slices.
-        in_range: list[date] = cast(Any, self._bank_holidays)[start:stop]
-        closed = {d for d in in_range if d.weekday() < 5}
+        closed = {d for d in self._bank_holidays.between(start, stop) if d.weekday() < 5}
         closed.update(d for d in self.extra_closures if start <= d < stop and d.weekday() < 5)
         return _weekdays_in(start, stop) - len(closed)
 

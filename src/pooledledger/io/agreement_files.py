@@ -25,13 +25,13 @@ from __future__ import annotations
 import json
 import os
 import re
+import sys
 import tomllib
 from collections.abc import Iterator, Mapping
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-import yaml
 from moneyed import Money
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
@@ -117,79 +117,24 @@ def loads_json(text: str) -> Any:
     return json.loads(text, object_pairs_hook=_unique_pairs)
 
 
-class _UniqueKeyLoader(yaml.SafeLoader):
-    """YAML's safe loader, refusing a mapping that gives a key twice."""
-
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-        seen: set[Any] = set()
-        for key_node, _ in node.value:
-            if key_node.tag == "tag:yaml.org,2002:merge":
-                continue  # "<<: *base": keys it brings in may be overridden
-            key = self.construct_object(key_node, deep=deep)
-            try:
-                repeated = key in seen
-            except TypeError:  # an unhashable key: the base loader reports it
-                continue
-            if repeated:
-                raise yaml.constructor.ConstructorError(
-                    None,
-                    None,
-                    f"the key {key!r} appears twice in one mapping; give it once "
-                    "(otherwise only the last would be kept)",
-                    key_node.start_mark,
-                )
-            seen.add(key)
-        return super().construct_mapping(node, deep=deep)
-
-
-class _Yaml12Loader(_UniqueKeyLoader):
-    """The safe loader with YAML 1.2 (core schema) plain scalars, not YAML 1.1's.
-
-    YAML 1.1 reads ``1:30`` as 90 (base 60), ``no``, ``off`` and ``y`` as false or
-    true, ``017`` as 15 (octal) and ``1_000`` as 1000, without a word.  Here, as in
-    YAML 1.2, only ``true``/``false`` are booleans, only plain decimal digits are
-    whole numbers (``017`` is 17), and everything else stays the text it shows, so a
-    field that wants a number or a yes/no reports it (docs/agreements.md#yaml).
-    Dates (``2025-04-01``), ``null``/``~`` and merge keys (``<<``) work as before.
-    """
-
-    yaml_implicit_resolvers: dict[Any, Any] = {}  # noqa: RUF012 - as in BaseResolver
-
-    def construct_yaml_int(self, node: yaml.ScalarNode) -> int:
-        return int(str(self.construct_scalar(node)))
-
-
-for _tag, _pattern, _first in (
-    ("tag:yaml.org,2002:bool", r"^(?:true|True|TRUE|false|False|FALSE)$", "tTfF"),
-    ("tag:yaml.org,2002:int", r"^[-+]?[0-9]+$", "-+0123456789"),
-    (
-        "tag:yaml.org,2002:float",
-        r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
-        r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$",
-        "-+0123456789.",
-    ),
-    ("tag:yaml.org,2002:null", r"^(?:~|null|Null|NULL|)$", ["~", "n", "N", ""]),
-    (
-        "tag:yaml.org,2002:timestamp",
-        r"^(?:[0-9][0-9][0-9][0-9]-[0-9][0-9]?-[0-9][0-9]?"
-        r"|[0-9][0-9][0-9][0-9]-[0-9][0-9]?-[0-9][0-9]?"
-        r"(?:[Tt]|[ \t]+)[0-9][0-9]?:[0-9][0-9]:[0-9][0-9](?:\.[0-9]*)?"
-        r"(?:[ \t]*(?:Z|[-+][0-9][0-9]?(?::[0-9][0-9])?))?)$",
-        "0123456789",
-    ),
-    ("tag:yaml.org,2002:merge", r"^(?:<<)$", "<"),
-):
-    _Yaml12Loader.add_implicit_resolver(_tag, re.compile(_pattern), list(_first))
-_Yaml12Loader.add_constructor("tag:yaml.org,2002:int", _Yaml12Loader.construct_yaml_int)
-
-
 def loads_yaml(text: str) -> Any:
     """YAML text as data: safe, YAML 1.2 plain scalars, a key given twice refused.
 
     ``1:30``, ``no``, ``0o17`` and ``1_000`` are read as the text they show, not as
     YAML 1.1 numbers and booleans.
     """
-    return yaml.load(text, Loader=_Yaml12Loader)  # a SafeLoader subclass: safe
+    import yaml
+
+    from pooledledger.io.yaml_loader import Yaml12Loader
+
+    return yaml.load(text, Loader=Yaml12Loader)  # a SafeLoader subclass: safe
+
+
+def _yaml_error() -> type[Exception] | tuple[()]:
+    """``yaml.YAMLError`` once yaml is loaded (only reading YAML loads it), else
+    nothing to catch."""
+    yaml = sys.modules.get("yaml")
+    return () if yaml is None else cast(type[Exception], yaml.YAMLError)
 
 
 def parse_failure(exc: BaseException) -> str:
@@ -214,7 +159,7 @@ def _parse(text: str, fmt: AgreementFormat, file: str | None) -> tuple[Any, list
         m = _TOML_LINE.search(str(exc))
         line = int(m[1]) if m else None
         return None, [_issue("PL-AGR-001", f"not valid TOML: {exc}", file, row=line)]
-    except yaml.YAMLError as exc:
+    except _yaml_error() as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
         summary = " ".join(str(exc).split())
