@@ -350,3 +350,38 @@ def test_what_if_reads_the_sums_of_its_close() -> None:
         agreement, Ledger(agreement, entries), YEAR, [SpendingChange(scheme=k, percent=10)]
     )
     assert got == want
+
+
+def test_a_quarters_actuals_from_the_columns_keep_the_reversed_markers_dates() -> None:
+    """A projection leaves out the lines from the quarter's end, their reversals, and
+    a reversal of a year-closed marker dated then (no pool line): the same ids from
+    the columns as from the entries, and the same quarterly reports."""
+    from pooledledger.model.entries import YearClosed
+    from pooledledger.reports.quarterly import _actuals_to
+
+    agreement = load_agreement(EXAMPLES / "example2_bcf.toml")
+    k = agreement.scheme_ids[0]
+    day = YEAR.start
+    entries: list[Entry] = [
+        *(
+            Expenditure(id=f"X{n}", scheme=k, date=day + timedelta(days=3 * n), net=f"{n}.00")
+            for n in range(1, 120)
+        ),
+        Income(id="I1", scheme=k, date=day + timedelta(days=200), amount="3.00"),
+        Reversal(id="R-X100", reverses="X100", date=day + timedelta(days=301), reason="r"),
+        YearClosed(id="YC-PREV", year=YEAR.previous(), closed_on=day + timedelta(days=20)),
+        Reversal(id="R-YC", reverses="YC-PREV", date=day + timedelta(days=250), reason="r"),
+        YearClosed(id="YC-EARLY", year=YEAR.previous(), closed_on=day + timedelta(days=5)),
+        Reversal(id="R-YC2", reverses="YC-EARLY", date=day + timedelta(days=30), reason="r"),
+    ]
+    walked = Ledger(agreement, entries)
+    with _columns_from(0):
+        summed = Ledger(agreement, entries)
+        for q in (1, 2, 3, 4):
+            cut = YEAR.quarter(q).end
+            assert _actuals_to(summed, YEAR, cut) == _actuals_to(walked, YEAR, cut), q
+        assert "pool_columns" in summed._memo
+        got = [quarterly_report(agreement, summed, YEAR, q) for q in (1, 2, 3, 4)]
+    assert "R-YC" in _actuals_to(summed, YEAR, YEAR.quarter(1).end)
+    assert "R-YC2" not in _actuals_to(summed, YEAR, YEAR.quarter(1).end)
+    assert got == [quarterly_report(agreement, walked, YEAR, q) for q in (1, 2, 3, 4)]

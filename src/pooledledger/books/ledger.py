@@ -341,12 +341,8 @@ class Ledger:
     # -- entries by kind -------------------------------------------------------
 
     def walk(self) -> Iterable[Entry]:
-        """Every entry, in the order given (not canonical): where order does not count.
-
-        Entries lie in memory in the order they were made, usually the order given;
-        a walk of a large ledger in that order is several times quicker than in
-        canonical order, where nearly every entry is a cache miss (docs/benchmarks.md).
-        """
+        """Every entry in the order given, usually their order in memory: where order
+        does not count, several times quicker than canonical order (docs/benchmarks.md)."""
         return self._by_id.values()
 
     @cached_property
@@ -376,10 +372,13 @@ class Ledger:
             if isinstance(e, Instalment) and (year is None or e.year == year)
         )
 
-    def year_closed(self, year: FinancialYear) -> tuple[YearClosed, ...]:
-        """The year-closed markers for ``year``, reversed or not, in canonical order."""
+    def year_closed(self, year: FinancialYear | None = None) -> tuple[YearClosed, ...]:
+        """The year-closed markers for ``year`` (every year: None), reversed or not, in
+        canonical order."""
         return tuple(
-            e for e in self._by_type[YearClosed] if isinstance(e, YearClosed) and e.year == year
+            e
+            for e in self._by_type[YearClosed]
+            if isinstance(e, YearClosed) and (year is None or e.year == year)
         )
 
     @cached_property

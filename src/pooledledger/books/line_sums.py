@@ -274,6 +274,6 @@ def reversals_of(ledger: Ledger) -> dict[str, str]:
     memo = ledger._memo
     found = memo.get("reversals_of")
     if found is None:
-        found = {e.reverses: e.id for e in ledger.entries if isinstance(e, Reversal)}
+        found = {e.reverses: e.id for e in ledger.walk() if isinstance(e, Reversal)}
         memo["reversals_of"] = found
     return cast(dict[str, str], found)

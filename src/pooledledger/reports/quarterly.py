@@ -49,8 +49,16 @@ from fractions import Fraction
 
 from pooledledger.books.entry_order import sort_key
 from pooledledger.books.ledger import Ledger, Totals, entry_date
-from pooledledger.books.line_sums import LineSums, line_sums, lines_between, seed_line_sums, sum_run
+from pooledledger.books.line_sums import (
+    LineSums,
+    line_sums,
+    lines_between,
+    reversals_of,
+    seed_line_sums,
+    sum_run,
+)
 from pooledledger.books.lines import make_pool_lines
+from pooledledger.books.pool_columns import held_columns
 from pooledledger.books.projection import ledger_without, reversal_closed
 from pooledledger.core._model import FrozenModel
 from pooledledger.core.errors import Issue
@@ -228,12 +236,25 @@ def _actuals_to(ledger: Ledger, year: FinancialYear, upto: date) -> set[str]:
     reversals) and of the year-closed markers for ``year``: what a projection leaves out.
 
     The entries are in canonical order, so by date (docs/ledger.md): the lines from
-    ``upto`` to the year end are one slice of them, found by bisection."""
-    entries = ledger.entries
-    lo = bisect_left(entries, max(upto, year.start), key=entry_date)
-    hi = bisect_left(entries, year.end, lo=lo, key=entry_date)
-    lines = (Expenditure, Income, Reversal)
-    dropped = {e.id for e in entries[lo:hi] if isinstance(e, lines)}
+    ``upto`` to the year end are one slice of them, found by bisection; of a large
+    ledger's pool lines in columns, one slice of their ids, with the reversals of
+    year-closed markers (no pool line) in those dates."""
+    start = max(upto, year.start)
+    columns = held_columns(ledger)
+    if columns is not None:
+        lo, hi = columns.between(start, year.end)
+        dropped = set(columns.ids[lo:hi])
+        reversal = reversals_of(ledger)
+        for marker in ledger.year_closed():
+            undone = reversal.get(marker.id)
+            if undone is not None and start <= entry_date(ledger.get(undone)) < year.end:
+                dropped.add(undone)
+    else:
+        entries = ledger.entries
+        lo = bisect_left(entries, start, key=entry_date)
+        hi = bisect_left(entries, year.end, lo=lo, key=entry_date)
+        lines = (Expenditure, Income, Reversal)
+        dropped = {e.id for e in entries[lo:hi] if isinstance(e, lines)}
     dropped.update(e.id for e in ledger.year_closed(year))
     return reversal_closed(ledger, dropped)
 
