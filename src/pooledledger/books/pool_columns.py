@@ -223,8 +223,8 @@ def make_pool_columns(
         kind = type(e)
         if kind is Expenditure or (kind is not Income and isinstance(e, Expenditure)):
             rec, by_body = split(e)  # type: ignore[arg-type]
-            vat = e.vat_pence  # type: ignore[union-attr]
-            amount = e.net_pence + vat - rec  # type: ignore[union-attr]
+            vat, net = e.vat_pence, e.net_pence  # type: ignore[union-attr]
+            amount = net + vat - rec if vat or rec else net  # the entry's own int: memory
             at[e.id] = len(ids)
             ids.append(e.id)
             schemes.append(e.scheme)  # type: ignore[union-attr]
