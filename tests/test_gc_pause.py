@@ -137,8 +137,11 @@ def test_a_close_in_its_own_process_writes_what_one_in_process_writes(tmp_path: 
 
 
 def test_what_a_pause_made_goes_to_the_oldest_generation(collector: None) -> None:
+    """In the command line's scope (``promoting``), as the close from files runs."""
+    from pooledledger.core.gc_pause import promoting
+
     gc.enable()
-    with gc_paused():
+    with promoting(), gc_paused():
         made = [[i] for i in range(1_000)]
         assert any(o is made for o in gc.get_objects(generation=0))
     assert gc.isenabled()
