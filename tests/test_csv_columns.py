@@ -273,3 +273,36 @@ def test_the_example_ledger_gives_the_same_files(
     shares = apportion(ledger, reports.year)
     assert list(apportionment_rows(shares)) == list(old_apportionment_rows(shares))
     assert list(ledger_rows(ledger)) == list(old_ledger_rows(ledger))
+
+
+@pytest.mark.parametrize("chunk", [1, 2, 3])
+def test_columns_of_different_lengths_are_refused_whatever_the_chunk(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chunk: int
+) -> None:
+    """A table whose columns differ in length is refused, as polars refused it when
+    the table went to polars whole, and no file is left: not cut to the first
+    column's length when that length is a whole number of chunks."""
+    monkeypatch.setattr(column_csv, "CHUNK_ROWS", chunk)
+    columns = (Column("a", "int"), Column("b", "pence"))
+    data = {"a": [1, 2], "b": [1, 2, 3]}
+    out = tmp_path / "t.csv"
+    with pytest.raises(ValueError, match="values"):
+        write_columns_csv(columns, data, out)
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("chunk", [1, 2, column_csv.CHUNK_ROWS])
+def test_columns_held_in_any_sequence(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chunk: int
+) -> None:
+    """A column given as any sequence (a deque cannot be sliced) is written as the
+    same values in a list are, as when the table went to polars whole."""
+    from collections import deque
+
+    monkeypatch.setattr(column_csv, "CHUNK_ROWS", chunk)
+    columns = (Column("a", "int"), Column("b", "pence"), Column("c", "str"))
+    values = {"a": [1, 2, 3], "b": [4, 5, 6], "c": ["x", "y,z", ""]}
+    write_columns_csv(columns, values, tmp_path / "list.csv")
+    odd = {"a": deque(values["a"]), "b": tuple(values["b"]), "c": deque(values["c"])}
+    write_columns_csv(columns, odd, tmp_path / "odd.csv")
+    assert (tmp_path / "odd.csv").read_bytes() == (tmp_path / "list.csv").read_bytes()

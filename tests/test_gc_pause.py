@@ -137,8 +137,11 @@ def test_a_close_in_its_own_process_writes_what_one_in_process_writes(tmp_path: 
 
 
 def test_what_a_pause_made_goes_to_the_oldest_generation(collector: None) -> None:
+    """In the command line's scope (``promoting``), as the close from files runs."""
+    from pooledledger.core.gc_pause import promoting
+
     gc.enable()
-    with gc_paused():
+    with promoting(), gc_paused():
         made = [[i] for i in range(1_000)]
         assert any(o is made for o in gc.get_objects(generation=0))
     assert gc.isenabled()
@@ -164,3 +167,37 @@ def test_objects_the_program_froze_stay_frozen(collector: None) -> None:
         assert kept
     finally:
         gc.unfreeze()
+
+
+def test_cycles_made_before_pauses_are_still_freed_by_the_collector(collector: None) -> None:
+    """A program that reads files again and again (each read a pause) has its own
+    reference cycles freed by the collector's young runs, as without the pauses:
+    a pause does not move them to the oldest generation, which a full run (counted
+    from the objects that survive the young runs) may then never reach."""
+    freed: list[int] = []
+
+    class Cycle:
+        def __init__(self) -> None:
+            self.me = self
+            self.blob = bytearray(1_000)
+
+        def __del__(self) -> None:
+            freed.append(1)
+
+    saved = gc.get_threshold()
+    gc.enable()
+    gc.collect()
+    gc.set_threshold(700, 10, 10)
+    try:
+        made = 0
+        for _ in range(200):
+            for _ in range(100):
+                Cycle()
+                made += 1
+            with gc_paused():
+                pass
+        left = made - len(freed)
+    finally:
+        gc.set_threshold(*saved)
+        gc.collect()
+    assert left < 2_000, f"{left:,} of {made:,} cycles not freed"

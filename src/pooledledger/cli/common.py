@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, NoReturn
 
 import click
 
-from pooledledger.core.gc_pause import promote_young
+from pooledledger.core.gc_pause import promote_young, promoting
 
 if TYPE_CHECKING:
     from pooledledger.core.errors import Issue
@@ -132,7 +132,8 @@ def batch_gc() -> Iterator[None]:
     entries on a big ledger, which cost about a tenth of a 200,000-line close
     (docs/benchmarks.md).  Memory is freed by reference counting as before; the
     thresholds are put back afterwards, the objects made meanwhile moved to the
-    oldest generation first (:func:`~pooledledger.core.gc_pause.promote_young`).
+    oldest generation first (:func:`~pooledledger.core.gc_pause.promote_young`), as
+    by each pause inside (:func:`~pooledledger.core.gc_pause.promoting`).
 
     When the process ends, Python's last collections would walk every object still
     alive (the ledger, its lines, the reports) to find cycles to free in a process
@@ -144,7 +145,8 @@ def batch_gc() -> Iterator[None]:
     if not _EXIT_HOOK:
         _EXIT_HOOK.append(atexit.register(gc.freeze))
     try:
-        yield
+        with promoting():  # the pauses inside (the readers') promote too
+            yield
     finally:
         promote_young()  # what was made is kept: no run over it as the threshold drops
         gc.set_threshold(*saved)

@@ -10,9 +10,12 @@ afterwards, also on an error; a pause inside a pause leaves it to the outer one.
 When the collector is switched back on, the objects made in the pause (hundreds of
 thousands of lines and sums for a 10,000-line close) would all be young, and its
 next run would walk every one of them, only to keep them all: about 30 ms of such
-a close.  :func:`promote_young` moves them straight to the oldest generation
-instead, as if they had survived those runs; a cycle among them, if any, is freed
-by the next full collection.
+a close.  Inside :func:`promoting` (the command line, which owns its process and
+ends soon), :func:`promote_young` moves them straight to the oldest generation
+instead, as if they had survived those runs.  Elsewhere (a program using the
+library) a pause does not: it would move the program's own young objects too,
+and a cycle among them would wait for a full collection, which counts only the
+objects that survived the young runs and so may never come.
 """
 
 from __future__ import annotations
@@ -20,8 +23,23 @@ from __future__ import annotations
 import contextlib
 import gc
 from collections.abc import Iterator
+from contextvars import ContextVar
 
-__all__ = ["gc_paused", "promote_young"]
+__all__ = ["gc_paused", "promote_young", "promoting"]
+
+#: Whether a pause ends by promoting what is young (see :func:`promoting`).
+_PROMOTE: ContextVar[bool] = ContextVar("pooledledger_gc_promote", default=False)
+
+
+@contextlib.contextmanager
+def promoting() -> Iterator[None]:
+    """In the block, a pause ends with :func:`promote_young`: only for a program
+    that owns its process, as the command line does."""
+    token = _PROMOTE.set(True)
+    try:
+        yield
+    finally:
+        _PROMOTE.reset(token)
 
 
 @contextlib.contextmanager
@@ -33,7 +51,8 @@ def gc_paused() -> Iterator[None]:
         yield
     finally:
         if was_enabled:
-            promote_young()
+            if _PROMOTE.get():
+                promote_young()
             gc.enable()
 
 

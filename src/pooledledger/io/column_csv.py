@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import codecs
 from collections.abc import Iterator, Sequence
+from itertools import islice
 from os import PathLike
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -75,8 +76,10 @@ def write_columns_csv(
 
     Needs :func:`fits` to hold.  The bytes are those of the row-by-row writer
     (:func:`pooledledger.io.csv_out.write_table_csv`) for the same table.
+    ValueError, and no file, if the columns do not all hold as many values.
     """
     out = Path(path)
+    _check_lengths(columns, data)  # before the file is opened, as polars refused it
     utf8 = codecs.lookup(encoding).name == "utf-8"
     with out.open("wb") if utf8 else out.open("w", encoding=encoding, newline="") as f:
         for n, chunk in enumerate(_chunks(columns, data)):
@@ -93,20 +96,43 @@ def write_columns_csv(
 CHUNK_ROWS = 65_536
 
 
+def _check_lengths(columns: Sequence[Column], data: ColumnData) -> None:
+    """ValueError unless every column holds as many values as the first: a slice
+    of each would otherwise hide the difference (the table whole, polars refused it)."""
+    rows = len(data[columns[0].name]) if columns else 0
+    for c in columns:
+        if len(data[c.name]) != rows:
+            raise ValueError(
+                f"column {c.name!r} holds {len(data[c.name])} values, "
+                f"not {rows} as column {columns[0].name!r}"
+            )
+
+
 def _chunks(columns: Sequence[Column], data: ColumnData) -> Iterator[ColumnData]:
     """``data`` in slices of :data:`CHUNK_ROWS` rows (at least one, maybe empty); a
-    list given for two columns stays one list in each slice."""
+    list given for two columns stays one list in each slice.  A table of one chunk
+    is ``data`` itself; a sequence that cannot be sliced (a deque) is read through."""
     rows = len(data[columns[0].name]) if columns else 0
-    for lo in range(0, max(rows, 1), CHUNK_ROWS):
+    if rows <= CHUNK_ROWS:
+        yield data
+        return
+    for lo in range(0, rows, CHUNK_ROWS):
         sliced: dict[int, Sequence[Any]] = {}
         chunk: dict[str, Sequence[Any]] = {}
         for c in columns:
             values = data[c.name]
             part = sliced.get(id(values))
             if part is None:
-                part = sliced[id(values)] = values[lo : lo + CHUNK_ROWS]
+                part = sliced[id(values)] = _part(values, lo)
             chunk[c.name] = part
         yield chunk
+
+
+def _part(values: Sequence[Any], lo: int) -> Sequence[Any]:
+    """The :data:`CHUNK_ROWS` values of ``values`` from place ``lo``."""
+    if isinstance(values, list | tuple | range):
+        return values[lo : lo + CHUNK_ROWS]
+    return list(islice(values, lo, lo + CHUNK_ROWS))
 
 
 #: How polars writes: ``csv.writer``'s quoting and line end, empty nulls, ISO dates.
