@@ -306,3 +306,32 @@ def test_columns_held_in_any_sequence(
     odd = {"a": deque(values["a"]), "b": tuple(values["b"]), "c": deque(values["c"])}
     write_columns_csv(columns, odd, tmp_path / "odd.csv")
     assert (tmp_path / "odd.csv").read_bytes() == (tmp_path / "list.csv").read_bytes()
+
+
+def test_a_failure_part_way_leaves_the_file_as_it_was(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A table written in chunks that fails after its first chunk leaves an earlier
+    file of that name untouched, and nothing beside it."""
+    monkeypatch.setattr(column_csv, "CHUNK_ROWS", 2)
+    path = tmp_path / "t.csv"
+    path.write_bytes(b"before")
+    calls = []
+    real = column_csv._text_frame
+
+    def failing(columns: Any, chunk: Any) -> Any:
+        calls.append(1)
+        if len(calls) == 2:
+            raise RuntimeError("disk full")
+        return real(columns, chunk)
+
+    monkeypatch.setattr(column_csv, "_text_frame", failing)
+    data = {"text": ["a", "b", "c"], "n": [1, 2, 3]}
+    cols = [Column("text", "str"), Column("n", "int")]
+    with pytest.raises(RuntimeError, match="disk full"):
+        write_columns_csv(cols, data, path)
+    assert path.read_bytes() == b"before"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["t.csv"]
+    monkeypatch.setattr(column_csv, "_text_frame", real)
+    write_columns_csv(cols, data, path)
+    assert path.read_bytes() == b"text,n\r\na,1\r\nb,2\r\nc,3\r\n"

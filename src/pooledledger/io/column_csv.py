@@ -76,18 +76,25 @@ def write_columns_csv(
 
     Needs :func:`fits` to hold.  The bytes are those of the row-by-row writer
     (:func:`pooledledger.io.csv_out.write_table_csv`) for the same table.
-    ValueError, and no file, if the columns do not all hold as many values.
+    ValueError, and no file, if the columns do not all hold as many values.  The
+    rows are written, a chunk at a time, to a new file beside ``path`` that then
+    takes its place: if anything fails on the way, ``path`` is as it was.
     """
     out = Path(path)
     _check_lengths(columns, data)  # before the file is opened, as polars refused it
     utf8 = codecs.lookup(encoding).name == "utf-8"
-    with out.open("wb") if utf8 else out.open("w", encoding=encoding, newline="") as f:
-        for n, chunk in enumerate(_chunks(columns, data)):
-            frame = _text_frame(columns, chunk)
-            if utf8:
-                frame.write_csv(f, include_header=n == 0, **_OPTIONS)
-            else:
-                f.write(frame.write_csv(include_header=n == 0, **_OPTIONS))
+    part = out.with_name(f".{out.name}.part")
+    try:
+        with part.open("wb") if utf8 else part.open("w", encoding=encoding, newline="") as f:
+            for n, chunk in enumerate(_chunks(columns, data)):
+                frame = _text_frame(columns, chunk)
+                if utf8:
+                    frame.write_csv(f, include_header=n == 0, **_OPTIONS)
+                else:
+                    f.write(frame.write_csv(include_header=n == 0, **_OPTIONS))
+        part.replace(out)
+    finally:
+        part.unlink(missing_ok=True)
     return out
 
 
