@@ -77,7 +77,7 @@ def test_answers_equal_the_librarys_in_and_beyond_the_tables_years(table: bool) 
         (date(bh.FIRST_YEAR, 1, 1), date(bh.LAST_YEAR + 1, 1, 1)),
     ]
     for start, stop in spans:
-        assert lookup.between(start, stop) == lib[start:stop], (start, stop)
+        assert lookup.between(start, stop) == lib[start:stop], (start, stop)  # type: ignore[index]
 
 
 def test_a_calendar_counts_as_with_the_library() -> None:

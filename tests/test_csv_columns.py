@@ -11,6 +11,7 @@ and on the example ledger with a reversal; the tables' rows (``ledger_table``,
 from __future__ import annotations
 
 import importlib.util
+from collections.abc import Sequence
 from datetime import date
 from importlib.resources import files
 from pathlib import Path
@@ -301,9 +302,13 @@ def test_columns_held_in_any_sequence(
 
     monkeypatch.setattr(column_csv, "CHUNK_ROWS", chunk)
     columns = (Column("a", "int"), Column("b", "pence"), Column("c", "str"))
-    values = {"a": [1, 2, 3], "b": [4, 5, 6], "c": ["x", "y,z", ""]}
+    values: dict[str, list[Any]] = {"a": [1, 2, 3], "b": [4, 5, 6], "c": ["x", "y,z", ""]}
     write_columns_csv(columns, values, tmp_path / "list.csv")
-    odd = {"a": deque(values["a"]), "b": tuple(values["b"]), "c": deque(values["c"])}
+    odd: dict[str, Sequence[Any]] = {
+        "a": deque(values["a"]),
+        "b": tuple(values["b"]),
+        "c": deque(values["c"]),
+    }
     write_columns_csv(columns, odd, tmp_path / "odd.csv")
     assert (tmp_path / "odd.csv").read_bytes() == (tmp_path / "list.csv").read_bytes()
 
@@ -316,7 +321,7 @@ def test_a_failure_part_way_leaves_the_file_as_it_was(
     monkeypatch.setattr(column_csv, "CHUNK_ROWS", 2)
     path = tmp_path / "t.csv"
     path.write_bytes(b"before")
-    calls = []
+    calls: list[int] = []
     real = column_csv._text_frame
 
     def failing(columns: Any, chunk: Any) -> Any:
@@ -326,7 +331,7 @@ def test_a_failure_part_way_leaves_the_file_as_it_was(
         return real(columns, chunk)
 
     monkeypatch.setattr(column_csv, "_text_frame", failing)
-    data = {"text": ["a", "b", "c"], "n": [1, 2, 3]}
+    data: dict[str, list[Any]] = {"text": ["a", "b", "c"], "n": [1, 2, 3]}
     cols = [Column("text", "str"), Column("n", "int")]
     with pytest.raises(RuntimeError, match="disk full"):
         write_columns_csv(cols, data, path)
