@@ -205,7 +205,7 @@ def _amounts(value: Callable[[str], object], cells: Sequence[str]) -> _Values:
     bad: list[int] = []
     add, add_pence = values.append, pence_of.append
     match, plain = _AMOUNT_RE.fullmatch, _PLAIN_RE.fullmatch
-    # a cell seen before gives the same (immutable) Money and pence: an amount that
+    # a cell seen before gives the same Money (never changed) and pence: an amount that
     # recurs down a column (a nil VAT, a standard fee) is held once (memory)
     seen: dict[str, tuple[Money, int]] = {}
     for j, c in enumerate(cells):

@@ -42,7 +42,6 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable
 from datetime import date
-from typing import Final
 
 from pooledledger.books.apportion import scheme_weights
 from pooledledger.books.entry_order import sort_key
@@ -51,12 +50,9 @@ from pooledledger.core.errors import Issue, IssueError, Location, Severity, has_
 from pooledledger.core.money import format_pence
 from pooledledger.core.periods import FinancialYear
 from pooledledger.model import entry_checks
-from pooledledger.model.entries import EntryKind, Expenditure, Income, Reversal
+from pooledledger.model.entries import Expenditure, Income, Reversal
 from pooledledger.model.entry_checks import ENTRY_CHECKS, _issue, check_entries
 from pooledledger.model.partners import SchemeId
-
-# the entry kind as a module constant, as in model/entry_checks.py
-_EXPENDITURE: Final = EntryKind.EXPENDITURE
 
 __all__ = [
     "ENTRY_CHECKS",
@@ -125,28 +121,31 @@ def check_cross_subsidy(ledger: Ledger) -> list[Issue]:
     out: list[Issue] = []
     spent: dict[tuple[str, str, FinancialYear], int] = defaultdict(int)
     approved: dict[FinancialYear, dict[str, dict[str, int]]] = {}
-    # the lines a partner procured in a protected scheme, found in a quick walk and
-    # then put in canonical order, as the running totals count them
-    procured = [
-        e
-        for e in ledger.walk()
-        if e.entry is _EXPENDITURE and e.procuring_partner and e.scheme in protected
-    ]
-    for e in sorted(procured, key=sort_key):
-        if not (e.entry is _EXPENDITURE and e.procuring_partner):  # pragma: no cover - never
-            continue
+    # the lines a partner procured in a protected scheme (with that partner), found
+    # in a quick walk and then put in canonical order, as the running totals count them
+    procured = sorted(
+        (
+            (e, partner)
+            for e in ledger.walk()
+            if isinstance(e, Expenditure)
+            and (partner := e.procuring_partner)
+            and e.scheme in protected
+        ),
+        key=lambda pair: sort_key(pair[0]),
+    )
+    for e, partner in procured:
         year = FinancialYear.for_date(e.date)
         if year not in approved:
             approved[year] = ledger.approved_contributions(year)
-        own = approved[year].get(e.scheme, {}).get(e.procuring_partner, 0)
-        key = (e.scheme, e.procuring_partner, year)
+        own = approved[year].get(e.scheme, {}).get(partner, 0)
+        key = (e.scheme, partner, year)
         spent[key] += ledger.pool_cost(e)
         if spent[key] > own and not e.agreement_ref:
             out.append(
                 _issue(
                     "PL-LED-006",
                     e.id,
-                    f"{e.procuring_partner} has now procured {format_pence(spent[key])} in scheme "
+                    f"{partner} has now procured {format_pence(spent[key])} in scheme "
                     f"{e.scheme} for {year} against its own contribution of {format_pence(own)}: "
                     "the excess is funded by other partners; record the agreement that allows "
                     "it in agreement_ref",
