@@ -7,21 +7,7 @@ the order in which they were given never changes any result.
 
 VAT (docs/ledger.md#vat, I-13): an expenditure's *pool cost* is its net amount plus
 the VAT that nobody recovers.  Which body recovers VAT, and how much, follows the
-agreement's :class:`~pooledledger.model.agreement.VatModel`:
-
-* ``LEAD_PARTNER_REGIME``: the body that procures (the expenditure's
-  ``procuring_partner``, or the host when none is named) recovers under its own
-  regime;
-* ``AGENT``: the host buys as agent for the partners, each the principal for VAT
-  on its own share: the VAT is split by the scheme's contribution weights for the
-  line's financial year (approved contributions, neither risk-pool nor
-  ``ADDITIONAL`` money; the lead commissioner takes it all if there are none) and
-  each partner recovers its part under its own regime (docs/ledger.md#vat).
-
-Under a regime, a local authority (``LA_S33``) recovers all VAT; an NHS body
-(``NHS_S41_COS``) recovers only on contracted-out services listed for s41
-(``cos_listed``); ``NONE`` recovers nothing.  An explicit ``vat_recoverable`` on
-the entry overrides the policy.  These VAT functions are in
+agreement's :class:`~pooledledger.model.agreement.VatModel`; the VAT functions are in
 :mod:`pooledledger.books.vat` and importable from here too.
 
 Dates: a query ``upto`` is exclusive (half-open ranges, as everywhere).
@@ -29,8 +15,7 @@ Dates: a query ``upto`` is exclusive (half-open ranges, as everywhere).
 
 from __future__ import annotations
 
-from bisect import insort
-from collections import defaultdict
+from collections import ChainMap, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import date
 from functools import cached_property
@@ -39,6 +24,10 @@ from typing import TYPE_CHECKING
 from pooledledger.books.entry_order import canonical as _canonical
 from pooledledger.books.entry_order import entry_date as entry_date
 from pooledledger.books.entry_order import sort_key as _sort_key
+from pooledledger.books.ledger_build import _in_order as _in_order
+from pooledledger.books.ledger_build import _ordered, _same
+from pooledledger.books.ledger_store import stored_apart, stored_issues
+from pooledledger.books.line_store import LineStore
 from pooledledger.books.lines import PoolLine as PoolLine
 from pooledledger.books.lines import Totals as Totals
 from pooledledger.books.lines import grouped_totals, make_pool_lines, period_index, sum_lines
@@ -177,14 +166,6 @@ def _entry_issues(
     return found + [(DATES_RANK, i) for i in check_reversal_dates(agreement, fresh, original)]
 
 
-def _in_order(found: list[tuple[int, Issue]], by_id: Mapping[str, Entry]) -> None:
-    """Sort entry-level issues by check, then by the canonical order of their entries."""
-    if found:
-        named = {issue.location.entry_id or "" for _, issue in found}
-        rank_of = {i: _sort_key(by_id[i]) for i in named}
-        found.sort(key=lambda pair: (pair[0], rank_of[pair[1].location.entry_id or ""]))
-
-
 class Ledger:
     """An agreement plus its entries, immutable, in canonical order.
 
@@ -205,18 +186,21 @@ class Ledger:
 
     __slots__ = (
         "__dict__",
-        "_by_id",
+        "_all",
         "_checked",
+        "_entries",
         "_entry_issues",
         "_reuse",
+        "_store",
         "agreement",
-        "entries",
     )
 
     agreement: Agreement
-    entries: tuple[Entry, ...]
-    _by_id: Mapping[str, Entry]
+    _all: dict[str, Entry]  # the entries made, by id, in the order given
+    _entries: tuple[Entry, ...] | None  # every entry in canonical order, once made
+    _store: LineStore | None  # the lines a reader holds in columns, not made yet
     _checked: tuple[Issue, ...] | None
+    _vat_weights: dict[FinancialYear, dict[SchemeId, dict[PartnerId, int]]]
     _entry_issues: tuple[tuple[int, Issue], ...]
     _reuse: tuple[tuple[PoolLine, ...], tuple[Contribution, ...], Iterable[Entry]] | None
 
@@ -230,14 +214,30 @@ class Ledger:
         base: Ledger | None,
         *,
         gate: bool = True,
+        store: LineStore | None = None,
     ) -> None:
         """Build from ``entries``; those that are (identically) in ``base`` are not
         checked again.  ``gate=False`` keeps entry errors instead of raising: only for
         ledgers the library derives itself (a projection) and for readers reporting
-        the issues of a file; such a ledger is never handed to a user."""
+        the issues of a file; such a ledger is never handed to a user.  A reader's
+        ``store`` holds more lines, in columns: their entries are made when first
+        asked for (:mod:`pooledledger.books.ledger_store`)."""
         self.agreement = agreement
         self._checked = None
+        self._store = None
         by_id = _collect(entries)
+        if store is not None and (base is not None or not stored_apart(store, by_id)):
+            by_id = _collect([*by_id.values(), *store.entries()])
+            store = None
+        if store is not None:
+            self._all, self._entries, self._reuse, self._vat_weights = by_id, None, None, {}
+            found, targets = stored_issues(agreement, by_id, store, _entry_issues)
+            if gate and any(issue.is_error for _, issue in found):
+                raise IssueError([issue for _, issue in found], what="the entries posted")
+            self._entry_issues = tuple(found)
+            _check_reversals(ChainMap(by_id, targets))
+            self._store = store
+            return
         same = base is not None and base.agreement == agreement
         known = base._by_id if base is not None and same else {}
         ordered, fresh = _ordered(by_id, base if known else None)
@@ -251,14 +251,12 @@ class Ledger:
             _in_order(found, by_id)
         self._entry_issues = tuple(found)
         _check_reversals(by_id)
-        self._by_id = by_id
-        self._vat_weights: dict[FinancialYear, dict[SchemeId, dict[PartnerId, int]]] = {}
-        self.entries = ordered
+        self._all, self._vat_weights, self._entries = by_id, {}, ordered
         # the base's pool lines, if made, serve for the entries taken over unchanged
         lines = base.__dict__.get("pool_lines") if base is not None and known else None
-        self._reuse = None
-        if lines is not None and base is not None:
-            self._reuse = (lines, base.contributions(), fresh)
+        self._reuse = (
+            None if lines is None or base is None else (lines, base.contributions(), fresh)
+        )
 
     @classmethod
     def _derived(
@@ -268,11 +266,33 @@ class Ledger:
         base: Ledger | None = None,
         *,
         gate: bool = True,
+        store: LineStore | None = None,
     ) -> Ledger:
         """A ledger built by the library itself (see :meth:`_build`); not public API."""
         ledger = cls.__new__(cls)
-        ledger._build(agreement, entries, base, gate=gate)
+        ledger._build(agreement, entries, base, gate=gate, store=store)
         return ledger
+
+    @property
+    def entries(self) -> tuple[Entry, ...]:
+        """Every entry, in canonical order (date, kind, id)."""
+        found = self._entries
+        if found is None:
+            found = self._entries = tuple(_canonical(self._by_id.values()))
+        return found
+
+    @property
+    def _by_id(self) -> Mapping[str, Entry]:
+        """Every entry by id, in the order given (a reader's stored lines made now)."""
+        store = self._store
+        if store is not None:
+            self._store = None
+            self._all.update((e.id, e) for e in store.entries())
+        return self._all
+
+    def _held(self) -> tuple[Iterable[Entry], LineStore | None]:
+        """The entries made so far (in the order given) and the store of lines not made."""
+        return self._all.values(), self._store
 
     def post(self, *entries: Entry) -> Ledger:
         """A new ledger with ``entries`` added (identical re-posts change nothing).
@@ -289,13 +309,15 @@ class Ledger:
         return tuple(issue for _, issue in self._entry_issues)
 
     def __len__(self) -> int:
-        return len(self.entries)
+        store = self._store
+        return len(self._all) + (len(store) if store is not None else 0)
 
     def __iter__(self) -> Iterator[Entry]:
         return iter(self.entries)
 
     def __contains__(self, entry_id: object) -> bool:
-        return entry_id in self._by_id
+        store = self._store
+        return entry_id in self._all or (store is not None and entry_id in store.index)
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Ledger):
@@ -332,11 +354,16 @@ class Ledger:
 
     def get(self, entry_id: str) -> Entry:
         """The entry with this id (``KeyError`` if none)."""
-        return self._by_id[entry_id]
+        if (found := self.get_or_none(entry_id)) is None:
+            raise KeyError(entry_id)
+        return found
 
     def get_or_none(self, entry_id: str) -> Entry | None:
         """The entry with this id, or ``None``."""
-        return self._by_id.get(entry_id)
+        found, store = self._all.get(entry_id), self._store
+        if found is None and store is not None and (at := store.index.get(entry_id)) is not None:
+            return store.entry(at)
+        return found
 
     # -- entries by kind -------------------------------------------------------
 
@@ -349,7 +376,7 @@ class Ledger:
     def _by_type(self) -> dict[type, tuple[Entry, ...]]:
         """The contributions, instalments and year-closed markers, each in canonical order."""
         found: dict[type, list[Entry]] = {Contribution: [], Instalment: [], YearClosed: []}
-        for e in self.walk():
+        for e in self._all.values():  # a reader's stored lines are lines: in no bucket
             if type(e) in _OTHER_TYPES:  # the lines: in no bucket (the common case)
                 continue
             for kind, bucket in found.items():
@@ -569,31 +596,3 @@ class Ledger:
     ) -> Totals:
         """Totals from the start of ``year`` to ``upto`` (exclusive)."""
         return self.totals(scheme=scheme, within=DateRange(year.start, min(upto, year.end)))
-
-
-def _same(a: tuple[Entry, ...], b: tuple[Entry, ...]) -> bool:
-    """The same entry objects, in the same order."""
-    return len(a) == len(b) and all(x is y for x, y in zip(a, b, strict=True))
-
-
-def _ordered(
-    by_id: Mapping[str, Entry], base: Ledger | None
-) -> tuple[tuple[Entry, ...], list[Entry]]:
-    """The entries in canonical order, and those not taken over unchanged from ``base``
-    (all of them without a base), also in canonical order.  The base's entries are in
-    canonical order already, so only the new ones are sorted in."""
-    if base is None:
-        ordered = tuple(_canonical(by_id.values()))
-        return ordered, list(ordered)
-    known = base._by_id
-    kept = [e for e in base.entries if by_id.get(e.id) is e]
-    fresh = sorted((e for e in by_id.values() if known.get(e.id) is not e), key=_sort_key)
-    if len(fresh) > _INSERT_AT_MOST:
-        return tuple(_canonical(by_id.values())), fresh
-    for e in fresh:
-        insort(kept, e, key=_sort_key)
-    return tuple(kept), fresh
-
-
-#: New entries inserted one by one into a base's order; more are sorted with it.
-_INSERT_AT_MOST = 64

@@ -274,6 +274,7 @@ def reversals_of(ledger: Ledger) -> dict[str, str]:
     memo = ledger._memo
     found = memo.get("reversals_of")
     if found is None:
-        found = {e.reverses: e.id for e in ledger.walk() if isinstance(e, Reversal)}
+        # reversals are never held in a reader's store: those made are all of them
+        found = {e.reverses: e.id for e in ledger._held()[0] if isinstance(e, Reversal)}
         memo["reversals_of"] = found
     return cast(dict[str, str], found)

@@ -199,10 +199,19 @@ def pool_columns(ledger: Ledger) -> PoolColumns:
     found = memo.get("pool_columns")
     if found is None:
         ledger._reuse = None  # its base's lines are not read: let them go
-        found = memo["pool_columns"] = make_pool_columns(
-            ledger.entries, ledger.agreement.host, ledger.vat_shares
-        )
+        made, store = ledger._held()
+        if store is not None and all(type(e) not in _LINES for e in made):
+            from pooledledger.books.pool_store import stored_pool_columns
+
+            found = stored_pool_columns(store, made, ledger.agreement.host, ledger.vat_shares)
+        else:
+            found = make_pool_columns(ledger.entries, ledger.agreement.host, ledger.vat_shares)
+        memo["pool_columns"] = found
     return found  # type: ignore[return-value]
+
+
+#: The entry types whose entries a reader's store holds as lines (docs/ledger.md).
+_LINES = frozenset({Expenditure, Income})
 
 
 def make_pool_columns(

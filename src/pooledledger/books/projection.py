@@ -17,7 +17,6 @@ from __future__ import annotations
 from bisect import insort
 from collections.abc import Iterator, Mapping, Sequence, Set
 from itertools import compress
-from types import MemberDescriptorType
 
 from pooledledger.books.entry_order import sort_key
 from pooledledger.books.ledger import Ledger, _in_order
@@ -59,7 +58,9 @@ def ledger_without(base: Ledger, removed: Set[str], added: Sequence[Entry]) -> L
     ledger.agreement = base.agreement
     ledger._checked = None
     ledger._entry_issues = _entry_issues(base, by_id, fresh)
-    ledger._by_id = by_id
+    ledger._all = by_id  # type: ignore[assignment]
+    ledger._store = None
+    ledger._entries = None
     ledger._vat_weights = {}
     ledger._ordered = (base, removed, fresh)
     lines = base.__dict__.get("pool_lines")
@@ -73,10 +74,6 @@ def ledger_without(base: Ledger, removed: Set[str], added: Sequence[Entry]) -> L
     return ledger
 
 
-#: the slot a ledger keeps its entries in
-_ENTRIES: MemberDescriptorType = Ledger.__dict__["entries"]
-
-
 class _Projection(Ledger):
     """A ledger made by :func:`ledger_without`: its entries in canonical order are
     made from the base's when first read, then kept."""
@@ -87,20 +84,14 @@ class _Projection(Ledger):
 
     @property
     def entries(self) -> tuple[Entry, ...]:
-        try:
-            return _ENTRIES.__get__(self, Ledger)  # type: ignore[no-any-return]
-        except AttributeError:
+        made = self._entries
+        if made is None:
             base, removed, fresh = self._ordered
             kept = _kept(base, removed)
             for e in fresh:
                 insort(kept, e, key=sort_key)
-            made = tuple(kept)
-            _ENTRIES.__set__(self, made)
-            return made
-
-    @entries.setter
-    def entries(self, value: tuple[Entry, ...]) -> None:
-        _ENTRIES.__set__(self, value)
+            made = self._entries = tuple(kept)
+        return made
 
 
 class _Without(Mapping[str, Entry]):

@@ -26,16 +26,16 @@ the whole file.  See docs/benchmarks.md for the speed.
 from __future__ import annotations
 
 import re
-import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from itertools import compress
+from itertools import compress, repeat
 from operator import itemgetter
 from typing import Any
 
 from moneyed import Money
 
+from pooledledger.books.line_store import STORED, Block, LineStore
 from pooledledger.core.money import GBP, to_pence
 from pooledledger.io.agreement_files import MAX_PENCE
 from pooledledger.io.cell_values import CellError, CellParser
@@ -50,6 +50,7 @@ from pooledledger.io.ledger_fields import (
 )
 from pooledledger.io.ledger_header import Table
 from pooledledger.io.row_parser import PROGRESS_EVERY, RowParser
+from pooledledger.io.shared_keys import shared_keys as _shared_keys
 from pooledledger.model.entries import Entry, fields_set
 
 __all__ = ["add_bulk", "bulk_ready"]
@@ -78,6 +79,9 @@ _SPECIAL = re.compile("[#']").match
 
 _new = object.__new__
 _set = object.__setattr__
+
+#: The kinds whose lines a store keeps.
+_STORED_KINDS = frozenset({"expenditure", "income"})
 
 
 def bulk_ready(column_map: ColumnMap) -> bool:
@@ -275,6 +279,11 @@ class _Bulk:
             () for _ in range(width)
         ]
         self.entries: list[Entry | None] = [None] * self.n
+        #: the entries to build, by kind: (kind, fields, fixed values, clean rows, rows)
+        self.builds: list[tuple[str, dict[str, _Values], dict[str, object], Any, list[int]]] = []
+        self.clean_ids: list[object] = []  # the ids of the clean rows
+        self.row_ids: dict[int, str] = {}  # the id of each row whose line is stored
+        self.fixed_id = False
 
     def row(self, i: int) -> list[str]:
         """The cells of row ``i``, as read."""
@@ -357,15 +366,38 @@ class _Bulk:
         if bad:
             self.mark([idx[j] for j in bad])
         clean = [j for j in range(len(idx)) if j not in bad] if bad else range(len(idx))
-        _build(kind, fields, fixed, clean, idx, self.entries)
+        if "id" in fields:
+            ids = fields["id"].values
+            self.clean_ids += [ids[j] for j in clean] if bad else ids
+        elif clean:
+            self.fixed_id = True  # one id on every row: kept one by one, not stored
+        self.builds.append((kind, fields, fixed, clean, idx))
 
     def run(self, progress: Callable[[int], None] | None, done: int = 0) -> int:
         """Read every row (clean ones here, the others by the row parser); the row
-        count, with the ``done`` rows before."""
+        count, with the ``done`` rows before.
+
+        The clean expenditure and income lines go to the parser's
+        :class:`~pooledledger.books.line_store.LineStore`, their entries not made,
+        if every row of the batch is clean and every id new; otherwise the store's
+        lines are made into entries and the rest of the file is read as before."""
         self.check_blank_columns()
         for kind, idx in self.kinds().items():
             self.read_kind(kind, idx)
+        store = self.parser.store
+        if store is not None and not self._storable():
+            self.parser.unstore()
+            store = None
+        for kind, fields, fixed, clean, idx in self.builds:
+            _build(kind, fields, fixed, clean, idx, self.entries, store, self.row_ids)
         return self.keep_all(progress, done)
+
+    def _storable(self) -> bool:
+        """No row for the row parser, and the ids of the clean rows distinct and new."""
+        if self.fixed_id or any(compress(self.slow, self.nonblank)):
+            return False
+        ids = self.clean_ids
+        return len(set(ids)) == len(ids) and self.parser.where.keys().isdisjoint(ids)
 
     def keep_all(self, progress: Callable[[int], None] | None, done: int = 0) -> int:
         """Add the rows in line order: entries kept, other rows parsed by the row parser.
@@ -399,7 +431,8 @@ class _Bulk:
         parser, t, lines = self.parser, self.t, self.lines
         entries = [self.entries[i] for i in run]
         at = [lines[i] for i in run]
-        ids = [e.id for e in entries]  # type: ignore[union-attr]
+        stored = self.row_ids
+        ids = [stored[i] if e is STORED else e.id for i, e in zip(run, entries, strict=True)]  # type: ignore[union-attr]
         known = parser.where
         if len(set(ids)) < len(ids) or not known.keys().isdisjoint(ids):
             for e, line in zip(entries, at, strict=True):
@@ -486,14 +519,20 @@ def _build(
     clean: Sequence[int],
     idx: list[int],
     entries: list[Entry | None],
+    store: LineStore | None = None,
+    row_ids: dict[int, str] | None = None,
 ) -> None:
     """The entries of the clean rows of one kind, as ``construct_entry`` builds them.
 
     Each entry also holds the pence of its amounts (the ``cached_property`` values
     ``pence``, ``net_pence``, ``vat_pence`` its model would work out on first use).
+    With a ``store``, the lines of an expenditure or income are kept there in
+    columns instead, each row marked :data:`STORED` and its id put in ``row_ids``.
     """
     if not clean:
         return
+    if store is not None and kind not in _STORED_KINDS:
+        store = None
     model = KINDS[kind][0]
     template = entry_template(kind)
     template.update(fixed)
@@ -512,6 +551,13 @@ def _build(
             elif base.get(field) is not None:
                 base[cached] = to_pence(base[field])  # a default or fixed amount
         base = _shared_keys(base)
+        if store is not None and row_ids is not None:
+            store.add(Block(model, base, tuple(names), tuple(columns), given))  # type: ignore[arg-type]
+            ids = columns[names.index("id")] if "id" in names else repeat(base["id"])
+            for j, entry_id in zip(js, ids, strict=False):
+                entries[idx[j]] = STORED
+                row_ids[idx[j]] = entry_id
+            continue
         for j, row in zip(js, zip(*columns, strict=True), strict=True):
             full = base.copy()
             full.update(zip(names, row, strict=True))
@@ -521,44 +567,6 @@ def _build(
             _set(entry, "__pydantic_extra__", None)
             _set(entry, "__pydantic_private__", None)
             entries[idx[j]] = entry
-
-
-def _shared_keys(values: dict[str, Any]) -> dict[str, Any]:
-    """``values`` as a dict whose copies hold only their values where CPython can:
-    about 250 bytes an entry less than a dict of its own (docs/benchmarks.md).
-
-    The attributes of an instance, set one by one, go in a dict that shares its keys
-    with the other instances of its class, and so do the copies of that dict while
-    only those keys are set.  The class is a private one for each layout of keys,
-    so nothing else shapes its keys.  Where sharing cannot be (another Python), the
-    dict is an ordinary one with the same keys and values: only its size differs.
-    """
-    layout = tuple(values)
-    holder = _HOLDERS.get(layout)
-    if holder is None:
-        holder = _HOLDERS[layout] = type("_SharedKeys", (), {"__slots__": ("__dict__",)})
-        # CPython sizes each new instance's values for the keys still free to add,
-        # one fewer each time: a few instances first, so the copies hold no spare room
-        size = None
-        for _ in range(64):
-            last, size = size, sys.getsizeof(_filled(holder, values))
-            if size == last:
-                break
-    shared = _filled(holder, values)
-    return shared if tuple(shared) == layout else dict(values)
-
-
-def _filled(holder: type, values: dict[str, Any]) -> dict[str, Any]:
-    """The ``__dict__`` of a new ``holder`` with ``values`` set one by one."""
-    proto = holder()
-    for name, value in values.items():
-        setattr(proto, name, value)
-    shared: dict[str, Any] = proto.__dict__
-    return shared
-
-
-#: The class whose instances share the keys of each layout (see :func:`_shared_keys`).
-_HOLDERS: dict[tuple[str, ...], type] = {}
 
 
 def add_bulk(

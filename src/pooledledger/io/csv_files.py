@@ -51,6 +51,7 @@ from itertools import islice
 from pathlib import Path
 
 from pooledledger.books.ledger import Ledger
+from pooledledger.books.line_store import LineStore
 from pooledledger.core.errors import Issue, IssueError, Location, Severity
 from pooledledger.core.gc_pause import gc_paused
 from pooledledger.io.agreement_files import MAX_PENCE
@@ -252,6 +253,7 @@ def _read_csv_text(
         return None, parser.issues
     if bulk and bulk_ready(parser.column_map):
         progress = _onward(progress)
+        parser.store = LineStore()  # clean lines in columns, made when asked for
         done = _read_records(parser, file, text, progress)
         if done is not None:
             if parser.table is None:

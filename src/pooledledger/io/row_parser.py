@@ -14,12 +14,14 @@ entries are built without a second validation (docs/benchmarks.md).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections import ChainMap
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import repeat
 from typing import Any
 
 from pooledledger.books.ledger import Ledger, LedgerError
+from pooledledger.books.line_store import STORED, LineStore
 from pooledledger.core.errors import Issue, Severity, has_errors
 from pooledledger.io.cell_values import (
     CellError,
@@ -106,6 +108,9 @@ class RowParser:
         self.column_map = column_map or ColumnMap()
         self.log = IssueLog()
         self.entries: list[Entry] = []
+        #: the expenditure and income lines read in bulk and not made into entries
+        #: (:mod:`pooledledger.io.bulk_rows`); None once they are made (:meth:`unstore`)
+        self.store: LineStore | None = None
         self.where: dict[str, tuple[str, int]] = {}  # id -> (file, line)
         self._by_id: dict[str, Entry] = {}
         self._reversals: list[ReversalAt] = []
@@ -505,9 +510,13 @@ class RowParser:
         )
 
     def keep_new(self, t: Table, ids: list[str], entries: list[Entry], lines: list[int]) -> None:
-        """:meth:`keep` for entries in line order whose ids are new and distinct."""
-        self._by_id.update(zip(ids, entries, strict=True))
+        """:meth:`keep` for entries in line order whose ids are new and distinct (a
+        line kept in :attr:`store` is given as ``STORED``: only its id is noted)."""
         self.where.update(zip(ids, zip(repeat(t.file), lines), strict=True))
+        if self.store is not None and any(e is STORED for e in entries):
+            kept = [k for k in zip(ids, entries, lines, strict=True) if k[1] is not STORED]
+            ids, entries, lines = [k[0] for k in kept], [k[1] for k in kept], [k[2] for k in kept]
+        self._by_id.update(zip(ids, entries, strict=True))
         self.entries += entries
         for entry, line in zip(entries, lines, strict=True):
             if isinstance(entry, Reversal):
@@ -533,9 +542,21 @@ class RowParser:
 
     # -- the whole file
 
+    def unstore(self) -> None:
+        """Make the lines of :attr:`store` into entries, kept as any other; store no more."""
+        store, self.store = self.store, None
+        if store is not None and len(store):
+            made = store.entries()
+            self._by_id.update((e.id, e) for e in made)
+            self.entries += made
+
     def _check_reversals(self) -> None:
         """Each reversal's original: in the file, reversible, not later, reversed once."""
-        check_reversals(self.log, self._reversals, self._by_id, self._bad_ids)
+        by_id: Mapping[str, Entry] = self._by_id
+        if self.store is not None:  # the stored lines reversals name, made
+            wanted = {r[0].reverses for r in self._reversals} - by_id.keys()
+            by_id = ChainMap(self._by_id, self.store.find(wanted))
+        check_reversals(self.log, self._reversals, by_id, self._bad_ids)
 
     @staticmethod
     def sorted_issues(issues: list[Issue]) -> list[Issue]:
@@ -552,7 +573,7 @@ class RowParser:
             # nothing is imported, but the checks that look at one entry at a time
             # still run on the rows that did parse, so every error comes back at once
             try:
-                partial = Ledger._derived(agreement, self.entries, gate=False)
+                partial = Ledger._derived(agreement, self.entries, gate=False, store=self.store)
             except LedgerError:
                 return None, self.sorted_issues(self.issues)
             more = [locate(i, self.where) for i in partial.entry_issues]
@@ -561,7 +582,7 @@ class RowParser:
         try:
             # the entry-level checks run here, once per row, without refusing: their
             # errors are reported with the file and line below, and no ledger is returned
-            ledger = Ledger._derived(agreement, self.entries, gate=False)
+            ledger = Ledger._derived(agreement, self.entries, gate=False, store=self.store)
         except LedgerError as exc:
             self._error("PL-LED-103", str(exc), None, None, None)
             return None, self.issues

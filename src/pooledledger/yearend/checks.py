@@ -46,11 +46,12 @@ from datetime import date
 from pooledledger.books.apportion import scheme_weights
 from pooledledger.books.entry_order import sort_key
 from pooledledger.books.ledger import Ledger
+from pooledledger.books.ledger_store import stored_lines, stored_pairs
 from pooledledger.core.errors import Issue, IssueError, Location, Severity, has_errors
 from pooledledger.core.money import format_pence
 from pooledledger.core.periods import FinancialYear
 from pooledledger.model import entry_checks
-from pooledledger.model.entries import Expenditure, Income, Reversal
+from pooledledger.model.entries import Entry, Expenditure, Income, Reversal
 from pooledledger.model.entry_checks import ENTRY_CHECKS, _issue, check_entries
 from pooledledger.model.partners import SchemeId
 
@@ -123,10 +124,13 @@ def check_cross_subsidy(ledger: Ledger) -> list[Issue]:
     approved: dict[FinancialYear, dict[str, dict[str, int]]] = {}
     # the lines a partner procured in a protected scheme (with that partner), found
     # in a quick walk and then put in canonical order, as the running totals count them
+    made, store = ledger._held()
+    if store is not None:  # the stored lines that could be: made (few, if any)
+        made = [*made, *stored_lines(store, procured_in=protected)]
     procured = sorted(
         (
             (e, partner)
-            for e in ledger.walk()
+            for e in made
             if isinstance(e, Expenditure)
             and (partner := e.procuring_partner)
             and e.scheme in protected
@@ -270,13 +274,22 @@ def _schemes_by_date(ledger: Ledger) -> dict[date, set[SchemeId]]:
     :attr:`~pooledledger.books.ledger.Ledger.pool_lines`, used if already made.
     """
     lines = ledger.__dict__.get("pool_lines")
+    made, store = ledger._held()
+    pairs: set[tuple[date, SchemeId]] = set()
     if lines is not None:
         pairs = {(line.date, line.scheme) for line in lines}
     else:  # one walk of the entries (each read once: they are many)
-        pairs = set()
-        add, get = pairs.add, ledger.get_or_none
+        get: Callable[[str], Entry | None] = ledger.get_or_none
+        if store is not None:  # the stored lines' pairs from their columns
+            made = list(made)
+            pairs = stored_pairs(store)
+            known = {e.id: e for e in made}
+            wanted = {e.reverses for e in made if isinstance(e, Reversal)}
+            known.update(store.find(wanted - known.keys()))
+            get = known.get
+        add = pairs.add
         lines = (Expenditure, Income)
-        for e in ledger.walk():
+        for e in made if store is not None else ledger.walk():
             if isinstance(e, lines):
                 add((e.date, e.scheme))
             elif isinstance(e, Reversal):

@@ -1,0 +1,252 @@
+"""Expenditure and income lines held as columns, each entry made only when asked for
+(layer L2).
+
+A reader that checks a file's cells column by column (the bulk CSV reader,
+:mod:`pooledledger.io.bulk_rows`) has every field of a clean line in columns before
+it makes the line's entry.  A :class:`LineStore` keeps those columns instead: one
+:class:`Block` per run of lines of one kind that give the same fields, each field
+one tuple down the block.  The ledger reads the lines from :attr:`LineStore.frame`
+(polars) for its checks and its pool lines, and makes the entries, exactly as the
+reader would have made them, only when one is asked for
+(docs/benchmarks.md#sixth-round-6-december-night-the-floor-of-one-object-per-line).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from itertools import chain, repeat
+from typing import TYPE_CHECKING, Any
+
+from pooledledger.core.money import to_pence
+from pooledledger.model.entries import Entry, EntryKind, Expenditure, Income
+
+if TYPE_CHECKING:
+    import polars
+
+__all__ = ["FRAME_FIELDS", "STORED", "Block", "LineStore"]
+
+#: What a reader holds for a line kept in a store, in place of its entry.
+STORED: Any = type("_Stored", (), {"__repr__": lambda self: "<stored>"})()
+
+_new = object.__new__
+_set = object.__setattr__
+
+#: The columns of :attr:`LineStore.frame`: its name, the entry field it is read from
+#: for an expenditure and for an income (``None``: no such field), the polars type.
+FRAME_FIELDS: tuple[tuple[str, str | None, str | None, str], ...] = (
+    ("id", "id", "id", "String"),
+    ("scheme", "scheme", "scheme", "String"),
+    ("date", "date", "date", "Date"),
+    ("pence", "net_pence", "pence", "Int64"),
+    ("vat", "vat_pence", None, "Int64"),
+    ("vat_recoverable", "vat_recoverable", None, "Int64"),
+    ("paid_by", "paid_by", None, "String"),
+    ("procuring_partner", "procuring_partner", None, "String"),
+    ("category", "category", None, "String"),
+    ("capital", "capital", None, "Boolean"),
+    ("cos_listed", "cos_listed", None, "Boolean"),
+    ("unauthorised", "unauthorised", None, "Boolean"),
+    ("agreement_ref", "agreement_ref", None, "String"),
+    ("source", None, "source", "String"),
+)
+
+#: Each column's field for an expenditure and for an income.
+_FIELD_OF = {name: (spending, income) for name, spending, income, _ in FRAME_FIELDS}
+
+#: The value of a column for a kind without that field.
+_NOTHING: dict[str, object] = {
+    "vat": 0,
+    "vat_recoverable": None,
+    "paid_by": None,
+    "procuring_partner": None,
+    "category": None,
+    "capital": False,
+    "cos_listed": False,
+    "unauthorised": False,
+    "agreement_ref": None,
+    "source": None,
+}
+
+#: The amount field of each cached pence field.
+_AMOUNT_OF = {"net_pence": "net", "vat_pence": "vat", "pence": "amount"}
+
+#: Each kind's place on one date in the canonical order (``entry_order.KIND_RANK``).
+RANK = {EntryKind.INCOME: 2, EntryKind.EXPENDITURE: 3}
+
+
+@dataclass(slots=True)
+class Block:
+    """Lines of one kind that give the same fields: what an entry of them holds.
+
+    ``base`` is the dictionary every entry of the block starts from (defaults and
+    fixed values; its keys shared); ``names`` the fields each line gives, and
+    ``columns`` their values, one tuple per name, one value per line; ``given``
+    the shared set of field names the model records as given.
+    """
+
+    model: type[Expenditure] | type[Income]
+    base: dict[str, Any]
+    names: tuple[str, ...]
+    columns: tuple[Sequence[Any], ...]
+    given: set[str]
+
+    def __len__(self) -> int:
+        return len(self.columns[0]) if self.columns else 0
+
+    def values(self, name: str) -> Sequence[Any]:
+        """The field ``name`` of every line of the block (the pence of an amount too,
+        as ``net_pence``, ``vat_pence`` or ``pence``)."""
+        if name in self.names:
+            return self.columns[self.names.index(name)]
+        if name in self.base:
+            return tuple(repeat(self.base[name], len(self)))
+        return [to_pence(v) for v in self.values(_AMOUNT_OF[name])]
+
+    def entry(self, k: int) -> Entry:
+        """The entry of line ``k``, as the reader makes it."""
+        full = self.base.copy()
+        full.update(zip(self.names, [c[k] for c in self.columns], strict=True))
+        return self._made(full)
+
+    def entries(self) -> list[Entry]:
+        """Every line's entry, in order."""
+        base, names = self.base, self.names
+        out: list[Entry] = []
+        add, made = out.append, self._made
+        for row in zip(*self.columns, strict=True):
+            full = base.copy()
+            full.update(zip(names, row, strict=True))
+            add(made(full))
+        return out
+
+    def _made(self, full: dict[str, Any]) -> Entry:
+        entry = _new(self.model)
+        _set(entry, "__dict__", full)
+        _set(entry, "__pydantic_fields_set__", self.given)
+        _set(entry, "__pydantic_extra__", None)
+        _set(entry, "__pydantic_private__", None)
+        return entry
+
+
+@dataclass
+class LineStore:
+    """A ledger's expenditure and income lines in :class:`Block` columns, in the order
+    they were read: each entry made only when asked for."""
+
+    blocks: list[Block] = field(default_factory=list)
+    #: the entries made one at a time so far, by line: made once, so always the same
+    made: dict[int, Entry] = field(default_factory=dict)
+    size: int = 0
+
+    def __len__(self) -> int:
+        return self.size
+
+    def add(self, block: Block) -> None:
+        if len(block):
+            self.blocks.append(block)
+            self.size += len(block)
+            self.__dict__.pop("frame", None)
+            self.__dict__.pop("index", None)
+
+    def entries(self) -> list[Entry]:
+        """Every line's entry, in the order read (those made before as they were)."""
+        out = list(chain.from_iterable(b.entries() for b in self.blocks))
+        for i, e in self.made.items():
+            out[i] = e
+        return out
+
+    def entry(self, i: int) -> Entry:
+        """The entry of line ``i``, made on the first call."""
+        found = self.made.get(i)
+        if found is not None:
+            return found
+        k = i
+        for b in self.blocks:
+            n = len(b)
+            if k < n:
+                found = self.made[i] = b.entry(k)
+                return found
+            k -= n
+        raise IndexError(i)
+
+    def find(self, wanted: set[str]) -> dict[str, Entry]:
+        """The entries of the lines whose ids are ``wanted``, by id (made now)."""
+        if not wanted:
+            return {}
+        import polars as pl
+
+        found = self.frame.select(pl.col("id").is_in(sorted(wanted)).arg_true())
+        return {e.id: e for _, e in self.entries_at(found.to_series().to_list())}
+
+    def entries_at(
+        self, places: Iterable[int], *, keep: bool = True
+    ) -> Iterator[tuple[int, Entry]]:
+        """The entries of the lines at ``places`` (in increasing order), each with its
+        place; ``keep=False`` makes those not made before without keeping them."""
+        made = self.made
+        blocks = iter(self.blocks)
+        block: Block | None = None
+        start = end = 0
+        for i in places:
+            found = made.get(i)
+            if found is None:
+                while i >= end:
+                    block = next(blocks)
+                    start, end = end, end + len(block)
+                assert block is not None
+                found = block.entry(i - start)
+                if keep:
+                    made[i] = found
+            yield i, found
+
+    def column(self, name: str) -> list[Any]:
+        """The column ``name`` of :data:`FRAME_FIELDS` as a list, one value per line
+        (each the value the line's entry holds, or what a kind without it gives)."""
+        out: list[Any] = []
+        for b in self.blocks:
+            spending = b.model is Expenditure
+            source = _FIELD_OF[name][0 if spending else 1]
+            out += b.values(source) if source is not None else repeat(_NOTHING[name], len(b))
+        return out
+
+    @cached_property
+    def index(self) -> dict[str, int]:
+        """Each line's place, by id (made on the first look-up by id)."""
+        return {entry_id: i for i, entry_id in enumerate(self.ids())}
+
+    def ids(self) -> Iterator[str]:
+        """Every line's id, in order."""
+        for b in self.blocks:
+            yield from b.values("id")
+
+    @cached_property
+    def frame(self) -> polars.DataFrame:
+        """One row per line, in order: ``kind`` (its rank in the canonical order on
+        one date: 2 income, 3 expenditure) and the columns of :data:`FRAME_FIELDS`,
+        amounts in pence."""
+        import polars as pl
+
+        parts: list[polars.DataFrame] = [_block_frame(pl, b) for b in self.blocks]
+        return pl.concat(parts, how="vertical", rechunk=True) if parts else _block_frame(pl, None)
+
+
+def _block_frame(pl: Any, b: Block | None) -> Any:
+    """The frame of one block (an empty frame of the same columns for ``None``)."""
+    n = len(b) if b is not None else 0
+    spending = b is not None and b.model is Expenditure
+    kind = RANK[EntryKind.EXPENDITURE if spending else EntryKind.INCOME]
+    data: dict[str, Any] = {"kind": pl.Series("kind", [kind] * n, dtype=pl.Int8)}
+    for name, of_spending, of_income, dtype in FRAME_FIELDS:
+        source = of_spending if spending else of_income
+        if b is None:
+            values: Sequence[Any] = ()
+        elif source is None:
+            values = tuple(repeat(_NOTHING[name], n))
+        else:
+            values = b.values(source)
+            if name == "vat_recoverable":
+                values = [None if v is None else to_pence(v) for v in values]
+        data[name] = pl.Series(name, values, dtype=getattr(pl, dtype))
+    return pl.DataFrame(data)

@@ -1,0 +1,160 @@
+"""A file's lines held in columns until asked for (issue #10, docs/benchmarks.md).
+
+The bulk CSV reader keeps a clean file's expenditure and income lines in a
+:class:`~pooledledger.books.line_store.LineStore` and makes no entry for them.  The
+ledger it gives must be the ledger the row parser gives, entry for entry, and
+everything read from it before any entry is made must be what the entries give:
+
+* the entry-level issues (found from the columns' suspects) and every ledger check;
+* the pool columns, made from the store (:mod:`pooledledger.books.pool_store`),
+  field for field and in order, as the walk over the entries makes them;
+* the close.
+
+Each is checked against the same file read by the row parser alone, whose entries
+are all made, on Hypothesis-drawn ledgers (tests/close_strategies.py) and on the
+fallbacks: a row only the row parser reads, and an id repeated across batches.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import fields
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import pooledledger.io.csv_files as csv_files_module
+from close_strategies import CloseCase, close_cases, two_year_cases
+from pooledledger.books.ledger import Ledger
+from pooledledger.books.pool_columns import PoolColumns, make_pool_columns, pool_columns
+from pooledledger.core.periods import FinancialYear
+from pooledledger.io.csv_files import _read_ledger_csv, read_ledger_csv
+from pooledledger.model.agreement import Agreement
+from pooledledger.model.entries import Expenditure, Income
+from pooledledger.yearend.checks import check_ledger
+from pooledledger.yearend.close import close_year
+from test_csv_import import entry_rows, write_csv
+
+SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def _columns(c: PoolColumns) -> list[object]:
+    return [getattr(c, f.name) for f in fields(c)]
+
+
+def _both(agreement: Agreement, rows: list[list[str]]) -> tuple[Ledger, Ledger]:
+    """The file read in bulk (lines stored) and by the row parser (every entry made)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = write_csv(Path(tmp) / "ledger.csv", rows)
+        stored, issues = read_ledger_csv(agreement, path)
+        made, made_issues = _read_ledger_csv(agreement, path, bulk=False)
+    assert issues == made_issues
+    assert stored is not None
+    assert made is not None
+    assert made._held()[1] is None
+    return stored, made
+
+
+def _same_before_made(stored: Ledger, made: Ledger) -> None:
+    """Everything read before any stored line is made, then the entries themselves."""
+    store = stored._held()[1]
+    assert len(stored) == len(made)
+    assert stored.entry_issues == made.entry_issues
+    assert check_ledger(stored) == check_ledger(made)
+    want = make_pool_columns(made.entries, made.agreement.host, made.vat_shares)
+    assert _columns(pool_columns(stored)) == _columns(want)
+    if store is not None:
+        assert stored._held()[1] is store  # nothing above made the stored lines
+    assert stored.entries == made.entries
+    assert stored == made
+    assert stored._held()[1] is None
+
+
+def _lines(case: CloseCase) -> bool:
+    return any(isinstance(e, Expenditure | Income) for e in case.entries)
+
+
+@SETTINGS
+@given(case=close_cases(max_schemes=6))
+def test_a_file_read_with_its_lines_stored_is_the_file_read_row_by_row(case: CloseCase) -> None:
+    stored, made = _both(case.agreement, entry_rows(Ledger(case.agreement, case.entries)))
+    if _lines(case):
+        assert stored._held()[1] is not None
+    _same_before_made(stored, made)
+
+
+@SETTINGS
+@given(case=two_year_cases())
+def test_two_years_read_with_their_lines_stored(case: CloseCase) -> None:
+    stored, made = _both(case.agreement, entry_rows(Ledger(case.agreement, case.entries)))
+    _same_before_made(stored, made)
+
+
+@SETTINGS
+@given(case=close_cases(max_schemes=4), year=st.sampled_from([2025]))
+def test_a_close_of_stored_lines_is_the_close_of_their_entries(case: CloseCase, year: int) -> None:
+    stored, made = _both(case.agreement, entry_rows(Ledger(case.agreement, case.entries)))
+    fy = FinancialYear(year)
+    if any(i.is_error for i in check_ledger(made)):
+        return
+    assert close_year(case.agreement, stored, fy) == close_year(case.agreement, made, fy)
+    assert stored._held()[1] is None or len(stored._held()[1] or ()) > 0
+
+
+@pytest.fixture
+def bcf() -> Agreement:
+    from pooledledger.io.agreement_files import load_agreement
+
+    return load_agreement(
+        Path(__file__).resolve().parents[1]
+        / "src"
+        / "pooledledger"
+        / "examples"
+        / "example2_bcf.toml"
+    )
+
+
+HEADER = ["entry", "id", "scheme", "date", "net", "vat"]
+
+
+def test_a_row_only_the_row_parser_reads_makes_every_line(
+    bcf: Agreement, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(csv_files_module, "BULK_BATCH", 3)
+    rows = [["expenditure", f"E{n}", "S3", "2025-06-30", "1.00", ""] for n in range(7)]
+    rows[5].append("0")  # an amount cell an expenditure does not use: the row parser's
+    rows = [[*r, ""] if len(r) == 6 else r for r in rows]  # (and the whole store is made)
+    stored, made = _both(bcf, [[*HEADER, "amount"], *rows])
+    assert stored._held()[1] is None
+    assert stored.entries == made.entries
+
+
+def test_an_id_repeated_in_a_later_batch_is_reported_as_before(
+    bcf: Agreement, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(csv_files_module, "BULK_BATCH", 3)
+    rows = [["expenditure", f"E{n}", "S3", "2025-06-30", "1.00", ""] for n in range(7)]
+    rows[5][1] = "E1"  # the id of a stored line, two batches on
+    with tempfile.TemporaryDirectory() as tmp:
+        path = write_csv(Path(tmp) / "ledger.csv", [HEADER, *rows])
+        got = read_ledger_csv(bcf, path)
+        want = _read_ledger_csv(bcf, path, bulk=False)
+    assert got[1] == want[1]
+    assert [i.code for i in got[1]] == ["PL-CSV-024"] or got[1]
+    assert (got[0] is None) == (want[0] is None)
+    if got[0] is not None and want[0] is not None:
+        assert got[0].entries == want[0].entries
+
+
+def test_a_stored_line_is_made_once(bcf: Agreement) -> None:
+    rows = [["expenditure", f"E{n}", "S3", "2025-06-30", "1.00", ""] for n in range(5)]
+    stored, _ = _both(bcf, [HEADER, *rows])
+    one = stored.get("E3")
+    assert stored.get("E3") is one
+    assert "E3" in stored
+    assert "E9" not in stored
+    assert stored.get_or_none("E9") is None
+    assert stored._held()[1] is not None
+    assert next(e for e in stored.entries if e.id == "E3") is one
