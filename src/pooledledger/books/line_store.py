@@ -15,17 +15,20 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from functools import cached_property
 from itertools import chain, repeat
 from typing import TYPE_CHECKING, Any
 
-from pooledledger.core.money import to_pence
+from moneyed import Money
+
+from pooledledger.core.money import GBP, to_pence
 from pooledledger.model.entries import Entry, EntryKind, Expenditure, Income
 
 if TYPE_CHECKING:
     import polars
 
-__all__ = ["FRAME_FIELDS", "STORED", "Block", "LineStore"]
+__all__ = ["FRAME_FIELDS", "STORED", "Block", "LineStore", "money_of"]
 
 #: What a reader holds for a line kept in a store, in place of its entry.
 STORED: Any = type("_Stored", (), {"__repr__": lambda self: "<stored>"})()
@@ -69,6 +72,40 @@ _NOTHING: dict[str, object] = {
     "source": None,
 }
 
+
+def money_of(pence: int) -> Money:
+    """The ``Money`` of ``pence``, as the readers make an amount:
+    ``Money(Decimal(pence).scaleb(-2), GBP)``."""
+    return Money(Decimal(pence).scaleb(-2), GBP)
+
+
+def _money(value: Any) -> Any:
+    """An amount kept as pence made a ``Money``; any other value as it is."""
+    return money_of(value) if type(value) is int else value
+
+
+class _Shared:
+    """:func:`_money`, one ``Money`` for each of the first amounts it is given."""
+
+    __slots__ = ("seen",)
+
+    def __init__(self, seen: dict[int, Money]) -> None:
+        self.seen = seen
+
+    def __call__(self, value: Any) -> Any:
+        if type(value) is not int:
+            return value
+        found = self.seen.get(value)
+        if found is None:
+            found = money_of(value)
+            if len(self.seen) < _SHARED_AT_MOST:
+                self.seen[value] = found
+        return found
+
+
+#: Distinct amounts shared per store when its entries are made (a bound on memory).
+_SHARED_AT_MOST = 4096
+
 #: The amount field of each cached pence field.
 _AMOUNT_OF = {"net_pence": "net", "vat_pence": "vat", "pence": "amount"}
 
@@ -91,6 +128,9 @@ class Block:
     names: tuple[str, ...]
     columns: tuple[Sequence[Any], ...]
     given: set[str]
+    #: the places in ``names`` of the amounts kept as pence: each made a ``Money``
+    #: (:func:`money_of`) with its entry (a value read otherwise is kept as it is)
+    money: tuple[int, ...] = ()
 
     def __len__(self) -> int:
         return len(self.columns[0]) if self.columns else 0
@@ -99,23 +139,34 @@ class Block:
         """The field ``name`` of every line of the block (the pence of an amount too,
         as ``net_pence``, ``vat_pence`` or ``pence``)."""
         if name in self.names:
-            return self.columns[self.names.index(name)]
+            k = self.names.index(name)
+            if k in self.money:
+                return [_money(v) for v in self.columns[k]]
+            return self.columns[k]
         if name in self.base:
             return tuple(repeat(self.base[name], len(self)))
         return [to_pence(v) for v in self.values(_AMOUNT_OF[name])]
 
     def entry(self, k: int) -> Entry:
         """The entry of line ``k``, as the reader makes it."""
+        row = [c[k] for c in self.columns]
+        for m in self.money:
+            row[m] = _money(row[m])
         full = self.base.copy()
-        full.update(zip(self.names, [c[k] for c in self.columns], strict=True))
+        full.update(zip(self.names, row, strict=True))
         return self._made(full)
 
-    def entries(self) -> list[Entry]:
-        """Every line's entry, in order."""
+    def entries(self, seen: dict[int, Money] | None = None) -> list[Entry]:
+        """Every line's entry, in order; an amount that recurs (in ``seen``, which
+        this fills) gives one ``Money``, never changed, as the reader gives (memory)."""
         base, names = self.base, self.names
         out: list[Entry] = []
         add, made = out.append, self._made
-        for row in zip(*self.columns, strict=True):
+        shared = _Shared(seen if seen is not None else {})
+        columns = [
+            list(map(shared, c)) if k in self.money else c for k, c in enumerate(self.columns)
+        ]
+        for row in zip(*columns, strict=True):
             full = base.copy()
             full.update(zip(names, row, strict=True))
             add(made(full))
@@ -152,7 +203,8 @@ class LineStore:
 
     def entries(self) -> list[Entry]:
         """Every line's entry, in the order read (those made before as they were)."""
-        out = list(chain.from_iterable(b.entries() for b in self.blocks))
+        seen: dict[int, Money] = {}
+        out = list(chain.from_iterable(b.entries(seen) for b in self.blocks))
         for i, e in self.made.items():
             out[i] = e
         return out

@@ -203,7 +203,7 @@ def pool_columns(ledger: Ledger) -> PoolColumns:
         if store is not None and all(type(e) not in _LINES for e in made):
             from pooledledger.books.pool_store import stored_pool_columns
 
-            found = stored_pool_columns(store, made, ledger.agreement.host, ledger.vat_shares)
+            found = stored_pool_columns(store, made, ledger.agreement, ledger.vat_shares)
         else:
             found = make_pool_columns(ledger.entries, ledger.agreement.host, ledger.vat_shares)
         memo["pool_columns"] = found

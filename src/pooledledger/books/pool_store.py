@@ -22,6 +22,7 @@ from typing import Any
 from pooledledger.books.line_store import LineStore
 from pooledledger.books.lines import _VatSplits
 from pooledledger.books.pool_columns import INCOME, OTHER, SPENDING, PoolColumns
+from pooledledger.model.agreement import Agreement, VatModel
 from pooledledger.model.entries import Entry, Expenditure, Reversal
 from pooledledger.model.partners import PartnerId
 
@@ -36,7 +37,7 @@ _EXPENDITURE, _REVERSAL = 3, 4
 def stored_pool_columns(
     store: LineStore,
     made: Iterable[Entry],
-    host: PartnerId,
+    agreement: Agreement,
     vat_shares: Callable[[Expenditure], Any],
 ) -> PoolColumns:
     """The pool columns of the store's lines and the reversals among ``made`` (the
@@ -47,12 +48,14 @@ def stored_pool_columns(
     n = len(frame)
     spending = (frame["kind"] == _EXPENDITURE).to_list()
     amounts = store.column("pence")
-    recovered, bodies, lost = _vat(pl, store, _VatSplits(vat_shares), amounts)
+    lead = agreement.vat_model is VatModel.LEAD_PARTNER_REGIME
+    recovered, bodies, lost = _vat(pl, store, _VatSplits(vat_shares), amounts, lead)
     largest = max(
         max(map(abs, amounts), default=0),
         max(map(abs, recovered), default=0),
         max(map(abs, lost), default=0),
     )
+    host = agreement.host
     paid_by = [None if p == host else p for p in store.column("paid_by")]
     source = [SPENDING if s else INCOME for s in spending]
     fields: list[list[Any]] = [
@@ -86,7 +89,7 @@ def stored_pool_columns(
 
 
 def _vat(
-    pl: Any, store: LineStore, split: _VatSplits, amounts: list[int]
+    pl: Any, store: LineStore, split: _VatSplits, amounts: list[int], lead_partner: bool
 ) -> tuple[list[int], list[Bodies], list[int]]:
     """Each stored line's recoverable VAT, VAT bodies and VAT lost, as the walk finds
     them (``amounts``, each line's net or income to start with, made pool costs)."""
@@ -115,8 +118,11 @@ def _vat(
                 recovered[i] = rec
                 amounts[i] -= rec
                 lost[i] = sum(v - r for _, v, r in by_body)
-    taxed = frame.select((~plain & (pl.col("kind") == _EXPENDITURE)).arg_true()).to_series()
-    for i, e in store.entries_at(taxed.to_list(), keep=False):
+    taxed = frame.with_row_index("at").filter(~plain & (pl.col("kind") == _EXPENDITURE))
+    if lead_partner:
+        _taxed_lead_partner(pl, store, split, taxed, amounts, recovered, bodies, lost)
+        return recovered, bodies, lost
+    for i, e in store.entries_at(taxed["at"].to_list(), keep=False):
         rec, by_body = split(e)  # type: ignore[arg-type]
         vat = e.vat_pence  # type: ignore[union-attr]
         bodies[i], recovered[i] = by_body, rec
@@ -124,6 +130,42 @@ def _vat(
             amounts[i] = e.net_pence + vat - rec  # type: ignore[union-attr]
             lost[i] = sum(v - r for _, v, r in by_body)
     return recovered, bodies, lost
+
+
+def _taxed_lead_partner(
+    pl: Any,
+    store: LineStore,
+    split: _VatSplits,
+    taxed: Any,
+    amounts: list[int],
+    recovered: list[int],
+    bodies: list[Bodies],
+    lost: list[int],
+) -> None:
+    """The VAT of the lines with VAT under ``LEAD_PARTNER_REGIME``: one body, the
+    procurer (else the host), recovering the VAT given, else all of it or none as its
+    regime and the line's s41 flag say.  One entry's split per procurer, s41 flag and
+    VAT given or not tells the body and whether it recovers (docs/ledger.md#vat)."""
+    given = pl.col("vat_recoverable").is_null().alias("none_given")
+    groups = taxed.group_by("procuring_partner", "cos_listed", given, maintain_order=True).agg(
+        "at", "vat", "vat_recoverable"
+    )
+    firsts = [at[0] for at in groups["at"].to_list()]
+    reps = dict(store.entries_at(firsts, keep=False))
+    for at, vats, recs in zip(
+        groups["at"].to_list(),
+        groups["vat"].to_list(),
+        groups["vat_recoverable"].to_list(),
+        strict=True,
+    ):
+        ((body, rep_vat, rep_rec),) = split(reps[at[0]])[1]  # type: ignore[arg-type]
+        recovers = rep_rec == rep_vat  # with none given: all of it, or nothing
+        for i, vat, given_rec in zip(at, vats, recs, strict=True):
+            rec = given_rec if given_rec is not None else (vat if recovers else 0)
+            bodies[i], recovered[i] = ((body, vat, rec),), rec
+            if vat or rec:
+                amounts[i] += vat - rec
+                lost[i] = vat - rec
 
 
 def _with_reversals(
@@ -144,29 +186,26 @@ def _with_reversals(
         }
     )
     both = pl.concat([frame.select("date", "kind", "id"), keys], how="vertical")
-    order: list[int] = both.with_row_index("at").sort("date", "kind", "id")["at"].to_list()
+    order = both.with_row_index("at").sort("date", "kind", "id")["at"]
     if not reversals:
-        return order
-    named = {e.reverses for e in reversals}
+        return list(order.to_list())
+    place = order.arg_sort().to_list()  # each line's place in canonical order
+    named = sorted({e.reverses for e in reversals})
     ids = fields[0]
-    line_of: dict[str, int] = {}  # the place in ``fields`` of each line named so far
-    out: list[int] = []
-    for i in order:
-        if i < n:
-            out.append(i)
-            if ids[i] in named:
-                line_of[ids[i]] = i
-            continue
+    row_of = {ids[i]: i for i in frame.select(pl.col("id").is_in(named).arg_true()).to_series()}
+    new = [*range(n), *([-1] * len(reversals))]  # where each line ends up in ``fields``
+    line_of: dict[str, int] = {}  # the reversals' lines so far, by id
+    for i in order.filter(order >= n).to_list():  # the reversals, in canonical order
         e = reversals[i - n]
         o = line_of.get(e.reverses)
         if o is None:
-            continue  # the line it reverses is not before it: no line
-        at = len(ids)
+            o = row_of.get(e.reverses)
+            if o is None or place[o] > place[i]:
+                continue  # the line it reverses is not before it: no line
+        new[i] = line_of[e.id] = len(ids)
         _negated(fields, e, o)
-        out.append(at)
-        if e.id in named:
-            line_of[e.id] = at
-    return out
+    gathered = pl.Series(new, dtype=pl.Int64).gather(order)
+    return list(gathered.filter(gathered >= 0).to_list())
 
 
 def _negated(fields: list[list[Any]], e: Reversal, o: int) -> None:

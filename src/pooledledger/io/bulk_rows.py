@@ -27,17 +27,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from decimal import Decimal
 from itertools import compress, repeat
 from operator import itemgetter
 from typing import Any
 
-from moneyed import Money
-
 from pooledledger.books.line_store import STORED, Block, LineStore
-from pooledledger.core.money import GBP, to_pence
-from pooledledger.io.agreement_files import MAX_PENCE
+from pooledledger.core.money import to_pence
+from pooledledger.io.bulk_amounts import _BAD, _EMPTY, _amounts, _MoneyColumn, _pence_of, _Values
 from pooledledger.io.cell_values import CellError, CellParser
 from pooledledger.io.column_maps import ColumnMap
 from pooledledger.io.ledger_fields import (
@@ -55,22 +51,6 @@ from pooledledger.model.entries import Entry, fields_set
 
 __all__ = ["add_bulk", "bulk_ready"]
 
-#: A cell that holds nothing (the field is not given).
-_EMPTY: Any = type("_Empty", (), {"__repr__": lambda self: "<empty>"})()
-#: A cell the row parser would refuse: its row goes through the row parser.
-_BAD: Any = type("_Bad", (), {"__repr__": lambda self: "<bad>"})()
-
-# Amounts read here (docs/csv-import.md#amounts): 1234.56, -1234.56, £1,234.56,
-# -£1,234.56, (1,234.56), (£1,234.56), at most two decimals, ASCII digits only.
-# Anything else (spaces, a sign after the £, three decimals...) is read by the
-# row parser's own rules.
-_WHOLE = r"(\d{1,3}(?:,\d{3})+|\d+)"
-_AMOUNT_RE = re.compile(
-    rf"(-?)£?{_WHOLE}(?:\.(\d\d?))?|\(£?{_WHOLE}(?:\.(\d\d?))?\)",
-    re.ASCII,
-)
-# The common amount: pounds (at most 13 digits, so within MAX_PENCE) and two decimals.
-_PLAIN_RE = re.compile(r"-?\d{1,13}\.\d\d", re.ASCII)
 # An id as cell_values reads it (ID_PATTERN), no longer than a cell may be.
 _ID_RE = re.compile(rf"[A-Za-z0-9][A-Za-z0-9_.-]{{0,{MAX_CELL_CHARS - 1}}}", re.ASCII)
 _ID_FIELDS_FAST = frozenset({"id", "reverses"})  # nearly every cell distinct
@@ -139,16 +119,6 @@ class _Cells:
         return _by_distinct(value, cells)
 
 
-@dataclass(slots=True)
-class _Values:
-    """One field's values down a column: an entry value, ``_EMPTY`` or ``_BAD`` per row."""
-
-    values: list[object]
-    empty: list[int]  # the rows (positions) whose cell is empty
-    bad: list[int]  # the rows whose cell the row parser refuses
-    pence: list[object] | None = None  # an amount's pence per row
-
-
 def _positions(values: Sequence[object], which: object) -> list[int]:
     return [j for j, v in enumerate(values) if v is which]
 
@@ -184,74 +154,6 @@ def _texts(value: Callable[[str], object], cells: Sequence[str]) -> _Values:
     for j in empty:
         values[j] = _EMPTY
     return _Values(values, empty, [])
-
-
-def _pence_of(value: object) -> object:
-    """The pence of a Money value; ``_EMPTY`` and ``_BAD`` as they are."""
-    if value is _EMPTY or value is _BAD:
-        return value
-    return to_pence(value)
-
-
-#: Distinct amount cells remembered per column (a bound on the memory it takes).
-_SEEN_AT_MOST = 4096
-
-
-def _amounts(value: Callable[[str], object], cells: Sequence[str]) -> _Values:
-    """Amounts: the plain forms read here exactly, any other by the row parser's rules.
-
-    A value is ``Money(Decimal(pence).scaleb(-2), GBP)``, as
-    :func:`~pooledledger.io.cell_values.money` makes it.
-    """
-    values: list[object] = []
-    pence_of: list[object] = []
-    empty: list[int] = []
-    bad: list[int] = []
-    add, add_pence = values.append, pence_of.append
-    match, plain = _AMOUNT_RE.fullmatch, _PLAIN_RE.fullmatch
-    # a cell seen before gives the same Money (never changed) and pence: an amount that
-    # recurs down a column (a nil VAT, a standard fee) is held once (memory)
-    seen: dict[str, tuple[Money, int]] = {}
-    for j, c in enumerate(cells):
-        if not c:
-            add(_EMPTY)
-            add_pence(_EMPTY)
-            empty.append(j)
-            continue
-        hit = seen.get(c)
-        if hit is not None:
-            add(hit[0])
-            add_pence(hit[1])
-            continue
-        if plain(c):  # 1234.56, -12.50: the common case
-            pence = int(c.replace(".", "", 1))
-            money = Money(Decimal(pence).scaleb(-2), GBP)
-            add(money)
-            add_pence(pence)
-            if len(seen) < _SEEN_AT_MOST:
-                seen[c] = (money, pence)
-            continue
-        m = match(c)
-        if m is not None:
-            whole, frac, negative = (m[2], m[3], m[1]) if m[2] is not None else (m[4], m[5], "-")
-            digits = whole.replace(",", "")
-            if len(digits) <= 20:
-                cents = (int(frac) * 10 if len(frac) == 1 else int(frac)) if frac else 0
-                pence = int(digits) * 100 + cents
-                if pence <= MAX_PENCE:  # else the row parser's own PL-CSV-036
-                    if negative:
-                        pence = -pence
-                    add(Money(Decimal(pence).scaleb(-2), GBP))
-                    add_pence(pence)
-                    continue
-        v = value(c)
-        add(v)
-        add_pence(_pence_of(v))
-        if v is _EMPTY:
-            empty.append(j)
-        elif v is _BAD:
-            bad.append(j)
-    return _Values(values, empty, bad, pence_of)
 
 
 # -- rows --------------------------------------------------------------------------
@@ -462,16 +364,15 @@ def _bad_recoverable_vat(fields: dict[str, _Values]) -> list[int]:
     recs = fields.get("vat_recoverable")
     if recs is None:
         return []
-    vats: list[Any] | None = fields["vat"].values if "vat" in fields else None
-    zero = Decimal(0)
+    vats: list[Any] | None = fields["vat"].pence if "vat" in fields else None
     out: list[int] = []
     rec: Any
-    for j, rec in enumerate(recs.values):
+    for j, rec in enumerate(recs.pence or ()):
         vat = vats[j] if vats is not None else _EMPTY
         if rec is _EMPTY or rec is _BAD or vat is _BAD:
             continue
-        v = zero if vat is _EMPTY else vat.amount  # as io/entry_checks.py compares them
-        if not min(zero, v) <= rec.amount <= max(zero, v):
+        v = 0 if vat is _EMPTY else vat  # as io/entry_checks.py compares them, in pence
+        if not min(0, v) <= rec <= max(0, v):
             out.append(j)
     return out
 
@@ -540,7 +441,12 @@ def _build(
         gather = _gatherer(js)
         names = [name for bit, name in enumerate(fields) if not mask >> bit & 1]
         given = fields_set({*names, *fixed})  # one shared set (memory)
-        columns = [gather(fields[name].values) for name in names]
+        keep = store is not None and row_ids is not None
+        money = [k for k, n in enumerate(names) if isinstance(fields[n].values, _MoneyColumn)]
+        columns: list[Sequence[Any]] = [
+            fields[n].values.cells(js) if keep and k in money else gather(fields[n].values)  # type: ignore[attr-defined]
+            for k, n in enumerate(names)
+        ]
         base = dict(template)
         for cached, field in _PENCE_OF.get(kind, ()):
             pence = fields[field].pence if field in given and field in fields else None
@@ -551,21 +457,16 @@ def _build(
             elif base.get(field) is not None:
                 base[cached] = to_pence(base[field])  # a default or fixed amount
         base = _shared_keys(base)
+        money = money if keep else []  # gathered as Money when the entries are made now
+        block = Block(model, base, tuple(names), tuple(columns), given, tuple(money))  # type: ignore[arg-type]
         if store is not None and row_ids is not None:
-            store.add(Block(model, base, tuple(names), tuple(columns), given))  # type: ignore[arg-type]
+            store.add(block)
             ids = columns[names.index("id")] if "id" in names else repeat(base["id"])
             for j, entry_id in zip(js, ids, strict=False):
                 entries[idx[j]] = STORED
                 row_ids[idx[j]] = entry_id
             continue
-        for j, row in zip(js, zip(*columns, strict=True), strict=True):
-            full = base.copy()
-            full.update(zip(names, row, strict=True))
-            entry = _new(model)
-            _set(entry, "__dict__", full)
-            _set(entry, "__pydantic_fields_set__", given)
-            _set(entry, "__pydantic_extra__", None)
-            _set(entry, "__pydantic_private__", None)
+        for j, entry in zip(js, block.entries(), strict=True):  # as Block makes them
             entries[idx[j]] = entry
 
 
