@@ -20,21 +20,17 @@ from __future__ import annotations
 import tempfile
 from dataclasses import fields
 from pathlib import Path
-from unittest.mock import patch
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import pooledledger.io.bulk_amounts as bulk_amounts
 import pooledledger.io.csv_files as csv_files_module
 from close_strategies import CloseCase, close_cases, two_year_cases
 from pooledledger.books.ledger import Ledger
 from pooledledger.books.pool_columns import PoolColumns, make_pool_columns, pool_columns
 from pooledledger.core.periods import FinancialYear
-from pooledledger.io.bulk_rows import _Cells
 from pooledledger.io.csv_files import _read_ledger_csv, read_ledger_csv
-from pooledledger.io.row_parser import RowParser
 from pooledledger.model.agreement import Agreement
 from pooledledger.model.entries import Expenditure, Income
 from pooledledger.yearend.checks import check_ledger
@@ -162,30 +158,3 @@ def test_a_stored_line_is_made_once(bcf: Agreement) -> None:
     assert stored.get_or_none("E9") is None
     assert stored._held()[1] is not None
     assert next(e for e in stored.entries if e.id == "E3") is one
-
-
-_AMOUNT_TEXT = st.text(alphabet="0123456789.,-£() ٣", max_size=12)
-
-
-@SETTINGS
-@given(
-    cells=st.lists(
-        st.one_of(
-            _AMOUNT_TEXT,
-            st.decimals(min_value=-(10**15), max_value=10**15, places=2).map(str),
-            st.integers(min_value=0, max_value=10**22).map(lambda n: f"£{n:,}.5"),
-        ),
-        max_size=40,
-    )
-)
-def test_amounts_read_by_polars_are_read_as_by_the_loop(cells: list[str]) -> None:
-    """A long amount column is read by polars first: the same pence, empty and bad
-    cells and values as the loop over every cell."""
-    reader = _Cells(RowParser()).reader("net")
-    with patch.object(bulk_amounts, "VECTOR_FROM", 0):
-        fast = bulk_amounts._amounts(reader, cells)
-    with patch.object(bulk_amounts, "VECTOR_FROM", 10**9):
-        slow = bulk_amounts._amounts(reader, cells)
-    assert fast.pence == slow.pence
-    assert (fast.empty, fast.bad) == (slow.empty, slow.bad)
-    assert list(fast.values) == list(slow.values)

@@ -8,7 +8,7 @@ made (:class:`_MoneyColumn`), so a line the bulk reader keeps in a
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -65,33 +65,27 @@ def _amounts(value: Callable[[str], object], cells: Sequence[str]) -> _Values:
 
     The pence of each cell are read now; its value, ``Money(Decimal(pence).scaleb(-2),
     GBP)`` as :func:`~pooledledger.io.cell_values.money` makes it, only when an entry
-    is made (:class:`_MoneyColumn`): a line kept in a store never makes one.  A long
-    column's plain forms are read by polars first (:func:`_vector_pence`), the same
-    pence; the cells it leaves are read here one by one.
+    is made (:class:`_MoneyColumn`): a line kept in a store never makes one.
     """
-    pence_of: list[Any] = _vector_pence(cells) if len(cells) >= VECTOR_FROM else []
-    todo: Iterable[int] = range(len(cells))
-    if pence_of:
-        todo = [j for j, p in enumerate(pence_of) if p is None]
-    else:
-        pence_of = [None] * len(cells)
+    pence_of: list[object] = []
     special: dict[int, object] = {}  # the cells read by the row parser's rules
     empty: list[int] = []
     bad: list[int] = []
+    add_pence = pence_of.append
     match, plain = _AMOUNT_RE.fullmatch, _PLAIN_RE.fullmatch
     seen: dict[str, int] = {}  # a cell seen before: its pence at once
-    for j in todo:
-        c = cells[j]
+    for j, c in enumerate(cells):
         if not c:
-            pence_of[j] = _EMPTY
+            add_pence(_EMPTY)
             empty.append(j)
             continue
         hit = seen.get(c)
         if hit is not None:
-            pence_of[j] = hit
+            add_pence(hit)
             continue
         if plain(c):  # 1234.56, -12.50: the common case
-            pence = pence_of[j] = int(c.replace(".", "", 1))
+            pence = int(c.replace(".", "", 1))
+            add_pence(pence)
             if len(seen) < _SEEN_AT_MOST:
                 seen[c] = pence
             continue
@@ -103,7 +97,7 @@ def _amounts(value: Callable[[str], object], cells: Sequence[str]) -> _Values:
                 cents = (int(frac) * 10 if len(frac) == 1 else int(frac)) if frac else 0
                 pence = int(digits) * 100 + cents
                 if pence <= MAX_PENCE:  # else the row parser's own PL-CSV-036
-                    pence_of[j] = -pence if negative else pence
+                    add_pence(-pence if negative else pence)
                     continue
         v = value(c)
         if v is _EMPTY:
@@ -112,41 +106,8 @@ def _amounts(value: Callable[[str], object], cells: Sequence[str]) -> _Values:
             bad.append(j)
         else:
             special[j] = v
-        pence_of[j] = _pence_of(v)
+        add_pence(_pence_of(v))
     return _Values(_MoneyColumn(pence_of, special), empty, bad, pence_of)
-
-
-#: From this many cells an amount column is read by polars first.
-VECTOR_FROM = 2048
-
-# _AMOUNT_RE for polars (ASCII digits spelt out: polars' \d is any Unicode digit).
-_W = r"([0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)"
-_VECTOR_RE = rf"^(?:(-?)£?{_W}(?:\.([0-9][0-9]?))?|\(£?{_W}(?:\.([0-9][0-9]?))?\))$"
-
-
-def _vector_pence(cells: Sequence[str]) -> list[Any]:
-    """The pence of each cell in a form :data:`_AMOUNT_RE` reads, of at most 15
-    digits and within ``MAX_PENCE``, as the loop of :func:`_amounts` reads it; None
-    for every other cell (left to that loop)."""
-    import polars as pl
-
-    g = pl.col("c").str.extract_groups(_VECTOR_RE).struct
-    whole = pl.coalesce(g.field("2"), g.field("4"))
-    frac = pl.coalesce(g.field("3"), g.field("5"))
-    negative = (g.field("1") == "-") | g.field("4").is_not_null()
-    digits = whole.str.replace_all(",", "", literal=True)
-    cents = (
-        pl.when(frac.is_null())
-        .then(0)
-        .when(frac.str.len_chars() == 1)
-        .then(frac.cast(pl.Int64) * 10)
-        .otherwise(frac.cast(pl.Int64))
-    )
-    short = digits.str.len_chars() <= 15
-    pence = pl.when(short).then(digits.cast(pl.Int64, strict=False) * 100 + cents)
-    signed = pl.when(pence <= MAX_PENCE).then(pl.when(negative).then(-pence).otherwise(pence))
-    frame = pl.DataFrame({"c": pl.Series("c", cells, dtype=pl.String)})
-    return list(frame.select(signed).to_series().to_list())
 
 
 class _MoneyColumn(Sequence[object]):
