@@ -336,7 +336,8 @@ class _Bulk:
         stored = self.row_ids
         ids = [stored[i] if e is STORED else e.id for i, e in zip(run, entries, strict=True)]  # type: ignore[union-attr]
         known = parser.where
-        if len(set(ids)) < len(ids) or not known.keys().isdisjoint(ids):
+        # a stored batch's ids are known to be distinct and new (``_storable``)
+        if not self.row_ids and (len(set(ids)) < len(ids) or not known.keys().isdisjoint(ids)):
             for e, line in zip(entries, at, strict=True):
                 parser.keep(t, e, line)  # type: ignore[arg-type]
         else:
