@@ -245,16 +245,23 @@ def assert_same_read(path: Path, column_map: ColumnMap | None = None) -> None:
     database=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
-@given(ledger_csv(), st.sampled_from([1, 2, 3, 7, csv_files.BULK_BATCH]))
+@given(
+    ledger_csv(),
+    st.sampled_from([1, 2, 3, 7, csv_files.BULK_BATCH]),
+    st.sampled_from([0, csv_files.STORE_FROM]),
+)
 def test_bulk_reader_reads_as_the_row_parser(
-    data: tuple[str, ColumnMap | None], batch: int
+    data: tuple[str, ColumnMap | None], batch: int, store_from: int
 ) -> None:
-    """Whatever the batches the data rows are read in: the same as the row parser."""
+    """Whatever the batches the data rows are read in, and whether the clean lines
+    are held in columns (``STORE_FROM``, books/line_store.py): the same as the row
+    parser."""
     text, column_map = data
     import tempfile
 
     with tempfile.TemporaryDirectory() as tmp, pytest.MonkeyPatch.context() as mp:
         mp.setattr(csv_files, "BULK_BATCH", batch)
+        mp.setattr(csv_files, "STORE_FROM", store_from)
         path = Path(tmp) / "ledger.csv"
         path.write_text(text, encoding="utf-8")
         assert_same_read(path, column_map)

@@ -20,6 +20,7 @@ from __future__ import annotations
 import tempfile
 from dataclasses import fields
 from pathlib import Path
+from unittest.mock import patch
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -46,7 +47,7 @@ def _columns(c: PoolColumns) -> list[object]:
 
 def _both(agreement: Agreement, rows: list[list[str]]) -> tuple[Ledger, Ledger]:
     """The file read in bulk (lines stored) and by the row parser (every entry made)."""
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as tmp, patch.object(csv_files_module, "STORE_FROM", 0):
         path = write_csv(Path(tmp) / "ledger.csv", rows)
         stored, issues = read_ledger_csv(agreement, path)
         made, made_issues = _read_ledger_csv(agreement, path, bulk=False)
@@ -137,7 +138,7 @@ def test_an_id_repeated_in_a_later_batch_is_reported_as_before(
     monkeypatch.setattr(csv_files_module, "BULK_BATCH", 3)
     rows = [["expenditure", f"E{n}", "S3", "2025-06-30", "1.00", ""] for n in range(7)]
     rows[5][1] = "E1"  # the id of a stored line, two batches on
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as tmp, patch.object(csv_files_module, "STORE_FROM", 0):
         path = write_csv(Path(tmp) / "ledger.csv", [HEADER, *rows])
         got = read_ledger_csv(bcf, path)
         want = _read_ledger_csv(bcf, path, bulk=False)
@@ -158,3 +159,25 @@ def test_a_stored_line_is_made_once(bcf: Agreement) -> None:
     assert stored.get_or_none("E9") is None
     assert stored._held()[1] is not None
     assert next(e for e in stored.entries if e.id == "E3") is one
+
+
+def test_a_small_file_makes_its_entries_as_it_is_read(bcf: Agreement) -> None:
+    rows = [["expenditure", f"E{n}", "S3", "2025-06-30", "1.00", ""] for n in range(5)]
+    with tempfile.TemporaryDirectory() as tmp:
+        ledger, _ = read_ledger_csv(bcf, write_csv(Path(tmp) / "l.csv", [HEADER, *rows]))
+    assert ledger is not None
+    assert ledger._held()[1] is None
+    assert len(ledger) == 5
+
+
+def test_a_large_file_holds_its_lines_in_columns(
+    bcf: Agreement, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(csv_files_module, "STORE_FROM", 5)
+    rows = [["expenditure", f"E{n}", "S3", "2025-06-30", "1.00", ""] for n in range(5)]
+    with tempfile.TemporaryDirectory() as tmp:
+        ledger, _ = read_ledger_csv(bcf, write_csv(Path(tmp) / "l.csv", [HEADER, *rows]))
+    assert ledger is not None
+    store = ledger._held()[1]
+    assert store is not None
+    assert len(store) == 5

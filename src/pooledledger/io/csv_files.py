@@ -253,7 +253,8 @@ def _read_csv_text(
         return None, parser.issues
     if bulk and bulk_ready(parser.column_map):
         progress = _onward(progress)
-        parser.store = LineStore()  # clean lines in columns, made when asked for
+        if text.count("\n", 0, _STORE_SCAN) >= STORE_FROM or len(text) > _STORE_SCAN:
+            parser.store = LineStore()  # clean lines in columns, made when asked for
         done = _read_records(parser, file, text, progress)
         if done is not None:
             if parser.table is None:
@@ -263,6 +264,14 @@ def _read_csv_text(
         parser = RowParser(column_map)
     return _read_rows(agreement, parser, file, text, progress, checks)
 
+
+#: From this many lines a file's clean expenditure and income lines are held in
+#: columns, their entries made when first asked for (docs/csv-import.md); a smaller
+#: file's entries are made as it is read (polars, which the columns need, would cost
+#: more than it saves).
+STORE_FROM = 20_000
+#: Characters of a file looked at for :data:`STORE_FROM` lines: a longer file has them.
+_STORE_SCAN = 4_000_000
 
 #: Data rows read and turned into entries at a time by the bulk reader: a batch's
 #: rows are let go before the next is read, so a big file is never all in memory
