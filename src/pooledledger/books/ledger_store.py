@@ -7,7 +7,7 @@ a column expression can make: here those tests find, in one pass over the column
 every line that any check could report (:func:`suspects`), and only those lines'
 entries are made and checked, by the same checks as any other entry.  The issues
 are therefore the same, in the same order, as if every entry had been made
-(docs/benchmarks.md#sixth-round-6-december-night-the-floor-of-one-object-per-line).
+(docs/benchmarks.md#sixth-round-6-december-night-the-floor-of-one-object-per-line-and-lines-held-in-columns).
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ it makes the line's entry.  A :class:`LineStore` keeps those columns instead: on
 one tuple down the block.  The ledger reads the lines from :attr:`LineStore.frame`
 (polars) for its checks and its pool lines, and makes the entries, exactly as the
 reader would have made them, only when one is asked for
-(docs/benchmarks.md#sixth-round-6-december-night-the-floor-of-one-object-per-line).
+(docs/benchmarks.md#sixth-round-6-december-night-the-floor-of-one-object-per-line-and-lines-held-in-columns).
 """
 
 from __future__ import annotations
