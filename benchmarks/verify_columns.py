@@ -9,7 +9,9 @@ data rows; or reads ``--csv``) and checks, each against the reference kept in
 ``tests/``:
 
 * the bulk CSV reader against the row parser alone (the same entries, in the same
-  order, and the same issues);
+  order, and the same issues), and, before the lines it holds in columns are made
+  into entries, the pool columns and the close made from those columns against
+  those of the row parser's entries;
 * the apportionment (each scheme's lines allocated in columns,
   ``pooledledger.core.allocation_columns``) against the row-by-row one of
   ``tests/apportion_oracle.py`` (one ``CumulativeAllocator`` call per line): every
@@ -36,6 +38,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from dataclasses import fields
 from pathlib import Path
 from typing import TypeVar
 
@@ -49,7 +52,11 @@ from benchmarks.bench_csv_import import generate  # noqa: E402
 from csv_row_oracle import old_write_csv_tables  # noqa: E402
 from pooledledger.books.apportion import apportion  # noqa: E402
 from pooledledger.books.ledger import Ledger  # noqa: E402
-from pooledledger.books.pool_columns import held_columns  # noqa: E402
+from pooledledger.books.pool_columns import (  # noqa: E402
+    held_columns,
+    make_pool_columns,
+    pool_columns,
+)
 from pooledledger.core.periods import FinancialYear  # noqa: E402
 from pooledledger.io.agreement_files import load_agreement  # noqa: E402
 from pooledledger.io.csv_files import _read_ledger_csv  # noqa: E402
@@ -58,6 +65,7 @@ from pooledledger.model.agreement import Agreement  # noqa: E402
 from pooledledger.model.entries import Entry  # noqa: E402
 from pooledledger.reports import quarterly  # noqa: E402
 from pooledledger.reports.bundle import YearEndReports, year_end_reports  # noqa: E402
+from pooledledger.yearend.close import close_year  # noqa: E402
 
 T = TypeVar("T")
 
@@ -102,9 +110,32 @@ def _readers_agree(agreement: Agreement, path: Path) -> Ledger:
     assert ledger is not None, [str(i) for i in issues[:5]]
     assert rows is not None
     assert issues == row_issues, "the readers' issues differ"
+    _store_agrees(ledger, rows)
     assert ledger.entries == rows.entries, "the readers' entries differ"
     print("reading: the same entries and issues as the row parser")
     return ledger
+
+
+def _store_agrees(ledger: Ledger, rows: Ledger) -> None:
+    """Before the lines the bulk reader holds in columns are made into entries: the
+    pool columns made from them, and the close, are those of the row parser's entries."""
+    store = ledger._held()[1]
+    if store is None:
+        print("(the bulk reader made every entry: no lines held in columns)")
+        return
+    agreement, year = ledger.agreement, FinancialYear(2025)
+    got = _timed("pool columns from the held lines", lambda: pool_columns(ledger))
+    want = _timed(
+        "pool columns by a walk of the entries",
+        lambda: make_pool_columns(rows.entries, agreement.host, rows.vat_shares),
+    )
+    assert [getattr(got, f.name) for f in fields(got)] == [
+        getattr(want, f.name) for f in fields(want)
+    ], "the pool columns differ"
+    closed = _timed("close of the held lines", lambda: close_year(agreement, ledger, year))
+    assert ledger._held()[1] is store, "the held lines were made into entries"
+    assert closed == close_year(agreement, rows, year), "the closes differ"
+    print(f"{len(store):,} lines held in columns: the same pool columns and close")
 
 
 def _apportion_agrees(ledger: Ledger, year: FinancialYear) -> None:

@@ -17,6 +17,7 @@ fallbacks: a row only the row parser reads, and an id repeated across batches.
 
 from __future__ import annotations
 
+import copy
 import tempfile
 from dataclasses import fields
 from pathlib import Path
@@ -29,11 +30,12 @@ from hypothesis import strategies as st
 import pooledledger.io.csv_files as csv_files_module
 from close_strategies import CloseCase, close_cases, two_year_cases
 from pooledledger.books.ledger import Ledger
+from pooledledger.books.line_store import Block
 from pooledledger.books.pool_columns import PoolColumns, make_pool_columns, pool_columns
 from pooledledger.core.periods import FinancialYear
 from pooledledger.io.csv_files import _read_ledger_csv, read_ledger_csv
 from pooledledger.model.agreement import Agreement
-from pooledledger.model.entries import Expenditure, Income
+from pooledledger.model.entries import Entry, Expenditure, Income
 from pooledledger.yearend.checks import check_ledger
 from pooledledger.yearend.close import close_year
 from test_csv_import import entry_rows, write_csv
@@ -181,3 +183,33 @@ def test_a_large_file_holds_its_lines_in_columns(
     store = ledger._held()[1]
     assert store is not None
     assert len(store) == 5
+
+
+def test_an_interrupted_making_of_the_lines_loses_none(bcf: Agreement) -> None:
+    """Making the stored lines into entries, interrupted (Ctrl-C in a notebook), leaves
+    the ledger as it was: every line still there, made on the next ask."""
+    rows = [["expenditure", f"E{n}", "S3", "2025-06-30", "1.00", ""] for n in range(5)]
+    stored, made = _both(bcf, [HEADER, *rows])
+
+    def interrupted(self: Block, seen: object = None) -> list[Entry]:
+        raise KeyboardInterrupt
+
+    with patch.object(Block, "entries", interrupted), pytest.raises(KeyboardInterrupt):
+        _ = stored.entries
+    assert len(stored) == 5
+    assert stored.get_or_none("E1") is not None
+    assert stored.entries == made.entries
+    assert stored.totals() == made.totals()
+
+
+def test_a_copy_of_a_ledger_is_the_ledger(bcf: Agreement) -> None:
+    """A ledger never changes: a copy is the ledger itself, so its held lines are made
+    once, for both."""
+    rows = [["expenditure", f"E{n}", "S3", "2025-06-30", "1.00", ""] for n in range(5)]
+    stored, made = _both(bcf, [HEADER, *rows])
+    assert copy.copy(stored) is stored
+    assert copy.deepcopy(stored) is stored
+    assert copy.deepcopy([stored])[0] is stored
+    assert len(stored) == 5
+    assert stored.entries == made.entries
+    assert len(stored) == 5

@@ -285,9 +285,9 @@ class Ledger:
     def _by_id(self) -> Mapping[str, Entry]:
         """Every entry by id, in the order given (a reader's stored lines made now)."""
         store = self._store
-        if store is not None:
+        if store is not None:  # all made first: an interruption leaves the store as it was
+            self._all = {**self._all, **{e.id: e for e in store.entries()}}
             self._store = None
-            self._all.update((e.id, e) for e in store.entries())
         return self._all
 
     def _held(self) -> tuple[Iterable[Entry], LineStore | None]:
@@ -328,25 +328,25 @@ class Ledger:
         return hash(self.entries)
 
     def __repr__(self) -> str:
-        return f"Ledger({self.agreement.id!r}, {len(self.entries)} entries)"
+        return f"Ledger({self.agreement.id!r}, {len(self)} entries)"
+
+    def __copy__(self) -> Ledger:
+        return self  # immutable; a copy would make a store's lines a second time
+
+    def __deepcopy__(self, memo: dict[int, object]) -> Ledger:
+        return self
 
     def to_pandas(self) -> pandas.DataFrame:
-        """One row per entry as a pandas DataFrame (see :func:`.tables.ledger_table`).
-
-        Pence are ``int64``, amounts ``decimal.Decimal``; never a float.  Needs
-        ``pip install pooledledger[pandas]``.
-        """
+        """One row per entry as a pandas DataFrame (:func:`.tables.ledger_table`): pence
+        ``int64``, amounts ``decimal.Decimal``, never a float (``pooledledger[pandas]``)."""
         from pooledledger.books.tables import ledger_table
         from pooledledger.core.tables import to_pandas
 
         return to_pandas(ledger_table(self))
 
     def to_polars(self) -> polars.DataFrame:
-        """One row per entry as a polars DataFrame (see :func:`.tables.ledger_table`).
-
-        Pence are ``Int64``, amounts ``Decimal(38, 2)``; never a float.  Needs
-        ``pip install pooledledger[polars]``.
-        """
+        """One row per entry as a polars DataFrame (:func:`.tables.ledger_table`): pence
+        ``Int64``, amounts ``Decimal(38, 2)``, never a float (``pooledledger[polars]``)."""
         from pooledledger.books.tables import ledger_table
         from pooledledger.core.tables import to_polars
 

@@ -16,7 +16,6 @@ field for field and in the same order, as the walk over the entries.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from operator import itemgetter
 from typing import Any
 
 from pooledledger.books.line_store import LineStore
@@ -78,12 +77,10 @@ def stored_pool_columns(
     ]
     order = _with_reversals(pl, frame, [e for e in made if isinstance(e, Reversal)], fields)
     c = PoolColumns()
-    gather = itemgetter(*order) if len(order) > 1 else None
-    for column, values in zip(_columns(c), fields, strict=True):
-        if gather is not None:
-            column.extend(gather(values))
-        elif order:
-            column.append(values[order[0]])
+    for k, column in enumerate(_columns(c)):
+        values, fields[k] = fields[k], []  # each list let go once gathered (memory)
+        column.extend(map(values.__getitem__, order))
+        del values
     c.largest = largest
     return c
 
