@@ -213,3 +213,15 @@ def test_a_copy_of_a_ledger_is_the_ledger(bcf: Agreement) -> None:
     assert len(stored) == 5
     assert stored.entries == made.entries
     assert len(stored) == 5
+
+
+def test_a_text_that_recurs_down_a_column_is_held_once(bcf: Agreement) -> None:
+    """A supplier or category repeated down a file is one string, not one a line: the
+    same entries as the row parser's, in less memory."""
+    header = [*HEADER, "supplier"]
+    rows = [["expenditure", f"E{n}", "S3", "2025-06-30", "1.00", "", " Acme Ltd"] for n in range(9)]
+    stored, made = _both(bcf, [header, *rows])
+    assert stored.entries == made.entries
+    suppliers = [e.supplier for e in stored.entries if isinstance(e, Expenditure)]
+    assert suppliers == ["Acme Ltd"] * 9
+    assert all(s is suppliers[0] for s in suppliers)

@@ -145,8 +145,12 @@ def _ids(value: Callable[[str], object], cells: Sequence[str]) -> _Values:
 
 
 def _texts(value: Callable[[str], object], cells: Sequence[str]) -> _Values:
-    """Text as written, trimmed; a cell starting with ``#`` or ``'`` by the row parser."""
-    values: list[object] = list(map(str.strip, cells))
+    """Text as written, trimmed; a cell starting with ``#`` or ``'`` by the row parser.
+    A text that recurs down the column (a supplier, a category) is held once (memory)."""
+    trimmed = list(map(str.strip, cells))
+    seen: dict[str, str] = {}
+    values: list[object] = list(map(seen.setdefault, trimmed, trimmed))
+    del trimmed, seen
     longest = max(map(len, values), default=0)  # type: ignore[arg-type]
     if longest > MAX_CELL_CHARS or any(map(_SPECIAL, values)):  # type: ignore[arg-type]
         return _by_distinct(value, cells)
