@@ -55,6 +55,9 @@ FRAME_FIELDS: tuple[tuple[str, str | None, str | None, str], ...] = (
     ("source", None, "source", "String"),
 )
 
+#: The columns read only as lists (:meth:`LineStore.column`), not in the frame.
+_NOT_IN_FRAME = frozenset({"agreement_ref", "source"})
+
 #: Each column's field for an expenditure and for an income.
 _FIELD_OF = {name: (spending, income) for name, spending, income, _ in FRAME_FIELDS}
 
@@ -276,8 +279,8 @@ class LineStore:
     @cached_property
     def frame(self) -> polars.DataFrame:
         """One row per line, in order: ``kind`` (its rank in the canonical order on
-        one date: 2 income, 3 expenditure) and the columns of :data:`FRAME_FIELDS`,
-        amounts in pence."""
+        one date: 2 income, 3 expenditure) and the columns of :data:`FRAME_FIELDS`
+        the checks and the pool columns read, amounts in pence."""
         import polars as pl
 
         parts: list[polars.DataFrame] = [_block_frame(pl, b) for b in self.blocks]
@@ -291,6 +294,8 @@ def _block_frame(pl: Any, b: Block | None) -> Any:
     kind = RANK[EntryKind.EXPENDITURE if spending else EntryKind.INCOME]
     data: dict[str, Any] = {"kind": pl.Series("kind", [kind] * n, dtype=pl.Int8)}
     for name, of_spending, of_income, dtype in FRAME_FIELDS:
+        if name in _NOT_IN_FRAME:
+            continue
         source = of_spending if spending else of_income
         if b is None:
             values: Sequence[Any] = ()
