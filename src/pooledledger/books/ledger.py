@@ -26,7 +26,7 @@ from pooledledger.books.entry_order import entry_date as entry_date
 from pooledledger.books.entry_order import sort_key as _sort_key
 from pooledledger.books.ledger_build import _in_order as _in_order
 from pooledledger.books.ledger_build import _ordered, _same
-from pooledledger.books.ledger_store import stored_apart, stored_issues
+from pooledledger.books.ledger_store import held_in_order, stored_apart, stored_issues
 from pooledledger.books.line_store import LineStore
 from pooledledger.books.lines import PoolLine as PoolLine
 from pooledledger.books.lines import Totals as Totals
@@ -222,21 +222,17 @@ class Ledger:
         the issues of a file; such a ledger is never handed to a user.  A reader's
         ``store`` holds more lines, in columns: their entries are made when first
         asked for (:mod:`pooledledger.books.ledger_store`)."""
-        self.agreement = agreement
-        self._checked = None
-        self._store = None
+        self.agreement, self._checked, self._store = agreement, None, None
         by_id = _collect(entries)
         if store is not None and (base is not None or not stored_apart(store, by_id)):
-            by_id = _collect([*by_id.values(), *store.entries()])
-            store = None
+            by_id, store = _collect([*by_id.values(), *store.entries()]), None
         if store is not None:
             self._all, self._entries, self._reuse, self._vat_weights = by_id, None, None, {}
             found, targets = stored_issues(agreement, by_id, store, _entry_issues)
             if gate and any(issue.is_error for _, issue in found):
                 raise IssueError([issue for _, issue in found], what="the entries posted")
-            self._entry_issues = tuple(found)
             _check_reversals(ChainMap(by_id, targets))
-            self._store = store
+            self._entry_issues, self._store = tuple(found), store
             return
         same = base is not None and base.agreement == agreement
         known = base._by_id if base is not None and same else {}
@@ -278,7 +274,13 @@ class Ledger:
         """Every entry, in canonical order (date, kind, id)."""
         found = self._entries
         if found is None:
-            found = self._entries = tuple(_canonical(self._by_id.values()))
+            store = self._store
+            if store is None:
+                found = tuple(_canonical(self._by_id.values()))
+            else:  # the held lines made, their order found by one sort in polars
+                stored, found = held_in_order(list(self._all.values()), store)
+                self._all, self._store = {**self._all, **{e.id: e for e in stored}}, None
+            self._entries = found
         return found
 
     @property

@@ -17,6 +17,7 @@ from collections.abc import Callable, Collection, Mapping
 from datetime import date
 from typing import TYPE_CHECKING
 
+from pooledledger.books.entry_order import sort_key
 from pooledledger.books.ledger_build import _in_order
 from pooledledger.core.errors import Issue
 from pooledledger.model.entries import Entry, Reversal
@@ -28,7 +29,14 @@ if TYPE_CHECKING:
     from pooledledger.books.line_store import LineStore
     from pooledledger.model.agreement import Agreement
 
-__all__ = ["stored_apart", "stored_issues", "stored_lines", "stored_pairs", "suspects"]
+__all__ = [
+    "held_in_order",
+    "stored_apart",
+    "stored_issues",
+    "stored_lines",
+    "stored_pairs",
+    "suspects",
+]
 
 EntryIssues = Callable[
     ["Agreement", list[Entry], Callable[[str], Entry | None]], list[tuple[int, Issue]]
@@ -117,3 +125,24 @@ def stored_pairs(store: LineStore) -> set[tuple[date, str]]:
     """Each (date, scheme) of the stored lines."""
     pairs = store.frame.select("date", "scheme").unique()
     return set(zip(pairs["date"].to_list(), pairs["scheme"].to_list(), strict=True))
+
+
+def held_in_order(made: list[Entry], store: LineStore) -> tuple[list[Entry], tuple[Entry, ...]]:
+    """The stored lines' entries (made now, in the store's order), and those and
+    ``made`` in canonical order: one polars sort of (date, kind, id) for them all,
+    the order :func:`~pooledledger.books.entry_order.sort_key` gives (ids are unique)."""
+    import polars as pl
+
+    stored = store.entries()
+    keys = [sort_key(e) for e in made]
+    them = pl.DataFrame(
+        {
+            "date": pl.Series([k[0] for k in keys], dtype=pl.Date),
+            "kind": pl.Series([k[1] for k in keys], dtype=pl.Int8),
+            "id": pl.Series([k[2] for k in keys], dtype=pl.String),
+        }
+    )
+    both = pl.concat([them, store.frame.select("date", "kind", "id")], how="vertical")
+    order = both.with_row_index("at").sort("date", "kind", "id")["at"].to_list()
+    everything = made + stored
+    return stored, tuple(map(everything.__getitem__, order))
