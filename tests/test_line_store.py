@@ -225,3 +225,25 @@ def test_a_text_that_recurs_down_a_column_is_held_once(bcf: Agreement) -> None:
     suppliers = [e.supplier for e in stored.entries if isinstance(e, Expenditure)]
     assert suppliers == ["Acme Ltd"] * 9
     assert all(s is suppliers[0] for s in suppliers)
+
+
+def test_lines_the_checks_report_are_reported_as_by_the_row_parser(bcf: Agreement) -> None:
+    """An unknown scheme or partner, a capital item with no owner, a date outside the
+    term: found in the held lines' columns, reported with the row parser's issues."""
+    header = [*HEADER, "procuring_partner", "paid_by", "category", "capital"]
+    rows = [
+        ["expenditure", f"E{n}", "S3", "2025-06-30", "1.00", "", "", "", "", ""] for n in range(8)
+    ]
+    rows[1][2], rows[2][6], rows[3][7] = "ZZ", "XX", "YY"
+    rows[4][8], rows[5][9], rows[6][4], rows[7][3] = "odd", "yes", "-5.00", "2031-01-01"
+    codes: set[str] = set()
+    for table in ([header, *rows], [header, *rows[:1], *rows[4:7]]):
+        with tempfile.TemporaryDirectory() as tmp, patch.object(csv_files_module, "STORE_FROM", 0):
+            path = write_csv(Path(tmp) / "ledger.csv", table)
+            got = read_ledger_csv(bcf, path)
+            want = _read_ledger_csv(bcf, path, bulk=False)
+        assert got[1] == want[1]
+        codes |= {i.code for i in got[1]}
+        if got[0] is not None:
+            assert got[0]._held()[1] is not None  # the lines held, the issues the same
+    assert {"PL-LED-001", "PL-LED-002", "PL-LED-003", "PL-LED-007"} <= codes

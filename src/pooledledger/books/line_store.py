@@ -40,14 +40,14 @@ _set = object.__setattr__
 #: for an expenditure and for an income (``None``: no such field), the polars type.
 FRAME_FIELDS: tuple[tuple[str, str | None, str | None, str], ...] = (
     ("id", "id", "id", "String"),
-    ("scheme", "scheme", "scheme", "String"),
+    ("scheme", "scheme", "scheme", "Categorical"),
     ("date", "date", "date", "Date"),
     ("pence", "net_pence", "pence", "Int64"),
     ("vat", "vat_pence", None, "Int64"),
     ("vat_recoverable", "vat_recoverable", None, "Int64"),
-    ("paid_by", "paid_by", None, "String"),
-    ("procuring_partner", "procuring_partner", None, "String"),
-    ("category", "category", None, "String"),
+    ("paid_by", "paid_by", None, "Categorical"),
+    ("procuring_partner", "procuring_partner", None, "Categorical"),
+    ("category", "category", None, "Categorical"),
     ("capital", "capital", None, "Boolean"),
     ("cos_listed", "cos_listed", None, "Boolean"),
     ("unauthorised", "unauthorised", None, "Boolean"),
