@@ -247,3 +247,15 @@ def test_lines_the_checks_report_are_reported_as_by_the_row_parser(bcf: Agreemen
         if got[0] is not None:
             assert got[0]._held()[1] is not None  # the lines held, the issues the same
     assert {"PL-LED-001", "PL-LED-002", "PL-LED-003", "PL-LED-007"} <= codes
+
+
+def test_posting_to_a_ledger_with_held_lines(bcf: Agreement) -> None:
+    """``post`` on a ledger whose lines are held gives what it gives on the same
+    ledger with every entry made; the ledger posted to is unchanged."""
+    rows = [["expenditure", f"E{n}", "S3", "2025-06-30", "1.00", ""] for n in range(5)]
+    stored, made = _both(bcf, [HEADER, *rows])
+    extra = made.get("E1").model_copy(update={"id": "E9"})
+    assert stored.post(extra) == made.post(extra)
+    assert len(stored) == 5
+    assert "E9" not in stored
+    assert stored == made
