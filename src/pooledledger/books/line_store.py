@@ -28,7 +28,7 @@ from pooledledger.model.entries import Entry, EntryKind, Expenditure, Income
 if TYPE_CHECKING:
     import polars
 
-__all__ = ["FRAME_FIELDS", "STORED", "Block", "LineStore", "money_of"]
+__all__ = ["FRAME_FIELDS", "STORED", "Block", "LineStore", "SharedMoney", "money_of"]
 
 #: What a reader holds for a line kept in a store, in place of its entry.
 STORED: Any = type("_Stored", (), {"__repr__": lambda self: "<stored>"})()
@@ -87,8 +87,9 @@ def _money(value: Any) -> Any:
     return money_of(value) if type(value) is int else value
 
 
-class _Shared:
-    """:func:`_money`, one ``Money`` for each of the first amounts it is given."""
+class SharedMoney:
+    """:func:`_money`, one ``Money`` (never changed) for each of the first
+    :data:`_SHARED_AT_MOST` amounts it is given: a recurring amount is held once."""
 
     __slots__ = ("seen",)
 
@@ -165,7 +166,7 @@ class Block:
         base, names = self.base, self.names
         out: list[Entry] = []
         add, made = out.append, self._made
-        shared = _Shared(seen if seen is not None else {})
+        shared = SharedMoney(seen if seen is not None else {})
         columns = [
             list(map(shared, c)) if k in self.money else c for k, c in enumerate(self.columns)
         ]

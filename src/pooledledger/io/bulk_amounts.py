@@ -12,9 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from moneyed import Money
-
-from pooledledger.books.line_store import money_of
+from pooledledger.books.line_store import SharedMoney
 from pooledledger.core.money import to_pence
 from pooledledger.io.agreement_files import MAX_PENCE
 
@@ -115,11 +113,11 @@ class _MoneyColumn(Sequence[object]):
     (``_EMPTY`` and ``_BAD`` as they are).  An amount that recurs down the column (a
     nil VAT, a standard fee) gives one ``Money``, never changed (memory)."""
 
-    __slots__ = ("made", "pence", "special")
+    __slots__ = ("pence", "shared", "special")
 
     def __init__(self, pence: list[object], special: dict[int, object]) -> None:
         self.pence, self.special = pence, special
-        self.made: dict[int, Money] = {}
+        self.shared = SharedMoney({})
 
     def __len__(self) -> int:
         return len(self.pence)
@@ -129,14 +127,7 @@ class _MoneyColumn(Sequence[object]):
         if type(p) is not int:
             return p  # _EMPTY or _BAD
         found = self.special.get(j)
-        if found is not None:
-            return found
-        money = self.made.get(p)
-        if money is None:
-            money = money_of(p)
-            if len(self.made) < _SEEN_AT_MOST:
-                self.made[p] = money
-        return money
+        return found if found is not None else self.shared(p)
 
     def cells(self, js: Sequence[int]) -> list[object]:
         """The pence at rows ``js``, or the value where the row parser read the cell:
