@@ -104,6 +104,8 @@ class _Cells:
 
     def column(self, name: str, cells: Sequence[str]) -> _Values:
         """The values of ``cells`` for field ``name``: each as the row parser reads it."""
+        if not any(cells):  # a column left empty on every row (a flag, a field unused)
+            return _empty_column(len(cells), name in AMOUNT_FIELDS)
         value = self.reader(name)
         if name in self._values:  # a value map: each distinct cell through it
             out = _by_distinct(value, cells)
@@ -117,6 +119,14 @@ class _Cells:
         if name in TEXT_FIELDS:
             return _texts(value, cells)
         return _by_distinct(value, cells)
+
+
+def _empty_column(n: int, amount: bool) -> _Values:
+    """``n`` empty cells, as every reader reads an empty cell (``_EMPTY``)."""
+    values: list[object] = [_EMPTY] * n
+    if amount:
+        return _Values(_MoneyColumn(values, {}), list(range(n)), [], values)
+    return _Values(values, list(range(n)), [])
 
 
 def _positions(values: Sequence[object], which: object) -> list[int]:
