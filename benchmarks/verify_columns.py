@@ -85,7 +85,7 @@ def main(argv: list[str] | None = None) -> int:
         path = args.csv or Path(tmp) / "ledger.csv"
         if args.csv is None:
             generate(path, agreement, args.rows, args.seed)
-        ledger = _readers_agree(agreement, path)
+        ledger = _readers_agree(agreement, path, year)
         print(f"{len(ledger):,} entries, {len(ledger.pool_lines):,} pool lines")
         _apportion_agrees(ledger, year)
         reports = _close_agrees(ledger, year)
@@ -103,27 +103,27 @@ def _timed(what: str, run: Callable[[], T]) -> T:
     return out
 
 
-def _readers_agree(agreement: Agreement, path: Path) -> Ledger:
+def _readers_agree(agreement: Agreement, path: Path, year: FinancialYear) -> Ledger:
     """The bulk reader and the row parser alone read the same entries and issues."""
     ledger, issues = _timed("bulk reader", lambda: _read_ledger_csv(agreement, path))
     rows, row_issues = _timed("row parser", lambda: _read_ledger_csv(agreement, path, bulk=False))
     assert ledger is not None, [str(i) for i in issues[:5]]
     assert rows is not None
     assert issues == row_issues, "the readers' issues differ"
-    _store_agrees(ledger, rows)
+    _store_agrees(ledger, rows, year)
     assert ledger.entries == rows.entries, "the readers' entries differ"
     print("reading: the same entries and issues as the row parser")
     return ledger
 
 
-def _store_agrees(ledger: Ledger, rows: Ledger) -> None:
+def _store_agrees(ledger: Ledger, rows: Ledger, year: FinancialYear) -> None:
     """Before the lines the bulk reader holds in columns are made into entries: the
     pool columns made from them, and the close, are those of the row parser's entries."""
     store = ledger._held()[1]
     if store is None:
         print("(the bulk reader made every entry: no lines held in columns)")
         return
-    agreement, year = ledger.agreement, FinancialYear(2025)
+    agreement = ledger.agreement
     got = _timed("pool columns from the held lines", lambda: pool_columns(ledger))
     want = _timed(
         "pool columns by a walk of the entries",

@@ -17,7 +17,7 @@ from collections.abc import Callable, Collection, Mapping
 from datetime import date
 from typing import TYPE_CHECKING
 
-from pooledledger.books.entry_order import sort_key
+from pooledledger.books.entry_order import KIND_RANK, sort_key
 from pooledledger.books.ledger_build import _in_order
 from pooledledger.core.errors import Issue
 from pooledledger.model.entries import Entry, Reversal
@@ -62,7 +62,7 @@ def suspects(frame: polars.DataFrame, agreement: Agreement) -> list[int]:
     partners = list(agreement.partner_order)
     lo = max(SUPPORTED_DATES.start, agreement.term.start)
     hi = min(SUPPORTED_DATES.end, agreement.term.end)
-    spending = pl.col("kind") == 3
+    spending = pl.col("kind") == KIND_RANK["expenditure"]
     scheme, date, pence = pl.col("scheme"), pl.col("date"), pl.col("pence")
     procurer, paid_by, category = (
         pl.col("procuring_partner"),
@@ -112,13 +112,13 @@ def stored_lines(store: LineStore, *, procured_in: Collection[str]) -> list[Entr
     import polars as pl
 
     wanted = (
-        (pl.col("kind") == 3)
+        (pl.col("kind") == KIND_RANK["expenditure"])
         & pl.col("procuring_partner").is_not_null()
         & (pl.col("procuring_partner") != "")
         & pl.col("scheme").is_in(sorted(procured_in))
     )
     places = store.frame.select(wanted.fill_null(True).arg_true()).to_series().to_list()
-    return [store.entry(i) for i in places]
+    return [e for _, e in store.entries_at(places)]
 
 
 def stored_pairs(store: LineStore) -> set[tuple[date, str]]:
@@ -129,20 +129,8 @@ def stored_pairs(store: LineStore) -> set[tuple[date, str]]:
 
 def held_in_order(made: list[Entry], store: LineStore) -> tuple[list[Entry], tuple[Entry, ...]]:
     """The stored lines' entries (made now, in the store's order), and those and
-    ``made`` in canonical order: one polars sort of (date, kind, id) for them all,
-    the order :func:`~pooledledger.books.entry_order.sort_key` gives (ids are unique)."""
-    import polars as pl
-
+    ``made`` in canonical order, found by :meth:`LineStore.canonical`."""
     stored = store.entries()
-    keys = [sort_key(e) for e in made]
-    them = pl.DataFrame(
-        {
-            "date": pl.Series([k[0] for k in keys], dtype=pl.Date),
-            "kind": pl.Series([k[1] for k in keys], dtype=pl.Int8),
-            "id": pl.Series([k[2] for k in keys], dtype=pl.String),
-        }
-    )
-    both = pl.concat([them, store.frame.select("date", "kind", "id")], how="vertical")
-    order = both.with_row_index("at").sort("date", "kind", "id")["at"].to_list()
-    everything = made + stored
+    order = store.canonical([sort_key(e) for e in made]).to_list()
+    everything = stored + made
     return stored, tuple(map(everything.__getitem__, order))

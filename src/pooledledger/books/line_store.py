@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 from functools import cached_property
 from itertools import chain, repeat
@@ -22,8 +23,9 @@ from typing import TYPE_CHECKING, Any
 
 from moneyed import Money
 
+from pooledledger.books.entry_order import KIND_RANK
 from pooledledger.core.money import GBP, to_pence
-from pooledledger.model.entries import Entry, EntryKind, Expenditure, Income
+from pooledledger.model.entries import Entry, Expenditure, Income
 
 if TYPE_CHECKING:
     import polars
@@ -112,9 +114,6 @@ _SHARED_AT_MOST = 4096
 
 #: The amount field of each cached pence field.
 _AMOUNT_OF = {"net_pence": "net", "vat_pence": "vat", "pence": "amount"}
-
-#: Each kind's place on one date in the canonical order (``entry_order.KIND_RANK``).
-RANK = {EntryKind.INCOME: 2, EntryKind.EXPENDITURE: 3}
 
 
 @dataclass(slots=True)
@@ -215,17 +214,9 @@ class LineStore:
 
     def entry(self, i: int) -> Entry:
         """The entry of line ``i``, made on the first call."""
-        found = self.made.get(i)
-        if found is not None:
-            return found
-        k = i
-        for b in self.blocks:
-            n = len(b)
-            if k < n:
-                found = self.made[i] = b.entry(k)
-                return found
-            k -= n
-        raise IndexError(i)
+        if not 0 <= i < self.size:
+            raise IndexError(i)
+        return next(self.entries_at([i]))[1]
 
     def find(self, wanted: set[str]) -> dict[str, Entry]:
         """The entries of the lines whose ids are ``wanted``, by id (made now)."""
@@ -270,12 +261,23 @@ class LineStore:
     @cached_property
     def index(self) -> dict[str, int]:
         """Each line's place, by id (made on the first look-up by id)."""
-        return {entry_id: i for i, entry_id in enumerate(self.ids())}
+        return {entry_id: i for i, entry_id in enumerate(self.column("id"))}
 
-    def ids(self) -> Iterator[str]:
-        """Every line's id, in order."""
-        for b in self.blocks:
-            yield from b.values("id")
+    def canonical(self, others: Sequence[tuple[date, int, str]]) -> polars.Series:
+        """The places of the lines and of ``others`` (each ``sort_key``, numbered on
+        after the lines) in canonical order: one polars sort of (date, kind, id), the
+        order ``sort_key`` gives, ids being unique."""
+        import polars as pl
+
+        keys = pl.DataFrame(
+            {
+                "date": pl.Series([k[0] for k in others], dtype=pl.Date),
+                "kind": pl.Series([k[1] for k in others], dtype=pl.Int8),
+                "id": pl.Series([k[2] for k in others], dtype=pl.String),
+            }
+        )
+        both = pl.concat([self.frame.select("date", "kind", "id"), keys], how="vertical")
+        return both.with_row_index("at").sort("date", "kind", "id")["at"]
 
     @cached_property
     def frame(self) -> polars.DataFrame:
@@ -292,7 +294,7 @@ def _block_frame(pl: Any, b: Block | None) -> Any:
     """The frame of one block (an empty frame of the same columns for ``None``)."""
     n = len(b) if b is not None else 0
     spending = b is not None and b.model is Expenditure
-    kind = RANK[EntryKind.EXPENDITURE if spending else EntryKind.INCOME]
+    kind = KIND_RANK["expenditure" if spending else "income"]
     data: dict[str, Any] = {"kind": pl.Series("kind", [kind] * n, dtype=pl.Int8)}
     for name, of_spending, of_income, dtype in FRAME_FIELDS:
         if name in _NOT_IN_FRAME:

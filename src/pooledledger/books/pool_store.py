@@ -9,18 +9,22 @@ no VAT takes the VAT split of its scheme, date, procurer and s41 flag, worked ou
 once per such key from one line's entry, as the walk does; only a line with VAT
 has its entry made, for its own split, and let go; the reversals, which are
 always entries, are put in their places in canonical order and negate the line
-they reverse.  tests/test_line_store.py holds the property: the same columns,
-field for field and in the same order, as the walk over the entries.
+they reverse, as the walk negates it.  tests/test_line_store.py holds the
+property: the same columns, field for field and in the same order, as the walk
+over the entries.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import fields
+from operator import itemgetter
 from typing import Any
 
+from pooledledger.books.entry_order import KIND_RANK
 from pooledledger.books.line_store import LineStore
 from pooledledger.books.lines import _VatSplits
-from pooledledger.books.pool_columns import INCOME, OTHER, SPENDING, PoolColumns
+from pooledledger.books.pool_columns import INCOME, SPENDING, PoolColumns, _reversal
 from pooledledger.model.agreement import Agreement, VatModel
 from pooledledger.model.entries import Entry, Expenditure, Reversal
 from pooledledger.model.partners import PartnerId
@@ -29,8 +33,8 @@ __all__ = ["stored_pool_columns"]
 
 Bodies = tuple[tuple[PartnerId, int, int], ...]
 
-#: The kinds' ranks on one date (``entry_order.KIND_RANK``) as the store holds them.
-_EXPENDITURE, _REVERSAL = 3, 4
+#: The kinds' ranks on one date, as the store's frame holds them.
+_EXPENDITURE, _REVERSAL = KIND_RANK["expenditure"], KIND_RANK["reversal"]
 
 
 def stored_pool_columns(
@@ -55,34 +59,37 @@ def stored_pool_columns(
         max(map(abs, lost), default=0),
     )
     host = agreement.host
-    paid_by = [None if p == host else p for p in store.column("paid_by")]
-    source = [SPENDING if s else INCOME for s in spending]
-    fields: list[list[Any]] = [
-        store.column("id"),
-        store.column("scheme"),
-        store.column("date"),
-        spending,
-        amounts,
-        recovered,
-        [None] * n,
-        paid_by,
-        bodies,
-        source,
-        store.column("procuring_partner"),
-        store.column("category"),
-        store.column("unauthorised"),
-        store.column("capital"),
-        store.column("source"),
-        lost,
-    ]
-    order = _with_reversals(pl, frame, [e for e in made if isinstance(e, Reversal)], fields)
-    c = PoolColumns()
-    for k, column in enumerate(_columns(c)):
-        values, fields[k] = fields[k], []  # each list let go once gathered (memory)
-        column.extend(map(values.__getitem__, order))
+    raw = PoolColumns(  # the lines in the store's order, then the reversals' lines
+        ids=store.column("id"),
+        schemes=store.column("scheme"),
+        dates=store.column("date"),
+        expenditure=spending,
+        amounts=amounts,
+        recovered=recovered,
+        reverses=[None] * n,
+        paid_by=[None if p == host else p for p in store.column("paid_by")],
+        bodies=bodies,
+        source=[SPENDING if s else INCOME for s in spending],
+        procurer=store.column("procuring_partner"),
+        category=store.column("category"),
+        unauthorised=store.column("unauthorised"),
+        capital=store.column("capital"),
+        income_source=store.column("source"),
+        irrecoverable=lost,
+    )
+    order = _with_reversals(store, [e for e in made if isinstance(e, Reversal)], raw)
+    c = PoolColumns(largest=largest)
+    gather = itemgetter(*order) if len(order) > 1 else lambda values: [values[i] for i in order]
+    for name in _LISTS:
+        values = getattr(raw, name)
+        setattr(raw, name, [])  # each list let go once gathered (memory)
+        getattr(c, name).extend(gather(values))
         del values
-    c.largest = largest
     return c
+
+
+#: The list fields of :class:`PoolColumns`.
+_LISTS = tuple(f.name for f in fields(PoolColumns) if f.name != "largest")
 
 
 def _vat(
@@ -165,32 +172,23 @@ def _taxed_lead_partner(
                 lost[i] = vat - rec
 
 
-def _with_reversals(
-    pl: Any, frame: Any, reversals: list[Reversal], fields: list[list[Any]]
-) -> list[int]:
-    """Add the lines of ``reversals`` to ``fields`` (after the store's lines); the
-    places in ``fields`` of every line, in canonical order.
+def _with_reversals(store: LineStore, reversals: list[Reversal], raw: PoolColumns) -> list[int]:
+    """Add the lines of ``reversals`` to ``raw`` (after the store's lines); the places
+    in ``raw`` of every line, in canonical order.
 
     As in the walk, a reversal makes a line only if the line it reverses comes before
-    it; that line negated, the entry behind it the one behind that line unless that
-    line is itself a reversal's (:data:`OTHER`)."""
-    n = len(frame)
-    keys = pl.DataFrame(
-        {
-            "date": pl.Series([e.date for e in reversals], dtype=pl.Date),
-            "kind": pl.Series([_REVERSAL] * len(reversals), dtype=pl.Int8),
-            "id": pl.Series([e.id for e in reversals], dtype=pl.String),
-        }
-    )
-    both = pl.concat([frame.select("date", "kind", "id"), keys], how="vertical")
-    order = both.with_row_index("at").sort("date", "kind", "id")["at"]
+    it: that line negated (:func:`~pooledledger.books.pool_columns._reversal`)."""
+    import polars as pl
+
+    n = len(store)
+    order = store.canonical([(e.date, _REVERSAL, e.id) for e in reversals])
     if not reversals:
         return list(order.to_list())
     place = order.arg_sort().to_list()  # each line's place in canonical order
     named = sorted({e.reverses for e in reversals})
-    ids = fields[0]
-    row_of = {ids[i]: i for i in frame.select(pl.col("id").is_in(named).arg_true()).to_series()}
-    new = [*range(n), *([-1] * len(reversals))]  # where each line ends up in ``fields``
+    hits = store.frame.select(pl.col("id").is_in(named).arg_true()).to_series().to_list()
+    row_of = {raw.ids[i]: i for i in hits}
+    new = [*range(n), *([-1] * len(reversals))]  # where each line ends up in ``raw``
     line_of: dict[str, int] = {}  # the reversals' lines so far, by id
     for i in order.filter(order >= n).to_list():  # the reversals, in canonical order
         e = reversals[i - n]
@@ -199,59 +197,7 @@ def _with_reversals(
             o = row_of.get(e.reverses)
             if o is None or place[o] > place[i]:
                 continue  # the line it reverses is not before it: no line
-        new[i] = line_of[e.id] = len(ids)
-        _negated(fields, e, o)
+        new[i] = line_of[e.id] = len(raw.ids)
+        _reversal(raw, e, o)
     gathered = pl.Series(new, dtype=pl.Int64).gather(order)
     return list(gathered.filter(gathered >= 0).to_list())
-
-
-def _negated(fields: list[list[Any]], e: Reversal, o: int) -> None:
-    """Add the line of reversal ``e`` of the line at ``o`` to ``fields``."""
-    (ids, schemes, dates, spending, amounts, recovered, reverses, paid_by, bodies) = fields[:9]
-    (source, procurer, category, unauthorised, capital, told, lost) = fields[9:]
-    ids.append(e.id)
-    schemes.append(schemes[o])
-    dates.append(e.date)
-    spending.append(spending[o])
-    amounts.append(-amounts[o])
-    recovered.append(-recovered[o])
-    reverses.append(ids[o])
-    paid_by.append(paid_by[o])
-    bodies.append(tuple((p, -v, -r) for p, v, r in bodies[o]))
-    if reverses[o] is None:
-        source.append(source[o])
-        procurer.append(procurer[o])
-        category.append(category[o])
-        unauthorised.append(unauthorised[o])
-        capital.append(capital[o])
-        told.append(told[o])
-    else:
-        source.append(OTHER)
-        procurer.append(None)
-        category.append(None)
-        unauthorised.append(False)
-        capital.append(False)
-        told.append(None)
-    lost.append(-lost[o])
-
-
-def _columns(c: PoolColumns) -> list[list[Any]]:
-    """The sixteen lists of ``c``, in the order of a line's fields."""
-    return [
-        c.ids,
-        c.schemes,
-        c.dates,
-        c.expenditure,
-        c.amounts,
-        c.recovered,
-        c.reverses,
-        c.paid_by,
-        c.bodies,
-        c.source,
-        c.procurer,
-        c.category,
-        c.unauthorised,
-        c.capital,
-        c.income_source,
-        c.irrecoverable,
-    ]
