@@ -249,19 +249,22 @@ def assert_same_read(path: Path, column_map: ColumnMap | None = None) -> None:
     ledger_csv(),
     st.sampled_from([1, 2, 3, 7, csv_files.BULK_BATCH]),
     st.sampled_from([0, csv_files.STORE_FROM]),
+    st.booleans(),
 )
 def test_bulk_reader_reads_as_the_row_parser(
-    data: tuple[str, ColumnMap | None], batch: int, store_from: int
+    data: tuple[str, ColumnMap | None], batch: int, store_from: int, by_polars: bool
 ) -> None:
-    """Whatever the batches the data rows are read in, and whether the clean lines
-    are held in columns (``STORE_FROM``, books/line_store.py): the same as the row
-    parser."""
+    """Whatever the batches the data rows are read in, whether the clean lines
+    are held in columns (``STORE_FROM``, books/line_store.py), and whether a plain
+    file is read by polars (io/csv_columns.py): the same as the row parser."""
     text, column_map = data
     import tempfile
 
     with tempfile.TemporaryDirectory() as tmp, pytest.MonkeyPatch.context() as mp:
         mp.setattr(csv_files, "BULK_BATCH", batch)
         mp.setattr(csv_files, "STORE_FROM", store_from)
+        if not by_polars:
+            mp.setattr(csv_files, "read_columns", lambda *_: None)
         path = Path(tmp) / "ledger.csv"
         path.write_text(text, encoding="utf-8")
         assert_same_read(path, column_map)

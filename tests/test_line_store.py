@@ -48,12 +48,18 @@ def _columns(c: PoolColumns) -> list[object]:
 
 
 def _both(agreement: Agreement, rows: list[list[str]]) -> tuple[Ledger, Ledger]:
-    """The file read in bulk (lines stored) and by the row parser (every entry made)."""
+    """The file read in bulk (lines stored, by polars where the file is plain: the
+    same as read by the csv module) and by the row parser (every entry made)."""
     with tempfile.TemporaryDirectory() as tmp, patch.object(csv_files_module, "STORE_FROM", 0):
         path = write_csv(Path(tmp) / "ledger.csv", rows)
         stored, issues = read_ledger_csv(agreement, path)
+        with patch.object(csv_files_module, "read_columns", lambda *_: None):
+            by_csv, csv_issues = read_ledger_csv(agreement, path)
         made, made_issues = _read_ledger_csv(agreement, path, bulk=False)
     assert issues == made_issues
+    assert csv_issues == made_issues
+    assert by_csv is not None
+    assert by_csv.entries == made.entries if made is not None else True
     assert stored is not None
     assert made is not None
     assert made._held()[1] is None

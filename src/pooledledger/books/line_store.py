@@ -122,8 +122,11 @@ class Block:
 
     ``base`` is the dictionary every entry of the block starts from (defaults and
     fixed values; its keys shared); ``names`` the fields each line gives, and
-    ``columns`` their values, one tuple per name, one value per line; ``given``
-    the shared set of field names the model records as given.
+    ``columns`` their values, one sequence per name, one value per line; ``given``
+    the shared set of field names the model records as given.  With ``series``,
+    each column is a polars ``Series`` (the columnar CSV reader,
+    :mod:`pooledledger.io.csv_columns`), read as Python values only when entries
+    are made.
     """
 
     model: type[Expenditure] | type[Income]
@@ -134,9 +137,16 @@ class Block:
     #: the places in ``names`` of the amounts kept as pence: each made a ``Money``
     #: (:func:`money_of`) with its entry (a value read otherwise is kept as it is)
     money: tuple[int, ...] = ()
+    #: the columns are polars ``Series`` (of the types of :data:`FRAME_FIELDS`)
+    series: bool = False
 
     def __len__(self) -> int:
         return len(self.columns[0]) if self.columns else 0
+
+    def _list(self, k: int) -> Sequence[Any]:
+        """Column ``k`` as Python values (amounts as pence)."""
+        column = self.columns[k]
+        return column.to_list() if self.series else column  # type: ignore[attr-defined]
 
     def values(self, name: str) -> Sequence[Any]:
         """The field ``name`` of every line of the block (the pence of an amount too,
@@ -144,31 +154,47 @@ class Block:
         if name in self.names:
             k = self.names.index(name)
             if k in self.money:
-                return [_money(v) for v in self.columns[k]]
-            return self.columns[k]
+                return [_money(v) for v in self._list(k)]
+            return self._list(k)
         if name in self.base:
             return tuple(repeat(self.base[name], len(self)))
         return [to_pence(v) for v in self.values(_AMOUNT_OF[name])]
 
+    def series_of(self, name: str) -> Any:
+        """The polars column of field ``name`` (an amount's in pence), or None if the
+        block's columns are not polars columns or the field is not given here."""
+        if not self.series or name not in self.names:
+            return None
+        return self.columns[self.names.index(name)]
+
     def entry(self, k: int) -> Entry:
         """The entry of line ``k``, as the reader makes it."""
-        row = [c[k] for c in self.columns]
+        return self.entries_of([k])[0]
+
+    def entries_of(self, ks: Sequence[int]) -> list[Entry]:
+        """The entries of lines ``ks`` (made now, not kept), as the reader makes them."""
+        if self.series:
+            columns: list[Sequence[Any]] = [c.gather(ks).to_list() for c in self.columns]  # type: ignore[attr-defined]
+        else:
+            columns = [[c[k] for k in ks] for c in self.columns]
         for m in self.money:
-            row[m] = _money(row[m])
-        full = self.base.copy()
-        full.update(zip(self.names, row, strict=True))
-        return self._made(full)
+            columns[m] = [_money(v) for v in columns[m]]
+        return self._rows(columns)
 
     def entries(self, seen: dict[int, Money] | None = None) -> list[Entry]:
         """Every line's entry, in order; an amount that recurs (in ``seen``, which
         this fills) gives one ``Money``, never changed, as the reader gives (memory)."""
+        shared = SharedMoney(seen if seen is not None else {})
+        columns = [
+            list(map(shared, self._list(k))) if k in self.money else self._list(k)
+            for k in range(len(self.columns))
+        ]
+        return self._rows(columns)
+
+    def _rows(self, columns: Sequence[Sequence[Any]]) -> list[Entry]:
         base, names = self.base, self.names
         out: list[Entry] = []
         add, made = out.append, self._made
-        shared = SharedMoney(seen if seen is not None else {})
-        columns = [
-            list(map(shared, c)) if k in self.money else c for k, c in enumerate(self.columns)
-        ]
         for row in zip(*columns, strict=True):
             full = base.copy()
             full.update(zip(names, row, strict=True))
@@ -231,22 +257,47 @@ class LineStore:
         self, places: Iterable[int], *, keep: bool = True
     ) -> Iterator[tuple[int, Entry]]:
         """The entries of the lines at ``places`` (in increasing order), each with its
-        place; ``keep=False`` makes those not made before without keeping them."""
+        place; ``keep=False`` makes those not made before without keeping them.
+        The lines of one block are made together."""
         made = self.made
         blocks = iter(self.blocks)
         block: Block | None = None
         start = end = 0
+        wanted: list[int] = []  # places in ``block`` not made before
+        ready: list[tuple[int, Entry | None]] = []  # places in ``block``, in order
         for i in places:
-            found = made.get(i)
-            if found is None:
+            if i >= end:
+                yield from self._flush(block, start, wanted, ready, keep)
                 while i >= end:
                     block = next(blocks)
                     start, end = end, end + len(block)
-                assert block is not None
-                found = block.entry(i - start)
-                if keep:
-                    made[i] = found
-            yield i, found
+            found = made.get(i)
+            if found is None:
+                wanted.append(i)
+            ready.append((i, found))
+        yield from self._flush(block, start, wanted, ready, keep)
+
+    def _flush(
+        self,
+        block: Block | None,
+        start: int,
+        wanted: list[int],
+        ready: list[tuple[int, Entry | None]],
+        keep: bool,
+    ) -> Iterator[tuple[int, Entry]]:
+        """The entries of ``ready`` (the places ``wanted`` made now); both emptied."""
+        if not ready:
+            return
+        new: dict[int, Entry] = {}
+        if wanted:
+            assert block is not None
+            new = dict(zip(wanted, block.entries_of([i - start for i in wanted]), strict=True))
+            if keep:
+                self.made.update(new)
+        out = [(i, e if e is not None else new[i]) for i, e in ready]
+        wanted.clear()
+        ready.clear()
+        yield from out
 
     def column(self, name: str) -> list[Any]:
         """The column ``name`` of :data:`FRAME_FIELDS` as a list, one value per line
@@ -300,6 +351,10 @@ def _block_frame(pl: Any, b: Block | None) -> Any:
         if name in _NOT_IN_FRAME:
             continue
         source = of_spending if spending else of_income
+        held = b.series_of(source) if b is not None and source is not None else None
+        if held is not None:  # a polars column already (amounts in pence)
+            data[name] = held.alias(name).cast(getattr(pl, dtype))
+            continue
         if b is None:
             values: Sequence[Any] = ()
         elif source is None:

@@ -173,6 +173,23 @@ def _texts(value: Callable[[str], object], cells: Sequence[str]) -> _Values:
 # -- rows --------------------------------------------------------------------------
 
 
+def entry_kind(parser: RowParser, cell: str) -> str | None:
+    """The kind an entry cell gives, as ``RowParser._entry_kind``; None if not clean."""
+    raw = cell.strip()
+    if not raw:
+        return None
+    codes = parser.value_maps.get("entry")
+    if codes is not None:
+        mapped = codes.get(raw.casefold())
+        if mapped is not None and mapped.lower() == SKIP:
+            return None  # the row parser notes the skipped row
+        raw = mapped if mapped is not None else raw
+    try:
+        return str(parser.cell_parser.parse("entry", raw))
+    except CellError:
+        return None
+
+
 class _Bulk:
     """One file's data rows, read column by column."""
 
@@ -233,20 +250,7 @@ class _Bulk:
         return out
 
     def _entry_kind(self, cell: str) -> str | None:
-        """The kind an entry cell gives, as ``RowParser._entry_kind``; None if not clean."""
-        raw = cell.strip()
-        if not raw:
-            return None
-        codes = self.parser.value_maps.get("entry")
-        if codes is not None:
-            mapped = codes.get(raw.casefold())
-            if mapped is not None and mapped.lower() == SKIP:
-                return None  # the row parser notes the skipped row
-            raw = mapped if mapped is not None else raw
-        try:
-            return str(self.parser.cell_parser.parse("entry", raw))
-        except CellError:
-            return None
+        return entry_kind(self.parser, cell)
 
     def check_blank_columns(self) -> None:
         """Rows with a value in a column with no header name (``PL-CSV-009``)."""
@@ -312,8 +316,8 @@ class _Bulk:
         """No row for the row parser, and the ids of the clean rows distinct and new."""
         if self.fixed_id or any(compress(self.slow, self.nonblank)):
             return False
-        ids = self.clean_ids
-        return len(set(ids)) == len(ids) and self.parser.where.keys().isdisjoint(ids)
+        ids: list[Any] = self.clean_ids
+        return len(set(ids)) == len(ids) and self.parser.where.isdisjoint(ids)
 
     def keep_all(self, progress: Callable[[int], None] | None, done: int = 0) -> int:
         """Add the rows in line order: entries kept, other rows parsed by the row parser.
@@ -351,7 +355,7 @@ class _Bulk:
         ids = [stored[i] if e is STORED else e.id for i, e in zip(run, entries, strict=True)]  # type: ignore[union-attr]
         known = parser.where
         # a stored batch's ids are known to be distinct and new (``_storable``)
-        if not self.row_ids and (len(set(ids)) < len(ids) or not known.keys().isdisjoint(ids)):
+        if not self.row_ids and (len(set(ids)) < len(ids) or not known.isdisjoint(ids)):
             for e, line in zip(entries, at, strict=True):
                 parser.keep(t, e, line)  # type: ignore[arg-type]
         else:
@@ -449,40 +453,74 @@ def _build(
         return
     if store is not None and kind not in _STORED_KINDS:
         store = None
-    model = KINDS[kind][0]
-    template = entry_template(kind)
-    template.update(fixed)
     for mask, js in _groups(fields, clean).items():
         gather = _gatherer(js)
         names = [name for bit, name in enumerate(fields) if not mask >> bit & 1]
-        given = fields_set({*names, *fixed})  # one shared set (memory)
         keep = store is not None and row_ids is not None
         money = [k for k, n in enumerate(names) if isinstance(fields[n].values, _MoneyColumn)]
         columns: list[Sequence[Any]] = [
             fields[n].values.cells(js) if keep and k in money else gather(fields[n].values)  # type: ignore[attr-defined]
             for k, n in enumerate(names)
         ]
-        base = dict(template)
-        for cached, field in _PENCE_OF.get(kind, ()):
-            pence = fields[field].pence if field in given and field in fields else None
-            if pence is not None:
-                names.append(cached)
-                columns.append(gather(pence))
-                base[cached] = None  # its place in the shared keys (filled in below)
-            elif base.get(field) is not None:
-                base[cached] = to_pence(base[field])  # a default or fixed amount
-        base = _shared_keys(base)
-        money = money if keep else []  # gathered as Money when the entries are made now
-        block = Block(model, base, tuple(names), tuple(columns), given, tuple(money))  # type: ignore[arg-type]
+        given = {*names, *fixed}
+        pence = {
+            f: gather(fields[f].pence)  # type: ignore[arg-type]
+            for _, f in _PENCE_OF.get(kind, ())
+            if f in given and f in fields and fields[f].pence is not None
+        }
+        # gathered as Money when the entries are made now
+        block = make_block(kind, names, columns, fixed, pence, money if keep else [])
         if store is not None and row_ids is not None:
             store.add(block)
-            ids = columns[names.index("id")] if "id" in names else repeat(base["id"])
+            ids = columns[names.index("id")] if "id" in names else repeat(block.base["id"])
             for j, entry_id in zip(js, ids, strict=False):
                 entries[idx[j]] = STORED
                 row_ids[idx[j]] = entry_id
             continue
         for j, entry in zip(js, block.entries(), strict=True):  # as Block makes them
             entries[idx[j]] = entry
+
+
+def make_block(
+    kind: str,
+    names: Sequence[str],
+    columns: Sequence[Any],
+    fixed: dict[str, object],
+    pence: dict[str, Any],
+    money: Sequence[int],
+    *,
+    series: bool = False,
+) -> Block:
+    """The :class:`~pooledledger.books.line_store.Block` of lines of ``kind`` giving
+    the fields ``names`` (``columns``, one per name) and the ``fixed`` values.
+
+    ``pence`` holds the pence column of each amount given (``net``, ``vat``,
+    ``amount``): kept as the entry's cached ``net_pence``, ``vat_pence`` or
+    ``pence``; an amount fixed or defaulted gets its pence in the block's base.
+    ``money`` are the places in ``names`` of the amounts held as pence.
+    """
+    template = entry_template(kind)
+    template.update(fixed)
+    given = fields_set({*names, *fixed})  # one shared set (memory)
+    names, columns, base = list(names), list(columns), dict(template)
+    for cached, field in _PENCE_OF.get(kind, ()):
+        column = pence.get(field)
+        if column is not None:
+            names.append(cached)
+            columns.append(column)
+            base[cached] = None  # its place in the shared keys (filled in per line)
+        elif base.get(field) is not None:
+            base[cached] = to_pence(base[field])  # a default or fixed amount
+    model = KINDS[kind][0]
+    return Block(
+        model,  # type: ignore[arg-type]
+        _shared_keys(base),
+        tuple(names),
+        tuple(columns),
+        given,
+        tuple(money),
+        series,
+    )
 
 
 def add_bulk(

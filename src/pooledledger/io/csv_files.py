@@ -58,6 +58,7 @@ from pooledledger.io.agreement_files import MAX_PENCE
 from pooledledger.io.bulk_rows import add_bulk, bulk_ready
 from pooledledger.io.cell_values import parse_amount_cell, parse_pounds
 from pooledledger.io.column_maps import AmountSides, ColumnMap, load_column_map
+from pooledledger.io.csv_columns import read_columns
 from pooledledger.io.ledger_fields import ENTRY_FIELDS, MAIN_AMOUNT, MAX_CELL_CHARS, SKIP
 from pooledledger.io.row_parser import PROGRESS_EVERY, LedgerChecks, RowParser
 from pooledledger.model.agreement import Agreement
@@ -253,9 +254,18 @@ def _read_csv_text(
         return None, parser.issues
     if bulk and bulk_ready(parser.column_map):
         progress = _onward(progress)
+        done: int | None = None
         if text.count("\n", 0, _STORE_SCAN) >= STORE_FROM or len(text) > _STORE_SCAN:
             parser.store = LineStore()  # clean lines in columns, made when asked for
-        done = _read_records(parser, file, text, progress)
+            done = read_columns(parser, file, text)  # a plain file, read by polars
+            if done is None:  # not plain: read as below, from the start
+                parser = RowParser(column_map)
+                parser.store = LineStore()
+            elif progress is not None:
+                for n in (*range(PROGRESS_EVERY, done + 1, PROGRESS_EVERY), done):
+                    progress(n)
+        if done is None:
+            done = _read_records(parser, file, text, progress)
         if done is not None:
             if parser.table is None:
                 return None, parser.issues

@@ -12,7 +12,9 @@ found later by the ledger checks.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping, MutableMapping
+from itertools import repeat
+from typing import Any
 
 from pooledledger.core.errors import Issue, Location, Severity
 
@@ -126,3 +128,77 @@ def locate(issue: Issue, where: Mapping[str, tuple[str, int]]) -> Issue:
     return issue.model_copy(
         update={"location": issue.location.model_copy(update={"file": place[0], "row": place[1]})}
     )
+
+
+#: Look-ups of held lines answered by a search before an index of them is made.
+_SEARCHES = 64
+
+
+class Places(MutableMapping[str, tuple[str, int]]):
+    """Where each entry read was: id -> (file, line).
+
+    The lines a columnar reader keeps (:mod:`pooledledger.io.csv_columns`) are held
+    as two polars columns, ids and lines, not as a million tuples: a look-up of one
+    of them searches the column (a few issues name such lines), and a dict of them is
+    made only once many look-ups have been asked for (docs/benchmarks.md).
+    """
+
+    def __init__(self) -> None:
+        self._known: dict[str, tuple[str, int]] = {}
+        self._held: list[tuple[str, Any, Any]] = []  # (file, ids, lines): polars Series
+        self._index: dict[str, tuple[str, int]] | None = None
+        self._searches = 0
+
+    def hold(self, file: str, ids: Any, lines: Any) -> None:
+        """Note the lines of ``ids`` (a polars String Series) at ``lines`` (Int64)."""
+        self._held.append((file, ids, lines))
+        self._index = None
+
+    def __getitem__(self, key: str) -> tuple[str, int]:
+        found = self._known.get(key)
+        if found is not None or not self._held:
+            if found is None:
+                raise KeyError(key)
+            return found
+        if self._index is None and self._searches >= _SEARCHES:
+            self._index = {}
+            for file, ids, lines in self._held:
+                places = zip(repeat(file), lines.to_list())
+                self._index.update(zip(ids.to_list(), places, strict=True))
+        if self._index is not None:
+            return self._index[key]
+        self._searches += 1
+        for file, ids, lines in self._held:
+            hits = (ids == key).arg_true()
+            if len(hits):
+                return file, int(lines[hits[0]])
+        raise KeyError(key)
+
+    def __setitem__(self, key: str, value: tuple[str, int]) -> None:
+        self._known[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self._known[key]
+
+    def __iter__(self) -> Iterator[str]:
+        yield from self._known
+        for _, ids, _ in self._held:
+            yield from ids
+
+    def __len__(self) -> int:
+        return len(self._known) + sum(len(ids) for _, ids, _ in self._held)
+
+    def update_new(self, pairs: Iterable[tuple[str, tuple[str, int]]]) -> None:
+        """Add ``pairs`` (each id not yet here), as ``dict.update``."""
+        self._known.update(pairs)
+
+    def isdisjoint(self, ids: Collection[str]) -> bool:
+        """True if none of ``ids`` is here."""
+        if not self._known.keys().isdisjoint(ids):
+            return False
+        if not self._held or not ids:
+            return True
+        import polars as pl
+
+        wanted = pl.Series(list(ids), dtype=pl.String)
+        return not any(wanted.is_in(held).any() for _, held, _ in self._held)

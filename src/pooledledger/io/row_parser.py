@@ -54,7 +54,7 @@ from pooledledger.io.ledger_fields import (
     construct_entry,
 )
 from pooledledger.io.ledger_header import Table, read_header
-from pooledledger.io.row_issues import IssueLog, RowNotes, locate, sorted_issues
+from pooledledger.io.row_issues import IssueLog, Places, RowNotes, locate, sorted_issues
 from pooledledger.model.agreement import Agreement
 from pooledledger.model.entries import Entry, Reversal
 from pooledledger.yearend.checks import check_ledger
@@ -111,7 +111,7 @@ class RowParser:
         #: the expenditure and income lines read in bulk and not made into entries
         #: (:mod:`pooledledger.io.bulk_rows`); None once they are made (:meth:`unstore`)
         self.store: LineStore | None = None
-        self.where: dict[str, tuple[str, int]] = {}  # id -> (file, line)
+        self.where = Places()  # id -> (file, line)
         self._by_id: dict[str, Entry] = {}
         self._reversals: list[ReversalAt] = []
         self._cells = CellParser(self.column_map.date_format)
@@ -512,7 +512,7 @@ class RowParser:
     def keep_new(self, t: Table, ids: list[str], entries: list[Entry], lines: list[int]) -> None:
         """:meth:`keep` for entries in line order whose ids are new and distinct (a
         line kept in :attr:`store` is given as ``STORED``: only its id is noted)."""
-        self.where.update(zip(ids, zip(repeat(t.file), lines), strict=True))
+        self.where.update_new(zip(ids, zip(repeat(t.file), lines), strict=True))
         if self.store is not None and any(e is STORED for e in entries):
             kept = [k for k in zip(ids, entries, lines, strict=True) if k[1] is not STORED]
             ids, entries, lines = [k[0] for k in kept], [k[1] for k in kept], [k[2] for k in kept]
