@@ -107,6 +107,8 @@ def _records(data: bytes, width: int) -> polars.DataFrame | None:
     ``i + 2``; ``None`` unless every line is one plain record ``width`` cells wide."""
     import polars as pl
 
+    if not data.strip(b"\r\n"):
+        return None  # no data row: nothing to gain
     lines = pl.read_csv(
         data,
         has_header=False,
@@ -180,14 +182,16 @@ class _Columns:
         for block in blocks:
             store.add(block)
         kept = frame.select(self.col(t.index["id"]), "at").filter(stored)
-        parser.where.hold(self.file, kept.to_series(0), kept["at"].cast(pl.Int64) + 2)
-        del kept
         rest = frame.filter(~stored)
-        if len(rest):
+        n = len(frame)
+        del frame, rows
+        self.frame = kept  # the cells let go (memory)
+        if len(rest):  # ids known apart from the kept lines' (checked above)
             cells = [[c if c is not None else "" for c in r] for r in rest.drop("at").rows()]
             add_bulk(parser, [cells], (rest["at"] + 2).to_list())
-        parser.last_line = len(frame) + 1
-        return len(frame)
+        parser.where.hold(self.file, kept.to_series(0), kept["at"].cast(pl.Int64) + 2)
+        parser.last_line = n + 1
+        return n
 
     def _ids_ok(self, ids: polars.Series) -> bool:
         return bool(ids.str.contains(_ID).all()) and _longest(ids) <= MAX_CELL_CHARS
@@ -332,11 +336,11 @@ def _pence(cells: polars.Series) -> polars.Series | None:
     given = cells.drop_nulls()
     if len(given) and not given.str.contains(_AMOUNT).all():
         return None
-    digits = cells.str.replace_all(r"[^0-9.]", "")
-    whole = digits.str.extract(r"^(\d*)", 1)
+    parts = cells.str.replace_all(r"[^0-9.]", "").str.split_exact(".", 1).struct
+    whole, frac = parts.field("field_0"), parts.field("field_1")
     if _longest(whole.drop_nulls()) > 13:
         return None  # beyond what the bulk reader reads itself (PL-CSV-036 there)
-    frac = digits.str.extract(r"\.(\d+)$", 1).str.pad_end(2, "0").cast(pl.Int64).fill_null(0)
-    pence = whole.cast(pl.Int64) * 100 + frac
+    cents = frac.str.pad_end(2, "0").cast(pl.Int64).fill_null(0)
+    pence = whole.cast(pl.Int64) * 100 + cents
     negative = cells.str.starts_with("-") | cells.str.starts_with("(")
     return pl.select(pl.when(negative).then(-pence).otherwise(pence)).to_series()
