@@ -18,13 +18,19 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import fields
-from operator import itemgetter
 from typing import Any
 
 from pooledledger.books.entry_order import KIND_RANK
 from pooledledger.books.line_store import LineStore
 from pooledledger.books.lines import _VatSplits
-from pooledledger.books.pool_columns import INCOME, SPENDING, PoolColumns, _reversal
+from pooledledger.books.pool_columns import (
+    _FRAME,
+    _LIMIT,
+    INCOME,
+    SPENDING,
+    PoolColumns,
+    _reversal,
+)
 from pooledledger.model.agreement import Agreement, VatModel
 from pooledledger.model.entries import Entry, Expenditure, Reversal
 from pooledledger.model.partners import PartnerId
@@ -44,52 +50,111 @@ def stored_pool_columns(
     vat_shares: Callable[[Expenditure], Any],
 ) -> PoolColumns:
     """The pool columns of the store's lines and the reversals among ``made`` (the
-    ledger's other entries, none of them an expenditure or income line)."""
+    ledger's other entries, none of them an expenditure or income line).
+
+    The lines are put in canonical order by polars; the lists are made from the
+    ordered frame only when read (:class:`_Ordered`): the close reads the frame."""
     import polars as pl
 
     frame = store.frame
-    n = len(frame)
-    spending = (frame["kind"] == _EXPENDITURE).to_list()
-    amounts = store.column("pence")
+    spending = frame["kind"] == _EXPENDITURE
+    amounts = frame["pence"].to_list()
     lead = agreement.vat_model is VatModel.LEAD_PARTNER_REGIME
     recovered, bodies, lost = _vat(pl, store, _VatSplits(vat_shares), amounts, lead)
-    largest = max(
-        max(map(abs, amounts), default=0),
-        max(map(abs, recovered), default=0),
-        max(map(abs, lost), default=0),
-    )
     host = agreement.host
-    raw = PoolColumns(  # the lines in the store's order, then the reversals' lines
-        ids=store.column("id"),
-        schemes=store.column("scheme"),
-        dates=store.column("date"),
-        expenditure=spending,
-        amounts=amounts,
-        recovered=recovered,
-        reverses=[None] * n,
-        paid_by=[None if p == host else p for p in store.column("paid_by")],
-        bodies=bodies,
-        source=[SPENDING if s else INCOME for s in spending],
-        procurer=store.column("procuring_partner"),
-        category=store.column("category"),
-        unauthorised=store.column("unauthorised"),
-        capital=store.column("capital"),
-        income_source=store.column("source"),
-        irrecoverable=lost,
+    text = pl.String
+    lines = pl.DataFrame(  # the store's lines, in its order: the fields of PoolColumns
+        {
+            "ids": frame["id"],
+            "schemes": frame["scheme"].cast(text),
+            "dates": frame["date"],
+            "expenditure": spending,
+            "amounts": pl.Series(amounts, dtype=pl.Int64),
+            "recovered": pl.Series(recovered, dtype=pl.Int64),
+            "reverses": pl.repeat(None, len(frame), dtype=text, eager=True),
+            "paid_by": frame.select(
+                pl.when(pl.col("paid_by").cast(text) != host).then(pl.col("paid_by").cast(text))
+            ).to_series(),
+            "source": spending.cast(pl.Int8).replace_strict(
+                [1, 0], [SPENDING, INCOME], return_dtype=pl.Int8
+            ),
+            "procurer": frame["procuring_partner"].cast(text),
+            "category": frame["category"].cast(text),
+            "unauthorised": frame["unauthorised"],
+            "capital": frame["capital"],
+            "income_source": pl.Series(store.column("source"), dtype=text),
+            "irrecoverable": pl.Series(lost, dtype=pl.Int64),
+        }
     )
-    order = _with_reversals(store, [e for e in made if isinstance(e, Reversal)], raw)
-    c = PoolColumns(largest=largest)
-    gather = itemgetter(*order) if len(order) > 1 else lambda values: [values[i] for i in order]
-    for name in _LISTS:
-        values = getattr(raw, name)
-        setattr(raw, name, [])  # each list let go once gathered (memory)
-        getattr(c, name).extend(gather(values))
-        del values
-    return c
+    del amounts, recovered, lost
+    reversals = [e for e in made if isinstance(e, Reversal)]
+    order, extra = _with_reversals(store, reversals, lines, bodies)
+    if len(extra):
+        lines = pl.concat([lines, _frame_of(pl, extra)], how="vertical")
+        bodies += extra.bodies
+    ordered = lines.select(pl.all().gather(order))
+    del lines
+    figures = ordered.select(pl.col("amounts", "recovered", "irrecoverable").abs().max())
+    largest = max((v or 0 for v in figures.row(0)), default=0)
+    at = order.to_list()
+    return _Ordered(ordered, [bodies[i] for i in at], largest)
 
 
 #: The list fields of :class:`PoolColumns`.
 _LISTS = tuple(f.name for f in fields(PoolColumns) if f.name != "largest")
+#: The polars type of each list field held in a frame (all but ``bodies``).
+_TYPES = {
+    "ids": "String",
+    "schemes": "String",
+    "dates": "Date",
+    "expenditure": "Boolean",
+    "amounts": "Int64",
+    "recovered": "Int64",
+    "reverses": "String",
+    "paid_by": "String",
+    "source": "Int8",
+    "procurer": "String",
+    "category": "String",
+    "unauthorised": "Boolean",
+    "capital": "Boolean",
+    "income_source": "String",
+    "irrecoverable": "Int64",
+}
+
+
+def _frame_of(pl: Any, c: PoolColumns) -> Any:
+    """The list fields of ``c`` (``bodies`` apart) as a frame of :data:`_TYPES`."""
+    return pl.DataFrame(
+        {name: pl.Series(getattr(c, name), dtype=getattr(pl, t)) for name, t in _TYPES.items()}
+    )
+
+
+class _Ordered(PoolColumns):
+    """Pool columns held as a polars frame in canonical order: each list made from
+    the frame when first read, the frame the sums read made from it directly."""
+
+    def __init__(self, ordered: Any, bodies: list[Bodies], largest: int) -> None:
+        # the dataclass fields are not set here: each is made when first read
+        self.__dict__["_ordered"] = ordered
+        self.__dict__["bodies"] = bodies
+        self.__dict__["largest"] = largest
+        self.__dict__["frame"] = ordered.select(
+            [ordered[field].alias(name) for name, field, _ in _FRAME]
+        )
+
+    def __getattr__(self, name: str) -> Any:
+        if name in _TYPES:
+            values = self.__dict__["_ordered"][name].to_list()
+            self.__dict__[name] = values
+            return values
+        raise AttributeError(name)
+
+    def __len__(self) -> int:
+        return len(self.bodies)
+
+    @property
+    def fits(self) -> bool:
+        return self.largest * max(len(self), 1) < _LIMIT
 
 
 def _vat(
@@ -172,32 +237,52 @@ def _taxed_lead_partner(
                 lost[i] = vat - rec
 
 
-def _with_reversals(store: LineStore, reversals: list[Reversal], raw: PoolColumns) -> list[int]:
-    """Add the lines of ``reversals`` to ``raw`` (after the store's lines); the places
-    in ``raw`` of every line, in canonical order.
+def _with_reversals(
+    store: LineStore, reversals: list[Reversal], lines: Any, bodies: list[Bodies]
+) -> tuple[Any, PoolColumns]:
+    """The lines of ``reversals`` (a :class:`PoolColumns` of their own, numbered on
+    after the store's ``lines``), and the places of every line in canonical order.
 
     As in the walk, a reversal makes a line only if the line it reverses comes before
-    it: that line negated (:func:`~pooledledger.books.pool_columns._reversal`)."""
+    it: that line negated (:func:`~pooledledger.books.pool_columns._reversal`), made
+    here from the lines reversed (taken from ``lines`` and ``bodies``) and the
+    reversals' own lines before it."""
     import polars as pl
 
     n = len(store)
     order = store.canonical([(e.date, _REVERSAL, e.id) for e in reversals])
     if not reversals:
-        return list(order.to_list())
+        return order, PoolColumns()
     place = order.arg_sort().to_list()  # each line's place in canonical order
     named = sorted({e.reverses for e in reversals})
     hits = store.frame.select(pl.col("id").is_in(named).arg_true()).to_series().to_list()
-    row_of = {raw.ids[i]: i for i in hits}
-    new = [*range(n), *([-1] * len(reversals))]  # where each line ends up in ``raw``
-    line_of: dict[str, int] = {}  # the reversals' lines so far, by id
+    # the lines reversed, then the reversals' lines as they are made (``_reversal``)
+    mine = _columns_of(lines.select(pl.all().gather(hits)), [bodies[i] for i in hits])
+    first = len(hits)
+    row_of = {mine.ids[k]: k for k in range(first)}
+    new = [*range(n), *([-1] * len(reversals))]  # where each line ends up
+    line_of: dict[str, int] = {}  # the reversals' lines so far (places in ``mine``), by id
     for i in order.filter(order >= n).to_list():  # the reversals, in canonical order
         e = reversals[i - n]
         o = line_of.get(e.reverses)
         if o is None:
-            o = row_of.get(e.reverses)
-            if o is None or place[o] > place[i]:
+            k = row_of.get(e.reverses)
+            if k is None or place[hits[k]] > place[i]:
                 continue  # the line it reverses is not before it: no line
-        new[i] = line_of[e.id] = len(raw.ids)
-        _reversal(raw, e, o)
+            o = k
+        new[i] = n + len(mine.ids) - first
+        line_of[e.id] = len(mine.ids)
+        _reversal(mine, e, o)
     gathered = pl.Series(new, dtype=pl.Int64).gather(order)
-    return list(gathered.filter(gathered >= 0).to_list())
+    extra = PoolColumns()
+    for name in _LISTS:
+        setattr(extra, name, getattr(mine, name)[first:])
+    return gathered.filter(gathered >= 0), extra
+
+
+def _columns_of(frame: Any, bodies: list[Bodies]) -> PoolColumns:
+    """A :class:`PoolColumns` of the lines in ``frame`` (its list fields) and ``bodies``."""
+    c = PoolColumns(bodies=bodies)
+    for name in _TYPES:
+        setattr(c, name, frame[name].to_list())
+    return c
