@@ -20,6 +20,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import pooledledger.io.csv_columns as csv_columns
 import pooledledger.io.csv_files as csv_files
 from pooledledger.books.line_store import Block
 from pooledledger.io.agreement_files import load_agreement
@@ -116,9 +117,16 @@ def _same_as_row_parser(agreement: Agreement, path: Path) -> None:
             assert a.model_fields_set == b.model_fields_set
 
 
+@pytest.mark.parametrize("chunk", [1, 200, csv_columns.CHUNK_CHARS])
 def test_a_plain_file_is_read_by_polars(
-    tmp_path: Path, bcf: Agreement, spy: list[int | None]
+    tmp_path: Path,
+    bcf: Agreement,
+    spy: list[int | None],
+    chunk: int,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    """Read whole or in parts (a part a line, a few lines, the whole file)."""
+    monkeypatch.setattr(csv_columns, "CHUNK_CHARS", chunk)
     rows = _plain_rows()
     for end, bom in (("\r\n", False), ("\n", True)):
         path = tmp_path / "plain.csv"
@@ -167,10 +175,17 @@ NOT_PLAIN: dict[str, Callable[[list[list[str]]], str]] = {
 }
 
 
+@pytest.mark.parametrize("chunk", [200, csv_columns.CHUNK_CHARS])
 @pytest.mark.parametrize("case", sorted(NOT_PLAIN))
 def test_a_file_not_plain_is_read_as_before(
-    tmp_path: Path, bcf: Agreement, spy: list[int | None], case: str
+    tmp_path: Path,
+    bcf: Agreement,
+    spy: list[int | None],
+    case: str,
+    chunk: int,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    monkeypatch.setattr(csv_columns, "CHUNK_CHARS", chunk)
     path = tmp_path / "ledger.csv"
     path.write_bytes(NOT_PLAIN[case](_plain_rows()).encode())
     _same_as_row_parser(bcf, path)

@@ -31,9 +31,12 @@ parser reports it.  Plain cells:
 from __future__ import annotations
 
 import csv
+from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from pooledledger.books.line_store import Block
 from pooledledger.io.bulk_amounts import _BAD, _EMPTY
 from pooledledger.io.bulk_rows import _Cells, add_bulk, entry_kind, make_block
 from pooledledger.io.ledger_fields import (
@@ -94,12 +97,73 @@ def read_columns(parser: RowParser, file: str, text: str) -> int | None:
     t = parser.table
     if t is None or t.width != len(header):
         return None
-    data = text[end + 1 :].encode("utf-8", "surrogatepass")
-    frame = _records(data, t.width)
-    del data
-    if frame is None or not len(frame):
-        return None
-    return _Columns(parser, file, frame).read()
+    if "id" not in t.index or "id" in parser.value_maps:
+        return None  # one id for every row (a fixed value), or ids mapped
+    parts: list[_Part] = []
+    for start, stop in _chunks(text, end + 1):
+        frame = _records(text[start:stop].encode("utf-8", "surrogatepass"), t.width)
+        if frame is None:
+            return None
+        part = _Columns(parser, frame).read()
+        if part is None:
+            return None
+        parts.append(part)
+    return _keep(parser, file, parts) if parts else None
+
+
+#: Characters of text read at a time: a part's cells are let go before the next is
+#: read, so the whole file is never held as cells at once (memory).
+CHUNK_CHARS = 1 << 25
+
+
+def _chunks(text: str, start: int) -> Iterator[tuple[int, int]]:
+    """``(start, stop)`` of each part of ``text`` from ``start``: whole lines, each part
+    about :data:`CHUNK_CHARS` long."""
+    while start < len(text):
+        cut = text.find("\n", start + CHUNK_CHARS)
+        stop = len(text) if cut < 0 else cut + 1
+        yield start, stop
+        start = stop
+
+
+@dataclass
+class _Part:
+    """One part of a file, read: what is kept once every part is read."""
+
+    rows: int  # the part's data rows
+    ids: polars.Series  # every id cell given, for the check that ids are distinct
+    blocks: list[Block]  # the expenditure and income lines
+    kept: polars.DataFrame  # their ids and places in the part (``at``)
+    rest: list[list[str]]  # the other rows' cells
+    rest_at: list[int]  # their places in the part
+
+
+def _keep(parser: RowParser, file: str, parts: list[_Part]) -> int | None:
+    """Keep what the parts read (``None``, keeping nothing, if an id repeats): the
+    lines in the store, the other rows through the bulk reader, in line order."""
+    import polars as pl
+
+    if pl.concat([p.ids for p in parts]).is_duplicated().any():
+        return None  # reported by the reader as before (PL-CSV-024/025)
+    store = parser.store
+    assert store is not None
+    rest: list[list[str]] = []
+    rest_lines: list[int] = []
+    kept: list[polars.DataFrame] = []
+    done = 0
+    for part in parts:
+        for block in part.blocks:
+            store.add(block)
+        kept.append(part.kept.with_columns(pl.col("at").cast(pl.Int64) + (done + 2)))
+        rest += part.rest
+        rest_lines += [at + done + 2 for at in part.rest_at]
+        done += part.rows
+    if rest:  # their ids are apart from the kept lines' (checked above)
+        add_bulk(parser, [rest], rest_lines)
+    lines = pl.concat(kept)
+    parser.where.hold(file, lines.to_series(0), lines["at"])
+    parser.last_line = done + 1
+    return done
 
 
 def _records(data: bytes, width: int) -> polars.DataFrame | None:
@@ -146,8 +210,8 @@ def _records(data: bytes, width: int) -> polars.DataFrame | None:
 class _Columns:
     """One plain file's rows being read."""
 
-    def __init__(self, parser: RowParser, file: str, frame: polars.DataFrame) -> None:
-        self.parser, self.file, self.frame = parser, file, frame
+    def __init__(self, parser: RowParser, frame: polars.DataFrame) -> None:
+        self.parser, self.frame = parser, frame
         t = parser.table
         assert t is not None
         self.t = t
@@ -156,20 +220,16 @@ class _Columns:
     def col(self, pos: int) -> str:
         return f"c{pos}"
 
-    def read(self) -> int | None:
-        import polars as pl
-
-        parser, t, frame = self.parser, self.t, self.frame
-        if "id" not in t.index or "id" in parser.value_maps:
-            return None
+    def read(self) -> _Part | None:
+        """This part's lines in blocks and its other rows, or None if not plain."""
+        t, frame = self.t, self.frame
         ids = frame[self.col(t.index["id"])].drop_nulls()
-        if not self._ids_ok(ids) or ids.is_duplicated().any():
+        if not self._ids_ok(ids):
             return None
         kinds = self._kinds()
         if kinds is None:
             return None
-        blocks: list[Any] = []
-        stored = kinds.is_in(list(_STORED)).fill_null(False)
+        blocks: list[Block] = []
         for kind in _STORED:
             rows = frame.filter(kinds == kind)
             if len(rows):
@@ -177,21 +237,17 @@ class _Columns:
                 if made is None:
                     return None
                 blocks += made
-        store = parser.store
-        assert store is not None
-        for block in blocks:
-            store.add(block)
-        kept = frame.select(self.col(t.index["id"]), "at").filter(stored)
+            del rows
+        stored = kinds.is_in(list(_STORED)).fill_null(False)
         rest = frame.filter(~stored)
-        n = len(frame)
-        del frame, rows
-        self.frame = kept  # the cells let go (memory)
-        if len(rest):  # ids known apart from the kept lines' (checked above)
-            cells = [[c if c is not None else "" for c in r] for r in rest.drop("at").rows()]
-            add_bulk(parser, [cells], (rest["at"] + 2).to_list())
-        parser.where.hold(self.file, kept.to_series(0), kept["at"].cast(pl.Int64) + 2)
-        parser.last_line = n + 1
-        return n
+        return _Part(
+            len(frame),
+            ids,
+            blocks,
+            frame.select(self.col(t.index["id"]), "at").filter(stored),
+            [[c if c is not None else "" for c in r] for r in rest.drop("at").rows()],
+            rest["at"].to_list(),
+        )
 
     def _ids_ok(self, ids: polars.Series) -> bool:
         return bool(ids.str.contains(_ID).all()) and _longest(ids) <= MAX_CELL_CHARS
@@ -215,7 +271,7 @@ class _Columns:
             distinct, [entry_kind(parser, c) for c in distinct], return_dtype=pl.String
         )
 
-    def _blocks(self, kind: str, rows: polars.DataFrame) -> list[Any] | None:
+    def _blocks(self, kind: str, rows: polars.DataFrame) -> list[Block] | None:
         """The blocks of the lines of ``kind`` (all clean), or None."""
         parser, t = self.parser, self.t
         for pos in (*t.unused[kind], *t.blank_columns):
@@ -290,7 +346,7 @@ class _Columns:
 
     def _grouped(
         self, kind: str, fields: dict[str, polars.Series], fixed: dict[str, object]
-    ) -> list[Any]:
+    ) -> list[Block]:
         """One block per set of fields the lines leave empty (as the bulk reader)."""
         import polars as pl
 
