@@ -104,12 +104,16 @@ def _timed(what: str, run: Callable[[], T]) -> T:
 
 
 def _readers_agree(agreement: Agreement, path: Path, year: FinancialYear) -> Ledger:
-    """The bulk reader and the row parser alone read the same entries and issues."""
+    """The bulk reader (the columnar reader for a plain file, io/csv_columns.py) and
+    the row parser alone read the same entries and issues."""
     ledger, issues = _timed("bulk reader", lambda: _read_ledger_csv(agreement, path))
     rows, row_issues = _timed("row parser", lambda: _read_ledger_csv(agreement, path, bulk=False))
     assert ledger is not None, [str(i) for i in issues[:5]]
     assert rows is not None
     assert issues == row_issues, "the readers' issues differ"
+    store = ledger._held()[1]
+    polars_read = store is not None and all(b.series for b in store.blocks)
+    print(f"  the held lines were read by {'polars' if polars_read else 'the csv module'}")
     _store_agrees(ledger, rows, year)
     assert ledger.entries == rows.entries, "the readers' entries differ"
     print("reading: the same entries and issues as the row parser")
