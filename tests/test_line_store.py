@@ -30,6 +30,7 @@ from hypothesis import strategies as st
 import pooledledger.io.csv_files as csv_files_module
 from close_strategies import CloseCase, close_cases, two_year_cases
 from pooledledger.books.ledger import Ledger
+from pooledledger.books.ledger_columns import ledger_fields
 from pooledledger.books.line_store import Block
 from pooledledger.books.pool_columns import PoolColumns, make_pool_columns, pool_columns
 from pooledledger.core.periods import FinancialYear
@@ -74,6 +75,7 @@ def _same_before_made(stored: Ledger, made: Ledger) -> None:
     assert check_ledger(stored) == check_ledger(made)
     want = make_pool_columns(made.entries, made.agreement.host, made.vat_shares)
     assert _columns(pool_columns(stored)) == _columns(want)
+    assert ledger_fields(stored) == ledger_fields(made)  # the ledger table
     if store is not None:
         assert stored._held()[1] is store  # nothing above made the stored lines
     assert stored.entries == made.entries

@@ -180,7 +180,13 @@ _EXP = EntryKind.EXPENDITURE
 
 
 def ledger_fields(ledger: Ledger) -> dict[str, list[Cell]]:
-    """Every entry's row, as one list per :data:`LEDGER_FIELDS` name."""
+    """Every entry's row, as one list per :data:`LEDGER_FIELDS` name (a ledger's lines
+    held in columns read there, :mod:`pooledledger.books.ledger_held`)."""
+    from pooledledger.books.ledger_held import held_fields
+
+    held = held_fields(ledger, LEDGER_FIELDS)
+    if held is not None:
+        return held
     t, entries = _Context(ledger), ledger.entries
     n = len(entries)
     columns: list[list[Cell]] = [[None] * n for _ in LEDGER_FIELDS]

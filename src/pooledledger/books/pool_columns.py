@@ -161,7 +161,15 @@ class PoolColumns:
         at: list[int] = []
         body: list[PartnerId] = []
         amount: list[int] = []
+        nil: dict[int, bool] = {}  # a tuple of bodies shared by many lines: looked at once
         for i, parts in enumerate(self.bodies):
+            empty = nil.get(id(parts))
+            if empty is None:
+                empty = not any(r for _, _, r in parts)
+                if len(nil) < 65_536:
+                    nil[id(parts)] = empty
+            if empty:
+                continue
             for b, _, r in parts:
                 if r:
                     at.append(i)

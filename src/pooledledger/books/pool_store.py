@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import fields
+from operator import itemgetter
 from typing import Any
 
 from pooledledger.books.entry_order import KIND_RANK
@@ -97,7 +98,9 @@ def stored_pool_columns(
     figures = ordered.select(pl.col("amounts", "recovered", "irrecoverable").abs().max())
     largest = max((v or 0 for v in figures.row(0)), default=0)
     at = order.to_list()
-    return _Ordered(ordered, [bodies[i] for i in at], largest)
+    return _Ordered(
+        ordered, list(itemgetter(*at)(bodies)) if len(at) > 1 else [bodies[i] for i in at], largest
+    )
 
 
 #: The list fields of :class:`PoolColumns`.
@@ -253,16 +256,19 @@ def _with_reversals(
     order = store.canonical([(e.date, _REVERSAL, e.id) for e in reversals])
     if not reversals:
         return order, PoolColumns()
-    place = order.arg_sort().to_list()  # each line's place in canonical order
+    places = order.arg_sort()  # each line's place in canonical order
     named = sorted({e.reverses for e in reversals})
     hits = store.frame.select(pl.col("id").is_in(named).arg_true()).to_series().to_list()
+    undoing = order.filter(order >= n)  # the reversals, in canonical order
+    place = dict(zip(hits, places.gather(hits).to_list(), strict=True))
+    place.update(zip(undoing.to_list(), places.gather(undoing).to_list(), strict=True))
     # the lines reversed, then the reversals' lines as they are made (``_reversal``)
     mine = _columns_of(lines.select(pl.all().gather(hits)), [bodies[i] for i in hits])
     first = len(hits)
     row_of = {mine.ids[k]: k for k in range(first)}
     new = [*range(n), *([-1] * len(reversals))]  # where each line ends up
     line_of: dict[str, int] = {}  # the reversals' lines so far (places in ``mine``), by id
-    for i in order.filter(order >= n).to_list():  # the reversals, in canonical order
+    for i in undoing.to_list():
         e = reversals[i - n]
         o = line_of.get(e.reverses)
         if o is None:

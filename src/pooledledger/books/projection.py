@@ -51,8 +51,10 @@ def ledger_without(base: Ledger, removed: Set[str], added: Sequence[Entry]) -> L
     """
     assert all(isinstance(e, Expenditure | Income) for e in added)
     removed = frozenset(removed)
-    by_id = _Without(base._by_id, removed, {e.id: e for e in added})
-    assert not any(e.id in base._by_id and e.id not in removed for e in added)
+    # a base holding lines in columns is looked up there, its entries not made
+    ids: Mapping[str, Entry] = _Ids(base) if base._held()[1] is not None else base._by_id
+    by_id = _Without(ids, removed, {e.id: e for e in added})
+    assert not any(e.id in ids and e.id not in removed for e in added)
     fresh = sorted(added, key=sort_key)
     ledger = _Projection.__new__(_Projection)
     ledger.agreement = base.agreement
@@ -92,6 +94,31 @@ class _Projection(Ledger):
                 insort(kept, e, key=sort_key)
             made = self._entries = tuple(kept)
         return made
+
+
+class _Ids(Mapping[str, Entry]):
+    """A ledger's entries by id, looked up with :meth:`Ledger.get_or_none`: the lines it
+    holds in columns are made only when looked up (or all, if iterated)."""
+
+    __slots__ = ("_ledger",)
+
+    def __init__(self, ledger: Ledger) -> None:
+        self._ledger = ledger
+
+    def __getitem__(self, key: str) -> Entry:
+        found = self._ledger.get_or_none(key)
+        if found is None:
+            raise KeyError(key)
+        return found
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._ledger
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._ledger._by_id)
+
+    def __len__(self) -> int:
+        return len(self._ledger)
 
 
 class _Without(Mapping[str, Entry]):

@@ -1,0 +1,128 @@
+"""The ledger table of a ledger whose lines are held in columns (layer L2).
+
+:func:`~pooledledger.books.ledger_columns.ledger_fields` makes the ledger table from
+the entries, which for a ledger read from a large CSV file means making an entry
+for every line the reader holds in columns
+(:class:`~pooledledger.books.line_store.LineStore`).  :func:`held_fields` makes the
+same columns without: the held expenditure and income lines' rows come from the
+store's columns by polars (each expenditure's recoverable VAT from its pool line,
+:mod:`pooledledger.books.pool_store`), the other entries' rows (contributions,
+instalments, reversals...) from the entries as before, and all of them are put in
+canonical order by one gather.  The values and their types are the entry path's
+(tests/test_line_store.py holds the property; docs/benchmarks.md has the figures).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from pooledledger.books.entry_order import sort_key
+from pooledledger.books.ledger import Ledger
+from pooledledger.books.line_store import Block, LineStore
+from pooledledger.core.periods import FinancialYear
+from pooledledger.core.tables import Cell
+from pooledledger.model.entries import EntryKind, Expenditure
+
+if TYPE_CHECKING:
+    import polars
+
+__all__ = ["held_fields"]
+
+#: Each column of a held line's row read from its block: (the field of an
+#: expenditure, of an income), and the polars type.
+_READ: dict[str, tuple[tuple[str | None, str | None], str]] = {
+    "entry_id": (("id", "id"), "String"),
+    "date": (("date", "date"), "Date"),
+    "scheme": (("scheme", "scheme"), "String"),
+    "partner": (("procuring_partner", None), "String"),
+    "party": (("supplier", "source"), "String"),
+    "category": (("category", "category"), "String"),
+    "description": (("description", "description"), "String"),
+    "capital": (("capital", None), "Boolean"),
+    "pence": (("net_pence", "pence"), "Int64"),
+    "vat_pence": (("vat_pence", None), "Int64"),
+}
+
+
+def held_fields(ledger: Ledger, fields: tuple[str, ...]) -> dict[str, list[Cell]] | None:
+    """The ledger table's ``fields`` (one list each, every entry in canonical order), or
+    ``None`` if the ledger holds no lines in columns or a line has no pool line."""
+    from pooledledger.books.ledger_columns import _Context, _rows
+    from pooledledger.books.pool_columns import pool_columns
+    from pooledledger.books.pool_store import _Ordered
+
+    made, store = ledger._held()
+    if store is None or type(ledger) is not Ledger:
+        return None
+    columns = pool_columns(ledger)
+    if not isinstance(columns, _Ordered):
+        return None
+    import polars as pl
+
+    held = _held_rows(pl, store, columns)
+    if held is None:
+        return None
+    others = sorted(made, key=sort_key)
+    rows = _rows(_Context(ledger), others) if others else []
+    frame = held.select(fields)
+    if rows:
+        schema = dict(frame.schema)
+        extra = pl.DataFrame(list(rows), schema=schema, orient="row")
+        frame = pl.concat([frame, extra], how="vertical")
+        order = store.canonical([sort_key(e) for e in others])
+        frame = frame.select(pl.all().gather(order))
+    return {name: frame[name].to_list() for name in fields}
+
+
+def _held_rows(pl: Any, store: LineStore, columns: Any) -> polars.DataFrame | None:
+    """The rows of the held lines, in the store's order (``None`` if a held
+    expenditure has no pool line)."""
+    parts = [_block_rows(pl, b) for b in store.blocks]
+    rows = pl.concat(parts, how="vertical") if parts else _block_rows(pl, None)
+    lines = columns._ordered.filter(pl.col("reverses").is_null() & pl.col("expenditure")).select(
+        pl.col("ids").alias("entry_id"), pl.col("recovered").alias("rec")
+    )
+    rows = rows.join(lines, on="entry_id", how="left", maintain_order="left")
+    spending = pl.col("entry") == EntryKind.EXPENDITURE.value
+    if rows.filter(spending & pl.col("rec").is_null()).height:
+        return None  # pragma: no cover - every held expenditure has its pool line
+    rec = pl.when(spending).then(pl.col("rec")).otherwise(0)
+    dates = rows["date"].unique().to_list()
+    years = [str(FinancialYear.for_date(d)) for d in dates]
+    out: polars.DataFrame = rows.with_columns(
+        pl.col("date").replace_strict(dates, years, return_dtype=pl.String).alias("year"),
+        pl.lit(None, dtype=pl.String).alias("kind"),
+        pl.lit(None, dtype=pl.String).alias("reverses"),
+        rec.alias("recoverable_vat_pence"),
+        pl.when(spending)
+        .then(pl.col("pence") + pl.col("vat_pence") - rec)
+        .otherwise(0)
+        .alias("pool_cost_pence"),
+    )
+    return out
+
+
+def _block_rows(pl: Any, b: Block | None) -> Any:
+    """One block's rows: the fields of :data:`_READ`, and ``entry``."""
+    n = len(b) if b is not None else 0
+    spending = b is not None and b.model is Expenditure
+    kind = EntryKind.EXPENDITURE.value if spending else EntryKind.INCOME.value
+    data: dict[str, Any] = {"entry": pl.Series([kind] * n, dtype=pl.String)}
+    for name, ((of_spending, of_income), dtype) in _READ.items():
+        source = of_spending if spending else of_income
+        kind_of = getattr(pl, dtype)
+        held = b.series_of(source) if b is not None and source is not None else None
+        if held is not None:
+            column = held.cast(kind_of)
+        elif b is None:
+            column = pl.Series([], dtype=kind_of)
+        elif source is None:
+            column = pl.Series([0 if dtype == "Int64" else None] * n, dtype=kind_of)
+            if dtype == "Boolean":
+                column = pl.Series([False] * n, dtype=kind_of)
+        else:
+            column = pl.Series(list(b.values(source)), dtype=kind_of)
+        if name in ("party", "description"):  # an empty text shows as nothing
+            column = pl.select(pl.when(column != "").then(column)).to_series()
+        data[name] = column.alias(name)
+    return pl.DataFrame(data)
