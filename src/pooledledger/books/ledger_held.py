@@ -51,8 +51,10 @@ def held_fields(ledger: Ledger, fields: tuple[str, ...]) -> dict[str, list[Cell]
     from pooledledger.books.pool_columns import pool_columns
     from pooledledger.books.pool_store import _Ordered
 
+    if type(ledger) is not Ledger:
+        return None
     made, store = ledger._held()
-    if store is None or type(ledger) is not Ledger:
+    if store is None:
         return None
     columns = pool_columns(ledger)
     if not isinstance(columns, _Ordered):
