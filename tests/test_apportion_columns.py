@@ -14,6 +14,11 @@ from hypothesis import strategies as st
 from apportion_oracle import row_apportion
 from pooledledger.books.apportion import apportion
 from pooledledger.books.ledger import Ledger
+from pooledledger.books.tables import (
+    APPORTIONMENT_COLUMNS,
+    apportionment_columns,
+    apportionment_frame,
+)
 from pooledledger.model.agreement import Agreement
 from pooledledger.model.entries import Entry
 from strategies import YEAR, agreements, entry_streams, random_pool
@@ -30,6 +35,11 @@ def _same(ledger: Ledger) -> None:
         assert got.issues == want.issues
         assert got.lines == want.lines
         assert got == want
+        # the CSV and Parquet writers' polars columns: the table's lists, value for value
+        frame = apportionment_frame(got)
+        assert frame is not None
+        assert list(frame.columns) == [c.name for c in APPORTIONMENT_COLUMNS]
+        assert frame.to_dict(as_series=False) == apportionment_columns(want)
 
 
 @st.composite

@@ -29,10 +29,10 @@ from csv_row_oracle import (
 )
 from pooledledger.books.apportion import apportion
 from pooledledger.books.ledger import Ledger
-from pooledledger.books.tables import apportionment_rows, ledger_rows
+from pooledledger.books.tables import apportionment_rows, ledger_rows, raw_frame
 from pooledledger.core.tables import Column, column_rows
 from pooledledger.io import column_csv, load_agreement, load_ledger
-from pooledledger.io.column_csv import fits, write_columns_csv
+from pooledledger.io.column_csv import fits, write_columns_csv, write_frame_csv
 from pooledledger.io.csv_files import read_ledger_csv
 from pooledledger.io.csv_out import _write, write_csv_tables
 from pooledledger.model.entries import Expenditure, Reversal
@@ -128,7 +128,26 @@ def test_random_tables_are_written_byte_for_byte(
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(column_csv, "CHUNK_ROWS", chunk)
         write_columns_csv(COLUMNS, data, folder / "new.csv", encoding)
-    assert (folder / "new.csv").read_bytes() == old_bytes(data, folder / "old.csv", encoding)
+        write_frame_csv(COLUMNS, _raw(data), folder / "frame.csv", encoding)
+    want = old_bytes(data, folder / "old.csv", encoding)
+    assert (folder / "new.csv").read_bytes() == want
+    assert (folder / "frame.csv").read_bytes() == want  # the table as polars columns
+
+
+def _raw(data: dict[str, list[Any]]) -> Any:
+    """``data`` as the polars columns the line-level tables give (each pounds column
+    its pence twin's values)."""
+    import polars as pl
+
+    types = {"str": pl.String, "date": pl.Date, "bool": pl.Boolean}
+    fields = pl.DataFrame(
+        [
+            pl.Series(c.name, data[c.name], dtype=types.get(c.kind, pl.Int64))
+            for c in COLUMNS
+            if c.kind != "decimal"
+        ]
+    )
+    return raw_frame(COLUMNS, fields)
 
 
 @settings(max_examples=60, deadline=None)

@@ -33,6 +33,7 @@ from pooledledger.books.ledger import Ledger
 from pooledledger.books.ledger_columns import ledger_fields
 from pooledledger.books.line_store import Block
 from pooledledger.books.pool_columns import PoolColumns, make_pool_columns, pool_columns
+from pooledledger.books.tables import LEDGER_COLUMNS, ledger_columns, ledger_frame
 from pooledledger.core.periods import FinancialYear
 from pooledledger.io.csv_files import _read_ledger_csv, read_ledger_csv
 from pooledledger.model.agreement import Agreement
@@ -76,6 +77,11 @@ def _same_before_made(stored: Ledger, made: Ledger) -> None:
     want = make_pool_columns(made.entries, made.agreement.host, made.vat_shares)
     assert _columns(pool_columns(stored)) == _columns(want)
     assert ledger_fields(stored) == ledger_fields(made)  # the ledger table
+    frame = ledger_frame(stored)  # and as the CSV and Parquet writers take it
+    assert (frame is not None) == (store is not None)
+    if frame is not None:
+        assert list(frame.columns) == [c.name for c in LEDGER_COLUMNS]
+        assert frame.to_dict(as_series=False) == ledger_columns(made)
     if store is not None:
         assert stored._held()[1] is store  # nothing above made the stored lines
     assert stored.entries == made.entries

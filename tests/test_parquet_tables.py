@@ -114,9 +114,11 @@ def csv_text(column: Column, value: Any) -> str:
     return neutralise(value)
 
 
-def own_values(column: Column, made: Table | ColumnData) -> list[Cell]:
+def own_values(column: Column, made: Table | ColumnData | pl.DataFrame) -> list[Cell]:
     """The column's values as the table holds them (pounds as exact ``Decimal``;
     empty text in a nullable column as ``None``, as Parquet holds it)."""
+    if isinstance(made, pl.DataFrame):  # the raw columns of a line-level table
+        made = made.to_dict(as_series=False)
     if isinstance(made, Table):
         values = made.column(column.name)
     else:

@@ -14,19 +14,20 @@ canonical order by one gather.  The values and their types are the entry path's
 
 from __future__ import annotations
 
+from itertools import chain
 from typing import TYPE_CHECKING, Any
 
 from pooledledger.books.entry_order import sort_key
 from pooledledger.books.ledger import Ledger
 from pooledledger.books.line_store import Block, LineStore
 from pooledledger.core.periods import FinancialYear
-from pooledledger.core.tables import Cell
+from pooledledger.core.tables import Cell, in_whole_limit
 from pooledledger.model.entries import EntryKind, Expenditure
 
 if TYPE_CHECKING:
     import polars
 
-__all__ = ["held_fields"]
+__all__ = ["held_fields", "held_frame"]
 
 #: Each column of a held line's row read from its block: (the field of an
 #: expenditure, of an income), and the polars type.
@@ -47,6 +48,16 @@ _READ: dict[str, tuple[tuple[str | None, str | None], str]] = {
 def held_fields(ledger: Ledger, fields: tuple[str, ...]) -> dict[str, list[Cell]] | None:
     """The ledger table's ``fields`` (one list each, every entry in canonical order), or
     ``None`` if the ledger holds no lines in columns or a line has no pool line."""
+    frame = held_frame(ledger, fields)
+    if frame is None:
+        return None
+    return {name: frame[name].to_list() for name in fields}
+
+
+def held_frame(ledger: Ledger, fields: tuple[str, ...]) -> polars.DataFrame | None:
+    """:func:`held_fields` as a polars frame, one column per field (pence ``Int64``,
+    dates ``Date``, flags ``Boolean``, text ``String``), with no Python object per
+    line: what the CSV and Parquet writers read (:func:`pooledledger.books.tables.ledger_frame`)."""
     from pooledledger.books.ledger_columns import _Context, _rows
     from pooledledger.books.pool_columns import pool_columns
     from pooledledger.books.pool_store import _Ordered
@@ -68,12 +79,14 @@ def held_fields(ledger: Ledger, fields: tuple[str, ...]) -> dict[str, list[Cell]
     rows = _rows(_Context(ledger), others) if others else []
     frame = held.select(fields)
     if rows:
+        if not in_whole_limit(chain.from_iterable(rows)):
+            return None  # a whole number polars cannot hold: the entries' path
         schema = dict(frame.schema)
         extra = pl.DataFrame(list(rows), schema=schema, orient="row")
         frame = pl.concat([frame, extra], how="vertical")
         order = store.canonical([sort_key(e) for e in others])
         frame = frame.select(pl.all().gather(order))
-    return {name: frame[name].to_list() for name in fields}
+    return frame
 
 
 def _held_rows(pl: Any, store: LineStore, columns: Any) -> polars.DataFrame | None:

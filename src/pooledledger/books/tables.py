@@ -9,12 +9,12 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from datetime import date
 from itertools import chain
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pooledledger.books.apportion import Apportionment
 from pooledledger.books.journals import ACCOUNT_LABELS, Journal
 from pooledledger.books.ledger import Ledger
-from pooledledger.books.ledger_columns import ledger_fields
+from pooledledger.books.ledger_columns import LEDGER_FIELDS, ledger_fields
 from pooledledger.core.money import pence_to_decimal
 from pooledledger.core.tables import (
     AMOUNT_COLUMNS,
@@ -25,10 +25,14 @@ from pooledledger.core.tables import (
     Row,
     Table,
     column_rows,
+    in_whole_limit,
     make_table,
     money_columns,
 )
 from pooledledger.model.partners import PartnerId
+
+if TYPE_CHECKING:
+    import polars
 
 __all__ = [
     "APPORTIONMENT_COLUMNS",
@@ -84,6 +88,39 @@ def ledger_columns(ledger: Ledger) -> dict[str, list[Cell]]:
     (:mod:`pooledledger.books.ledger_columns`)."""
     fields = ledger_fields(ledger)
     return _with_money_and_currency(LEDGER_COLUMNS, fields, len(fields["entry_id"]))
+
+
+def ledger_frame(ledger: Ledger) -> polars.DataFrame | None:
+    """:func:`ledger_columns` as a polars frame of raw columns (:func:`raw_frame`), made
+    with no Python object per line, when the ledger holds lines in columns (a large
+    CSV file's, docs/csv-import.md#speed); else ``None``."""
+    from pooledledger.books.ledger_held import held_frame
+
+    fields = held_frame(ledger, LEDGER_FIELDS)
+    return None if fields is None else raw_frame(LEDGER_COLUMNS, fields)
+
+
+def raw_frame(columns: tuple[Column, ...], fields: polars.DataFrame) -> polars.DataFrame:
+    """The table of ``columns`` as polars columns of their raw values, in order: text
+    ``String``, dates ``Date``, flags ``Boolean``, whole numbers and pence ``Int64``,
+    each ``decimal`` column its pence twin's values (as :func:`ledger_columns` gives
+    them), the currency column filled in.  ``fields`` holds the other columns, by
+    name; TypeError if one is not of its column's type."""
+    import polars as pl
+
+    types = {"str": pl.String, "date": pl.Date, "bool": pl.Boolean}
+    reads = []
+    for c in columns:
+        if c.kind == "decimal":
+            read = pl.col("pence" if c.name == "amount" else f"{c.name}_pence")
+        elif c.name == CURRENCY_COLUMN.name:
+            read = pl.lit(CURRENCY, dtype=pl.String)
+        else:
+            read = pl.col(c.name)
+            if fields.schema[c.name] != types.get(c.kind, pl.Int64):
+                raise TypeError(f"column {c.name!r} is {fields.schema[c.name]}, not {c.kind}")
+        reads.append(read.alias(c.name))
+    return fields.select(reads)
 
 
 def _with_money_and_currency(
@@ -174,6 +211,55 @@ def apportionment_columns(apportionment: Apportionment) -> dict[str, list[Cell]]
         "pence": interleaved(lines.shares),
     }
     return _with_money_and_currency(APPORTIONMENT_COLUMNS, fields, n)
+
+
+def apportionment_frame(apportionment: Apportionment) -> polars.DataFrame | None:
+    """:func:`apportionment_columns` as a polars frame of raw columns
+    (:func:`raw_frame`): the lines' fields go to polars once and each partner's
+    rows are interleaved by one gather, with no list per row; ``None`` if a line's
+    pence are out of ``Int64``'s reach (then the lists, as before)."""
+    import polars as pl
+
+    lines = apportionment.line_columns()
+    if not all(map(in_whole_limit, (lines.amount, *lines.shares))):
+        return None
+    partners, n = lines.partners, len(lines)
+    text = pl.String
+    base = pl.DataFrame(
+        [
+            pl.Series("entry_id", lines.entry_id, dtype=text),
+            pl.Series("scheme", lines.scheme, dtype=text),
+            pl.Series("date", lines.date, dtype=pl.Date),
+            pl.Series("kind", lines.kind, dtype=text),
+            pl.Series("reverses", lines.reverses, dtype=text),
+            pl.Series("capital_owner", lines.capital_owner, dtype=text),
+            pl.Series("line_pence", lines.amount, dtype=pl.Int64),
+        ]
+    )
+    per_partner = [
+        base.with_columns(
+            pl.lit(p, dtype=text).alias("partner"),
+            pl.Series("remainder_penny", won, dtype=pl.Boolean),
+            pl.Series("pence", shares, dtype=pl.Int64),
+        )
+        for p, shares, won in zip(partners, lines.shares, lines.remainder, strict=True)
+    ]
+    if not per_partner:
+        return raw_frame(APPORTIONMENT_COLUMNS, _empty(APPORTIONMENT_COLUMNS))
+    rows = pl.concat(per_partner, how="vertical")
+    if len(partners) > 1:  # row i * partners + j is partner j's of line i
+        at = pl.int_range(0, n * len(partners), dtype=pl.Int64)
+        rows = rows.select(pl.all().gather((at % len(partners)) * n + at // len(partners)))
+    rows = rows.with_columns(pl.lit(str(apportionment.year), dtype=text).alias("year"))
+    return raw_frame(APPORTIONMENT_COLUMNS, rows)
+
+
+def _empty(columns: tuple[Column, ...]) -> polars.DataFrame:
+    """A frame of no rows with ``columns`` (:func:`raw_frame`'s types)."""
+    import polars as pl
+
+    types = {"str": pl.String, "date": pl.Date, "bool": pl.Boolean}
+    return pl.DataFrame({c.name: pl.Series([], dtype=types.get(c.kind, pl.Int64)) for c in columns})
 
 
 # -- journals ----------------------------------------------------------------------

@@ -17,7 +17,7 @@ called.  The tables of a ledger, an apportionment and journals are built in
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -35,6 +35,7 @@ __all__ = [
     "CURRENCY",
     "CURRENCY_COLUMN",
     "ISSUE_COLUMNS",
+    "WHOLE_LIMIT",
     "Cell",
     "Column",
     "ColumnData",
@@ -42,6 +43,7 @@ __all__ = [
     "Row",
     "Table",
     "column_rows",
+    "in_whole_limit",
     "issues_table",
     "make_table",
     "money_columns",
@@ -110,6 +112,21 @@ def money_columns(prefix: str) -> tuple[Column, Column]:
 
 
 AMOUNT_COLUMNS = (Column("pence", "pence"), Column("amount", "decimal"))
+
+#: Whole numbers a table's columns hold in polars ``Int64`` only inside ±WHOLE_LIMIT
+#: (a table with one beyond is written row by row, docs/excel-and-dataframes.md).
+WHOLE_LIMIT = 2**62
+
+
+def in_whole_limit(values: Iterable[Cell]) -> bool:
+    """Whether every whole number among ``values`` is inside ±:data:`WHOLE_LIMIT`."""
+    return all(
+        -WHOLE_LIMIT < v < WHOLE_LIMIT
+        for v in values
+        if isinstance(v, int) and not isinstance(v, bool)
+    )
+
+
 CURRENCY_COLUMN = Column("currency", "str")
 
 

@@ -40,16 +40,16 @@ from os import PathLike
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pooledledger.core.tables import Column, ColumnData
+from pooledledger.core.tables import WHOLE_LIMIT, Column, ColumnData
 from pooledledger.io._cells import FORMULA_TRIGGERS, neutralise
 
 if TYPE_CHECKING:
     import polars
 
-__all__ = ["fits", "write_columns_csv"]
+__all__ = ["fits", "write_columns_csv", "write_frame_csv"]
 
-#: Whole numbers are formatted in ``Int64`` only inside ±LIMIT (so ``abs`` cannot wrap).
-LIMIT = 2**62
+#: Whole numbers are formatted in ``Int64`` only inside ±LIMIT.
+LIMIT = WHOLE_LIMIT
 
 _INTEGER_KINDS = frozenset({"int", "pence", "decimal"})
 
@@ -80,14 +80,38 @@ def write_columns_csv(
     rows are written, a chunk at a time, to a new file beside ``path`` that then
     takes its place: if anything fails on the way, ``path`` is as it was.
     """
-    out = Path(path)
     _check_lengths(columns, data)  # before the file is opened, as polars refused it
+    return _write_frames(path, encoding, (_text_frame(columns, c) for c in _chunks(columns, data)))
+
+
+def write_frame_csv(
+    columns: Sequence[Column],
+    frame: polars.DataFrame,
+    path: str | PathLike[str],
+    encoding: str = "utf-8",
+) -> Path:
+    """Write the table ``frame`` holds as raw polars columns
+    (:func:`pooledledger.books.tables.raw_frame`: one per column of ``columns``, by
+    name) to the CSV file ``path``: the bytes :func:`write_columns_csv` writes for the
+    same values, formatted :data:`CHUNK_ROWS` rows at a time, as it does."""
+    import polars as pl
+
+    texts = [_text(pl.col(c.name), c).alias(neutralise(c.name)) for c in columns]
+    chunks = (frame.slice(lo, CHUNK_ROWS) for lo in range(0, max(frame.height, 1), CHUNK_ROWS))
+    return _write_frames(path, encoding, (chunk.select(texts) for chunk in chunks))
+
+
+def _write_frames(
+    path: str | PathLike[str], encoding: str, frames: Iterator[polars.DataFrame]
+) -> Path:
+    """Write ``frames`` (the first with the header) to a new file beside ``path``
+    that then takes its place: if anything fails on the way, ``path`` is as it was."""
+    out = Path(path)
     utf8 = codecs.lookup(encoding).name == "utf-8"
     part = out.with_name(f".{out.name}.part")
     try:
         with part.open("wb") if utf8 else part.open("w", encoding=encoding, newline="") as f:
-            for n, chunk in enumerate(_chunks(columns, data)):
-                frame = _text_frame(columns, chunk)
+            for n, frame in enumerate(frames):
                 if utf8:
                     frame.write_csv(f, include_header=n == 0, **_OPTIONS)
                 else:

@@ -28,22 +28,24 @@ The line-level tables are made column by column and written by polars
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date
 from decimal import Decimal
 from operator import itemgetter
 from os import PathLike
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
-from pooledledger.books.apportion import apportion
+from pooledledger.books.apportion import Apportionment, apportion
 from pooledledger.books.ledger import Ledger
 from pooledledger.books.tables import (
     APPORTIONMENT_COLUMNS,
     LEDGER_COLUMNS,
     apportionment_columns,
+    apportionment_frame,
     journal_table,
     ledger_columns,
+    ledger_frame,
 )
 from pooledledger.core.tables import (
     Cell,
@@ -55,9 +57,12 @@ from pooledledger.core.tables import (
     issues_table,
 )
 from pooledledger.io._cells import neutralise
-from pooledledger.io.column_csv import fits, write_columns_csv
+from pooledledger.io.column_csv import fits, write_columns_csv, write_frame_csv
 from pooledledger.reports.bundle import YearEndReports
 from pooledledger.yearend.tables import close_table, settlement_table
+
+if TYPE_CHECKING:
+    import polars
 
 __all__ = ["TableMaker", "csv_cell", "write_csv_tables", "write_table_csv", "year_end_tables"]
 
@@ -165,16 +170,20 @@ def write_csv_tables(
     }
 
 
-#: A table to write: its name, its columns, and a call that makes it (row by row, or
-#: column by column as :data:`~pooledledger.core.tables.ColumnData`).
-TableMaker = tuple[str, Sequence[Column], Callable[[], Table | ColumnData]]
+#: A table as it is made: row by row, column by column as
+#: :data:`~pooledledger.core.tables.ColumnData`, or as polars columns of its raw
+#: values (:func:`~pooledledger.books.tables.raw_frame`).
+Made: TypeAlias = "Table | ColumnData | polars.DataFrame"
+
+#: A table to write: its name, its columns, and a call that makes it.
+TableMaker = tuple[str, Sequence[Column], Callable[[], Made]]
 
 
 def year_end_tables(reports: YearEndReports, ledger: Ledger | None = None) -> list[TableMaker]:
     """The tables :func:`write_csv_tables` writes, in order, each made only when
     called (so one line-level table is let go before the next is made)."""
 
-    def whole(table: Table) -> tuple[Sequence[Column], Callable[[], Table | ColumnData]]:
+    def whole(table: Table) -> tuple[Sequence[Column], Callable[[], Made]]:
         return table.columns, lambda: table
 
     tables: list[TableMaker] = [
@@ -183,13 +192,13 @@ def year_end_tables(reports: YearEndReports, ledger: Ledger | None = None) -> li
         ("journals", *whole(journal_table(reports.close.journals))),
     ]
     if ledger is not None:
-        tables.append(("ledger", LEDGER_COLUMNS, lambda: ledger_columns(ledger)))
+        tables.append(("ledger", LEDGER_COLUMNS, lambda: _ledger(ledger)))
         upto = reports.close.period.end
         tables.append(
             (
                 "apportionment",
                 APPORTIONMENT_COLUMNS,
-                lambda: apportionment_columns(apportion(ledger, reports.year, upto=upto)),
+                lambda: _apportionment(apportion(ledger, reports.year, upto=upto)),
             )
         )
     if reports.close.issues:
@@ -197,11 +206,27 @@ def year_end_tables(reports: YearEndReports, ledger: Ledger | None = None) -> li
     return tables
 
 
-def _write(columns: Sequence[Column], made: Table | ColumnData, path: Path, encoding: str) -> Path:
-    """A small table row by row; one given column by column through polars (unless
-    its pence are out of ``Int64``'s reach: then row by row, the same bytes)."""
+def _ledger(ledger: Ledger) -> Made:
+    """The ledger table: as polars columns if the ledger holds lines in columns."""
+    frame = ledger_frame(ledger)
+    return ledger_columns(ledger) if frame is None else frame
+
+
+def _apportionment(apportionment: Apportionment) -> Made:
+    """The apportionment's lines as polars columns (as lists if a line's pence are
+    out of ``Int64``'s reach)."""
+    frame = apportionment_frame(apportionment)
+    return apportionment_columns(apportionment) if frame is None else frame
+
+
+def _write(columns: Sequence[Column], made: Made, path: Path, encoding: str) -> Path:
+    """A small table row by row; one given column by column or as polars columns
+    through polars (unless its pence are out of ``Int64``'s reach: then row by row,
+    the same bytes)."""
     if isinstance(made, Table):
         return _write_rows(columns, made.rows, path, encoding)
+    if not isinstance(made, Mapping):
+        return write_frame_csv(columns, made, path, encoding)
     if fits(columns, made):
         return write_columns_csv(columns, made, path, encoding)
     return _write_rows(columns, column_rows(columns, made), path, encoding)

@@ -26,7 +26,7 @@ that table is written; it is never wrapped.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from os import PathLike
 from pathlib import Path
@@ -79,8 +79,17 @@ def write_parquet_tables(
     written: dict[str, Path] = {}
     for name, columns, made in year_end_tables(reports, ledger):
         table = made()
-        data = table_columns(table) if isinstance(table, Table) else table
-        written[name] = write_columns_parquet(columns, data, where / f"{name}.parquet")
+        path = where / f"{name}.parquet"
+        if isinstance(table, Table | Mapping):
+            data = table_columns(table) if isinstance(table, Table) else table
+            written[name] = write_columns_parquet(columns, data, path)
+        else:  # polars columns of the raw values, inside Int64 (books.tables.raw_frame)
+            import polars as pl
+
+            table.select(_typed(pl.col(c.name), c).alias(c.name) for c in columns).write_parquet(
+                path
+            )
+            written[name] = path
     return written
 
 
