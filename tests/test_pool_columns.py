@@ -30,10 +30,11 @@ import pooledledger.books.line_sums as line_sums_module
 import pooledledger.books.pool_columns as pool_columns_module
 from close_strategies import CloseCase, close_cases, two_year_cases
 from pooledledger.books.apportion import apportion
+from pooledledger.books.entry_order import sort_key
 from pooledledger.books.ledger import Ledger
 from pooledledger.books.ledger_columns import ledger_fields
 from pooledledger.books.line_sums import LineSums, line_sums, lines_between, sum_run
-from pooledledger.books.lines import make_pool_lines
+from pooledledger.books.lines import line_sort_key, make_pool_lines
 from pooledledger.books.pool_columns import (
     INCOME,
     OTHER,
@@ -113,6 +114,16 @@ def test_the_columns_hold_the_pool_lines(case: CloseCase, data: st.DataObject) -
     columns = make_pool_columns(ledger.entries, ledger.agreement.host, ledger.vat_shares)
     _same_lines(columns, ledger)
     assert columns.fits
+
+
+@SETTINGS
+@given(case=close_cases(max_schemes=6), data=st.data())
+def test_a_line_gives_its_entry_s_place_in_the_canonical_order(
+    case: CloseCase, data: st.DataObject
+) -> None:
+    ledger = _ledger(case, data)
+    for line in ledger.pool_lines:
+        assert line_sort_key(line) == sort_key(ledger.get(line.entry_id))
 
 
 def _periods(case: CloseCase) -> list[DateRange]:

@@ -319,7 +319,9 @@ class Ledger:
 
     def __contains__(self, entry_id: object) -> bool:
         store = self._store
-        return entry_id in self._all or (store is not None and entry_id in store.index)
+        return entry_id in self._all or (
+            store is not None and (entry_id in store.made_ids or entry_id in store.index)
+        )
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Ledger):
@@ -363,9 +365,15 @@ class Ledger:
     def get_or_none(self, entry_id: str) -> Entry | None:
         """The entry with this id, or ``None``."""
         found, store = self._all.get(entry_id), self._store
-        if found is None and store is not None and (at := store.index.get(entry_id)) is not None:
-            return store.entry(at)
+        if found is None and store is not None:
+            return store.get(entry_id)
         return found
+
+    def _make(self, ids: Iterable[str]) -> None:
+        """Make the entries of the held lines (a large CSV file's) with these ids
+        together, before each is looked up by id: the look-ups are then quick."""
+        if self._store is not None:
+            self._store.make(ids)
 
     # -- entries by kind -------------------------------------------------------
 

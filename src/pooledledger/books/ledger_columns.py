@@ -275,6 +275,8 @@ def _income(t: _Context, xs: Sequence[Income]) -> list[_Row]:
 def _reversal(t: _Context, xs: Sequence[Reversal]) -> list[_Row]:
     """The rows of the entries reversed, negated, with the reversals' own fields."""
     known, year, source = t.years.get, t.year, t.ledger.get
+    if isinstance(t.ledger, Ledger):  # its held lines reversed, made together
+        t.ledger._make(x.reverses for x in xs)
     sources = [source(x.reverses) for x in xs]
     t.reversing(xs, sources)
     shown = iter(_rows(t, [e for e in sources if not isinstance(e, Reversal)]))

@@ -84,9 +84,9 @@ def held_frame(ledger: Ledger, fields: tuple[str, ...]) -> polars.DataFrame | No
         schema = dict(frame.schema)
         extra = pl.DataFrame(list(rows), schema=schema, orient="row")
         frame = pl.concat([frame, extra], how="vertical")
-        order = store.canonical([sort_key(e) for e in others])
-        frame = frame.select(pl.all().gather(order))
-    return frame
+    # the file's order need not be canonical, even with no other entries
+    order = store.canonical([sort_key(e) for e in others])
+    return frame.select(pl.all().gather(order))
 
 
 def _held_rows(pl: Any, store: LineStore, columns: Any) -> polars.DataFrame | None:

@@ -218,6 +218,8 @@ class LineStore:
     blocks: list[Block] = field(default_factory=list)
     #: the entries made one at a time so far, by line: made once, so always the same
     made: dict[int, Entry] = field(default_factory=dict)
+    #: the same entries, by id (a look-up by id of a line made needs no :attr:`index`)
+    made_ids: dict[str, Entry] = field(default_factory=dict)
     size: int = 0
 
     def __len__(self) -> int:
@@ -243,6 +245,21 @@ class LineStore:
         if not 0 <= i < self.size:
             raise IndexError(i)
         return next(self.entries_at([i]))[1]
+
+    def get(self, entry_id: str) -> Entry | None:
+        """The entry of the line with this id (made now if not before), or ``None``."""
+        found = self.made_ids.get(entry_id)
+        if found is None and (at := self.index.get(entry_id)) is not None:
+            found = self.entry(at)
+        return found
+
+    def make(self, ids: Iterable[str]) -> None:
+        """Make the entries of the lines with these ids not made before, together (one
+        polars look-up and one batch per block, instead of one each): what is about
+        to look many lines up by id calls this first.  Ids of no line are passed over."""
+        wanted = set(ids) - self.made_ids.keys()
+        if len(wanted) > 1:
+            self.find(wanted)
 
     def find(self, wanted: set[str]) -> dict[str, Entry]:
         """The entries of the lines whose ids are ``wanted``, by id (made now)."""
@@ -294,6 +311,7 @@ class LineStore:
             new = dict(zip(wanted, block.entries_of([i - start for i in wanted]), strict=True))
             if keep:
                 self.made.update(new)
+                self.made_ids.update((e.id, e) for e in new.values())
         out = [(i, e if e is not None else new[i]) for i, e in ready]
         wanted.clear()
         ready.clear()

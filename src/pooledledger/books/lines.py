@@ -17,10 +17,18 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TypeVar
 
+from pooledledger.books.entry_order import KIND_RANK
 from pooledledger.model.entries import Entry, EntryKind, Expenditure, Income, Reversal
 from pooledledger.model.partners import PartnerId, SchemeId
 
-__all__ = ["PoolLine", "Totals", "grouped_totals", "make_pool_lines", "sum_lines"]
+__all__ = [
+    "PoolLine",
+    "Totals",
+    "grouped_totals",
+    "line_sort_key",
+    "make_pool_lines",
+    "sum_lines",
+]
 
 K = TypeVar("K", bound=Hashable)
 
@@ -64,6 +72,16 @@ class PoolLine:
     #: ``(body, VAT, recoverable VAT)`` per VAT body, signed like ``amount``
     vat_by_body: tuple[tuple[PartnerId, int, int], ...] = ()
 
+
+def line_sort_key(line: PoolLine) -> tuple[date, int, str]:
+    """The place of a line's entry in the canonical order, from the line alone: its
+    date, its kind (a reversal's line ranks as the reversal), its id; the
+    ``sort_key`` of the entry, which need not be made (docs/ledger.md)."""
+    rank = _REVERSAL_RANK if line.reverses is not None else KIND_RANK[line.kind.value]
+    return line.date, rank, line.entry_id
+
+
+_REVERSAL_RANK = KIND_RANK["reversal"]
 
 VatParts = Callable[[Expenditure], Mapping[PartnerId, tuple[int, int]]]
 

@@ -236,21 +236,24 @@ def apportionment_frame(apportionment: Apportionment) -> polars.DataFrame | None
             pl.Series("line_pence", lines.amount, dtype=pl.Int64),
         ]
     )
-    per_partner = [
-        base.with_columns(
-            pl.lit(p, dtype=text).alias("partner"),
-            pl.Series("remainder_penny", won, dtype=pl.Boolean),
-            pl.Series("pence", shares, dtype=pl.Int64),
-        )
-        for p, shares, won in zip(partners, lines.shares, lines.remainder, strict=True)
-    ]
-    if not per_partner:
+    count = len(partners)
+    if not count:
         return raw_frame(APPORTIONMENT_COLUMNS, _empty(APPORTIONMENT_COLUMNS))
-    rows = pl.concat(per_partner, how="vertical")
-    if len(partners) > 1:  # row i * partners + j is partner j's of line i
-        at = pl.int_range(0, n * len(partners), dtype=pl.Int64)
-        rows = rows.select(pl.all().gather((at % len(partners)) * n + at // len(partners)))
-    rows = rows.with_columns(pl.lit(str(apportionment.year), dtype=text).alias("year"))
+    # row i * count + j is partner j's of line i: each line's fields repeated, the
+    # partners' shares and flags interleaved, by one gather each
+    at = pl.int_range(0, n * count, dtype=pl.Int64, eager=True)
+    line, partner = at // count, at % count
+    per_partner = partner * n + line
+    rows = base.select(pl.all().gather(line)).with_columns(
+        pl.Series(partners, dtype=text).gather(partner).alias("partner"),
+        pl.concat([pl.Series(w, dtype=pl.Boolean) for w in lines.remainder])
+        .gather(per_partner)
+        .alias("remainder_penny"),
+        pl.concat([pl.Series(v, dtype=pl.Int64) for v in lines.shares])
+        .gather(per_partner)
+        .alias("pence"),
+        pl.lit(str(apportionment.year), dtype=text).alias("year"),
+    )
     return raw_frame(APPORTIONMENT_COLUMNS, rows)
 
 

@@ -47,7 +47,6 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from fractions import Fraction
 
-from pooledledger.books.entry_order import sort_key
 from pooledledger.books.ledger import Ledger, Totals, entry_date
 from pooledledger.books.line_sums import (
     LineSums,
@@ -57,7 +56,7 @@ from pooledledger.books.line_sums import (
     seed_line_sums,
     sum_run,
 )
-from pooledledger.books.lines import make_pool_lines
+from pooledledger.books.lines import line_sort_key, make_pool_lines
 from pooledledger.books.pool_columns import held_columns
 from pooledledger.books.projection import ledger_without, reversal_closed
 from pooledledger.core._model import FrozenModel
@@ -311,10 +310,8 @@ def _projected_sums(
     last = year.last_day
     head = line_sums(ledger, DateRange(year.start, min(cut, last)))
     new = make_pool_lines(forecast, ledger.agreement.host, projection.vat_shares)
-    tail = sorted(
-        [*lines_between(ledger, last, cut), *new],
-        key=lambda line: sort_key(projection.get(line.entry_id)),
-    )
+    tail = sorted([*lines_between(ledger, last, cut), *new], key=line_sort_key)
+    ledger._make(line.reverses or line.entry_id for line in tail)  # sum_run looks them up
     return head.merged(sum_run(tail, ledger.agreement, projection.get_or_none))
 
 
