@@ -10,6 +10,7 @@ and on the example ledger with a reversal; the tables' rows (``ledger_table``,
 
 from __future__ import annotations
 
+import importlib
 import importlib.util
 from collections.abc import Sequence
 from datetime import date
@@ -29,7 +30,12 @@ from csv_row_oracle import (
 )
 from pooledledger.books.apportion import apportion
 from pooledledger.books.ledger import Ledger
-from pooledledger.books.tables import apportionment_rows, ledger_rows, raw_frame
+from pooledledger.books.tables import (
+    apportionment_frame,
+    apportionment_rows,
+    ledger_rows,
+    raw_frame,
+)
 from pooledledger.core.tables import Column, column_rows
 from pooledledger.io import column_csv, load_agreement, load_ledger
 from pooledledger.io.column_csv import fits, write_columns_csv, write_frame_csv
@@ -42,6 +48,8 @@ ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = files("pooledledger") / "examples"
 
 #: A table with a column of every kind, nullable and not.
+tables_module = importlib.import_module("pooledledger.books.tables")
+
 COLUMNS = (
     Column("text", "str"),
     Column("maybe", "str", nullable=True),
@@ -359,3 +367,20 @@ def test_a_failure_part_way_leaves_the_file_as_it_was(
     monkeypatch.setattr(column_csv, "_text_frame", real)
     write_columns_csv(cols, data, path)
     assert path.read_bytes() == b"text,n\r\na,1\r\nb,2\r\nc,3\r\n"
+
+
+def test_pence_beyond_the_limit_go_to_the_writers_as_lists(
+    example2: tuple[Ledger, YearEndReports], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An apportionment with a share beyond ±WHOLE_LIMIT is not put in polars
+    columns; the CSV tables are then written from its lists, to the same bytes."""
+    ledger, reports = example2
+    shares = apportion(ledger, reports.year, upto=reports.close.period.end)
+    want = write_csv_tables(reports, tmp_path / "frames", ledger=ledger)
+    assert apportionment_frame(shares) is not None
+    monkeypatch.setattr(tables_module, "WHOLE_LIMIT", 2)
+    assert apportionment_frame(shares) is None
+    lists = write_csv_tables(reports, tmp_path / "lists", ledger=ledger)
+    assert list(lists) == list(want)
+    for name, path in want.items():
+        assert lists[name].read_bytes() == path.read_bytes(), name

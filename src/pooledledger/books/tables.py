@@ -20,12 +20,12 @@ from pooledledger.core.tables import (
     AMOUNT_COLUMNS,
     CURRENCY,
     CURRENCY_COLUMN,
+    WHOLE_LIMIT,
     Cell,
     Column,
     Row,
     Table,
     column_rows,
-    in_whole_limit,
     make_table,
     money_columns,
 )
@@ -221,7 +221,7 @@ def apportionment_frame(apportionment: Apportionment) -> polars.DataFrame | None
     import polars as pl
 
     lines = apportionment.line_columns()
-    if not all(map(in_whole_limit, (lines.amount, *lines.shares))):
+    if not all(map(_in_limit, (lines.amount, *lines.shares))):
         return None
     partners, n = lines.partners, len(lines)
     text = pl.String
@@ -255,6 +255,12 @@ def apportionment_frame(apportionment: Apportionment) -> polars.DataFrame | None
         pl.lit(str(apportionment.year), dtype=text).alias("year"),
     )
     return raw_frame(APPORTIONMENT_COLUMNS, rows)
+
+
+def _in_limit(pence: list[int]) -> bool:
+    """:func:`~pooledledger.core.tables.in_whole_limit` of a list of whole numbers
+    (its least and greatest, at C speed)."""
+    return not pence or (min(pence) > -WHOLE_LIMIT and max(pence) < WHOLE_LIMIT)
 
 
 def _empty(columns: tuple[Column, ...]) -> polars.DataFrame:
