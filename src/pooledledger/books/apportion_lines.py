@@ -14,7 +14,6 @@ to copy and negate their originals' shares and add any true-up line, exactly as
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -129,17 +128,17 @@ _KIND_TEXT = {k: k.value for k in EntryKind}
 
 
 def _positions(cols: LineColumns) -> dict[tuple[SchemeId, str], list[int]]:
-    """Each group's (scheme and kind's) lines' positions among all the lines, in order:
-    a stable sort of the positions by group, cut at each group's count."""
-    keys = list(zip(cols.scheme, cols.kind, strict=True))
-    counts = Counter(keys)
-    order = sorted(range(len(keys)), key=keys.__getitem__)
+    """Each group's (scheme and kind's) lines' positions among all the lines, in order,
+    the groups in sorted order: one walk (a sort of the positions took three times
+    as long)."""
     where: dict[tuple[SchemeId, str], list[int]] = {}
-    start = 0
-    for key in sorted(counts):
-        where[key] = order[start : start + counts[key]]
-        start += counts[key]
-    return where
+    for i, key in enumerate(zip(cols.scheme, cols.kind, strict=True)):
+        at = where.get(key)
+        if at is None:
+            where[key] = [i]
+        else:
+            at.append(i)
+    return {key: where[key] for key in sorted(where)}
 
 
 def _place_steps(
