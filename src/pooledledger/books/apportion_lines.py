@@ -17,6 +17,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from itertools import compress, repeat
+from operator import is_not
 from typing import TYPE_CHECKING, Any
 
 from pooledledger.books.pool_columns import LinesAt
@@ -169,25 +171,31 @@ def _reversals(
     copied shares leave the running shares off the allocation of the running total."""
     index = {p: j for j, p in enumerate(cols.partners)}
     shares, remainder = cols.shares, cols.remainder
-    by_id = dict(zip(cols.entry_id, range(len(cols)), strict=True))  # ids are unique
+    reverses, ids = cols.reverses, groups.ids
+    at = [
+        i
+        for i in compress(range(len(cols)), map(is_not, reverses, repeat(None)))
+        if reverses[i] in ids
+    ]
+    wanted = {reverses[i] for i in at}
+    by_id = {e: i for i, e in enumerate(cols.entry_id) if e in wanted}  # ids are unique
     true_ups: list[tuple[int, list[int], list[bool]]] = []
-    for i, r in enumerate(cols.reverses):
-        if r is not None and r in groups.ids:
-            o = by_id[r]
-            if o > i:  # as the lines made one by one: an original must come first
-                raise KeyError(r)
-            run = runs[(cols.scheme[i], cols.kind[i])]
-            won = [remainder[j][i] for j in range(len(index))]
-            up = [0] * len(index)
-            for k in run.keys:
-                j = index[k]
-                up[j] = shares[j][i] + shares[j][o]  # step − (−original)
-            for j in range(len(index)):
-                shares[j][i] = -shares[j][o]
-                remainder[j][i] = False
-            cols.capital_owner[i] = cols.capital_owner[o]
-            if any(up):
-                true_ups.append((i, up, won))
+    for i in at:  # each reversal of a line in the period, in order
+        o = by_id[reverses[i]]
+        if o > i:  # as the lines made one by one: an original must come first
+            raise KeyError(reverses[i])
+        run = runs[(cols.scheme[i], cols.kind[i])]
+        won = [remainder[j][i] for j in range(len(index))]
+        up = [0] * len(index)
+        for k in run.keys:
+            j = index[k]
+            up[j] = shares[j][i] + shares[j][o]  # step − (−original)
+        for j in range(len(index)):
+            shares[j][i] = -shares[j][o]
+            remainder[j][i] = False
+        cols.capital_owner[i] = cols.capital_owner[o]
+        if any(up):
+            true_ups.append((i, up, won))
     return _with_true_ups(cols, true_ups) if true_ups else cols
 
 
