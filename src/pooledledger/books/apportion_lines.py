@@ -181,9 +181,11 @@ def _reversals(
     by_id = {e: i for i, e in enumerate(cols.entry_id) if e in wanted}  # ids are unique
     true_ups: list[tuple[int, list[int], list[bool]]] = []
     for i in at:  # each reversal of a line in the period, in order
-        o = by_id[reverses[i]]
+        r = reverses[i]
+        assert r is not None  # a reversal's, by ``at``
+        o = by_id[r]
         if o > i:  # as the lines made one by one: an original must come first
-            raise KeyError(reverses[i])
+            raise KeyError(r)
         run = runs[(cols.scheme[i], cols.kind[i])]
         won = [remainder[j][i] for j in range(len(index))]
         up = [0] * len(index)
