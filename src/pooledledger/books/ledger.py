@@ -319,9 +319,7 @@ class Ledger:
 
     def __contains__(self, entry_id: object) -> bool:
         store = self._store
-        return entry_id in self._all or (
-            store is not None and (entry_id in store.made_ids or entry_id in store.index)
-        )
+        return entry_id in self._all or (store is not None and entry_id in store)
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Ledger):
@@ -368,12 +366,6 @@ class Ledger:
         if found is None and store is not None:
             return store.get(entry_id)
         return found
-
-    def _make(self, ids: Iterable[str]) -> None:
-        """Make the entries of the held lines (a large CSV file's) with these ids
-        together, before each is looked up by id: the look-ups are then quick."""
-        if self._store is not None:
-            self._store.make(ids)
 
     # -- entries by kind -------------------------------------------------------
 

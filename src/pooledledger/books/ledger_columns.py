@@ -274,9 +274,10 @@ def _income(t: _Context, xs: Sequence[Income]) -> list[_Row]:
 
 def _reversal(t: _Context, xs: Sequence[Reversal]) -> list[_Row]:
     """The rows of the entries reversed, negated, with the reversals' own fields."""
+    from pooledledger.books.ledger_held import make_held
+
     known, year, source = t.years.get, t.year, t.ledger.get
-    if isinstance(t.ledger, Ledger):  # its held lines reversed, made together
-        t.ledger._make(x.reverses for x in xs)
+    make_held(t.ledger, (x.reverses for x in xs))  # the held lines reversed, together
     sources = [source(x.reverses) for x in xs]
     t.reversing(xs, sources)
     shown = iter(_rows(t, [e for e in sources if not isinstance(e, Reversal)]))

@@ -14,6 +14,7 @@ canonical order by one gather.  The values and their types are the entry path's
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from itertools import chain
 from typing import TYPE_CHECKING, Any
 
@@ -27,7 +28,7 @@ from pooledledger.model.entries import EntryKind, Expenditure
 if TYPE_CHECKING:
     import polars
 
-__all__ = ["held_fields", "held_frame"]
+__all__ = ["held_fields", "held_frame", "make_held"]
 
 #: Each column of a held line's row read from its block: (the field of an
 #: expenditure, of an income), and the polars type.
@@ -43,6 +44,14 @@ _READ: dict[str, tuple[tuple[str | None, str | None], str]] = {
     "pence": (("net_pence", "pence"), "Int64"),
     "vat_pence": (("vat_pence", None), "Int64"),
 }
+
+
+def make_held(ledger: object, ids: Iterable[str]) -> None:
+    """Make the entries of ``ledger``'s held lines with these ids together (one batch
+    per block), before each is looked up by id: the look-ups are then quick."""
+    store = ledger._held()[1] if isinstance(ledger, Ledger) else None
+    if store is not None:
+        store.make(ids)
 
 
 def held_fields(ledger: Ledger, fields: tuple[str, ...]) -> dict[str, list[Cell]] | None:

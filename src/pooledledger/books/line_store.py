@@ -246,6 +246,10 @@ class LineStore:
             raise IndexError(i)
         return next(self.entries_at([i]))[1]
 
+    def __contains__(self, entry_id: object) -> bool:
+        """Whether a line has this id."""
+        return entry_id in self.made_ids or entry_id in self.index
+
     def get(self, entry_id: str) -> Entry | None:
         """The entry of the line with this id (made now if not before), or ``None``."""
         found = self.made_ids.get(entry_id)

@@ -48,6 +48,7 @@ from datetime import date
 from fractions import Fraction
 
 from pooledledger.books.ledger import Ledger, Totals, entry_date
+from pooledledger.books.ledger_held import make_held
 from pooledledger.books.line_sums import (
     LineSums,
     line_sums,
@@ -311,7 +312,7 @@ def _projected_sums(
     head = line_sums(ledger, DateRange(year.start, min(cut, last)))
     new = make_pool_lines(forecast, ledger.agreement.host, projection.vat_shares)
     tail = sorted([*lines_between(ledger, last, cut), *new], key=line_sort_key)
-    ledger._make(line.reverses or line.entry_id for line in tail)  # sum_run looks them up
+    make_held(ledger, (line.reverses or line.entry_id for line in tail))  # sum_run's look-ups
     return head.merged(sum_run(tail, ledger.agreement, projection.get_or_none))
 
 
