@@ -36,7 +36,7 @@ from pooledledger.books.tables import (
     ledger_rows,
     raw_frame,
 )
-from pooledledger.core.tables import Column, column_rows
+from pooledledger.core.tables import Column, column_rows, raw_polars_type
 from pooledledger.io import column_csv, load_agreement, load_ledger
 from pooledledger.io.column_csv import fits, write_columns_csv, write_frame_csv
 from pooledledger.io.csv_files import read_ledger_csv
@@ -147,10 +147,9 @@ def _raw(data: dict[str, list[Any]]) -> Any:
     its pence twin's values)."""
     import polars as pl
 
-    types = {"str": pl.String, "date": pl.Date, "bool": pl.Boolean}
     fields = pl.DataFrame(
         [
-            pl.Series(c.name, data[c.name], dtype=types.get(c.kind, pl.Int64))
+            pl.Series(c.name, data[c.name], dtype=raw_polars_type(c.kind))
             for c in COLUMNS
             if c.kind != "decimal"
         ]

@@ -261,9 +261,7 @@ class LineStore:
         """Make the entries of the lines with these ids not made before, together (one
         polars look-up and one batch per block, instead of one each): what is about
         to look many lines up by id calls this first.  Ids of no line are passed over."""
-        wanted = set(ids) - self.made_ids.keys()
-        if len(wanted) > 1:
-            self.find(wanted)
+        self.find(set(ids) - self.made_ids.keys())
 
     def find(self, wanted: set[str]) -> dict[str, Entry]:
         """The entries of the lines whose ids are ``wanted``, by id (made now)."""

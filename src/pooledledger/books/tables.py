@@ -28,6 +28,7 @@ from pooledledger.core.tables import (
     column_rows,
     make_table,
     money_columns,
+    raw_polars_type,
 )
 from pooledledger.model.partners import PartnerId
 
@@ -108,7 +109,6 @@ def raw_frame(columns: tuple[Column, ...], fields: polars.DataFrame) -> polars.D
     name; TypeError if one is not of its column's type."""
     import polars as pl
 
-    types = {"str": pl.String, "date": pl.Date, "bool": pl.Boolean}
     reads = []
     for c in columns:
         if c.kind == "decimal":
@@ -117,7 +117,7 @@ def raw_frame(columns: tuple[Column, ...], fields: polars.DataFrame) -> polars.D
             read = pl.lit(CURRENCY, dtype=pl.String)
         else:
             read = pl.col(c.name)
-            if fields.schema[c.name] != types.get(c.kind, pl.Int64):
+            if fields.schema[c.name] != raw_polars_type(c.kind):
                 raise TypeError(f"column {c.name!r} is {fields.schema[c.name]}, not {c.kind}")
         reads.append(read.alias(c.name))
     return fields.select(reads)
@@ -223,7 +223,9 @@ def apportionment_frame(apportionment: Apportionment) -> polars.DataFrame | None
     lines = apportionment.line_columns()
     if not all(map(_in_limit, (lines.amount, *lines.shares))):
         return None
-    partners, n = lines.partners, len(lines)
+    partners, n, count = lines.partners, len(lines), len(lines.partners)
+    if not count:
+        return raw_frame(APPORTIONMENT_COLUMNS, _empty(APPORTIONMENT_COLUMNS))
     text = pl.String
     base = pl.DataFrame(
         [
@@ -236,9 +238,6 @@ def apportionment_frame(apportionment: Apportionment) -> polars.DataFrame | None
             pl.Series("line_pence", lines.amount, dtype=pl.Int64),
         ]
     )
-    count = len(partners)
-    if not count:
-        return raw_frame(APPORTIONMENT_COLUMNS, _empty(APPORTIONMENT_COLUMNS))
     # row i * count + j is partner j's of line i: each line's fields repeated, the
     # partners' shares and flags interleaved, by one gather each
     at = pl.int_range(0, n * count, dtype=pl.Int64, eager=True)
@@ -267,8 +266,7 @@ def _empty(columns: tuple[Column, ...]) -> polars.DataFrame:
     """A frame of no rows with ``columns`` (:func:`raw_frame`'s types)."""
     import polars as pl
 
-    types = {"str": pl.String, "date": pl.Date, "bool": pl.Boolean}
-    return pl.DataFrame({c.name: pl.Series([], dtype=types.get(c.kind, pl.Int64)) for c in columns})
+    return pl.DataFrame({c.name: pl.Series([], dtype=raw_polars_type(c.kind)) for c in columns})
 
 
 # -- journals ----------------------------------------------------------------------

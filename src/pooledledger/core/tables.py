@@ -47,6 +47,7 @@ __all__ = [
     "issues_table",
     "make_table",
     "money_columns",
+    "raw_polars_type",
     "to_pandas",
     "to_polars",
 ]
@@ -128,6 +129,15 @@ def in_whole_limit(values: Iterable[Cell]) -> bool:
 
 
 CURRENCY_COLUMN = Column("currency", "str")
+
+
+def raw_polars_type(kind: ColumnKind) -> Any:
+    """The polars type that holds a column of ``kind``'s raw values: ``String``,
+    ``Date``, ``Boolean``, else ``Int64`` (whole numbers, pence, and a ``decimal``
+    column's pence, inside ±:data:`WHOLE_LIMIT`)."""
+    import polars as pl
+
+    return {"str": pl.String, "date": pl.Date, "bool": pl.Boolean}.get(kind, pl.Int64)
 
 
 def make_table(name: str, columns: Sequence[Column], rows: Sequence[Row]) -> Table:

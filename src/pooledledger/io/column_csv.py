@@ -40,7 +40,7 @@ from os import PathLike
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pooledledger.core.tables import WHOLE_LIMIT, Column, ColumnData
+from pooledledger.core.tables import WHOLE_LIMIT, Column, ColumnData, raw_polars_type
 from pooledledger.io._cells import FORMULA_TRIGGERS, neutralise
 
 if TYPE_CHECKING:
@@ -183,22 +183,14 @@ def raw_columns(
     their pounds) goes to polars once.  Shared by the CSV and Parquet writers."""
     import polars as pl
 
-    dtypes = {
-        "str": pl.String,
-        "int": pl.Int64,
-        "pence": pl.Int64,
-        "decimal": pl.Int64,
-        "date": pl.Date,
-        "bool": pl.Boolean,
-    }
     made: dict[tuple[int, object], str] = {}
     series = []
     for c in columns:
-        values = data[c.name]
-        if (id(values), dtypes[c.kind]) not in made:
-            made[id(values), dtypes[c.kind]] = c.name
-            series.append(pl.Series(c.name, values, dtype=dtypes[c.kind], strict=True))
-    reads = [pl.col(made[id(data[c.name]), dtypes[c.kind]]) for c in columns]
+        values, dtype = data[c.name], raw_polars_type(c.kind)
+        if (id(values), dtype) not in made:
+            made[id(values), dtype] = c.name
+            series.append(pl.Series(c.name, values, dtype=dtype, strict=True))
+    reads = [pl.col(made[id(data[c.name]), raw_polars_type(c.kind)]) for c in columns]
     return pl.DataFrame(series), reads
 
 
