@@ -20,6 +20,7 @@ from __future__ import annotations
 import copy
 import tempfile
 from dataclasses import fields
+from datetime import timedelta
 from pathlib import Path
 from unittest.mock import patch
 
@@ -27,6 +28,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import pooledledger.books.line_store as line_store_module
 import pooledledger.io.csv_files as csv_files_module
 from close_strategies import CloseCase, close_cases, two_year_cases
 from pooledledger.books.ledger import Ledger
@@ -75,6 +77,7 @@ def _same_before_made(stored: Ledger, made: Ledger) -> None:
     assert stored.entry_issues == made.entry_issues
     assert check_ledger(stored) == check_ledger(made)
     want = make_pool_columns(made.entries, made.agreement.host, made.vat_shares)
+    _same_reads(pool_columns(stored), want, made.agreement.host)
     assert _columns(pool_columns(stored)) == _columns(want)
     assert ledger_fields(stored) == ledger_fields(made)  # the ledger table
     frame = ledger_frame(stored)  # and as the CSV and Parquet writers take it
@@ -87,6 +90,23 @@ def _same_before_made(stored: Ledger, made: Ledger) -> None:
     assert stored.entries == made.entries
     assert stored == made
     assert stored._held()[1] is None
+
+
+def _same_reads(got: PoolColumns, want: PoolColumns, host: str) -> None:
+    """What is read of some lines of held columns (from their frame, no list made)
+    is what the walk's columns give."""
+    n = len(want)
+    assert got.lines_at(list(range(n))) == want.lines_at(list(range(n)))
+    assert got.lines_at(list(range(n))[::-2]) == want.lines_at(list(range(n))[::-2])
+    days = sorted({*want.dates, *(d + timedelta(days=1) for d in want.dates)})
+    for start, end in zip(days, [*days[1:], *days[:1]], strict=True):
+        assert got.between(start, end) == want.between(start, end)
+    assert got.ids_between(1, n - 1) == want.ids_between(1, n - 1)
+    assert got.capital_owners(host) == want.capital_owners(host)
+    spent = [want.ids[i] for i in range(n) if want.expenditure[i] and want.reverses[i] is None]
+    wanted = {i: want.recovered[want.ids.index(i)] for i in spent}
+    assert got.recovered_of([*want.ids, "none such"]) == wanted
+    assert want.recovered_of([*want.ids, "none such"]) == wanted
 
 
 def _lines(case: CloseCase) -> bool:
@@ -197,6 +217,32 @@ def test_a_large_file_holds_its_lines_in_columns(
     store = ledger._held()[1]
     assert store is not None
     assert len(store) == 5
+
+
+def test_a_line_looked_up_by_id_is_found_before_and_after_the_index_is_made(
+    bcf: Agreement, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first look-ups by id search the frame; the index of every id is made only
+    after line_store._SEARCHED of them; both find the same lines."""
+    monkeypatch.setattr(csv_files_module, "STORE_FROM", 5)
+    rows = [["expenditure", f"E{n}", "S3", "2025-06-30", f"{n}.00", ""] for n in range(80)]
+    with tempfile.TemporaryDirectory() as tmp:
+        ledger, _ = read_ledger_csv(bcf, write_csv(Path(tmp) / "l.csv", [HEADER, *rows]))
+    assert ledger is not None
+    store = ledger._held()[1]
+    assert store is not None
+    assert line_store_module._SEARCHED < 80
+    for n in range(80):  # in place, missing, not text: before and after the index
+        if store.searched < line_store_module._SEARCHED:  # searched in the frame
+            assert "index" not in store.__dict__
+        assert f"E{n}" in store
+        assert f"E{n}x" not in store
+        assert 7 not in store
+        found = store.get(f"E{79 - n}")
+        assert isinstance(found, Expenditure)
+        assert found.id == f"E{79 - n}"
+        assert found.net_pence == (79 - n) * 100
+    assert "index" in store.__dict__
 
 
 def test_an_interrupted_making_of_the_lines_loses_none(bcf: Agreement) -> None:

@@ -90,15 +90,30 @@ _CHUNK = 64
 class _Context:
     """What the rows of the entries need beyond the entries (shared by all runs)."""
 
-    __slots__ = ("_by_id", "hints", "ledger", "lines", "next", "next_undo", "undo", "years")
+    __slots__ = (
+        "_by_id",
+        "find",
+        "hints",
+        "ledger",
+        "lines",
+        "next",
+        "next_undo",
+        "undo",
+        "years",
+    )
 
-    def __init__(self, ledger: Ledger) -> None:
+    def __init__(
+        self, ledger: Ledger, find: Callable[[list[str]], dict[str, int]] | None = None
+    ) -> None:
+        """``find`` gives the recoverable VAT of expenditure lines by id: with it, the
+        ledger's lines are not all listed (the rows of a few entries need a few)."""
         self.ledger = ledger
+        self.find = find
         #: each date's financial year, as text, once seen
         self.years: dict[date, str] = {}
         #: the expenditure lines and the reversal lines, each in ledger order, as
         #: (id, recoverable VAT) and (id, recoverable VAT, id reversed)
-        self.lines, self.undo = _lines(ledger)
+        self.lines, self.undo = ([], []) if find is not None else _lines(ledger)
         #: the places in those of the lines of the ledger's next expenditure and reversal
         self.next = self.next_undo = 0
         #: the recoverable VAT of the lines some reversals reverse, by id
@@ -132,6 +147,9 @@ class _Context:
             self.next = k + len(ids)
             return [x[1] for x in lines]
         got: list[int | None] = list(map(self.hints.get, ids))
+        if None in got and self.find is not None:
+            found = self.find([x for x, g in zip(ids, got, strict=True) if g is None])
+            return [found.get(x) if g is None else g for x, g in zip(ids, got, strict=True)]
         if None in got:
             if self._by_id is None:
                 self._by_id = dict(self.lines)

@@ -85,7 +85,7 @@ def held_frame(ledger: Ledger, fields: tuple[str, ...]) -> polars.DataFrame | No
     if held is None:
         return None
     others = sorted(made, key=sort_key)
-    rows = _rows(_Context(ledger), others) if others else []
+    rows = _rows(_Context(ledger, columns.recovered_of), others) if others else []
     frame = held.select(fields)
     if rows:
         if not in_whole_limit(chain.from_iterable(rows)):

@@ -109,6 +109,9 @@ class SharedMoney:
         return found
 
 
+#: Look-ups by id of a store searched for in its frame before its index is made.
+_SEARCHED = 64
+
 #: Distinct amounts shared per store when its entries are made (a bound on memory).
 _SHARED_AT_MOST = 4096
 
@@ -221,6 +224,8 @@ class LineStore:
     #: the same entries, by id (a look-up by id of a line made needs no :attr:`index`)
     made_ids: dict[str, Entry] = field(default_factory=dict)
     size: int = 0
+    #: look-ups by id searched for in the frame so far (:meth:`_place`)
+    searched: int = 0
 
     def __len__(self) -> int:
         return self.size
@@ -248,14 +253,29 @@ class LineStore:
 
     def __contains__(self, entry_id: object) -> bool:
         """Whether a line has this id."""
-        return entry_id in self.made_ids or entry_id in self.index
+        return entry_id in self.made_ids or self._place(entry_id) is not None
 
     def get(self, entry_id: str) -> Entry | None:
         """The entry of the line with this id (made now if not before), or ``None``."""
         found = self.made_ids.get(entry_id)
-        if found is None and (at := self.index.get(entry_id)) is not None:
+        if found is None and (at := self._place(entry_id)) is not None:
             found = self.entry(at)
         return found
+
+    def _place(self, entry_id: object) -> int | None:
+        """The place of the line with this id: the first :data:`_SEARCHED` look-ups
+        are searched for in the frame, the rest in :attr:`index` (made then): a few
+        look-ups need no dictionary of every id (100 MB for a million lines)."""
+        if "index" not in self.__dict__ and self.searched < _SEARCHED:
+            self.searched += 1
+            if not isinstance(entry_id, str):
+                return None
+            import polars as pl
+
+            found = self.frame.select(pl.col("id").eq(entry_id).arg_true().first())
+            place = found.item()
+            return None if place is None else int(place)
+        return self.index.get(entry_id) if isinstance(entry_id, str) else None
 
     def make(self, ids: Iterable[str]) -> None:
         """Make the entries of the lines with these ids not made before, together (one

@@ -140,6 +140,31 @@ class PoolColumns:
             self.bodies[i],
         )
 
+    def lines_at(self, at: Sequence[int]) -> list[PoolLine]:
+        """The lines at places ``at``, in that order."""
+        return [self.line(i) for i in at]
+
+    def ids_between(self, lo: int, hi: int) -> list[str]:
+        """The ids of the lines at places ``[lo, hi)``."""
+        return self.ids[lo:hi]
+
+    def recovered_of(self, ids: list[str]) -> dict[str, int]:
+        """The recoverable VAT of the expenditure lines (not reversals') of ``ids``."""
+        wanted = set(ids)
+        return {
+            x: self.recovered[i]
+            for i, x in enumerate(self.ids)
+            if x in wanted and self.expenditure[i] and self.reverses[i] is None
+        }
+
+    def capital_owners(self, host: PartnerId) -> dict[str, PartnerId]:
+        """Each capital expenditure's id and owner (its procurer, else the host), in order."""
+        return {
+            self.ids[i]: self.procurer[i] or host
+            for i in range(len(self.ids))
+            if self.capital[i] and self.reverses[i] is None and self.source[i] == SPENDING
+        }
+
     @cached_property
     def frame(self) -> polars.DataFrame:
         """The lines' figures and keys as a polars frame (one row per line)."""
@@ -352,7 +377,7 @@ class LinesAt(Sequence[PoolLine]):
         return self.columns.line(self.at[i])
 
     def __iter__(self) -> Iterator[PoolLine]:
-        return map(self.columns.line, self.at)
+        return iter(self.columns.lines_at(self.at))
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, LinesAt | tuple | list):
@@ -398,11 +423,7 @@ def group_lines(
 
 def capital_owners(c: PoolColumns, host: PartnerId) -> dict[str, PartnerId]:
     """Each capital expenditure's id and owner (its procurer, else the host), in order."""
-    return {
-        c.ids[i]: c.procurer[i] or host
-        for i in range(len(c.ids))
-        if c.capital[i] and c.reverses[i] is None and c.source[i] == SPENDING
-    }
+    return c.capital_owners(host)
 
 
 # -- the sums of a period ---------------------------------------------------------
@@ -546,7 +567,7 @@ def _capital(
             (pl.col("source") == SPENDING) & pl.col("capital") & pl.col("scheme").is_in(schemes)
         )
     )
-    for at, ahead in found.select("at", "before").iter_rows():
-        line = c.line(lo + at)
+    places, aheads = found["at"].to_list(), found["before"].to_list()
+    for line, ahead in zip(c.lines_at([lo + at for at in places]), aheads, strict=True):
         item = get(line.reverses or line.entry_id)
         s.capital.append(CapitalLine(line, item, ahead))  # type: ignore[arg-type]

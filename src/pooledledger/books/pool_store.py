@@ -16,14 +16,15 @@ over the entries.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import fields
+from datetime import date
 from operator import itemgetter
 from typing import Any
 
 from pooledledger.books.entry_order import KIND_RANK
 from pooledledger.books.line_store import LineStore
-from pooledledger.books.lines import _VatSplits
+from pooledledger.books.lines import PoolLine, _VatSplits
 from pooledledger.books.pool_columns import (
     _FRAME,
     _LIMIT,
@@ -33,7 +34,7 @@ from pooledledger.books.pool_columns import (
     _reversal,
 )
 from pooledledger.model.agreement import Agreement, VatModel
-from pooledledger.model.entries import Entry, Expenditure, Reversal
+from pooledledger.model.entries import Entry, EntryKind, Expenditure, Reversal
 from pooledledger.model.partners import PartnerId
 
 __all__ = ["stored_pool_columns"]
@@ -158,6 +159,68 @@ class _Ordered(PoolColumns):
     @property
     def fits(self) -> bool:
         return self.largest * max(len(self), 1) < _LIMIT
+
+    # what is read of a few lines, or of one slice, is read from the frame: no list
+    # of a million values is made for it (docs/benchmarks.md#eighth-round)
+
+    def between(self, start: date, end: date) -> tuple[int, int]:
+        dates = self.__dict__["_ordered"]["dates"]
+        lo = dates.search_sorted(start, side="left")
+        return lo, max(lo, dates.search_sorted(end, side="left"))
+
+    def line(self, i: int) -> PoolLine:
+        return self.lines_at([i])[0]
+
+    def lines_at(self, at: Sequence[int]) -> list[PoolLine]:
+        if not at:
+            return []
+        import polars as pl
+
+        rows = self.__dict__["_ordered"].select(
+            pl.col(list(_LINE_FIELDS)).gather(pl.Series(at, dtype=pl.Int64))
+        )
+        bodies, kinds = self.bodies, {True: EntryKind.EXPENDITURE, False: EntryKind.INCOME}
+        return [
+            PoolLine(i, k, d, kinds[x], a, r, u, p, bodies[place])
+            for place, (i, k, d, x, a, r, u, p) in zip(at, rows.iter_rows(), strict=True)
+        ]
+
+    def ids_between(self, lo: int, hi: int) -> list[str]:
+        ids: list[str] = self.__dict__["_ordered"]["ids"].slice(lo, max(hi - lo, 0)).to_list()
+        return ids
+
+    def recovered_of(self, ids: list[str]) -> dict[str, int]:
+        import polars as pl
+
+        found = self.__dict__["_ordered"].filter(
+            pl.col("ids").is_in(ids) & pl.col("expenditure") & pl.col("reverses").is_null()
+        )
+        return dict(zip(found["ids"].to_list(), found["recovered"].to_list(), strict=True))
+
+    def capital_owners(self, host: PartnerId) -> dict[str, PartnerId]:
+        import polars as pl
+
+        procurer = pl.col("procurer")
+        nobody = procurer.is_null() | (procurer == "")
+        owner = pl.when(nobody).then(pl.lit(host)).otherwise(procurer)
+        found = self.__dict__["_ordered"].filter(
+            pl.col("capital") & pl.col("reverses").is_null() & (pl.col("source") == SPENDING)
+        )
+        owners = found.select("ids", owner.alias("owner"))
+        return dict(zip(owners["ids"].to_list(), owners["owner"].to_list(), strict=True))
+
+
+#: The fields of a :class:`~pooledledger.books.lines.PoolLine` but its VAT bodies, in order.
+_LINE_FIELDS = (
+    "ids",
+    "schemes",
+    "dates",
+    "expenditure",
+    "amounts",
+    "recovered",
+    "reverses",
+    "paid_by",
+)
 
 
 def _vat(

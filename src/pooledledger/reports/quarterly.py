@@ -243,7 +243,7 @@ def _actuals_to(ledger: Ledger, year: FinancialYear, upto: date) -> set[str]:
     columns = held_columns(ledger)
     if columns is not None:
         lo, hi = columns.between(start, year.end)
-        dropped = set(columns.ids[lo:hi])
+        dropped = set(columns.ids_between(lo, hi))
         reversal = reversals_of(ledger)
         for marker in ledger.year_closed():
             undone = reversal.get(marker.id)
