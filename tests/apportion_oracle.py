@@ -14,7 +14,6 @@ from pooledledger.books.apportion import (
     LineShare,
     SchemeShares,
     _full,
-    acc_parts,
     scheme_weights,
 )
 from pooledledger.books.ledger import Ledger
@@ -121,3 +120,7 @@ def row_apportion(ledger: Ledger, year: FinancialYear, upto: date | None = None)
             _full(partners, cost_by_scheme.get(scheme.id, {})),
         )
     return Apportionment(year, within, partners, schemes, tuple(lines), tuple(issues))
+
+
+def acc_parts(acc: CumulativeAllocator[PartnerId] | None) -> dict[PartnerId, int]:
+    return {} if acc is None else acc.running_parts

@@ -23,7 +23,7 @@ from click.testing import CliRunner
 from pooledledger.books.ledger import Ledger
 from pooledledger.cli import main
 from pooledledger.core.errors import ISSUE_CODES, IssueError
-from pooledledger.core.tables import Cell, Column, ColumnData, Table, column_rows
+from pooledledger.core.tables import Cell, Column, ColumnData, FrameChunks, Table, column_rows
 from pooledledger.io import load_agreement, load_ledger
 from pooledledger.io._cells import neutralise
 from pooledledger.io.csv_files import read_ledger_csv
@@ -114,9 +114,11 @@ def csv_text(column: Column, value: Any) -> str:
     return neutralise(value)
 
 
-def own_values(column: Column, made: Table | ColumnData | pl.DataFrame) -> list[Cell]:
+def own_values(column: Column, made: Table | ColumnData | pl.DataFrame | FrameChunks) -> list[Cell]:
     """The column's values as the table holds them (pounds as exact ``Decimal``;
     empty text in a nullable column as ``None``, as Parquet holds it)."""
+    if isinstance(made, FrameChunks):  # a line-level table, a slice at a time
+        made = made.collect()
     if isinstance(made, pl.DataFrame):  # the raw columns of a line-level table
         made = made.to_dict(as_series=False)
     if isinstance(made, Table):

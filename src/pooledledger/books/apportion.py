@@ -40,9 +40,10 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import FrozenInstanceError, dataclass, field
 from datetime import date
 from fractions import Fraction
-from functools import cached_property
+from functools import cached_property, partial
 from typing import TYPE_CHECKING
 
+from pooledledger.books.apportion_frame import line_frame
 from pooledledger.books.apportion_lines import LineColumns, columns_of, line_columns
 from pooledledger.books.ledger import Ledger, PoolLine
 from pooledledger.books.line_sums import LineSums, line_sums
@@ -235,6 +236,12 @@ class Apportionment:
             return line_columns(*build.parts, self.partners)
         return columns_of(self.lines, self.partners)
 
+    def line_frame(self) -> polars.DataFrame | None:
+        """:attr:`lines` as one polars frame, if they are not made yet and the ledger
+        holds its pool lines in columns (:mod:`pooledledger.books.apportion_frame`)."""
+        build = self._build
+        return build.frame() if self._lines is None and isinstance(build, _MakeLines) else None
+
     def line(self, entry_id: str) -> LineShare:
         for line in self.lines:
             if line.entry_id == entry_id:
@@ -298,13 +305,16 @@ COLUMNS_FROM = 512
 
 
 def _running(
-    amounts: list[int], weights: Mapping[PartnerId, Fraction], partners: tuple[PartnerId, ...]
+    amounts: list[int] | polars.Series,
+    weights: Mapping[PartnerId, Fraction],
+    partners: tuple[PartnerId, ...],
 ) -> RunningAllocation[PartnerId]:
     """Each partner's allocation of every running total of ``amounts``, and its steps."""
     if len(amounts) >= COLUMNS_FROM:
         got = allocate_running(amounts, weights, partners)
         if got is not None:
             return got
+    amounts = amounts if isinstance(amounts, list) else amounts.to_list()
     acc = CumulativeAllocator(weights, partners)
     keys = tuple(acc.running_parts)
     steps: dict[PartnerId, list[int]] = {k: [] for k in keys}
@@ -431,6 +441,15 @@ class _MakeLines:
 
     def __call__(self) -> tuple[LineShare, ...]:
         return _line_shares(*self.parts)
+
+    def frame(self) -> polars.DataFrame | None:
+        ledger, within, weights, partners = self._args
+        columns = held_columns(ledger)
+        if columns is None:
+            return None
+        run = {k: partial(_running, weights=w, partners=partners) for k, w in weights.items()}
+        owners = capital_owners(columns, ledger.agreement.host)
+        return line_frame(columns, within.start, within.end, list(weights), run, owners, partners)
 
 
 @dataclass(frozen=True)
@@ -579,7 +598,3 @@ def _capital_shares(
         cost = cost_by_scheme.setdefault(pl.scheme, {})
         cost[owner] = cost.get(owner, 0) + pl.amount
     return capital_by_scheme, cost_by_scheme
-
-
-def acc_parts(acc: CumulativeAllocator[PartnerId] | None) -> dict[PartnerId, int]:
-    return {} if acc is None else acc.running_parts

@@ -28,7 +28,7 @@ from pooledledger.model.entries import EntryKind, Expenditure
 if TYPE_CHECKING:
     import polars
 
-__all__ = ["held_fields", "held_frame", "make_held"]
+__all__ = ["held_fields", "held_frame", "held_parts", "make_held"]
 
 #: Each column of a held line's row read from its block: (the field of an
 #: expenditure, of an income), and the polars type.
@@ -66,7 +66,22 @@ def held_fields(ledger: Ledger, fields: tuple[str, ...]) -> dict[str, list[Cell]
 def held_frame(ledger: Ledger, fields: tuple[str, ...]) -> polars.DataFrame | None:
     """:func:`held_fields` as a polars frame, one column per field (pence ``Int64``,
     dates ``Date``, flags ``Boolean``, text ``String``), with no Python object per
-    line: what the CSV and Parquet writers read (:func:`pooledledger.books.tables.ledger_frame`)."""
+    line: what the Parquet writer reads (:func:`pooledledger.books.tables.ledger_frame`)."""
+    import polars as pl
+
+    parts = held_parts(ledger, fields)
+    if parts is None:
+        return None
+    frame, order = parts
+    return frame.select(pl.all().gather(order))
+
+
+def held_parts(
+    ledger: Ledger, fields: tuple[str, ...]
+) -> tuple[polars.DataFrame, polars.Series] | None:
+    """:func:`held_frame`'s rows in the store's order, then the other entries', and
+    the places of the rows in canonical order (the CSV writer gathers them a slice at
+    a time: :func:`pooledledger.books.tables.ledger_chunks`)."""
     from pooledledger.books.ledger_columns import _Context, _rows
     from pooledledger.books.pool_columns import pool_columns
     from pooledledger.books.pool_store import _Ordered
@@ -87,6 +102,7 @@ def held_frame(ledger: Ledger, fields: tuple[str, ...]) -> polars.DataFrame | No
     others = sorted(made, key=sort_key)
     rows = _rows(_Context(ledger, columns.recovered_of), others) if others else []
     frame = held.select(fields)
+    del held
     if rows:
         if not in_whole_limit(chain.from_iterable(rows)):
             return None  # a whole number polars cannot hold: the entries' path
@@ -94,8 +110,7 @@ def held_frame(ledger: Ledger, fields: tuple[str, ...]) -> polars.DataFrame | No
         extra = pl.DataFrame(list(rows), schema=schema, orient="row")
         frame = pl.concat([frame, extra], how="vertical")
     # the file's order need not be canonical, even with no other entries
-    order = store.canonical([sort_key(e) for e in others])
-    return frame.select(pl.all().gather(order))
+    return frame, store.canonical([sort_key(e) for e in others])
 
 
 def _held_rows(pl: Any, store: LineStore, columns: Any) -> polars.DataFrame | None:

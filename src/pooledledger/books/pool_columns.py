@@ -140,6 +140,22 @@ class PoolColumns:
             self.bodies[i],
         )
 
+    def line_frame(self) -> polars.DataFrame:
+        """The lines' ids, schemes, dates, kinds (``expenditure``), amounts and ids
+        reversed as a polars frame, one row per line, named as the lists."""
+        import polars as pl
+
+        return pl.DataFrame(
+            {
+                "ids": pl.Series(self.ids, dtype=pl.String),
+                "schemes": pl.Series(self.schemes, dtype=pl.String),
+                "dates": pl.Series(self.dates, dtype=pl.Date),
+                "expenditure": pl.Series(self.expenditure, dtype=pl.Boolean),
+                "amounts": pl.Series(self.amounts, dtype=pl.Int64),
+                "reverses": pl.Series(self.reverses, dtype=pl.String),
+            }
+        )
+
     def lines_at(self, at: Sequence[int]) -> list[PoolLine]:
         """The lines at places ``at``, in that order."""
         return [self.line(i) for i in at]

@@ -171,6 +171,9 @@ class _Ordered(PoolColumns):
     def line(self, i: int) -> PoolLine:
         return self.lines_at([i])[0]
 
+    def line_frame(self) -> Any:
+        return self.__dict__["_ordered"]
+
     def lines_at(self, at: Sequence[int]) -> list[PoolLine]:
         if not at:
             return []

@@ -23,6 +23,7 @@ from pooledledger.core.tables import (
     WHOLE_LIMIT,
     Cell,
     Column,
+    FrameChunks,
     Row,
     Table,
     column_rows,
@@ -39,8 +40,10 @@ __all__ = [
     "APPORTIONMENT_COLUMNS",
     "JOURNAL_COLUMNS",
     "LEDGER_COLUMNS",
+    "apportionment_chunks",
     "apportionment_table",
     "journal_table",
+    "ledger_chunks",
     "ledger_table",
 ]
 
@@ -99,6 +102,31 @@ def ledger_frame(ledger: Ledger) -> polars.DataFrame | None:
 
     fields = held_frame(ledger, LEDGER_FIELDS)
     return None if fields is None else raw_frame(LEDGER_COLUMNS, fields)
+
+
+def ledger_chunks(ledger: Ledger) -> FrameChunks | None:
+    """:func:`ledger_frame` as :data:`FRAME_ROWS` rows at a time, each slice gathered
+    into canonical order when the writer reaches it (the whole ordered table is never
+    made); ``None`` as for :func:`ledger_frame`."""
+    import polars as pl
+
+    from pooledledger.books.ledger_held import held_parts
+
+    parts = held_parts(ledger, LEDGER_FIELDS)
+    if parts is None:
+        return None
+    fields, order = parts
+
+    def chunks() -> Iterator[polars.DataFrame]:
+        for lo in range(0, max(len(order), 1), FRAME_ROWS):
+            part = fields.select(pl.all().gather(order.slice(lo, FRAME_ROWS)))
+            yield raw_frame(LEDGER_COLUMNS, part)
+
+    return FrameChunks(chunks)
+
+
+#: Rows of a line-level table made at a time for the CSV writer (:class:`FrameChunks`).
+FRAME_ROWS = 65_536
 
 
 def raw_frame(columns: tuple[Column, ...], fields: polars.DataFrame) -> polars.DataFrame:
@@ -215,19 +243,82 @@ def apportionment_columns(apportionment: Apportionment) -> dict[str, list[Cell]]
 
 def apportionment_frame(apportionment: Apportionment) -> polars.DataFrame | None:
     """:func:`apportionment_columns` as a polars frame of raw columns
-    (:func:`raw_frame`): the lines' fields go to polars once and each partner's
-    rows are interleaved by one gather, with no list per row; ``None`` if a line's
-    pence are out of ``Int64``'s reach (then the lists, as before)."""
+    (:func:`raw_frame`): the lines' fields and shares are polars columns (made with no
+    Python object per line when the ledger holds its pool lines in columns,
+    :meth:`~pooledledger.books.apportion.Apportionment.line_frame`), and each
+    partner's rows are interleaved by one gather, with no list per row; ``None`` if
+    a line's pence are out of ``Int64``'s reach (then the lists, as before)."""
+    chunks = _apportionment_chunks(apportionment, None)
+    return None if chunks is None else chunks.collect()
+
+
+def apportionment_chunks(apportionment: Apportionment) -> FrameChunks | None:
+    """:func:`apportionment_frame` a slice of lines at a time (about
+    :data:`FRAME_ROWS` rows each), interleaved when the writer reaches it."""
+    return _apportionment_chunks(apportionment, FRAME_ROWS)
+
+
+def _apportionment_chunks(apportionment: Apportionment, rows: int | None) -> FrameChunks | None:
+    """The apportionment's table, ``rows`` rows at a time (``None``: in one)."""
+    base = apportionment.line_frame()
+    if base is None:
+        base = _lines_frame(apportionment)
+        if base is None:
+            return None
+    partners, year = apportionment.partners, str(apportionment.year)
+    if not partners:
+        return FrameChunks(
+            lambda: iter([raw_frame(APPORTIONMENT_COLUMNS, _empty(APPORTIONMENT_COLUMNS))])
+        )
+    n = base.height
+    step = n if rows is None else max(rows // len(partners), 1)
+
+    def chunks() -> Iterator[polars.DataFrame]:
+        for lo in range(0, max(n, 1), max(step, 1)):
+            yield _interleaved(base.slice(lo, step), partners, year)
+
+    return FrameChunks(chunks)
+
+
+def _interleaved(
+    base: polars.DataFrame, partners: tuple[PartnerId, ...], year: str
+) -> polars.DataFrame:
+    """The rows of the lines of ``base``: row ``i * count + j`` is partner ``j``'s of
+    line ``i``, each line's fields repeated and the partners' shares and flags
+    interleaved, by one gather each."""
+    import polars as pl
+
+    n, count, text = base.height, len(partners), pl.String
+    at = pl.int_range(0, n * count, dtype=pl.Int64, eager=True)
+    line, partner = at // count, at % count
+    per_partner = partner * n + line
+    rows = base.select(pl.col(_LINE_FIELDS).gather(line)).with_columns(
+        pl.Series(partners, dtype=text).gather(partner).alias("partner"),
+        pl.concat([base[f"won{j}"] for j in range(count)])
+        .gather(per_partner)
+        .alias("remainder_penny"),
+        pl.concat([base[f"share{j}"] for j in range(count)]).gather(per_partner).alias("pence"),
+        pl.lit(year, dtype=text).alias("year"),
+    )
+    return raw_frame(APPORTIONMENT_COLUMNS, rows)
+
+
+#: The per-line columns of an apportionment's lines frame (then each partner's
+#: ``share{j}`` and ``won{j}``: :func:`~pooledledger.books.apportion_frame.line_frame`).
+_LINE_FIELDS = ["entry_id", "scheme", "date", "kind", "reverses", "capital_owner", "line_pence"]
+
+
+def _lines_frame(apportionment: Apportionment) -> polars.DataFrame | None:
+    """The apportionment's :meth:`~pooledledger.books.apportion.Apportionment.line_columns`
+    as the frame :func:`~pooledledger.books.apportion_frame.line_frame` gives, or
+    ``None`` if a line's pence are out of ``Int64``'s reach."""
     import polars as pl
 
     lines = apportionment.line_columns()
     if not all(map(_in_limit, (lines.amount, *lines.shares))):
         return None
-    partners, n, count = lines.partners, len(lines), len(lines.partners)
-    if not count:
-        return raw_frame(APPORTIONMENT_COLUMNS, _empty(APPORTIONMENT_COLUMNS))
     text = pl.String
-    base = pl.DataFrame(
+    return pl.DataFrame(
         [
             pl.Series("entry_id", lines.entry_id, dtype=text),
             pl.Series("scheme", lines.scheme, dtype=text),
@@ -236,24 +327,10 @@ def apportionment_frame(apportionment: Apportionment) -> polars.DataFrame | None
             pl.Series("reverses", lines.reverses, dtype=text),
             pl.Series("capital_owner", lines.capital_owner, dtype=text),
             pl.Series("line_pence", lines.amount, dtype=pl.Int64),
+            *(pl.Series(f"share{j}", v, dtype=pl.Int64) for j, v in enumerate(lines.shares)),
+            *(pl.Series(f"won{j}", w, dtype=pl.Boolean) for j, w in enumerate(lines.remainder)),
         ]
     )
-    # row i * count + j is partner j's of line i: each line's fields repeated, the
-    # partners' shares and flags interleaved, by one gather each
-    at = pl.int_range(0, n * count, dtype=pl.Int64, eager=True)
-    line, partner = at // count, at % count
-    per_partner = partner * n + line
-    rows = base.select(pl.all().gather(line)).with_columns(
-        pl.Series(partners, dtype=text).gather(partner).alias("partner"),
-        pl.concat([pl.Series(w, dtype=pl.Boolean) for w in lines.remainder])
-        .gather(per_partner)
-        .alias("remainder_penny"),
-        pl.concat([pl.Series(v, dtype=pl.Int64) for v in lines.shares])
-        .gather(per_partner)
-        .alias("pence"),
-        pl.lit(str(apportionment.year), dtype=text).alias("year"),
-    )
-    return raw_frame(APPORTIONMENT_COLUMNS, rows)
 
 
 def _in_limit(pence: list[int]) -> bool:

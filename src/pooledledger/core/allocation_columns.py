@@ -49,7 +49,15 @@ class RunningAllocation(Generic[K]):
     lists are made the first time they are read.
     """
 
-    __slots__ = ("_lists", "_load_lists", "_load_winners", "_winners", "final", "keys")
+    __slots__ = (
+        "_lists",
+        "_load_frame",
+        "_load_lists",
+        "_load_winners",
+        "_winners",
+        "final",
+        "keys",
+    )
 
     def __init__(
         self,
@@ -57,13 +65,38 @@ class RunningAllocation(Generic[K]):
         final: dict[K, int],
         lists: Callable[[], _Lists[K]],
         winners: Callable[[], list[tuple[K, ...]]],
+        frame: Callable[[], polars.DataFrame] | None = None,
     ) -> None:
+        """``frame``, if given, makes :meth:`step_frame` (else it is made from the lists)."""
         self.keys = keys
         self.final = final
         self._load_lists: Callable[[], _Lists[K]] | None = lists
         self._load_winners: Callable[[], list[tuple[K, ...]]] | None = winners
+        self._load_frame = frame
         self._lists: _Lists[K] | None = None
         self._winners: list[tuple[K, ...]] | None = None
+
+    def step_frame(self) -> polars.DataFrame:
+        """Each row's steps and remainder pennies as polars columns, with no list made:
+        ``D{i}`` (``Int64``) is ``steps[keys[i]]`` and ``W{i}`` (``Boolean``) whether
+        ``keys[i]`` is among the row's ``winners``."""
+        if self._load_frame is not None and self._lists is None:
+            return self._load_frame()
+        import polars as pl
+
+        winners = self.winners
+        return pl.DataFrame(
+            [
+                *(
+                    pl.Series(f"D{i}", self.steps[k], dtype=pl.Int64)
+                    for i, k in enumerate(self.keys)
+                ),
+                *(
+                    pl.Series(f"W{i}", [k in won for won in winners], dtype=pl.Boolean)
+                    for i, k in enumerate(self.keys)
+                ),
+            ]
+        )
 
     def _made(self) -> _Lists[K]:
         if self._lists is None:
@@ -90,28 +123,40 @@ class RunningAllocation(Generic[K]):
 
 
 def allocate_running(
-    amounts: Sequence[int], weights: Mapping[K, Weight], order: Sequence[K] | None = None
+    amounts: Sequence[int] | polars.Series,
+    weights: Mapping[K, Weight],
+    order: Sequence[K] | None = None,
 ) -> RunningAllocation[K] | None:
-    """Allocate the running totals of ``amounts`` in one pass of column arithmetic.
+    """Allocate the running totals of ``amounts`` (a list, or a polars ``Int64``
+    column) in one pass of column arithmetic.
 
     ``None`` when a running total or a scaled weight is 2**62 or more (use
     :class:`~pooledledger.core.allocation.CumulativeAllocator` then: it is exact at any size).
     """
     plan = _plan(weights, order)
     s = plan.total_weight
-    if s >= LIMIT or not amounts:
-        return None if amounts else RunningAllocation(plan.keys, {}, lambda: ({}, {}), list)
-    # |R_i| <= Σ|a| <= len × max|a|: check the cheap bound first, then the exact one
-    if len(amounts) * max(max(amounts), -min(amounts)) >= LIMIT and (
-        sum(map(abs, amounts)) >= LIMIT
-    ):
-        return None
+    size = len(amounts)
+    if s >= LIMIT or not size:
+        return None if size else RunningAllocation(plan.keys, {}, lambda: ({}, {}), list)
 
     import polars as pl
 
+    # |R_i| <= Σ|a| <= len × max|a|: check the cheap bound first, then the exact one
+    if isinstance(amounts, pl.Series):
+        column = amounts.cast(pl.Int64)
+        top, bottom = column.max(), column.min()
+        assert isinstance(top, int)  # a column of Int64
+        assert isinstance(bottom, int)
+        if size * max(top, -bottom) >= LIMIT and column.cast(pl.Int128).abs().sum() >= LIMIT:
+            return None
+    else:
+        if size * max(max(amounts), -min(amounts)) >= LIMIT and (sum(map(abs, amounts)) >= LIMIT):
+            return None
+        column = pl.Series("a", amounts, dtype=pl.Int64)
+
     keys = plan.keys
     n = len(keys)
-    df = pl.DataFrame({"a": amounts}, schema={"a": pl.Int64})
+    df = pl.DataFrame({"a": column.alias("a")})
     r = pl.col("a").cum_sum()
     t = r.abs().cast(pl.Int128)
     df = df.select(
@@ -139,7 +184,14 @@ def allocate_running(
     last = df.row(df.height - 1, named=True)
     final = {k: last[f"A{i}"] for i, k in enumerate(keys)}
     return RunningAllocation(
-        keys, final, lambda: _lists(df, keys), lambda: _remainder_winners(df, keys)
+        keys,
+        final,
+        lambda: _lists(df, keys),
+        lambda: _remainder_winners(df, keys),
+        lambda: df.select(
+            *(pl.col(f"D{i}") for i in range(n)),
+            *((pl.col(f"k{i}") < pl.col("left")).alias(f"W{i}") for i in range(n)),
+        ),
     )
 
 

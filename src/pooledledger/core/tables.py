@@ -17,7 +17,7 @@ called.  The tables of a ledger, an apportionment and journals are built in
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -40,6 +40,7 @@ __all__ = [
     "Column",
     "ColumnData",
     "ColumnKind",
+    "FrameChunks",
     "Row",
     "Table",
     "column_rows",
@@ -138,6 +139,28 @@ def raw_polars_type(kind: ColumnKind) -> Any:
     import polars as pl
 
     return {"str": pl.String, "date": pl.Date, "bool": pl.Boolean}.get(kind, pl.Int64)
+
+
+class FrameChunks:
+    """A large table as polars frames of its raw values
+    (:func:`~pooledledger.books.tables.raw_frame`), made one after another when
+    iterated: the CSV writer writes each and lets it go, so the whole table is never
+    in memory at once (docs/benchmarks.md#eighth-round).  Iterating gives at least
+    one frame (of no rows for an empty table); :meth:`collect` gives them as one."""
+
+    __slots__ = ("_make",)
+
+    def __init__(self, make: Callable[[], Iterator[polars.DataFrame]]) -> None:
+        self._make = make
+
+    def __iter__(self) -> Iterator[polars.DataFrame]:
+        return self._make()
+
+    def collect(self) -> polars.DataFrame:
+        """The frames as one."""
+        import polars as pl
+
+        return pl.concat(list(self), how="vertical")
 
 
 def make_table(name: str, columns: Sequence[Column], rows: Sequence[Row]) -> Table:

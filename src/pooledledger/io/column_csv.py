@@ -34,7 +34,7 @@ in an ``Int64``: :func:`fits` says so and the caller writes row by row instead.
 from __future__ import annotations
 
 import codecs
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from itertools import islice
 from os import PathLike
 from pathlib import Path
@@ -86,18 +86,25 @@ def write_columns_csv(
 
 def write_frame_csv(
     columns: Sequence[Column],
-    frame: polars.DataFrame,
+    frame: polars.DataFrame | Iterable[polars.DataFrame],
     path: str | PathLike[str],
     encoding: str = "utf-8",
 ) -> Path:
     """Write the table ``frame`` holds as raw polars columns
     (:func:`pooledledger.books.tables.raw_frame`: one per column of ``columns``, by
     name) to the CSV file ``path``: the bytes :func:`write_columns_csv` writes for the
-    same values, formatted :data:`CHUNK_ROWS` rows at a time, as it does."""
+    same values, formatted :data:`CHUNK_ROWS` rows at a time, as it does.  ``frame``
+    may be the table's rows as frames one after another (at least one:
+    :class:`~pooledledger.core.tables.FrameChunks`), each let go once written."""
     import polars as pl
 
     texts = [_text(pl.col(c.name), c).alias(neutralise(c.name)) for c in columns]
-    chunks = (frame.slice(lo, CHUNK_ROWS) for lo in range(0, max(frame.height, 1), CHUNK_ROWS))
+    parts = [frame] if isinstance(frame, pl.DataFrame) else frame
+    chunks = (
+        part.slice(lo, CHUNK_ROWS)
+        for part in parts
+        for lo in range(0, max(part.height, 1), CHUNK_ROWS)
+    )
     return _write_frames(path, encoding, (chunk.select(texts) for chunk in chunks))
 
 

@@ -41,16 +41,17 @@ from pooledledger.books.ledger import Ledger
 from pooledledger.books.tables import (
     APPORTIONMENT_COLUMNS,
     LEDGER_COLUMNS,
+    apportionment_chunks,
     apportionment_columns,
-    apportionment_frame,
     journal_table,
+    ledger_chunks,
     ledger_columns,
-    ledger_frame,
 )
 from pooledledger.core.tables import (
     Cell,
     Column,
     ColumnData,
+    FrameChunks,
     Row,
     Table,
     column_rows,
@@ -172,8 +173,8 @@ def write_csv_tables(
 
 #: A table as it is made: row by row, column by column as
 #: :data:`~pooledledger.core.tables.ColumnData`, or as polars columns of its raw
-#: values (:func:`~pooledledger.books.tables.raw_frame`).
-Made: TypeAlias = "Table | ColumnData | polars.DataFrame"
+#: values (:func:`~pooledledger.books.tables.raw_frame`), whole or a slice at a time.
+Made: TypeAlias = "Table | ColumnData | polars.DataFrame | FrameChunks"
 
 #: A table to write: its name, its columns, and a call that makes it.
 TableMaker = tuple[str, Sequence[Column], Callable[[], Made]]
@@ -207,16 +208,17 @@ def year_end_tables(reports: YearEndReports, ledger: Ledger | None = None) -> li
 
 
 def _ledger(ledger: Ledger) -> Made:
-    """The ledger table: as polars columns if the ledger holds lines in columns."""
-    frame = ledger_frame(ledger)
-    return ledger_columns(ledger) if frame is None else frame
+    """The ledger table: as polars columns, a slice at a time, if the ledger holds
+    lines in columns."""
+    chunks = ledger_chunks(ledger)
+    return ledger_columns(ledger) if chunks is None else chunks
 
 
 def _apportionment(apportionment: Apportionment) -> Made:
-    """The apportionment's lines as polars columns (as lists if a line's pence are
-    out of ``Int64``'s reach)."""
-    frame = apportionment_frame(apportionment)
-    return apportionment_columns(apportionment) if frame is None else frame
+    """The apportionment's lines as polars columns, a slice at a time (as lists if a
+    line's pence are out of ``Int64``'s reach)."""
+    chunks = apportionment_chunks(apportionment)
+    return apportionment_columns(apportionment) if chunks is None else chunks
 
 
 def _write(columns: Sequence[Column], made: Made, path: Path, encoding: str) -> Path:

@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING
 
 from pooledledger.books.ledger import Ledger
 from pooledledger.core.errors import Issue, IssueError, Location, Severity
-from pooledledger.core.tables import Cell, Column, ColumnData, Table
+from pooledledger.core.tables import Cell, Column, ColumnData, FrameChunks, Table
 from pooledledger.io.column_csv import raw_columns
 from pooledledger.io.csv_out import year_end_tables
 from pooledledger.reports.bundle import YearEndReports
@@ -79,6 +79,8 @@ def write_parquet_tables(
     written: dict[str, Path] = {}
     for name, columns, made in year_end_tables(reports, ledger):
         table = made()
+        if isinstance(table, FrameChunks):
+            table = table.collect()
         path = where / f"{name}.parquet"
         if isinstance(table, Table | Mapping):
             data = table_columns(table) if isinstance(table, Table) else table
