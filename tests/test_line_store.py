@@ -18,6 +18,7 @@ fallbacks: a row only the row parser reads, and an id repeated across batches.
 from __future__ import annotations
 
 import copy
+import importlib
 import tempfile
 from dataclasses import fields
 from datetime import timedelta
@@ -29,13 +30,23 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import pooledledger.books.line_store as line_store_module
+import pooledledger.books.tables as tables_module
 import pooledledger.io.csv_files as csv_files_module
 from close_strategies import CloseCase, close_cases, two_year_cases
+from pooledledger.books.apportion import apportion
 from pooledledger.books.ledger import Ledger
 from pooledledger.books.ledger_columns import ledger_fields
 from pooledledger.books.line_store import Block
 from pooledledger.books.pool_columns import PoolColumns, make_pool_columns, pool_columns
-from pooledledger.books.tables import LEDGER_COLUMNS, ledger_columns, ledger_frame
+from pooledledger.books.tables import (
+    LEDGER_COLUMNS,
+    apportionment_chunks,
+    apportionment_columns,
+    apportionment_frame,
+    ledger_chunks,
+    ledger_columns,
+    ledger_frame,
+)
 from pooledledger.core.periods import FinancialYear
 from pooledledger.io.csv_files import _read_ledger_csv, read_ledger_csv
 from pooledledger.model.agreement import Agreement
@@ -43,6 +54,9 @@ from pooledledger.model.entries import Entry, Expenditure, Income
 from pooledledger.yearend.checks import check_ledger
 from pooledledger.yearend.close import close_year
 from test_csv_import import entry_rows, write_csv
+
+# the module, not the function of the same name that the package exports
+apportion_module = importlib.import_module("pooledledger.books.apportion")
 
 SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -78,6 +92,7 @@ def _same_before_made(stored: Ledger, made: Ledger) -> None:
     assert check_ledger(stored) == check_ledger(made)
     want = make_pool_columns(made.entries, made.agreement.host, made.vat_shares)
     _same_reads(pool_columns(stored), want, made.agreement.host)
+    _same_shares(stored, made)
     assert _columns(pool_columns(stored)) == _columns(want)
     assert ledger_fields(stored) == ledger_fields(made)  # the ledger table
     frame = ledger_frame(stored)  # and as the CSV and Parquet writers take it
@@ -85,11 +100,37 @@ def _same_before_made(stored: Ledger, made: Ledger) -> None:
     if frame is not None:
         assert list(frame.columns) == [c.name for c in LEDGER_COLUMNS]
         assert frame.to_dict(as_series=False) == ledger_columns(made)
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr(tables_module, "FRAME_ROWS", 2)
+            chunks = ledger_chunks(stored)
+            assert chunks is not None
+            assert chunks.collect().to_dict(as_series=False) == ledger_columns(made)
     if store is not None:
         assert stored._held()[1] is store  # nothing above made the stored lines
     assert stored.entries == made.entries
     assert stored == made
     assert stored._held()[1] is None
+
+
+def _same_shares(stored: Ledger, made: Ledger) -> None:
+    """Every partner's share of every line, made as polars columns from the held
+    pool columns (column-allocated groups or line by line), is the lists' of the
+    entries, value for value, and a slice at a time as whole."""
+    for columns_from in (0, 512):
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr(apportion_module, "COLUMNS_FROM", columns_from)
+            mp.setattr(tables_module, "FRAME_ROWS", 3)
+            for year in made.agreement.financial_years:
+                for upto in (None, year.quarter(2).end):
+                    got = apportion(stored, year, upto)
+                    assert got.line_frame() is not None  # from the pool columns
+                    frame = apportionment_frame(got)
+                    assert frame is not None
+                    want = apportionment_columns(apportion(made, year, upto))
+                    assert frame.to_dict(as_series=False) == want
+                    chunks = apportionment_chunks(got)
+                    assert chunks is not None
+                    assert chunks.collect().to_dict(as_series=False) == want
 
 
 def _same_reads(got: PoolColumns, want: PoolColumns, host: str) -> None:

@@ -43,7 +43,7 @@ from fractions import Fraction
 from functools import cached_property, partial
 from typing import TYPE_CHECKING
 
-from pooledledger.books.apportion_frame import line_frame
+from pooledledger.books.apportion_frame import LineFrame, line_frame
 from pooledledger.books.apportion_lines import LineColumns, columns_of, line_columns
 from pooledledger.books.ledger import Ledger, PoolLine
 from pooledledger.books.line_sums import LineSums, line_sums
@@ -236,7 +236,7 @@ class Apportionment:
             return line_columns(*build.parts, self.partners)
         return columns_of(self.lines, self.partners)
 
-    def line_frame(self) -> polars.DataFrame | None:
+    def line_frame(self) -> LineFrame | None:
         """:attr:`lines` as one polars frame, if they are not made yet and the ledger
         holds its pool lines in columns (:mod:`pooledledger.books.apportion_frame`)."""
         build = self._build
@@ -442,7 +442,7 @@ class _MakeLines:
     def __call__(self) -> tuple[LineShare, ...]:
         return _line_shares(*self.parts)
 
-    def frame(self) -> polars.DataFrame | None:
+    def frame(self) -> LineFrame | None:
         ledger, within, weights, partners = self._args
         columns = held_columns(ledger)
         if columns is None:

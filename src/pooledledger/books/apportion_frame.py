@@ -26,6 +26,7 @@ holds the property, docs/benchmarks.md has the figures).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -37,7 +38,7 @@ from pooledledger.model.partners import PartnerId, SchemeId
 if TYPE_CHECKING:
     import polars
 
-__all__ = ["LINE_FIELDS", "line_frame"]
+__all__ = ["LINE_FIELDS", "LineFrame", "line_frame"]
 
 #: The per-line columns of :func:`line_frame`, in order (then ``share{j}`` and
 #: ``won{j}`` for each partner ``j``).
@@ -48,6 +49,31 @@ _EXPENDITURE, _INCOME = EntryKind.EXPENDITURE.value, EntryKind.INCOME.value
 Running = Callable[[Any], RunningAllocation[PartnerId]]
 
 
+@dataclass(frozen=True)
+class LineFrame:
+    """An apportionment's lines as polars columns: ``rows`` (:data:`LINE_FIELDS`,
+    then ``share{j}`` and ``won{j}`` per partner) and ``order``, the places of the
+    rows in canonical order (``None``: as they are), taken a slice at a time."""
+
+    rows: polars.DataFrame
+    order: polars.Series | None = None
+
+    def __len__(self) -> int:
+        return self.rows.height
+
+    def slice(self, lo: int, n: int) -> polars.DataFrame:
+        """The ``n`` lines from place ``lo``, in order."""
+        import polars as pl
+
+        if self.order is None:
+            return self.rows.slice(lo, n)
+        return self.rows.select(pl.all().gather(self.order.slice(lo, n)))
+
+    def whole(self) -> polars.DataFrame:
+        """Every line, in order."""
+        return self.slice(0, len(self))
+
+
 def line_frame(
     columns: PoolColumns,
     start: date,
@@ -56,7 +82,7 @@ def line_frame(
     running: Mapping[SchemeId, Running],
     owners: Mapping[str, PartnerId],
     partners: tuple[PartnerId, ...],
-) -> polars.DataFrame | None:
+) -> LineFrame | None:
     """The lines dated in ``[start, end)`` of ``schemes``, with every partner's share.
 
     ``running[k]`` allocates the running totals of a column of scheme ``k``'s amounts;
@@ -70,8 +96,13 @@ def line_frame(
         return None
     lo, hi = columns.between(start, end)
     kind = pl.when(pl.col("expenditure")).then(pl.lit(_EXPENDITURE)).otherwise(pl.lit(_INCOME))
+    key = pl.coalesce("reverses", "ids")  # a capital item's, or the item a reversal undoes
+    owner = key.replace_strict(
+        list(owners), list(owners.values()), default=None, return_dtype=pl.String
+    )
     lines = (
         columns.line_frame()
+        .lazy()
         .slice(lo, hi - lo)
         .filter(pl.col("schemes").is_in(list(schemes)))
         .select(
@@ -80,38 +111,22 @@ def line_frame(
             pl.col("dates").alias("date"),
             kind.alias("kind"),
             pl.col("reverses"),
+            owner.alias("capital_owner"),
             pl.col("amounts").alias("line_pence"),
         )
         .with_row_index("at")
         .with_columns(pl.col("at").cast(pl.Int64))
+        .collect()
     )
-    owned = pl.DataFrame(
-        {"key": list(owners), "capital_owner": list(owners.values())},
-        schema={"key": pl.String, "capital_owner": pl.String},
-    )
-    lines = lines.with_columns(pl.coalesce("reverses", "entry_id").alias("key")).join(
-        owned, on="key", how="left", maintain_order="left"
-    )
-    parts, keys = _steps(pl, lines, running, partners)
-    shares = pl.concat(parts, how="vertical").sort("at") if parts else _no_steps(pl, partners)
-    both = pl.concat([lines, shares.drop("at")], how="horizontal")
-    both = _reversals(pl, both, keys, len(partners))
-    out: polars.DataFrame = both.select(*LINE_FIELDS, *_share_columns(len(partners)))
-    return out
+    shares, keys = _steps(pl, lines, running, partners)
+    both = lines.with_columns(shares)
+    del lines, shares
+    rows, order = _reversals(pl, both, keys, len(partners))
+    return LineFrame(rows.select(*LINE_FIELDS, *_share_columns(len(partners))), order)
 
 
 def _share_columns(count: int) -> list[str]:
     return [*(f"share{j}" for j in range(count)), *(f"won{j}" for j in range(count))]
-
-
-def _no_steps(pl: Any, partners: tuple[PartnerId, ...]) -> Any:
-    return pl.DataFrame(
-        {
-            "at": pl.Series([], dtype=pl.Int64),
-            **{f"share{j}": pl.Series([], dtype=pl.Int64) for j in range(len(partners))},
-            **{f"won{j}": pl.Series([], dtype=pl.Boolean) for j in range(len(partners))},
-        }
-    )
 
 
 def _steps(
@@ -120,52 +135,41 @@ def _steps(
     running: Mapping[SchemeId, Running],
     partners: tuple[PartnerId, ...],
 ) -> tuple[list[Any], dict[tuple[str, str], tuple[int, ...]]]:
-    """Each group's (scheme and kind's) steps and remainder pennies by partner, with
-    the lines' places ``at``; and the places in ``partners`` of each group's keys."""
+    """Every line's steps and remainder pennies by partner (``share{j}``, ``won{j}``),
+    each group's (scheme and kind's) put in its lines' places; and the places in
+    ``partners`` of each group's keys."""
     index = {p: j for j, p in enumerate(partners)}
+    n, count = lines.height, len(partners)
+    shares = [pl.zeros(n, dtype=pl.Int64, eager=True).alias(f"share{j}") for j in range(count)]
+    won = [pl.repeat(False, n, dtype=pl.Boolean, eager=True).alias(f"won{j}") for j in range(count)]
     found = lines.select("scheme", "kind").unique().sort("scheme", "kind")
-    parts: list[Any] = []
     keys: dict[tuple[str, str], tuple[int, ...]] = {}
     for scheme, kind in found.iter_rows():
-        group = lines.filter((pl.col("scheme") == scheme) & (pl.col("kind") == kind))
+        group = lines.lazy().filter((pl.col("scheme") == scheme) & (pl.col("kind") == kind))
+        group = group.select("at", "line_pence").collect()
         run = running[scheme](group["line_pence"])
         got = run.step_frame()
-        of = {index[k]: i for i, k in enumerate(run.keys)}
-        keys[(scheme, kind)] = tuple(of)
-        h = group.height
-        parts.append(
-            pl.DataFrame(
-                {
-                    "at": group["at"],
-                    **{
-                        f"share{j}": got[f"D{of[j]}"]
-                        if j in of
-                        else pl.zeros(h, dtype=pl.Int64, eager=True)
-                        for j in range(len(partners))
-                    },
-                    **{
-                        f"won{j}": got[f"W{of[j]}"]
-                        if j in of
-                        else pl.repeat(False, h, dtype=pl.Boolean, eager=True)
-                        for j in range(len(partners))
-                    },
-                }
-            )
-        )
-    return parts, keys
+        at = group["at"]
+        for i, k in enumerate(run.keys):
+            j = index[k]
+            shares[j].scatter(at, got[f"D{i}"])
+            won[j].scatter(at, got[f"W{i}"])
+        keys[(scheme, kind)] = tuple(index[k] for k in run.keys)
+    return [*shares, *won], keys
 
 
 def _reversals(
     pl: Any, lines: Any, keys: Mapping[tuple[str, str], tuple[int, ...]], count: int
-) -> Any:
+) -> tuple[Any, Any]:
     """``lines`` with the reversals of lines among them done: as
     :func:`~pooledledger.books.apportion_lines.line_columns` does them, one by one in
-    order, each a few values read and set; true-up lines put after their reversals."""
+    order, each a few values read and set; with the true-up lines, and the order
+    that puts each after its reversal (``None``: the lines are in order)."""
     undoing = lines.filter(
         pl.col("reverses").is_not_null() & pl.col("reverses").is_in(lines["entry_id"])
     )
     if not undoing.height:
-        return lines
+        return lines, None
     share, won = [f"share{j}" for j in range(count)], [f"won{j}" for j in range(count)]
     originals = lines.filter(pl.col("entry_id").is_in(undoing["reverses"]))
     place = dict(zip(originals["entry_id"].to_list(), originals["at"].to_list(), strict=True))
@@ -189,22 +193,22 @@ def _reversals(
         if any(up):
             true_ups.append((i, up, got))
     at = undoing["at"]
-    done = pl.DataFrame(
-        {
-            "at": at,
-            **{
-                name: pl.Series([shares[i][j] for i in at.to_list()], dtype=pl.Int64)
-                for j, name in enumerate(share)
-            },
-            **{
-                name: pl.Series([wins[i][j] for i in at.to_list()], dtype=pl.Boolean)
-                for j, name in enumerate(won)
-            },
-            "capital_owner": pl.Series([owner[i] for i in at.to_list()], dtype=pl.String),
-        }
-    )
-    lines = lines.update(done, on="at", include_nulls=True)
-    return _with_true_ups(pl, lines, true_ups, share, won) if true_ups else lines
+    places = at.to_list()
+    done = [
+        *(
+            lines[name].clone().scatter(at, pl.Series([shares[i][j] for i in places]))
+            for j, name in enumerate(share)
+        ),
+        *(
+            lines[name].clone().scatter(at, pl.Series([wins[i][j] for i in places]))
+            for j, name in enumerate(won)
+        ),
+        lines["capital_owner"]
+        .clone()
+        .scatter(at, pl.Series([owner[i] for i in places], dtype=pl.String)),
+    ]
+    lines = lines.with_columns(done)
+    return _with_true_ups(pl, lines, true_ups, share, won) if true_ups else (lines, None)
 
 
 def _with_true_ups(
@@ -213,8 +217,9 @@ def _with_true_ups(
     true_ups: list[tuple[int, list[int], list[bool]]],
     share: list[str],
     won: list[str],
-) -> Any:
-    """``lines`` with each true-up line after its reversal."""
+) -> tuple[Any, Any]:
+    """``lines`` and the true-up lines after them, and the places of all of them in
+    order: each true-up line after its reversal (gathered a slice at a time)."""
     at = [i for i, _, _ in true_ups]
     of = lines.filter(pl.col("at").is_in(at)).sort("at")
     extra = of.select(
@@ -237,11 +242,6 @@ def _with_true_ups(
         ),
     )
     columns = [*LINE_FIELDS, *share, *won]
-    both = pl.concat(
-        [
-            lines.select(*columns, (pl.col("at") * 2).alias("order")),
-            extra.select(*columns, "order"),
-        ],
-        how="vertical",
-    )
-    return both.sort("order")
+    both = pl.concat([lines.select(columns), extra.select(columns)], how="vertical", rechunk=False)
+    order = pl.concat([lines["at"] * 2, extra["order"]]).arg_sort()
+    return both, order

@@ -12,6 +12,7 @@ from itertools import chain
 from typing import TYPE_CHECKING, Any
 
 from pooledledger.books.apportion import Apportionment
+from pooledledger.books.apportion_frame import LineFrame
 from pooledledger.books.journals import ACCOUNT_LABELS, Journal
 from pooledledger.books.ledger import Ledger
 from pooledledger.books.ledger_columns import LEDGER_FIELDS, ledger_fields
@@ -270,7 +271,7 @@ def _apportionment_chunks(apportionment: Apportionment, rows: int | None) -> Fra
         return FrameChunks(
             lambda: iter([raw_frame(APPORTIONMENT_COLUMNS, _empty(APPORTIONMENT_COLUMNS))])
         )
-    n = base.height
+    n = len(base)
     step = n if rows is None else max(rows // len(partners), 1)
 
     def chunks() -> Iterator[polars.DataFrame]:
@@ -308,7 +309,7 @@ def _interleaved(
 _LINE_FIELDS = ["entry_id", "scheme", "date", "kind", "reverses", "capital_owner", "line_pence"]
 
 
-def _lines_frame(apportionment: Apportionment) -> polars.DataFrame | None:
+def _lines_frame(apportionment: Apportionment) -> LineFrame | None:
     """The apportionment's :meth:`~pooledledger.books.apportion.Apportionment.line_columns`
     as the frame :func:`~pooledledger.books.apportion_frame.line_frame` gives, or
     ``None`` if a line's pence are out of ``Int64``'s reach."""
@@ -318,7 +319,7 @@ def _lines_frame(apportionment: Apportionment) -> polars.DataFrame | None:
     if not all(map(_in_limit, (lines.amount, *lines.shares))):
         return None
     text = pl.String
-    return pl.DataFrame(
+    frame = pl.DataFrame(
         [
             pl.Series("entry_id", lines.entry_id, dtype=text),
             pl.Series("scheme", lines.scheme, dtype=text),
@@ -331,6 +332,7 @@ def _lines_frame(apportionment: Apportionment) -> polars.DataFrame | None:
             *(pl.Series(f"won{j}", w, dtype=pl.Boolean) for j, w in enumerate(lines.remainder)),
         ]
     )
+    return LineFrame(frame)
 
 
 def _in_limit(pence: list[int]) -> bool:

@@ -20,7 +20,7 @@ from __future__ import annotations
 import click
 
 from pooledledger.cli.closing import close
-from pooledledger.cli.common import PROGRESS_FROM_ROWS
+from pooledledger.cli.common import PROGRESS_FROM_ROWS, give_back_freed_memory
 from pooledledger.cli.first_steps import EXAMPLES, check, demo, schema
 from pooledledger.cli.in_year import balances, report_group
 from pooledledger.cli.in_year import quarterly as quarterly  # the subcommand, as before
@@ -57,6 +57,7 @@ def main() -> None:
 
     Start with `pooledledger demo` to see the bundled worked examples.
     """
+    give_back_freed_memory()
 
 
 for _command in (

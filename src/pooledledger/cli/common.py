@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import atexit
 import gc
+import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -212,3 +213,17 @@ def writing(out: Path) -> Iterator[None]:
             f"cannot write the reports to {out}: {exc.strerror or exc}{where}",
             param_hint="--out",
         ) from exc
+
+
+#: The settings of polars' memory allocator (jemalloc, on Linux) the command line
+#: runs with: memory freed is given back to the system at once, not kept for ten
+#: seconds, so a large close's peak is what it holds, not what it held
+#: (docs/benchmarks.md#eighth-round).  A ``_RJEM_MALLOC_CONF`` already set is kept.
+ALLOCATOR_SETTINGS = "dirty_decay_ms:0,muzzy_decay_ms:0"
+
+
+def give_back_freed_memory() -> None:
+    """Set :data:`ALLOCATOR_SETTINGS` for polars' allocator, if polars is not loaded
+    yet (its allocator reads them once, when it starts) and the user set none."""
+    if "polars" not in sys.modules:
+        os.environ.setdefault("_RJEM_MALLOC_CONF", ALLOCATOR_SETTINGS)
