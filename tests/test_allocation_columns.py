@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from fractions import Fraction
 
+import polars as pl
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
@@ -61,12 +62,19 @@ def test_same_as_the_cumulative_allocator(
     if got is None:  # scaled weights too large for Int64: the row allocator's job
         assert _plan(weights, order).total_weight >= LIMIT
         return
+    # the steps and remainder pennies as columns, from a polars column of amounts
+    from_column = allocate_running(pl.Series(amounts, dtype=pl.Int64), weights, order)
+    assert from_column is not None
+    frame = from_column.step_frame()
     steps, running, winners = _row_path(amounts, weights, order)
     assert list(got.keys) == [k for k in order if k in weights]
     for i in range(len(amounts)):
         assert {k: got.steps[k][i] for k in got.keys} == steps[i]
         assert {k: got.running[k][i] for k in got.keys} == running[i]
         assert got.winners[i] == winners[i]
+        assert {k: frame[f"D{j}"][i] for j, k in enumerate(got.keys)} == steps[i]
+        assert {k for j, k in enumerate(got.keys) if frame[f"W{j}"][i]} == set(winners[i])
+    assert got.step_frame().equals(frame)  # made from the lists once they are read
 
 
 def test_products_beyond_int64_are_exact() -> None:
@@ -82,6 +90,9 @@ def test_products_beyond_int64_are_exact() -> None:
 
 def test_totals_too_large_for_columns_are_left_to_the_row_allocator() -> None:
     assert allocate_running([LIMIT // 2, LIMIT // 2], {"A": 1, "B": 2}) is None
+    big = pl.Series([LIMIT // 2, LIMIT // 2], dtype=pl.Int64)
+    assert allocate_running(big, {"A": 1, "B": 2}) is None
+    assert allocate_running(pl.Series([3, 4], dtype=pl.Int64), {"A": LIMIT, "B": 1}) is None
     assert allocate_running([1, 2], {"A": LIMIT, "B": 1}) is None
     assert allocate_running([LIMIT // 2 - 1, 1 - LIMIT // 2], {"A": 1, "B": 2}) is not None
 

@@ -20,7 +20,7 @@ integers have no bound.
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Mapping, Sequence
-from typing import TYPE_CHECKING, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from pooledledger.core.allocation import Weight, _plan
 
@@ -141,19 +141,9 @@ def allocate_running(
 
     import polars as pl
 
-    # |R_i| <= Σ|a| <= len × max|a|: check the cheap bound first, then the exact one
-    if isinstance(amounts, pl.Series):
-        column = amounts.cast(pl.Int64)
-        top, bottom = column.max(), column.min()
-        assert isinstance(top, int)  # a column of Int64
-        assert isinstance(bottom, int)
-        if size * max(top, -bottom) >= LIMIT and column.cast(pl.Int128).abs().sum() >= LIMIT:
-            return None
-    else:
-        if size * max(max(amounts), -min(amounts)) >= LIMIT and (sum(map(abs, amounts)) >= LIMIT):
-            return None
-        column = pl.Series("a", amounts, dtype=pl.Int64)
-
+    column = _column(pl, amounts)
+    if column is None:
+        return None
     keys = plan.keys
     n = len(keys)
     df = pl.DataFrame({"a": column.alias("a")})
@@ -188,11 +178,38 @@ def allocate_running(
         final,
         lambda: _lists(df, keys),
         lambda: _remainder_winners(df, keys),
-        lambda: df.select(
-            *(pl.col(f"D{i}") for i in range(n)),
-            *((pl.col(f"k{i}") < pl.col("left")).alias(f"W{i}") for i in range(n)),
-        ),
+        lambda: _step_frame(df, n),
     )
+
+
+def _step_frame(df: polars.DataFrame, n: int) -> polars.DataFrame:
+    """:meth:`RunningAllocation.step_frame` of the allocation's frame: the steps, and
+    whether each key got a remainder penny (it ranks inside the pennies left)."""
+    import polars as pl
+
+    return df.select(
+        *(pl.col(f"D{i}") for i in range(n)),
+        *((pl.col(f"k{i}") < pl.col("left")).alias(f"W{i}") for i in range(n)),
+    )
+
+
+def _column(pl: Any, amounts: Sequence[int] | polars.Series) -> polars.Series | None:
+    """``amounts`` (not empty) as an ``Int64`` column, or ``None`` if a running total
+    of them could reach :data:`LIMIT`: ``|R_i| <= Σ|a| <= len × max|a|``, the cheap
+    bound checked first, then the exact one."""
+    size = len(amounts)
+    if isinstance(amounts, pl.Series):
+        column: polars.Series = amounts.cast(pl.Int64)
+        top, bottom = column.max(), column.min()
+        assert isinstance(top, int)  # a column of Int64
+        assert isinstance(bottom, int)
+        if size * max(top, -bottom) >= LIMIT and column.cast(pl.Int128).abs().sum() >= LIMIT:
+            return None
+        return column
+    if size * max(max(amounts), -min(amounts)) >= LIMIT and sum(map(abs, amounts)) >= LIMIT:
+        return None
+    found: polars.Series = pl.Series("a", amounts, dtype=pl.Int64)
+    return found
 
 
 def _ranks(n: int) -> list[polars.Expr]:
