@@ -67,11 +67,11 @@ def held_frame(ledger: Ledger, fields: tuple[str, ...]) -> polars.DataFrame | No
     """:func:`held_fields` as a polars frame, one column per field (pence ``Int64``,
     dates ``Date``, flags ``Boolean``, text ``String``), with no Python object per
     line: what the Parquet writer reads (:func:`pooledledger.books.tables.ledger_frame`)."""
-    import polars as pl
-
     parts = held_parts(ledger, fields)
     if parts is None:
         return None
+    import polars as pl
+
     frame, order = parts
     return frame.select(pl.all().gather(order))
 

@@ -191,4 +191,9 @@ def reversal_closed(base: Ledger, dropped: Set[str]) -> set[str]:
     """``dropped`` with every reversal of an entry in it (a ledger reverses an entry
     at most once, so one look-up each)."""
     reversal = reversals_of(base)
-    return set(dropped) | {reversal[i] for i in dropped if i in reversal}
+    closed = set(dropped)
+    if len(reversal) < len(closed):  # the fewer looked up: the reversals, or the ids
+        closed.update(r for i, r in reversal.items() if i in dropped)
+    else:
+        closed.update(reversal[i] for i in dropped if i in reversal)
+    return closed

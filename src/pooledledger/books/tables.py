@@ -109,13 +109,13 @@ def ledger_chunks(ledger: Ledger) -> FrameChunks | None:
     """:func:`ledger_frame` as :data:`FRAME_ROWS` rows at a time, each slice gathered
     into canonical order when the writer reaches it (the whole ordered table is never
     made); ``None`` as for :func:`ledger_frame`."""
-    import polars as pl
-
     from pooledledger.books.ledger_held import held_parts
 
     parts = held_parts(ledger, LEDGER_FIELDS)
     if parts is None:
         return None
+    import polars as pl
+
     fields, order = parts
 
     def chunks() -> Iterator[polars.DataFrame]:
