@@ -97,8 +97,6 @@ def held_parts(
     import polars as pl
 
     held = _held_rows(pl, store, columns)
-    if held is None:
-        return None
     others = sorted(made, key=sort_key)
     rows = _rows(_Context(ledger, columns.recovered_of), others) if others else []
     frame = held.select(fields)
@@ -113,18 +111,14 @@ def held_parts(
     return frame, store.canonical([sort_key(e) for e in others])
 
 
-def _held_rows(pl: Any, store: LineStore, columns: Any) -> polars.DataFrame | None:
-    """The rows of the held lines, in the store's order (``None`` if a held
-    expenditure has no pool line)."""
+def _held_rows(pl: Any, store: LineStore, columns: Any) -> polars.DataFrame:
+    """The rows of the held lines, in the store's order (each expenditure's
+    recoverable VAT its pool line's, kept in the store's order by the pool columns)."""
     parts = [_block_rows(pl, b) for b in store.blocks]
     rows = pl.concat(parts, how="vertical") if parts else _block_rows(pl, None)
-    lines = columns._ordered.filter(pl.col("reverses").is_null() & pl.col("expenditure")).select(
-        pl.col("ids").alias("entry_id"), pl.col("recovered").alias("rec")
-    )
-    rows = rows.join(lines, on="entry_id", how="left", maintain_order="left")
+    # each held line's recoverable VAT from its pool line, both in the store's order
+    rows = rows.with_columns(columns.__dict__["held_recovered"].alias("rec"))
     spending = pl.col("entry") == EntryKind.EXPENDITURE.value
-    if rows.filter(spending & pl.col("rec").is_null()).height:
-        return None  # pragma: no cover - every held expenditure has its pool line
     rec = pl.when(spending).then(pl.col("rec")).otherwise(0)
     dates = rows["date"].unique().to_list()
     years = [str(FinancialYear.for_date(d)) for d in dates]
@@ -146,7 +140,7 @@ def _block_rows(pl: Any, b: Block | None) -> Any:
     n = len(b) if b is not None else 0
     spending = b is not None and b.model is Expenditure
     kind = EntryKind.EXPENDITURE.value if spending else EntryKind.INCOME.value
-    data: dict[str, Any] = {"entry": pl.Series([kind] * n, dtype=pl.String)}
+    data: dict[str, Any] = {"entry": pl.repeat(kind, n, dtype=pl.String, eager=True)}
     for name, ((of_spending, of_income), dtype) in _READ.items():
         source = of_spending if spending else of_income
         kind_of = getattr(pl, dtype)
@@ -156,9 +150,8 @@ def _block_rows(pl: Any, b: Block | None) -> Any:
         elif b is None:
             column = pl.Series([], dtype=kind_of)
         elif source is None:
-            column = pl.Series([0 if dtype == "Int64" else None] * n, dtype=kind_of)
-            if dtype == "Boolean":
-                column = pl.Series([False] * n, dtype=kind_of)
+            nothing = {"Int64": 0, "Boolean": False}.get(dtype)
+            column = pl.repeat(nothing, n, dtype=kind_of, eager=True)
         else:
             column = pl.Series(list(b.values(source)), dtype=kind_of)
         if name in ("party", "description"):  # an empty text shows as nothing

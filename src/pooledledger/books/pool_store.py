@@ -89,6 +89,7 @@ def stored_pool_columns(
         }
     )
     del amounts, recovered, lost
+    held_recovered = lines["recovered"]  # each held line's, in the store's order
     reversals = [e for e in made if isinstance(e, Reversal)]
     order, extra = _with_reversals(store, reversals, lines, bodies)
     if len(extra):
@@ -99,9 +100,11 @@ def stored_pool_columns(
     figures = ordered.select(pl.col("amounts", "recovered", "irrecoverable").abs().max())
     largest = max((v or 0 for v in figures.row(0)), default=0)
     at = order.to_list()
-    return _Ordered(
+    found = _Ordered(
         ordered, list(itemgetter(*at)(bodies)) if len(at) > 1 else [bodies[i] for i in at], largest
     )
+    found.__dict__["held_recovered"] = held_recovered
+    return found
 
 
 #: The list fields of :class:`PoolColumns`.
