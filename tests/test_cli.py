@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import sys
 from collections.abc import Iterator
 from importlib.resources import as_file, files
 from pathlib import Path
@@ -11,6 +13,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from pooledledger.cli import main
+from pooledledger.cli.common import ALLOCATOR_SETTINGS, give_back_freed_memory
 
 EXAMPLES = files("pooledledger") / "examples"
 
@@ -255,3 +258,24 @@ def test_options_that_would_be_ignored_are_refused(
         assert result.exit_code == 2, result.output
         assert message in result.output
     assert not (tmp_path / "out").exists()
+
+
+def test_the_command_line_has_polars_give_freed_memory_back(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Before polars loads, a run sets its allocator's settings, unless the user set
+    them; once polars is loaded, they are left alone (it has read them)."""
+    monkeypatch.delenv("_RJEM_MALLOC_CONF", raising=False)
+    monkeypatch.setitem(sys.modules, "polars", sys.modules.get("polars"))
+    give_back_freed_memory()  # polars loaded (or marked so): nothing set
+    assert "_RJEM_MALLOC_CONF" not in os.environ
+    monkeypatch.delitem(sys.modules, "polars")
+    give_back_freed_memory()
+    assert os.environ["_RJEM_MALLOC_CONF"] == ALLOCATOR_SETTINGS
+    monkeypatch.setenv("_RJEM_MALLOC_CONF", "dirty_decay_ms:10000")
+    give_back_freed_memory()
+    assert os.environ["_RJEM_MALLOC_CONF"] == "dirty_decay_ms:10000"
+    monkeypatch.delenv("_RJEM_MALLOC_CONF")
+    result = CliRunner().invoke(main, ["schema", "--help"])  # a command's run sets them
+    assert result.exit_code == 0
+    assert os.environ["_RJEM_MALLOC_CONF"] == ALLOCATOR_SETTINGS
