@@ -360,3 +360,28 @@ def test_posting_to_a_ledger_with_held_lines(bcf: Agreement) -> None:
     assert len(stored) == 5
     assert "E9" not in stored
     assert stored == made
+
+
+def test_a_reversal_of_a_reversal_line_leaves_the_frame_to_the_lists() -> None:
+    """A ledger's reversal reverses an expenditure, an income or a year-closed marker
+    (no line), never a reversal's line; were one met, the frame is not made (the
+    lists, which take any chain in order, are used)."""
+    import polars as pl
+
+    from pooledledger.books.apportion_frame import _reversals
+
+    lines = pl.DataFrame(
+        {
+            "at": [0, 1, 2],
+            "entry_id": ["E1", "R1", "R2"],
+            "scheme": ["S1"] * 3,
+            "kind": ["expenditure"] * 3,
+            "reverses": [None, "E1", "R1"],
+            "share0": [5, -5, 5],
+            "won0": [False] * 3,
+            "capital_owner": [None, None, None],
+        },
+        schema_overrides={"capital_owner": pl.String},
+    )
+    assert _reversals(pl, lines, 1) is None
+    assert _reversals(pl, lines.head(2), 1) is not None

@@ -13,11 +13,13 @@ columns (a large CSV file's, docs/csv-import.md#speed):
   and remainder pennies come back as columns
   (:meth:`~pooledledger.core.allocation_columns.RunningAllocation.step_frame`) and
   are put back in the lines' order by one sort;
-* the reversals of lines of the period (rare) are then gone through one by one,
-  as :func:`~pooledledger.books.apportion_lines.line_columns` goes through them:
-  each takes its original's shares negated, and its capital owner, and a true-up
-  line follows it where the copied shares leave the running shares off the
-  allocation of the running total (docs/ledger.md#in-year-apportionment).
+* the reversals of lines of the period are then done all at once by column
+  expressions, as :func:`~pooledledger.books.apportion_lines.line_columns` does
+  them one by one: each takes its original's shares negated (a ledger's reversal
+  reverses an expenditure or an income, never a reversal, so no reversal reads what
+  another sets), and its capital owner, and a true-up line follows it where the
+  copied shares leave the running shares off the allocation of the running total
+  (docs/ledger.md#in-year-apportionment).
 
 The figures are those of the lists, value for value (tests/test_line_store.py
 holds the property, docs/benchmarks.md has the figures).
@@ -118,10 +120,13 @@ def line_frame(
         .with_columns(pl.col("at").cast(pl.Int64))
         .collect()
     )
-    shares, keys = _steps(pl, lines, running, partners)
+    shares = _steps(pl, lines, running, partners)
     both = lines.with_columns(shares)
     del lines, shares
-    rows, order = _reversals(pl, both, keys, len(partners))
+    done = _reversals(pl, both, len(partners))
+    if done is None:
+        return None
+    rows, order = done
     return LineFrame(rows.select(*LINE_FIELDS, *_share_columns(len(partners))), order)
 
 
@@ -134,16 +139,14 @@ def _steps(
     lines: Any,
     running: Mapping[SchemeId, Running],
     partners: tuple[PartnerId, ...],
-) -> tuple[list[Any], dict[tuple[str, str], tuple[int, ...]]]:
+) -> list[Any]:
     """Every line's steps and remainder pennies by partner (``share{j}``, ``won{j}``),
-    each group's (scheme and kind's) put in its lines' places; and the places in
-    ``partners`` of each group's keys."""
+    each group's (scheme and kind's) put in its lines' places."""
     index = {p: j for j, p in enumerate(partners)}
     n, count = lines.height, len(partners)
     shares = [pl.zeros(n, dtype=pl.Int64, eager=True).alias(f"share{j}") for j in range(count)]
     won = [pl.repeat(False, n, dtype=pl.Boolean, eager=True).alias(f"won{j}") for j in range(count)]
     found = lines.select("scheme", "kind").unique().sort("scheme", "kind")
-    keys: dict[tuple[str, str], tuple[int, ...]] = {}
     for scheme, kind in found.iter_rows():
         group = lines.lazy().filter((pl.col("scheme") == scheme) & (pl.col("kind") == kind))
         group = group.select("at", "line_pence").collect()
@@ -154,94 +157,84 @@ def _steps(
             j = index[k]
             shares[j].scatter(at, got[f"D{i}"])
             won[j].scatter(at, got[f"W{i}"])
-        keys[(scheme, kind)] = tuple(index[k] for k in run.keys)
-    return [*shares, *won], keys
+    return [*shares, *won]
 
 
-def _reversals(
-    pl: Any, lines: Any, keys: Mapping[tuple[str, str], tuple[int, ...]], count: int
-) -> tuple[Any, Any]:
-    """``lines`` with the reversals of lines among them done: as
-    :func:`~pooledledger.books.apportion_lines.line_columns` does them, one by one in
-    order, each a few values read and set; with the true-up lines, and the order
-    that puts each after its reversal (``None``: the lines are in order)."""
-    undoing = lines.filter(
-        pl.col("reverses").is_not_null() & pl.col("reverses").is_in(lines["entry_id"])
+def _reversals(pl: Any, lines: Any, count: int) -> tuple[Any, Any] | None:
+    """``lines`` with the reversals of lines among them done, as
+    :func:`~pooledledger.books.apportion_lines.line_columns` does them one by one in
+    order: each takes its original's shares negated (no remainder penny) and its
+    capital owner, and a true-up line of its step less those copied follows it if
+    that is not nil.  With the true-up lines, and the order that puts each after its
+    reversal (``None``: the lines are in order).
+
+    A ledger's reversal reverses an expenditure or an income (or a year-closed
+    marker, which has no line), never a reversal: so each reads only values no
+    reversal changes, and all are done at once by column expressions.  Were a
+    reversal of a reversal's line met, ``None`` (the lists take any chain in order)."""
+    share, won = [f"share{j}" for j in range(count)], [f"won{j}" for j in range(count)]
+    undoing = (
+        lines.lazy()
+        .filter(pl.col("reverses").is_not_null())
+        .select("at", "reverses", "scheme", "kind")
+        .join(
+            lines.lazy().select(pl.col("entry_id").alias("reverses"), pl.col("at").alias("o")),
+            on="reverses",
+            how="inner",
+            maintain_order="left",
+        )
+        .collect()
     )
     if not undoing.height:
         return lines, None
-    share, won = [f"share{j}" for j in range(count)], [f"won{j}" for j in range(count)]
-    originals = lines.filter(pl.col("entry_id").is_in(undoing["reverses"]))
-    place = dict(zip(originals["entry_id"].to_list(), originals["at"].to_list(), strict=True))
-    involved = pl.concat([undoing["at"], originals["at"]]).unique().sort()
-    rows = lines.select("at", *share, *won, "capital_owner").filter(pl.col("at").is_in(involved))
-    shares = {r[0]: list(r[1 : count + 1]) for r in rows.iter_rows()}
-    wins = {r[0]: list(r[count + 1 : 2 * count + 1]) for r in rows.iter_rows()}
-    owner = dict(zip(rows["at"].to_list(), rows["capital_owner"].to_list(), strict=True))
-    true_ups: list[tuple[int, list[int], list[bool]]] = []
-    for i, r, scheme, kind in undoing.select("at", "reverses", "scheme", "kind").iter_rows():
-        o = place[r]
-        if o > i:  # as the lines made one by one: an original must come first
-            raise KeyError(r)
-        was, got = shares[i], wins[i]
-        up = [0] * count
-        for j in keys[(scheme, kind)]:
-            up[j] = was[j] + shares[o][j]  # step − (−original)
-        shares[i] = [-v for v in shares[o]]
-        wins[i] = [False] * count
-        owner[i] = owner[o]
-        if any(up):
-            true_ups.append((i, up, got))
-    at = undoing["at"]
-    places = at.to_list()
-    done = [
-        *(
-            lines[name].clone().scatter(at, pl.Series([shares[i][j] for i in places]))
-            for j, name in enumerate(share)
-        ),
-        *(
-            lines[name].clone().scatter(at, pl.Series([wins[i][j] for i in places]))
-            for j, name in enumerate(won)
-        ),
-        lines["capital_owner"]
-        .clone()
-        .scatter(at, pl.Series([owner[i] for i in places], dtype=pl.String)),
-    ]
-    lines = lines.with_columns(done)
-    return _with_true_ups(pl, lines, true_ups, share, won) if true_ups else (lines, None)
+    late = undoing.filter(pl.col("o") > pl.col("at"))
+    if late.height:  # as the lines made one by one: an original must come first
+        raise KeyError(late["reverses"][0])
+    if undoing.select(pl.col("o").is_in(pl.col("at").implode()).any()).item():
+        return None  # a reversal of a reversal's line: never in a ledger (the lists)
+    i, o = undoing["at"], undoing["o"]
+    step = lines.select(pl.col(share).gather(i))
+    copied = lines.select(pl.col([*share, "capital_owner"]).gather(o))
+    columns = {name: lines[name].clone() for name in (*share, *won, "capital_owner")}
+    for name in share:
+        columns[name].scatter(i, -copied[name])
+    for name in won:
+        columns[name].scatter(i, pl.repeat(False, len(i), dtype=pl.Boolean, eager=True))
+    columns["capital_owner"].scatter(i, copied["capital_owner"])
+    ups = pl.DataFrame(
+        {
+            "at": i,
+            **{name: step[name] + copied[name] for name in share},
+            **{name: lines[name].gather(i) for name in won},  # the step's pennies
+        }
+    )
+    lines = lines.with_columns(columns.values())
+    ups = ups.filter(pl.any_horizontal(pl.col(share) != 0)).sort("at")
+    return _with_true_ups(pl, lines, ups, share, won) if ups.height else (lines, None)
 
 
 def _with_true_ups(
-    pl: Any,
-    lines: Any,
-    true_ups: list[tuple[int, list[int], list[bool]]],
-    share: list[str],
-    won: list[str],
+    pl: Any, lines: Any, ups: Any, share: list[str], won: list[str]
 ) -> tuple[Any, Any]:
-    """``lines`` and the true-up lines after them, and the places of all of them in
-    order: each true-up line after its reversal (gathered a slice at a time)."""
-    at = [i for i, _, _ in true_ups]
-    of = lines.filter(pl.col("at").is_in(at)).sort("at")
-    extra = of.select(
-        (pl.col("entry_id") + ":true-up").alias("entry_id"),
-        "scheme",
-        "date",
-        "kind",
-        pl.lit(None, dtype=pl.String).alias("reverses"),
-        pl.lit(0, dtype=pl.Int64).alias("line_pence"),
-        pl.lit(None, dtype=pl.String).alias("capital_owner"),
-        (pl.col("at") * 2 + 1).alias("order"),
-    ).with_columns(
-        *(
-            pl.Series(name, [up[j] for _, up, _ in true_ups], dtype=pl.Int64)
-            for j, name in enumerate(share)
-        ),
-        *(
-            pl.Series(name, [w[j] for _, _, w in true_ups], dtype=pl.Boolean)
-            for j, name in enumerate(won)
-        ),
+    """``lines`` and the true-up lines after them (``ups``: each one's reversal's
+    place ``at``, in order, and its shares and remainder pennies), and the places of
+    all of them in order: each true-up line after its reversal (gathered a slice at
+    a time)."""
+    extra = (
+        lines.select("entry_id", "scheme", "date", "kind")
+        .select(pl.all().gather(ups["at"]))
+        .select(
+            (pl.col("entry_id") + ":true-up").alias("entry_id"),
+            "scheme",
+            "date",
+            "kind",
+            pl.lit(None, dtype=pl.String).alias("reverses"),
+            pl.lit(None, dtype=pl.String).alias("capital_owner"),
+            pl.lit(0, dtype=pl.Int64).alias("line_pence"),
+        )
+        .with_columns(ups.select(*share, *won))
     )
     columns = [*LINE_FIELDS, *share, *won]
     both = pl.concat([lines.select(columns), extra.select(columns)], how="vertical", rechunk=False)
-    order = pl.concat([lines["at"] * 2, extra["order"]]).arg_sort()
+    order = pl.concat([lines["at"] * 2, ups["at"] * 2 + 1]).arg_sort()
     return both, order
