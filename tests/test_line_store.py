@@ -76,7 +76,7 @@ def _both(agreement: Agreement, rows: list[list[str]]) -> tuple[Ledger, Ledger]:
         made, made_issues = _read_ledger_csv(agreement, path, bulk=False)
     assert issues == made_issues
     assert csv_issues == made_issues
-    assert by_csv is not None
+    assert by_csv is not None, [i.message for i in csv_issues if i.is_error]
     assert by_csv.entries == made.entries if made is not None else True
     assert stored is not None
     assert made is not None
@@ -385,3 +385,24 @@ def test_a_reversal_of_a_reversal_line_leaves_the_frame_to_the_lists() -> None:
     )
     assert _reversals(pl, lines, 1) is None
     assert _reversals(pl, lines.head(2), 1) is not None
+
+
+def test_a_reversal_of_a_line_with_vat_lost_negates_it(bcf: Agreement) -> None:
+    """The reversal's line of a held expenditure whose VAT is partly lost (procured by
+    the NHS body, not on the s41 list) negates its amount, its recoverable VAT and its
+    VAT lost, with the VAT bodies negated, as the walk over the entries does."""
+    header = ["entry", "id", "scheme", "date", "net", "vat", "procuring_partner"]
+    header += ["reverses", "reason"]
+    rows = [
+        ["expenditure", "E1", "S3", "2025-06-30", "100.00", "20.00", "ICB", "", ""],
+        ["expenditure", "E2", "S3", "2025-06-30", "50.00", "10.00", "COUNCIL", "", ""],
+        ["expenditure", "E3", "S3", "2025-07-01", "70.00", "0.00", "", "", ""],
+        ["reversal", "R1", "", "2025-07-02", "", "", "", "E1", "posted in error"],
+        ["reversal", "R2", "", "2025-06-30", "", "", "", "E2", "the same day"],
+    ]
+    stored, made = _both(bcf, [header, *rows])
+    assert stored._held()[1] is not None
+    want = make_pool_columns(made.entries, made.agreement.host, made.vat_shares)
+    assert want.irrecoverable[want.ids.index("R1")] < 0  # VAT lost, negated
+    assert want.ids.index("R2") > want.ids.index("E2")
+    _same_before_made(stored, made)

@@ -91,10 +91,17 @@ def stored_pool_columns(
     del amounts, recovered, lost
     held_recovered = lines["recovered"]  # each held line's, in the store's order
     reversals = [e for e in made if isinstance(e, Reversal)]
-    order, extra = _with_reversals(store, reversals, lines, bodies)
-    if len(extra):
-        lines = pl.concat([lines, _frame_of(pl, extra)], how="vertical")
-        bodies += extra.bodies
+    fast = _reversal_lines(pl, store, reversals, lines, bodies)
+    if fast is not None:
+        order, extra_lines, extra_bodies = fast
+        if extra_lines.height:
+            lines = pl.concat([lines, extra_lines], how="vertical")
+            bodies += extra_bodies
+    else:
+        order, extra = _with_reversals(store, reversals, lines, bodies)
+        if len(extra):
+            lines = pl.concat([lines, _frame_of(pl, extra)], how="vertical")
+            bodies += extra.bodies
     ordered = lines.select(pl.all().gather(order))
     del lines
     figures = ordered.select(pl.col("amounts", "recovered", "irrecoverable").abs().max())
@@ -307,6 +314,69 @@ def _taxed_lead_partner(
             if vat or rec:
                 amounts[i] += vat - rec
                 lost[i] = vat - rec
+
+
+def _reversal_lines(
+    pl: Any, store: LineStore, reversals: list[Reversal], lines: Any, bodies: list[Bodies]
+) -> tuple[Any, Any, list[Bodies]] | None:
+    """What :func:`_with_reversals` makes, by column expressions: the places of every
+    line in canonical order, and the reversals' lines (a frame of ``lines``' columns,
+    in canonical order) with their VAT bodies.  A reversal's line is the held line it
+    reverses negated, if that line comes before it (``_reversal``: the entry behind
+    it the one reversed).  ``None`` if a reversal reverses another reversal (never in
+    a ledger: the walk of :func:`_with_reversals` then)."""
+    n = len(store)
+    named = {e.id for e in reversals}
+    if any(e.reverses in named for e in reversals):
+        return None
+    order = store.canonical([(e.date, _REVERSAL, e.id) for e in reversals])
+    if not reversals:
+        return order, lines.clear(), []
+    places = order.arg_sort()  # each line's place in canonical order, by row
+    held = store.frame.select(pl.col("id").alias("reverses")).with_row_index("hit")
+    found = (
+        pl.DataFrame(
+            {
+                "row": pl.int_range(n, n + len(reversals), dtype=pl.Int64, eager=True),
+                "id": [e.id for e in reversals],
+                "date": pl.Series([e.date for e in reversals], dtype=pl.Date),
+                "reverses": [e.reverses for e in reversals],
+            }
+        )
+        .join(held, on="reverses", how="inner", maintain_order="left")
+        .with_columns(pl.col("hit").cast(pl.Int64))
+    )
+    found = (
+        found.with_columns(
+            places.gather(found["row"]).alias("place"), places.gather(found["hit"]).alias("was")
+        )
+        .filter(pl.col("was") < pl.col("place"))  # the line reversed comes first
+        .sort("place")
+    )
+    negated = {"amounts", "recovered", "irrecoverable"}
+    extra = lines.select(
+        [
+            (-pl.col(c) if c in negated else pl.col(c)).gather(found["hit"]).alias(c)
+            for c in lines.columns
+        ]
+    ).with_columns(
+        found["id"].alias("ids"),
+        found["date"].alias("dates"),
+        lines["ids"].gather(found["hit"]).alias("reverses"),
+    )
+    new = pl.Series([-1] * len(reversals), dtype=pl.Int64).scatter(
+        found["row"] - n, pl.int_range(n, n + found.height, dtype=pl.Int64, eager=True)
+    )
+    gathered = pl.concat([pl.int_range(0, n, dtype=pl.Int64, eager=True), new]).gather(order)
+    flipped: dict[int, Bodies] = {}
+    extra_bodies = []
+    for h in found["hit"].to_list():
+        parts = bodies[h]
+        got = flipped.get(id(parts))
+        if got is None:
+            got = flipped[id(parts)] = tuple((p, -v, -r) for p, v, r in parts)
+        extra_bodies.append(got)
+    return gathered.filter(gathered >= 0), extra.select(lines.columns), extra_bodies
 
 
 def _with_reversals(
