@@ -23,7 +23,7 @@ from pooledledger.books.ledger import Ledger
 from pooledledger.books.line_store import Block, LineStore
 from pooledledger.core.periods import FinancialYear
 from pooledledger.core.tables import Cell, in_whole_limit
-from pooledledger.model.entries import EntryKind, Expenditure
+from pooledledger.model.entries import EntryKind, Expenditure, Reversal
 
 if TYPE_CHECKING:
     import polars
@@ -98,17 +98,61 @@ def held_parts(
 
     held = _held_rows(pl, store, columns)
     others = sorted(made, key=sort_key)
-    rows = _rows(_Context(ledger, columns.recovered_of), others) if others else []
-    frame = held.select(fields)
-    del held
+    # the reversals of held lines: their rows made from the held lines' by polars
+    undo = [e for e in others if type(e) is Reversal]
+    named = sorted({e.reverses for e in undo})
+    on_held = set(store.frame.filter(pl.col("id").is_in(named))["id"].to_list())
+    mine = [e for e in undo if e.reverses in on_held]
+    rest = [e for e in others if type(e) is not Reversal or e.reverses not in on_held]
+    rows = _rows(_Context(ledger, columns.recovered_of), rest) if rest else []
+    parts = [held.select(fields)]
     if rows:
         if not in_whole_limit(chain.from_iterable(rows)):
             return None  # a whole number polars cannot hold: the entries' path
-        schema = dict(frame.schema)
-        extra = pl.DataFrame(list(rows), schema=schema, orient="row")
-        frame = pl.concat([frame, extra], how="vertical")
+        schema = dict(parts[0].schema)
+        parts.append(pl.DataFrame(list(rows), schema=schema, orient="row"))
+    if mine:
+        parts.append(_reversal_rows(pl, held, mine).select(fields))
+    del held
+    frame = pl.concat(parts, how="vertical") if len(parts) > 1 else parts[0]
     # the file's order need not be canonical, even with no other entries
-    return frame, store.canonical([sort_key(e) for e in others])
+    return frame, store.canonical([sort_key(e) for e in (*rest, *mine)])
+
+
+def _reversal_rows(pl: Any, held: Any, undo: list[Reversal]) -> Any:
+    """The rows of reversals of held lines, as the entries' path makes them: the row
+    of the line reversed, negated, with the reversal's id, date, year, reason (as its
+    description) and the id it reverses."""
+    when = pl.Series([e.date for e in undo], dtype=pl.Date)
+    days = when.unique().to_list()
+    years = [str(FinancialYear.for_date(d)) for d in days]
+    rows = pl.DataFrame(
+        {
+            "entry_id": pl.Series([e.id for e in undo], dtype=pl.String),
+            "date": when,
+            "description": pl.Series([e.reason or None for e in undo], dtype=pl.String),
+            "reverses": pl.Series([e.reverses for e in undo], dtype=pl.String),
+        }
+    )
+    shown = ("scheme", "partner", "kind", "party", "category", "capital")
+    amounts = ("pence", "vat_pence", "recoverable_vat_pence", "pool_cost_pence")
+    lines = (
+        held.lazy()
+        .select(pl.col("entry_id").alias("reverses"), *shown, *amounts)
+        .filter(pl.col("reverses").is_in(rows["reverses"].implode()))
+        .collect()
+    )
+    return rows.join(lines, on="reverses", how="left", maintain_order="left").select(
+        "entry_id",
+        pl.lit(EntryKind.REVERSAL.value, dtype=pl.String).alias("entry"),
+        "date",
+        pl.col("date").replace_strict(days, years, return_dtype=pl.String).alias("year"),
+        *shown[:5],
+        "description",
+        "reverses",
+        "capital",
+        *(-pl.col(a) for a in amounts),
+    )
 
 
 def _held_rows(pl: Any, store: LineStore, columns: Any) -> polars.DataFrame:
