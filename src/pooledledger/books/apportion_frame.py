@@ -12,7 +12,7 @@ columns (a large CSV file's, docs/csv-import.md#speed):
   (:func:`~pooledledger.core.allocation_columns.allocate_running`), whose steps
   and remainder pennies come back as columns
   (:meth:`~pooledledger.core.allocation_columns.RunningAllocation.step_frame`) and
-  are put back in the lines' order by one sort;
+  are scattered into the lines' places;
 * the reversals of lines of the period are then done all at once by column
   expressions, as :func:`~pooledledger.books.apportion_lines.line_columns` does
   them one by one: each takes its original's shares negated (a ledger's reversal
@@ -70,10 +70,6 @@ class LineFrame:
         if self.order is None:
             return self.rows.slice(lo, n)
         return self.rows.select(pl.all().gather(self.order.slice(lo, n)))
-
-    def whole(self) -> polars.DataFrame:
-        """Every line, in order."""
-        return self.slice(0, len(self))
 
 
 def line_frame(

@@ -91,17 +91,7 @@ def stored_pool_columns(
     del amounts, recovered, lost
     held_recovered = lines["recovered"]  # each held line's, in the store's order
     reversals = [e for e in made if isinstance(e, Reversal)]
-    fast = _reversal_lines(pl, store, reversals, lines, bodies)
-    if fast is not None:
-        order, extra_lines, extra_bodies = fast
-        if extra_lines.height:
-            lines = pl.concat([lines, extra_lines], how="vertical")
-            bodies += extra_bodies
-    else:
-        order, extra = _with_reversals(store, reversals, lines, bodies)
-        if len(extra):
-            lines = pl.concat([lines, _frame_of(pl, extra)], how="vertical")
-            bodies += extra.bodies
+    lines, order = _with_reversal_lines(pl, store, reversals, lines, bodies)
     ordered = lines.select(pl.all().gather(order))
     del lines
     figures = ordered.select(pl.col("amounts", "recovered", "irrecoverable").abs().max())
@@ -316,6 +306,26 @@ def _taxed_lead_partner(
                 lost[i] = vat - rec
 
 
+def _with_reversal_lines(
+    pl: Any, store: LineStore, reversals: list[Reversal], lines: Any, bodies: list[Bodies]
+) -> tuple[Any, Any]:
+    """``lines`` with the reversals' lines after them (their bodies added to
+    ``bodies``), and the places of every line in canonical order: by column
+    expressions (:func:`_reversal_lines`), else by the walk (:func:`_with_reversals`)."""
+    fast = _reversal_lines(pl, store, reversals, lines, bodies)
+    if fast is not None:
+        order, extra_lines, extra_bodies = fast
+        if extra_lines.height:
+            lines = pl.concat([lines, extra_lines], how="vertical")
+            bodies += extra_bodies
+        return lines, order
+    order, extra = _with_reversals(store, reversals, lines, bodies)
+    if len(extra):
+        lines = pl.concat([lines, _frame_of(pl, extra)], how="vertical")
+        bodies += extra.bodies
+    return lines, order
+
+
 def _reversal_lines(
     pl: Any, store: LineStore, reversals: list[Reversal], lines: Any, bodies: list[Bodies]
 ) -> tuple[Any, Any, list[Bodies]] | None:
@@ -332,27 +342,7 @@ def _reversal_lines(
     order = store.canonical([(e.date, _REVERSAL, e.id) for e in reversals])
     if not reversals:
         return order, lines.clear(), []
-    places = order.arg_sort()  # each line's place in canonical order, by row
-    held = store.frame.select(pl.col("id").alias("reverses")).with_row_index("hit")
-    found = (
-        pl.DataFrame(
-            {
-                "row": pl.int_range(n, n + len(reversals), dtype=pl.Int64, eager=True),
-                "id": [e.id for e in reversals],
-                "date": pl.Series([e.date for e in reversals], dtype=pl.Date),
-                "reverses": [e.reverses for e in reversals],
-            }
-        )
-        .join(held, on="reverses", how="inner", maintain_order="left")
-        .with_columns(pl.col("hit").cast(pl.Int64))
-    )
-    found = (
-        found.with_columns(
-            places.gather(found["row"]).alias("place"), places.gather(found["hit"]).alias("was")
-        )
-        .filter(pl.col("was") < pl.col("place"))  # the line reversed comes first
-        .sort("place")
-    )
+    found = _reversed(pl, store, reversals, order)
     negated = {"amounts", "recovered", "irrecoverable"}
     extra = lines.select(
         [
@@ -377,6 +367,34 @@ def _reversal_lines(
             got = flipped[id(parts)] = tuple((p, -v, -r) for p, v, r in parts)
         extra_bodies.append(got)
     return gathered.filter(gathered >= 0), extra.select(lines.columns), extra_bodies
+
+
+def _reversed(pl: Any, store: LineStore, reversals: list[Reversal], order: Any) -> Any:
+    """The reversals that make a line, in canonical order: each one's ``row`` (numbered
+    on after the held lines), ``id``, ``date`` and the place ``hit`` of the held line
+    it reverses, which comes before it in canonical order."""
+    n = len(store)
+    places = order.arg_sort()  # each line's place in canonical order, by row
+    held = store.frame.select(pl.col("id").alias("reverses")).with_row_index("hit")
+    found = (
+        pl.DataFrame(
+            {
+                "row": pl.int_range(n, n + len(reversals), dtype=pl.Int64, eager=True),
+                "id": [e.id for e in reversals],
+                "date": pl.Series([e.date for e in reversals], dtype=pl.Date),
+                "reverses": [e.reverses for e in reversals],
+            }
+        )
+        .join(held, on="reverses", how="inner", maintain_order="left")
+        .with_columns(pl.col("hit").cast(pl.Int64))
+    )
+    return (
+        found.with_columns(
+            places.gather(found["row"]).alias("place"), places.gather(found["hit"]).alias("was")
+        )
+        .filter(pl.col("was") < pl.col("place"))  # the line reversed comes first
+        .sort("place")
+    )
 
 
 def _with_reversals(

@@ -12,7 +12,7 @@ from itertools import chain
 from typing import TYPE_CHECKING, Any
 
 from pooledledger.books.apportion import Apportionment
-from pooledledger.books.apportion_frame import LineFrame
+from pooledledger.books.apportion_frame import LINE_FIELDS, LineFrame
 from pooledledger.books.journals import ACCOUNT_LABELS, Journal
 from pooledledger.books.ledger import Ledger
 from pooledledger.books.ledger_columns import LEDGER_FIELDS, ledger_fields
@@ -293,7 +293,7 @@ def _interleaved(
     at = pl.int_range(0, n * count, dtype=pl.Int64, eager=True)
     line, partner = at // count, at % count
     per_partner = partner * n + line
-    rows = base.select(pl.col(_LINE_FIELDS).gather(line)).with_columns(
+    rows = base.select(pl.col(list(LINE_FIELDS)).gather(line)).with_columns(
         pl.Series(partners, dtype=text).gather(partner).alias("partner"),
         pl.concat([base[f"won{j}"] for j in range(count)])
         .gather(per_partner)
@@ -302,11 +302,6 @@ def _interleaved(
         pl.lit(year, dtype=text).alias("year"),
     )
     return raw_frame(APPORTIONMENT_COLUMNS, rows)
-
-
-#: The per-line columns of an apportionment's lines frame (then each partner's
-#: ``share{j}`` and ``won{j}``: :func:`~pooledledger.books.apportion_frame.line_frame`).
-_LINE_FIELDS = ["entry_id", "scheme", "date", "kind", "reverses", "capital_owner", "line_pence"]
 
 
 def _lines_frame(apportionment: Apportionment) -> LineFrame | None:
