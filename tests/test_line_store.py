@@ -144,6 +144,7 @@ def _same_reads(got: PoolColumns, want: PoolColumns, host: str) -> None:
         assert got.between(start, end) == want.between(start, end)
     assert got.ids_between(1, n - 1) == want.ids_between(1, n - 1)
     assert got.capital_owners(host) == want.capital_owners(host)
+    assert got.recoveries.equals(want.recoveries)  # made with the lines, or by a walk
     spent = [want.ids[i] for i in range(n) if want.expenditure[i] and want.reverses[i] is None]
     wanted = {i: want.recovered[want.ids.index(i)] for i in spent}
     assert got.recovered_of([*want.ids, "none such"]) == wanted

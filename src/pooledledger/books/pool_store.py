@@ -62,7 +62,7 @@ def stored_pool_columns(
     spending = frame["kind"] == _EXPENDITURE
     amounts = frame["pence"].to_list()
     lead = agreement.vat_model is VatModel.LEAD_PARTNER_REGIME
-    recovered, bodies, lost = _vat(pl, store, _VatSplits(vat_shares), amounts, lead)
+    recovered, bodies, lost, recoveries = _vat(pl, store, _VatSplits(vat_shares), amounts, lead)
     host = agreement.host
     text = pl.String
     lines = pl.DataFrame(  # the store's lines, in its order: the fields of PoolColumns
@@ -91,7 +91,7 @@ def stored_pool_columns(
     del amounts, recovered, lost
     held_recovered = lines["recovered"]  # each held line's, in the store's order
     reversals = [e for e in made if isinstance(e, Reversal)]
-    lines, order = _with_reversal_lines(pl, store, reversals, lines, bodies)
+    lines, order, hits = _with_reversal_lines(pl, store, reversals, lines, bodies)
     ordered = lines.select(pl.all().gather(order))
     del lines
     figures = ordered.select(pl.col("amounts", "recovered", "irrecoverable").abs().max())
@@ -101,7 +101,25 @@ def stored_pool_columns(
         ordered, list(itemgetter(*at)(bodies)) if len(at) > 1 else [bodies[i] for i in at], largest
     )
     found.__dict__["held_recovered"] = held_recovered
+    if hits is not None:  # else made by a walk of the bodies when read
+        found.__dict__["recoveries"] = _ordered_recoveries(pl, recoveries, hits, order)
     return found
+
+
+def _ordered_recoveries(pl: Any, held: Any, hits: Any, order: Any) -> Any:
+    """The recoveries of the held lines (``held``, by row in the store) and of the
+    reversals' lines (those of the held line each reverses, negated: ``hits`` maps a
+    reversal's row to that line's), by place in canonical order, then body."""
+    undone = held.join(hits, left_on="row", right_on="hit", how="inner").select(
+        pl.col("new").alias("row"), "k", "body", -pl.col("recovered")
+    )
+    rows = pl.concat([held, undone], how="vertical")
+    place = order.arg_sort()  # each row's place in canonical order
+    return (
+        rows.with_columns(place.gather(rows["row"]).cast(pl.Int64).alias("at"))
+        .sort("at", "k")
+        .select("at", "body", "recovered")
+    )
 
 
 #: The list fields of :class:`PoolColumns`.
@@ -228,9 +246,10 @@ _LINE_FIELDS = (
 
 def _vat(
     pl: Any, store: LineStore, split: _VatSplits, amounts: list[int], lead_partner: bool
-) -> tuple[list[int], list[Bodies], list[int]]:
+) -> tuple[list[int], list[Bodies], list[int], Any]:
     """Each stored line's recoverable VAT, VAT bodies and VAT lost, as the walk finds
-    them (``amounts``, each line's net or income to start with, made pool costs)."""
+    them (``amounts``, each line's net or income to start with, made pool costs), and
+    the recoveries of their bodies (:func:`_recoveries`)."""
     frame = store.frame
     n = len(frame)
     recovered = [0] * n
@@ -247,7 +266,8 @@ def _vat(
     )
     firsts = [at[0] for at in groups["at"].to_list()]
     reps = dict(store.entries_at(firsts))
-    for at in groups["at"].to_list():
+    grouped = groups["at"].to_list()
+    for at in grouped:
         rec, by_body = split(reps[at[0]])  # type: ignore[arg-type]
         for i in at:
             bodies[i] = by_body
@@ -257,17 +277,53 @@ def _vat(
                 amounts[i] -= rec
                 lost[i] = sum(v - r for _, v, r in by_body)
     taxed = frame.with_row_index("at").filter(~plain & (pl.col("kind") == _EXPENDITURE))
+    taxed_at = taxed["at"].to_list()
     if lead_partner:
         _taxed_lead_partner(pl, store, split, taxed, amounts, recovered, bodies, lost)
-        return recovered, bodies, lost
-    for i, e in store.entries_at(taxed["at"].to_list(), keep=False):
+        return recovered, bodies, lost, _recoveries(pl, bodies, grouped, taxed_at)
+    for i, e in store.entries_at(taxed_at, keep=False):
         rec, by_body = split(e)  # type: ignore[arg-type]
         vat = e.vat_pence  # type: ignore[union-attr]
         bodies[i], recovered[i] = by_body, rec
         if vat or rec:
             amounts[i] = e.net_pence + vat - rec  # type: ignore[union-attr]
             lost[i] = sum(v - r for _, v, r in by_body)
-    return recovered, bodies, lost
+    return recovered, bodies, lost, _recoveries(pl, bodies, grouped, taxed_at)
+
+
+def _recoveries(pl: Any, bodies: list[Bodies], grouped: list[list[int]], taxed: list[int]) -> Any:
+    """Each VAT body's recoverable VAT on each stored line, where it is not nil: the
+    rows of :attr:`~pooledledger.books.pool_columns.PoolColumns.recoveries` by the
+    line's ``row`` in the store and the body's place ``k`` in the line.  Only the
+    lines with VAT (``taxed``) have bodies of their own; the lines of a group with
+    none (``grouped``) share one tuple, looked at once.  Income lines have none."""
+    row: list[int] = []
+    k: list[int] = []
+    body: list[PartnerId] = []
+    amount: list[int] = []
+
+    def add(i: int, parts: Bodies) -> None:
+        for j, (b, _, r) in enumerate(parts):
+            if r:
+                row.append(i)
+                k.append(j)
+                body.append(b)
+                amount.append(r)
+
+    for at in grouped:
+        if any(r for _, _, r in bodies[at[0]]):  # never, with no VAT
+            for i in at:
+                add(i, bodies[i])
+    for i in taxed:
+        add(i, bodies[i])
+    return pl.DataFrame(
+        {
+            "row": pl.Series(row, dtype=pl.Int64),
+            "k": pl.Series(k, dtype=pl.Int64),
+            "body": pl.Series(body, dtype=pl.String),
+            "recovered": pl.Series(amount, dtype=pl.Int64),
+        }
+    )
 
 
 def _taxed_lead_partner(
@@ -308,27 +364,29 @@ def _taxed_lead_partner(
 
 def _with_reversal_lines(
     pl: Any, store: LineStore, reversals: list[Reversal], lines: Any, bodies: list[Bodies]
-) -> tuple[Any, Any]:
+) -> tuple[Any, Any, Any]:
     """``lines`` with the reversals' lines after them (their bodies added to
-    ``bodies``), and the places of every line in canonical order: by column
-    expressions (:func:`_reversal_lines`), else by the walk (:func:`_with_reversals`)."""
+    ``bodies``), the places of every line in canonical order, and each reversal's
+    line's row with the row of the held line it reverses (``new``, ``hit``): by
+    column expressions (:func:`_reversal_lines`), else by the walk
+    (:func:`_with_reversals`, no rows: ``None``)."""
     fast = _reversal_lines(pl, store, reversals, lines, bodies)
     if fast is not None:
-        order, extra_lines, extra_bodies = fast
+        order, extra_lines, extra_bodies, hits = fast
         if extra_lines.height:
             lines = pl.concat([lines, extra_lines], how="vertical")
             bodies += extra_bodies
-        return lines, order
+        return lines, order, hits
     order, extra = _with_reversals(store, reversals, lines, bodies)
     if len(extra):
         lines = pl.concat([lines, _frame_of(pl, extra)], how="vertical")
         bodies += extra.bodies
-    return lines, order
+    return lines, order, None
 
 
 def _reversal_lines(
     pl: Any, store: LineStore, reversals: list[Reversal], lines: Any, bodies: list[Bodies]
-) -> tuple[Any, Any, list[Bodies]] | None:
+) -> tuple[Any, Any, list[Bodies], Any] | None:
     """What :func:`_with_reversals` makes, by column expressions: the places of every
     line in canonical order, and the reversals' lines (a frame of ``lines``' columns,
     in canonical order) with their VAT bodies.  A reversal's line is the held line it
@@ -341,7 +399,7 @@ def _reversal_lines(
         return None
     order = store.canonical([(e.date, _REVERSAL, e.id) for e in reversals])
     if not reversals:
-        return order, lines.clear(), []
+        return order, lines.clear(), [], _no_hits(pl)
     found = _reversed(pl, store, reversals, order)
     negated = {"amounts", "recovered", "irrecoverable"}
     extra = lines.select(
@@ -366,7 +424,15 @@ def _reversal_lines(
         if got is None:
             got = flipped[id(parts)] = tuple((p, -v, -r) for p, v, r in parts)
         extra_bodies.append(got)
-    return gathered.filter(gathered >= 0), extra.select(lines.columns), extra_bodies
+    hits = pl.DataFrame(
+        {"new": pl.int_range(n, n + found.height, dtype=pl.Int64, eager=True), "hit": found["hit"]}
+    )
+    return gathered.filter(gathered >= 0), extra.select(lines.columns), extra_bodies, hits
+
+
+def _no_hits(pl: Any) -> Any:
+    """No reversal's line: no rows."""
+    return pl.DataFrame(schema={"new": pl.Int64, "hit": pl.Int64})
 
 
 def _reversed(pl: Any, store: LineStore, reversals: list[Reversal], order: Any) -> Any:
