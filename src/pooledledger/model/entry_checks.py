@@ -431,6 +431,13 @@ def entry_issues(
                 dates.append(_outside_term(agreement, e.id, e.date))
             if e.pence < 0:
                 signs.append(_negative_income(e.id, e.pence))
+        elif e.entry is _REVERSAL:  # check_dates, then check_reversal_dates, inline
+            if not lo <= e.date < hi:
+                dates += _out_of_range(e)
+            elif not term_start <= e.date < term_end and isinstance(
+                original(e.reverses), Expenditure | Income
+            ):
+                dates.append(_outside_term(agreement, e.id, e.date))
         else:
             _other_entry(agreement, e, funds, partners, original, found)
     return [(rank, issue) for rank, issues in enumerate(found) for issue in issues]
