@@ -66,7 +66,8 @@ def held_fields(ledger: Ledger, fields: tuple[str, ...]) -> dict[str, list[Cell]
 def held_frame(ledger: Ledger, fields: tuple[str, ...]) -> polars.DataFrame | None:
     """:func:`held_fields` as a polars frame, one column per field (pence ``Int64``,
     dates ``Date``, flags ``Boolean``, text ``String``), with no Python object per
-    line: what the Parquet writer reads (:func:`pooledledger.books.tables.ledger_frame`)."""
+    line: what :func:`pooledledger.books.tables.ledger_frame` gives (the CSV and
+    Parquet writers take it a slice at a time, :func:`held_parts`)."""
     parts = held_parts(ledger, fields)
     if parts is None:
         return None

@@ -50,6 +50,7 @@ __all__ = [
     "column_sums",
     "held_columns",
     "pool_columns",
+    "procurer_or_host",
 ]
 
 #: From this many entries a ledger's lines are held in columns for its sums, its
@@ -482,6 +483,16 @@ def column_sums(
     return s
 
 
+def procurer_or_host(host: PartnerId) -> polars.Expr:
+    """A line's ``procurer``, or ``host`` where it has none (``None``, or empty text):
+    who commissioned it, and who owns a capital item."""
+    import polars as pl
+
+    procurer = pl.col("procurer")
+    nobody = procurer.is_null() | (procurer == "")
+    return pl.when(nobody).then(pl.lit(host)).otherwise(procurer)
+
+
 def _sums(frame: polars.DataFrame, value: str, *keys: str) -> list[tuple[Any, int]]:
     """The sum of ``value`` per key, keys in the order they first appear (one key: as
     it is; several: a tuple)."""
@@ -506,9 +517,7 @@ def _spending_sums(
     import polars as pl
 
     s.vat_recovered = dict(_sums(spending, "recovered", "scheme"))
-    procurer = pl.col("procurer")  # no procurer (None, or empty text): the host
-    nobody = procurer.is_null() | (procurer == "")
-    commissioner = pl.when(nobody).then(pl.lit(host)).otherwise(procurer).alias("procurer")
+    commissioner = procurer_or_host(host).alias("procurer")
     commissioned = spending.with_columns(commissioner)
     s.commissioned = dict(_sums(commissioned, "amount", "scheme", "procurer"))
     s.unauthorised = dict(_sums(spending.filter(pl.col("unauthorised")), "amount", "scheme"))

@@ -32,6 +32,7 @@ from pooledledger.books.pool_columns import (
     SPENDING,
     PoolColumns,
     _reversal,
+    procurer_or_host,
 )
 from pooledledger.model.agreement import Agreement, VatModel
 from pooledledger.model.entries import Entry, EntryKind, Expenditure, Reversal
@@ -221,9 +222,7 @@ class _Ordered(PoolColumns):
     def capital_owners(self, host: PartnerId) -> dict[str, PartnerId]:
         import polars as pl
 
-        procurer = pl.col("procurer")
-        nobody = procurer.is_null() | (procurer == "")
-        owner = pl.when(nobody).then(pl.lit(host)).otherwise(procurer)
+        owner = procurer_or_host(host)
         found = self.__dict__["_ordered"].filter(
             pl.col("capital") & pl.col("reverses").is_null() & (pl.col("source") == SPENDING)
         )
