@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +32,8 @@ from pooledledger.io.csv_files import ENTRY_FIELDS, _read_ledger_csv, read_ledge
 from pooledledger.io.row_issues import Places
 from pooledledger.io.row_parser import RowParser
 from pooledledger.model.agreement import Agreement
+from pooledledger.model.entries import EntryKind
+from pooledledger.yearend.checks import _schemes_by_date
 
 HEADER = list(ENTRY_FIELDS)
 EXAMPLES = Path(__file__).resolve().parents[1] / "src" / "pooledledger" / "examples"
@@ -250,3 +253,53 @@ def test_places_search_then_index_like_a_dict() -> None:
     assert not where.isdisjoint(["C-2"])
     with pytest.raises(KeyError):
         where["nope"]
+
+
+def test_reversals_of_held_lines_are_checked_with_no_entry_made(
+    tmp_path: Path, bcf: Agreement, spy: list[int | None]
+) -> None:
+    """A plain file's reversals naming held lines: each problem (PL-CSV-026 to 029)
+    reported as the row parser reports it, from the held lines' kinds and dates
+    (``LineStore.targets``), and a good file's reversals make no entry of the lines
+    they name."""
+    rows = _plain_rows()
+    bad = [
+        *rows,
+        _row(entry="reversal", id="R-2", reverses="NOPE", date="2025-08-01", reason="x"),
+        _row(entry="reversal", id="R-3", reverses="E-3", date="2025-04-30", reason="early"),
+        _row(entry="reversal", id="R-4", reverses="E-1", date="2025-08-02", reason="again"),
+        _row(entry="reversal", id="R-5", reverses="R-1", date="2025-08-03", reason="of one"),
+    ]
+    path = tmp_path / "bad.csv"
+    path.write_text(_text(bad))
+    _same_as_row_parser(bcf, path)
+    assert spy == [len(bad) - 1]
+    _, issues = read_ledger_csv(bcf, path)
+    found = {(i.code, i.location.row, i.location.column) for i in issues if i.is_error}
+    last = len(bad)
+    assert found == {
+        ("PL-CSV-026", last - 3, "reverses"),
+        ("PL-CSV-028", last - 2, "date"),
+        ("PL-CSV-029", last - 1, "reverses"),
+        ("PL-CSV-027", last, "reverses"),
+    }
+    good = tmp_path / "good.csv"
+    good.write_text(_text(rows))
+    ledger, _ = read_ledger_csv(bcf, good)
+    assert ledger is not None
+    store = ledger._held()[1]
+    assert store is not None
+    assert len(store) == len(rows) - 2
+    assert "E-1" not in store.made_ids
+    assert not store.made
+    assert store.targets({"E-1", "I-1", "NOPE"}) == {
+        "E-1": (EntryKind.EXPENDITURE, date(2025, 5, 1)),
+        "I-1": (EntryKind.INCOME, date(2025, 7, 1)),
+    }
+    # the reversal's (date, scheme) for the weights' check, from the held line's scheme
+    row_ledger, _ = _read_ledger_csv(bcf, good, bulk=False)
+    assert row_ledger is not None
+    pairs = _schemes_by_date(ledger)
+    assert pairs == _schemes_by_date(row_ledger)
+    assert pairs[date(2025, 8, 1)] == {"S1"}  # only R-1, reversing E-1 (S1)
+    assert not store.made

@@ -16,6 +16,7 @@ from operator import attrgetter
 from pooledledger.model.entries import (
     Contribution,
     Entry,
+    EntryKind,
     Expenditure,
     Income,
     Instalment,
@@ -24,7 +25,7 @@ from pooledledger.model.entries import (
     YearClosed,
 )
 
-__all__ = ["KIND_RANK", "canonical", "entry_date", "sort_key"]
+__all__ = ["KIND_RANK", "REVERSIBLE", "Target", "canonical", "entry_date", "sort_key", "target_of"]
 
 #: The order of the kinds on one date.
 KIND_RANK = {
@@ -67,6 +68,20 @@ def sort_key(entry: Entry) -> tuple[date, int, str]:
     """An entry's place in the canonical order (the date found by its exact type)."""
     f = _DATE_OF.get(type(entry))
     return (entry_date(entry) if f is None else f(entry)), KIND_RANK[entry.entry], entry.id
+
+
+#: What the checks of a reversal read of the entry it names: its kind and the date it
+#: counts from.  A line a reader holds in columns gives them with no entry made
+#: (:meth:`pooledledger.books.line_store.LineStore.targets`).
+Target = tuple[EntryKind, date]
+
+#: The kinds of entry a reversal may name.
+REVERSIBLE = frozenset({EntryKind.EXPENDITURE, EntryKind.INCOME, EntryKind.YEAR_CLOSED})
+
+
+def target_of(entry: Entry) -> Target:
+    """The :data:`Target` of ``entry``."""
+    return entry.entry, entry_date(entry)
 
 
 def canonical(entries: Iterable[Entry]) -> list[Entry]:

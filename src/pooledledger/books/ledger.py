@@ -15,7 +15,7 @@ Dates: a query ``upto`` is exclusive (half-open ranges, as everywhere).
 
 from __future__ import annotations
 
-from collections import ChainMap, defaultdict
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import date
 from functools import cached_property
@@ -24,8 +24,8 @@ from typing import TYPE_CHECKING
 from pooledledger.books.entry_order import canonical as _canonical
 from pooledledger.books.entry_order import entry_date as entry_date
 from pooledledger.books.entry_order import sort_key as _sort_key
+from pooledledger.books.ledger_build import HeldTargets, _ordered, _same, reversal_problem
 from pooledledger.books.ledger_build import _in_order as _in_order
-from pooledledger.books.ledger_build import _ordered, _same
 from pooledledger.books.ledger_store import held_in_order, stored_apart, stored_issues
 from pooledledger.books.line_store import LineStore
 from pooledledger.books.lines import PoolLine as PoolLine
@@ -131,27 +131,12 @@ def _collect(entries: Iterable[Entry]) -> dict[str, Entry]:
     return by_id
 
 
-def _check_reversals(by_id: Mapping[str, Entry]) -> None:
-    """Every reversal reverses one earlier line of this ledger, once (LedgerError)."""
-    reversed_ids: set[str] = set()
-    for entry in by_id.values():
-        if isinstance(entry, Reversal):
-            original = by_id.get(entry.reverses)
-            if not isinstance(original, Expenditure | Income | YearClosed):
-                raise LedgerError(
-                    f"reversal {entry.id!r} reverses {entry.reverses!r}, which is not an "
-                    "expenditure, income or year-closed entry in this ledger",
-                    entry.id,
-                )
-            if entry.date < entry_date(original):
-                raise LedgerError(
-                    f"reversal {entry.id!r} is dated {entry.date}, before the entry it "
-                    f"reverses ({entry_date(original)})",
-                    entry.id,
-                )
-            if entry.reverses in reversed_ids:
-                raise LedgerError(f"{entry.reverses!r} is reversed more than once", entry.id)
-            reversed_ids.add(entry.reverses)
+def _check_reversals(by_id: Mapping[str, Entry], held: HeldTargets | None = None) -> None:
+    """Every reversal reverses one earlier line of this ledger, once (LedgerError).
+    ``held`` gives the kind and date of lines held in columns, by id (no entry made)."""
+    problem = reversal_problem(by_id, held)
+    if problem is not None:
+        raise LedgerError(*problem)
 
 
 def _entry_issues(
@@ -228,10 +213,10 @@ class Ledger:
             by_id, store = _collect([*by_id.values(), *store.entries()]), None
         if store is not None:
             self._all, self._entries, self._reuse, self._vat_weights = by_id, None, None, {}
-            found, targets = stored_issues(agreement, by_id, store, _entry_issues)
+            found = stored_issues(agreement, by_id, store, _entry_issues)
             if gate and any(issue.is_error for _, issue in found):
                 raise IssueError([issue for _, issue in found], what="the entries posted")
-            _check_reversals(ChainMap(by_id, targets))
+            _check_reversals(by_id, store.targets)
             self._entry_issues, self._store = tuple(found), store
             return
         same = base is not None and base.agreement == agreement

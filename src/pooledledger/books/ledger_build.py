@@ -4,13 +4,14 @@ canonical order when it is built (layer L2)."""
 from __future__ import annotations
 
 from bisect import insort
-from collections.abc import Mapping
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Collection, Mapping
+from typing import TYPE_CHECKING, TypeAlias
 
+from pooledledger.books.entry_order import REVERSIBLE, Target, target_of
 from pooledledger.books.entry_order import canonical as _canonical
 from pooledledger.books.entry_order import sort_key as _sort_key
 from pooledledger.core.errors import Issue
-from pooledledger.model.entries import Entry
+from pooledledger.model.entries import Entry, Reversal
 
 if TYPE_CHECKING:
     from pooledledger.books.ledger import Ledger
@@ -52,3 +53,41 @@ def _ordered(
 
 #: New entries inserted one by one into a base's order; more are sorted with it.
 _INSERT_AT_MOST = 64
+
+
+#: What gives the kind and date of lines held in columns, by id, with no entry made
+#: (:meth:`pooledledger.books.line_store.LineStore.targets`).
+HeldTargets: TypeAlias = Callable[[Collection[str]], Mapping[str, Target]]
+
+
+def reversal_problem(
+    by_id: Mapping[str, Entry], held: HeldTargets | None = None
+) -> tuple[str, str] | None:
+    """What is wrong with the first reversal of ``by_id`` (in their order) that does
+    not reverse one earlier expenditure, income or year-closed entry, once: the
+    message and the reversal's id; or None.  ``held`` looks up the entries named
+    that are not in ``by_id``."""
+    reversals = [e for e in by_id.values() if isinstance(e, Reversal)]
+    names = {e.reverses for e in reversals}
+    targets = {i: target_of(e) for i in names if (e := by_id.get(i)) is not None}
+    if held is not None and len(targets) < len(names):
+        targets.update(held(names - targets.keys()))
+    reversed_ids: set[str] = set()
+    for entry in reversals:
+        target = targets.get(entry.reverses)
+        if target is None or target[0] not in REVERSIBLE:
+            return (
+                f"reversal {entry.id!r} reverses {entry.reverses!r}, which is not an "
+                "expenditure, income or year-closed entry in this ledger",
+                entry.id,
+            )
+        if entry.date < target[1]:
+            return (
+                f"reversal {entry.id!r} is dated {entry.date}, before the entry it "
+                f"reverses ({target[1]})",
+                entry.id,
+            )
+        if entry.reverses in reversed_ids:
+            return f"{entry.reverses!r} is reversed more than once", entry.id
+        reversed_ids.add(entry.reverses)
+    return None

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 from pooledledger.books.entry_order import KIND_RANK, sort_key
 from pooledledger.books.ledger_build import _in_order
 from pooledledger.core.errors import Issue
-from pooledledger.model.entries import Entry, Reversal
+from pooledledger.model.entries import Entry
 from pooledledger.model.entry_checks import SUPPORTED_DATES
 
 if TYPE_CHECKING:
@@ -93,17 +93,21 @@ def stored_issues(
     by_id: Mapping[str, Entry],
     store: LineStore,
     entry_issues: EntryIssues,
-) -> tuple[list[tuple[int, Issue]], dict[str, Entry]]:
+) -> list[tuple[int, Issue]]:
     """The entry-level issues of the entries ``by_id`` and of the stored lines, each
-    with its check's place, in check order and then canonical order; and the stored
-    lines the reversals among ``by_id`` name, made (for the reversals' checks)."""
+    with its check's place, in check order and then canonical order.  A stored line
+    a reversal names is made only if the check asks for it (a reversal outside the
+    agreement's term)."""
     made = {e.id: e for _, e in store.entries_at(suspects(store.frame, agreement))}
-    wanted = {e.reverses for e in by_id.values() if isinstance(e, Reversal)}
-    targets = store.find(wanted - by_id.keys())
-    lookup = ChainMap(dict(by_id), targets, made)
-    found = entry_issues(agreement, [*by_id.values(), *made.values()], lookup.get)
+    lookup = ChainMap(dict(by_id), made)
+
+    def original(entry_id: str) -> Entry | None:
+        found = lookup.get(entry_id)
+        return store.get(entry_id) if found is None else found
+
+    found = entry_issues(agreement, [*by_id.values(), *made.values()], original)
     _in_order(found, lookup)
-    return found, targets
+    return found
 
 
 def stored_lines(store: LineStore, *, procured_in: Collection[str]) -> list[Entry]:

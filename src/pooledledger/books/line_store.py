@@ -13,7 +13,7 @@ reader would have made them, only when one is asked for
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -23,9 +23,9 @@ from typing import TYPE_CHECKING, Any
 
 from moneyed import Money
 
-from pooledledger.books.entry_order import KIND_RANK
+from pooledledger.books.entry_order import KIND_RANK, Target
 from pooledledger.core.money import GBP, to_pence
-from pooledledger.model.entries import Entry, Expenditure, Income
+from pooledledger.model.entries import Entry, EntryKind, Expenditure, Income
 
 if TYPE_CHECKING:
     import polars
@@ -291,6 +291,26 @@ class LineStore:
 
         found = self.frame.select(pl.col("id").is_in(sorted(wanted)).arg_true())
         return {e.id: e for _, e in self.entries_at(found.to_series().to_list())}
+
+    def targets(self, wanted: Collection[str]) -> dict[str, Target]:
+        """The kind and date (:data:`~pooledledger.books.entry_order.Target`) of each
+        line whose id is in ``wanted``, by id, read from :attr:`frame` with no entry
+        made: what the checks of the reversals naming held lines read."""
+        kinds = {KIND_RANK[k.value]: k for k in (EntryKind.INCOME, EntryKind.EXPENDITURE)}
+        return {i: (kinds[rank], day) for i, rank, day in self._rows_of(wanted, "kind", "date")}
+
+    def schemes_of(self, wanted: Collection[str]) -> dict[str, str]:
+        """The scheme of each line whose id is in ``wanted``, by id (no entry made)."""
+        return dict(self._rows_of(wanted, "scheme"))
+
+    def _rows_of(self, wanted: Collection[str], *names: str) -> Iterator[tuple[Any, ...]]:
+        """``(id, *fields)`` of :attr:`frame` for each line whose id is in ``wanted``."""
+        if not wanted:
+            return iter(())
+        import polars as pl
+
+        found = self.frame.filter(pl.col("id").is_in(sorted(wanted))).select("id", *names)
+        return found.iter_rows()
 
     def entries_at(
         self, places: Iterable[int], *, keep: bool = True

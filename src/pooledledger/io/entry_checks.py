@@ -14,11 +14,11 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from pooledledger.books.ledger import entry_date
+from pooledledger.books.entry_order import REVERSIBLE, Target
 from pooledledger.core.errors import Severity
 from pooledledger.io.ledger_header import Table
 from pooledledger.io.row_issues import IssueLog
-from pooledledger.model.entries import Entry, Expenditure, Income, Reversal, YearClosed
+from pooledledger.model.entries import Entry, Reversal
 
 __all__ = ["ReversalAt", "check_reversals", "recoverable_vat_ok", "repeated_id"]
 
@@ -80,25 +80,27 @@ def repeated_id(
 
 
 def _reversal_problem(
-    rev: Reversal, original: Entry | None, reversed_by: Mapping[str, int]
+    rev: Reversal, target: Target | None, reversed_by: Mapping[str, int]
 ) -> tuple[str, str] | None:
-    """The code and message of what is wrong with ``rev``, or None."""
-    if original is None:
+    """The code and message of what is wrong with ``rev``, given the kind and date of
+    the entry it names (``None``: no such entry), or None."""
+    if target is None:
         return (
             "PL-CSV-026",
             f"reversal {rev.id!r} reverses {rev.reverses!r}, which is not in the file",
         )
-    if not isinstance(original, Expenditure | Income | YearClosed):
+    kind, counts_from = target
+    if kind not in REVERSIBLE:
         return (
             "PL-CSV-027",
-            f"reversal {rev.id!r} reverses {rev.reverses!r}, a {original.entry}; only "
+            f"reversal {rev.id!r} reverses {rev.reverses!r}, a {kind}; only "
             "expenditure and income lines can be reversed",
         )
-    if rev.date < entry_date(original):
+    if rev.date < counts_from:
         return (
             "PL-CSV-028",
             f"reversal {rev.id!r} is dated {rev.date}, before the entry it reverses "
-            f"({entry_date(original)})",
+            f"({counts_from})",
         )
     if rev.reverses in reversed_by:
         return (
@@ -111,16 +113,17 @@ def _reversal_problem(
 def check_reversals(
     log: IssueLog,
     reversals: list[ReversalAt],
-    by_id: Mapping[str, Entry],
+    targets: Mapping[str, Target],
     bad_ids: set[str],
 ) -> None:
-    """Each reversal's original: in the file, reversible, not later, reversed once."""
+    """Each reversal's original: in the file, reversible, not later, reversed once.
+    ``targets`` gives the kind and date of each entry a reversal names, by id."""
     reversed_by: dict[str, int] = {}
     for rev, file, line, col, date_col in reversals:
-        original = by_id.get(rev.reverses)
-        if original is None and rev.reverses in bad_ids:
+        target = targets.get(rev.reverses)
+        if target is None and rev.reverses in bad_ids:
             continue  # the original's own row is already reported
-        problem = _reversal_problem(rev, original, reversed_by)
+        problem = _reversal_problem(rev, target, reversed_by)
         if problem is None:
             reversed_by[rev.reverses] = line
             continue

@@ -14,12 +14,12 @@ entries are built without a second validation (docs/benchmarks.md).
 
 from __future__ import annotations
 
-from collections import ChainMap
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from itertools import repeat
 from typing import Any
 
+from pooledledger.books.entry_order import target_of
 from pooledledger.books.ledger import Ledger, LedgerError
 from pooledledger.books.line_store import STORED, LineStore
 from pooledledger.core.errors import Issue, Severity, has_errors
@@ -552,11 +552,12 @@ class RowParser:
 
     def _check_reversals(self) -> None:
         """Each reversal's original: in the file, reversible, not later, reversed once."""
-        by_id: Mapping[str, Entry] = self._by_id
-        if self.store is not None:  # the stored lines reversals name, made
-            wanted = {r[0].reverses for r in self._reversals} - by_id.keys()
-            by_id = ChainMap(self._by_id, self.store.find(wanted))
-        check_reversals(self.log, self._reversals, by_id, self._bad_ids)
+        by_id = self._by_id
+        wanted = {r[0].reverses for r in self._reversals}
+        targets = {i: target_of(e) for i in wanted if (e := by_id.get(i)) is not None}
+        if self.store is not None:  # the held lines reversals name: no entry made
+            targets.update(self.store.targets(wanted - targets.keys()))
+        check_reversals(self.log, self._reversals, targets, self._bad_ids)
 
     @staticmethod
     def sorted_issues(issues: list[Issue]) -> list[Issue]:

@@ -280,12 +280,13 @@ def _schemes_by_date(ledger: Ledger) -> dict[date, set[SchemeId]]:
         pairs = {(line.date, line.scheme) for line in lines}
     else:  # one walk of the entries (each read once: they are many)
         get: Callable[[str], Entry | None] = ledger.get_or_none
+        held: dict[str, SchemeId] = {}  # the schemes of held lines reversed, by id
         if store is not None:  # the stored lines' pairs from their columns
             made = list(made)
             pairs = stored_pairs(store)
             known = {e.id: e for e in made}
             wanted = {e.reverses for e in made if isinstance(e, Reversal)}
-            known.update(store.find(wanted - known.keys()))
+            held = store.schemes_of(wanted - known.keys())
             get = known.get
         add = pairs.add
         lines = (Expenditure, Income)
@@ -296,6 +297,8 @@ def _schemes_by_date(ledger: Ledger) -> dict[date, set[SchemeId]]:
                 original = get(e.reverses)
                 if isinstance(original, Expenditure | Income):
                     add((e.date, original.scheme))
+                elif original is None and e.reverses in held:
+                    add((e.date, held[e.reverses]))
     out: dict[date, set[SchemeId]] = {}
     for day, scheme in pairs:
         out.setdefault(day, set()).add(scheme)
