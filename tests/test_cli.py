@@ -279,3 +279,27 @@ def test_the_command_line_has_polars_give_freed_memory_back(
     result = CliRunner().invoke(main, ["schema", "--help"])  # a command's run sets them
     assert result.exit_code == 0
     assert os.environ["_RJEM_MALLOC_CONF"] == ALLOCATOR_SETTINGS
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="polars' jemalloc: on Linux")
+def test_polars_allocator_takes_the_settings() -> None:
+    """jemalloc reads :data:`ALLOCATOR_SETTINGS` without a complaint (it names each
+    setting it cannot read on stderr: a setting misspelt would be lost silently)."""
+    import subprocess
+
+    run = subprocess.run(
+        [sys.executable, "-c", "import polars; polars.Series([1, 2]).sum()"],
+        env={**os.environ, "_RJEM_MALLOC_CONF": ALLOCATOR_SETTINGS},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert "jemalloc" not in run.stderr
+    bad = subprocess.run(
+        [sys.executable, "-c", "import polars; polars.Series([1, 2]).sum()"],
+        env={**os.environ, "_RJEM_MALLOC_CONF": "dirty_decay_ms:soon"},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert "Invalid conf value: dirty_decay_ms:soon" in bad.stderr  # the check can fail

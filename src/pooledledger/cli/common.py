@@ -216,10 +216,12 @@ def writing(out: Path) -> Iterator[None]:
 
 
 #: The settings of polars' memory allocator (jemalloc, on Linux) the command line
-#: runs with: memory freed is given back to the system at once, not kept for ten
-#: seconds, so a large close's peak is what it holds, not what it held
-#: (docs/benchmarks.md#eighth-round).  A ``_RJEM_MALLOC_CONF`` already set is kept.
-ALLOCATOR_SETTINGS = "dirty_decay_ms:0,muzzy_decay_ms:0"
+#: runs with: memory freed is given back to the system within about 50 ms, not kept
+#: for ten seconds, so a large close's peak is about what it holds, not what it held.
+#: Not at once (``dirty_decay_ms:0``): a page given back and taken again costs system
+#: time, a quarter of a million-line close's (docs/benchmarks.md#ninth-round).  A
+#: ``_RJEM_MALLOC_CONF`` already set is kept.
+ALLOCATOR_SETTINGS = "dirty_decay_ms:50,muzzy_decay_ms:0"
 
 
 def give_back_freed_memory() -> None:
