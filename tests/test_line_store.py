@@ -21,7 +21,7 @@ import copy
 import importlib
 import tempfile
 from dataclasses import fields
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from unittest.mock import patch
 
@@ -407,3 +407,38 @@ def test_a_reversal_of_a_line_with_vat_lost_negates_it(bcf: Agreement) -> None:
     assert want.irrecoverable[want.ids.index("R1")] < 0  # VAT lost, negated
     assert want.ids.index("R2") > want.ids.index("E2")
     _same_before_made(stored, made)
+
+
+#: A few days, so that lines often share a date (and a kind).
+_DAYS = st.dates(min_value=date(2025, 3, 30), max_value=date(2025, 4, 3))
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    lines=st.lists(st.tuples(_DAYS, st.sampled_from([2, 3])), max_size=30),
+    others=st.lists(st.tuples(_DAYS, st.integers(0, 6)), max_size=30),
+)
+def test_canonical_places_are_the_sort_of_every_key(
+    lines: list[tuple[date, int]], others: list[tuple[date, int]]
+) -> None:
+    """``LineStore.canonical``: the lines' places sorted once and others merged in
+    (others of other kinds), or all sorted together (others of the lines' kinds),
+    are the places ``sorted`` gives by (date, kind, id)."""
+    import polars as pl
+
+    # ids unique, falling: two lines on one date and of one kind are out of order
+    keys = [(d, k, f"L{99 - i:02d}") for i, (d, k) in enumerate(lines)]
+    extra = [(d, k, f"O{99 - i:02d}") for i, (d, k) in enumerate(others)]
+    store = line_store_module.LineStore(size=len(keys))
+    store.__dict__["frame"] = pl.DataFrame(
+        {
+            "date": pl.Series([k[0] for k in keys], dtype=pl.Date),
+            "kind": pl.Series([k[1] for k in keys], dtype=pl.Int8),
+            "id": pl.Series([k[2] for k in keys], dtype=pl.String),
+        }
+    )
+    both = keys + extra
+    want = sorted(range(len(both)), key=both.__getitem__)
+    assert store.canonical(extra).to_list() == want
+    assert store.canonical(extra).to_list() == want  # again, from the lines sorted once
+    assert store.canonical([]).to_list() == sorted(range(len(keys)), key=keys.__getitem__)

@@ -234,8 +234,8 @@ class LineStore:
         if len(block):
             self.blocks.append(block)
             self.size += len(block)
-            self.__dict__.pop("frame", None)
-            self.__dict__.pop("index", None)
+            for cached in ("frame", "index", "_sorted"):
+                self.__dict__.pop(cached, None)
 
     def entries(self) -> list[Entry]:
         """Every line's entry, in the order read (those made before as they were)."""
@@ -376,8 +376,10 @@ class LineStore:
 
     def canonical(self, others: Sequence[tuple[date, int, str]]) -> polars.Series:
         """The places of the lines and of ``others`` (each ``sort_key``, numbered on
-        after the lines) in canonical order: one polars sort of (date, kind, id), the
-        order ``sort_key`` gives, ids being unique."""
+        after the lines) in canonical order: the order ``sort_key`` gives, by (date,
+        kind, id), ids being unique.  The lines are sorted once (:attr:`_sorted`);
+        ``others`` of other kinds than the lines' (reversals, contributions…) are
+        sorted alone and merged in, else all are sorted together."""
         import polars as pl
 
         keys = pl.DataFrame(
@@ -387,8 +389,18 @@ class LineStore:
                 "id": pl.Series([k[2] for k in others], dtype=pl.String),
             }
         )
+        if _HELD_KINDS.isdisjoint(k[1] for k in others):
+            mine = keys.with_row_index("at", offset=self.size).sort("date", "kind", "id")
+            return self._sorted.merge_sorted(mine.select(_key(), "at"), key="key")["at"]
         both = pl.concat([self.frame.select("date", "kind", "id"), keys], how="vertical")
         return both.with_row_index("at").sort("date", "kind", "id")["at"]
+
+    @cached_property
+    def _sorted(self) -> polars.DataFrame:
+        """The lines' places in canonical order (``at``), each with its date and kind
+        as one whole number (``key``) to merge others by."""
+        ordered = self.frame.select("date", "kind", "id").with_row_index("at")
+        return ordered.sort("date", "kind", "id").select(_key(), "at")
 
     @cached_property
     def frame(self) -> polars.DataFrame:
@@ -401,27 +413,43 @@ class LineStore:
         return pl.concat(parts, how="vertical", rechunk=True) if parts else _block_frame(pl, None)
 
 
+#: The kinds of the lines a store holds (their ranks in the canonical order).
+_HELD_KINDS = frozenset({KIND_RANK["income"], KIND_RANK["expenditure"]})
+
+
+def _key() -> polars.Expr:
+    """A line's date and kind as one whole number, in their order."""
+    import polars as pl
+
+    return (pl.col("date").cast(pl.Int64) * 8 + pl.col("kind")).alias("key")
+
+
 def _block_frame(pl: Any, b: Block | None) -> Any:
-    """The frame of one block (an empty frame of the same columns for ``None``)."""
+    """The frame of one block (an empty frame of the same columns for ``None``): a
+    field no line of the block gives, or all give alike, a column of one value
+    repeated, with no Python list of a value per line."""
     n = len(b) if b is not None else 0
     spending = b is not None and b.model is Expenditure
     kind = KIND_RANK["expenditure" if spending else "income"]
-    data: dict[str, Any] = {"kind": pl.Series("kind", [kind] * n, dtype=pl.Int8)}
+    data: dict[str, Any] = {"kind": pl.repeat(kind, n, dtype=pl.Int8, eager=True)}
     for name, of_spending, of_income, dtype in FRAME_FIELDS:
         if name in _NOT_IN_FRAME:
             continue
         source = of_spending if spending else of_income
+        kind_of = getattr(pl, dtype)
         held = b.series_of(source) if b is not None and source is not None else None
         if held is not None:  # a polars column already (amounts in pence)
-            data[name] = held.alias(name).cast(getattr(pl, dtype))
-            continue
-        if b is None:
-            values: Sequence[Any] = ()
-        elif source is None:
-            values = tuple(repeat(_NOTHING[name], n))
+            data[name] = held.alias(name).cast(kind_of)
+        elif b is None:
+            data[name] = pl.Series(name, [], dtype=kind_of)
+        elif source is None or (source not in b.names and source in b.base):  # one value
+            value = _NOTHING[name] if source is None else b.base[source]
+            if name == "vat_recoverable" and value is not None:
+                value = to_pence(value)
+            data[name] = pl.repeat(value, n, dtype=kind_of, eager=True).alias(name)
         else:
             values = b.values(source)
             if name == "vat_recoverable":
                 values = [None if v is None else to_pence(v) for v in values]
-        data[name] = pl.Series(name, values, dtype=getattr(pl, dtype))
+            data[name] = pl.Series(name, values, dtype=kind_of)
     return pl.DataFrame(data)
