@@ -143,8 +143,10 @@ def _keep(parser: RowParser, file: str, parts: list[_Part]) -> int | None:
     lines in the store, the other rows through the bulk reader, in line order."""
     import polars as pl
 
-    if pl.concat([p.ids for p in parts]).is_duplicated().any():
-        return None  # reported by the reader as before (PL-CSV-024/025)
+    ids = pl.concat([p.ids for p in parts])  # every id given (none null)
+    if ids.n_unique() != len(ids):
+        return None  # an id repeats: reported by the reader as before (PL-CSV-024/025)
+    del ids
     store = parser.store
     assert store is not None
     rest: list[list[str]] = []
