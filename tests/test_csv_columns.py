@@ -383,3 +383,33 @@ def test_pence_beyond_the_limit_go_to_the_writers_as_lists(
     assert list(lists) == list(want)
     for name, path in want.items():
         assert lists[name].read_bytes() == path.read_bytes(), name
+
+
+@pytest.mark.parametrize("fail_at", [1, 2, 5])
+def test_a_failure_writing_a_chunk_leaves_the_file_as_it_was(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fail_at: int
+) -> None:
+    """A chunk that fails as it is written (on the writer's thread) stops the table:
+    the error is raised here, no later chunk is written, and an earlier file of that
+    name is left as it was."""
+    import polars as pl
+
+    monkeypatch.setattr(column_csv, "CHUNK_ROWS", 1)
+    path = tmp_path / "t.csv"
+    path.write_bytes(b"before")
+    written: list[int] = []
+    real = pl.DataFrame.write_csv
+
+    def failing(self: pl.DataFrame, *args: Any, **kwargs: Any) -> Any:
+        written.append(self.height)
+        if len(written) == fail_at:
+            raise OSError("disk full")
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(pl.DataFrame, "write_csv", failing)
+    data: dict[str, list[Any]] = {"text": ["a", "b", "c", "d", "e"], "n": [1, 2, 3, 4, 5]}
+    with pytest.raises(OSError, match="disk full"):
+        write_columns_csv([Column("text", "str"), Column("n", "int")], data, path)
+    assert len(written) == fail_at  # no chunk written after the one failing
+    assert path.read_bytes() == b"before"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["t.csv"]

@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import codecs
 from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from itertools import islice
 from os import PathLike
 from pathlib import Path
@@ -112,17 +113,36 @@ def _write_frames(
     path: str | PathLike[str], encoding: str, frames: Iterator[polars.DataFrame]
 ) -> Path:
     """Write ``frames`` (the first with the header) to a new file beside ``path``
-    that then takes its place: if anything fails on the way, ``path`` is as it was."""
+    that then takes its place: if anything fails on the way, ``path`` is as it was.
+
+    Each frame is written on a second thread while the next is made (polars lets the
+    other go on meanwhile): one frame at most waits to be written, and they are
+    written in order (docs/benchmarks.md#ninth-round)."""
     out = Path(path)
     utf8 = codecs.lookup(encoding).name == "utf-8"
     part = out.with_name(f".{out.name}.part")
     try:
-        with part.open("wb") if utf8 else part.open("w", encoding=encoding, newline="") as f:
-            for n, frame in enumerate(frames):
+        with (
+            part.open("wb") if utf8 else part.open("w", encoding=encoding, newline="") as f,
+            ThreadPoolExecutor(max_workers=1) as writer,
+        ):
+
+            def write(frame: polars.DataFrame, header: bool) -> None:
                 if utf8:
-                    frame.write_csv(f, include_header=n == 0, **_OPTIONS)
+                    frame.write_csv(f, include_header=header, **_OPTIONS)
                 else:
-                    f.write(frame.write_csv(include_header=n == 0, **_OPTIONS))
+                    f.write(frame.write_csv(include_header=header, **_OPTIONS))
+
+            pending: Future[None] | None = None
+            try:
+                for n, frame in enumerate(frames):  # made while the one before is written
+                    if pending is not None:
+                        pending.result()
+                    pending = writer.submit(write, frame, n == 0)
+                    del frame
+            finally:
+                if pending is not None:
+                    pending.result()
         part.replace(out)
     finally:
         part.unlink(missing_ok=True)
