@@ -13,6 +13,8 @@ import numpy as np
 import pandas as pd
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pooledledger.books.apportion import Apportionment, apportion
 from pooledledger.books.ledger import Ledger
@@ -289,3 +291,40 @@ def test_missing_package_says_what_to_install(
     for obj in (led, apportion(led, reports.year), reports.close):
         with pytest.raises(ImportError, match=rf"pip install pooledledger\[{extra}\]"):
             getattr(obj, f"to_{package}")()
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    sizes=st.lists(st.integers(0, 6), min_size=1, max_size=4),
+    picks=st.lists(st.integers(0, 10**6), max_size=40),
+    ragged=st.booleans(),
+)
+def test_gather_rows_is_a_gather_whatever_the_pieces(
+    sizes: list[int], picks: list[int], ragged: bool
+) -> None:
+    """``core.tables.gather_rows`` gives the rows a plain gather gives, in order, for a
+    frame stacked from pieces (some empty; rows picked again, from any piece, in any
+    order), and for one whose columns are in different pieces (``ragged``)."""
+    from pooledledger.core.tables import gather_rows
+
+    pieces = []
+    done = 0
+    for n in sizes:
+        pieces.append(
+            pl.DataFrame(
+                {
+                    "n": pl.Series(range(done, done + n), dtype=pl.Int64),
+                    "text": pl.Series([f"t{done + i}" if i % 3 else None for i in range(n)]),
+                },
+                schema={"n": pl.Int64, "text": pl.String},
+            )
+        )
+        done += n
+    frame = pl.concat(pieces, how="vertical", rechunk=False)
+    if ragged:
+        frame = frame.with_columns(frame["n"].rechunk())
+    at = pl.Series([p % done for p in picks] if done else [], dtype=pl.UInt32)
+    want = frame.select(pl.all().gather(at))
+    got = gather_rows(frame, at)
+    assert got.equals(want)
+    assert got["n"].to_list() == [p % done for p in picks] if done else got.height == 0

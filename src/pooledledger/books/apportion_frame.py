@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any
 
 from pooledledger.books.pool_columns import PoolColumns
 from pooledledger.core.allocation_columns import RunningAllocation
+from pooledledger.core.tables import gather_rows
 from pooledledger.model.entries import EntryKind
 from pooledledger.model.partners import PartnerId, SchemeId
 
@@ -65,11 +66,10 @@ class LineFrame:
 
     def slice(self, lo: int, n: int) -> polars.DataFrame:
         """The ``n`` lines from place ``lo``, in order."""
-        import polars as pl
 
         if self.order is None:
             return self.rows.slice(lo, n)
-        return self.rows.select(pl.all().gather(self.order.slice(lo, n)))
+        return gather_rows(self.rows, self.order.slice(lo, n))
 
 
 def line_frame(

@@ -22,7 +22,7 @@ from pooledledger.books.entry_order import sort_key
 from pooledledger.books.ledger import Ledger
 from pooledledger.books.line_store import Block, LineStore
 from pooledledger.core.periods import FinancialYear
-from pooledledger.core.tables import Cell, in_whole_limit
+from pooledledger.core.tables import Cell, gather_rows, in_whole_limit
 from pooledledger.model.entries import EntryKind, Expenditure, Reversal
 
 if TYPE_CHECKING:
@@ -71,10 +71,9 @@ def held_frame(ledger: Ledger, fields: tuple[str, ...]) -> polars.DataFrame | No
     parts = held_parts(ledger, fields)
     if parts is None:
         return None
-    import polars as pl
 
     frame, order = parts
-    return frame.select(pl.all().gather(order))
+    return gather_rows(frame, order)
 
 
 def held_parts(

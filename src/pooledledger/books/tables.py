@@ -28,6 +28,7 @@ from pooledledger.core.tables import (
     Row,
     Table,
     column_rows,
+    gather_rows,
     make_table,
     money_columns,
     raw_polars_type,
@@ -114,14 +115,12 @@ def ledger_chunks(ledger: Ledger) -> FrameChunks | None:
     parts = held_parts(ledger, LEDGER_FIELDS)
     if parts is None:
         return None
-    import polars as pl
 
     fields, order = parts
 
     def chunks() -> Iterator[polars.DataFrame]:
         for lo in range(0, max(len(order), 1), FRAME_ROWS):
-            part = fields.select(pl.all().gather(order.slice(lo, FRAME_ROWS)))
-            yield raw_frame(LEDGER_COLUMNS, part)
+            yield raw_frame(LEDGER_COLUMNS, gather_rows(fields, order.slice(lo, FRAME_ROWS)))
 
     return FrameChunks(chunks)
 

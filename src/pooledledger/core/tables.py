@@ -44,6 +44,7 @@ __all__ = [
     "Row",
     "Table",
     "column_rows",
+    "gather_rows",
     "in_whole_limit",
     "issues_table",
     "make_table",
@@ -161,6 +162,37 @@ class FrameChunks:
         import polars as pl
 
         return pl.concat(list(self), how="vertical")
+
+
+def gather_rows(frame: polars.DataFrame, at: polars.Series) -> polars.DataFrame:
+    """``frame.select(pl.all().gather(at))``: the rows at places ``at``, in that order.
+
+    A frame made by stacking frames (``pl.concat``) holds each column in pieces, and
+    a gather across the pieces takes several times as long as one from a single
+    piece (docs/benchmarks.md#ninth-round).  When every column is in the same pieces,
+    each piece's rows are gathered from it alone and then put in order, with no copy
+    of the whole frame made."""
+    import polars as pl
+
+    pieces = [frame.get_column(c).chunk_lengths() for c in frame.columns]
+    lengths = pieces[0] if pieces else []
+    if len(lengths) < 2 or any(p != lengths for p in pieces):
+        return frame.select(pl.all().gather(at))
+    starts = [0]
+    for n in lengths[:-1]:
+        starts.append(starts[-1] + n)
+    which = pl.Series(starts, dtype=pl.Int64).search_sorted(at.cast(pl.Int64), side="right") - 1
+    parts = [
+        frame.slice(start, n).select(pl.all().gather(at.filter(which == k) - start))
+        for k, (start, n) in enumerate(zip(starts, lengths, strict=True))
+    ]
+    parts = [p for p in parts if p.height] or parts[:1]
+    if len(parts) == 1:
+        return parts[0]
+    stacked = pl.concat(parts, how="vertical", rechunk=True)  # by piece, each in order
+    places = pl.DataFrame({"piece": which, "i": pl.int_range(0, len(at), eager=True)})
+    origin = places.sort("piece", maintain_order=True)["i"]  # each stacked row's place
+    return stacked.select(pl.all().gather(origin.arg_sort()))
 
 
 def make_table(name: str, columns: Sequence[Column], rows: Sequence[Row]) -> Table:
