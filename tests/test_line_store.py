@@ -442,3 +442,40 @@ def test_canonical_places_are_the_sort_of_every_key(
     assert store.canonical(extra).to_list() == want
     assert store.canonical(extra).to_list() == want  # again, from the lines sorted once
     assert store.canonical([]).to_list() == sorted(range(len(keys)), key=keys.__getitem__)
+
+
+def test_a_field_read_as_a_polars_column_is_the_list(bcf: Agreement) -> None:
+    """``LineStore.series``: a field (an income line's source, an expenditure's
+    agreement reference) as a polars column equals ``column``'s list, and one in the
+    frame the frame's column: blocks holding polars columns or lists, a field some
+    lines leave empty, all leave empty, or all give alike."""
+    header = ["entry", "id", "scheme", "date", "net", "vat", "vat_recoverable", "amount"]
+    header += ["category", "agreement_ref", "source"]
+    rows = [header]
+    for n in range(30):
+        if n % 3:
+            rec = "1.00" if n % 4 == 0 else ""
+            ref = f"A{n}" if n % 5 else ""
+            rows.append(["expenditure", f"E{n}", "S3", "2025-06-30", "9.00", "2.00", rec, ""])
+            rows[-1] += ["home care" if n % 2 else "", ref, ""]
+        else:
+            source = "client charges" if n % 2 else ""
+            rows.append(["income", f"I{n}", "S3", "2025-07-01", "", "", "", "5.00"])
+            rows[-1] += ["", "", source]
+    for plain in (True, False):
+        with tempfile.TemporaryDirectory() as tmp, patch.object(csv_files_module, "STORE_FROM", 0):
+            path = write_csv(Path(tmp) / "ledger.csv", rows)
+            if plain:
+                ledger, _ = read_ledger_csv(bcf, path)
+            else:
+                with patch.object(csv_files_module, "read_columns", lambda *_: None):
+                    ledger, _ = read_ledger_csv(bcf, path)
+        assert ledger is not None
+        store = ledger._held()[1]
+        assert store is not None
+        assert any(b.series for b in store.blocks) is plain
+        for name in ("source", "agreement_ref"):  # not in the frame: as the lists
+            assert store.series(name).to_list() == store.column(name), name
+        for name in ("category", "vat_recoverable", "capital"):  # as the frame holds them
+            assert store.series(name).to_list() == store.frame[name].to_list(), name
+        assert store.series("source").to_list().count("client charges") == 5

@@ -57,7 +57,11 @@ FRAME_FIELDS: tuple[tuple[str, str | None, str | None, str], ...] = (
     ("source", None, "source", "String"),
 )
 
-#: The columns read only as lists (:meth:`LineStore.column`), not in the frame.
+#: Each field of :data:`FRAME_FIELDS`, by name.
+_FRAME_FIELD = {f[0]: f for f in FRAME_FIELDS}
+
+#: The columns read only as lists (:meth:`LineStore.column`) or polars columns
+#: (:meth:`LineStore.series`), not in the frame.
 _NOT_IN_FRAME = frozenset({"agreement_ref", "source"})
 
 #: Each column's field for an expenditure and for an income.
@@ -369,6 +373,15 @@ class LineStore:
             out += b.values(source) if source is not None else repeat(_NOTHING[name], len(b))
         return out
 
+    def series(self, name: str) -> polars.Series:
+        """:meth:`column` as a polars column (of the type :data:`FRAME_FIELDS` gives
+        it), with no list of a value per line where the blocks hold columns."""
+        import polars as pl
+
+        parts = [_block_column(pl, b, name) for b in self.blocks]
+        found: polars.Series = pl.concat(parts) if parts else _block_column(pl, None, name)
+        return found
+
     @cached_property
     def index(self) -> dict[str, int]:
         """Each line's place, by id (made on the first look-up by id)."""
@@ -425,31 +438,35 @@ def _key() -> polars.Expr:
 
 
 def _block_frame(pl: Any, b: Block | None) -> Any:
-    """The frame of one block (an empty frame of the same columns for ``None``): a
-    field no line of the block gives, or all give alike, a column of one value
-    repeated, with no Python list of a value per line."""
+    """The frame of one block (an empty frame of the same columns for ``None``)."""
     n = len(b) if b is not None else 0
     spending = b is not None and b.model is Expenditure
     kind = KIND_RANK["expenditure" if spending else "income"]
     data: dict[str, Any] = {"kind": pl.repeat(kind, n, dtype=pl.Int8, eager=True)}
-    for name, of_spending, of_income, dtype in FRAME_FIELDS:
-        if name in _NOT_IN_FRAME:
-            continue
-        source = of_spending if spending else of_income
-        kind_of = getattr(pl, dtype)
-        held = b.series_of(source) if b is not None and source is not None else None
-        if held is not None:  # a polars column already (amounts in pence)
-            data[name] = held.alias(name).cast(kind_of)
-        elif b is None:
-            data[name] = pl.Series(name, [], dtype=kind_of)
-        elif source is None or (source not in b.names and source in b.base):  # one value
-            value = _NOTHING[name] if source is None else b.base[source]
-            if name == "vat_recoverable" and value is not None:
-                value = to_pence(value)
-            data[name] = pl.repeat(value, n, dtype=kind_of, eager=True).alias(name)
-        else:
-            values = b.values(source)
-            if name == "vat_recoverable":
-                values = [None if v is None else to_pence(v) for v in values]
-            data[name] = pl.Series(name, values, dtype=kind_of)
+    for name, *_ in FRAME_FIELDS:
+        if name not in _NOT_IN_FRAME:
+            data[name] = _block_column(pl, b, name)
     return pl.DataFrame(data)
+
+
+def _block_column(pl: Any, b: Block | None, name: str) -> Any:
+    """The column ``name`` of :data:`FRAME_FIELDS` of one block (empty for ``None``):
+    a field no line of the block gives, or all give alike, one value repeated, with
+    no Python list of a value per line."""
+    _, of_spending, of_income, dtype = _FRAME_FIELD[name]
+    kind_of = getattr(pl, dtype)
+    if b is None:
+        return pl.Series(name, [], dtype=kind_of)
+    source = of_spending if b.model is Expenditure else of_income
+    held = b.series_of(source) if source is not None else None
+    if held is not None:  # a polars column already (amounts in pence)
+        return held.alias(name).cast(kind_of)
+    if source is None or (source not in b.names and source in b.base):  # one value
+        value = _NOTHING[name] if source is None else b.base[source]
+        if name == "vat_recoverable" and value is not None:
+            value = to_pence(value)
+        return pl.repeat(value, len(b), dtype=kind_of, eager=True).alias(name)
+    values = b.values(source)
+    if name == "vat_recoverable":
+        values = [None if v is None else to_pence(v) for v in values]
+    return pl.Series(name, values, dtype=kind_of)

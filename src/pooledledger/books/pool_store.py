@@ -34,6 +34,7 @@ from pooledledger.books.pool_columns import (
     _reversal,
     procurer_or_host,
 )
+from pooledledger.core.tables import gather_rows
 from pooledledger.model.agreement import Agreement, VatModel
 from pooledledger.model.entries import Entry, EntryKind, Expenditure, Reversal
 from pooledledger.model.partners import PartnerId
@@ -85,7 +86,7 @@ def stored_pool_columns(
             "category": frame["category"].cast(text),
             "unauthorised": frame["unauthorised"],
             "capital": frame["capital"],
-            "income_source": pl.Series(store.column("source"), dtype=text),
+            "income_source": store.series("source"),
             "irrecoverable": pl.Series(lost, dtype=pl.Int64),
         }
     )
@@ -93,7 +94,7 @@ def stored_pool_columns(
     held_recovered = lines["recovered"]  # each held line's, in the store's order
     reversals = [e for e in made if isinstance(e, Reversal)]
     lines, order, hits = _with_reversal_lines(pl, store, reversals, lines, bodies)
-    ordered = lines.select(pl.all().gather(order))
+    ordered = gather_rows(lines, order)
     del lines
     figures = ordered.select(pl.col("amounts", "recovered", "irrecoverable").abs().max())
     largest = max((v or 0 for v in figures.row(0)), default=0)
