@@ -238,7 +238,7 @@ class LineStore:
         if len(block):
             self.blocks.append(block)
             self.size += len(block)
-            for cached in ("frame", "index", "_sorted"):
+            for cached in ("frame", "index", "_sorted", "_known"):
                 self.__dict__.pop(cached, None)
 
     def entries(self) -> list[Entry]:
@@ -301,20 +301,26 @@ class LineStore:
         line whose id is in ``wanted``, by id, read from :attr:`frame` with no entry
         made: what the checks of the reversals naming held lines read."""
         kinds = {KIND_RANK[k.value]: k for k in (EntryKind.INCOME, EntryKind.EXPENDITURE)}
-        return {i: (kinds[rank], day) for i, rank, day in self._rows_of(wanted, "kind", "date")}
+        return {i: (kinds[rank], day) for i, (rank, day, _) in self._facts(wanted).items()}
 
     def schemes_of(self, wanted: Collection[str]) -> dict[str, str]:
         """The scheme of each line whose id is in ``wanted``, by id (no entry made)."""
-        return dict(self._rows_of(wanted, "scheme"))
+        return {i: scheme for i, (_, _, scheme) in self._facts(wanted).items()}
 
-    def _rows_of(self, wanted: Collection[str], *names: str) -> Iterator[tuple[Any, ...]]:
-        """``(id, *fields)`` of :attr:`frame` for each line whose id is in ``wanted``."""
-        if not wanted:
-            return iter(())
-        import polars as pl
+    def _facts(self, wanted: Collection[str]) -> dict[str, tuple[int, date, str]]:
+        """``(kind, date, scheme)`` of each line whose id is in ``wanted``, by id, read
+        from :attr:`frame` once: the reader's, the ledger's and the weights' checks of
+        the reversals ask for the same lines (each id kept, found or not)."""
+        known: dict[str, tuple[int, date, str] | None] = self.__dict__.setdefault("_known", {})
+        new = [i for i in wanted if i not in known]
+        if new:
+            import polars as pl
 
-        found = self.frame.filter(pl.col("id").is_in(sorted(wanted))).select("id", *names)
-        return found.iter_rows()
+            found = self.frame.filter(pl.col("id").is_in(sorted(new)))
+            known.update(dict.fromkeys(new))
+            rows = found.select("id", "kind", "date", "scheme").iter_rows()
+            known.update((i, (kind, day, scheme)) for i, kind, day, scheme in rows)
+        return {i: fact for i in wanted if (fact := known[i]) is not None}
 
     def entries_at(
         self, places: Iterable[int], *, keep: bool = True
