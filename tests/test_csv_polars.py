@@ -155,6 +155,9 @@ def _replace(rows: list[list[str]], at: int, **cells: str) -> list[list[str]]:
 NOT_PLAIN: dict[str, Callable[[list[list[str]]], str]] = {
     "a line end in a quoted cell": lambda r: _text(_replace(r, 3, description="two\nlines")),
     "a lone carriage return": lambda r: _text(r, "\r"),
+    "a lone carriage return in a cell": lambda r: _text(r).replace("line 7,", "li\rne 7,"),
+    "a lone carriage return in the header": lambda r: _text(r).replace("scheme", "sch\reme", 1),
+    "a lone carriage return at the end": lambda r: _text(r)[:-1],
     "a blank line": lambda r: _text(r[:5]) + "\r\n" + _text(r[5:]),
     "a short row": lambda r: _text(r[:5]) + "expenditure,E-99,S1\r\n" + _text(r[5:]),
     "a long row": lambda r: _text(r[:5]) + _text([[*r[5], "x"]]) + _text(r[6:]),

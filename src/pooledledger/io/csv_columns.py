@@ -31,6 +31,7 @@ parser reports it.  Plain cells:
 from __future__ import annotations
 
 import csv
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -86,12 +87,11 @@ def read_columns(parser: RowParser, file: str, text: str) -> int | None:
     then spoiled for the caller to read the file another way."""
     if parser.store is None or parser.column_map.header_row != 1:
         return None
-    if text.count("\r") != text.count("\r\n"):
-        return None  # a lone carriage return ends a line for the csv module only
     end = text.find("\n")
-    if end < 0 or '"' in text[:end]:
-        return None
-    header = next(csv.reader([text[:end].removesuffix("\r")]))
+    first = text[:end].removesuffix("\r")
+    if end < 0 or '"' in first or "\r" in first or text.endswith("\r"):
+        return None  # a lone carriage return in a data line fails the plain lines' check
+    header = next(csv.reader([first]))
     if len(header) < 2 or not parser.start_table(file, header, 1):
         return None
     t = parser.table
@@ -168,12 +168,16 @@ def _keep(parser: RowParser, file: str, parts: list[_Part]) -> int | None:
     return done
 
 
+#: Anything but a line end (a part holding none has no data row).
+_ANY_CELL = re.compile(rb"[^\r\n]")
+
+
 def _records(data: bytes, width: int) -> polars.DataFrame | None:
     """The data rows, each cell as text (``None`` if empty), row ``i`` at line
     ``i + 2``; ``None`` unless every line is one plain record ``width`` cells wide."""
     import polars as pl
 
-    if not data.strip(b"\r\n"):
+    if _ANY_CELL.search(data) is None:
         return None  # no data row: nothing to gain
     lines = pl.read_csv(
         data,
@@ -329,7 +333,7 @@ class _Columns:
             values.append(v)
         dtype = {date: pl.Date, bool: pl.Boolean, str: pl.String}[wanted]
         if not distinct:
-            return pl.Series(cells.name, [None] * len(cells), dtype=dtype)
+            return pl.repeat(None, len(cells), dtype=dtype, eager=True).alias(cells.name)
         return cells.replace_strict(distinct, values, return_dtype=dtype)
 
     def _recoverable_ok(self, fields: dict[str, polars.Series]) -> bool:
