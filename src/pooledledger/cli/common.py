@@ -219,9 +219,11 @@ def writing(out: Path) -> Iterator[None]:
 #: runs with: memory freed is given back to the system within about 50 ms, not kept
 #: for ten seconds, so a large close's peak is about what it holds, not what it held.
 #: Not at once (``dirty_decay_ms:0``): a page given back and taken again costs system
-#: time, a quarter of a million-line close's (docs/benchmarks.md#ninth-round).  A
-#: ``_RJEM_MALLOC_CONF`` already set is kept.
-ALLOCATOR_SETTINGS = "dirty_decay_ms:50,muzzy_decay_ms:0"
+#: time, a quarter of a million-line close's.  One arena for every thread
+#: (``narenas:1``): the threads reading and writing at once otherwise each keep
+#: their own (docs/benchmarks.md#ninth-round).  A ``_RJEM_MALLOC_CONF`` already set
+#: is kept.
+ALLOCATOR_SETTINGS = "dirty_decay_ms:50,muzzy_decay_ms:0,narenas:1"
 
 
 def give_back_freed_memory() -> None:

@@ -121,9 +121,10 @@ def read_columns(parser: RowParser, file: str, text: str) -> int | None:
 PARTS_AT_ONCE = 2
 
 
-#: Characters of text read at a time: a part's cells are let go before the next is
-#: read, so the whole file is never held as cells at once (memory).
-CHUNK_CHARS = 1 << 25
+#: Characters of text read at a time: a part's cells are let go once it is read, so
+#: the whole file is never held as cells at once (memory).  Two parts of 8 MB read
+#: at once hold about as much at a time as one of 32 MB did (docs/benchmarks.md).
+CHUNK_CHARS = 1 << 23
 
 
 def _chunks(text: str, start: int) -> Iterator[tuple[int, int]]:
