@@ -5,7 +5,9 @@ Usage::
     python benchmarks/bench_scale.py [--sizes 10000,100000,1000000] [--seed 2025]
                                      [--project-max 1000000] [--repeat 1]
 
-``--repeat N`` keeps the fastest of N runs of each job. The children run with
+``--repeat N`` keeps the fastest of N runs of each job, run in rounds (polars, the
+API, the command line, then again), so that a machine whose speed drifts over the
+minutes weighs on each alike. The children run with
 their bytecode compiled, as an installed package has it (``PYTHONDONTWRITEBYTECODE``
 is dropped from their environment).
 
@@ -45,7 +47,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -291,12 +292,10 @@ def _warm() -> None:
     _run([sys.executable, "-m", "compileall", "-q", str(ROOT / "src" / "pooledledger")])
 
 
-def _best(
-    times: int, run: Callable[..., tuple[float, int, Any]], *args: Any
-) -> tuple[float, int, Any]:
-    """The fastest of ``times`` runs of ``run(*args)`` (the least disturbed by other
-    work on the machine)."""
-    return min((run(*args) for _ in range(times)), key=lambda r: r[0])
+def _quickest(runs: list[tuple[float, int, Any]]) -> tuple[float, int, Any]:
+    """The fastest of some runs of one path (the least disturbed by other work on
+    the machine)."""
+    return min(runs, key=lambda r: r[0])
 
 
 def _startup(repeat: int = 5) -> tuple[float, float]:
@@ -340,18 +339,26 @@ def main(argv: list[str] | None = None) -> int:
             path = Path(tmp) / f"ledger-{size}.csv"
             generate(path, agreement, size, args.seed)
             load = os.getloadavg()[0]
-            p_wall, p_rss, p_out = _best(args.repeat, _job, "polars", path)
+            outdir = Path(tmp) / f"out-{size}"
+            close = [*_cli(), "close", str(AGREEMENT), str(path), "--out", str(outdir)]
+            runs: dict[str, list[tuple[float, int, Any]]] = {"polars": [], "api": [], "cli": []}
+            # in rounds, each path once a round: a machine whose speed drifts over the
+            # minutes weighs on every path alike, not on whichever ran last
+            for _ in range(args.repeat):
+                runs["polars"].append(_job("polars", path))
+                if size <= args.project_max:
+                    runs["api"].append(_job("api", path))
+                    runs["cli"].append(_run(close))
+            p_wall, p_rss, p_out = _quickest(runs["polars"])
             row: dict[str, Any] = {
                 "rows": size,
                 "load": load,
                 "polars": (p_wall, p_rss, p_out["seconds"]),
             }
             if size <= args.project_max:
-                a_wall, a_rss, a_out = _best(args.repeat, _job, "api", path)
+                a_wall, a_rss, a_out = _quickest(runs["api"])
                 _same(p_out, a_out)
-                outdir = Path(tmp) / f"out-{size}"
-                close = [*_cli(), "close", str(AGREEMENT), str(path), "--out", str(outdir)]
-                c_wall, c_rss, _ = _best(args.repeat, _run, close)
+                c_wall, c_rss, _ = _quickest(runs["cli"])
                 row["api"] = (a_wall, a_rss, a_out["seconds"])
                 row["cli"] = (c_wall, c_rss, c_wall)
             rows_out.append(row)
