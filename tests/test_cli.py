@@ -303,3 +303,41 @@ def test_polars_allocator_takes_the_settings() -> None:
         check=True,
     )
     assert "Invalid conf value: dirty_decay_ms:soon" in bad.stderr  # the check can fail
+
+
+def test_the_command_line_has_glibc_map_large_blocks_alone(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """On glibc, a run fixes the size from which blocks are mapped alone (given back
+    when freed), unless the user set it; on another C library, nothing is done."""
+    import ctypes
+
+    from pooledledger.cli import common
+
+    calls: list[tuple[int, int]] = []
+
+    class FakeLibc:
+        def mallopt(self, option: int, value: int) -> int:
+            calls.append((option, value))
+            return 1
+
+    monkeypatch.setattr(ctypes, "CDLL", lambda _name: FakeLibc())
+    monkeypatch.setattr(os, "confstr", lambda _name: "glibc 2.36", raising=False)
+    monkeypatch.delenv("MALLOC_MMAP_THRESHOLD_", raising=False)
+    assert common.map_large_blocks()
+    assert calls == [(-3, 128 * 1024)]
+    monkeypatch.setenv("MALLOC_MMAP_THRESHOLD_", "65536")  # the user's own
+    assert not common.map_large_blocks()
+    monkeypatch.delenv("MALLOC_MMAP_THRESHOLD_")
+
+    def no_glibc(_name: str) -> str:
+        raise ValueError("unrecognized configuration name")
+
+    monkeypatch.setattr(os, "confstr", no_glibc, raising=False)
+    assert not common.map_large_blocks()
+    assert len(calls) == 1
+    calls.clear()
+    monkeypatch.setattr(os, "confstr", lambda _name: "glibc 2.36", raising=False)
+    result = CliRunner().invoke(main, ["schema", "--help"])  # a command's run sets it
+    assert result.exit_code == 0
+    assert calls == [(-3, 128 * 1024)]

@@ -228,6 +228,37 @@ ALLOCATOR_SETTINGS = "dirty_decay_ms:50,muzzy_decay_ms:0,narenas:1"
 
 def give_back_freed_memory() -> None:
     """Set :data:`ALLOCATOR_SETTINGS` for polars' allocator, if polars is not loaded
-    yet (its allocator reads them once, when it starts) and the user set none."""
+    yet (its allocator reads them once, when it starts) and the user set none; and
+    fix the C library's threshold for mapping a block alone (:func:`map_large_blocks`)."""
     if "polars" not in sys.modules:
         os.environ.setdefault("_RJEM_MALLOC_CONF", ALLOCATOR_SETTINGS)
+    map_large_blocks()
+
+
+#: glibc's ``M_MMAP_THRESHOLD`` (``malloc.h``), and the size from which the command
+#: line has glibc map each block it allocates alone: glibc's own starting value.
+_M_MMAP_THRESHOLD = -3
+MMAP_THRESHOLD = 128 * 1024
+
+
+def map_large_blocks() -> bool:
+    """Have glibc map every block of :data:`MMAP_THRESHOLD` bytes or more alone, given
+    back to the system when freed; True if set (never on another C library).
+
+    By default glibc raises that size each time a larger mapped block is freed (up
+    to 32 MB), after which such blocks (Python's lists of a million values) come
+    from its heap, and what they leave when freed is kept: at 1,000,000 lines about
+    60 MB more at the close's peak (docs/benchmarks.md#ninth-round).  Setting the
+    size once stops the raising; the user's ``MALLOC_MMAP_THRESHOLD_`` is kept."""
+    try:
+        libc = os.confstr("CS_GNU_LIBC_VERSION")
+    except (AttributeError, ValueError, OSError):  # not a glibc system
+        return False
+    if not libc or "MALLOC_MMAP_THRESHOLD_" in os.environ:
+        return False
+    import ctypes
+
+    try:
+        return bool(ctypes.CDLL(None).mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD))
+    except (OSError, AttributeError):  # pragma: no cover - glibc has mallopt
+        return False
