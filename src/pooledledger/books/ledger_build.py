@@ -60,6 +60,17 @@ _INSERT_AT_MOST = 64
 HeldTargets: TypeAlias = Callable[[Collection[str]], Mapping[str, Target]]
 
 
+def reversal_targets(
+    names: set[str], by_id: Mapping[str, Entry], held: HeldTargets | None
+) -> dict[str, Target]:
+    """The kind and date of each entry named in ``names`` that there is: from its
+    entry in ``by_id``, else (a line held in columns) from ``held``."""
+    targets = {i: target_of(e) for i in names if (e := by_id.get(i)) is not None}
+    if held is not None and len(targets) < len(names):
+        targets.update(held(names - targets.keys()))
+    return targets
+
+
 def reversal_problem(
     by_id: Mapping[str, Entry], held: HeldTargets | None = None
 ) -> tuple[str, str] | None:
@@ -68,10 +79,7 @@ def reversal_problem(
     message and the reversal's id; or None.  ``held`` looks up the entries named
     that are not in ``by_id``."""
     reversals = [e for e in by_id.values() if isinstance(e, Reversal)]
-    names = {e.reverses for e in reversals}
-    targets = {i: target_of(e) for i in names if (e := by_id.get(i)) is not None}
-    if held is not None and len(targets) < len(names):
-        targets.update(held(names - targets.keys()))
+    targets = reversal_targets({e.reverses for e in reversals}, by_id, held)
     reversed_ids: set[str] = set()
     for entry in reversals:
         target = targets.get(entry.reverses)

@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 from itertools import repeat
 from typing import Any
 
-from pooledledger.books.entry_order import target_of
 from pooledledger.books.ledger import Ledger, LedgerError
+from pooledledger.books.ledger_build import reversal_targets
 from pooledledger.books.line_store import STORED, LineStore
 from pooledledger.core.errors import Issue, Severity, has_errors
 from pooledledger.io.cell_values import (
@@ -552,11 +552,9 @@ class RowParser:
 
     def _check_reversals(self) -> None:
         """Each reversal's original: in the file, reversible, not later, reversed once."""
-        by_id = self._by_id
+        held = None if self.store is None else self.store.targets  # no entry made
         wanted = {r[0].reverses for r in self._reversals}
-        targets = {i: target_of(e) for i in wanted if (e := by_id.get(i)) is not None}
-        if self.store is not None:  # the held lines reversals name: no entry made
-            targets.update(self.store.targets(wanted - targets.keys()))
+        targets = reversal_targets(wanted, self._by_id, held)
         check_reversals(self.log, self._reversals, targets, self._bad_ids)
 
     @staticmethod
